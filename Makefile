@@ -1,0 +1,229 @@
+# snp-certctl: one plain Makefile.
+#
+#   make                  build lib/libsnpcert.so.1 and snp-certctl/snp-certctl
+#   make demo             install missing build packages, build, run the demo
+#   make check            build (plain and ASan/UBSan) and run every test
+#   make deps / test-deps install the Debian packages needed (idempotent)
+#   make fuzz             run the fuzzers for FUZZ_SECONDS each
+#   make torture / bench  the long lock torture test / the benchmarks
+#   make install          PREFIX=/usr/local DESTDIR= (honoured)
+#
+# O=DIR puts every build product under DIR (default: in the tree).
+
+VERSION := 0.1.0
+SOVERSION := 1
+
+O ?= .
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+
+CC ?= cc
+CLANG ?= clang
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes -Wvla
+ifneq ($(filter 1 true yes,$(WERROR) $(CI)),)
+WARN += -Werror
+endif
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+ALL_CPPFLAGS := -D_GNU_SOURCE -DSNPCERT_VERSION='"$(VERSION)"' -Ilib -Iformats -Isnp-certctl -I$(O)/gen $(CPPFLAGS)
+ALL_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+CRYPTO_LIBS := -lcrypto -lssl
+SYS_LIBS := -luuid -lkmod
+
+# ---- sources --------------------------------------------------------------
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+FMT_SRCS := $(sort $(wildcard formats/*.c))
+CLI_SRCS := $(filter-out snp-certctl/main.c,$(sort $(wildcard snp-certctl/*.c)))
+ROOT_PEMS := $(sort $(wildcard formats/amd-roots/*/*.pem))
+GEN_SRCS := $(O)/gen/amd-roots.c
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+HELPER_SRCS := $(sort $(wildcard tests/fakes/*.c tests/torture/*.c tests/bench/*.c tests/tools/*.c))
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+
+LIB_OBJS := $(call obj,$(LIB_SRCS))
+LIBSO_OBJS := $(LIB_OBJS) $(call obj,formats/ghcb.c)
+FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o
+CLI_OBJS := $(call obj,$(CLI_SRCS))
+
+LIBSO := $(O)/lib/libsnpcert.so.$(SOVERSION)
+LIBLINK := $(O)/lib/libsnpcert.so
+LIBA := $(O)/lib/libsnpcert-internal.a
+FMTA := $(O)/formats/libformats.a
+CLIA := $(O)/snp-certctl/libcli.a
+PROG := $(O)/snp-certctl/snp-certctl
+PCFILE := $(O)/lib/snpcert.pc
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
+HELPER_BINS := $(patsubst %.c,$(O)/%,$(filter-out %.so.c,$(HELPER_SRCS)))
+PRELOADS := $(patsubst %.so.c,$(O)/%.so,$(filter %.so.c,$(HELPER_SRCS)))
+
+MAN1 := $(wildcard snp-certctl/*.1)
+MAN3 := $(wildcard lib/*.3)
+MAN5 := $(wildcard snp-certctl/*.5)
+
+.PHONY: all tests check check-build install uninstall clean demo deps test-deps \
+	fuzz fuzz-smoke torture bench
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+all: $(LIBSO) $(LIBLINK) $(PCFILE) $(PROG)
+
+tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOADS)
+
+# ---- compilation ----------------------------------------------------------
+$(O)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/obj/gen/%.o: $(O)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The built-in AMD roots, embedded as data.
+$(O)/gen/amd-roots.c: formats/gen-amd-roots.sh $(ROOT_PEMS)
+	@mkdir -p $(@D)
+	sh formats/gen-amd-roots.sh $(ROOT_PEMS) > $@.tmp && mv $@.tmp $@
+
+-include $(shell test -d $(O)/obj && find $(O)/obj -name '*.d' 2>/dev/null)
+
+# ---- the library ----------------------------------------------------------
+# libsnpcert: lib/ plus the table codec, nothing else exported.
+$(LIBSO): $(LIBSO_OBJS) lib/libsnpcert.sym
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libsnpcert.so.$(SOVERSION) -Wl,--version-script=lib/libsnpcert.sym \
+		-Wl,--no-undefined $(ALL_LDFLAGS) -o $@ $(LIBSO_OBJS) -luuid
+
+$(LIBLINK): $(LIBSO)
+	ln -sf libsnpcert.so.$(SOVERSION) $@
+
+$(LIBA): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(PCFILE): lib/snpcert.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+# ---- the formats and the program -----------------------------------------
+$(FMTA): $(FMT_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(CLIA): $(CLI_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# The program links the shared library (so tests exercise the real ABI);
+# $ORIGIN/../lib finds it both in the build tree and under PREFIX.
+$(PROG): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
+	$(CC) $(ALL_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib' -o $@ $(O)/obj/snp-certctl/main.o \
+		$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CRYPTO_LIBS) $(SYS_LIBS)
+
+# ---- test programs --------------------------------------------------------
+# Unit tests link the internal objects statically: test-cli-*.c also get
+# the program's objects, the others lib/ and formats/ only.
+$(O)/tests/unit/test-cli-%: $(O)/obj/tests/unit/test-cli-%.o $(CLIA) $(LIBA) $(FMTA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(FMTA) $(CRYPTO_LIBS) $(SYS_LIBS) -lpthread
+
+$(O)/tests/unit/test-%: $(O)/obj/tests/unit/test-%.o $(LIBA) $(FMTA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(FMTA) $(CRYPTO_LIBS) -luuid -lpthread
+
+# Helper programs (torture, bench, tools) link the shared library.
+$(O)/tests/%: $(O)/obj/tests/%.o $(FMTA) $(LIBLINK)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../../lib' -o $@ $< $(FMTA) \
+		-L$(O)/lib -lsnpcert $(CRYPTO_LIBS) -luuid -lpthread -lm
+
+# LD_PRELOAD fakes: tests/fakes/NAME.so.c -> NAME.so (no sanitizer runtime).
+$(O)/tests/fakes/%.so: tests/fakes/%.so.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -fPIC $(WARN) $(CFLAGS) -shared -o $@ $< -ldl
+
+# ---- fuzzing (clang, libFuzzer + ASan + UBSan) ----------------------------
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(O)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(ALL_CPPFLAGS)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(GEN_SRCS) $(wildcard formats/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(GEN_SRCS) $(CRYPTO_LIBS) -luuid
+
+fuzz: $(FUZZ_BINS)
+	tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	tests/run-fuzz 10 $(FUZZ_BINS)
+
+# ---- checks ----------------------------------------------------------------
+# check: the plain build, the sanitizer build in .san/, then every suite.
+check:
+	$(MAKE) tests
+	$(MAKE) O=.san SAN=1 tests
+	$(MAKE) O=.fuzz $(patsubst tests/fuzz/%.c,.fuzz/fuzz/%,$(FUZZ_SRCS))
+	tests/run-all
+
+torture: tests
+	tests/torture/run long
+
+bench: tests
+	tests/bench/run
+
+demo: deps all
+	tests/demo.sh
+
+deps:
+	.ci/install-deps build
+
+test-deps:
+	.ci/install-deps test
+
+# ---- install ----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/snp-certctl
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libsnpcert.so.$(SOVERSION)
+	ln -sf libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
+	install -m 0644 lib/snpcert.h $(DESTDIR)$(INCLUDEDIR)/snpcert.h
+	install -m 0644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc
+	$(if $(MAN1),install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN3),install -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(wildcard completions/snp-certctl.bash),install -m 0644 completions/snp-certctl.bash \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/snp-certctl)
+	$(if $(wildcard completions/_snp-certctl),install -m 0644 completions/_snp-certctl \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl)
+	$(if $(wildcard completions/snp-certctl.fish),install -m 0644 completions/snp-certctl.fish \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish)
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/snp-certctl $(DESTDIR)$(LIBDIR)/libsnpcert.so* \
+		$(DESTDIR)$(INCLUDEDIR)/snpcert.h $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/snp-certctl \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish
+
+clean:
+	rm -rf $(O)/obj $(O)/gen $(O)/fuzz $(O)/tests/unit $(O)/tests/fakes/*.so \
+		$(HELPER_BINS) $(LIBSO) $(LIBLINK) $(LIBA) $(FMTA) $(CLIA) $(PROG) $(PCFILE) \
+		.san .fuzz tests/fixtures/out

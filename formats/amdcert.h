@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * AMD SEV-SNP certificates (OpenSSL 3): loading PEM or DER, the AMD X.509
+ * extensions of VCEKs and VLEKs, TCB_VERSION layouts, the built-in AMD roots
+ * and the chain checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
+ * See formats/amd-certificates.md.  Knows nothing of files or locks.
+ */
+#ifndef SNPCERT_FORMATS_AMDCERT_H
+#define SNPCERT_FORMATS_AMDCERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+enum amd_product {
+	AMD_PRODUCT_UNKNOWN = 0,
+	AMD_PRODUCT_MILAN,
+	AMD_PRODUCT_GENOA,
+	AMD_PRODUCT_TURIN,
+};
+#define AMD_PRODUCT_COUNT 4
+
+enum amd_cert_kind {
+	AMD_CERT_UNKNOWN = 0,
+	AMD_CERT_ARK,
+	AMD_CERT_ASK,
+	AMD_CERT_ASVK,
+	AMD_CERT_VCEK,
+	AMD_CERT_VLEK,
+};
+
+/* The SPLs of a TCB_VERSION.  fmc only exists on Turin and later. */
+struct amd_tcb {
+	uint8_t bl, tee, snp, ucode, fmc;
+};
+
+#define AMD_HWID_MAX 64
+
+/* What one certificate says, decoded.  Strings are NUL-terminated. */
+struct amd_cert_info {
+	enum amd_cert_kind kind;      /* from the subject CN */
+	enum amd_product product;     /* from productName, or the CN suffix */
+	char subject[512];            /* RFC 2253 one-line form */
+	char issuer[512];
+	char common_name[128];
+	time_t not_before, not_after;
+	/* AMD extensions (VCEK/VLEK only); has_* says which were present. */
+	bool has_struct_version, has_product_name, has_tcb, has_hwid, has_csp_id;
+	long struct_version;
+	char product_name[64];        /* raw productName, e.g. "Milan-B0" */
+	struct amd_tcb tcb;
+	uint8_t hwid[AMD_HWID_MAX];
+	size_t hwid_len;              /* 64 on Milan/Genoa, 8 on Turin */
+	char csp_id[128];
+	unsigned char sha256[32];     /* digest of the DER encoding */
+};
+
+/* "Milan", "Genoa", "Turin" (NULL for UNKNOWN); parse is case-insensitive. */
+const char *amd_product_name(enum amd_product p);
+enum amd_product amd_product_parse(const char *name);
+/* "ark", "ask", "asvk", "vcek", "vlek", "unknown". */
+const char *amd_cert_kind_name(enum amd_cert_kind k);
+
+/*
+ * Load one certificate, PEM or DER (auto-detected).  Returns 0 and a new
+ * X509 in *out, or -EBADMSG (not a certificate), -ENOMEM.
+ */
+int amd_cert_load(const void *buf, size_t len, X509 **out);
+/* The DER encoding, malloc'd.  0 or -ENOMEM/-EBADMSG. */
+int amd_cert_der(X509 *cert, uint8_t **der, size_t *len);
+/*
+ * Decode the subject, validity and AMD extensions.  Returns 0, or -EBADMSG
+ * when an AMD extension is present but malformed (an SPL outside 0..255, a
+ * productName that is not an IA5String, ...); *info is zeroed first.
+ */
+int amd_cert_info(X509 *cert, struct amd_cert_info *info);
+
+/* TCB_VERSION <-> SPLs, in the product's byte layout (facts.md section 2). */
+uint64_t amd_tcb_to_raw(enum amd_product p, const struct amd_tcb *tcb);
+void amd_tcb_from_raw(enum amd_product p, uint64_t raw, struct amd_tcb *tcb);
+/*
+ * Parse a TCB SPEC: "bl=3,tee=0,snp=8,ucode=115[,fmc=0]" (all of bl, tee,
+ * snp, ucode required, each 0..255; fmc only for Turin) or a raw u64
+ * ("0x7300000000000803" or decimal), decoded in product p's layout.
+ * 0 or -EINVAL.
+ */
+int amd_tcb_parse(const char *spec, enum amd_product p, struct amd_tcb *tcb);
+/* "bl=3,tee=0,snp=8,ucode=115" (+ ",fmc=N" on Turin). */
+void amd_tcb_format(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
+bool amd_tcb_equal(enum amd_product p, const struct amd_tcb *a, const struct amd_tcb *b);
+
+/* The built-in AMD roots, as embedded DER.  NULL when there is none. */
+const uint8_t *amd_builtin_cert(enum amd_product p, enum amd_cert_kind k, size_t *len);
+
+/*
+ * A set of trusted ARKs: the built-in ones plus any extra PEM roots.
+ */
+struct amd_trust;
+int amd_trust_new(struct amd_trust **out);           /* with the built-in ARKs */
+int amd_trust_add_pem(struct amd_trust *t, const void *pem, size_t len); /* 0, -EBADMSG */
+void amd_trust_free(struct amd_trust *t);
+/* The trusted ARK for a product (built-in or extra, matched by CN), or NULL. */
+X509 *amd_trust_ark(const struct amd_trust *t, enum amd_product p);
+
+/*
+ * One result line of a chain check; a chain check yields several.
+ * name is a short stable identifier ("ark-trusted", "ask-signature", ...);
+ * detail is one human sentence.
+ */
+struct amd_check {
+	char name[32];
+	bool ok;
+	char detail[256];
+};
+
+struct amd_check_list {
+	struct amd_check *v;
+	size_t n, cap;
+};
+void amd_check_list_free(struct amd_check_list *l);
+bool amd_check_list_ok(const struct amd_check_list *l);
+
+/*
+ * Verify leaf (VCEK or VLEK) <- mid (ASK or ASVK) <- ark at time `at`:
+ *  - ark is self-signed and is (byte for byte) a trusted ARK of t;
+ *  - every signature is RSASSA-PSS with SHA-384, MGF1-SHA-384, salt 48,
+ *    trailer 1, checked by hand (X509_verify alone is too lax);
+ *  - mid is an ASK for a VCEK, an ASVK for a VLEK, issued by that ARK;
+ *  - leaf is issued and signed by mid (never straight by the ARK);
+ *  - ARK/ASK/ASVK keys are RSA, the leaf key EC P-384;
+ *  - all products agree;
+ *  - every certificate is valid at `at`.
+ * mid and ark may be NULL: the built-in ones for the leaf's product are
+ * used.  Appends one amd_check per check to *out, in order, and returns 0
+ * when all passed, -EBADMSG when any failed, -ENOMEM.
+ */
+int amd_chain_verify(X509 *leaf, X509 *mid, X509 *ark, const struct amd_trust *t, time_t at,
+		     struct amd_check_list *out);
+
+/*
+ * Verify a CRL (DER) is signed by ark with the AMD PSS parameters.
+ * 0 or -EBADMSG.
+ */
+int amd_crl_verify(const void *der, size_t len, X509 *ark);
+
+/*
+ * One link on its own: cert's issuer name is signer's subject, its signature
+ * has the AMD PSS parameters (as above), signer's key is RSA >= 2048 bits
+ * and the signature verifies with it (signer == cert for a self-signature).
+ * 0, -EBADMSG with a sentence in why (may be NULL), -EINVAL.
+ */
+int amd_cert_check_signature(X509 *cert, X509 *signer, char *why, size_t whylen);
+
+/* The last OpenSSL error as one line (for messages), never NULL. */
+const char *amd_openssl_error(void);
+
+#endif

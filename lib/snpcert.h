@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsnpcert: read (and write) SEV-SNP GHCB certificate tables under the
+ * fcntl OFD lock protocol shared with QEMU and snp-certctl.
+ *
+ * A VMM opens the table once, and for each guest request takes the shared
+ * lock, reads the table, hands it to the firmware with the request, then
+ * unlocks.  While snp-certctl rewrites the table (in place, under an
+ * exclusive lock) readers wait, at most their timeout.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno
+ * value on failure; none prints, exits, raises signals or starts threads.
+ * Handles are not shared between threads without the caller's own locking;
+ * distinct handles may be used from distinct threads.  All descriptors are
+ * close-on-exec.  See libsnpcert(3).
+ */
+#ifndef SNPCERT_H
+#define SNPCERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- read side (LIBSNPCERT_1, 0.1.0) ---------------------------------- */
+
+/* An open table, as a reader sees it.  Opaque. */
+struct snpcert_file;
+
+/*
+ * Open the table at path for reading (O_RDONLY, no symlink in the last
+ * component, regular files only).  No lock is taken.
+ * On success *out owns the handle; free it with snpcert_close().
+ * Returns 0, -EINVAL (NULL argument), -ELOOP (symlink), -EISDIR/-EINVAL (not
+ * a regular file), -ENOMEM, or the errno of open(2).
+ */
+int snpcert_open(const char *path, struct snpcert_file **out);
+
+/*
+ * Take the shared lock on the file the path names now, waiting at most
+ * timeout_ms milliseconds.  If the file was replaced since it was opened
+ * (another inode at the path), the handle reopens it first.  Backs off while
+ * a writer has announced itself, so writers are not starved.
+ * Returns 0 (locked), -EAGAIN (timeout_ms 0 and the lock is busy),
+ * -ETIMEDOUT, -EALREADY (this handle already holds the lock), or an errno
+ * of open(2)/fcntl(2) (-ENOENT if the path is gone).
+ */
+int snpcert_lock_shared(struct snpcert_file *f, unsigned int timeout_ms);
+
+/*
+ * Copy the whole table into buf and set *size to its length.  Only while
+ * locked (-ENOLCK otherwise).  If buf_len is smaller than the table,
+ * returns -ENOSPC with *size set to the bytes needed and copies nothing.
+ * A malformed or half-written table is -EBADMSG and is never copied; a
+ * table over 1 MiB is -EFBIG.  Returns 0 or the errno of pread(2).
+ */
+int snpcert_read(struct snpcert_file *f, void *buf, size_t buf_len, size_t *size);
+
+/* Release the lock (0 also if none was held). */
+int snpcert_unlock(struct snpcert_file *f);
+
+/* Release the lock, close the file and free the handle.  NULL is fine. */
+void snpcert_close(struct snpcert_file *f);
+
+/* The guest pages a table of size bytes needs: DIV_ROUND_UP(size, 4096). */
+size_t snpcert_npages(size_t size);
+
+/*
+ * A static description of a value returned by this library ("lock busy",
+ * "malformed certificate table", ...; strerror(3) text otherwise).
+ * Accepts the negative value as returned.  Never NULL.
+ */
+const char *snpcert_strerror(int err);
+
+/*
+ * The descriptor of the open table (for poll-free integration, fstat, ...),
+ * or -EBADF when none is open.  Owned by the handle: do not close it.
+ */
+int snpcert_fd(const struct snpcert_file *f);
+
+/*
+ * Check that buf holds a well-formed GHCB certificate table (the rules of
+ * snp-certctl's parser).  Returns 0 or -EBADMSG.
+ */
+int snpcert_table_check(const void *buf, size_t len);
+
+/* ---- write side (LIBSNPCERT_1, 0.1.0) --------------------------------- */
+
+/*
+ * An update of one table: a writer.  The protocol, in order:
+ *
+ *   snpcert_writer_open()     open the table read-write and take the
+ *                             writers' lock on its journal; finishes or
+ *                             rolls back an interrupted update first;
+ *   snpcert_writer_read()     the current contents (optional);
+ *   snpcert_writer_prepare()  write the new contents to the journal and
+ *                             make it durable (before the exclusive lock);
+ *   snpcert_writer_lock()     announce the writer, take the exclusive lock;
+ *   snpcert_writer_commit()   write the table in place (inode unchanged),
+ *                             in an order a reader can always recognise;
+ *   snpcert_writer_unlock()   let readers in again;
+ *   snpcert_writer_finish()   make the table durable, clear the journal;
+ *   snpcert_writer_close()    release everything (also after failures).
+ *
+ * The exclusive lock may be taken before prepare and held over several
+ * prepare/commit rounds (for firmware steps), and several writers on
+ * different tables may hold their locks at once.
+ */
+struct snpcert_writer;
+
+/* Refuse tables or journals not owned by the effective uid (or by root). */
+#define SNPCERT_WRITER_STRICT_OWNER 0x1u
+
+/*
+ * Open path for an update.  Refuses symlinks (-ELOOP), non-regular files
+ * (-EINVAL), files writable by group or others or owned by someone else
+ * (-EPERM; with SNPCERT_WRITER_STRICT_OWNER, owner must be root or the
+ * effective uid).  Waits at most timeout_ms for another writer of the same
+ * table (-ETIMEDOUT).  If an interrupted update is found, it is completed
+ * from a good journal (rolled forward) or a bad journal is discarded, which
+ * may take the exclusive lock briefly within the same timeout.
+ */
+int snpcert_writer_open(const char *path, unsigned int flags, unsigned int timeout_ms,
+			struct snpcert_writer **out);
+
+/*
+ * The table's current contents, validated: *buf is malloc'd (free() it).
+ * -EBADMSG for a malformed table.
+ */
+int snpcert_writer_read(struct snpcert_writer *w, uint8_t **buf, size_t *len);
+
+/*
+ * Record the new contents in the journal and make it durable.  buf must be
+ * a valid table (-EBADMSG).  May be called with or without the lock.
+ */
+int snpcert_writer_prepare(struct snpcert_writer *w, const void *buf, size_t len);
+
+/*
+ * Take the exclusive lock within timeout_ms: -ETIMEDOUT (-EAGAIN for 0).
+ * Calling it again while locked is a no-op.
+ */
+int snpcert_writer_lock(struct snpcert_writer *w, unsigned int timeout_ms);
+
+/*
+ * Write the prepared contents into the table, in place.  Only while
+ * locked (-ENOLCK) and after prepare (-EINVAL).  Does not fsync.
+ */
+int snpcert_writer_commit(struct snpcert_writer *w);
+
+/* Release the exclusive lock (0 also if none was held). */
+int snpcert_writer_unlock(struct snpcert_writer *w);
+
+/* fsync the table, then clear the journal durably.  After commit. */
+int snpcert_writer_finish(struct snpcert_writer *w);
+
+/* Unlock, release the journal lock, close, free.  NULL is fine. */
+void snpcert_writer_close(struct snpcert_writer *w);
+
+/* The table's descriptor (read-write), owned by the writer. */
+int snpcert_writer_fd(const struct snpcert_writer *w);
+
+/*
+ * Bring the table at path to a complete state after a crash: replay a good
+ * journal, discard a bad one.  Sets *outcome (may be NULL) to one of
+ * SNPCERT_RECOVER_*.  Same refusals and timeout as snpcert_writer_open.
+ */
+#define SNPCERT_RECOVER_CLEAN 0      /* nothing to do */
+#define SNPCERT_RECOVER_REPLAYED 1   /* the interrupted update was completed */
+#define SNPCERT_RECOVER_DISCARDED 2  /* a partial journal was dropped, table untouched */
+int snpcert_recover(const char *path, unsigned int flags, unsigned int timeout_ms, int *outcome);
+
+/*
+ * The journal path for a table path ("<dir>/.<name>.snpcert-journal"),
+ * malloc'd in *out.
+ */
+int snpcert_journal_path(const char *path, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* show: every entry of a certificate table, as text or JSON. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include "amdcert.h"
+#include "cmd.h"
+#include "ghcb.h"
+#include "json.h"
+#include "table.h"
+#include "util.h"
+
+static const char usage[] =
+	"Usage: snp-certctl show FILE [--json]\n"
+	"\n"
+	"Print every entry of a GHCB certificate table: GUID, type, place, SHA-256, and\n"
+	"for certificates the subject, issuer, validity, product, TCB and chip id.\n"
+	"A malformed table exits 4 and names the byte offset at fault.\n"
+	"\n"
+	"      --json            one JSON document on stdout\n";
+
+/* What one entry holds, decoded as far as it goes. */
+struct shown {
+	size_t index;
+	struct ghcb_entry e;
+	const char *type;
+	char guid[37];
+	char sha256[65];
+	bool is_cert, is_crl, bad;
+	struct amd_cert_info info;
+	char crl_issuer[512];
+	time_t this_update, next_update;
+	bool has_next_update;
+};
+
+static time_t asn1_time(const ASN1_TIME *t)
+{
+	struct tm tm = { 0 };
+
+	return t && ASN1_TIME_to_tm(t, &tm) ? timegm(&tm) : (time_t)0;
+}
+
+static void decode_crl(const uint8_t *data, size_t len, struct shown *s)
+{
+	const unsigned char *p = data;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	BIO *bio = NULL;
+	int n;
+
+	if (!crl || p != data + len) {
+		s->bad = true;
+		goto out;
+	}
+	s->is_crl = true;
+	bio = BIO_new(BIO_s_mem());
+	if (bio && X509_NAME_print_ex(bio, X509_CRL_get_issuer(crl), 0, XN_FLAG_RFC2253) >= 0) {
+		n = BIO_read(bio, s->crl_issuer, sizeof(s->crl_issuer) - 1);
+		s->crl_issuer[n > 0 ? n : 0] = '\0';
+	}
+	s->this_update = asn1_time(X509_CRL_get0_lastUpdate(crl));
+	s->has_next_update = X509_CRL_get0_nextUpdate(crl) != NULL;
+	s->next_update = asn1_time(X509_CRL_get0_nextUpdate(crl));
+out:
+	BIO_free(bio);
+	X509_CRL_free(crl);
+}
+
+static void decode(const uint8_t *blob, size_t index, const struct ghcb_entry *e,
+		   struct shown *s)
+{
+	const uint8_t *data = blob + e->offset;
+	enum ghcb_kind kind = ghcb_guid_kind(e->guid);
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	X509 *x = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->index = index;
+	s->e = *e;
+	s->type = ghcb_kind_name(kind);
+	ghcb_guid_format(e->guid, s->guid);
+	SHA256(data, e->length, digest);
+	format_hex(digest, sizeof(digest), s->sha256);
+
+	if (kind == GHCB_KIND_CRL) {
+		decode_crl(data, e->length, s);
+		return;
+	}
+	if (kind == GHCB_KIND_OTHER)
+		return;
+	if (amd_cert_load(data, e->length, &x) < 0 || amd_cert_info(x, &s->info) < 0) {
+		s->bad = true;
+	} else {
+		s->is_cert = true;
+		/* The ASK slot may hold an ASVK. */
+		if (kind == GHCB_KIND_ASK && s->info.kind == AMD_CERT_ASVK)
+			s->type = "asvk";
+	}
+	X509_free(x);
+}
+
+static void tcb_text(const struct amd_cert_info *in, char *buf, size_t len)
+{
+	char spec[64];
+
+	amd_tcb_format(in->product, &in->tcb, spec, sizeof(spec));
+	snprintf(buf, len, "%s (0x%016llx)", spec,
+		 (unsigned long long)amd_tcb_to_raw(in->product, &in->tcb));
+}
+
+static void print_text(const char *path, size_t size, const struct shown *v, size_t n)
+{
+	char when[2][32], buf[128], hex[2 * AMD_HWID_MAX + 1];
+
+	printf("%s: %zu %s, %zu bytes\n", path, n, n == 1 ? "entry" : "entries", size);
+	for (size_t i = 0; i < n; i++) {
+		const struct shown *s = &v[i];
+		const struct amd_cert_info *in = &s->info;
+
+		printf("[%zu] %-5s %s  offset %u  length %u\n", s->index, s->type, s->guid,
+		       s->e.offset, s->e.length);
+		if (s->bad)
+			printf("    error       not a valid %s\n",
+			       strcmp(s->type, "crl") == 0 ? "DER CRL" : "certificate");
+		if (s->is_cert) {
+			format_time(in->not_before, when[0], sizeof(when[0]));
+			format_time(in->not_after, when[1], sizeof(when[1]));
+			printf("    subject     %s\n    issuer      %s\n    valid       %s .. %s\n",
+			       in->subject, in->issuer, when[0], when[1]);
+			if (in->product != AMD_PRODUCT_UNKNOWN)
+				printf("    product     %s%s%s%s\n", amd_product_name(in->product),
+				       in->has_product_name ? " (" : "",
+				       in->has_product_name ? in->product_name : "",
+				       in->has_product_name ? ")" : "");
+			if (in->has_tcb) {
+				tcb_text(in, buf, sizeof(buf));
+				printf("    tcb         %s\n", buf);
+			}
+			if (in->has_hwid) {
+				format_hex(in->hwid, in->hwid_len, hex);
+				printf("    hwid        %s\n", hex);
+			}
+			if (in->has_csp_id)
+				printf("    csp_id      %s\n", in->csp_id);
+		}
+		if (s->is_crl) {
+			format_time(s->this_update, when[0], sizeof(when[0]));
+			printf("    issuer      %s\n    this_update %s\n", s->crl_issuer, when[0]);
+			if (s->has_next_update) {
+				format_time(s->next_update, when[1], sizeof(when[1]));
+				printf("    next_update %s\n", when[1]);
+			}
+		}
+		printf("    sha256      %s\n", s->sha256);
+	}
+}
+
+static void print_json(const char *path, size_t size, const struct shown *v, size_t n)
+{
+	char when[32], hex[2 * AMD_HWID_MAX + 1], raw[24];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "file", path);
+	json_uint(&j, "size", size);
+	json_array_begin(&j, "entries");
+	for (size_t i = 0; i < n; i++) {
+		const struct shown *s = &v[i];
+		const struct amd_cert_info *in = &s->info;
+
+		json_object_begin(&j, NULL);
+		json_uint(&j, "index", s->index);
+		json_string(&j, "guid", s->guid);
+		json_string(&j, "type", s->type);
+		json_uint(&j, "offset", s->e.offset);
+		json_uint(&j, "length", s->e.length);
+		json_string(&j, "sha256", s->sha256);
+		if (s->bad)
+			json_string(&j, "error", strcmp(s->type, "crl") == 0 ?
+				    "not a valid DER CRL" : "not a valid certificate");
+		if (s->is_cert) {
+			json_string(&j, "subject", in->subject);
+			json_string(&j, "issuer", in->issuer);
+			format_time(in->not_before, when, sizeof(when));
+			json_string(&j, "not_before", when);
+			format_time(in->not_after, when, sizeof(when));
+			json_string(&j, "not_after", when);
+			if (in->product != AMD_PRODUCT_UNKNOWN)
+				json_string(&j, "product", amd_product_name(in->product));
+			if (in->has_product_name)
+				json_string(&j, "product_name", in->product_name);
+			if (in->has_tcb) {
+				json_object_begin(&j, "tcb");
+				json_uint(&j, "bl", in->tcb.bl);
+				json_uint(&j, "tee", in->tcb.tee);
+				json_uint(&j, "snp", in->tcb.snp);
+				json_uint(&j, "ucode", in->tcb.ucode);
+				if (in->product == AMD_PRODUCT_TURIN)
+					json_uint(&j, "fmc", in->tcb.fmc);
+				snprintf(raw, sizeof(raw), "0x%016llx",
+					 (unsigned long long)amd_tcb_to_raw(in->product, &in->tcb));
+				json_string(&j, "raw", raw);
+				json_object_end(&j);
+			}
+			if (in->has_hwid) {
+				format_hex(in->hwid, in->hwid_len, hex);
+				json_string(&j, "hwid", hex);
+			}
+			if (in->has_csp_id)
+				json_string(&j, "csp_id", in->csp_id);
+		}
+		if (s->is_crl) {
+			json_string(&j, "issuer", s->crl_issuer);
+			format_time(s->this_update, when, sizeof(when));
+			json_string(&j, "this_update", when);
+			if (s->has_next_update) {
+				format_time(s->next_update, when, sizeof(when));
+				json_string(&j, "next_update", when);
+			}
+		}
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static int cmd_show_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	struct ghcb_entry *e = NULL;
+	struct shown *v = NULL;
+	uint8_t *blob = NULL;
+	size_t size = 0, n = 0;
+	bool bad = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		common_option(ctx, c, optarg, argv);
+	if (optind != argc - 1)
+		return usage_error(ctx, optind == argc ? "no table given" : "give one table");
+	ret = ctx_load(ctx);
+	if (ret)
+		return ret;
+	ret = table_file_load(argv[optind], &blob, &size, &e, &n);
+	if (ret)
+		return ret;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		decode(blob, i, &e[i], &v[i]);
+		if (v[i].bad) {
+			err("'%s': entry %zu (%s) at byte %u is not a valid %s", argv[optind], i,
+			    v[i].type, e[i].offset,
+			    strcmp(v[i].type, "crl") == 0 ? "DER CRL" : "certificate");
+			bad = true;
+		}
+	}
+	if (ctx->json)
+		print_json(argv[optind], size, v, n);
+	else
+		print_text(argv[optind], size, v, n);
+	ret = bad ? EXIT_VERIFY : 0;
+out:
+	free(v);
+	free(e);
+	free(blob);
+	return ret;
+}
+
+const struct cmd cmd_show = { "show", cmd_show_main, "print every entry of a table", usage };

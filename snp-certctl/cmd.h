@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What every command shares: the exit codes, the resolved settings, the
+ * command descriptor and the option handling common to all commands.
+ */
+#ifndef SNP_CERTCTL_CMD_H
+#define SNP_CERTCTL_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit status, as in snp-certctl(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,     /* anything not covered below */
+	EXIT_USAGE = 2,    /* bad options or arguments, bad configuration */
+	EXIT_LOCK = 3,     /* a lock could not be had in time */
+	EXIT_VERIFY = 4,   /* malformed table or certificate, broken chain, mismatch */
+	EXIT_PLATFORM = 5, /* /dev/sev missing or an SEV command failed */
+	EXIT_KDS = 6,      /* KDS or network */
+};
+
+#define DEFAULT_CONFIG "/etc/snp-certctl/snp-certctl.conf"
+#define DEFAULT_STORE "/var/lib/snp-certctl"
+#define DEFAULT_CACHE "/var/cache/snp-certctl"
+#define DEFAULT_KDS_URL "https://kdsintf.amd.com"
+#define DEFAULT_HOOKS "/etc/snp-certctl/hooks.d"
+#define DEFAULT_LOCK_TIMEOUT 10.0
+#define DEFAULT_DEVICE "/dev/sev"
+
+/* One setting, remembered from each source so precedence is applied once. */
+enum setting {
+	SET_STORE,
+	SET_CACHE_DIR,
+	SET_KDS_URL,
+	SET_HOOKS_DIR,
+	SET_LOCK_TIMEOUT,
+	SET_PRODUCT,
+	SET_TRUST_ROOT,
+	SET_COUNT,
+};
+
+struct ctx {
+	const char *config_path; /* -C, SNP_CERTCTL_CONFIG, or the default */
+	bool config_explicit;    /* a missing named file is an error */
+	const char *cli[SET_COUNT];  /* from the command line */
+	char *value[SET_COUNT];      /* resolved: cli > env > config > default */
+	double lock_timeout;         /* seconds, resolved */
+	bool json;
+	int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
+	const struct cmd *cmd;
+	bool loaded;
+};
+
+struct cmd {
+	const char *name;
+	int (*main)(struct ctx *ctx, int argc, char **argv);
+	const char *summary;  /* one line for `snp-certctl help` */
+	const char *usage;    /* synopsis and options, printed by --help */
+};
+
+/* Options every command accepts after its name, too. */
+enum {
+	OPT_JSON = 0x100,
+	OPT_STORE,
+	OPT_COMMON_LAST,
+};
+#define COMMON_SHORTOPTS "hqvC:"
+#define COMMON_LONGOPTS                                                                      \
+	{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, OPT_JSON },         \
+	{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },          \
+	{ "config", required_argument, NULL, 'C' },                                          \
+	{ "store", required_argument, NULL, OPT_STORE }
+
+/*
+ * Handle one of the common options (returns 1), or not (0).  --help prints
+ * the command's usage and exits 0; '?' and ':' report a usage error and
+ * exit 2.
+ */
+int common_option(struct ctx *ctx, int c, const char *arg, char **argv);
+/* Report a usage error for the current command and return EXIT_USAGE. */
+int usage_error(const struct ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Resolve the settings (command line > SNP_CERTCTL_* > config file >
+ * defaults).  Commands call it after their option loop.  Returns 0 or an
+ * exit status (the error has been printed).
+ */
+int ctx_load(struct ctx *ctx);
+void ctx_free(struct ctx *ctx);
+const char *ctx_get(const struct ctx *ctx, enum setting s);
+
+/* The lock timeout in milliseconds, saturating. */
+unsigned int seconds_to_ms(double seconds);
+
+#define CMD(n) extern const struct cmd cmd_##n
+CMD(build);
+CMD(show);
+CMD(verify);
+CMD(extract);
+#undef CMD
+
+#endif

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Settings: command line > environment (SNP_CERTCTL_*) > configuration
+ * file > built-in defaults.  The file is "key = value" lines; '#' starts a
+ * comment line; an unknown key is an error naming the file and line.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amdcert.h"
+#include "cmd.h"
+#include "util.h"
+
+static const struct {
+	const char *key;
+	const char *env;
+	const char *fallback;
+} settings[SET_COUNT] = {
+	[SET_STORE] = { "store", "SNP_CERTCTL_STORE", DEFAULT_STORE },
+	[SET_CACHE_DIR] = { "cache_dir", "SNP_CERTCTL_CACHE_DIR", DEFAULT_CACHE },
+	[SET_KDS_URL] = { "kds_url", "SNP_CERTCTL_KDS_URL", DEFAULT_KDS_URL },
+	[SET_HOOKS_DIR] = { "hooks_dir", "SNP_CERTCTL_HOOKS_DIR", DEFAULT_HOOKS },
+	[SET_LOCK_TIMEOUT] = { "lock_timeout", "SNP_CERTCTL_LOCK_TIMEOUT", "10" },
+	[SET_PRODUCT] = { "product", "SNP_CERTCTL_PRODUCT", NULL },
+	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
+};
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Checks a value wherever it came from; where names the source. */
+static int check_value(enum setting s, const char *value, const char *where)
+{
+	double secs;
+
+	if (s == SET_LOCK_TIMEOUT && parse_seconds(value, &secs) < 0) {
+		err("%s: invalid lock_timeout '%s': want seconds, e.g. 10 or 0.5", where, value);
+		return EXIT_USAGE;
+	}
+	if (s == SET_PRODUCT && amd_product_parse(value) == AMD_PRODUCT_UNKNOWN) {
+		err("%s: invalid product '%s': want Milan, Genoa or Turin", where, value);
+		return EXIT_USAGE;
+	}
+	if (*value == '\0' && s != SET_PRODUCT && s != SET_TRUST_ROOT) {
+		err("%s: empty value for '%s'", where, settings[s].key);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int load_file(struct ctx *ctx, char *from_file[SET_COUNT])
+{
+	char *line = NULL, where[PATH_MAX + 32];
+	size_t cap = 0;
+	unsigned int lineno = 0;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(ctx->config_path, "re");
+	if (!f) {
+		if (errno == ENOENT && !ctx->config_explicit)
+			return 0;
+		err("cannot open configuration '%s': %s", ctx->config_path, strerror(errno));
+		return ctx->config_explicit && errno == ENOENT ? EXIT_USAGE : EXIT_FAIL;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		char *s = trim(line), *eq, *key, *value;
+		int i;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u", ctx->config_path, lineno);
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (!eq) {
+			err("%s: expected 'key = value'", where);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (strlen(value) >= 2 && value[0] == '"' && value[strlen(value) - 1] == '"') {
+			value[strlen(value) - 1] = '\0';
+			value++;
+		}
+		for (i = 0; i < SET_COUNT; i++)
+			if (strcmp(key, settings[i].key) == 0)
+				break;
+		if (i == SET_COUNT) {
+			err("%s: unknown key '%s'", where, key);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		ret = check_value(i, value, where);
+		if (ret)
+			goto out;
+		free(from_file[i]);
+		from_file[i] = strdup(value);
+		if (!from_file[i]) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		err("cannot read configuration '%s': %s", ctx->config_path, strerror(errno));
+		ret = EXIT_FAIL;
+	}
+out:
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+int ctx_load(struct ctx *ctx)
+{
+	char *from_file[SET_COUNT] = { NULL };
+	int ret;
+
+	if (ctx->loaded)
+		return 0;
+	log_verbosity = ctx->verbosity;
+	if (!ctx->config_path) {
+		const char *env = getenv("SNP_CERTCTL_CONFIG");
+
+		ctx->config_path = env && *env ? env : DEFAULT_CONFIG;
+		ctx->config_explicit = env && *env;
+	}
+	ret = load_file(ctx, from_file);
+	if (ret)
+		goto out;
+	for (int i = 0; i < SET_COUNT; i++) {
+		const char *env = getenv(settings[i].env);
+		const char *v = settings[i].fallback;
+		char where[64];
+
+		if (ctx->cli[i]) {
+			v = ctx->cli[i];
+			snprintf(where, sizeof(where), "command line");
+		} else if (env && *env) {
+			v = env;
+			snprintf(where, sizeof(where), "%s", settings[i].env);
+		} else if (from_file[i]) {
+			v = from_file[i];
+		}
+		if (v && v != from_file[i]) {
+			ret = check_value(i, v, where);
+			if (ret)
+				goto out;
+		}
+		if (v && *v) {
+			ctx->value[i] = strdup(v);
+			if (!ctx->value[i]) {
+				err("out of memory");
+				ret = EXIT_FAIL;
+				goto out;
+			}
+		}
+	}
+	parse_seconds(ctx->value[SET_LOCK_TIMEOUT], &ctx->lock_timeout);
+	ctx->loaded = true;
+out:
+	for (int i = 0; i < SET_COUNT; i++)
+		free(from_file[i]);
+	return ret;
+}
+
+void ctx_free(struct ctx *ctx)
+{
+	for (int i = 0; i < SET_COUNT; i++) {
+		free(ctx->value[i]);
+		ctx->value[i] = NULL;
+	}
+}
+
+const char *ctx_get(const struct ctx *ctx, enum setting s)
+{
+	return ctx->value[s];
+}
+
+unsigned int seconds_to_ms(double seconds)
+{
+	double ms = seconds * 1000.0;
+
+	if (ms >= (double)UINT_MAX)
+		return UINT_MAX;
+	return (unsigned int)(ms + 0.5);
+}

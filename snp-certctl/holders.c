@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "holders.h"
+
+/*
+ * One lock line, as the kernel prints it after the "lock:\t" (fdinfo) or
+ * in /proc/locks: "1: OFDLCK  ADVISORY  READ  -1 08:02:1234 0 EOF", with
+ * "->" before the kind for a waiter.  Returns true if it names dev/ino.
+ */
+static bool parse_line(const char *s, dev_t dev, ino_t ino, struct lock_holder *h)
+{
+	char kind[16], adv[16], mode[16], endtext[32], arrow[4] = "";
+	unsigned int maj, min;
+	unsigned long long i, start;
+	int pid, used = 0;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (sscanf(s, "%*d: %n", &used) < 0 || used == 0)
+		return false;
+	s += used;
+	if (strncmp(s, "->", 2) == 0) {
+		strcpy(arrow, "->");
+		s += 2;
+	}
+	if (sscanf(s, "%15s %15s %15s %d %x:%x:%llu %llu %31s", kind, adv, mode, &pid, &maj,
+		   &min, &i, &start, endtext) != 9)
+		return false;
+	if (makedev(maj, min) != dev || i != (unsigned long long)ino)
+		return false;
+	memset(h, 0, sizeof(*h));
+	h->pid = pid;
+	h->fd = -1;
+	h->write = strcmp(mode, "WRITE") == 0;
+	h->waiting = arrow[0] != '\0';
+	h->ofd = strcmp(kind, "OFDLCK") == 0;
+	snprintf(h->kind, sizeof(h->kind), "%s", kind);
+	h->start = start;
+	h->end = strcmp(endtext, "EOF") == 0 ? ULLONG_MAX : strtoull(endtext, NULL, 10);
+	return true;
+}
+
+static void read_comm(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(buf, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static int push(struct lock_holder **v, size_t *n, size_t *cap, const struct lock_holder *h)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 8;
+		struct lock_holder *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *h;
+	return 0;
+}
+
+/* The held locks of one process, from its fdinfo files. */
+static int scan_pid(pid_t pid, dev_t dev, ino_t ino, struct lock_holder **v, size_t *n,
+		    size_t *cap)
+{
+	char path[64], line[256];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return 0; /* gone, or not ours to see */
+	while (ret == 0 && (de = readdir(d))) {
+		char file[sizeof(path) + sizeof(de->d_name) + 1];
+		FILE *f;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, de->d_name);
+		f = fopen(file, "re");
+		if (!f)
+			continue;
+		while (ret == 0 && fgets(line, sizeof(line), f)) {
+			struct lock_holder h;
+
+			if (strncmp(line, "lock:", 5) != 0 || !parse_line(line + 5, dev, ino, &h))
+				continue;
+			h.pid = pid;
+			h.fd = atoi(de->d_name);
+			read_comm(pid, h.comm, sizeof(h.comm));
+			ret = push(v, n, cap, &h);
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return ret;
+}
+
+int lock_holders(dev_t dev, ino_t ino, struct lock_holder **out, size_t *count)
+{
+	struct lock_holder *v = NULL;
+	size_t n = 0, cap = 0;
+	char line[256];
+	struct dirent *de;
+	DIR *proc;
+	FILE *f;
+	int ret = 0;
+
+	proc = opendir("/proc");
+	if (!proc)
+		return -errno;
+	while (ret == 0 && (de = readdir(proc))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (*end || pid <= 0)
+			continue;
+		ret = scan_pid((pid_t)pid, dev, ino, &v, &n, &cap);
+	}
+	closedir(proc);
+
+	/* Waiters are only in /proc/locks. */
+	f = fopen("/proc/locks", "re");
+	while (ret == 0 && f && fgets(line, sizeof(line), f)) {
+		struct lock_holder h;
+
+		if (!parse_line(line, dev, ino, &h) || !h.waiting)
+			continue;
+		if (h.pid > 0)
+			read_comm(h.pid, h.comm, sizeof(h.comm));
+		else
+			snprintf(h.comm, sizeof(h.comm), "?");
+		ret = push(&v, &n, &cap, &h);
+	}
+	if (f)
+		fclose(f);
+	if (ret < 0) {
+		free(v);
+		return ret;
+	}
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+void lock_holders_describe(const struct lock_holder *h, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		int w;
+
+		if (h[i].waiting)
+			continue;
+		w = snprintf(buf + used, len - used, "%s%d (%s) %s", used ? ", " : "",
+			     (int)h[i].pid, h[i].comm, h[i].write ? "WRITE" : "READ");
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (!used)
+		snprintf(buf, len, "no process found");
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+
+#include "json.h"
+
+void json_init(struct json *j, FILE *f)
+{
+	j->f = f;
+	j->depth = 0;
+	j->has_items[0] = false;
+}
+
+static void quote(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* Separator, indentation and key for the next value. */
+static void member(struct json *j, const char *key)
+{
+	if (j->depth > 0) {
+		fputs(j->has_items[j->depth] ? ",\n" : "\n", j->f);
+		j->has_items[j->depth] = true;
+		fprintf(j->f, "%*s", 2 * j->depth, "");
+	}
+	if (key) {
+		quote(j->f, key);
+		fputs(": ", j->f);
+	}
+}
+
+static void open_container(struct json *j, const char *key, char c)
+{
+	member(j, key);
+	fputc(c, j->f);
+	if (j->depth + 1 < JSON_MAX_DEPTH)
+		j->depth++;
+	j->has_items[j->depth] = false;
+}
+
+static void close_container(struct json *j, char c)
+{
+	bool had = j->has_items[j->depth];
+
+	if (j->depth > 0)
+		j->depth--;
+	if (had)
+		fprintf(j->f, "\n%*s", 2 * j->depth, "");
+	fputc(c, j->f);
+}
+
+void json_object_begin(struct json *j, const char *key)
+{
+	open_container(j, key, '{');
+}
+
+void json_object_end(struct json *j)
+{
+	close_container(j, '}');
+}
+
+void json_array_begin(struct json *j, const char *key)
+{
+	open_container(j, key, '[');
+}
+
+void json_array_end(struct json *j)
+{
+	close_container(j, ']');
+}
+
+void json_string(struct json *j, const char *key, const char *value)
+{
+	member(j, key);
+	if (value)
+		quote(j->f, value);
+	else
+		fputs("null", j->f);
+}
+
+void json_int(struct json *j, const char *key, long long value)
+{
+	member(j, key);
+	fprintf(j->f, "%lld", value);
+}
+
+void json_uint(struct json *j, const char *key, unsigned long long value)
+{
+	member(j, key);
+	fprintf(j->f, "%llu", value);
+}
+
+void json_bool(struct json *j, const char *key, bool value)
+{
+	member(j, key);
+	fputs(value ? "true" : "false", j->f);
+}
+
+void json_finish(struct json *j)
+{
+	fputc('\n', j->f);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A small streaming JSON writer for --json output: one document, indented
+ * two spaces.  Keys are given for members of objects and NULL for array
+ * elements and the top level.
+ */
+#ifndef SNP_CERTCTL_JSON_H
+#define SNP_CERTCTL_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 16
+
+struct json {
+	FILE *f;
+	int depth;
+	bool has_items[JSON_MAX_DEPTH];
+};
+
+void json_init(struct json *j, FILE *f);
+void json_object_begin(struct json *j, const char *key);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_string(struct json *j, const char *key, const char *value); /* NULL: null */
+void json_int(struct json *j, const char *key, long long value);
+void json_uint(struct json *j, const char *key, unsigned long long value);
+void json_bool(struct json *j, const char *key, bool value);
+/* Ends the document with a newline. */
+void json_finish(struct json *j);
+
+#endif

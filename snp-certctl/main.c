@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * snp-certctl: manage AMD SEV-SNP certificate tables.  Global options,
+ * then a command from the table below; each command lives in cmd-<name>.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+static int cmd_help_main(struct ctx *ctx, int argc, char **argv);
+
+static const struct cmd cmd_help = {
+	"help", cmd_help_main, "list the commands, or show one command's options",
+	"Usage: snp-certctl help [COMMAND]\n"
+};
+
+static const struct cmd *const commands[] = {
+	&cmd_build,
+	&cmd_show,
+	&cmd_verify,
+	&cmd_extract,
+	&cmd_help,
+};
+
+static const char global_usage[] =
+	"Usage: snp-certctl [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+	"\n"
+	"Global options:\n"
+	"  -C, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+	"      --store DIR     directory of managed tables (default " DEFAULT_STORE ")\n"
+	"      --json          machine-readable output on stdout\n"
+	"  -q, --quiet         only errors on stderr\n"
+	"  -v, --verbose       more detail on stderr\n"
+	"  -h, --help          this help; 'snp-certctl help COMMAND' for a command\n"
+	"      --version       print the version\n";
+
+static const struct cmd *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	return NULL;
+}
+
+static void list_commands(FILE *f)
+{
+	fputs(global_usage, f);
+	fputs("\nCommands:\n", f);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s  %s\n", commands[i]->name, commands[i]->summary);
+	fputs("\nExit status: 0 success, 1 failure, 2 usage, 3 lock busy, 4 verification failed,\n"
+	      "5 platform error, 6 KDS or network error.  See snp-certctl(1).\n",
+	      f);
+}
+
+static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
+{
+	const struct cmd *cmd;
+
+	(void)ctx;
+	if (argc > 2)
+		return usage_error(ctx, "too many arguments");
+	if (argc < 2) {
+		list_commands(stdout);
+		return 0;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd) {
+		err("unknown command '%s'; 'snp-certctl help' lists them", argv[1]);
+		return EXIT_USAGE;
+	}
+	fputs(cmd->usage, stdout);
+	return 0;
+}
+
+int usage_error(const struct ctx *ctx, const char *fmt, ...)
+{
+	const char *name = ctx && ctx->cmd ? ctx->cmd->name : NULL;
+	va_list ap;
+
+	fputs("snp-certctl: ", stderr);
+	if (name)
+		fprintf(stderr, "%s: ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (name)
+		fprintf(stderr, "\nTry 'snp-certctl %s --help'.\n", name);
+	else
+		fputs("\nTry 'snp-certctl --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
+{
+	switch (c) {
+	case 'h':
+		if (ctx->cmd)
+			fputs(ctx->cmd->usage, stdout);
+		else
+			list_commands(stdout);
+		exit(close_stdout() ? EXIT_FAIL : EXIT_OK);
+	case OPT_JSON:
+		ctx->json = true;
+		return 1;
+	case 'q':
+		ctx->verbosity = -1;
+		return 1;
+	case 'v':
+		ctx->verbosity = 1;
+		return 1;
+	case 'C':
+		ctx->config_path = arg;
+		ctx->config_explicit = true;
+		return 1;
+	case OPT_STORE:
+		ctx->cli[SET_STORE] = arg;
+		return 1;
+	case ':':
+		exit(usage_error(ctx, "option '%s' needs an argument", argv[optind - 1]));
+	case '?':
+		if (optopt && optopt < 0x100)
+			exit(usage_error(ctx, "unknown option '-%c'", optopt));
+		exit(usage_error(ctx, "unknown option '%s'", argv[optind - 1]));
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctx ctx = { 0 };
+	int c, ret;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == 'V') {
+			printf("snp-certctl %s\n", SNPCERT_VERSION);
+			return close_stdout() ? EXIT_FAIL : EXIT_OK;
+		}
+		common_option(&ctx, c, optarg, argv);
+	}
+	log_verbosity = ctx.verbosity;
+	if (optind >= argc) {
+		usage_error(NULL, "no command given");
+		return EXIT_USAGE;
+	}
+	ctx.cmd = find_command(argv[optind]);
+	if (!ctx.cmd) {
+		err("unknown command '%s'; 'snp-certctl help' lists them", argv[optind]);
+		return EXIT_USAGE;
+	}
+	/* The command sees its own name as argv[0]. */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	ret = ctx.cmd->main(&ctx, argc, argv);
+	ctx_free(&ctx);
+	if (close_stdout() && ret == 0)
+		ret = EXIT_FAIL;
+	return ret;
+}

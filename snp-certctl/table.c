@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "cmd.h"
+
+#include "table.h"
+#include "util.h"
+
+/* Append a copy of data under guid. */
+static int append(struct table *t, const uint8_t guid[GHCB_GUID_LEN], const uint8_t *data,
+		  size_t len)
+{
+	struct ghcb_item *items;
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	items = realloc(t->items, (t->n + 1) * sizeof(*items));
+	if (!items) {
+		free(copy);
+		return -ENOMEM;
+	}
+	memcpy(copy, data, len);
+	t->items = items;
+	memcpy(items[t->n].guid, guid, GHCB_GUID_LEN);
+	items[t->n].data = copy;
+	items[t->n].len = len;
+	t->n++;
+	return 0;
+}
+
+int table_from_blob(const uint8_t *buf, size_t len, unsigned int flags, struct table *t,
+		    struct ghcb_diag *diag)
+{
+	struct ghcb_entry *e = NULL;
+	size_t n = 0;
+	int ret;
+
+	*t = (struct table){ 0 };
+	ret = ghcb_parse(buf, len, flags, &e, &n, diag);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = append(t, e[i].guid, buf + e[i].offset, e[i].length);
+	free(e);
+	if (ret < 0)
+		table_free(t);
+	return ret;
+}
+
+int table_set(struct table *t, const uint8_t guid[GHCB_GUID_LEN], const uint8_t *data,
+	      size_t len)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (memcmp(t->items[i].guid, guid, GHCB_GUID_LEN) == 0) {
+			uint8_t *copy = malloc(len ? len : 1);
+
+			if (!copy)
+				return -ENOMEM;
+			memcpy(copy, data, len);
+			free((void *)t->items[i].data);
+			t->items[i].data = copy;
+			t->items[i].len = len;
+			return 0;
+		}
+	}
+	return append(t, guid, data, len);
+}
+
+int table_remove(struct table *t, const uint8_t guid[GHCB_GUID_LEN])
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (memcmp(t->items[i].guid, guid, GHCB_GUID_LEN) == 0)
+			free((void *)t->items[i].data);
+		else
+			t->items[kept++] = t->items[i];
+	}
+	if (kept == t->n)
+		return -ENOENT;
+	t->n = kept;
+	return 0;
+}
+
+const struct ghcb_item *table_find(const struct table *t, enum ghcb_kind kind)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (ghcb_guid_kind(t->items[i].guid) == kind)
+			return &t->items[i];
+	return NULL;
+}
+
+int table_encode(const struct table *t, uint8_t **out, size_t *len, struct ghcb_diag *diag)
+{
+	return ghcb_encode(t->items, t->n, 0, out, len, diag);
+}
+
+void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free((void *)t->items[i].data);
+	free(t->items);
+	*t = (struct table){ 0 };
+}
+
+int check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
+{
+	struct amd_check *c;
+	va_list ap;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct amd_check *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* A certificate entry of the table, decoded. */
+struct slot {
+	enum ghcb_kind kind;
+	X509 *x509;
+	struct amd_cert_info info;
+};
+
+static const enum amd_cert_kind slot_wants[][2] = {
+	[GHCB_KIND_ARK] = { AMD_CERT_ARK, AMD_CERT_ARK },
+	[GHCB_KIND_ASK] = { AMD_CERT_ASK, AMD_CERT_ASVK },
+	[GHCB_KIND_VCEK] = { AMD_CERT_VCEK, AMD_CERT_VCEK },
+	[GHCB_KIND_VLEK] = { AMD_CERT_VLEK, AMD_CERT_VLEK },
+};
+
+/* Decode the certificate slots; one check per slot present. */
+static int load_slots(const struct table *t, struct slot slots[GHCB_KIND_CRL],
+		      struct amd_check_list *out)
+{
+	for (int k = GHCB_KIND_ARK; k < GHCB_KIND_CRL; k++) {
+		const struct ghcb_item *it = table_find(t, k);
+		struct slot *s = &slots[k];
+		char name[32];
+		int ret;
+
+		s->kind = k;
+		if (!it)
+			continue;
+		snprintf(name, sizeof(name), "%s-entry", ghcb_kind_name(k));
+		if (amd_cert_load(it->data, it->len, &s->x509) < 0 ||
+		    amd_cert_info(s->x509, &s->info) < 0) {
+			X509_free(s->x509);
+			s->x509 = NULL;
+			ret = check_add(out, name, false, "the %s entry is not a valid certificate",
+					ghcb_kind_name(k));
+		} else if (s->info.kind != slot_wants[k][0] && s->info.kind != slot_wants[k][1]) {
+			ret = check_add(out, name, false, "the %s entry holds %s (%s)",
+					ghcb_kind_name(k), amd_cert_kind_name(s->info.kind),
+					s->info.common_name);
+			X509_free(s->x509);
+			s->x509 = NULL;
+		} else {
+			ret = check_add(out, name, true, "%s in the %s slot", s->info.common_name,
+					ghcb_kind_name(k));
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int check_crl(const struct ghcb_item *crl_item, X509 *ark, X509 *mid, X509 *leaf,
+		     struct amd_check_list *out)
+{
+	const unsigned char *p = crl_item->data;
+	X509_CRL *crl = NULL;
+	X509_REVOKED *rev = NULL;
+	bool signed_ok;
+	int ret;
+
+	if (!ark)
+		return check_add(out, "crl-signature", false, "no ARK to check the CRL against");
+	signed_ok = amd_crl_verify(crl_item->data, crl_item->len, ark) == 0;
+	ret = check_add(out, "crl-signature", signed_ok,
+			"the CRL %s signed by the ARK with the AMD PSS parameters",
+			signed_ok ? "is" : "is not");
+	if (ret < 0)
+		return ret;
+	crl = d2i_X509_CRL(NULL, &p, (long)crl_item->len);
+	if (!crl)
+		return check_add(out, "crl-revocation", false, "the CRL entry is not a DER CRL");
+	if (mid && X509_CRL_get0_by_cert(crl, &rev, mid) == 1)
+		ret = check_add(out, "crl-revocation", false, "the CRL revokes the ASK/ASVK");
+	else if (leaf && X509_CRL_get0_by_cert(crl, &rev, leaf) == 1)
+		ret = check_add(out, "crl-revocation", false, "the CRL revokes the endorsement key");
+	else
+		ret = check_add(out, "crl-revocation", true, "nothing in the chain is revoked");
+	X509_CRL_free(crl);
+	return ret;
+}
+
+static int check_match(const struct slot *leaf, const struct verify_opts *o,
+		       struct amd_check_list *out)
+{
+	const struct amd_cert_info *in = &leaf->info;
+	char want[64], have[64];
+	int ret = 0;
+
+	if (o->tcb_spec) {
+		struct amd_tcb tcb;
+
+		if (amd_tcb_parse(o->tcb_spec, in->product, &tcb) < 0)
+			return check_add(out, "tcb", false, "cannot read TCB '%s' for %s",
+					 o->tcb_spec, amd_product_name(in->product) ?: "this product");
+		amd_tcb_format(in->product, &tcb, want, sizeof(want));
+		amd_tcb_format(in->product, &in->tcb, have, sizeof(have));
+		ret = check_add(out, "tcb", in->has_tcb && amd_tcb_equal(in->product, &tcb, &in->tcb),
+				"the %s is for TCB %s, want %s", amd_cert_kind_name(in->kind),
+				in->has_tcb ? have : "(none)", want);
+		if (ret < 0)
+			return ret;
+	}
+	if (o->hwid) {
+		char hex[2 * AMD_HWID_MAX + 1];
+		size_t n = in->hwid_len;
+		bool ok;
+
+		if (!in->has_hwid)
+			return check_add(out, "hwid", false, "the %s carries no chip id",
+					 amd_cert_kind_name(in->kind));
+		/* Turin keys carry the first 8 bytes of the 64-byte chip id. */
+		ok = o->hwid_len >= n && (o->hwid_len == n || n == 8) &&
+		     memcmp(o->hwid, in->hwid, n) == 0;
+		format_hex(in->hwid, n, hex);
+		ret = check_add(out, "hwid", ok, "the %s is for chip %.16s...%s",
+				amd_cert_kind_name(in->kind), hex,
+				ok ? "" : ", not the one asked for");
+	}
+	return ret;
+}
+
+int table_verify(const struct table *t, const struct verify_opts *o, struct amd_check_list *out)
+{
+	struct slot slots[GHCB_KIND_CRL] = { 0 };
+	const struct ghcb_item *crl = table_find(t, GHCB_KIND_CRL);
+	struct slot *leaf, *mid, *ark = &slots[GHCB_KIND_ARK];
+	int ret;
+
+	ret = load_slots(t, slots, out);
+	if (ret < 0)
+		goto out;
+	leaf = slots[GHCB_KIND_VCEK].x509 ? &slots[GHCB_KIND_VCEK] : &slots[GHCB_KIND_VLEK];
+	if (!table_find(t, GHCB_KIND_VCEK) && !table_find(t, GHCB_KIND_VLEK))
+		ret = check_add(out, "endorsement-key", false, "the table has no VCEK or VLEK");
+	if (ret < 0 || o->skip_chain || !leaf->x509)
+		goto out;
+
+	/* Each endorsement key against its own chain. */
+	for (int k = GHCB_KIND_VCEK; k <= GHCB_KIND_VLEK; k++) {
+		enum amd_cert_kind want_mid = k == GHCB_KIND_VCEK ? AMD_CERT_ASK : AMD_CERT_ASVK;
+		X509 *mid_x509;
+
+		if (!slots[k].x509)
+			continue;
+		mid = &slots[GHCB_KIND_ASK];
+		mid_x509 = mid->x509 && mid->info.kind == want_mid ? mid->x509 : NULL;
+		if (!mid_x509) {
+			ret = check_add(out, "chain-source", true,
+					"no %s in the table: the built-in one was used",
+					amd_cert_kind_name(want_mid));
+			if (ret < 0)
+				goto out;
+		}
+		ret = amd_chain_verify(slots[k].x509, mid_x509, ark->x509, o->trust, o->at, out);
+		if (ret == -ENOMEM)
+			goto out;
+		ret = check_match(&slots[k], o, out);
+		if (ret < 0)
+			goto out;
+	}
+	if (crl) {
+		X509 *crl_ark = ark->x509 ? ark->x509 : amd_trust_ark(o->trust, leaf->info.product);
+
+		ret = check_crl(crl, crl_ark, slots[GHCB_KIND_ASK].x509, leaf->x509, out);
+		if (ret < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	for (int k = 0; k < GHCB_KIND_CRL; k++)
+		X509_free(slots[k].x509);
+	if (ret == 0 && !amd_check_list_ok(out))
+		ret = -EBADMSG;
+	return ret;
+}
+
+int table_endorsement_key(const struct table *t, struct amd_cert_info *info)
+{
+	const struct ghcb_item *it = table_find(t, GHCB_KIND_VCEK);
+	X509 *x = NULL;
+	int ret;
+
+	if (!it)
+		it = table_find(t, GHCB_KIND_VLEK);
+	if (!it)
+		return -ENOENT;
+	ret = amd_cert_load(it->data, it->len, &x);
+	if (ret == 0)
+		ret = amd_cert_info(x, info);
+	X509_free(x);
+	return ret;
+}
+
+int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_entry **e,
+		    size_t *n)
+{
+	struct ghcb_diag d;
+	int ret;
+
+	ret = read_file(path, GHCB_PARSE_LIMIT, blob, size);
+	if (ret == -EFBIG) {
+		err("'%s' is not a certificate table: larger than 1 MiB", path);
+		return EXIT_VERIFY;
+	}
+	if (ret < 0) {
+		err("cannot read '%s': %s", path, strerror(-ret));
+		return EXIT_FAIL;
+	}
+	ret = ghcb_parse(*blob, *size, GHCB_ALLOW_LARGE, e, n, &d);
+	if (ret == -ENOMEM) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+	} else if (ret < 0) {
+		if (d.entry >= 0)
+			err("'%s' is malformed at byte %zu (entry %d): %s", path, d.offset, d.entry,
+			    ghcb_strerror(d.code));
+		else
+			err("'%s' is malformed at byte %zu: %s", path, d.offset,
+			    ghcb_strerror(d.code));
+		ret = EXIT_VERIFY;
+	} else if (*size > GHCB_MAX_SIZE) {
+		warn("'%s' is %zu bytes, over the 16 KiB Linux guests accept", path, *size);
+	}
+	if (ret) {
+		free(*blob);
+		*blob = NULL;
+	}
+	return ret;
+}

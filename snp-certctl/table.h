@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A certificate table as the program edits it: entries in order, each
+ * owning its bytes, plus the checks that judge one.
+ */
+#ifndef SNP_CERTCTL_TABLE_H
+#define SNP_CERTCTL_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "amdcert.h"
+#include "ghcb.h"
+
+struct table {
+	struct ghcb_item *items; /* items[i].data is owned (malloc'd) */
+	size_t n;
+};
+
+/* Parse and copy a blob.  0, -EBADMSG (*diag says why) or -ENOMEM. */
+int table_from_blob(const uint8_t *buf, size_t len, unsigned int flags, struct table *t,
+		    struct ghcb_diag *diag);
+/* Replace the entry with this GUID in place, or append it.  Copies data. */
+int table_set(struct table *t, const uint8_t guid[GHCB_GUID_LEN], const uint8_t *data,
+	      size_t len);
+/* Remove the entry with this GUID: 0 or -ENOENT. */
+int table_remove(struct table *t, const uint8_t guid[GHCB_GUID_LEN]);
+/* The first entry of a well-known kind, or NULL. */
+const struct ghcb_item *table_find(const struct table *t, enum ghcb_kind kind);
+/* Encode for writing (16 KiB limit applies).  0, -EBADMSG, -ENOMEM. */
+int table_encode(const struct table *t, uint8_t **out, size_t *len, struct ghcb_diag *diag);
+void table_free(struct table *t);
+
+/* What to check beyond the chain. */
+struct verify_opts {
+	const struct amd_trust *trust;
+	time_t at;
+	bool check_tcb;
+	struct amd_tcb tcb;
+	const char *tcb_spec;  /* as given, to parse in the key's product layout */
+	const uint8_t *hwid;   /* chip id to match, or NULL */
+	size_t hwid_len;
+	bool skip_chain;       /* --no-verify: structure only */
+};
+
+/* Append one check line ("name", ok, printf detail). 0 or -ENOMEM. */
+int check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * Judge the table: an endorsement key is present, every certificate entry
+ * parses and sits in the right slot, the chain verifies to the trust roots
+ * at o->at (built-in ASK/ASVK/ARK stand in for missing entries), the CRL is
+ * signed by the ARK and revokes nothing in the chain, and the key matches
+ * the TCB and chip id asked for.  Appends a line per check; returns 0 when
+ * all passed, -EBADMSG otherwise, -ENOMEM.
+ */
+int table_verify(const struct table *t, const struct verify_opts *o, struct amd_check_list *out);
+
+/*
+ * Read and parse a table file (inspection: over 16 KiB warns).  Prints why
+ * on failure; returns 0 or an exit status.  *blob and *e are malloc'd.
+ */
+int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_entry **e,
+		    size_t *n);
+
+/* The endorsement key entry (VCEK, else VLEK) decoded, for status/refresh. */
+int table_endorsement_key(const struct table *t, struct amd_cert_info *info);
+
+#endif

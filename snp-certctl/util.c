@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "util.h"
+
+int log_verbosity;
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "snp-certctl: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_seconds(const char *s, double *out)
+{
+	double v;
+	char *end;
+
+	if (!s || !*s || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < 0 || v > 86400.0 * 365)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_time(const char *s, time_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end;
+	uint64_t epoch;
+
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '@') {
+		if (parse_u64(s + 1, &epoch) < 0 || epoch > (uint64_t)INT64_MAX / 2)
+			return -EINVAL;
+		*out = (time_t)epoch;
+		return 0;
+	}
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end && *end == 'T') {
+		end = strptime(end + 1, "%H:%M:%S", &tm);
+		if (!end || strcmp(end, "Z") != 0)
+			return -EINVAL;
+	} else if (!end || *end) {
+		return -EINVAL;
+	}
+	*out = timegm(&tm);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int parse_hex(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = s ? strlen(s) : 0;
+	uint8_t *buf;
+
+	if (n == 0 || n % 2)
+		return -EINVAL;
+	buf = malloc(n / 2);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			free(buf);
+			return -EINVAL;
+		}
+		buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*out = buf;
+	*len = n / 2;
+	return 0;
+}
+
+void format_hex(const uint8_t *buf, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+void format_time(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, len, "@%lld", (long long)t);
+}
+
+int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t n = 0, cap;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		goto out;
+	}
+	/* Sized from fstat when it knows, grown for pipes and /proc. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			uint8_t *nb;
+
+			if (cap > max) {
+				ret = -EFBIG;
+				goto out;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	*out = buf;
+	*len = n;
+	buf = NULL;
+	ret = 0;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t r = write(fd, p, len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace)
+{
+	char *dir = NULL, *tmp = NULL;
+	int fd = -1, ret;
+
+	dir = dir_of(path);
+	if (!dir || asprintf(&tmp, "%s/.snp-certctl.XXXXXX", dir) < 0) {
+		tmp = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	ret = write_all(fd, buf, len);
+	if (ret < 0)
+		goto out;
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (replace) {
+		if (rename(tmp, path) < 0) {
+			ret = -errno;
+			goto out;
+		}
+	} else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
+		/* Filesystems without RENAME_NOREPLACE: link() never clobbers. */
+		if (errno != EINVAL || link(tmp, path) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		unlink(tmp);
+	}
+	free(tmp);
+	tmp = NULL;
+	ret = fsync_dir(dir);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(dir);
+	return ret;
+}
+
+int close_stdout(void)
+{
+	bool bad = ferror(stdout);
+
+	if (fflush(stdout) != 0)
+		bad = true;
+	if (fclose(stdout) != 0 && errno != EBADF)
+		bad = true;
+	if (bad) {
+		err("cannot write to standard output: %s", strerror(errno ? errno : EIO));
+		return EXIT_FAIL;
+	}
+	return 0;
+}

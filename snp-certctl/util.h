@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Messages, checked number parsing and whole-file I/O for the program. */
+#ifndef SNP_CERTCTL_UTIL_H
+#define SNP_CERTCTL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+/* -1 quiet, 0 normal, 1 verbose; set once by the command line. */
+extern int log_verbosity;
+
+/* "snp-certctl: <message>\n" on stderr, always. */
+void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "snp-certctl: warning: <message>\n" on stderr, unless quiet. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress for people on stderr: normal and verbose only. */
+void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Detail on stderr: verbose only. */
+void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Checked parsers: the whole string, in range.  0 or -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t *out);
+/* Seconds, possibly fractional, >= 0 and finite ("0.5", "10"). */
+int parse_seconds(const char *s, double *out);
+/* RFC 3339 ("2025-01-01T00:00:00Z"), a date ("2025-01-01") or "@EPOCH". */
+int parse_time(const char *s, time_t *out);
+/* Lowercase hex of any length into a malloc'd buffer.  0 or -EINVAL. */
+int parse_hex(const char *s, uint8_t **out, size_t *len);
+void format_hex(const uint8_t *buf, size_t len, char *out); /* out: 2*len+1 */
+/* "2023-04-03T19:23:43Z" into out (>= 21 bytes). */
+void format_time(time_t t, char *out, size_t len);
+
+/*
+ * Read a whole file of at most max bytes into a malloc'd buffer.
+ * 0, -EFBIG, or -errno.
+ */
+int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+/*
+ * Create path with buf, crash-safe: a temporary file in the same directory,
+ * fsync, then renamed into place; fsync the directory.  With replace false,
+ * an existing path is never clobbered (-EEXIST).  0 or -errno.
+ */
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace);
+/* The directory part of path, malloc'd ("." when there is none). */
+char *dir_of(const char *path);
+
+/* fflush/ferror/fclose stdout: 0, or an exit status after printing why. */
+int close_stdout(void);
+
+#endif

@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# show: every entry, text and JSON; malformed tables name the byte.
+
+load helpers
+
+setup() {
+	common_setup
+	sample_table "$T/t.certs"
+}
+
+@test "show --json: the sample VCEK's TCB, hwid, product and times" {
+	run certctl show --json "$T/t.certs"
+	assert_success
+	hwid=$(openssl x509 -in "$SAMPLE_VCEK" -noout -text | grep -A1 '3704.1.4:' >/dev/null; \
+		openssl asn1parse -in "$SAMPLE_VCEK" | grep -A1 ':1.3.6.1.4.1.3704.1.4' | \
+		tail -n 1 | sed 's/.*\[HEX DUMP\]://' | tr 'A-F' 'a-f')
+	[ "$(jq -c '.entries[0].tcb' <<< "$output")" = \
+		'{"bl":2,"tee":0,"snp":5,"ucode":68,"raw":"0x4405000000000002"}' ]
+	[ "$(jq -r '.entries[0].hwid' <<< "$output")" = "$hwid" ]
+	[ "$(jq -r '.entries[0].product' <<< "$output")" = Milan ]
+	[ "$(jq -r '.entries[0].product_name' <<< "$output")" = Milan-B0 ]
+	[ "$(jq -r '.entries[0].not_after' <<< "$output")" = 2029-09-24T00:55:28Z ]
+	[ "$(jq -r '.entries[0].sha256' <<< "$output")" = \
+		"$(openssl x509 -in "$SAMPLE_VCEK" -outform der | sha256sum | cut -d' ' -f1)" ]
+	[ "$(jq -r '.file' <<< "$output")" = "$T/t.certs" ]
+	[ "$(jq -r '.size' <<< "$output")" = 4772 ]
+	# Fields that do not apply are omitted.
+	[ "$(jq -r '.entries[1] | has("tcb") or has("hwid")' <<< "$output")" = false ]
+	[ "$(jq -r '.entries[2].sha256' <<< "$output")" = \
+		69d063b45344d26a2e94e1f4210de49ef555308287d4c174445c95639a540bcd ]
+}
+
+@test "show: text output names every entry" {
+	run certctl show "$T/t.certs"
+	assert_success
+	assert_line "$T/t.certs: 3 entries, 4772 bytes"
+	assert_line "[0] vcek  63da758d-e664-4564-adc5-f4b93be8accd  offset 96  length 1360"
+	assert_line "    tcb         bl=2,tee=0,snp=5,ucode=68 (0x4405000000000002)"
+	assert_line --partial "[2] ark   c0b406a4-a803-4952-9743-3fb6014cd0ae"
+}
+
+@test "show: Turin TCB has fmc and the 8-byte hwid" {
+	test_table turin "$T/turin.certs"
+	run certctl show --json "$T/turin.certs"
+	assert_success
+	[ "$(jq -c '.entries[0].tcb' <<< "$output")" = \
+		'{"bl":4,"tee":3,"snp":22,"ucode":71,"fmc":1,"raw":"0x4700000016030401"}' ]
+	[ "$(jq -r '.entries[0].hwid' <<< "$output")" = 0123456789abcdef ]
+	[ "$(jq -r '.entries[0].product' <<< "$output")" = Turin ]
+}
+
+@test "show: an empty table" {
+	head -c 24 /dev/zero > "$T/empty"
+	run certctl show --json "$T/empty"
+	assert_success
+	[ "$(jq -c .entries <<< "$output")" = "[]" ]
+}
+
+@test "show: a malformed table exits 4 naming the byte offset" {
+	# Cut inside the VCEK data: entry 0 now runs past the end.
+	head -c 1000 "$T/t.certs" > "$T/cut"
+	run certctl show "$T/cut"
+	assert_failure 4
+	assert_output "snp-certctl: '$T/cut' is malformed at byte 16 (entry 0): entry data runs past the end of the table"
+	# No terminator.
+	head -c 72 "$T/t.certs" > "$T/noterm"
+	run certctl show "$T/noterm"
+	assert_failure 4
+	assert_output "snp-certctl: '$T/noterm' is malformed at byte 72 (entry 3): no terminating zero entry"
+	# The first entry zeroed (an interrupted in-place write).
+	cp "$T/t.certs" "$T/torn"
+	dd if=/dev/zero of="$T/torn" bs=24 count=1 conv=notrunc 2>/dev/null
+	run certctl show "$T/torn"
+	assert_failure 4
+	assert_output --partial "bytes that belong to no entry"
+	run certctl show /dev/null
+	assert_failure 4
+	assert_output --partial "shorter than one 24-byte entry"
+}
+
+@test "show: garbage in a certificate slot is shown and exits 4" {
+	head -c 24 /dev/zero > "$T/z"
+	printf 'not a cert' > "$T/junk"
+	# a table whose VCEK slot holds junk, built with --entry through a renamed GUID
+	certctl build -q --no-verify -o "$T/x.certs" --vcek "$SAMPLE_VCEK" \
+		--entry 11111111-2222-3333-4444-555555555555="$T/junk"
+	# swap the opaque GUID for the VLEK GUID (entry 3 starts at byte 72)
+	printf '\xa8\x07\x4b\xc2\xa2\x5a\x48\x3e\xaa\xe6\x39\xc0\x45\xa0\xb8\xa1' |
+		dd of="$T/x.certs" bs=1 seek=72 conv=notrunc 2>/dev/null
+	run certctl show "$T/x.certs"
+	assert_failure 4
+	assert_output --partial "entry 3 (vlek) at byte"
+	assert_output --partial "error       not a valid certificate"
+}
+
+@test "show: over 16 KiB warns but shows" {
+	head -c 17000 /dev/urandom > "$T/big.bin"
+	# Lay out a large table by hand: one opaque entry.
+	python3 - "$T/big.bin" "$T/big.certs" <<'PY'
+import struct, sys
+data = open(sys.argv[1], 'rb').read()
+guid = bytes.fromhex('11111111222233334444555555555555')
+open(sys.argv[2], 'wb').write(guid + struct.pack('<II', 48, len(data)) + bytes(24) + data)
+PY
+	run certctl show "$T/big.certs"
+	assert_success
+	assert_output --partial "warning: '$T/big.certs' is 17048 bytes, over the 16 KiB Linux guests accept"
+}
+
+@test "show: usage errors and missing files" {
+	run certctl show
+	assert_failure 2
+	assert_line "snp-certctl: show: no table given"
+	run certctl show "$T/nope"
+	assert_failure 1
+	assert_output "snp-certctl: cannot read '$T/nope': No such file or directory"
+	run certctl show "$T"
+	assert_failure 1
+	assert_output "snp-certctl: cannot read '$T': Is a directory"
+}
