@@ -24,6 +24,15 @@
 extern "C" {
 #endif
 
+/*
+ * The protocol's writer-intent byte: a writer announces itself by
+ * write-locking this one byte (far past any table) before it waits for the
+ * whole-file lock.  Stock readers' whole-file locks cover it, so they are
+ * held off; libsnpcert readers lock only [0, SNPCERT_INTENT_OFFSET) and back
+ * off while it is held.  Tools that list lock holders may use it.
+ */
+#define SNPCERT_INTENT_OFFSET ((long long)1 << 40)
+
 /* ---- read side (LIBSNPCERT_1, 0.1.0) ---------------------------------- */
 
 /* An open table, as a reader sees it.  Opaque. */
@@ -82,7 +91,8 @@ int snpcert_fd(const struct snpcert_file *f);
 
 /*
  * Check that buf holds a well-formed GHCB certificate table (the rules of
- * snp-certctl's parser).  Returns 0 or -EBADMSG.
+ * snp-certctl's parser).  Returns 0, -EBADMSG, or -EINVAL (NULL buf with a
+ * non-zero len).
  */
 int snpcert_table_check(const void *buf, size_t len);
 
@@ -120,7 +130,8 @@ struct snpcert_writer;
  * effective uid).  Waits at most timeout_ms for another writer of the same
  * table (-ETIMEDOUT).  If an interrupted update is found, it is completed
  * from a good journal (rolled forward) or a bad journal is discarded, which
- * may take the exclusive lock briefly within the same timeout.
+ * may take the exclusive lock briefly within the same timeout.  With
+ * timeout_ms 0, -EAGAIN instead of -ETIMEDOUT.
  */
 int snpcert_writer_open(const char *path, unsigned int flags, unsigned int timeout_ms,
 			struct snpcert_writer **out);
@@ -134,11 +145,14 @@ int snpcert_writer_read(struct snpcert_writer *w, uint8_t **buf, size_t *len);
 /*
  * Record the new contents in the journal and make it durable.  buf must be
  * a valid table (-EBADMSG).  May be called with or without the lock.
+ * -EBUSY after a commit that failed half-way: retry snpcert_writer_commit().
+ * Closing the writer after prepare without a commit clears the journal.
  */
 int snpcert_writer_prepare(struct snpcert_writer *w, const void *buf, size_t len);
 
 /*
- * Take the exclusive lock within timeout_ms: -ETIMEDOUT (-EAGAIN for 0).
+ * Take the exclusive lock within timeout_ms: -ETIMEDOUT (-EAGAIN for 0),
+ * -ESTALE when the path no longer names the file the writer opened.
  * Calling it again while locked is a no-op.
  */
 int snpcert_writer_lock(struct snpcert_writer *w, unsigned int timeout_ms);
@@ -164,7 +178,8 @@ int snpcert_writer_fd(const struct snpcert_writer *w);
 /*
  * Bring the table at path to a complete state after a crash: replay a good
  * journal, discard a bad one.  Sets *outcome (may be NULL) to one of
- * SNPCERT_RECOVER_*.  Same refusals and timeout as snpcert_writer_open.
+ * SNPCERT_RECOVER_*.  Same refusals, timeout and -EAGAIN as
+ * snpcert_writer_open.
  */
 #define SNPCERT_RECOVER_CLEAN 0      /* nothing to do */
 #define SNPCERT_RECOVER_REPLAYED 1   /* the interrupted update was completed */
