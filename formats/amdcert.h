@@ -4,6 +4,8 @@
  * extensions of VCEKs and VLEKs, TCB_VERSION layouts, the built-in AMD roots
  * and the chain checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
  * See formats/amd-certificates.md.  Knows nothing of files or locks.
+ * Implemented in amdcert.c (loading, extensions, TCB, names) and amdchain.c
+ * (built-in roots, trust set, signature, chain and CRL checks).
  */
 #ifndef SNPCERT_FORMATS_AMDCERT_H
 #define SNPCERT_FORMATS_AMDCERT_H

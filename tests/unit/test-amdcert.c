@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * formats/amdcert.c: TCB layouts and specs, the built-in roots, the real
+ * formats/amdcert.c and amdchain.c: TCB layouts and specs, the built-in roots, the real
  * Milan VCEK, malformed input, and (with SNPCERT_FIXTURES set to the output
  * of tests/fixtures/gen-chains.sh) every generated good and bad chain.
  * SNPCERT_SRCDIR (default: derived from __FILE__, i.e. the tree root when
