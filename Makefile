@@ -159,9 +159,10 @@ FUZZ_SECONDS ?= 300
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	$(ALL_CPPFLAGS)
 
-$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(GEN_SRCS) $(wildcard formats/*.h)
+# Each harness is compiled with all of formats/ and lib/ (no program code).
+$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(wildcard formats/*.h lib/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(GEN_SRCS) $(CRYPTO_LIBS) -luuid
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(CRYPTO_LIBS) -luuid
 
 fuzz: $(FUZZ_BINS)
 	tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -4,16 +4,15 @@
  * file > built-in defaults.  The file is "key = value" lines; '#' starts a
  * comment line; an unknown key is an error naming the file and line.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "amdcert.h"
 #include "cmd.h"
+#include "conf.h"
 #include "util.h"
 
 static const struct {
@@ -30,17 +29,8 @@ static const struct {
 	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
 };
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
+/* Largest configuration file read. */
+#define CONFIG_MAX (64 * 1024)
 
 /* Checks a value wherever it came from; where names the source. */
 static int check_value(enum setting s, const char *value, const char *where)
@@ -62,69 +52,64 @@ static int check_value(enum setting s, const char *value, const char *where)
 	return 0;
 }
 
+struct file_state {
+	const char *path;
+	char **from_file;
+};
+
+static int file_setting(void *arg, unsigned int line, const char *key, const char *value)
+{
+	struct file_state *fs = arg;
+	char where[PATH_MAX + 32];
+	int i, ret;
+
+	snprintf(where, sizeof(where), "%s:%u", fs->path, line);
+	for (i = 0; i < SET_COUNT; i++)
+		if (strcmp(key, settings[i].key) == 0)
+			break;
+	if (i == SET_COUNT) {
+		err("%s: unknown key '%s'", where, key);
+		return -EXIT_USAGE;
+	}
+	ret = check_value(i, value, where);
+	if (ret)
+		return -ret;
+	free(fs->from_file[i]);
+	fs->from_file[i] = strdup(value);
+	if (!fs->from_file[i]) {
+		err("out of memory");
+		return -EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int load_file(struct ctx *ctx, char *from_file[SET_COUNT])
 {
-	char *line = NULL, where[PATH_MAX + 32];
-	size_t cap = 0;
-	unsigned int lineno = 0;
-	FILE *f;
-	int ret = 0;
+	struct file_state fs = { ctx->config_path, from_file };
+	unsigned int bad_line = 0;
+	uint8_t *text = NULL;
+	size_t len = 0;
+	int ret;
 
-	f = fopen(ctx->config_path, "re");
-	if (!f) {
-		if (errno == ENOENT && !ctx->config_explicit)
-			return 0;
-		err("cannot open configuration '%s': %s", ctx->config_path, strerror(errno));
-		return ctx->config_explicit && errno == ENOENT ? EXIT_USAGE : EXIT_FAIL;
+	ret = read_file(ctx->config_path, CONFIG_MAX, &text, &len);
+	if (ret == -ENOENT && !ctx->config_explicit)
+		return 0;
+	if (ret < 0) {
+		err("cannot open configuration '%s': %s", ctx->config_path,
+		    ret == -EFBIG ? "larger than 64 KiB" : strerror(-ret));
+		return ret == -ENOENT ? EXIT_USAGE : EXIT_FAIL;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		char *s = trim(line), *eq, *key, *value;
-		int i;
-
-		lineno++;
-		snprintf(where, sizeof(where), "%s:%u", ctx->config_path, lineno);
-		if (*s == '\0' || *s == '#')
-			continue;
-		eq = strchr(s, '=');
-		if (!eq) {
-			err("%s: expected 'key = value'", where);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		*eq = '\0';
-		key = trim(s);
-		value = trim(eq + 1);
-		if (strlen(value) >= 2 && value[0] == '"' && value[strlen(value) - 1] == '"') {
-			value[strlen(value) - 1] = '\0';
-			value++;
-		}
-		for (i = 0; i < SET_COUNT; i++)
-			if (strcmp(key, settings[i].key) == 0)
-				break;
-		if (i == SET_COUNT) {
-			err("%s: unknown key '%s'", where, key);
-			ret = EXIT_USAGE;
-			goto out;
-		}
-		ret = check_value(i, value, where);
-		if (ret)
-			goto out;
-		free(from_file[i]);
-		from_file[i] = strdup(value);
-		if (!from_file[i]) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-			goto out;
-		}
+	ret = conf_parse((const char *)text, len, file_setting, &fs, &bad_line);
+	free(text);
+	if (ret == -EINVAL) {
+		err("%s:%u: expected 'key = value'", ctx->config_path, bad_line);
+		return EXIT_USAGE;
 	}
-	if (ferror(f)) {
-		err("cannot read configuration '%s': %s", ctx->config_path, strerror(errno));
-		ret = EXIT_FAIL;
+	if (ret == -ENOMEM) {
+		err("out of memory");
+		return EXIT_FAIL;
 	}
-out:
-	free(line);
-	fclose(f);
-	return ret;
+	return -ret; /* 0, or the exit status file_setting returned */
 }
 
 int ctx_load(struct ctx *ctx)
