@@ -100,6 +100,7 @@ CMD(build);
 CMD(show);
 CMD(verify);
 CMD(extract);
+CMD(status);
 #undef CMD
 
 #endif

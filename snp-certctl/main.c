@@ -24,6 +24,7 @@ static const struct cmd *const commands[] = {
 	&cmd_show,
 	&cmd_verify,
 	&cmd_extract,
+	&cmd_status,
 	&cmd_help,
 };
 

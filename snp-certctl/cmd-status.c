@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * status: the SEV device, the modules, the firmware's view of the platform
+ * (SNP_PLATFORM_STATUS, SEV_GET_ID2) and, for every table in the store,
+ * whether its endorsement key is the one the firmware signs reports with.
+ * Read-only: the device is opened O_RDONLY and no lock is taken.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "amdcert.h"
+#include "cmd.h"
+#include "json.h"
+#include "platform.h"
+#include "sev.h"
+#include "table.h"
+#include "util.h"
+
+enum { OPT_PRODUCT = OPT_COMMON_LAST };
+
+static const char usage[] =
+	"Usage: snp-certctl status [--product P] [--json]\n"
+	"\n"
+	"Report the SEV device (" DEFAULT_DEVICE ", or $SNP_CERTCTL_DEVICE), the kvm_amd\n"
+	"and ccp modules and kvm_amd's sev_snp parameter, the firmware's API version,\n"
+	"build, state, current and reported TCB, chip id, VLEK and guest count, and for\n"
+	"every table in the store whether its endorsement key matches the reported TCB\n"
+	"and chip:\n"
+	"\n"
+	"  match             a VCEK for the reported TCB and this chip\n"
+	"  vlek              a VLEK for the reported TCB (a VLEK has no chip id)\n"
+	"  tcb-mismatch      the key is for another TCB: refresh the table\n"
+	"  chip-mismatch     the key is for another chip\n"
+	"  product-mismatch  the key is for another product than this platform\n"
+	"  no-key            the table holds neither a VCEK nor a VLEK\n"
+	"  malformed         the table or its key cannot be decoded\n"
+	"  unreadable        the file cannot be read\n"
+	"  unknown           the platform (or its chip id) could not be read\n"
+	"\n"
+	"Exits 0 whenever it could report, also without an SEV device or when a\n"
+	"firmware command failed (that is reported, and warned about on stderr).\n"
+	"TCBs are decoded in the layout of the product (CPUID, or the product setting).\n"
+	"\n"
+	"      --product P       decode as Milan, Genoa or Turin instead of detecting it\n"
+	"      --json            one JSON document on stdout:\n"
+	"  {\"sev\": {\"device\", \"present\", \"error\", \"api_major\", \"api_minor\",\n"
+	"           \"build_id\", \"state\" (\"uninit\"|\"init\"|\"unknown\"), \"state_code\",\n"
+	"           \"rmp_initialized\", \"current_tcb\", \"reported_tcb\", \"chip_id\",\n"
+	"           \"chip_id_error\", \"mask_chip_id\", \"mask_chip_key\", \"vlek_loaded\",\n"
+	"           \"guest_count\"},\n"
+	"   \"modules\": {\"kvm_amd\": {\"state\", \"sev_snp\"}, \"ccp\": {\"state\"}},\n"
+	"   \"product\", \"product_source\" (\"cpuid\"|\"setting\"|\"none\"),\n"
+	"   \"cpu\": {\"vendor\", \"family\", \"model\", \"stepping\"},\n"
+	"   \"store\": {\"path\", \"error\", \"tables\": [{\"file\", \"path\", \"status\",\n"
+	"             \"detail\", \"key\" (\"vcek\"|\"vlek\"), \"product\", \"tcb\",\n"
+	"             \"hwid\"}]}}\n"
+	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\": \"0x...\"}\n"
+	"  (only \"raw\" when the product is unknown).  Module states: loaded, builtin,\n"
+	"  coming, going, absent, unknown; sev_snp is true, false or null (unknown).\n"
+	"  chip_id is lowercase hex, or null when masked or unreadable; \"error\" and\n"
+	"  \"chip_id_error\" appear only when something failed.\n";
+
+/* What the host and firmware said. */
+struct plat {
+	const char *path;
+	bool present;                /* the device exists */
+	char error[192];             /* opening it or SNP_PLATFORM_STATUS failed */
+	bool have_status;
+	struct snp_platform_status st;
+	bool have_chip_id;           /* read, and not all zeros */
+	bool chip_id_masked;
+	uint8_t chip_id[SEV_CHIP_ID_LEN];
+	char chip_id_error[192];
+	enum module_state kvm_amd, ccp;
+	enum tristate sev_snp;
+	enum amd_product product;
+	enum platform_source source;
+	struct platform_cpu cpu;
+	bool have_cpu;
+};
+
+/* What one table says. */
+struct tstat {
+	char *name;
+	char *path;
+	const char *status;
+	char detail[256];
+	bool has_key;
+	bool vlek;
+	struct amd_cert_info info;
+};
+
+static void read_platform(struct plat *p, const char *product_override)
+{
+	struct sev_dev *dev = NULL;
+	uint32_t fw = 0;
+	int ret;
+
+	p->kvm_amd = platform_module_state("kvm_amd");
+	p->ccp = platform_module_state("ccp");
+	p->sev_snp = platform_sev_snp_param();
+	p->product = platform_product(product_override, &p->cpu, &p->source);
+	p->have_cpu = p->cpu.vendor[0] != '\0';
+
+	p->path = sev_device_path();
+	ret = sev_open(p->path, false, &dev);
+	if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO) {
+		snprintf(p->error, sizeof(p->error), "%s", strerror(-ret));
+		goto out;
+	}
+	p->present = true;
+	if (ret < 0) {
+		snprintf(p->error, sizeof(p->error), "cannot open '%s': %s", p->path,
+			 strerror(-ret));
+		warn("cannot open '%s': %s", p->path, strerror(-ret));
+		goto out;
+	}
+	ret = sev_platform_status(dev, &p->st, &fw);
+	if (ret < 0) {
+		char why[128];
+
+		sev_error_text(ret, fw, why, sizeof(why));
+		snprintf(p->error, sizeof(p->error), "SNP_PLATFORM_STATUS failed: %s", why);
+		warn("SNP_PLATFORM_STATUS failed on '%s': %s", p->path, why);
+	} else {
+		p->have_status = true;
+	}
+	ret = sev_get_id(dev, p->chip_id, &fw);
+	if (ret < 0) {
+		char why[128];
+
+		if (ret == -EBADMSG)
+			snprintf(why, sizeof(why), "the firmware returned fewer than %d bytes",
+				 SEV_CHIP_ID_LEN);
+		else
+			sev_error_text(ret, fw, why, sizeof(why));
+		snprintf(p->chip_id_error, sizeof(p->chip_id_error), "SEV_GET_ID2 failed: %s", why);
+		warn("SEV_GET_ID2 failed on '%s': %s", p->path, why);
+	} else {
+		static const uint8_t zero[SEV_CHIP_ID_LEN];
+
+		/* A firmware masking the chip id may answer zeros. */
+		if (memcmp(p->chip_id, zero, sizeof(zero)) == 0)
+			p->chip_id_masked = true;
+		else
+			p->have_chip_id = true;
+	}
+	if (p->have_status && (p->st.features & SNP_FEATURE_MASK_CHIP_ID) && !p->have_chip_id)
+		p->chip_id_masked = true;
+out:
+	sev_close(dev);
+}
+
+static const char *state_name(uint8_t state)
+{
+	switch (state) {
+	case SNP_STATE_UNINIT:
+		return "uninit";
+	case SNP_STATE_INIT:
+		return "init";
+	}
+	return "unknown";
+}
+
+static void tcb_text(enum amd_product p, uint64_t raw, char *buf, size_t len)
+{
+	struct amd_tcb tcb;
+	char spec[80];
+
+	if (p == AMD_PRODUCT_UNKNOWN) {
+		snprintf(buf, len, "0x%016llx (product unknown: not decoded)",
+			 (unsigned long long)raw);
+		return;
+	}
+	amd_tcb_from_raw(p, raw, &tcb);
+	amd_tcb_format(p, &tcb, spec, sizeof(spec));
+	snprintf(buf, len, "%s (0x%016llx)", spec, (unsigned long long)raw);
+}
+
+static void tcb_json(struct json *j, const char *key, enum amd_product p, uint64_t raw)
+{
+	struct amd_tcb tcb;
+	char hex[24];
+
+	json_object_begin(j, key);
+	if (p != AMD_PRODUCT_UNKNOWN) {
+		amd_tcb_from_raw(p, raw, &tcb);
+		json_uint(j, "bl", tcb.bl);
+		json_uint(j, "tee", tcb.tee);
+		json_uint(j, "snp", tcb.snp);
+		json_uint(j, "ucode", tcb.ucode);
+		if (p == AMD_PRODUCT_TURIN)
+			json_uint(j, "fmc", tcb.fmc);
+	}
+	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)raw);
+	json_string(j, "raw", hex);
+	json_object_end(j);
+}
+
+/* ---- the store ------------------------------------------------------------ */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The regular files of dir not starting with '.', sorted: store_tables()'s
+ * rule, but status reports a store it cannot read instead of failing.  0 or -errno;
+ * *names is a malloc'd array of malloc'd names.
+ */
+static int list_store(const char *dir, char ***names, size_t *n)
+{
+	char **v = NULL, **grown;
+	size_t count = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	int ret;
+
+	d = opendir(dir);
+	if (!d) {
+		ret = -errno;
+		goto out;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		/* As store.c: a symbolic link is not a table (writers refuse it). */
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (count == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(v, cap * sizeof(*v));
+			if (!grown) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			v = grown;
+		}
+		v[count] = strdup(de->d_name);
+		if (!v[count]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		count++;
+	}
+	if (errno) {
+		ret = -errno;
+		goto out;
+	}
+	if (count)
+		qsort(v, count, sizeof(*v), cmp_names);
+	*names = v;
+	*n = count;
+	v = NULL;
+	count = 0;
+	ret = 0;
+out:
+	for (size_t i = 0; i < count; i++)
+		free(v[i]);
+	free(v);
+	if (d)
+		closedir(d);
+	return ret;
+}
+
+/* Judge one table against the platform.  0 or -ENOMEM. */
+static int judge(const struct plat *p, struct tstat *ts)
+{
+	const struct amd_cert_info *in = &ts->info;
+	struct table t = { 0 };
+	struct ghcb_diag diag;
+	struct amd_tcb rep;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	char a[80], b[80];
+	int ret;
+
+	ret = read_file(ts->path, GHCB_PARSE_LIMIT, &blob, &len);
+	if (ret == -EFBIG) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "larger than 1 MiB");
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0) {
+		ts->status = "unreadable";
+		snprintf(ts->detail, sizeof(ts->detail), "%s", strerror(-ret));
+		ret = ret == -ENOMEM ? ret : 0;
+		goto out;
+	}
+	ret = table_from_blob(blob, len, GHCB_ALLOW_LARGE, &t, &diag);
+	if (ret == -ENOMEM)
+		goto out;
+	if (ret < 0) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "at byte %zu: %s", diag.offset,
+			 ghcb_strerror(diag.code));
+		ret = 0;
+		goto out;
+	}
+	ts->vlek = !table_find(&t, GHCB_KIND_VCEK) && table_find(&t, GHCB_KIND_VLEK);
+	ret = table_endorsement_key(&t, &ts->info);
+	if (ret == -ENOENT) {
+		ts->status = "no-key";
+		snprintf(ts->detail, sizeof(ts->detail), "neither a VCEK nor a VLEK entry");
+		ret = 0;
+		goto out;
+	}
+	if (ret == -ENOMEM)
+		goto out;
+	if (ret < 0 || in->product == AMD_PRODUCT_UNKNOWN || !in->has_tcb) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "the %s is not a valid %s certificate",
+			 ts->vlek ? "VLEK" : "VCEK", ts->vlek ? "VLEK" : "VCEK");
+		ret = 0;
+		goto out;
+	}
+	ts->has_key = true;
+	ret = 0;
+	if (!ts->vlek && !in->has_hwid) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "the VCEK has no hwID extension");
+		goto out;
+	}
+	if (!p->have_status) {
+		ts->status = "unknown";
+		snprintf(ts->detail, sizeof(ts->detail), "the platform status is not available");
+		goto out;
+	}
+	if (p->product != AMD_PRODUCT_UNKNOWN && in->product != p->product) {
+		ts->status = "product-mismatch";
+		snprintf(ts->detail, sizeof(ts->detail), "a %s key, the platform is %s",
+			 amd_product_name(in->product), amd_product_name(p->product));
+		goto out;
+	}
+	amd_tcb_format(in->product, &in->tcb, a, sizeof(a));
+	amd_tcb_from_raw(in->product, p->st.reported_tcb, &rep);
+	amd_tcb_format(in->product, &rep, b, sizeof(b));
+	if (!ts->vlek) {
+		if (!p->have_chip_id) {
+			ts->status = "unknown";
+			snprintf(ts->detail, sizeof(ts->detail), "TCB %s; chip id %s, not compared",
+				 amd_tcb_equal(in->product, &rep, &in->tcb) ? "matches" : "differs",
+				 p->chip_id_masked ? "masked" : "unavailable");
+			goto out;
+		}
+		if (in->hwid_len > SEV_CHIP_ID_LEN ||
+		    memcmp(in->hwid, p->chip_id, in->hwid_len) != 0) {
+			ts->status = "chip-mismatch";
+			snprintf(ts->detail, sizeof(ts->detail), "the VCEK is for another chip%s",
+				 amd_tcb_equal(in->product, &rep, &in->tcb) ? "" :
+									       " and another TCB");
+			goto out;
+		}
+	}
+	if (!amd_tcb_equal(in->product, &rep, &in->tcb)) {
+		ts->status = "tcb-mismatch";
+		snprintf(ts->detail, sizeof(ts->detail), "key %s, reported %s", a, b);
+		goto out;
+	}
+	if (ts->vlek) {
+		ts->status = "vlek";
+		snprintf(ts->detail, sizeof(ts->detail), "VLEK for the reported TCB %s%s", a,
+			 (p->st.features & SNP_FEATURE_VLEK_EN) ?
+				 "" : "; no VLEK is loaded in the firmware");
+	} else {
+		ts->status = "match";
+		snprintf(ts->detail, sizeof(ts->detail),
+			 "VCEK for the reported TCB %s and this chip", a);
+	}
+out:
+	table_free(&t);
+	free(blob);
+	return ret;
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+#define LABEL "%-16s"
+
+static void print_text(const struct plat *p, const char *store, const char *store_error,
+		       const struct tstat *v, size_t n)
+{
+	const struct snp_platform_status *st = &p->st;
+	char buf[256], hex[2 * SEV_CHIP_ID_LEN + 1];
+
+	if (!p->present)
+		printf(LABEL "%s: absent (%s)\n", "SEV device", p->path, p->error);
+	else
+		printf(LABEL "%s: present\n", "SEV device", p->path);
+	printf(LABEL "%s\n", "kvm_amd", platform_module_state_name(p->kvm_amd));
+	printf(LABEL "%s\n", "sev_snp",
+	       p->sev_snp == TRI_YES ? "Y" : p->sev_snp == TRI_NO ? "N" : "unknown");
+	printf(LABEL "%s\n", "ccp", platform_module_state_name(p->ccp));
+	if (p->product == AMD_PRODUCT_UNKNOWN && p->have_cpu)
+		printf(LABEL "unknown (CPU %s family 0x%x model 0x%x)\n", "product", p->cpu.vendor,
+		       p->cpu.family, p->cpu.model);
+	else if (p->product == AMD_PRODUCT_UNKNOWN)
+		printf(LABEL "unknown\n", "product");
+	else if (p->source == PLATFORM_SOURCE_SETTING)
+		printf(LABEL "%s (from the product setting)\n", "product",
+		       amd_product_name(p->product));
+	else
+		printf(LABEL "%s (CPU family 0x%x model 0x%x)\n", "product",
+		       amd_product_name(p->product), p->cpu.family, p->cpu.model);
+	if (p->present && !p->have_status)
+		printf(LABEL "not available: %s\n", "firmware", p->error);
+	if (p->have_status) {
+		printf(LABEL "API %u.%u, build %u\n", "firmware", st->api_major, st->api_minor,
+		       st->build_id);
+		printf(LABEL "%s, RMP %sinitialized\n", "platform state", state_name(st->state),
+		       st->rmp & SNP_RMP_INITIALIZED ? "" : "not ");
+		tcb_text(p->product, st->current_tcb, buf, sizeof(buf));
+		printf(LABEL "%s\n", "current TCB", buf);
+		tcb_text(p->product, st->reported_tcb, buf, sizeof(buf));
+		printf(LABEL "%s\n", "reported TCB", buf);
+	}
+	if (p->present && p->have_chip_id) {
+		format_hex(p->chip_id, sizeof(p->chip_id), hex);
+		printf(LABEL "%s%s\n", "chip id", hex,
+		       p->have_status && (st->features & SNP_FEATURE_MASK_CHIP_ID) ?
+			       " (masked in attestation reports)" : "");
+	} else if (p->chip_id_masked) {
+		printf(LABEL "masked\n", "chip id");
+	} else if (p->present && p->chip_id_error[0]) {
+		printf(LABEL "not available: %s\n", "chip id", p->chip_id_error);
+	}
+	if (p->have_status) {
+		printf(LABEL "chip id %s, chip key %s\n", "masks",
+		       st->features & SNP_FEATURE_MASK_CHIP_ID ? "masked" : "not masked",
+		       st->features & SNP_FEATURE_MASK_CHIP_KEY ? "masked" : "not masked");
+		printf(LABEL "%s\n", "VLEK",
+		       st->features & SNP_FEATURE_VLEK_EN ? "loaded" : "not loaded");
+		printf(LABEL "%u\n", "guests", st->guest_count);
+	}
+	if (store_error) {
+		printf(LABEL "%s: %s\n", "store", store, store_error);
+		return;
+	}
+	printf(LABEL "%s: %zu %s\n", "store", store, n, n == 1 ? "table" : "tables");
+	for (size_t i = 0; i < n; i++)
+		printf("  %-30s %-16s %s\n", v[i].name, v[i].status, v[i].detail);
+}
+
+static void print_json(const struct plat *p, const char *store, const char *store_error,
+		       const struct tstat *v, size_t n)
+{
+	const struct snp_platform_status *st = &p->st;
+	char hex[2 * AMD_HWID_MAX + 1], ver[16];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+
+	json_object_begin(&j, "sev");
+	json_string(&j, "device", p->path);
+	json_bool(&j, "present", p->present);
+	if (p->error[0] && p->present)
+		json_string(&j, "error", p->error);
+	if (p->have_status) {
+		json_uint(&j, "api_major", st->api_major);
+		json_uint(&j, "api_minor", st->api_minor);
+		snprintf(ver, sizeof(ver), "%u.%u", st->api_major, st->api_minor);
+		json_string(&j, "api_version", ver);
+		json_uint(&j, "build_id", st->build_id);
+		json_string(&j, "state", state_name(st->state));
+		json_uint(&j, "state_code", st->state);
+		json_bool(&j, "rmp_initialized", st->rmp & SNP_RMP_INITIALIZED);
+		tcb_json(&j, "current_tcb", p->product, st->current_tcb);
+		tcb_json(&j, "reported_tcb", p->product, st->reported_tcb);
+	}
+	if (p->present) {
+		if (p->have_chip_id) {
+			format_hex(p->chip_id, sizeof(p->chip_id), hex);
+			json_string(&j, "chip_id", hex);
+		} else {
+			json_string(&j, "chip_id", NULL);
+		}
+		if (p->chip_id_error[0])
+			json_string(&j, "chip_id_error", p->chip_id_error);
+	}
+	if (p->have_status) {
+		json_bool(&j, "mask_chip_id", st->features & SNP_FEATURE_MASK_CHIP_ID);
+		json_bool(&j, "mask_chip_key", st->features & SNP_FEATURE_MASK_CHIP_KEY);
+		json_bool(&j, "vlek_loaded", st->features & SNP_FEATURE_VLEK_EN);
+		json_uint(&j, "guest_count", st->guest_count);
+	}
+	json_object_end(&j);
+
+	json_object_begin(&j, "modules");
+	json_object_begin(&j, "kvm_amd");
+	json_string(&j, "state", platform_module_state_name(p->kvm_amd));
+	if (p->sev_snp == TRI_UNKNOWN)
+		json_string(&j, "sev_snp", NULL);
+	else
+		json_bool(&j, "sev_snp", p->sev_snp == TRI_YES);
+	json_object_end(&j);
+	json_object_begin(&j, "ccp");
+	json_string(&j, "state", platform_module_state_name(p->ccp));
+	json_object_end(&j);
+	json_object_end(&j);
+
+	json_string(&j, "product", amd_product_name(p->product));
+	json_string(&j, "product_source", platform_source_name(p->source));
+	if (p->have_cpu) {
+		json_object_begin(&j, "cpu");
+		json_string(&j, "vendor", p->cpu.vendor);
+		json_uint(&j, "family", p->cpu.family);
+		json_uint(&j, "model", p->cpu.model);
+		json_uint(&j, "stepping", p->cpu.stepping);
+		json_object_end(&j);
+	}
+
+	json_object_begin(&j, "store");
+	json_string(&j, "path", store);
+	if (store_error)
+		json_string(&j, "error", store_error);
+	json_array_begin(&j, "tables");
+	for (size_t i = 0; i < n; i++) {
+		const struct amd_cert_info *in = &v[i].info;
+
+		json_object_begin(&j, NULL);
+		json_string(&j, "file", v[i].name);
+		json_string(&j, "path", v[i].path);
+		json_string(&j, "status", v[i].status);
+		json_string(&j, "detail", v[i].detail);
+		if (v[i].has_key) {
+			json_string(&j, "key", v[i].vlek ? "vlek" : "vcek");
+			json_string(&j, "product", amd_product_name(in->product));
+			tcb_json(&j, "tcb", in->product, amd_tcb_to_raw(in->product, &in->tcb));
+			if (in->has_hwid) {
+				format_hex(in->hwid, in->hwid_len, hex);
+				json_string(&j, "hwid", hex);
+			}
+		}
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct plat p = { 0 };
+	struct tstat *v = NULL;
+	char **names = NULL;
+	const char *store, *store_error = NULL;
+	size_t n = 0;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		if (c == OPT_PRODUCT)
+			ctx->cli[SET_PRODUCT] = optarg;
+	}
+	if (optind != argc)
+		return usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	ret = ctx_load(ctx);
+	if (ret)
+		return ret;
+	store = ctx_get(ctx, SET_STORE);
+
+	read_platform(&p, ctx_get(ctx, SET_PRODUCT));
+
+	ret = list_store(store, &names, &n);
+	if (ret == -ENOMEM) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	if (ret < 0) {
+		/* A store not created yet is not an error for status. */
+		store_error = strerror(-ret);
+		if (ret != -ENOENT)
+			warn("cannot read the store '%s': %s", store, store_error);
+		n = 0;
+	}
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (!v) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].name = names[i];
+		names[i] = NULL;
+		if (asprintf(&v[i].path, "%s/%s", store, v[i].name) < 0) {
+			v[i].path = NULL;
+			err("out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		if (judge(&p, &v[i]) < 0) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (ctx->json)
+		print_json(&p, store, store_error, v, n);
+	else
+		print_text(&p, store, store_error, v, n);
+	ret = 0;
+out:
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].name);
+		free(v[i].path);
+	}
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	free(v);
+	return ret;
+}
+
+const struct cmd cmd_status = { "status", cmd_status_main,
+				"report the SEV platform and whether the tables match it", usage };

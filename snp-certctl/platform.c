@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The host around /dev/sev: CPU product, modules, the sev_snp parameter.  See platform.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+#include <libkmod.h>
+
+#include "platform.h"
+#include "util.h"
+
+#define SEV_SNP_PARAM "/sys/module/kvm_amd/parameters/sev_snp"
+
+int platform_cpu_read(struct platform_cpu *cpu)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int eax, ebx, ecx, edx, base_family, base_model;
+
+	memset(cpu, 0, sizeof(*cpu));
+	if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+		return -ENOTSUP;
+	memcpy(cpu->vendor, &ebx, 4);
+	memcpy(cpu->vendor + 4, &edx, 4);
+	memcpy(cpu->vendor + 8, &ecx, 4);
+	cpu->vendor[12] = '\0';
+	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+		return -ENOTSUP;
+	base_family = (eax >> 8) & 0xf;
+	base_model = (eax >> 4) & 0xf;
+	cpu->stepping = eax & 0xf;
+	cpu->family = base_family;
+	cpu->model = base_model;
+	/* AMD (and Intel) add the extended fields to family 0xf; Intel also to 6. */
+	if (base_family == 0xf)
+		cpu->family += (eax >> 20) & 0xff;
+	if (base_family == 0xf || base_family == 0x6)
+		cpu->model |= ((eax >> 16) & 0xf) << 4;
+	return 0;
+#else
+	memset(cpu, 0, sizeof(*cpu));
+	return -ENOTSUP;
+#endif
+}
+
+enum amd_product platform_product_map(const char *vendor, unsigned int family,
+				      unsigned int model)
+{
+	if (!vendor || strcmp(vendor, "AuthenticAMD") != 0)
+		return AMD_PRODUCT_UNKNOWN;
+	if (family == 0x19) {
+		if (model <= 0x0f)
+			return AMD_PRODUCT_MILAN;
+		if ((model >= 0x10 && model <= 0x1f) || (model >= 0xa0 && model <= 0xaf))
+			return AMD_PRODUCT_GENOA;
+		return AMD_PRODUCT_UNKNOWN;
+	}
+	if (family == 0x1a)
+		return AMD_PRODUCT_TURIN;
+	return AMD_PRODUCT_UNKNOWN;
+}
+
+const char *platform_source_name(enum platform_source s)
+{
+	switch (s) {
+	case PLATFORM_SOURCE_SETTING:
+		return "setting";
+	case PLATFORM_SOURCE_CPUID:
+		return "cpuid";
+	case PLATFORM_SOURCE_NONE:
+		break;
+	}
+	return "none";
+}
+
+enum amd_product platform_product(const char *override, struct platform_cpu *cpu,
+				  enum platform_source *source)
+{
+	struct platform_cpu c;
+	enum amd_product p = AMD_PRODUCT_UNKNOWN;
+	enum platform_source src = PLATFORM_SOURCE_NONE;
+	int ret;
+
+	ret = platform_cpu_read(&c);
+	if (cpu)
+		*cpu = c;
+	if (override && *override) {
+		p = amd_product_parse(override);
+		if (p != AMD_PRODUCT_UNKNOWN)
+			src = PLATFORM_SOURCE_SETTING;
+	} else if (ret == 0) {
+		p = platform_product_map(c.vendor, c.family, c.model);
+		if (p != AMD_PRODUCT_UNKNOWN)
+			src = PLATFORM_SOURCE_CPUID;
+	}
+	if (source)
+		*source = src;
+	return p;
+}
+
+const char *platform_module_state_name(enum module_state s)
+{
+	switch (s) {
+	case MODULE_ABSENT:
+		return "absent";
+	case MODULE_LOADED:
+		return "loaded";
+	case MODULE_BUILTIN:
+		return "builtin";
+	case MODULE_COMING:
+		return "coming";
+	case MODULE_GOING:
+		return "going";
+	case MODULE_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}
+
+/* libkmod logs through this: stay quiet, the caller reports what matters. */
+static void kmod_quiet(void *data, int priority, const char *file, int line, const char *fn,
+		       const char *format, va_list args)
+{
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	(void)fn;
+	(void)format;
+	(void)args;
+}
+
+enum module_state platform_module_state(const char *name)
+{
+	struct kmod_ctx *kctx = NULL;
+	struct kmod_module *mod = NULL;
+	enum module_state state = MODULE_UNKNOWN;
+	int ret;
+
+	kctx = kmod_new(NULL, NULL);
+	if (!kctx)
+		goto out;
+	kmod_set_log_fn(kctx, kmod_quiet, NULL);
+	if (kmod_module_new_from_name(kctx, name, &mod) < 0)
+		goto out;
+	ret = kmod_module_get_initstate(mod);
+	switch (ret) {
+	case KMOD_MODULE_LIVE:
+		state = MODULE_LOADED;
+		break;
+	case KMOD_MODULE_BUILTIN:
+		state = MODULE_BUILTIN;
+		break;
+	case KMOD_MODULE_COMING:
+		state = MODULE_COMING;
+		break;
+	case KMOD_MODULE_GOING:
+		state = MODULE_GOING;
+		break;
+	case -ENOENT:
+		state = MODULE_ABSENT;
+		break;
+	default:
+		debug("cannot tell the state of module '%s': %s", name,
+		      ret < 0 ? strerror(-ret) : "unexpected answer from libkmod");
+		break;
+	}
+out:
+	kmod_module_unref(mod);
+	kmod_unref(kctx);
+	return state;
+}
+
+enum tristate platform_parse_bool_param(const char *text)
+{
+	size_t n;
+
+	if (!text)
+		return TRI_UNKNOWN;
+	/* One character, then nothing or one newline. */
+	n = strcspn(text, "\n");
+	if (n != 1 || (text[1] == '\n' && text[2] != '\0'))
+		return TRI_UNKNOWN;
+	switch (text[0]) {
+	case 'Y':
+	case 'y':
+	case '1':
+		return TRI_YES;
+	case 'N':
+	case 'n':
+	case '0':
+		return TRI_NO;
+	}
+	return TRI_UNKNOWN;
+}
+
+enum tristate platform_sev_snp_param(void)
+{
+	char buf[16] = "";
+	FILE *f;
+	size_t n;
+
+	f = fopen(SEV_SNP_PARAM, "re");
+	if (!f)
+		return TRI_UNKNOWN;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return platform_parse_bool_param(buf);
+}

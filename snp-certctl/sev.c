@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The SEV device: open it, issue SEV_ISSUE_CMD, name the firmware's status
+ * codes.  See sev.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "sev.h"
+#include "util.h"
+
+/* The ABI, checked: sizes and offsets as the kernel and firmware lay them out. */
+_Static_assert(sizeof(struct sev_issue_cmd) == 16, "sev_issue_cmd size");
+_Static_assert(offsetof(struct sev_issue_cmd, cmd) == 0, "sev_issue_cmd.cmd");
+_Static_assert(offsetof(struct sev_issue_cmd, data) == 4, "sev_issue_cmd.data");
+_Static_assert(offsetof(struct sev_issue_cmd, error) == 12, "sev_issue_cmd.error");
+_Static_assert(SEV_ISSUE_CMD == 0xC0105300u, "SEV_ISSUE_CMD");
+
+_Static_assert(sizeof(struct sev_get_id2) == 12, "sev_get_id2 size");
+_Static_assert(offsetof(struct sev_get_id2, address) == 0, "sev_get_id2.address");
+_Static_assert(offsetof(struct sev_get_id2, length) == 8, "sev_get_id2.length");
+
+_Static_assert(sizeof(struct snp_platform_status) == 32, "snp_platform_status size");
+_Static_assert(offsetof(struct snp_platform_status, api_major) == 0, "api_major");
+_Static_assert(offsetof(struct snp_platform_status, api_minor) == 1, "api_minor");
+_Static_assert(offsetof(struct snp_platform_status, state) == 2, "state");
+_Static_assert(offsetof(struct snp_platform_status, rmp) == 3, "rmp");
+_Static_assert(offsetof(struct snp_platform_status, build_id) == 4, "build_id");
+_Static_assert(offsetof(struct snp_platform_status, features) == 8, "features");
+_Static_assert(offsetof(struct snp_platform_status, guest_count) == 12, "guest_count");
+_Static_assert(offsetof(struct snp_platform_status, current_tcb) == 16, "current_tcb");
+_Static_assert(offsetof(struct snp_platform_status, reported_tcb) == 24, "reported_tcb");
+
+_Static_assert(sizeof(struct snp_config) == 64, "snp_config size");
+_Static_assert(offsetof(struct snp_config, reported_tcb) == 0, "snp_config.reported_tcb");
+_Static_assert(offsetof(struct snp_config, flags) == 8, "snp_config.flags");
+_Static_assert(offsetof(struct snp_config, reserved) == 12, "snp_config.reserved");
+
+_Static_assert(sizeof(struct snp_vlek_load) == 16, "snp_vlek_load size");
+_Static_assert(offsetof(struct snp_vlek_load, len) == 0, "snp_vlek_load.len");
+_Static_assert(offsetof(struct snp_vlek_load, vlek_wrapped_version) == 4, "version");
+_Static_assert(offsetof(struct snp_vlek_load, rsvd) == 5, "snp_vlek_load.rsvd");
+_Static_assert(offsetof(struct snp_vlek_load, vlek_wrapped_address) == 8, "address");
+
+struct sev_dev {
+	int fd;
+	char *path;
+};
+
+/* The firmware status codes (SEV API and SEV-SNP ABI), as the kernel names them. */
+static const char *const fw_errors[] = {
+	[0x00] = "SUCCESS",
+	[0x01] = "INVALID_PLATFORM_STATE",
+	[0x02] = "INVALID_GUEST_STATE",
+	[0x03] = "INVALID_CONFIG",
+	[0x04] = "INVALID_LENGTH",
+	[0x05] = "ALREADY_OWNED",
+	[0x06] = "INVALID_CERTIFICATE",
+	[0x07] = "POLICY_FAILURE",
+	[0x08] = "INACTIVE",
+	[0x09] = "INVALID_ADDRESS",
+	[0x0a] = "BAD_SIGNATURE",
+	[0x0b] = "BAD_MEASUREMENT",
+	[0x0c] = "ASID_OWNED",
+	[0x0d] = "INVALID_ASID",
+	[0x0e] = "WBINVD_REQUIRED",
+	[0x0f] = "DFFLUSH_REQUIRED",
+	[0x10] = "INVALID_GUEST",
+	[0x11] = "INVALID_COMMAND",
+	[0x12] = "ACTIVE",
+	[0x13] = "HWSEV_RET_PLATFORM",
+	[0x14] = "HWSEV_RET_UNSAFE",
+	[0x15] = "UNSUPPORTED",
+	[0x16] = "INVALID_PARAM",
+	[0x17] = "RESOURCE_LIMIT",
+	[0x18] = "SECURE_DATA_INVALID",
+	[0x19] = "INVALID_PAGE_SIZE",
+	[0x1a] = "INVALID_PAGE_STATE",
+	[0x1b] = "INVALID_MDATA_ENTRY",
+	[0x1c] = "INVALID_PAGE_OWNER",
+	[0x1d] = "AEAD_OFLOW",
+	/* 0x1e is unassigned */
+	[0x1f] = "EXIT_RING_BUFFER",
+	[0x20] = "RMP_INIT_REQUIRED",
+	[0x21] = "BAD_SVN",
+	[0x22] = "BAD_VERSION",
+	[0x23] = "SHUTDOWN_REQUIRED",
+	[0x24] = "UPDATE_FAILED",
+	[0x25] = "RESTORE_REQUIRED",
+	[0x26] = "RMP_INITIALIZATION_FAILED",
+	[0x27] = "INVALID_KEY",
+	[0x28] = "SHUTDOWN_INCOMPLETE",
+	/* 0x29-0x2f are unassigned */
+	[0x30] = "INCORRECT_BUFFER_LENGTH",
+	[0x31] = "EXPAND_BUFFER_LENGTH_REQUEST",
+	[0x32] = "SPDM_REQUEST",
+	[0x33] = "SPDM_ERROR",
+	/* 0x34 is unassigned */
+	[0x35] = "ERR_IN_DEV_CONN",
+	[0x36] = "INVALID_DEV_CTX",
+	[0x37] = "INVALID_TDI_CTX",
+	[0x38] = "INVALID_TDI",
+	[0x39] = "RECLAIM_REQUIRED",
+	[0x3a] = "IN_USE",
+	[0x3b] = "INVALID_DEV_STATE",
+	[0x3c] = "INVALID_TDI_STATE",
+	[0x3d] = "DEV_CERT_CHANGED",
+	[0x3e] = "RESYNC_REQ",
+	[0x3f] = "RESPONSE_TOO_LARGE",
+};
+
+const char *sev_fw_error_name(uint32_t code)
+{
+	if (code == SEV_FW_NO_CALL)
+		return "NO_FW_CALL";
+	if (code >= sizeof(fw_errors) / sizeof(fw_errors[0]))
+		return NULL;
+	return fw_errors[code];
+}
+
+const char *sev_cmd_name(uint32_t cmd)
+{
+	switch (cmd) {
+	case SEV_GET_ID2:
+		return "SEV_GET_ID2";
+	case SNP_PLATFORM_STATUS:
+		return "SNP_PLATFORM_STATUS";
+	case SNP_COMMIT:
+		return "SNP_COMMIT";
+	case SNP_SET_CONFIG:
+		return "SNP_SET_CONFIG";
+	case SNP_VLEK_LOAD:
+		return "SNP_VLEK_LOAD";
+	}
+	return NULL;
+}
+
+const char *sev_device_path(void)
+{
+	const char *env = getenv("SNP_CERTCTL_DEVICE");
+
+	return env && *env ? env : DEFAULT_DEVICE;
+}
+
+int sev_open(const char *path, bool write, struct sev_dev **out)
+{
+	struct sev_dev *dev = NULL;
+	int ret;
+
+	if (!path || !out)
+		return -EINVAL;
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->fd = -1;
+	dev->path = strdup(path);
+	if (!dev->path) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	dev->fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (dev->fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	*out = dev;
+	dev = NULL;
+	ret = 0;
+out:
+	sev_close(dev);
+	return ret;
+}
+
+void sev_close(struct sev_dev *dev)
+{
+	if (!dev)
+		return;
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(dev->path);
+	free(dev);
+}
+
+const char *sev_dev_path(const struct sev_dev *dev)
+{
+	return dev ? dev->path : NULL;
+}
+
+int sev_issue(struct sev_dev *dev, uint32_t cmd, void *data, uint32_t *fw_error)
+{
+	struct sev_issue_cmd arg = { .cmd = cmd, .data = (uint64_t)(uintptr_t)data };
+	int ret = 0;
+
+	if (fw_error)
+		*fw_error = 0;
+	if (!dev || dev->fd < 0)
+		return -EBADF;
+	do {
+		ret = ioctl(dev->fd, SEV_ISSUE_CMD, &arg);
+	} while (ret < 0 && errno == EINTR);
+	if (ret < 0)
+		ret = -errno;
+	else
+		ret = 0;
+	/* The kernel leaves error alone (0) or sets -1 when it never got that far. */
+	if (fw_error)
+		*fw_error = ret < 0 ? arg.error : 0;
+	return ret;
+}
+
+int sev_platform_status(struct sev_dev *dev, struct snp_platform_status *out,
+			uint32_t *fw_error)
+{
+	struct snp_platform_status st;
+	int ret;
+
+	memset(&st, 0, sizeof(st));
+	ret = sev_issue(dev, SNP_PLATFORM_STATUS, &st, fw_error);
+	if (ret == 0)
+		*out = st;
+	return ret;
+}
+
+int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], uint32_t *fw_error)
+{
+	struct sev_get_id2 arg;
+	uint8_t *buf = NULL;
+	uint32_t len = SEV_CHIP_ID_LEN, fw = 0;
+	int ret = -EIO;
+
+	/* Twice at most: our guess, then the length the firmware asked for. */
+	for (int tries = 0; tries < 2; tries++) {
+		free(buf);
+		buf = calloc(1, len);
+		if (!buf) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		arg.address = (uint64_t)(uintptr_t)buf;
+		arg.length = len;
+		ret = sev_issue(dev, SEV_GET_ID2, &arg, &fw);
+		if (ret == 0)
+			break;
+		if (ret != -EIO || fw != 0x04 /* INVALID_LENGTH */ || arg.length <= len ||
+		    arg.length > SEV_CHIP_ID_MAX)
+			goto out;
+		len = arg.length;
+	}
+	if (ret)
+		goto out;
+	if (arg.length < SEV_CHIP_ID_LEN) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	memcpy(id, buf, SEV_CHIP_ID_LEN);
+out:
+	if (fw_error)
+		*fw_error = fw;
+	free(buf);
+	return ret;
+}
+
+int sev_commit(struct sev_dev *dev, uint32_t *fw_error)
+{
+	return sev_issue(dev, SNP_COMMIT, NULL, fw_error);
+}
+
+int sev_set_config(struct sev_dev *dev, uint64_t reported_tcb, bool mask_chip_id,
+		   bool mask_chip_key, uint32_t *fw_error)
+{
+	struct snp_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.reported_tcb = reported_tcb;
+	cfg.flags = (mask_chip_id ? SNP_CONFIG_MASK_CHIP_ID : 0) |
+		    (mask_chip_key ? SNP_CONFIG_MASK_CHIP_KEY : 0);
+	return sev_issue(dev, SNP_SET_CONFIG, &cfg, fw_error);
+}
+
+int sev_vlek_load(struct sev_dev *dev, const uint8_t hashstick[SNP_VLEK_HASHSTICK_LEN],
+		  uint32_t *fw_error)
+{
+	struct snp_vlek_load arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.len = sizeof(arg);
+	arg.vlek_wrapped_version = 0;
+	arg.vlek_wrapped_address = (uint64_t)(uintptr_t)hashstick;
+	return sev_issue(dev, SNP_VLEK_LOAD, &arg, fw_error);
+}
+
+void sev_error_text(int ret, uint32_t fw_error, char *buf, size_t len)
+{
+	const char *name = sev_fw_error_name(fw_error);
+
+	if (fw_error != 0 && fw_error != SEV_FW_NO_CALL) {
+		if (name)
+			snprintf(buf, len, "firmware error %s (%u)", name, fw_error);
+		else
+			snprintf(buf, len, "firmware error 0x%x", fw_error);
+		return;
+	}
+	snprintf(buf, len, "%s", strerror(ret < 0 ? -ret : ret));
+}
+
+void sev_report_error(uint32_t cmd, const char *path, int ret, uint32_t fw_error)
+{
+	const char *name = sev_cmd_name(cmd);
+	char why[128];
+
+	sev_error_text(ret, fw_error, why, sizeof(why));
+	if (cmd == SEV_CMD_OPEN)
+		err("cannot open '%s': %s", path, why);
+	else if (name)
+		err("%s failed on '%s': %s", name, path, why);
+	else
+		err("SEV command %u failed on '%s': %s", cmd, path, why);
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The SEV device (/dev/sev): the few SEV and SEV-SNP platform commands the
+ * program issues, with the project's own definitions of the ioctl ABI
+ * (Debian 12's kernel headers lack the SNP commands).  Layouts follow the
+ * kernel's include/uapi/linux/psp-sev.h and the SEV-SNP firmware ABI; see
+ * facts.md section 4.  Every layout is checked at compile time in sev.c.
+ *
+ * Functions return 0 or a negative errno and never print, except
+ * sev_report_error().  When the firmware ran and refused a command, the
+ * ioctl fails with -EIO and *fw_error holds the firmware status code.
+ */
+#ifndef SNP_CERTCTL_SEV_H
+#define SNP_CERTCTL_SEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+/* The ioctl argument: everything goes through SEV_ISSUE_CMD. */
+struct sev_issue_cmd {
+	uint32_t cmd;   /* in: one of the command ids below */
+	uint64_t data;  /* in: user address of the command's structure, or 0 */
+	uint32_t error; /* out: firmware status code */
+} __attribute__((packed));
+
+#define SEV_IOC_TYPE 'S'
+#define SEV_ISSUE_CMD _IOWR(SEV_IOC_TYPE, 0x0, struct sev_issue_cmd) /* 0xC0105300 */
+
+/* Command ids (the kernel's, not the firmware's, numbering). */
+enum {
+	SEV_GET_ID2 = 8,
+	SNP_PLATFORM_STATUS = 9,
+	SNP_COMMIT = 10,
+	SNP_SET_CONFIG = 11,
+	SNP_VLEK_LOAD = 12,
+};
+
+/* SEV_GET_ID2: the chip id, 64 bytes per socket. */
+struct sev_get_id2 {
+	uint64_t address; /* in: buffer */
+	uint32_t length;  /* in: buffer size; out: the length the firmware has */
+} __attribute__((packed));
+
+#define SEV_CHIP_ID_LEN 64
+#define SEV_CHIP_ID_MAX 4096 /* never allocate more than this for GET_ID2 */
+
+/* SNP_PLATFORM_STATUS. */
+struct snp_platform_status {
+	uint8_t api_major;
+	uint8_t api_minor;
+	uint8_t state;             /* SNP_STATE_* */
+	uint8_t rmp;               /* bit 0: RMP initialized; 1-7 reserved */
+	uint32_t build_id;
+	uint32_t features;         /* SNP_FEATURE_* */
+	uint32_t guest_count;
+	uint64_t current_tcb;      /* TCB_VERSION of the installed firmware */
+	uint64_t reported_tcb;     /* TCB_VERSION the firmware puts into reports */
+} __attribute__((packed));
+
+#define SNP_STATE_UNINIT 0
+#define SNP_STATE_INIT 1
+#define SNP_RMP_INITIALIZED (1u << 0)
+#define SNP_FEATURE_MASK_CHIP_ID (1u << 0)
+#define SNP_FEATURE_MASK_CHIP_KEY (1u << 1)
+#define SNP_FEATURE_VLEK_EN (1u << 2)
+
+/* SNP_SET_CONFIG (the firmware's SNP_CONFIG). */
+struct snp_config {
+	uint64_t reported_tcb;
+	uint32_t flags;            /* SNP_CONFIG_* */
+	uint8_t reserved[52];      /* must be zero */
+} __attribute__((packed));
+
+#define SNP_CONFIG_MASK_CHIP_ID (1u << 0)
+#define SNP_CONFIG_MASK_CHIP_KEY (1u << 1)
+
+/* SNP_VLEK_LOAD. */
+struct snp_vlek_load {
+	uint32_t len;                  /* sizeof(struct snp_vlek_load) = 16 */
+	uint8_t vlek_wrapped_version;  /* 0 */
+	uint8_t rsvd[3];
+	uint64_t vlek_wrapped_address; /* the hashstick, SNP_VLEK_HASHSTICK_LEN bytes */
+} __attribute__((packed));
+
+#define SNP_VLEK_HASHSTICK_LEN 432
+
+/* The kernel's "the firmware was never called" value of error. */
+#define SEV_FW_NO_CALL 0xffffffffu
+
+/* An open SEV device. */
+struct sev_dev;
+
+/* The device path: $SNP_CERTCTL_DEVICE, or DEFAULT_DEVICE ("/dev/sev"). */
+const char *sev_device_path(void);
+
+/*
+ * Open path (O_RDWR when write, which SNP_SET_CONFIG and SNP_VLEK_LOAD
+ * need; O_RDONLY otherwise; always O_CLOEXEC).  0 or -errno (-ENOENT: no
+ * such device).  The path is copied.
+ */
+int sev_open(const char *path, bool write, struct sev_dev **out);
+/* Close; NULL is fine. */
+void sev_close(struct sev_dev *dev);
+const char *sev_dev_path(const struct sev_dev *dev);
+
+/*
+ * Issue one command.  *fw_error (may be NULL) is set to the firmware
+ * status code: 0 on success, and 0 or SEV_FW_NO_CALL when the kernel
+ * refused the command without calling the firmware.  0, -EIO (firmware
+ * error), or another -errno from the kernel (-EPERM: the command needs the
+ * device opened for writing).
+ */
+int sev_issue(struct sev_dev *dev, uint32_t cmd, void *data, uint32_t *fw_error);
+
+/* SNP_PLATFORM_STATUS into *out. */
+int sev_platform_status(struct sev_dev *dev, struct snp_platform_status *out,
+			uint32_t *fw_error);
+/*
+ * SEV_GET_ID2: the chip id of the first socket.  A firmware that needs a
+ * larger buffer (INVALID_LENGTH with the length it wants) is asked again
+ * with that length.  -EBADMSG when it has fewer than 64 bytes.
+ */
+int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], uint32_t *fw_error);
+/* SNP_COMMIT: the current firmware becomes the committed (minimum) one. */
+int sev_commit(struct sev_dev *dev, uint32_t *fw_error);
+/* SNP_SET_CONFIG: the reported TCB and the chip id/key masks.  Needs write. */
+int sev_set_config(struct sev_dev *dev, uint64_t reported_tcb, bool mask_chip_id,
+		   bool mask_chip_key, uint32_t *fw_error);
+/* SNP_VLEK_LOAD: load a wrapped VLEK (hashstick).  Needs write. */
+int sev_vlek_load(struct sev_dev *dev, const uint8_t hashstick[SNP_VLEK_HASHSTICK_LEN],
+		  uint32_t *fw_error);
+
+/* "SUCCESS", "INVALID_PLATFORM_STATE", ...; NULL for a code without a name. */
+const char *sev_fw_error_name(uint32_t code);
+/* "SEV_GET_ID2", "SNP_PLATFORM_STATUS", ...; NULL for an unknown id. */
+const char *sev_cmd_name(uint32_t cmd);
+/*
+ * Why a command failed, one phrase: "firmware error INVALID_PLATFORM_STATE
+ * (1)" when the firmware refused it, else strerror(-ret).
+ */
+void sev_error_text(int ret, uint32_t fw_error, char *buf, size_t len);
+
+/* cmd value for sev_report_error() after a failed sev_open(). */
+#define SEV_CMD_OPEN 0xffffffffu
+/*
+ * The CLI's one-line error on stderr: "snp-certctl: CMD failed on 'PATH':
+ * WHY", or "snp-certctl: cannot open 'PATH': WHY" for SEV_CMD_OPEN.
+ */
+void sev_report_error(uint32_t cmd, const char *path, int ret, uint32_t fw_error);
+
+#endif
