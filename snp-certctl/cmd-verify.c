@@ -13,14 +13,15 @@
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"
+#include "platform.h"
 #include "table.h"
 #include "util.h"
 
-enum { OPT_TRUST_ROOT = OPT_COMMON_LAST, OPT_TCB, OPT_HWID, OPT_AT };
+enum { OPT_TRUST_ROOT = OPT_COMMON_LAST, OPT_TCB, OPT_HWID, OPT_AT, OPT_PLATFORM, OPT_PRODUCT };
 
 static const char usage[] =
 	"Usage: snp-certctl verify FILE [--trust-root PEM]... [--tcb SPEC] [--hwid HEX]\n"
-	"                          [--at TIME] [--json]\n"
+	"                          [--platform [--product P]] [--at TIME] [--json]\n"
 	"\n"
 	"Check a certificate table: its structure, the chain ARK -> ASK -> VCEK or\n"
 	"ARK -> ASVK -> VLEK to the built-in AMD roots (RSASSA-PSS, SHA-384, salt 48),\n"
@@ -31,6 +32,9 @@ static const char usage[] =
 	"      --tcb SPEC        the key must be for this TCB: bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n"
 	"                        or a raw TCB_VERSION (0x...)\n"
 	"      --hwid HEX        the key must be for this chip id (128 hex digits; 16 on Turin)\n"
+	"      --platform        the key must be for this platform's reported TCB and chip id\n"
+	"                        (read from the SEV device; exit 5 without one)\n"
+	"      --product P       the product when CPUID cannot tell (Milan, Genoa, Turin)\n"
 	"      --at TIME         check validity at TIME (2025-01-01T00:00:00Z, 2025-01-01,\n"
 	"                        @EPOCH) instead of now\n"
 	"      --json            one JSON document on stdout\n";
@@ -64,9 +68,12 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		{ "tcb", required_argument, NULL, OPT_TCB },
 		{ "hwid", required_argument, NULL, OPT_HWID },
 		{ "at", required_argument, NULL, OPT_AT },
+		{ "platform", no_argument, NULL, OPT_PLATFORM },
+		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_opts vo = { .at = time(NULL) };
+	struct platform_id pid;
 	struct amd_check_list checks = { 0 };
 	struct amd_trust *trust = NULL;
 	struct table t = { 0 };
@@ -75,6 +82,8 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	uint8_t *blob = NULL, *hwid = NULL;
 	size_t n_roots = 0, size = 0, n = 0;
 	const char *path;
+	bool platform = false;
+	char platform_tcb[24];
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -109,6 +118,17 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 			}
 			vo.hwid = hwid;
 			break;
+		case OPT_PLATFORM:
+			platform = true;
+			break;
+		case OPT_PRODUCT:
+			if (amd_product_parse(optarg) == AMD_PRODUCT_UNKNOWN) {
+				ret = usage_error(ctx, "invalid product '%s': want Milan, Genoa or "
+						  "Turin", optarg);
+				goto out;
+			}
+			ctx->cli[SET_PRODUCT] = optarg;
+			break;
 		case OPT_AT:
 			if (parse_time(optarg, &vo.at) < 0) {
 				ret = usage_error(ctx, "invalid time '%s': want 2025-01-01T00:00:00Z, "
@@ -123,9 +143,27 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	path = argv[optind];
+	if (platform && (vo.tcb_spec || vo.hwid)) {
+		ret = usage_error(ctx, "--platform reads the TCB and chip id from the firmware; "
+				  "it does not mix with --tcb or --hwid");
+		goto out;
+	}
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
+	if (platform) {
+		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &pid);
+		if (ret)
+			goto out;
+		snprintf(platform_tcb, sizeof(platform_tcb), "0x%016llx",
+			 (unsigned long long)pid.st.reported_tcb);
+		vo.tcb_spec = platform_tcb;
+		vo.platform_product = pid.product;
+		if (pid.chip_id_known) {
+			vo.hwid = pid.chip_id;
+			vo.hwid_len = sizeof(pid.chip_id);
+		}
+	}
 	ret = trust_load(ctx, roots, n_roots, &trust);
 	if (ret)
 		goto out;

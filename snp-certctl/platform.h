@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "amdcert.h"
+#include "sev.h"
 
 /* What CPUID says about the boot CPU. */
 struct platform_cpu {
@@ -70,5 +71,21 @@ enum tristate { TRI_UNKNOWN = -1, TRI_NO = 0, TRI_YES = 1 };
 enum tristate platform_parse_bool_param(const char *text);
 /* /sys/module/kvm_amd/parameters/sev_snp; missing or unreadable: unknown. */
 enum tristate platform_sev_snp_param(void);
+
+/* What the update workflows need from the firmware, read strictly. */
+struct platform_id {
+	enum amd_product product;
+	struct snp_platform_status st;
+	uint8_t chip_id[SEV_CHIP_ID_LEN];
+	bool chip_id_known;    /* false when the firmware masks it */
+};
+
+/*
+ * Open the SEV device, read SNP_PLATFORM_STATUS and the chip id, and tell
+ * the product (override as for platform_product()).  Returns 0, or
+ * EXIT_PLATFORM after printing why (no device, a command failed, the
+ * product unknown).  A masked chip id is not an error: chip_id_known says.
+ */
+int platform_identify(const char *product_override, struct platform_id *out);
 
 #endif

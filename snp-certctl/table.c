@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "certs.h"
 #include "cmd.h"
 
 #include "table.h"
@@ -219,6 +221,14 @@ static int check_match(const struct slot *leaf, const struct verify_opts *o,
 	char want[64], have[64];
 	int ret = 0;
 
+	if (o->platform_product != AMD_PRODUCT_UNKNOWN) {
+		ret = check_add(out, "platform-product", in->product == o->platform_product,
+				"the %s is for %s, the platform is %s", amd_cert_kind_name(in->kind),
+				amd_product_name(in->product) ?: "an unknown product",
+				amd_product_name(o->platform_product));
+		if (ret < 0)
+			return ret;
+	}
 	if (o->tcb_spec) {
 		struct amd_tcb tcb;
 
@@ -358,5 +368,243 @@ int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_
 		free(*blob);
 		*blob = NULL;
 	}
+	return ret;
+}
+
+/* ---- entries named on the command line -------------------------------- */
+
+int table_inputs_add_extra(const struct ctx *ctx, struct table_inputs *in,
+			   const uint8_t guid[GHCB_GUID_LEN], const char *path, char *owned)
+{
+	enum ghcb_kind kind = ghcb_guid_kind(guid);
+	char text[37];
+	int ret;
+
+	ghcb_guid_format(guid, text);
+	if (kind != GHCB_KIND_OTHER) {
+		ret = usage_error(ctx, "GUID %s is the %s entry: use --%s", text,
+				  ghcb_kind_name(kind), ghcb_kind_name(kind));
+		goto out;
+	}
+	for (size_t i = 0; i < in->n_extra; i++) {
+		if (memcmp(in->extra[i].guid, guid, GHCB_GUID_LEN) == 0) {
+			ret = usage_error(ctx, "entry %s given twice", text);
+			goto out;
+		}
+	}
+	if (in->n_extra == TABLE_MAX_EXTRA) {
+		ret = usage_error(ctx, "more than %d extra entries", TABLE_MAX_EXTRA);
+		goto out;
+	}
+	memcpy(in->extra[in->n_extra].guid, guid, GHCB_GUID_LEN);
+	in->extra[in->n_extra].path = path;
+	in->extra[in->n_extra].owned = owned;
+	in->n_extra++;
+	owned = NULL;
+	ret = 0;
+out:
+	free(owned);
+	return ret;
+}
+
+int table_inputs_parse_entry(const struct ctx *ctx, struct table_inputs *in, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	uint8_t guid[GHCB_GUID_LEN];
+	char text[37];
+
+	if (!eq || eq - arg != 36 || !eq[1])
+		return usage_error(ctx, "--entry wants GUID=FILE, not '%s'", arg);
+	memcpy(text, arg, 36);
+	text[36] = '\0';
+	if (ghcb_guid_parse(text, guid) < 0)
+		return usage_error(ctx, "invalid GUID '%s'", text);
+	return table_inputs_add_extra(ctx, in, guid, eq + 1, NULL);
+}
+
+bool table_inputs_any(const struct table_inputs *in)
+{
+	for (int k = 0; k < CERTDIR_KIND_COUNT; k++)
+		if (in->file[k])
+			return true;
+	return in->n_extra > 0;
+}
+
+void table_inputs_free(struct table_inputs *in)
+{
+	for (size_t i = 0; i < in->n_extra; i++)
+		free(in->extra[i].owned);
+	for (int k = 0; k < CERTDIR_KIND_COUNT; k++)
+		free(in->owned[k]);
+	*in = (struct table_inputs){ 0 };
+}
+
+/* A CRL file, PEM or DER, as DER. */
+static int load_crl(const char *path, uint8_t **der, size_t *der_len)
+{
+	uint8_t *buf = NULL;
+	unsigned char *out = NULL;
+	X509_CRL *crl = NULL;
+	size_t len = 0;
+	int ret, n;
+
+	ret = read_file(path, CERT_FILE_MAX * 16, &buf, &len);
+	if (ret < 0) {
+		err("cannot read CRL '%s': %s", path, strerror(-ret));
+		return EXIT_FAIL;
+	}
+	if (len > 0 && buf[0] == 0x30) {
+		const unsigned char *p = buf;
+
+		crl = d2i_X509_CRL(NULL, &p, (long)len);
+		if (crl && p != buf + len) {
+			X509_CRL_free(crl);
+			crl = NULL;
+		}
+	} else {
+		BIO *bio = BIO_new_mem_buf(buf, (int)len);
+
+		crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
+		BIO_free(bio);
+	}
+	n = crl ? i2d_X509_CRL(crl, &out) : -1;
+	if (n <= 0) {
+		err("CRL '%s' is not a PEM or DER certificate revocation list", path);
+		ret = EXIT_VERIFY;
+		goto out;
+	}
+	*der = malloc((size_t)n);
+	if (!*der) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	memcpy(*der, out, (size_t)n);
+	*der_len = (size_t)n;
+	ret = 0;
+out:
+	OPENSSL_free(out);
+	X509_CRL_free(crl);
+	free(buf);
+	return ret;
+}
+
+int table_inputs_apply(const struct table_inputs *in, bool builtin_roots, struct table *t)
+{
+	struct cert_input c[CERTDIR_KIND_COUNT] = { 0 };
+	bool vlek = in->file[CERTDIR_VLEK] != NULL;
+	enum certdir_kind leaf = vlek ? CERTDIR_VLEK : CERTDIR_VCEK;
+	enum certdir_kind mid = in->file[CERTDIR_ASVK] || (vlek && !in->file[CERTDIR_ASK]) ?
+					CERTDIR_ASVK : CERTDIR_ASK;
+	static const enum ghcb_kind slot[CERTDIR_KIND_COUNT] = {
+		[CERTDIR_ARK] = GHCB_KIND_ARK, [CERTDIR_ASK] = GHCB_KIND_ASK,
+		[CERTDIR_ASVK] = GHCB_KIND_ASK, [CERTDIR_VCEK] = GHCB_KIND_VCEK,
+		[CERTDIR_VLEK] = GHCB_KIND_VLEK,
+	};
+	const enum certdir_kind order[] = { leaf, mid, CERTDIR_ARK };
+	bool have[CERTDIR_KIND_COUNT] = { false };
+	uint8_t *crl = NULL, *data = NULL;
+	size_t crl_len = 0, len = 0;
+	int ret = 0;
+
+	if (in->file[leaf]) {
+		ret = cert_input_load(in->file[leaf], vlek ? "VLEK" : "VCEK", &c[leaf]);
+		have[leaf] = ret == 0;
+	}
+	for (size_t i = 1; ret == 0 && i < 3; i++) {
+		enum certdir_kind k = order[i];
+		enum amd_cert_kind want = k == CERTDIR_ARK ? AMD_CERT_ARK :
+					  k == CERTDIR_ASK ? AMD_CERT_ASK : AMD_CERT_ASVK;
+
+		if (in->file[k]) {
+			ret = cert_input_load(in->file[k], amd_cert_kind_name(want), &c[k]);
+			have[k] = ret == 0;
+			continue;
+		}
+		if (!builtin_roots || !have[leaf])
+			continue;
+		if (c[leaf].info.product == AMD_PRODUCT_UNKNOWN) {
+			err("cannot tell the product of %s '%s' (no productName): give --%s",
+			    vlek ? "VLEK" : "VCEK", in->file[leaf], certdir_stem(k));
+			ret = EXIT_VERIFY;
+			continue;
+		}
+		ret = cert_input_builtin(c[leaf].info.product, want, &c[k]);
+		have[k] = ret == 0;
+		if (ret == 0)
+			debug("using the built-in %s", c[k].info.common_name);
+	}
+	for (size_t i = 0; ret == 0 && i < 3; i++) {
+		if (have[order[i]] && table_set(t, ghcb_kind_guid(slot[order[i]]), c[order[i]].der,
+						c[order[i]].der_len) < 0) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+		}
+	}
+	if (ret == 0 && in->file[CERTDIR_CRL]) {
+		ret = load_crl(in->file[CERTDIR_CRL], &crl, &crl_len);
+		if (ret == 0 && table_set(t, ghcb_kind_guid(GHCB_KIND_CRL), crl, crl_len) < 0) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+		}
+	}
+	for (size_t i = 0; ret == 0 && i < in->n_extra; i++) {
+		int r = read_file(in->extra[i].path, GHCB_MAX_SIZE, &data, &len);
+
+		if (r < 0) {
+			err("cannot read entry '%s': %s", in->extra[i].path,
+			    r == -EFBIG ? "larger than 16 KiB" : strerror(-r));
+			ret = EXIT_FAIL;
+		} else if (len == 0) {
+			err("entry '%s' is empty; the table format has no empty entries",
+			    in->extra[i].path);
+			ret = EXIT_VERIFY;
+		} else if (table_set(t, in->extra[i].guid, data, len) < 0) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+		}
+		free(data);
+		data = NULL;
+	}
+	for (int k = 0; k < CERTDIR_KIND_COUNT; k++)
+		cert_input_clear(&c[k]);
+	free(crl);
+	return ret;
+}
+
+int table_encode_report(const struct table *t, uint8_t **out, size_t *len)
+{
+	struct ghcb_diag diag;
+	size_t total = GHCB_ENTRY_SIZE * (t->n + 1);
+
+	if (table_encode(t, out, len, &diag) == 0)
+		return 0;
+	for (size_t i = 0; i < t->n; i++)
+		total += t->items[i].len;
+	if (diag.code == GHCB_ERR_TOO_LARGE)
+		err("the table would be %zu bytes, over the 16 KiB Linux guests accept", total);
+	else
+		err("cannot lay out the table: %s", ghcb_strerror(diag.code));
+	return diag.code == GHCB_ERR_NOMEM ? EXIT_FAIL : EXIT_VERIFY;
+}
+
+int table_verify_report(const struct table *t, const struct amd_trust *trust, const char *path)
+{
+	struct verify_opts vo = { .at = time(NULL), .trust = trust };
+	struct amd_check_list checks = { 0 };
+	int ret;
+
+	ret = table_verify(t, &vo, &checks);
+	if (ret == -ENOMEM) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+	} else if (ret < 0) {
+		for (size_t i = 0; i < checks.n; i++)
+			if (!checks.v[i].ok)
+				err("%s: %s", checks.v[i].name, checks.v[i].detail);
+		err("not writing '%s': the chain does not verify (--no-verify skips this)", path);
+		ret = EXIT_VERIFY;
+	}
+	amd_check_list_free(&checks);
 	return ret;
 }

@@ -12,7 +12,10 @@
 #include <time.h>
 
 #include "amdcert.h"
+#include "certdir.h"
 #include "ghcb.h"
+
+struct ctx;
 
 struct table {
 	struct ghcb_item *items; /* items[i].data is owned (malloc'd) */
@@ -43,6 +46,7 @@ struct verify_opts {
 	const uint8_t *hwid;   /* chip id to match, or NULL */
 	size_t hwid_len;
 	bool skip_chain;       /* --no-verify: structure only */
+	enum amd_product platform_product; /* the key must be for it (not UNKNOWN) */
 };
 
 /* Append one check line ("name", ok, printf detail). 0 or -ENOMEM. */
@@ -68,5 +72,57 @@ int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_
 
 /* The endorsement key entry (VCEK, else VLEK) decoded, for status/refresh. */
 int table_endorsement_key(const struct table *t, struct amd_cert_info *info);
+
+/* ---- entries named on the command line (build, update) ---------------- */
+
+#define TABLE_MAX_EXTRA 64
+
+/* Files by certdir kind (EXTRA unused), plus opaque entries in the order given. */
+struct table_inputs {
+	const char *file[CERTDIR_KIND_COUNT];
+	char *owned[CERTDIR_KIND_COUNT];  /* file[] allocated by the caller, freed here */
+	struct {
+		uint8_t guid[GHCB_GUID_LEN];
+		const char *path;
+		char *owned;              /* path allocated by the caller, freed here */
+	} extra[TABLE_MAX_EXTRA];
+	size_t n_extra;
+};
+
+/*
+ * Add an opaque entry; owned (may be NULL) is freed here or later by
+ * table_inputs_free().  Well-known GUIDs and duplicates are usage errors.
+ * 0 or an exit status after printing why.
+ */
+int table_inputs_add_extra(const struct ctx *ctx, struct table_inputs *in,
+			   const uint8_t guid[GHCB_GUID_LEN], const char *path, char *owned);
+/* --entry GUID=FILE.  0 or an exit status after printing why. */
+int table_inputs_parse_entry(const struct ctx *ctx, struct table_inputs *in, const char *arg);
+/* true if any file or entry is named. */
+bool table_inputs_any(const struct table_inputs *in);
+void table_inputs_free(struct table_inputs *in);
+
+/*
+ * Read every named input and set it into t in the build order: VCEK or
+ * VLEK, ASK or ASVK, ARK, CRL, extra entries as given (table_set: an entry
+ * already in t is replaced in its place, a new one appended).  With
+ * builtin_roots, an omitted ARK/ASK/ASVK comes from the built-in roots for
+ * the endorsement key's product (which must then be given).  0 or an exit
+ * status after printing why.
+ */
+int table_inputs_apply(const struct table_inputs *in, bool builtin_roots, struct table *t);
+
+/*
+ * table_encode(), saying why it failed (over 16 KiB, ...).  0 or an exit
+ * status after printing why.
+ */
+int table_encode_report(const struct table *t, uint8_t **out, size_t *len);
+
+/*
+ * Verify the chain of a table about to be written to path against trust
+ * (trust_load()), now.  Prints each failed check and returns EXIT_VERIFY,
+ * or 0, or another exit status.
+ */
+int table_verify_report(const struct table *t, const struct amd_trust *trust, const char *path);
 
 #endif

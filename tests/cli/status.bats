@@ -5,45 +5,12 @@
 
 load helpers
 
-# The sample Milan VCEK (tests/data/milan-vcek.pem): bl=2 tee=0 snp=5 ucode=68.
-SAMPLE_TCB=0x4405000000000002
-SAMPLE_HWID=3ac3fe21e13fb0990eb28a802e3fb6a29483a6b0753590c951bdd3b8e5378618
-SAMPLE_HWID+=4ca39e359669a2b76a1936776b564ea464cdce40c05f63c9b610c5068b006b5d
 PSF="SNP_PLATFORM_STATUS failed"
 INVALID_STATE="firmware error INVALID_PLATFORM_STATE (1)"
 
 setup() {
 	common_setup
-	FAKE_SO="$SNPCERT_BUILD/tests/fakes/sev.so"
-	[ -f "$FAKE_SO" ] || skip "no $FAKE_SO: make O=... $FAKE_SO"
-	# Never the host's real device, unless a test asks for the fake at /dev/sev.
-	export SNP_CERTCTL_DEVICE="$T/sev"
-	export FAKE_SEV_DEVICE="$T/sev"
-	STATE="$T/sev.state"
-	LOG="$T/sev.log"
-	cat > "$STATE" <<-EOF
-		api_major=1
-		api_minor=55
-		build_id=21
-		state=1
-		current_tcb=0x4406000000000003
-		reported_tcb=$SAMPLE_TCB
-		chip_id=$SAMPLE_HWID
-		guest_count=3
-	EOF
-}
-
-# The program with the simulated firmware behind $SNP_CERTCTL_DEVICE.
-fake() {
-	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" "$SNP_CERTCTL" "$@"
-}
-
-set_state() {
-	local kv
-	for kv in "$@"; do
-		sed -i "/^${kv%%=*}=/d" "$STATE"
-		echo "$kv" >> "$STATE"
-	done
+	fake_sev_setup
 }
 
 need_fixtures() {

@@ -150,3 +150,36 @@ setup() {
 	assert_failure 1
 	assert_output "snp-certctl: cannot read trust root '$T/none.pem': No such file or directory"
 }
+
+@test "verify --platform: the sample matches the simulated platform" {
+	fake_sev_setup
+	run fake verify "$T/t.certs" --platform --product Milan
+	assert_success
+	assert_line "PASS platform-product: the vcek is for Milan, the platform is Milan"
+	assert_line "PASS tcb: the vcek is for TCB bl=2,tee=0,snp=5,ucode=68, want bl=2,tee=0,snp=5,ucode=68"
+	assert_line --partial "PASS hwid:"
+}
+
+@test "verify --platform: another reported TCB or chip fails" {
+	fake_sev_setup
+	set_state reported_tcb=0x4406000000000002
+	run fake verify "$T/t.certs" --platform --product Milan
+	assert_failure 4
+	assert_line "FAIL tcb: the vcek is for TCB bl=2,tee=0,snp=5,ucode=68, want bl=2,tee=0,snp=6,ucode=68"
+	set_state reported_tcb=$SAMPLE_TCB chip_id="$(printf '%0128x' 5)"
+	run fake verify "$T/t.certs" --platform --product Milan
+	assert_failure 4
+	assert_line --partial "FAIL hwid:"
+	run fake verify "$T/t.certs" --platform --product Genoa
+	assert_failure 4
+	assert_line --partial "FAIL platform-product:"
+}
+
+@test "verify --platform: no device is a platform error" {
+	export SNP_CERTCTL_DEVICE="$T/no-such-device"
+	run certctl verify "$T/t.certs" --platform --product Milan
+	assert_failure 5
+	assert_output "snp-certctl: cannot open '$T/no-such-device': No such file or directory"
+	run certctl verify "$T/t.certs" --platform --tcb bl=1,tee=0,snp=0,ucode=0
+	assert_failure 2
+}
