@@ -101,6 +101,10 @@ CMD(show);
 CMD(verify);
 CMD(extract);
 CMD(status);
+CMD(update);
+CMD(lock);
+CMD(locks);
+CMD(recover);
 #undef CMD
 
 #endif

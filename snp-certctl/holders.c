@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "holders.h"
+#include "snpcert.h"
 
 /*
  * One lock line, as the kernel prints it after the "lock:\t" (fdinfo) or
@@ -167,13 +169,19 @@ int lock_holders(dev_t dev, ino_t ino, struct lock_holder **out, size_t *count)
 
 void lock_holders_describe(const struct lock_holder *h, size_t n, char *buf, size_t len)
 {
+	pid_t self = getpid();
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && used < len; i++) {
+		bool seen = false;
 		int w;
 
-		if (h[i].waiting)
+		if (h[i].waiting || h[i].pid == self)
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !h[j].waiting && h[j].pid == h[i].pid && h[j].write == h[i].write;
+		if (seen)
 			continue;
 		w = snprintf(buf + used, len - used, "%s%d (%s) %s", used ? ", " : "",
 			     (int)h[i].pid, h[i].comm, h[i].write ? "WRITE" : "READ");
@@ -183,4 +191,34 @@ void lock_holders_describe(const struct lock_holder *h, size_t n, char *buf, siz
 	}
 	if (!used)
 		snprintf(buf, len, "no process found");
+}
+
+void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, size_t len)
+{
+	struct lock_holder *all = NULL;
+	size_t count = 0, cap = 0;
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		struct lock_holder *h = NULL;
+		struct stat st;
+		size_t hn = 0;
+
+		if (stat(paths[i], &st) < 0)
+			continue;
+		ret = lock_holders(st.st_dev, st.st_ino, &h, &hn);
+		for (size_t j = 0; ret == 0 && j < hn; j++)
+			ret = push(&all, &count, &cap, &h[j]);
+		free(h);
+	}
+	if (ret < 0)
+		snprintf(buf, len, "unknown processes");
+	else
+		lock_holders_describe(all, count, buf, len);
+	free(all);
+}
+
+bool lock_holder_is_intent(const struct lock_holder *h)
+{
+	return h->start == (unsigned long long)SNPCERT_INTENT_OFFSET;
 }

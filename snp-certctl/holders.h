@@ -25,7 +25,19 @@ struct lock_holder {
 
 /* Every lock on (dev, ino).  *out is malloc'd.  0 or -errno. */
 int lock_holders(dev_t dev, ino_t ino, struct lock_holder **out, size_t *n);
-/* "1234 (qemu-system-x86) READ, 99 (snp-certctl) WRITE" into buf. */
+/*
+ * "1234 (qemu-system-x86) READ, 99 (snp-certctl) WRITE" into buf: the
+ * holders (not the waiters), each pid and mode once, this process left out;
+ * "no process found" when none is left.
+ */
 void lock_holders_describe(const struct lock_holder *h, size_t n, char *buf, size_t len);
+/*
+ * The same for the locks on any of the n files named (a table and its
+ * journal); names that do not exist are skipped, "unknown processes" if
+ * /proc cannot be read.
+ */
+void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, size_t len);
+/* A lock on the writer-intent byte (SNPCERT_INTENT_OFFSET). */
+bool lock_holder_is_intent(const struct lock_holder *h);
 
 #endif

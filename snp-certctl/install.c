@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "holders.h"
@@ -11,26 +13,130 @@
 #include "snpcert.h"
 #include "util.h"
 
-static void describe_holders(int fd, char *buf, size_t len)
-{
-	struct lock_holder *h = NULL;
-	struct stat st;
-	size_t n = 0;
+/* After this long, a waiting command says who holds the lock. */
+#define WAIT_REPORT_S 1.0
 
-	if (fstat(fd, &st) < 0 || lock_holders(st.st_dev, st.st_ino, &h, &n) < 0)
-		snprintf(buf, len, "unknown processes");
-	else
-		lock_holders_describe(h, n, buf, len);
-	free(h);
+/* Who holds the locks of a table and of its journal (this process left out). */
+static void describe_holders(const char *path, char *buf, size_t len)
+{
+	const char *paths[2] = { path, NULL };
+	char *jpath = NULL;
+	size_t n = 1;
+
+	if (snpcert_journal_path(path, &jpath) == 0)
+		paths[n++] = jpath;
+	lock_holders_describe_paths(paths, n, buf, len);
+	free(jpath);
 }
 
-static int writer_error(const char *path, int ret, double timeout_s)
+/*
+ * A thread that, if the wait is not over after WAIT_REPORT_S, says who is
+ * in the way.  The lock calls of libsnpcert poll without returning in
+ * between; retrying them in slices instead would drop the writer-intent
+ * byte between slices and let new stock readers in.
+ */
+struct wait_report {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t thread;
+	bool running;
+	bool done;
+	const char *path;
+};
+
+static void *wait_report_main(void *arg)
 {
+	struct wait_report *r = arg;
+	struct timespec at;
+	char who[512];
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_sec += (time_t)WAIT_REPORT_S;
+	pthread_mutex_lock(&r->mu);
+	while (!r->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&r->cv, &r->mu, &at);
+	if (!r->done) {
+		describe_holders(r->path, who, sizeof(who));
+		info("waiting for the lock on '%s', held by %s", r->path, who);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+void lock_deadline_init(struct lock_deadline *d, double timeout_s)
+{
+	unsigned int ms = seconds_to_ms(timeout_s);
+
+	d->timeout_s = timeout_s;
+	clock_gettime(CLOCK_MONOTONIC, &d->end);
+	d->end.tv_sec += (time_t)(ms / 1000);
+	d->end.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (d->end.tv_nsec >= 1000000000L) {
+		d->end.tv_sec++;
+		d->end.tv_nsec -= 1000000000L;
+	}
+}
+
+unsigned int lock_deadline_ms(const struct lock_deadline *d)
+{
+	struct timespec now;
+	double left;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (double)(d->end.tv_sec - now.tv_sec) * 1e3 +
+	       (double)(d->end.tv_nsec - now.tv_nsec) / 1e6;
+	return left <= 0 ? 0 : seconds_to_ms(left / 1e3);
+}
+
+static void wait_report_start(struct wait_report *r, const char *path,
+			      const struct lock_deadline *d)
+{
+	pthread_condattr_t ca;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	if (lock_deadline_ms(d) <= (unsigned int)(WAIT_REPORT_S * 1000) || log_verbosity < 0)
+		return;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Without the thread, the wait is only quieter. */
+	r->running = pthread_create(&r->thread, NULL, wait_report_main, r) == 0;
+	if (!r->running) {
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+	}
+}
+
+static void wait_report_stop(struct wait_report *r)
+{
+	if (!r->running)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->done = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	r->running = false;
+}
+
+int writer_error(const char *path, int ret, const struct lock_deadline *d)
+{
+	char who[512];
+
 	switch (ret) {
 	case -ETIMEDOUT:
 	case -EAGAIN:
-		err("cannot lock '%s' within %gs: another update of it is in progress", path,
-		    timeout_s);
+		describe_holders(path, who, sizeof(who));
+		if (d->timeout_s > 0)
+			err("cannot lock '%s' within %gs: held by %s", path, d->timeout_s, who);
+		else
+			err("cannot lock '%s': busy, held by %s", path, who);
 		return EXIT_LOCK;
 	case -ELOOP:
 		err("refusing '%s': it is a symbolic link", path);
@@ -42,6 +148,9 @@ static int writer_error(const char *path, int ret, double timeout_s)
 	case -EPERM:
 		err("refusing '%s' (or its journal): writable by group or others, or owned by "
 		    "another user", path);
+		break;
+	case -ESTALE:
+		err("cannot update '%s': the file was replaced while waiting for its lock", path);
 		break;
 	case -EBADMSG:
 		err("'%s' is not a well-formed certificate table", path);
@@ -57,39 +166,96 @@ static unsigned int owner_flags(void)
 	return geteuid() == 0 ? SNPCERT_WRITER_STRICT_OWNER : 0;
 }
 
-int writer_open_report(struct ctx *ctx, const char *path, struct snpcert_writer **out)
+int writer_open_report(const char *path, const struct lock_deadline *d,
+		       struct snpcert_writer **out)
 {
-	int ret = snpcert_writer_open(path, owner_flags(), seconds_to_ms(ctx->lock_timeout), out);
-
-	return ret < 0 ? writer_error(path, ret, ctx->lock_timeout) : 0;
-}
-
-int writer_lock_report(struct ctx *ctx, struct snpcert_writer *w, const char *path,
-		       double timeout_s)
-{
-	char who[512];
-	double first = timeout_s < 1.0 ? timeout_s : 1.0;
+	struct wait_report r;
 	int ret;
 
-	(void)ctx;
-	ret = snpcert_writer_lock(w, seconds_to_ms(first));
-	if (ret == -ETIMEDOUT && timeout_s > first) {
-		describe_holders(snpcert_writer_fd(w), who, sizeof(who));
-		info("waiting for the lock on '%s', held by %s", path, who);
-		ret = snpcert_writer_lock(w, seconds_to_ms(timeout_s - first));
+	wait_report_start(&r, path, d);
+	ret = snpcert_writer_open(path, owner_flags(), lock_deadline_ms(d), out);
+	wait_report_stop(&r);
+	return ret < 0 ? writer_error(path, ret, d) : 0;
+}
+
+int writer_lock_report(struct snpcert_writer *w, const char *path, const struct lock_deadline *d)
+{
+	struct wait_report r;
+	int ret;
+
+	/* Uncontended (the usual case): no reporting thread, nothing in the way. */
+	ret = snpcert_writer_lock(w, 0);
+	if (ret == -EAGAIN && d->timeout_s > 0) {
+		wait_report_start(&r, path, d);
+		ret = snpcert_writer_lock(w, lock_deadline_ms(d));
+		wait_report_stop(&r);
 	}
-	if (ret == -ETIMEDOUT || ret == -EAGAIN) {
-		describe_holders(snpcert_writer_fd(w), who, sizeof(who));
-		err("cannot lock '%s' within %gs: held by %s", path, timeout_s, who);
-		return EXIT_LOCK;
+	return ret < 0 ? writer_error(path, ret, d) : 0;
+}
+
+int reader_lock_report(struct snpcert_file *f, const char *path, const struct lock_deadline *d)
+{
+	struct wait_report r;
+	int ret;
+
+	ret = snpcert_lock_shared(f, 0);
+	if (ret == -EAGAIN && d->timeout_s > 0) {
+		wait_report_start(&r, path, d);
+		ret = snpcert_lock_shared(f, lock_deadline_ms(d));
+		wait_report_stop(&r);
 	}
-	return ret < 0 ? writer_error(path, ret, timeout_s) : 0;
+	return ret < 0 ? writer_error(path, ret, d) : 0;
+}
+
+int recover_report(const char *path, const struct lock_deadline *d, int *outcome)
+{
+	struct wait_report r;
+	int ret;
+
+	wait_report_start(&r, path, d);
+	ret = snpcert_recover(path, owner_flags(), lock_deadline_ms(d), outcome);
+	wait_report_stop(&r);
+	return ret < 0 ? writer_error(path, ret, d) : 0;
+}
+
+static double elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+int writer_install(struct snpcert_writer *w, const char *path, const uint8_t *buf, size_t len,
+		   const struct lock_deadline *d)
+{
+	struct timespec asked, locked, released;
+	int ret;
+
+	/* Everything up to the journal happens before the exclusive lock. */
+	ret = snpcert_writer_prepare(w, buf, len);
+	if (ret < 0)
+		return writer_error(path, ret, d);
+	clock_gettime(CLOCK_MONOTONIC, &asked);
+	ret = writer_lock_report(w, path, d);
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &locked);
+	ret = snpcert_writer_commit(w);
+	if (ret == 0)
+		ret = snpcert_writer_unlock(w);
+	clock_gettime(CLOCK_MONOTONIC, &released);
+	if (ret == 0)
+		ret = snpcert_writer_finish(w);
+	if (ret < 0)
+		return writer_error(path, ret, d);
+	debug("'%s': exclusive lock held %.3f ms (waited %.3f ms for it)", path,
+	      elapsed_ms(&locked, &released), elapsed_ms(&asked, &locked));
+	return 0;
 }
 
 int table_install_path(struct ctx *ctx, const char *path, const uint8_t *buf, size_t len,
 		       bool create)
 {
 	struct snpcert_writer *w = NULL;
+	struct lock_deadline d;
 	struct stat st;
 	int ret;
 
@@ -101,25 +267,11 @@ int table_install_path(struct ctx *ctx, const char *path, const uint8_t *buf, si
 			return ret < 0 ? EXIT_FAIL : 0;
 		}
 	}
-	/* Everything up to the journal happens before the exclusive lock. */
-	ret = writer_open_report(ctx, path, &w);
+	lock_deadline_init(&d, ctx->lock_timeout);
+	ret = writer_open_report(path, &d, &w);
 	if (ret)
 		goto out;
-	ret = snpcert_writer_prepare(w, buf, len);
-	if (ret < 0) {
-		ret = writer_error(path, ret, ctx->lock_timeout);
-		goto out;
-	}
-	ret = writer_lock_report(ctx, w, path, ctx->lock_timeout);
-	if (ret)
-		goto out;
-	ret = snpcert_writer_commit(w);
-	if (ret == 0)
-		ret = snpcert_writer_unlock(w);
-	if (ret == 0)
-		ret = snpcert_writer_finish(w);
-	if (ret < 0)
-		ret = writer_error(path, ret, ctx->lock_timeout);
+	ret = writer_install(w, path, buf, len, &d);
 out:
 	snpcert_writer_close(w);
 	return ret;

@@ -25,6 +25,10 @@ static const struct cmd *const commands[] = {
 	&cmd_verify,
 	&cmd_extract,
 	&cmd_status,
+	&cmd_update,
+	&cmd_lock,
+	&cmd_locks,
+	&cmd_recover,
 	&cmd_help,
 };
 

@@ -184,3 +184,25 @@ setup() {
 	[ "$(jq -r .size <<< "$output")" = 4772 ]
 	[ "$(jq -r .entries <<< "$output")" = 3 ]
 }
+
+@test "build --force: an existing table is replaced in place, under the lock" {
+	certctl build -q -o "$T/t.certs" --vcek "$SAMPLE_VCEK"
+	ino=$(stat -c %i "$T/t.certs")
+	before=$(fingerprint "$T/t.certs")
+	# while another process holds the exclusive lock, --force waits and gives up
+	"$SNP_CERTCTL" lock "$T/t.certs" -- sleep 1 3>&- &
+	sleep 0.3
+	SNP_CERTCTL_LOCK_TIMEOUT=0.2 run test_table milan "$T/t.certs" --force
+	assert_failure 3
+	assert_output --partial "cannot lock '$T/t.certs' within 0.2s: held by $! (snp-certctl) WRITE"
+	[ "$(fingerprint "$T/t.certs")" = "$before" ]
+	wait
+	run test_table milan "$T/t.certs" --force
+	assert_success
+	[ "$(stat -c %i "$T/t.certs")" = "$ino" ]
+	[ "$(certctl show --json "$T/t.certs" | jq -r '.entries[0].product_name')" = Milan-B0 ]
+	test_table milan "$T/u.certs"
+	cmp "$T/t.certs" "$T/u.certs"
+	# the journal of the in-place update is left empty
+	[ ! -s "$T/.t.certs.snpcert-journal" ]
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * lock: hold the lock on tables while a command runs, like flock(1).
+ *
+ * Exclusive (default): a writer on each table (the writers' journal lock,
+ * recovering an interrupted update first), then the writer-intent byte and
+ * the whole-file write lock, exactly as update takes them, so readers of
+ * both kinds and other writers wait.  Shared: the reader's lock, as a VMM
+ * takes it; readers go on, writers wait.  The tables are locked in one fixed
+ * order (sorted by their real paths, the order fw-update uses) within one
+ * overall deadline.  Every descriptor is close-on-exec: the command does not
+ * inherit the locks; they are released when it has ended.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "install.h"
+#include "snpcert.h"
+#include "util.h"
+
+enum { OPT_SHARED = OPT_COMMON_LAST, OPT_EXCLUSIVE, OPT_TIMEOUT };
+
+static const char usage[] =
+	"Usage: snp-certctl lock [--shared] [--timeout SEC] FILE... -- COMMAND [ARG]...\n"
+	"\n"
+	"Hold the lock on every table FILE while COMMAND runs, then release it.\n"
+	"The tables are locked in a fixed order (sorted by real path) within one\n"
+	"overall timeout.  Options go before the files; '--' ends the files.\n"
+	"\n"
+	"  -x, --exclusive       the exclusive (writer's) lock: readers and writers wait\n"
+	"                        (the default)\n"
+	"  -s, --shared          the shared (reader's) lock: readers go on, writers wait\n"
+	"  -w, --timeout SEC     wait at most SEC seconds for all the locks (fractions\n"
+	"                        allowed; 0: try once; default: lock_timeout, 10)\n"
+	"\n"
+	"COMMAND does not inherit the locks.  SIGTERM, SIGINT and SIGHUP sent to\n"
+	"snp-certctl are passed on to COMMAND.\n"
+	"\n"
+	"Exit status: COMMAND's (128+N if it was killed by signal N), 126 if it cannot\n"
+	"be run, 127 if it is not found, 3 if the locks were not had in time (COMMAND\n"
+	"not run), 1 or 2 for other failures before COMMAND ran.\n";
+
+struct held {
+	const char *path;  /* as given */
+	char *real;        /* realpath, the sort key */
+	struct snpcert_writer *w;
+	struct snpcert_file *f;
+};
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	/* A signal from the terminal reaches the command's process group anyway. */
+	if (child_pid > 0 && !(si && si->si_code == SI_KERNEL))
+		kill((pid_t)child_pid, sig);
+}
+
+static int by_real(const void *a, const void *b)
+{
+	return strcmp(((const struct held *)a)->real, ((const struct held *)b)->real);
+}
+
+static int run(char **cmd)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction sa, old[3];
+	sigset_t block, saved;
+	int status, ret;
+	pid_t pid;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < 3; i++)
+		sigaddset(&block, sigs[i]);
+	/* Nothing is forwarded to a child that does not exist yet: block until then. */
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		err("cannot run '%s': %s", cmd[0], strerror(errno));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	if (pid == 0) {
+		int e;
+
+		for (size_t i = 0; i < 3; i++)
+			sigaction(sigs[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		execvp(cmd[0], cmd);
+		e = errno;
+		err("cannot run '%s': %s", cmd[0], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	child_pid = pid;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			err("cannot wait for '%s': %s", cmd[0], strerror(errno));
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+	child_pid = 0;
+	if (WIFEXITED(status))
+		ret = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		ret = 128 + WTERMSIG(status);
+	else
+		ret = EXIT_FAIL;
+out:
+	for (size_t i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return ret;
+}
+
+static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "shared", no_argument, NULL, 's' },
+		{ "exclusive", no_argument, NULL, 'x' },
+		{ "timeout", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct held *h = NULL;
+	struct lock_deadline d;
+	bool shared = false, timeout_given = false;
+	double timeout_s = 0;
+	size_t n = 0, kept = 0;
+	int c, dd = -1, ret;
+
+	while ((c = getopt_long(argc, argv, "+:sxw:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		switch (c) {
+		case 's':
+			shared = true;
+			break;
+		case 'x':
+			shared = false;
+			break;
+		case 'w':
+			if (parse_seconds(optarg, &timeout_s) < 0) {
+				ret = usage_error(ctx, "invalid --timeout '%s': want seconds, "
+						  "e.g. 10 or 0.5", optarg);
+				goto out;
+			}
+			timeout_given = true;
+			break;
+		}
+	}
+	/* getopt ate a "--" that came right after the options: no files. */
+	if (optind > 0 && strcmp(argv[optind - 1], "--") == 0) {
+		ret = usage_error(ctx, "no table given before '--'");
+		goto out;
+	}
+	for (int i = optind; i < argc && dd < 0; i++)
+		if (strcmp(argv[i], "--") == 0)
+			dd = i;
+	if (dd < 0) {
+		ret = usage_error(ctx, "no command: give FILE... -- COMMAND [ARG]...");
+		goto out;
+	}
+	if (dd == optind) {
+		ret = usage_error(ctx, "no table given before '--'");
+		goto out;
+	}
+	if (dd + 1 >= argc) {
+		ret = usage_error(ctx, "no command after '--'");
+		goto out;
+	}
+	for (int i = optind; i < dd; i++) {
+		if (argv[i][0] == '-' && argv[i][1]) {
+			ret = usage_error(ctx, "option '%s' after a file: options go before the "
+					  "files", argv[i]);
+			goto out;
+		}
+	}
+	ret = ctx_load(ctx);
+	if (ret)
+		goto out;
+	if (!timeout_given)
+		timeout_s = ctx->lock_timeout;
+
+	n = (size_t)(dd - optind);
+	h = calloc(n, sizeof(*h));
+	if (!h) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		h[i].path = argv[optind + (int)i];
+		h[i].real = realpath(h[i].path, NULL);
+		if (!h[i].real) {
+			err("cannot lock '%s': %s", h[i].path, strerror(errno));
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+	/* One order for everybody, so two lockers of the same tables cannot deadlock. */
+	qsort(h, n, sizeof(*h), by_real);
+	for (size_t i = 0; i < n; i++) {
+		if (kept && strcmp(h[kept - 1].real, h[i].real) == 0) {
+			free(h[i].real);
+			continue;
+		}
+		h[kept++] = h[i];
+	}
+	n = kept;
+
+	lock_deadline_init(&d, timeout_s);
+	for (size_t i = 0; i < n; i++) {
+		if (shared) {
+			ret = snpcert_open(h[i].path, &h[i].f);
+			if (ret < 0) {
+				ret = writer_error(h[i].path, ret, &d);
+				goto out;
+			}
+			ret = reader_lock_report(h[i].f, h[i].path, &d);
+		} else {
+			ret = writer_open_report(h[i].path, &d, &h[i].w);
+			if (ret == 0)
+				ret = writer_lock_report(h[i].w, h[i].path, &d);
+		}
+		if (ret)
+			goto out;
+		debug("locked '%s' (%s)", h[i].path, shared ? "shared" : "exclusive");
+	}
+	ret = run(argv + dd + 1);
+out:
+	/* Released in reverse order. */
+	for (size_t i = n; h && i-- > 0;) {
+		snpcert_writer_close(h[i].w);
+		snpcert_close(h[i].f);
+		free(h[i].real);
+	}
+	free(h);
+	return ret;
+}
+
+const struct cmd cmd_lock = { "lock", cmd_lock_main, "hold the lock on tables while a command runs",
+			      usage };

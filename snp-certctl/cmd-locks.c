@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * locks: who holds or waits for a lock on each table (and on its journal,
+ * where writers queue), from /proc/PID/fdinfo and /proc/locks.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "holders.h"
+#include "json.h"
+#include "snpcert.h"
+#include "util.h"
+
+static const char usage[] =
+	"Usage: snp-certctl locks FILE... [--json]\n"
+	"\n"
+	"Show who holds or waits for a lock on each table FILE and on its journal:\n"
+	"process id and command name, READ or WRITE, held or waiting, the lock kind\n"
+	"(OFD, POSIX or FLOCK), the descriptor, and what the lock covers: the whole\n"
+	"file, the writer-intent byte a writer takes before the whole file, a range,\n"
+	"or the journal (taken by a writer for the whole update).\n"
+	"\n"
+	"      --json            print the result as JSON:\n"
+	"                        {\"files\":[{\"file\",\"locks\":[{\"pid\",\"command\",\"mode\",\n"
+	"                        \"state\",\"kind\",\"fd\",\"intent\",\"journal\",\"start\",\"end\"}]}]}\n"
+	"\n"
+	"Exit status: 0, or 1 if a file does not exist or /proc cannot be read.\n";
+
+struct file_locks {
+	const char *path;
+	struct lock_holder *h;
+	bool *journal; /* per lock: on the journal, not the table */
+	size_t n;
+};
+
+static const char *kind_name(const struct lock_holder *h)
+{
+	return h->ofd ? "OFD" : strcmp(h->kind, "FLOCK") == 0 ? "FLOCK" : "POSIX";
+}
+
+static void range_text(const struct lock_holder *h, bool journal, char *buf, size_t len)
+{
+	if (journal)
+		snprintf(buf, len, "journal");
+	else if (lock_holder_is_intent(h))
+		snprintf(buf, len, "intent byte");
+	else if (h->start == 0 && h->end == ULLONG_MAX)
+		snprintf(buf, len, "whole file");
+	else if (h->end == ULLONG_MAX)
+		snprintf(buf, len, "%llu-EOF", h->start);
+	else
+		snprintf(buf, len, "%llu-%llu", h->start, h->end);
+}
+
+/* The locks on path and on its journal.  0 or an exit status after printing why. */
+static int collect(const char *path, struct file_locks *fl)
+{
+	const char *paths[2] = { path, NULL };
+	char *jpath = NULL;
+	struct stat st;
+	int ret = 0;
+
+	fl->path = path;
+	if (stat(path, &st) < 0) {
+		err("cannot read the locks of '%s': %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (snpcert_journal_path(path, &jpath) == 0)
+		paths[1] = jpath;
+	for (size_t p = 0; p < 2 && ret == 0; p++) {
+		struct lock_holder *h = NULL, *nh;
+		bool *nj;
+		size_t n = 0;
+
+		if (!paths[p] || stat(paths[p], &st) < 0)
+			continue;
+		ret = lock_holders(st.st_dev, st.st_ino, &h, &n);
+		if (ret < 0) {
+			err("cannot read the locks of '%s': %s", paths[p], strerror(-ret));
+			ret = EXIT_FAIL;
+			break;
+		}
+		nh = realloc(fl->h, (fl->n + n + 1) * sizeof(*nh));
+		if (nh)
+			fl->h = nh;
+		nj = realloc(fl->journal, (fl->n + n + 1) * sizeof(*nj));
+		if (nj)
+			fl->journal = nj;
+		if (!nh || !nj) {
+			free(h);
+			err("out of memory");
+			ret = EXIT_FAIL;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			fl->h[fl->n] = h[i];
+			fl->journal[fl->n++] = p == 1;
+		}
+		free(h);
+	}
+	free(jpath);
+	return ret;
+}
+
+static void print_text(const struct file_locks *fl)
+{
+	char range[64];
+
+	if (fl->n == 0) {
+		printf("%s: no locks\n", fl->path);
+		return;
+	}
+	printf("%s: %zu lock%s\n", fl->path, fl->n, fl->n == 1 ? "" : "s");
+	printf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", "PID", "COMMAND", "MODE", "STATE", "KIND",
+	       "FD", "RANGE");
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct lock_holder *h = &fl->h[i];
+		char pid[16], fd[16];
+
+		if (h->pid > 0)
+			snprintf(pid, sizeof(pid), "%d", (int)h->pid);
+		else
+			snprintf(pid, sizeof(pid), "?");
+		if (h->fd >= 0)
+			snprintf(fd, sizeof(fd), "%d", h->fd);
+		else
+			snprintf(fd, sizeof(fd), "-");
+		range_text(h, fl->journal[i], range, sizeof(range));
+		printf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", pid, h->comm,
+		       h->write ? "WRITE" : "READ", h->waiting ? "waiting" : "held", kind_name(h),
+		       fd, range);
+	}
+}
+
+static void print_json(struct json *j, const struct file_locks *fl)
+{
+	json_object_begin(j, NULL);
+	json_string(j, "file", fl->path);
+	json_array_begin(j, "locks");
+	for (size_t i = 0; i < fl->n; i++) {
+		const struct lock_holder *h = &fl->h[i];
+
+		json_object_begin(j, NULL);
+		if (h->pid > 0)
+			json_int(j, "pid", h->pid);
+		else
+			json_string(j, "pid", NULL);
+		json_string(j, "command", h->pid > 0 ? h->comm : NULL);
+		json_string(j, "mode", h->write ? "WRITE" : "READ");
+		json_string(j, "state", h->waiting ? "waiting" : "held");
+		json_string(j, "kind", kind_name(h));
+		if (h->fd >= 0)
+			json_int(j, "fd", h->fd);
+		else
+			json_string(j, "fd", NULL);
+		json_bool(j, "intent", !fl->journal[i] && lock_holder_is_intent(h));
+		json_bool(j, "journal", fl->journal[i]);
+		json_uint(j, "start", h->start);
+		if (h->end == ULLONG_MAX)
+			json_string(j, "end", NULL);
+		else
+			json_uint(j, "end", h->end);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct file_locks *fl = NULL;
+	struct json j;
+	size_t n = 0;
+	int c, ret = 0;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		common_option(ctx, c, optarg, argv);
+	if (optind >= argc) {
+		ret = usage_error(ctx, "no table given");
+		goto out;
+	}
+	ret = ctx_load(ctx);
+	if (ret)
+		goto out;
+	n = (size_t)(argc - optind);
+	fl = calloc(n, sizeof(*fl));
+	if (!fl) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r = collect(argv[optind + (int)i], &fl[i]);
+
+		if (r) {
+			fl[i].path = NULL; /* left out of the output */
+			ret = r;
+		}
+	}
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "files");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!fl[i].path)
+			continue;
+		if (ctx->json)
+			print_json(&j, &fl[i]);
+		else
+			print_text(&fl[i]);
+	}
+	if (ctx->json) {
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	}
+out:
+	for (size_t i = 0; fl && i < n; i++) {
+		free(fl[i].h);
+		free(fl[i].journal);
+	}
+	free(fl);
+	return ret;
+}
+
+const struct cmd cmd_locks = { "locks", cmd_locks_main, "show who holds or waits for the locks",
+			       usage };

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * recover: finish or roll back updates that were interrupted (a crash, a
+ * power loss, SIGKILL): a good journal is replayed, a torn one discarded
+ * (the table was not touched before its journal was durable).  Every writer
+ * does this first anyway; recover does it at boot, or for inspection.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "install.h"
+#include "json.h"
+#include "snpcert.h"
+#include "store.h"
+#include "util.h"
+
+enum { OPT_TIMEOUT = OPT_COMMON_LAST };
+
+static const char usage[] =
+	"Usage: snp-certctl recover [FILE...] [--timeout SEC] [--json]\n"
+	"\n"
+	"Complete or roll back an interrupted update of each table FILE (default:\n"
+	"every table in the store, in name order; names starting with '.' are not\n"
+	"tables).  Says per table: clean (nothing to do), replayed (the update was\n"
+	"completed from its journal) or discarded (a torn journal was dropped; the\n"
+	"table had not been touched).\n"
+	"\n"
+	"      --timeout SEC     wait at most SEC seconds for each table's locks\n"
+	"                        (fractions allowed; 0: try once; default: lock_timeout)\n"
+	"      --json            print the result as JSON:\n"
+	"                        {\"tables\":[{\"file\",\"result\"}]}, result one of clean,\n"
+	"                        replayed, discarded, busy, error\n"
+	"\n"
+	"Exit status: 0, 1 if a table could not be recovered, 3 if a lock was not had in\n"
+	"time (and nothing else failed).\n";
+
+static const char *outcome_name(int outcome)
+{
+	switch (outcome) {
+	case SNPCERT_RECOVER_REPLAYED:
+		return "replayed";
+	case SNPCERT_RECOVER_DISCARDED:
+		return "discarded";
+	default:
+		return "clean";
+	}
+}
+
+static const char *outcome_text(int outcome)
+{
+	switch (outcome) {
+	case SNPCERT_RECOVER_REPLAYED:
+		return "replayed: the interrupted update was completed";
+	case SNPCERT_RECOVER_DISCARDED:
+		return "discarded: a torn journal was dropped, the table was not touched";
+	default:
+		return "clean";
+	}
+}
+
+static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **store = NULL;
+	char *const *paths;
+	size_t n = 0;
+	bool timeout_given = false, busy = false, failed = false;
+	double timeout_s = 0;
+	struct json j;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		if (c == OPT_TIMEOUT) {
+			if (parse_seconds(optarg, &timeout_s) < 0) {
+				ret = usage_error(ctx, "invalid --timeout '%s': want seconds, "
+						  "e.g. 10 or 0.5", optarg);
+				goto out;
+			}
+			timeout_given = true;
+		}
+	}
+	ret = ctx_load(ctx);
+	if (ret)
+		goto out;
+	if (!timeout_given)
+		timeout_s = ctx->lock_timeout;
+	if (optind < argc) {
+		paths = argv + optind;
+		n = (size_t)(argc - optind);
+	} else {
+		ret = store_tables(ctx, &store, &n);
+		if (ret)
+			goto out;
+		paths = store;
+		if (n == 0)
+			info("no tables in the store '%s'", ctx_get(ctx, SET_STORE));
+	}
+
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_array_begin(&j, "tables");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lock_deadline d;
+		int outcome = SNPCERT_RECOVER_CLEAN;
+		int r;
+
+		lock_deadline_init(&d, timeout_s);
+		r = recover_report(paths[i], &d, &outcome);
+		if (r == EXIT_LOCK)
+			busy = true;
+		else if (r)
+			failed = true;
+		if (ctx->json) {
+			json_object_begin(&j, NULL);
+			json_string(&j, "file", paths[i]);
+			json_string(&j, "result", r == EXIT_LOCK ? "busy" : r ? "error" :
+					outcome_name(outcome));
+			json_object_end(&j);
+		} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
+			printf("%s: %s\n", paths[i], outcome_text(outcome));
+		}
+	}
+	if (ctx->json) {
+		json_array_end(&j);
+		json_object_end(&j);
+		json_finish(&j);
+	}
+	ret = failed ? EXIT_FAIL : busy ? EXIT_LOCK : 0;
+out:
+	store_free(store, n);
+	return ret;
+}
+
+const struct cmd cmd_recover = { "recover", cmd_recover_main,
+				 "finish or roll back interrupted updates", usage };

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# locks: who holds or waits for the locks of a table.
+
+load helpers
+
+READER="$SNPCERT_BUILD/tests/tools/stock-reader"
+
+setup() {
+	common_setup
+	test_table milan "$T/t.certs"
+}
+
+teardown() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+@test "locks: a table nobody holds" {
+	run certctl locks "$T/t.certs"
+	assert_success
+	assert_output "$T/t.certs: no locks"
+	run certctl locks --json "$T/t.certs"
+	assert_success
+	[ "$(jq -c '.' <<< "$output")" = "{\"files\":[{\"file\":\"$T/t.certs\",\"locks\":[]}]}" ]
+}
+
+@test "locks: a stock reader holding READ, in text and JSON" {
+	"$READER" -H 1500 "$T/t.certs" 3>&- &
+	reader=$!
+	sleep 0.2
+	run certctl locks "$T/t.certs"
+	assert_success
+	assert_line --index 0 "$T/t.certs: 1 lock"
+	assert_line --index 1 --regexp '^  PID +COMMAND +MODE +STATE +KIND +FD +RANGE$'
+	assert_line --index 2 --regexp "^  $reader +stock-reader +READ +held +OFD +3 +whole file\$"
+	run certctl locks --json "$T/t.certs"
+	assert_success
+	[ "$(jq -c '.files[0].locks[0] | [.pid, .command, .mode, .state, .kind, .fd, .intent, .journal, .start, .end]' <<< "$output")" = \
+		"[$reader,\"stock-reader\",\"READ\",\"held\",\"OFD\",3,false,false,0,null]" ]
+}
+
+@test "locks: lock -- sleep holds WRITE on the table and its journal" {
+	"$SNP_CERTCTL" lock "$T/t.certs" -- sleep 1.5 3>&- &
+	locker=$!
+	sleep 0.3
+	run certctl locks "$T/t.certs"
+	assert_success
+	assert_line --index 0 "$T/t.certs: 2 locks"
+	assert_line --regexp "^  $locker +snp-certctl +WRITE +held +OFD +[0-9]+ +whole file\$"
+	assert_line --regexp "^  $locker +snp-certctl +WRITE +held +OFD +[0-9]+ +journal\$"
+	run certctl locks --json "$T/t.certs"
+	[ "$(jq -r '[.files[0].locks[] | "\(.pid) \(.command) \(.mode) \(.journal)"] | sort | join(",")' <<< "$output")" = \
+		"$locker snp-certctl WRITE false,$locker snp-certctl WRITE true" ]
+}
+
+@test "locks: a writer waiting behind a reader shows the intent byte" {
+	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- sleep 1.5 3>&- &
+	reader=$!
+	sleep 0.2
+	"$SNP_CERTCTL" lock --timeout 5 "$T/t.certs" -- true 3>&- &
+	writer=$!
+	sleep 0.3
+	run certctl locks --json "$T/t.certs"
+	assert_success
+	# the libsnpcert reader locks [0, 2^40), the writer the byte at 2^40
+	[ "$(jq -r ".files[0].locks[] | select(.pid == $reader) | \"\(.mode) \(.intent) \(.start) \(.end)\"" <<< "$output")" = \
+		"READ false 0 1099511627775" ]
+	[ "$(jq -r ".files[0].locks[] | select(.pid == $writer and .journal == false) | \"\(.mode) \(.intent)\"" <<< "$output")" = \
+		"WRITE true" ]
+	run certctl locks "$T/t.certs"
+	assert_line --regexp "^  $writer +snp-certctl +WRITE +held +OFD +[0-9]+ +intent byte\$"
+	wait "$writer"
+}
+
+@test "locks: several files; a missing one is exit 1 with a message" {
+	test_table genoa "$T/u.certs"
+	run --separate-stderr certctl locks "$T/t.certs" "$T/missing" "$T/u.certs"
+	assert_failure 1
+	[ "$stderr" = "snp-certctl: cannot read the locks of '$T/missing': No such file or directory" ]
+	assert_output "$T/t.certs: no locks
+$T/u.certs: no locks"
+	run certctl locks
+	assert_failure 2
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# recover: finish or roll back interrupted updates.
+
+load helpers
+
+setup() {
+	common_setup
+	TRUST=(--trust-root "$SNPCERT_FIXTURES/milan/ark.pem")
+	test_table milan "$T/store/a.certs"
+	cp "$T/store/a.certs" "$T/old.certs"
+	printf 'z' > "$T/z.bin"
+	ENTRY=(--entry "11111111-2222-3333-4444-555555555555=$T/z.bin")
+	cp "$T/old.certs" "$T/new.certs"
+	certctl update -q "$T/new.certs" "${ENTRY[@]}" "${TRUST[@]}"
+}
+
+teardown() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+# Interrupt an update of $1 at step $2.
+crash() {
+	SNPCERT_FAILPOINT=$2 run certctl update "$1" "${ENTRY[@]}" "${TRUST[@]}"
+	[ "$status" = 99 ]
+}
+
+@test "recover: a clean table" {
+	run certctl recover "$T/store/a.certs"
+	assert_success
+	assert_output "$T/store/a.certs: clean"
+	cmp "$T/store/a.certs" "$T/old.certs"
+}
+
+@test "recover: an update killed under the lock is completed" {
+	crash "$T/store/a.certs" zeroed
+	run certctl recover "$T/store/a.certs"
+	assert_success
+	assert_output "$T/store/a.certs: replayed: the interrupted update was completed"
+	cmp "$T/store/a.certs" "$T/new.certs"
+	run certctl recover "$T/store/a.certs"
+	assert_output "$T/store/a.certs: clean"
+}
+
+@test "recover: a torn journal is discarded, the table left as it was" {
+	crash "$T/store/a.certs" journal-partial
+	ino=$(stat -c %i "$T/store/a.certs")
+	run certctl recover --json "$T/store/a.certs"
+	assert_success
+	[ "$(jq -c '.' <<< "$output")" = "{\"tables\":[{\"file\":\"$T/store/a.certs\",\"result\":\"discarded\"}]}" ]
+	cmp "$T/store/a.certs" "$T/old.certs"
+	[ "$(stat -c %i "$T/store/a.certs")" = "$ino" ]
+}
+
+@test "recover: with no FILE, every table in the store, sorted, dot files skipped" {
+	cp "$T/old.certs" "$T/store/c.certs"
+	cp "$T/old.certs" "$T/store/b.certs"
+	crash "$T/store/c.certs" truncated
+	crash "$T/store/b.certs" journal-partial
+	printf 'not a table' > "$T/store/.hidden"
+	mkdir "$T/store/subdir"
+	ln -s "$T/old.certs" "$T/store/link.certs"
+	run certctl recover
+	assert_success
+	assert_output "$T/store/a.certs: clean
+$T/store/b.certs: discarded: a torn journal was dropped, the table was not touched
+$T/store/c.certs: replayed: the interrupted update was completed"
+	cmp "$T/store/b.certs" "$T/old.certs"
+	cmp "$T/store/c.certs" "$T/new.certs"
+	[ "$(cat "$T/store/.hidden")" = "not a table" ]
+	[ ! -e "$T/store/..hidden.snpcert-journal" ]
+	run certctl --store "$T/store" recover --json
+	assert_success
+	[ "$(jq -r '[.tables[] | "\(.file | sub(".*/"; "")) \(.result)"] | join(",")' <<< "$output")" = \
+		"a.certs clean,b.certs clean,c.certs clean" ]
+	# -q: only what was done
+	crash "$T/store/a.certs" committed
+	run certctl -q recover
+	assert_success
+	assert_output "$T/store/a.certs: replayed: the interrupted update was completed"
+}
+
+@test "recover: a missing store is an empty list" {
+	run --separate-stderr certctl --store "$T/nowhere" recover
+	assert_success
+	assert_output ""
+	[ "$stderr" = "snp-certctl: no tables in the store '$T/nowhere'" ]
+	run --separate-stderr certctl --store "$T/nowhere" recover --json
+	assert_success
+	[ "$(jq -c '.' <<< "$output")" = '{"tables":[]}' ]
+}
+
+@test "recover: a table being updated is busy (exit 3); a missing one is exit 1" {
+	"$SNP_CERTCTL" lock "$T/store/a.certs" -- sleep 1 3>&- &
+	sleep 0.3
+	run --separate-stderr certctl recover --timeout 0.2 "$T/store/a.certs"
+	assert_failure 3
+	[[ "$stderr" == *"cannot lock '$T/store/a.certs' within 0.2s: held by "*"(snp-certctl) WRITE"* ]]
+	run certctl recover "$T/missing.certs" "$T/store/a.certs" --timeout 0.2
+	assert_failure 1
+	assert_output --partial "'$T/missing.certs'"
+}

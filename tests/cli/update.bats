@@ -1,0 +1,358 @@
+#!/usr/bin/env bats
+# update: entries replaced in place, crash-safe, under the lock protocol.
+
+load helpers
+
+READER="$SNPCERT_BUILD/tests/tools/stock-reader"
+GUID_X=11111111-2222-3333-4444-555555555555
+GUID_Y=0b5e1c2a-0000-4000-8000-000000000001
+
+setup_file() {
+	# A second Milan VCEK (other chip, other TCB), as KDS would hand it out.
+	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \
+		"$(printf '%0128x' 7)" bl=3,tee=0,snp=8,ucode=115 "$BATS_FILE_TMPDIR/vcek2.der"
+}
+
+setup() {
+	common_setup
+	VCEK2="$BATS_FILE_TMPDIR/vcek2.der"
+	TRUST=(--trust-root "$SNPCERT_FIXTURES/milan/ark.pem")
+	printf 'opaque-x' > "$T/x.bin"
+	test_table milan "$T/t.certs" --crl "$SNPCERT_FIXTURES/milan/crl.der" \
+		--entry "$GUID_X=$T/x.bin"
+	OLD=$(fingerprint "$T/t.certs")
+	cp "$T/t.certs" "$T/old.certs"
+}
+
+teardown() {
+	# Anything left running in the background by a test.
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+# "type sha256" per entry, in order.
+entries() {
+	certctl show --json "$1" | jq -r '.entries[] | "\(.type) \(.sha256)"'
+}
+
+# The table is still exactly what setup built (bytes and inode).
+unchanged() {
+	[ "$(fingerprint "$T/t.certs")" = "$OLD" ]
+}
+
+# Wait (up to ~2 s) for a file to hold a line matching a pattern.
+wait_for_line() {
+	local i
+	for i in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+@test "update: a new VCEK replaces the old one in its place; the rest byte for byte" {
+	entries "$T/t.certs" > "$T/before"
+	ino=$(stat -c %i "$T/t.certs")
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_success
+	assert_output "updated $T/t.certs: 5 entries, $(stat -c %s "$T/t.certs") bytes"
+	entries "$T/t.certs" > "$T/after"
+	# entry 0 is the new VCEK, entries 1-4 (ask, ark, crl, other) did not change
+	[ "$(head -1 "$T/after")" = "vcek $(sha256sum < "$VCEK2" | cut -d' ' -f1)" ]
+	diff <(tail -n +2 "$T/before") <(tail -n +2 "$T/after")
+	[ "$(stat -c %i "$T/t.certs")" = "$ino" ]
+	run certctl verify "$T/t.certs" "${TRUST[@]}"
+	assert_success
+	# the journal is kept, empty, for the next update
+	[ -f "$T/.t.certs.snpcert-journal" ] && [ ! -s "$T/.t.certs.snpcert-journal" ]
+}
+
+@test "update: --remove by kind and by GUID; new entries are appended in build order" {
+	run certctl update "$T/t.certs" --remove crl --remove "$GUID_X" "${TRUST[@]}"
+	assert_success
+	assert_output --partial "3 entries"
+	[ "$(certctl show --json "$T/t.certs" | jq -r '[.entries[].type] | join(",")')" = vcek,ask,ark ]
+	printf 'y' > "$T/y.bin"
+	run certctl update "$T/t.certs" --entry "$GUID_Y=$T/y.bin" \
+		--crl "$SNPCERT_FIXTURES/milan/crl.der" "${TRUST[@]}"
+	assert_success
+	run certctl show --json "$T/t.certs"
+	[ "$(jq -r '[.entries[].type] | join(",")' <<< "$output")" = vcek,ask,ark,crl,other ]
+	[ "$(jq -r '.entries[4].guid' <<< "$output")" = "$GUID_Y" ]
+}
+
+@test "update: an extra entry is replaced in its place" {
+	printf 'opaque-x2' > "$T/x2.bin"
+	run certctl update "$T/t.certs" --entry "$GUID_X=$T/x2.bin" "${TRUST[@]}"
+	assert_success
+	certctl extract "$T/t.certs" -d "$T/out"
+	[ "$(cat "$T/out/$GUID_X.bin")" = opaque-x2 ]
+	[ "$(certctl show --json "$T/t.certs" | jq -r '.entries[4].guid')" = "$GUID_X" ]
+}
+
+@test "update: the same contents again change nothing and say so" {
+	run certctl update "$T/t.certs" --vcek "$SNPCERT_FIXTURES/milan/vcek.pem" "${TRUST[@]}"
+	assert_success
+	assert_output "unchanged $T/t.certs: 5 entries, $(stat -c %s "$T/t.certs") bytes"
+	unchanged
+	run certctl update --json "$T/t.certs" --entry "$GUID_X=$T/x.bin" "${TRUST[@]}"
+	assert_success
+	[ "$(jq -r '.action' <<< "$output")" = unchanged ]
+	[ "$(jq -r '.file' <<< "$output")" = "$T/t.certs" ]
+	[ "$(jq -r '.entries' <<< "$output")" = 5 ]
+	# unchanged takes no lock: it succeeds while a stock reader holds the table
+	"$READER" -H 1000 "$T/t.certs" 3>&- &
+	sleep 0.2
+	run certctl update "$T/t.certs" --vcek "$SNPCERT_FIXTURES/milan/vcek.pem" "${TRUST[@]}" \
+		--timeout 0
+	assert_success
+	assert_output --partial unchanged
+}
+
+@test "update --json: the result" {
+	run certctl update --json "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_success
+	[ "$(jq -r '.action' <<< "$output")" = updated ]
+	[ "$(jq -r '.size' <<< "$output")" = "$(stat -c %s "$T/t.certs")" ]
+	[ "$(jq -r '.entries' <<< "$output")" = 5 ]
+}
+
+@test "update: a missing entry to remove is an error naming it; nothing changes" {
+	run certctl update "$T/t.certs" --remove vlek --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "cannot remove vlek from '$T/t.certs': the table has no such entry"
+	unchanged
+	run certctl update "$T/t.certs" --remove "$GUID_Y" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "$GUID_Y"
+	unchanged
+}
+
+@test "update: a chain that does not verify exits 4 and changes nothing" {
+	# a Milan VCEK of another chain, whose ASK is not the table's
+	run certctl update "$T/t.certs" --vcek "$SNPCERT_FIXTURES/bad/ark-untrusted/vcek.pem" \
+		"${TRUST[@]}"
+	assert_failure 4
+	assert_output --partial "not writing '$T/t.certs'"
+	unchanged
+	# removing the endorsement key leaves no chain at all
+	run certctl update "$T/t.certs" --remove vcek "${TRUST[@]}"
+	assert_failure 4
+	unchanged
+	# --no-verify writes it anyway (test keys)
+	run certctl update "$T/t.certs" --remove vcek --no-verify
+	assert_success
+}
+
+@test "update: usage errors exit 2" {
+	run certctl update "$T/t.certs"
+	assert_failure 2
+	assert_output --partial "nothing to do"
+	run certctl update --vcek "$VCEK2"
+	assert_failure 2
+	run certctl update "$T/t.certs" --vcek "$VCEK2" --remove vcek
+	assert_failure 2
+	assert_output --partial "--remove vcek conflicts with --vcek"
+	run certctl update "$T/t.certs" --remove bogus
+	assert_failure 2
+	run certctl update "$T/t.certs" --vcek "$VCEK2" --timeout soon
+	assert_failure 2
+	run certctl update "$T/t.certs" "$T/old.certs" --vcek "$VCEK2"
+	assert_failure 2
+	run certctl update "$T/t.certs" --ask "$SNPCERT_FIXTURES/milan/ask.pem" \
+		--asvk "$SNPCERT_FIXTURES/milan/asvk.pem"
+	assert_failure 2
+	run certctl update --help
+	assert_success
+	assert_output --partial "--remove GUID|KIND"
+	unchanged
+}
+
+@test "update: in place: same inode, inotify sees MODIFY and never a replacement" {
+	ino=$(stat -c %i "$T/t.certs")
+	inotifywait -m -e modify,attrib,delete_self,move_self,close_write "$T/t.certs" \
+		> "$T/events" 2> "$T/inotify.err" 3>&- &
+	watcher=$!
+	wait_for_line "$T/inotify.err" "Watches established"
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_success
+	sleep 0.1
+	kill "$watcher"
+	wait "$watcher" || true
+	[ "$(stat -c %i "$T/t.certs")" = "$ino" ]
+	grep -q MODIFY "$T/events"
+	! grep -E 'DELETE_SELF|MOVE_SELF' "$T/events"
+	# every event is on the table itself, never a new file at the path
+	! grep -v "^$T/t.certs " "$T/events"
+}
+
+@test "update: waits for a stock reader, says who after a second, times out with exit 3" {
+	"$READER" -H 3000 "$T/t.certs" 3>&- &
+	reader=$!
+	sleep 0.2
+	start=$(date +%s%N)
+	run --separate-stderr certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
+		--timeout 1.5
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	assert_failure 3
+	[ "$elapsed" -ge 1400 ] && [ "$elapsed" -lt 2500 ]
+	[ "${stderr_lines[0]}" = "snp-certctl: waiting for the lock on '$T/t.certs', held by $reader (stock-reader) READ" ]
+	[ "${stderr_lines[1]}" = "snp-certctl: cannot lock '$T/t.certs' within 1.5s: held by $reader (stock-reader) READ" ]
+	unchanged
+	# the journal was dropped: nothing to recover
+	[ ! -s "$T/.t.certs.snpcert-journal" ]
+}
+
+@test "update: a short timeout says nothing while waiting; --timeout 0 tries once" {
+	"$READER" -H 2000 "$T/t.certs" 3>&- &
+	reader=$!
+	sleep 0.2
+	run --separate-stderr certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
+		--timeout 0.3
+	assert_failure 3
+	[ "${#stderr_lines[@]}" = 1 ]
+	[[ "$stderr" == *"held by $reader (stock-reader) READ"* ]]
+	SNP_CERTCTL_LOCK_TIMEOUT=5 run --separate-stderr certctl update "$T/t.certs" \
+		--vcek "$VCEK2" "${TRUST[@]}" --timeout 0
+	assert_failure 3
+	assert_equal "$stderr" "snp-certctl: cannot lock '$T/t.certs': busy, held by $reader (stock-reader) READ"
+	unchanged
+}
+
+@test "update: while it waits for a reader, new readers are held off (intent byte)" {
+	# a libsnpcert reader (lock --shared) holds the table; stock readers'
+	# whole-file locks would also cover the intent byte and delay it
+	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- sleep 1.2 3>&- &
+	sleep 0.2
+	certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" --timeout 5 3>&- &
+	writer=$!
+	sleep 0.3
+	run certctl locks --json "$T/t.certs"
+	[ "$(jq -r '.files[0].locks[] | select(.intent) | "\(.command) \(.mode)"' <<< "$output")" = \
+		"snp-certctl WRITE" ]
+	# a new stock reader gets "busy", as QEMU would; so does a new libsnpcert reader
+	run "$READER" -t 100 -p "$T/t.certs"
+	assert_failure 3
+	assert_output --partial busy
+	run certctl lock --shared --timeout 0.1 "$T/t.certs" -- true
+	assert_failure 3
+	unchanged
+	wait "$writer"
+	run "$READER" -c -p "$T/t.certs"
+	assert_success
+	assert_output --partial "ok size=$(stat -c %s "$T/t.certs")"
+	[ "$(entries "$T/t.certs" | head -1)" = "vcek $(sha256sum < "$VCEK2" | cut -d' ' -f1)" ]
+}
+
+@test "update: a crash at every step leaves old or new, never mixed; recover completes it" {
+	certctl update "$T/old.certs" --vcek "$VCEK2" "${TRUST[@]}" -q
+	NEW=$(sha256sum < "$T/old.certs" | cut -d' ' -f1)
+	cp "$T/t.certs" "$T/old.certs"
+	OLDSUM=$(sha256sum < "$T/t.certs" | cut -d' ' -f1)
+	for step in journal-partial journal-written intent locked zeroed body-written truncated \
+		committed unlocked synced cleared; do
+		cp "$T/old.certs" "$T/c.certs"
+		rm -f "$T/.c.certs.snpcert-journal"
+		ino=$(stat -c %i "$T/c.certs")
+		SNPCERT_FAILPOINT=$step run certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
+		[ "$status" = 99 ] || { echo "$step: exit $status"; false; }
+		# what a stock reader receives now: the old table, the new one, or an empty one
+		run "$READER" -c -p "$T/c.certs"
+		[ "$status" = 0 ] || { echo "$step: reader: $output"; false; }
+		sum=$(sha256sum < "$T/c.certs" | cut -d' ' -f1)
+		first=$(head -c 24 "$T/c.certs" | od -An -tx1 | tr -d ' \n0')
+		if [ "$sum" != "$OLDSUM" ] && [ "$sum" != "$NEW" ]; then
+			[ -z "$first" ] || { echo "$step: mixed table"; false; }
+			[[ "$output" == "empty size="* ]]
+		fi
+		run certctl recover "$T/c.certs"
+		assert_success
+		sum=$(sha256sum < "$T/c.certs" | cut -d' ' -f1)
+		case $step in
+		journal-partial) [ "$sum" = "$OLDSUM" ]; assert_output --partial discarded ;;
+		synced) [ "$sum" = "$NEW" ]; assert_output --partial replayed ;;
+		cleared) [ "$sum" = "$NEW" ]; assert_output --partial clean ;;
+		*) [ "$sum" = "$NEW" ] || { echo "$step: not new after recover"; false; } ;;
+		esac
+		[ "$(stat -c %i "$T/c.certs")" = "$ino" ]
+		[ ! -s "$T/.c.certs.snpcert-journal" ]
+		run "$READER" -c -p "$T/c.certs"
+		assert_success
+		assert_output --partial "ok size="
+	done
+}
+
+@test "update: after a crash, the next plain update recovers first" {
+	certctl update "$T/old.certs" --vcek "$VCEK2" "${TRUST[@]}" -q
+	NEW=$(sha256sum < "$T/old.certs" | cut -d' ' -f1)
+	cp "$T/t.certs" "$T/old.certs"
+	for step in journal-partial journal-written zeroed body-written truncated committed synced; do
+		cp "$T/old.certs" "$T/c.certs"
+		rm -f "$T/.c.certs.snpcert-journal"
+		SNPCERT_FAILPOINT=$step run certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
+		[ "$status" = 99 ]
+		run certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
+		assert_success
+		[ "$(sha256sum < "$T/c.certs" | cut -d' ' -f1)" = "$NEW" ] || { echo "$step"; false; }
+		[ ! -s "$T/.c.certs.snpcert-journal" ]
+	done
+}
+
+@test "update: refuses a symbolic link, a FIFO and a directory, changing nothing" {
+	ln -s "$T/t.certs" "$T/link.certs"
+	run certctl update "$T/link.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing '$T/link.certs': it is a symbolic link"
+	mkfifo "$T/fifo.certs"
+	run timeout 5 "$SNP_CERTCTL" update "$T/fifo.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing '$T/fifo.certs': not a regular file"
+	mkdir "$T/dir.certs"
+	run certctl update "$T/dir.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "not a regular file"
+	run certctl update "$T/missing.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "'$T/missing.certs'"
+	unchanged
+}
+
+@test "update: refuses a world-writable table or journal" {
+	chmod 666 "$T/t.certs"
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing '$T/t.certs' (or its journal): writable by group or others"
+	chmod 644 "$T/t.certs"
+	unchanged
+	: > "$T/.t.certs.snpcert-journal"
+	chmod 666 "$T/.t.certs.snpcert-journal"
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing '$T/t.certs' (or its journal)"
+	unchanged
+}
+
+@test "update: as root, refuses a table owned by another user" {
+	[ "$(id -u)" = 0 ] || skip "needs root"
+	chown nobody "$T/t.certs"
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "owned by another user"
+	[ "$(fingerprint "$T/t.certs")" = "$OLD" ]
+}
+
+@test "update: a malformed table exits 4 and is left alone" {
+	head -c 100 "$T/old.certs" > "$T/bad.certs"
+	sum=$(sha256sum < "$T/bad.certs")
+	run certctl update "$T/bad.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 4
+	assert_output --partial "'$T/bad.certs'"
+	[ "$(sha256sum < "$T/bad.certs")" = "$sum" ]
+}
+
+@test "update -v: says how long the exclusive lock was held" {
+	run --separate-stderr certctl -v update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_success
+	[[ "$stderr" =~ exclusive\ lock\ held\ [0-9.]+\ ms ]]
+}
