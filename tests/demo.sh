@@ -21,8 +21,9 @@ run() {
 
 rm -rf "$dir"
 mkdir -p "$dir"
-# The demo stands alone: the store is its own directory, no config file.
-export SNP_CERTCTL_STORE="$dir" SNP_CERTCTL_CONFIG=/dev/null
+# The demo stands alone: the store is its own directory, an empty config.
+: > "$dir/demo.conf"
+export SNP_CERTCTL_STORE="$dir" SNP_CERTCTL_CONFIG="$dir/demo.conf"
 
 step "Build a table from a real Milan VCEK; ASK and ARK come from the built-in AMD roots"
 run "$prog" build -o "$table" --vcek "$top/tests/data/milan-vcek.pem"
