@@ -101,6 +101,7 @@ CMD(show);
 CMD(verify);
 CMD(extract);
 CMD(status);
+CMD(fetch);
 CMD(update);
 CMD(lock);
 CMD(locks);

@@ -25,6 +25,7 @@ static const struct cmd *const commands[] = {
 	&cmd_verify,
 	&cmd_extract,
 	&cmd_status,
+	&cmd_fetch,
 	&cmd_update,
 	&cmd_lock,
 	&cmd_locks,

@@ -287,11 +287,28 @@ static int fsync_dir(const char *dir)
 	return ret;
 }
 
+/* Write into an existing device or FIFO (-o /dev/stdout): never replace it. */
+static int write_special(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write_all(fd, buf, len);
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace)
 {
 	char *dir = NULL, *tmp = NULL;
+	struct stat st;
 	int fd = -1, ret;
 
+	if (replace && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return write_special(path, buf, len);
 	dir = dir_of(path);
 	if (!dir || asprintf(&tmp, "%s/.snp-certctl.XXXXXX", dir) < 0) {
 		tmp = NULL;

@@ -41,7 +41,9 @@ int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 /*
  * Create path with buf, crash-safe: a temporary file in the same directory,
  * fsync, then renamed into place; fsync the directory.  With replace false,
- * an existing path is never clobbered (-EEXIST).  0 or -errno.
+ * an existing path is never clobbered (-EEXIST).  With replace true, an
+ * existing device or FIFO (/dev/stdout, /dev/null) is written to, never
+ * replaced.  0 or -errno.
  */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace);
 /* The directory part of path, malloc'd ("." when there is none). */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * AMD KDS request paths, the cert_chain reply and cache names.  No I/O.
+ * See formats/kds-protocol.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "kds.h"
+
+static const char *const family_names[] = { "vcek", "vlek" };
+
+static void hex(const uint8_t *buf, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/* snprintf that says -ENOSPC when the result does not fit. */
+static int fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static int fmt(char *buf, size_t len, const char *f, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!buf || len == 0)
+		return -ENOSPC;
+	va_start(ap, f);
+	n = vsnprintf(buf, len, f, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= len) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+size_t kds_hwid_len(enum amd_product p)
+{
+	switch (p) {
+	case AMD_PRODUCT_MILAN:
+	case AMD_PRODUCT_GENOA:
+		return 64;
+	case AMD_PRODUCT_TURIN:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+int kds_vcek_id_normalize(struct kds_vcek_id *id)
+{
+	size_t want;
+
+	if (!id)
+		return -EINVAL;
+	want = kds_hwid_len(id->product);
+	if (want == 0 || id->hwid_len < want || id->hwid_len > AMD_HWID_MAX)
+		return -EINVAL;
+	/* Milan and Genoa chip ids are exactly 64 bytes; Turin uses 8 of them. */
+	if (want == 64 && id->hwid_len != 64)
+		return -EINVAL;
+	if (id->product != AMD_PRODUCT_TURIN && id->tcb.fmc != 0)
+		return -EINVAL;
+	memset(id->hwid + want, 0, AMD_HWID_MAX - want);
+	id->hwid_len = want;
+	return 0;
+}
+
+/* A checked copy of id, normalized. */
+static int checked(const struct kds_vcek_id *id, struct kds_vcek_id *out)
+{
+	if (!id)
+		return -EINVAL;
+	*out = *id;
+	return kds_vcek_id_normalize(out);
+}
+
+int kds_vcek_path(const struct kds_vcek_id *id, char *buf, size_t len)
+{
+	struct kds_vcek_id v;
+	char h[2 * AMD_HWID_MAX + 1];
+	const struct amd_tcb *t = &v.tcb;
+	int r;
+
+	r = checked(id, &v);
+	if (r < 0)
+		return r;
+	hex(v.hwid, v.hwid_len, h);
+	if (v.product == AMD_PRODUCT_TURIN)
+		return fmt(buf, len,
+			   "/vcek/v1/%s/%s?fmcSPL=%u&blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u",
+			   amd_product_name(v.product), h, t->fmc, t->bl, t->tee, t->snp, t->ucode);
+	return fmt(buf, len, "/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u",
+		   amd_product_name(v.product), h, t->bl, t->tee, t->snp, t->ucode);
+}
+
+static int product_path(enum amd_product p, enum kds_family f, const char *leaf, char *buf,
+			size_t len)
+{
+	const char *name = p != AMD_PRODUCT_UNKNOWN ? amd_product_name(p) : NULL;
+
+	if (!name || (f != KDS_FAMILY_VCEK && f != KDS_FAMILY_VLEK))
+		return -EINVAL;
+	return fmt(buf, len, "/%s/v1/%s/%s", family_names[f], name, leaf);
+}
+
+int kds_chain_path(enum amd_product p, enum kds_family f, char *buf, size_t len)
+{
+	return product_path(p, f, "cert_chain", buf, len);
+}
+
+int kds_crl_path(enum amd_product p, enum kds_family f, char *buf, size_t len)
+{
+	return product_path(p, f, "crl", buf, len);
+}
+
+int kds_vcek_name(const struct kds_vcek_id *id, char *buf, size_t len)
+{
+	struct kds_vcek_id v;
+	char h[2 * AMD_HWID_MAX + 1];
+	int r;
+
+	r = checked(id, &v);
+	if (r < 0)
+		return r;
+	hex(v.hwid, v.hwid_len, h);
+	return fmt(buf, len, "vcek/%s/%s/%016llx.der", amd_product_name(v.product), h,
+		   (unsigned long long)amd_tcb_to_raw(v.product, &v.tcb));
+}
+
+int kds_chain_name(enum amd_product p, enum kds_family f, char *buf, size_t len)
+{
+	/* The same layout as the request path, without the "/v1" and slash. */
+	const char *name = p != AMD_PRODUCT_UNKNOWN ? amd_product_name(p) : NULL;
+
+	if (!name || (f != KDS_FAMILY_VCEK && f != KDS_FAMILY_VLEK))
+		return -EINVAL;
+	return fmt(buf, len, "%s/%s/cert_chain.pem", family_names[f], name);
+}
+
+int kds_crl_name(enum amd_product p, enum kds_family f, char *buf, size_t len)
+{
+	const char *name = p != AMD_PRODUCT_UNKNOWN ? amd_product_name(p) : NULL;
+
+	if (!name || (f != KDS_FAMILY_VCEK && f != KDS_FAMILY_VLEK))
+		return -EINVAL;
+	return fmt(buf, len, "%s/%s/crl.der", family_names[f], name);
+}
+
+void kds_vcek_describe(const struct kds_vcek_id *id, char *buf, size_t len)
+{
+	char h[2 * AMD_HWID_MAX + 1], tcb[64];
+	size_t n;
+
+	if (!buf || len == 0)
+		return;
+	if (!id || !amd_product_name(id->product)) {
+		snprintf(buf, len, "VCEK of an unknown product");
+		return;
+	}
+	n = id->hwid_len <= AMD_HWID_MAX ? id->hwid_len : AMD_HWID_MAX;
+	if (id->product == AMD_PRODUCT_TURIN && n > 8)
+		n = 8;
+	hex(id->hwid, n, h);
+	amd_tcb_format(id->product, &id->tcb, tcb, sizeof(tcb));
+	/* The first 4 and the last byte are enough to tell chips apart by eye. */
+	if (n > 8)
+		snprintf(buf, len, "%s VCEK hwid %.8s...%s TCB %s", amd_product_name(id->product),
+			 h, h + 2 * n - 2, tcb);
+	else
+		snprintf(buf, len, "%s VCEK hwid %s TCB %s", amd_product_name(id->product), h,
+			 tcb);
+}
+
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+static const char *skip_space(const char *s, const char *end)
+{
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/*
+ * Where the PEM block starting at s ends (past its END line), or NULL when s
+ * does not start with a certificate's BEGIN line.
+ */
+static const char *pem_block_end(const char *s, const char *end)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char tail[] = "-----END CERTIFICATE-----";
+	const char *e;
+
+	if ((size_t)(end - s) < sizeof(begin) - 1 || memcmp(s, begin, sizeof(begin) - 1) != 0)
+		return NULL;
+	e = memmem(s, (size_t)(end - s), tail, sizeof(tail) - 1);
+	return e ? e + sizeof(tail) - 1 : NULL;
+}
+
+int kds_chain_split(const void *pem, size_t len, X509 **mid, X509 **ark)
+{
+	const char *s = pem, *end = (const char *)pem + len;
+	X509 *x[2] = { NULL, NULL };
+	BIO *bio = NULL;
+	int r = -EINVAL, n;
+
+	if (!pem || !mid || !ark)
+		goto out;
+	*mid = NULL;
+	*ark = NULL;
+	r = -EBADMSG;
+	if (len == 0 || len > INT32_MAX || memchr(pem, '\0', len))
+		goto out;
+	/* Two certificate blocks, nothing around or between them but white space. */
+	for (n = 0; n < 2; n++) {
+		s = pem_block_end(skip_space(s, end), end);
+		if (!s)
+			goto out;
+	}
+	if (skip_space(s, end) != end)
+		goto out;
+	r = -ENOMEM;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		goto out;
+	r = -EBADMSG;
+	ERR_set_mark();
+	for (n = 0; n < 2; n++) {
+		x[n] = PEM_read_bio_X509(bio, NULL, no_password, NULL);
+		if (!x[n])
+			break;
+	}
+	ERR_pop_to_mark();
+	if (n != 2)
+		goto out;
+	*mid = x[0];
+	*ark = x[1];
+	x[0] = x[1] = NULL;
+	r = 0;
+out:
+	for (n = 0; n < 2; n++)
+		X509_free(x[n]);
+	BIO_free(bio);
+	return r;
+}
+
+int kds_parse_retry_after(const char *value, time_t now, unsigned long *secs)
+{
+	unsigned long v = 0;
+	const char *s = value;
+	struct tm tm;
+	char *end;
+	time_t t;
+
+	if (!value || !secs)
+		return -EINVAL;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (isdigit((unsigned char)*s)) {
+		for (; isdigit((unsigned char)*s); s++) {
+			/* Saturate: a huge delay is as good as "too long". */
+			if (v < 100000000UL)
+				v = v * 10 + (unsigned long)(*s - '0');
+		}
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s)
+			return -EINVAL;
+		*secs = v;
+		return 0;
+	}
+	/* IMF-fixdate, the only form RFC 9110 asks senders to use. */
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (!end)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end)
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*secs = t > now ? (unsigned long)(t - now) : 0;
+	return 0;
+}

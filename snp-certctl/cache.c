@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The KDS cache: look in the cache, verify, else fetch, verify, cache.
+ * See cache.h for the layout and the rules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/x509.h>
+
+#include "cache.h"
+#include "util.h"
+
+#define CACHE_FILE_MAX (64 * 1024)
+
+int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *trust,
+	       bool offline)
+{
+	int ret;
+
+	*c = (struct cache){ .dir = ctx_get(ctx, SET_CACHE_DIR), .offline = offline,
+			     .trust = trust, .now = time(NULL) };
+	ret = kds_http_opts_init(&c->http, ctx_get(ctx, SET_KDS_URL));
+	if (ret)
+		return ret;
+	if (!c->dir || !*c->dir) {
+		err("no cache directory: set cache_dir or give --cache DIR");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+void cache_item_clear(struct cache_item *it)
+{
+	if (!it)
+		return;
+	free(it->data);
+	free(it->path);
+	X509_free(it->cert);
+	X509_free(it->ark);
+	*it = (struct cache_item){ 0 };
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static char *cache_path(const struct cache *c, const char *rel)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", c->dir, rel) < 0)
+		return NULL;
+	return p;
+}
+
+/* mkdir -p of path's directory, 0755. 0 or -errno. */
+static int make_parents(const char *path)
+{
+	char *dir = dir_of(path);
+	int ret = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	for (char *s = dir + 1;; s++) {
+		char saved = *s;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		*s = saved;
+		if (!saved)
+			break;
+	}
+	free(dir);
+	return ret;
+}
+
+/*
+ * Cache a verified reply.  A cache that cannot be written is worth a
+ * warning, not a failure: the caller has what it asked for.
+ */
+static void cache_store(const char *path, const uint8_t *data, size_t len)
+{
+	int r = make_parents(path);
+
+	if (r == 0)
+		r = write_file_atomic(path, data, len, 0644, true);
+	if (r < 0)
+		warn("cannot cache '%s': %s", path, strerror(-r));
+	else
+		debug("cached '%s'", path);
+}
+
+/* A cached entry, with its age.  0, -ENOENT, or -errno after a warning. */
+static int cache_load(const char *path, uint8_t **data, size_t *len, time_t *mtime)
+{
+	struct stat st;
+	int r;
+
+	*data = NULL;
+	*len = 0;
+	if (stat(path, &st) < 0)
+		return -errno;
+	*mtime = st.st_mtime;
+	r = read_file(path, CACHE_FILE_MAX, data, len);
+	if (r < 0 && r != -ENOENT)
+		warn("cannot read cached '%s': %s", path,
+		     r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+	return r;
+}
+
+static int offline_miss(const struct cache *c, const char *what)
+{
+	err("no usable %s in the cache '%s', and --offline forbids asking KDS", what, c->dir);
+	return EXIT_KDS;
+}
+
+/* ---- checks ----------------------------------------------------------- */
+
+static bool x509_equal(X509 *a, X509 *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int na = a ? i2d_X509(a, &da) : -1, nb = b ? i2d_X509(b, &db) : -1;
+	bool eq = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
+
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return eq;
+}
+
+/* Is the trusted ARK of p the built-in one (so the built-in ASK applies)? */
+static bool builtin_ark_trusted(const struct cache *c, enum amd_product p)
+{
+	size_t len = 0;
+	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
+	X509 *builtin = NULL;
+	bool eq;
+
+	if (!der || amd_cert_load(der, len, &builtin) < 0)
+		return false;
+	eq = x509_equal(builtin, amd_trust_ark(c->trust, p));
+	X509_free(builtin);
+	return eq;
+}
+
+static void first_failure(const struct amd_check_list *l, char *why, size_t len)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (!l->v[i].ok) {
+			snprintf(why, len, "%s", l->v[i].detail);
+			return;
+		}
+	}
+	snprintf(why, len, "the chain does not verify");
+}
+
+static int validity(const struct amd_cert_info *i, const char *label, time_t now, char *why,
+		    size_t len)
+{
+	char t[32];
+
+	if (now < i->not_before) {
+		format_time(i->not_before, t, sizeof(t));
+		snprintf(why, len, "the %s is not valid before %s", label, t);
+		return -EBADMSG;
+	}
+	if (now > i->not_after) {
+		format_time(i->not_after, t, sizeof(t));
+		snprintf(why, len, "the %s expired at %s", label, t);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/*
+ * A CA chain reply: ASK (or ASVK) then ARK, both for p, the ARK the trusted
+ * one of p and self-signed, the ASK/ASVK signed by it, both valid now.
+ * 0 with the two certificates, -EBADMSG with why, -ENOMEM.
+ */
+static int check_chain(const struct cache *c, enum amd_product p, enum kds_family f,
+		       const uint8_t *data, size_t len, X509 **mid_out, X509 **ark_out,
+		       char *why, size_t wlen)
+{
+	enum amd_cert_kind want = f == KDS_FAMILY_VLEK ? AMD_CERT_ASVK : AMD_CERT_ASK;
+	const char *label = f == KDS_FAMILY_VLEK ? "ASVK" : "ASK";
+	struct amd_cert_info mi, ai;
+	X509 *mid = NULL, *ark = NULL;
+	char sig[256];
+	int r;
+
+	r = kds_chain_split(data, len, &mid, &ark);
+	if (r < 0) {
+		snprintf(why, wlen, "it is not two PEM certificates (%s, then ARK)", label);
+		goto out;
+	}
+	r = -EBADMSG;
+	if (amd_cert_info(mid, &mi) < 0 || amd_cert_info(ark, &ai) < 0) {
+		snprintf(why, wlen, "a certificate has a malformed AMD extension");
+		goto out;
+	}
+	if (mi.kind != want || mi.product != p) {
+		snprintf(why, wlen, "the first certificate is '%s', not the %s %s", mi.common_name,
+			 amd_product_name(p), label);
+		goto out;
+	}
+	if (ai.kind != AMD_CERT_ARK || ai.product != p) {
+		snprintf(why, wlen, "the second certificate is '%s', not the %s ARK",
+			 ai.common_name, amd_product_name(p));
+		goto out;
+	}
+	if (!x509_equal(ark, amd_trust_ark(c->trust, p))) {
+		snprintf(why, wlen, "its ARK '%s' is not the trusted %s root", ai.common_name,
+			 amd_product_name(p));
+		goto out;
+	}
+	if (amd_cert_check_signature(ark, ark, sig, sizeof(sig)) < 0 ||
+	    amd_cert_check_signature(mid, ark, sig, sizeof(sig)) < 0) {
+		snprintf(why, wlen, "%s", sig);
+		goto out;
+	}
+	if (validity(&ai, "ARK", c->now, why, wlen) < 0 ||
+	    validity(&mi, label, c->now, why, wlen) < 0)
+		goto out;
+	*mid_out = mid;
+	*ark_out = ark;
+	mid = ark = NULL;
+	r = 0;
+out:
+	X509_free(mid);
+	X509_free(ark);
+	return r;
+}
+
+/* The CRL's nextUpdate, or 0 when it has none. */
+static time_t crl_next_update(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	const ASN1_TIME *t;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	struct tm tm;
+	time_t next = 0;
+
+	if (!crl)
+		return 0;
+	t = X509_CRL_get0_nextUpdate(crl);
+	if (t && ASN1_TIME_to_tm(t, &tm) == 1)
+		next = timegm(&tm);
+	X509_CRL_free(crl);
+	return next;
+}
+
+/* ---- the CA chain ----------------------------------------------------- */
+
+/* The CA chain; a fetched one is only cached when store says so. */
+static int chain_get(struct cache *c, enum amd_product p, enum kds_family f,
+		     struct cache_item *out, bool store)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[64], why[256];
+	struct cache_item it = { 0 };
+	time_t mtime = 0;
+	int ret, r;
+
+	*out = (struct cache_item){ 0 };
+	if (kds_chain_name(p, f, rel, sizeof(rel)) < 0 ||
+	    kds_chain_path(p, f, req, sizeof(req)) < 0) {
+		err("no KDS CA chain for product '%s'", amd_product_name(p) ?: "unknown");
+		return EXIT_USAGE;
+	}
+	snprintf(what, sizeof(what), "%s %s CA chain", amd_product_name(p),
+		 f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK");
+	it.path = cache_path(c, rel);
+	if (!it.path) {
+		err("out of memory");
+		return EXIT_FAIL;
+	}
+
+	r = cache_load(it.path, &it.data, &it.len, &mtime);
+	if (r == -ENOMEM) {
+		ret = EXIT_FAIL;
+		err("out of memory");
+		goto out;
+	}
+	if (r == 0) {
+		r = check_chain(c, p, f, it.data, it.len, &it.cert, &it.ark, why, sizeof(why));
+		if (r == 0) {
+			it.fresh_until = mtime + CACHE_CHAIN_MAX_AGE;
+			it.from_cache = c->offline || c->now < it.fresh_until;
+			if (it.from_cache)
+				debug("using the cached %s '%s'", what, it.path);
+			else
+				debug("the cached %s '%s' is older than 7 days: fetching it again",
+				      what, it.path);
+		} else if (r == -EBADMSG) {
+			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
+			     why);
+		}
+	}
+	if (!it.from_cache) {
+		free(it.data);
+		it.data = NULL;
+		X509_free(it.cert);
+		X509_free(it.ark);
+		it.cert = it.ark = NULL;
+		if (c->offline) {
+			ret = offline_miss(c, what);
+			goto out;
+		}
+		ret = kds_http_get(&c->http, req, false, what, &it.data, &it.len);
+		if (ret)
+			goto out;
+		r = check_chain(c, p, f, it.data, it.len, &it.cert, &it.ark, why, sizeof(why));
+		if (r == -ENOMEM) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		if (r < 0) {
+			err("%s from KDS does not verify: %s", what, why);
+			ret = EXIT_VERIFY;
+			goto out;
+		}
+		if (store)
+			cache_store(it.path, it.data, it.len);
+		it.fresh_until = c->now + CACHE_CHAIN_MAX_AGE;
+	}
+	*out = it;
+	it = (struct cache_item){ 0 };
+	ret = 0;
+out:
+	cache_item_clear(&it);
+	return ret;
+}
+
+int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out)
+{
+	return chain_get(c, p, f, out, true);
+}
+
+/* ---- the CRL ---------------------------------------------------------- */
+
+static int check_crl(const struct cache *c, enum amd_product p, const uint8_t *data, size_t len,
+		     char *why, size_t wlen)
+{
+	X509 *ark = amd_trust_ark(c->trust, p);
+
+	if (!ark) {
+		snprintf(why, wlen, "there is no trusted %s ARK", amd_product_name(p));
+		return -EBADMSG;
+	}
+	if (amd_crl_verify(data, len, ark) < 0) {
+		snprintf(why, wlen, "it is not a DER CRL signed by the trusted ARK-%s with the AMD "
+			 "PSS parameters", amd_product_name(p));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static time_t crl_fresh_until(const uint8_t *data, size_t len, time_t fetched)
+{
+	time_t next = crl_next_update(data, len), until = fetched + CACHE_CRL_MAX_AGE;
+
+	return next && next < until ? next : until;
+}
+
+int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[64], why[256];
+	struct cache_item it = { 0 };
+	time_t mtime = 0;
+	int ret, r;
+
+	*out = (struct cache_item){ 0 };
+	if (kds_crl_name(p, f, rel, sizeof(rel)) < 0 || kds_crl_path(p, f, req, sizeof(req)) < 0) {
+		err("no KDS CRL for product '%s'", amd_product_name(p) ?: "unknown");
+		return EXIT_USAGE;
+	}
+	snprintf(what, sizeof(what), "%s %s CRL", amd_product_name(p),
+		 f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK");
+	it.path = cache_path(c, rel);
+	if (!it.path) {
+		err("out of memory");
+		return EXIT_FAIL;
+	}
+
+	r = cache_load(it.path, &it.data, &it.len, &mtime);
+	if (r == -ENOMEM) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	if (r == 0) {
+		if (check_crl(c, p, it.data, it.len, why, sizeof(why)) == 0) {
+			it.fresh_until = crl_fresh_until(it.data, it.len, mtime);
+			it.from_cache = c->offline || c->now < it.fresh_until;
+			if (it.from_cache && c->now >= it.fresh_until)
+				warn("the cached %s '%s' is out of date; --offline keeps it", what,
+				     it.path);
+			else if (!it.from_cache)
+				debug("the cached %s '%s' is out of date: fetching it again", what,
+				      it.path);
+		} else {
+			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
+			     why);
+		}
+	}
+	if (!it.from_cache) {
+		free(it.data);
+		it.data = NULL;
+		if (c->offline) {
+			ret = offline_miss(c, what);
+			goto out;
+		}
+		ret = kds_http_get(&c->http, req, true, what, &it.data, &it.len);
+		if (ret)
+			goto out;
+		if (check_crl(c, p, it.data, it.len, why, sizeof(why)) < 0) {
+			err("%s from KDS does not verify: %s", what, why);
+			ret = EXIT_VERIFY;
+			goto out;
+		}
+		cache_store(it.path, it.data, it.len);
+		it.fresh_until = crl_fresh_until(it.data, it.len, c->now);
+	}
+	*out = it;
+	it = (struct cache_item){ 0 };
+	ret = 0;
+out:
+	cache_item_clear(&it);
+	return ret;
+}
+
+/* ---- the VCEK --------------------------------------------------------- */
+
+static void short_hex(const uint8_t *b, size_t n, char *out, size_t len)
+{
+	char h[2 * AMD_HWID_MAX + 1];
+
+	format_hex(b, n, h);
+	if (n > 8)
+		snprintf(out, len, "%.8s...%s", h, h + 2 * n - 2);
+	else
+		snprintf(out, len, "%.16s", h);
+}
+
+/*
+ * Is der the VCEK asked for, with a good chain?  0 with the certificate,
+ * EXIT_VERIFY with why, or an exit status with *printed set when the CA
+ * chain could not be had (the reason has been printed).
+ */
+static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8_t *der,
+		      size_t len, X509 **out, struct cache_item *chain, char *why, size_t wlen,
+		      bool *printed)
+{
+	struct amd_check_list checks = { 0 };
+	struct amd_cert_info info;
+	char a[64], b[64];
+	X509 *x = NULL;
+	size_t hl = kds_hwid_len(id->product);
+	int ret = EXIT_VERIFY, r;
+
+	*printed = false;
+	if (amd_cert_load(der, len, &x) < 0) {
+		snprintf(why, wlen, "it is not a certificate");
+		goto out;
+	}
+	if (amd_cert_info(x, &info) < 0) {
+		snprintf(why, wlen, "it has a malformed AMD extension");
+		goto out;
+	}
+	if (info.kind != AMD_CERT_VCEK) {
+		snprintf(why, wlen, "it is not a VCEK (CN '%s')", info.common_name);
+		goto out;
+	}
+	if (!info.has_product_name || !info.has_tcb || !info.has_hwid) {
+		snprintf(why, wlen, "it lacks the AMD %s extension",
+			 !info.has_product_name ? "productName" : !info.has_tcb ? "TCB" : "hwID");
+		goto out;
+	}
+	if (info.product != id->product) {
+		snprintf(why, wlen, "it is for product '%s', not %s", info.product_name,
+			 amd_product_name(id->product));
+		goto out;
+	}
+	if (info.hwid_len != hl || memcmp(info.hwid, id->hwid, hl) != 0) {
+		short_hex(info.hwid, info.hwid_len, a, sizeof(a));
+		short_hex(id->hwid, hl, b, sizeof(b));
+		snprintf(why, wlen, "it is for chip %s, not %s", a, b);
+		goto out;
+	}
+	if (!amd_tcb_equal(id->product, &info.tcb, &id->tcb)) {
+		amd_tcb_format(id->product, &info.tcb, a, sizeof(a));
+		amd_tcb_format(id->product, &id->tcb, b, sizeof(b));
+		snprintf(why, wlen, "it is for TCB %s, not %s", a, b);
+		goto out;
+	}
+	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
+	if (!builtin_ark_trusted(c, id->product) && !chain->data) {
+		/* Cached only once the VCEK is good too: a failure leaves no trace. */
+		ret = chain_get(c, id->product, KDS_FAMILY_VCEK, chain, false);
+		if (ret) {
+			*printed = true;
+			goto out;
+		}
+		ret = EXIT_VERIFY;
+	}
+	r = amd_chain_verify(x, chain->cert, chain->ark, c->trust, c->now, &checks);
+	if (r == -ENOMEM) {
+		err("out of memory");
+		*printed = true;
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	if (r < 0) {
+		first_failure(&checks, why, wlen);
+		goto out;
+	}
+	*out = x;
+	x = NULL;
+	ret = 0;
+out:
+	amd_check_list_free(&checks);
+	X509_free(x);
+	return ret;
+}
+
+int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_item *out)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[256], why[256];
+	struct cache_item it = { 0 };
+	struct cache_item chain = { 0 };
+	struct kds_vcek_id id;
+	bool printed = false;
+	time_t mtime = 0;
+	int ret, r;
+
+	*out = (struct cache_item){ 0 };
+	id = *id_in;
+	if (kds_vcek_id_normalize(&id) < 0 || kds_vcek_name(&id, rel, sizeof(rel)) < 0 ||
+	    kds_vcek_path(&id, req, sizeof(req)) < 0) {
+		err("cannot ask KDS for a VCEK of product '%s' with a %zu-byte chip id",
+		    amd_product_name(id.product) ?: "unknown", id.hwid_len);
+		return EXIT_USAGE;
+	}
+	kds_vcek_describe(&id, what, sizeof(what));
+	it.path = cache_path(c, rel);
+	if (!it.path) {
+		err("out of memory");
+		return EXIT_FAIL;
+	}
+
+	r = cache_load(it.path, &it.data, &it.len, &mtime);
+	if (r == -ENOMEM) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	if (r == 0) {
+		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, why, sizeof(why),
+				 &printed);
+		if (printed)
+			goto out;
+		it.from_cache = ret == 0;
+		if (it.from_cache)
+			debug("using the cached %s '%s'", what, it.path);
+		else
+			warn("cached VCEK '%s' does not verify: %s; fetching it again", it.path,
+			     why);
+	}
+	if (!it.from_cache) {
+		free(it.data);
+		it.data = NULL;
+		if (c->offline) {
+			ret = offline_miss(c, what);
+			goto out;
+		}
+		ret = kds_http_get(&c->http, req, true, what, &it.data, &it.len);
+		if (ret)
+			goto out;
+		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, why, sizeof(why),
+				 &printed);
+		if (ret && !printed)
+			err("the VCEK KDS sent for %s does not verify: %s", what, why);
+		if (ret)
+			goto out;
+		cache_store(it.path, it.data, it.len);
+	}
+	/* A CA chain fetched to check the VCEK is cached now that both are good. */
+	if (chain.data && !chain.from_cache)
+		cache_store(chain.path, chain.data, chain.len);
+	*out = it;
+	it = (struct cache_item){ 0 };
+	ret = 0;
+out:
+	cache_item_clear(&chain);
+	cache_item_clear(&it);
+	return ret;
+}

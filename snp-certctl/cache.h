@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The KDS cache: VCEKs, CA chains and CRLs fetched from the AMD KDS (or a
+ * mirror), kept under the cache directory (setting cache_dir, default
+ * /var/cache/snp-certctl) with the names of formats/kds.h:
+ *
+ *   vcek/<Product>/<hwid>/<TCB_VERSION hex>.der   a VCEK, forever
+ *   {vcek,vlek}/<Product>/cert_chain.pem          ASK/ASVK + ARK, 7 days
+ *   {vcek,vlek}/<Product>/crl.der                 1 day, at most to nextUpdate
+ *
+ * Nothing unverified is ever cached or returned: a reply is verified before
+ * it is written, and a cached entry again when it is read (one that no
+ * longer verifies is ignored and fetched anew; it is only replaced once a
+ * good reply is in hand).  Entries are written whole (temporary file,
+ * fsync, rename), mode 0644, directories 0755.
+ */
+#ifndef SNP_CERTCTL_CACHE_H
+#define SNP_CERTCTL_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "amdcert.h"
+#include "cmd.h"
+#include "kds-http.h"
+#include "kds.h"
+
+#define CACHE_CHAIN_MAX_AGE (7 * 24 * 3600)
+#define CACHE_CRL_MAX_AGE (24 * 3600)
+
+struct cache {
+	const char *dir;               /* the cache directory */
+	bool offline;                  /* never ask KDS: the cache or nothing */
+	struct kds_http_opts http;     /* where KDS is and how to ask it */
+	const struct amd_trust *trust; /* the trusted ARKs (borrowed) */
+	time_t now;                    /* validity is checked at this time */
+};
+
+/*
+ * Set c up from the resolved settings cache_dir and kds_url (commands put
+ * --cache and --kds-url into ctx->cli before ctx_load()) and the
+ * SNP_CERTCTL_KDS_* knobs of kds-http.h.  trust stays owned by the caller.  Returns 0 or an
+ * exit status after printing why.
+ */
+int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *trust,
+	       bool offline);
+
+/* One verified object, from the cache or just fetched (and then cached). */
+struct cache_item {
+	uint8_t *data;   /* as cached: DER (VCEK, CRL) or PEM (CA chain) */
+	size_t len;
+	char *path;      /* its place in the cache */
+	bool from_cache; /* true: no request was made for it */
+	X509 *cert;      /* VCEK: the VCEK; CA chain: the ASK or ASVK; CRL: NULL */
+	X509 *ark;       /* CA chain: the ARK; else NULL */
+	time_t fresh_until; /* CA chain, CRL: when it will be fetched anew */
+};
+void cache_item_clear(struct cache_item *it);
+
+/*
+ * The VCEK for id (product, chip id, reported TCB), verified: the AMD
+ * extensions present, product, chip id and TCB equal to id, the chain
+ * VCEK <- ASK <- ARK to a trusted ARK (the built-in ASK when the trusted
+ * ARK for the product is the built-in one, else the product's CA chain,
+ * itself from the cache or KDS, and then cached only if the VCEK is good).
+ * Returns 0, or an exit status after printing why: EXIT_KDS (KDS unreachable
+ * or refused, or --offline and not cached), EXIT_VERIFY (KDS sent something
+ * that does not verify), EXIT_USAGE (id is not a valid request), EXIT_FAIL.
+ * On failure the cache is unchanged.
+ */
+int cache_vcek(struct cache *c, const struct kds_vcek_id *id, struct cache_item *out);
+
+/* The CA chain for (p, f): ASK (or ASVK) + ARK, the ARK trusted.  As above. */
+int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out);
+
+/* The CRL for (p, f), signed by the trusted ARK of p.  As above. */
+int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out);
+
+#endif

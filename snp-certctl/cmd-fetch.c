@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fetch: a VCEK, a CA chain or a CRL from the AMD KDS, through the cache.
+ * Whatever comes back is verified before it is cached, written or printed;
+ * on any failure the cache and the output file are left as they were.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "cache.h"
+#include "certs.h"
+#include "cmd.h"
+#include "json.h"
+#include "kds.h"
+#include "util.h"
+
+enum { OPT_PRODUCT = OPT_COMMON_LAST, OPT_HWID, OPT_TCB, OPT_VLEK, OPT_KDS_URL, OPT_CACHE,
+       OPT_OFFLINE, OPT_TRUST_ROOT };
+
+enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL };
+
+static const char usage[] =
+	"Usage: snp-certctl fetch [vcek|ca|crl] [--product P] [--hwid HEX] [--tcb SPEC] [--vlek]\n"
+	"                         [-o PATH] [--kds-url URL] [--cache DIR] [--offline]\n"
+	"                         [--trust-root PEM]... [--json]\n"
+	"\n"
+	"Get a VCEK (the default), the CA chain (ASK or ASVK, then ARK) or the CRL of a\n"
+	"product from the AMD KDS, through the cache.  Everything is verified before it\n"
+	"is cached, written or printed: a VCEK must be for the product, chip id and TCB\n"
+	"asked for and chain to a trusted ARK; a CA chain must end in a trusted ARK; a\n"
+	"CRL must be signed by it.  A cached VCEK is used without asking KDS.\n"
+	"\n"
+	"Output: with -o, a VCEK or CRL is written as DER (PEM when PATH ends in .pem),\n"
+	"a CA chain as PEM; without -o, PEM goes to stdout (with --json, a description\n"
+	"of what was fetched and where it is cached instead).\n"
+	"\n"
+	"      --product P       Milan, Genoa or Turin (default: the setting 'product')\n"
+	"      --hwid HEX        the chip id: 128 hex digits (Turin: 16, or 128 of which\n"
+	"                        the first 16 count)\n"
+	"      --tcb SPEC        the reported TCB: bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 0x...\n"
+	"      --vlek            ca, crl: the VLEK chain (ASVK) instead of the VCEK chain\n"
+	"  -o, --output PATH     write the result to PATH (replaced whole)\n"
+	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com;\n"
+	"                        plain http:// allowed)\n"
+	"      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
+	"      --offline         use the cache only; exit 6 when it lacks the answer\n"
+	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	"      --json            describe the result as JSON on stdout\n"
+	"\n"
+	"Environment: SNP_CERTCTL_KDS_TIMEOUT (seconds per attempt, default 10),\n"
+	"SNP_CERTCTL_KDS_DEADLINE (seconds for all retries, default 60),\n"
+	"SNP_CERTCTL_KDS_CA (extra CA certificates for HTTPS, PEM), http_proxy,\n"
+	"https_proxy, no_proxy.\n"
+	"\n"
+	"Exit status: 0 fetched (or cached), 4 KDS sent something that does not\n"
+	"verify, 6 KDS or network error (or --offline and not cached).\n";
+
+struct fetch_args {
+	enum what what;
+	enum kds_family family;
+	const char *hwid, *tcb, *out;
+	char *roots[16];
+	size_t n_roots;
+	bool offline;
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The bytes to write or print: DER as cached, or PEM. 0 or -ENOMEM/-EBADMSG. */
+static int render(enum what w, const struct cache_item *it, bool pem, uint8_t **out, size_t *len)
+{
+	X509_CRL *crl = NULL;
+	const unsigned char *p;
+	BIO *bio = NULL;
+	char *data;
+	long n;
+	int r = -ENOMEM;
+
+	*out = NULL;
+	if (w == WHAT_CA || !pem) {
+		/* The CA chain is PEM as KDS sends it; DER stays as is. */
+		*out = malloc(it->len);
+		if (!*out)
+			return -ENOMEM;
+		memcpy(*out, it->data, it->len);
+		*len = it->len;
+		return 0;
+	}
+	bio = BIO_new(BIO_s_mem());
+	if (!bio)
+		goto out;
+	if (w == WHAT_VCEK) {
+		if (!PEM_write_bio_X509(bio, it->cert))
+			goto out;
+	} else {
+		p = it->data;
+		crl = d2i_X509_CRL(NULL, &p, (long)it->len);
+		r = -EBADMSG;
+		if (!crl || !PEM_write_bio_X509_CRL(bio, crl))
+			goto out;
+	}
+	r = -ENOMEM;
+	n = BIO_get_mem_data(bio, &data);
+	if (n <= 0)
+		goto out;
+	*out = malloc((size_t)n);
+	if (!*out)
+		goto out;
+	memcpy(*out, data, (size_t)n);
+	*len = (size_t)n;
+	r = 0;
+out:
+	X509_CRL_free(crl);
+	BIO_free(bio);
+	return r;
+}
+
+static void print_json(const struct fetch_args *a, enum amd_product p,
+		       const struct kds_vcek_id *id, const struct cache_item *it,
+		       const struct cache *c)
+{
+	static const char *const kinds[] = { "vcek", "ca", "crl" };
+	unsigned char md[32];
+	char hex[2 * AMD_HWID_MAX + 1], buf[KDS_PATH_MAX], t[32];
+	struct amd_cert_info info;
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "kind", kinds[a->what]);
+	json_string(&j, "product", amd_product_name(p));
+	if (a->what == WHAT_VCEK) {
+		char raw[24];
+
+		format_hex(id->hwid, kds_hwid_len(p), hex);
+		json_string(&j, "hwid", hex);
+		json_object_begin(&j, "tcb");
+		json_uint(&j, "bl", id->tcb.bl);
+		json_uint(&j, "tee", id->tcb.tee);
+		json_uint(&j, "snp", id->tcb.snp);
+		json_uint(&j, "ucode", id->tcb.ucode);
+		if (p == AMD_PRODUCT_TURIN)
+			json_uint(&j, "fmc", id->tcb.fmc);
+		snprintf(raw, sizeof(raw), "0x%016llx",
+			 (unsigned long long)amd_tcb_to_raw(p, &id->tcb));
+		json_string(&j, "raw", raw);
+		json_object_end(&j);
+		if (kds_vcek_path(id, buf, sizeof(buf)) == 0)
+			json_string(&j, "request", buf);
+	} else {
+		json_string(&j, "family", a->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
+		if ((a->what == WHAT_CA ? kds_chain_path(p, a->family, buf, sizeof(buf))
+					: kds_crl_path(p, a->family, buf, sizeof(buf))) == 0)
+			json_string(&j, "request", buf);
+	}
+	json_string(&j, "kds_url", c->http.base_url);
+	json_string(&j, "cache", it->path);
+	json_bool(&j, "from_cache", it->from_cache);
+	json_string(&j, "output", a->out);
+	if (EVP_Digest(it->data, it->len, md, NULL, EVP_sha256(), NULL) == 1) {
+		format_hex(md, sizeof(md), hex);
+		json_string(&j, "sha256", hex);
+	}
+	if (it->cert && amd_cert_info(it->cert, &info) == 0) {
+		format_time(info.not_after, t, sizeof(t));
+		json_string(&j, "not_after", t);
+	}
+	if (it->fresh_until) {
+		format_time(it->fresh_until, t, sizeof(t));
+		json_string(&j, "fresh_until", t);
+	}
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+/* The VCEK request from the options, in product p's layout. */
+static int vcek_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_product p,
+		   struct kds_vcek_id *id)
+{
+	uint8_t *hw = NULL;
+	size_t n = 0;
+
+	*id = (struct kds_vcek_id){ .product = p };
+	if (!a->hwid || !a->tcb)
+		return usage_error(ctx, "fetching a VCEK needs --hwid and --tcb");
+	if (parse_hex(a->hwid, &hw, &n) < 0 || n > AMD_HWID_MAX ||
+	    (n != 64 && !(p == AMD_PRODUCT_TURIN && n == 8))) {
+		free(hw);
+		return usage_error(ctx, "invalid chip id '%s': want 128 hex digits%s", a->hwid,
+				   p == AMD_PRODUCT_TURIN ? " (or 16 on Turin)" : "");
+	}
+	memcpy(id->hwid, hw, n);
+	id->hwid_len = n;
+	free(hw);
+	if (amd_tcb_parse(a->tcb, p, &id->tcb) < 0)
+		return usage_error(ctx, "invalid TCB '%s' for %s: want bl=N,tee=N,snp=N,ucode=N%s "
+				   "or 0x...", a->tcb, amd_product_name(p),
+				   p == AMD_PRODUCT_TURIN ? "[,fmc=N]" : "");
+	if (kds_vcek_id_normalize(id) < 0)
+		return usage_error(ctx, "invalid chip id '%s' for %s", a->hwid,
+				   amd_product_name(p));
+	return 0;
+}
+
+static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ "hwid", required_argument, NULL, OPT_HWID },
+		{ "tcb", required_argument, NULL, OPT_TCB },
+		{ "vlek", no_argument, NULL, OPT_VLEK },
+		{ "output", required_argument, NULL, 'o' },
+		{ "kds-url", required_argument, NULL, OPT_KDS_URL },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fetch_args a = { .what = WHAT_VCEK, .family = KDS_FAMILY_VCEK };
+	struct cache_item it = { 0 };
+	struct kds_vcek_id id = { 0 };
+	struct amd_trust *trust = NULL;
+	struct cache cache = { 0 };
+	enum amd_product p;
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	bool vlek = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "o:", longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		switch (c) {
+		case OPT_PRODUCT:
+			ctx->cli[SET_PRODUCT] = optarg;
+			break;
+		case OPT_HWID:
+			a.hwid = optarg;
+			break;
+		case OPT_TCB:
+			a.tcb = optarg;
+			break;
+		case OPT_VLEK:
+			vlek = true;
+			break;
+		case 'o':
+			a.out = optarg;
+			break;
+		case OPT_KDS_URL:
+			ctx->cli[SET_KDS_URL] = optarg;
+			break;
+		case OPT_CACHE:
+			ctx->cli[SET_CACHE_DIR] = optarg;
+			break;
+		case OPT_OFFLINE:
+			a.offline = true;
+			break;
+		case OPT_TRUST_ROOT:
+			if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
+				ret = usage_error(ctx, "too many --trust-root options");
+				goto out;
+			}
+			a.roots[a.n_roots++] = optarg;
+			break;
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind], "vcek") == 0) {
+			a.what = WHAT_VCEK;
+		} else if (strcmp(argv[optind], "ca") == 0) {
+			a.what = WHAT_CA;
+		} else if (strcmp(argv[optind], "crl") == 0) {
+			a.what = WHAT_CRL;
+		} else {
+			ret = usage_error(ctx, "unknown object '%s': want vcek, ca or crl",
+					  argv[optind]);
+			goto out;
+		}
+		optind++;
+	}
+	if (optind < argc) {
+		ret = usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (a.what != WHAT_VCEK && (a.hwid || a.tcb)) {
+		ret = usage_error(ctx, "--hwid and --tcb are for fetching a VCEK");
+		goto out;
+	}
+	if (a.what == WHAT_VCEK && vlek) {
+		ret = usage_error(ctx, "--vlek is for 'ca' and 'crl': VLEKs are not fetched "
+				  "from KDS, they come as files");
+		goto out;
+	}
+	if (a.out && !*a.out) {
+		ret = usage_error(ctx, "empty output path");
+		goto out;
+	}
+	a.family = vlek ? KDS_FAMILY_VLEK : KDS_FAMILY_VCEK;
+	ret = ctx_load(ctx);
+	if (ret)
+		goto out;
+	p = amd_product_parse(ctx_get(ctx, SET_PRODUCT));
+	if (p == AMD_PRODUCT_UNKNOWN) {
+		ret = usage_error(ctx, "no product: give --product Milan, Genoa or Turin "
+				  "(or set 'product')");
+		goto out;
+	}
+	if (a.what == WHAT_VCEK) {
+		ret = vcek_id(ctx, &a, p, &id);
+		if (ret)
+			goto out;
+	}
+	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	if (ret)
+		goto out;
+	ret = cache_init(&cache, ctx, trust, a.offline);
+	if (ret)
+		goto out;
+
+	switch (a.what) {
+	case WHAT_VCEK:
+		ret = cache_vcek(&cache, &id, &it);
+		break;
+	case WHAT_CA:
+		ret = cache_chain(&cache, p, a.family, &it);
+		break;
+	case WHAT_CRL:
+		ret = cache_crl(&cache, p, a.family, &it);
+		break;
+	}
+	if (ret)
+		goto out;
+	debug("%s '%s'", it.from_cache ? "from the cache" : "fetched and cached", it.path);
+
+	if (a.out || !ctx->json) {
+		bool pem = a.out ? ends_with(a.out, ".pem") : true;
+
+		ret = render(a.what, &it, pem, &bytes, &len);
+		if (ret < 0) {
+			if (ret == -ENOMEM)
+				err("out of memory");
+			else
+				err("cannot encode '%s' as PEM", it.path);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		ret = 0;
+	}
+	if (a.out) {
+		ret = write_file_atomic(a.out, bytes, len, 0644, true);
+		if (ret < 0) {
+			err("cannot write '%s': %s", a.out, strerror(-ret));
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		ret = 0;
+	} else if (!ctx->json) {
+		if (fwrite(bytes, 1, len, stdout) != len) {
+			err("cannot write to stdout: %s", strerror(errno));
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (ctx->json)
+		print_json(&a, p, &id, &it, &cache);
+out:
+	free(bytes);
+	cache_item_clear(&it);
+	amd_trust_free(trust);
+	return ret;
+}
+
+const struct cmd cmd_fetch = { "fetch", cmd_fetch_main,
+			       "get a VCEK, CA chain or CRL from the AMD KDS (cached, verified)",
+			       usage };

@@ -1,0 +1,423 @@
+#!/usr/bin/env bats
+# fetch: VCEKs, CA chains and CRLs from a loopback KDS stand-in
+# (tests/fakes/kds-server.py) over HTTP and HTTPS, the cache, --offline,
+# and every fault the stand-in can play, with the exit code and message,
+# and the cache and the -o file untouched after each failure.
+
+load 'helpers'
+
+HWID_MILAN=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
+TCB_MILAN=bl=3,tee=1,snp=8,ucode=115
+DESC_MILAN="Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=115"
+
+# Start one stand-in; its port ends up in $BATS_FILE_TMPDIR/NAME.port.
+start_kds() {
+	local name=$1
+	shift
+	python3 "$REPO/tests/fakes/kds-server.py" --fixtures "$SNPCERT_FIXTURES" \
+		--port-file "$BATS_FILE_TMPDIR/$name.port" --log "$BATS_FILE_TMPDIR/kds.log" \
+		--mode-file "$BATS_FILE_TMPDIR/mode" --idle 300 --parent-pid $$ "$@" \
+		>"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
+	echo $! >"$BATS_FILE_TMPDIR/$name.pid"
+}
+
+wait_kds() {
+	local i
+	for i in $(seq 100); do
+		[ -s "$BATS_FILE_TMPDIR/$1.port" ] && return 0
+		sleep 0.1
+	done
+	cat "$BATS_FILE_TMPDIR/$1.out" >&2
+	return 1
+}
+
+setup_file() {
+	[ -e "$SNPCERT_FIXTURES/.complete" ] || "$REPO/tests/fixtures/gen-chains.sh" "$SNPCERT_FIXTURES"
+	start_kds http
+	start_kds https --tls --ca-out "$BATS_FILE_TMPDIR/ca.pem"
+	start_kds wrongname --tls --cert-name wrong.invalid --ca-out "$BATS_FILE_TMPDIR/ca-wrong.pem"
+	wait_kds http && wait_kds https && wait_kds wrongname
+}
+
+teardown_file() {
+	local n
+	for n in http https wrongname; do
+		[ -s "$BATS_FILE_TMPDIR/$n.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/$n.pid")" 2>/dev/null
+	done
+	return 0
+}
+
+setup() {
+	common_setup
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY SNP_CERTCTL_KDS_CA
+	export SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=4
+	HTTP_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")"
+	HTTPS_PORT=$(cat "$BATS_FILE_TMPDIR/https.port")
+	WRONG_PORT=$(cat "$BATS_FILE_TMPDIR/wrongname.port")
+	export SNP_CERTCTL_KDS_URL=$HTTP_URL
+	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/milan/ark.pem"
+	LOG="$BATS_FILE_TMPDIR/kds.log"
+	: >"$LOG"
+	echo ok >"$BATS_FILE_TMPDIR/mode"
+}
+
+mode() {
+	echo "$*" >"$BATS_FILE_TMPDIR/mode"
+}
+
+requests() { # [PATTERN]: how many requests the stand-ins logged
+	grep -c -- "${1:-GET}" "$LOG" || true
+}
+
+fetch_milan() {
+	certctl fetch --product milan --hwid "$HWID_MILAN" --tcb "$TCB_MILAN" "$@"
+}
+
+# Every file in the cache with its digest: proves it did not change.
+cache_state() {
+	(cd "$T/cache" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
+}
+
+# Run a failing fetch and check nothing changed: EXIT MESSAGE [FETCH ARGS].
+fails_untouched() {
+	local code=$1 msg=$2 before out_before
+	shift 2
+	echo "previous output" >"$T/out.der"
+	before=$(cache_state)
+	out_before=$(fingerprint "$T/out.der")
+	run --separate-stderr fetch_milan -o "$T/out.der" "$@"
+	assert_failure "$code"
+	[[ "$stderr" == *"$msg"* ]] || { echo "stderr: $stderr"; echo "want: $msg"; return 1; }
+	assert_equal "$(cache_state)" "$before"
+	assert_equal "$(fingerprint "$T/out.der")" "$out_before"
+	assert_equal "$(ls -A "$T" | grep -c snp-certctl || true)" 0
+}
+
+@test "fetch: a Milan VCEK over HTTP, verified, cached, written as DER" {
+	run --separate-stderr fetch_milan -o "$T/vcek.der"
+	assert_success
+	assert_equal "$(requests "/vcek/v1/Milan/$HWID_MILAN?blSPL=3&teeSPL=1&snpSPL=8&ucodeSPL=115 200")" 1
+	assert_equal "$(requests "/vcek/v1/Milan/cert_chain 200")" 1
+	cached="$T/cache/vcek/Milan/$HWID_MILAN/7308000000000103.der"
+	cmp "$T/vcek.der" "$cached"
+	assert_equal "$(stat -c %a "$cached")" 644
+	assert_equal "$(stat -c %a "$T/cache/vcek/Milan")" 755
+	test -s "$T/cache/vcek/Milan/cert_chain.pem"
+	openssl x509 -inform der -in "$T/vcek.der" -noout -subject | grep -q 'CN *= *SEV-VCEK'
+}
+
+@test "fetch: PEM on stdout without -o, .pem output, raw TCB" {
+	run --separate-stderr fetch_milan
+	assert_success
+	assert_line --index 0 -- '-----BEGIN CERTIFICATE-----'
+	run --separate-stderr certctl fetch vcek --product Milan --hwid "$HWID_MILAN" \
+		--tcb 0x7308000000000103 -o "$T/vcek.pem"
+	assert_success
+	head -1 "$T/vcek.pem" | grep -q -- '-----BEGIN CERTIFICATE-----'
+}
+
+@test "fetch: a cache hit makes no request" {
+	fetch_milan -o "$T/a.der"
+	assert_equal "$(requests)" 2
+	run --separate-stderr fetch_milan -o "$T/b.der"
+	assert_success
+	assert_equal "$(requests)" 2
+	cmp "$T/a.der" "$T/b.der"
+}
+
+@test "fetch --offline: a hit is served from the cache, a miss exits 6" {
+	fetch_milan -o /dev/null
+	: >"$LOG"
+	run --separate-stderr fetch_milan --offline -o "$T/v.der"
+	assert_success
+	test -s "$T/v.der"
+	run --separate-stderr certctl fetch --product milan --hwid "$HWID_MILAN" \
+		--tcb bl=3,tee=1,snp=8,ucode=116 --offline -o "$T/miss.der"
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: no usable Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=116 in the cache '$T/cache', and --offline forbids asking KDS"
+	assert_equal "$(requests)" 0
+	[ ! -e "$T/miss.der" ]
+}
+
+@test "fetch: a corrupted cache entry is not used, it is fetched again" {
+	fetch_milan -o /dev/null
+	cached="$T/cache/vcek/Milan/$HWID_MILAN/7308000000000103.der"
+	good=$(sha256sum <"$cached")
+	head -c 300 /dev/urandom >"$cached"
+	: >"$LOG"
+	run --separate-stderr fetch_milan -o "$T/v.der"
+	assert_success
+	[[ "$stderr" == *"cached VCEK '$cached' does not verify: it is not a certificate; fetching it again"* ]]
+	assert_equal "$(requests /vcek/v1/Milan/0001)" 1
+	cmp "$T/v.der" "$cached"
+	# The same offline: a corrupted entry is a miss.
+	head -c 300 /dev/urandom >"$cached"
+	run --separate-stderr fetch_milan --offline
+	assert_failure 6
+}
+
+@test "fetch: over HTTPS, the server certificate and host name verified" {
+	export SNP_CERTCTL_KDS_CA="$BATS_FILE_TMPDIR/ca.pem"
+	run --separate-stderr fetch_milan --kds-url "https://localhost:$HTTPS_PORT" -o "$T/v.der"
+	assert_success
+	test -s "$T/v.der"
+	rm -rf "$T/cache"
+	run --separate-stderr fetch_milan --kds-url "https://127.0.0.1:$HTTPS_PORT" -o "$T/v.der"
+	assert_success
+}
+
+@test "fetch: HTTPS fails without the test CA (exit 6)" {
+	run --separate-stderr fetch_milan --kds-url "https://localhost:$HTTPS_PORT"
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: cannot talk to KDS at 'https://localhost:$HTTPS_PORT' over TLS: the server certificate does not verify: unable to get local issuer certificate"
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch: HTTPS fails for a certificate of another host name (exit 6)" {
+	export SNP_CERTCTL_KDS_CA="$BATS_FILE_TMPDIR/ca-wrong.pem"
+	run --separate-stderr fetch_milan --kds-url "https://localhost:$WRONG_PORT"
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: cannot talk to KDS at 'https://localhost:$WRONG_PORT' over TLS: the server certificate does not verify: hostname mismatch"
+	run --separate-stderr fetch_milan --kds-url "https://127.0.0.1:$WRONG_PORT"
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: cannot talk to KDS at 'https://127.0.0.1:$WRONG_PORT' over TLS: the server certificate does not verify: IP address mismatch"
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch: 404 is final (exit 6) and names what was asked for" {
+	mode 404
+	fails_untouched 6 "snp-certctl: KDS answered 404 for $DESC_MILAN"
+	assert_equal "$(requests)" 1
+}
+
+@test "fetch: 429 with Retry-After: 1 is honoured, then the second request succeeds" {
+	mode 429 count=1 retry=1
+	start=$(date +%s%N)
+	run --separate-stderr fetch_milan -o "$T/v.der"
+	end=$(date +%s%N)
+	assert_success
+	assert_equal "$(requests "/vcek/v1/Milan/$HWID_MILAN")" 2
+	assert_equal "$(requests " 429")" 1
+	# The wait honoured Retry-After: at least a second between the attempts.
+	[ $(((end - start) / 1000000)) -ge 1000 ]
+	test -s "$T/v.der"
+}
+
+@test "fetch: KDS rate-limiting past the deadline gives up (exit 6)" {
+	mode 429 retry=1
+	fails_untouched 6 "snp-certctl: KDS rate-limited the request for $DESC_MILAN (429); gave up after"
+	[ "$(requests " 429")" -ge 3 ]
+}
+
+@test "fetch: a Retry-After beyond the deadline is not waited for (exit 6)" {
+	mode 429 retry=3600
+	fails_untouched 6 "(429) and asked to retry after 300 s, past the 4 s deadline"
+	assert_equal "$(requests)" 1
+}
+
+@test "fetch: 500 is retried with backoff, then succeeds" {
+	mode 500 count=1
+	run --separate-stderr fetch_milan -o "$T/v.der"
+	assert_success
+	assert_equal "$(requests "/vcek/v1/Milan/$HWID_MILAN")" 2
+}
+
+@test "fetch: 500 until the deadline gives up (exit 6)" {
+	mode 500
+	fails_untouched 6 "snp-certctl: KDS answered 500 for $DESC_MILAN; gave up after"
+}
+
+@test "fetch: a KDS slower than the time-out (exit 6)" {
+	mode slow delay=5
+	export SNP_CERTCTL_KDS_DEADLINE=2
+	fails_untouched 6 "snp-certctl: KDS at '$HTTP_URL' did not answer within 1 s"
+}
+
+@test "fetch: nobody listening (exit 6)" {
+	export SNP_CERTCTL_KDS_DEADLINE=2
+	fails_untouched 6 "snp-certctl: cannot connect to KDS at 'http://127.0.0.1:1': no connection within 1 s" \
+		--kds-url http://127.0.0.1:1
+}
+
+@test "fetch: an oversized reply (exit 4)" {
+	mode oversized
+	fails_untouched 4 "snp-certctl: KDS reply for $DESC_MILAN is larger than 65536 bytes"
+	assert_equal "$(requests)" 1
+}
+
+@test "fetch: garbage (exit 4)" {
+	mode garbage
+	fails_untouched 4 "snp-certctl: KDS reply for $DESC_MILAN is malformed"
+	assert_equal "$(requests)" 1
+}
+
+@test "fetch: a VCEK for another TCB (exit 4)" {
+	mode wrong-tcb
+	fails_untouched 4 "snp-certctl: the VCEK KDS sent for $DESC_MILAN does not verify: it is for TCB bl=3,tee=1,snp=8,ucode=116, not bl=3,tee=1,snp=8,ucode=115"
+}
+
+@test "fetch: a VCEK for another chip (exit 4)" {
+	mode wrong-chip
+	fails_untouched 4 "snp-certctl: the VCEK KDS sent for $DESC_MILAN does not verify: it is for chip 00010203...c0, not 00010203...3f"
+}
+
+@test "fetch: a VCEK signed by an untrusted ASK (exit 4), the CA chain not cached either" {
+	mode wrong-signer
+	fails_untouched 4 "snp-certctl: the VCEK KDS sent for $DESC_MILAN does not verify: VCEK signature does not verify"
+	assert_equal "$(requests cert_chain)" 1
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch ca: the CA chain as PEM, cached" {
+	run --separate-stderr certctl fetch ca --product milan -o "$T/chain.pem"
+	assert_success
+	cmp "$T/chain.pem" "$T/cache/vcek/Milan/cert_chain.pem"
+	assert_equal "$(grep -c 'BEGIN CERTIFICATE' "$T/chain.pem")" 2
+	run --separate-stderr certctl fetch ca --product milan
+	assert_success
+	assert_equal "$(requests)" 1
+	assert_line --index 0 -- '-----BEGIN CERTIFICATE-----'
+	run --separate-stderr certctl fetch ca --vlek --product milan -o "$T/vlek-chain.pem"
+	assert_success
+	assert_equal "$(requests /vlek/v1/Milan/cert_chain)" 1
+	openssl x509 -in "$T/vlek-chain.pem" -noout -subject | grep -q 'SEV-VLEK-Milan'
+}
+
+@test "fetch ca: a chain ending in an untrusted ARK (exit 4), garbage (exit 4)" {
+	mode wrong-signer target=chain
+	before=$(cache_state)
+	run --separate-stderr certctl fetch ca --product milan -o "$T/chain.pem"
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: Milan VCEK CA chain from KDS does not verify: its ARK 'ARK-Milan' is not the trusted Milan root"
+	[ ! -e "$T/chain.pem" ]
+	assert_equal "$(cache_state)" "$before"
+	mode garbage target=chain
+	run --separate-stderr certctl fetch ca --product milan
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: Milan VCEK CA chain from KDS does not verify: it is not two PEM certificates (ASK, then ARK)"
+	# A VCEK needs the test chain (its ARK is not built in): the failure shows.
+	run --separate-stderr fetch_milan
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: Milan VCEK CA chain from KDS does not verify: it is not two PEM certificates (ASK, then ARK)"
+	assert_equal "$(cache_state)" "$before"
+}
+
+@test "fetch crl: DER, verified against the trusted ARK; another ARK's CRL (exit 4)" {
+	run --separate-stderr certctl fetch crl --product milan -o "$T/crl.der"
+	assert_success
+	cmp "$T/crl.der" "$SNPCERT_FIXTURES/milan/crl.der"
+	cmp "$T/crl.der" "$T/cache/vcek/Milan/crl.der"
+	run --separate-stderr certctl fetch crl --product milan -o "$T/crl.pem"
+	assert_success
+	assert_equal "$(requests)" 1
+	head -1 "$T/crl.pem" | grep -q -- '-----BEGIN X509 CRL-----'
+	rm -rf "$T/cache"
+	mode wrong-signer target=crl
+	run --separate-stderr certctl fetch crl --product milan -o "$T/crl2.der"
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: Milan VCEK CRL from KDS does not verify: it is not a DER CRL signed by the trusted ARK-Milan with the AMD PSS parameters"
+	[ ! -e "$T/crl2.der" ]
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch: a CA chain older than 7 days and a CRL older than a day are fetched again" {
+	certctl fetch ca --product milan -o /dev/null
+	certctl fetch crl --product milan -o /dev/null
+	assert_equal "$(requests)" 2
+	touch -d '6 days ago' "$T/cache/vcek/Milan/cert_chain.pem"
+	touch -d '20 hours ago' "$T/cache/vcek/Milan/crl.der"
+	certctl fetch ca --product milan -o /dev/null
+	certctl fetch crl --product milan -o /dev/null
+	assert_equal "$(requests)" 2
+	touch -d '8 days ago' "$T/cache/vcek/Milan/cert_chain.pem"
+	touch -d '2 days ago' "$T/cache/vcek/Milan/crl.der"
+	# Offline, the stale entries still serve (the CRL with a warning).
+	run --separate-stderr certctl fetch crl --product milan --offline -o /dev/null
+	assert_success
+	[[ "$stderr" == *"the cached Milan VCEK CRL '$T/cache/vcek/Milan/crl.der' is out of date; --offline keeps it"* ]]
+	certctl fetch ca --product milan --offline -o /dev/null
+	assert_equal "$(requests)" 2
+	certctl fetch ca --product milan -o /dev/null
+	certctl fetch crl --product milan -o /dev/null
+	assert_equal "$(requests /vcek/v1/Milan/cert_chain)" 2
+	assert_equal "$(requests /vcek/v1/Milan/crl)" 2
+	# Fetched anew means rewritten: fresh again.
+	[ -n "$(find "$T/cache/vcek/Milan/cert_chain.pem" -mmin -1)" ]
+}
+
+@test "fetch: Turin asks for the first 8 bytes of the chip id, fmcSPL first" {
+	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/turin/ark.pem"
+	run --separate-stderr certctl fetch --product turin \
+		--hwid 0123456789abcdef00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000ff \
+		--tcb fmc=1,bl=4,tee=3,snp=22,ucode=71 -o "$T/turin.der"
+	assert_success
+	assert_equal "$(requests "GET /vcek/v1/Turin/0123456789abcdef?fmcSPL=1&blSPL=4&teeSPL=3&snpSPL=22&ucodeSPL=71 200")" 1
+	test -s "$T/cache/vcek/Turin/0123456789abcdef/4700000016030401.der"
+	# The 16-digit form is the same request, now cached.
+	run --separate-stderr certctl fetch --product turin --hwid 0123456789abcdef \
+		--tcb 0x4700000016030401 -o "$T/turin2.der"
+	assert_success
+	assert_equal "$(requests /vcek/v1/Turin/0123)" 1
+	cmp "$T/turin.der" "$T/turin2.der"
+}
+
+@test "fetch: Genoa, with --json" {
+	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/genoa/ark.pem"
+	hw=$(printf '%02x' $(seq 64 127))
+	run --separate-stderr certctl fetch --json --product genoa --hwid "$hw" \
+		--tcb bl=7,tee=2,snp=14,ucode=72
+	assert_success
+	assert_equal "$(requests "/vcek/v1/Genoa/$hw?blSPL=7&teeSPL=2&snpSPL=14&ucodeSPL=72 200")" 1
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["kind"] == "vcek" and d["product"] == "Genoa", d
+assert d["hwid"] == sys.argv[2], d
+assert d["tcb"] == {"bl": 7, "tee": 2, "snp": 14, "ucode": 72, "raw": "0x480e000000000207"}, d
+assert d["from_cache"] is False and d["output"] is None, d
+assert d["cache"].endswith("/vcek/Genoa/%s/480e000000000207.der" % sys.argv[2]), d
+assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
+' "$output" "$hw"
+}
+
+@test "fetch: the real AMD roots need no CA chain request; a test VCEK fails them (exit 4)" {
+	unset SNP_CERTCTL_TRUST_ROOT
+	mode ok
+	run --separate-stderr fetch_milan
+	assert_failure 4
+	[[ "$stderr" == *"the VCEK KDS sent for $DESC_MILAN does not verify: VCEK"* ]]
+	assert_equal "$(requests cert_chain)" 0
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch: usage errors (exit 2)" {
+	run --separate-stderr certctl fetch --product milan --tcb "$TCB_MILAN"
+	assert_failure 2
+	[[ "$stderr" == *"fetching a VCEK needs --hwid and --tcb"* ]]
+	run --separate-stderr certctl fetch --product milan --hwid abcd --tcb "$TCB_MILAN"
+	assert_failure 2
+	[[ "$stderr" == *"invalid chip id 'abcd': want 128 hex digits"* ]]
+	run --separate-stderr certctl fetch --product milan --hwid "$HWID_MILAN" --tcb bl=3
+	assert_failure 2
+	[[ "$stderr" == *"invalid TCB 'bl=3' for Milan"* ]]
+	run --separate-stderr certctl fetch --hwid "$HWID_MILAN" --tcb "$TCB_MILAN"
+	assert_failure 2
+	[[ "$stderr" == *"no product"* ]]
+	run --separate-stderr certctl fetch cert --product milan
+	assert_failure 2
+	run --separate-stderr certctl fetch ca --product milan --kds-url ftp://127.0.0.1/
+	assert_failure 2
+	[[ "$stderr" == *"invalid KDS URL 'ftp://127.0.0.1/'"* ]]
+	SNP_CERTCTL_KDS_TIMEOUT=soon run --separate-stderr certctl fetch ca --product milan
+	assert_failure 2
+	[[ "$stderr" == *"invalid SNP_CERTCTL_KDS_TIMEOUT 'soon'"* ]]
+	assert_equal "$(requests)" 0
+}
+
+@test "fetch -o onto a device writes to it and never replaces it" {
+	local before
+	before=$(stat -c '%F %t:%T %i' /dev/null)
+	certctl fetch ca --product milan -o /dev/null
+	[ "$(stat -c '%F %t:%T %i' /dev/null)" = "$before" ]
+	[ -c /dev/null ]
+}

@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A loopback stand-in for the AMD Key Distribution Service (KDS).
+
+Serves, for the test chains made by tests/fixtures/gen-chains.sh:
+
+  GET /vcek/v1/{Milan,Genoa}/<128 hex>?blSPL=B&teeSPL=T&snpSPL=S&ucodeSPL=U   DER
+  GET /vcek/v1/Turin/<16 hex>?fmcSPL=F&blSPL=B&teeSPL=T&snpSPL=S&ucodeSPL=U   DER
+  GET /{vcek,vlek}/v1/<Product>/cert_chain    PEM: ASK (ASVK) then ARK
+  GET /{vcek,vlek}/v1/<Product>/crl           DER
+
+VCEKs are signed on demand with tests/fixtures/make-vcek.sh for whatever chip
+id and TCB the request names (cached per request in the work directory).
+
+Python standard library and the openssl CLI only.  Binds 127.0.0.1 only, on
+an ephemeral port written to --port-file; logs one line per request to --log
+("GET <path> <status>", or "GET <path> slow" when a slow reply starts); exits by itself after --idle seconds without a
+request, or when --parent-pid is gone.
+
+Fault modes come from --mode-file, re-read on every request (tests rewrite
+it between runs), one line "MODE [key=value]...":
+
+  ok                        serve normally (also when the file is missing)
+  404                       answer 404
+  429 count=K retry=N       answer 429 with "Retry-After: N" to the first K
+                            matching requests, then serve normally (K
+                            default: forever; retry omitted: no header)
+  500 count=K               answer 500 to the first K, then serve normally
+  slow delay=S              wait S seconds (default 30) before answering
+  oversized                 200 with a reply larger than any KDS reply
+  garbage                   200 with random bytes
+  wrong-tcb                 a VCEK for the TCB with ucodeSPL + 1
+  wrong-chip                a VCEK for another chip id (last byte flipped)
+  wrong-signer              a VCEK signed by an untrusted ASK with the ASK's
+                            name (fixtures bad/forged-ask); a cert_chain or
+                            CRL of the untrusted Milan chain / another product
+
+A "target=vcek|chain|crl|all" item picks which requests the fault applies
+to (default vcek); other requests are served normally.  Counts restart when
+the file's content changes.
+
+HTTPS (--tls): a throw-away CA and a server certificate for --cert-name
+(default: DNS localhost and IP 127.0.0.1) are made with the openssl CLI at
+start; the CA is written to --ca-out for SNP_CERTCTL_KDS_CA.
+"""
+
+import argparse
+import http.server
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+PRODUCTS = {"Milan": "milan", "Genoa": "genoa", "Turin": "turin"}
+HWID_HEX = {"Milan": 128, "Genoa": 128, "Turin": 16}
+SPLS = {
+    "Milan": ["blSPL", "teeSPL", "snpSPL", "ucodeSPL"],
+    "Genoa": ["blSPL", "teeSPL", "snpSPL", "ucodeSPL"],
+    "Turin": ["fmcSPL", "blSPL", "teeSPL", "snpSPL", "ucodeSPL"],
+}
+TCB_KEYS = {"fmcSPL": "fmc", "blSPL": "bl", "teeSPL": "tee", "snpSPL": "snp", "ucodeSPL": "ucode"}
+
+
+class State:
+    def __init__(self, args, work):
+        self.args = args
+        self.work = work
+        self.lock = threading.Lock()
+        self.sign_lock = threading.Lock()
+        self.last_request = time.monotonic()
+        self.mode_text = None
+        self.count = 0
+
+    def mode(self):
+        """The fault mode as a dict, and how many matching requests came before."""
+        text = ""
+        if self.args.mode_file:
+            try:
+                with open(self.args.mode_file) as f:
+                    text = f.read().strip()
+            except FileNotFoundError:
+                text = ""
+        words = text.split() or ["ok"]
+        m = {"mode": words[0], "target": "vcek"}
+        for w in words[1:]:
+            k, _, v = w.partition("=")
+            m[k] = v
+        return m, text
+
+    def log(self, line):
+        with self.lock:
+            if self.args.log:
+                with open(self.args.log, "a") as f:
+                    f.write(line + "\n")
+
+
+def run(cmd):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed: %s" % (cmd[0], r.stderr.decode(errors="replace")))
+
+
+def make_tls(work, names, ca_out):
+    """A test CA and a server certificate for names, with the openssl CLI."""
+    ca_key, ca_pem = os.path.join(work, "ca.key"), os.path.join(work, "ca.pem")
+    key, csr, pem = (os.path.join(work, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(work, "server.ext")
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", ca_key, "-out", ca_pem, "-days", "2", "-subj",
+         "/CN=snp-certctl test KDS CA", "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign"])
+    run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", csr, "-subj", "/CN=%s" % names[0]])
+    sans = ",".join(("IP:" if re.fullmatch(r"[0-9.]+|[0-9a-fA-F:]+:[0-9a-fA-F:]*", n)
+                     else "DNS:") + n for n in names)
+    with open(ext, "w") as f:
+        f.write("subjectAltName=%s\nextendedKeyUsage=serverAuth\n"
+                "basicConstraints=CA:FALSE\n" % sans)
+    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key,
+         "-CAcreateserial", "-out", pem, "-days", "2", "-extfile", ext])
+    if ca_out:
+        tmp = ca_out + ".tmp"
+        shutil.copyfile(ca_pem, tmp)
+        os.replace(tmp, ca_out)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pem, key)
+    return ctx
+
+
+def make_handler(state):
+    args = state.args
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+        server_version = "kds-stand-in/1"
+
+        def log_message(self, fmt, *a):
+            pass
+
+        def reply(self, status, body=b"", ctype="application/octet-stream", headers=()):
+            if not self.logged:
+                state.log("GET %s %d" % (self.path, status))
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                pass
+
+        def vcek(self, product, hwid, tcb, variant=""):
+            """DER of a VCEK for hwid/tcb, signed on demand and kept."""
+            chain = os.path.join(args.fixtures, PRODUCTS[product])
+            spec = ",".join("%s=%d" % (TCB_KEYS[k], v) for k, v in tcb.items())
+            name = "%s-%s-%s%s.der" % (product, hwid, spec.replace(",", "_").replace("=", ""),
+                                       variant)
+            out = os.path.join(state.work, name)
+            with state.sign_lock:
+                if not os.path.exists(out):
+                    cmd = ["sh", os.path.join(args.fixtures_scripts, "make-vcek.sh"), chain,
+                           PRODUCTS[product], hwid, spec, out]
+                    if variant == "-forged":
+                        cmd += ["--signer", os.path.join(args.fixtures, "bad", "forged-ask")]
+                    run(cmd)
+                with open(out, "rb") as f:
+                    return f.read()
+
+        def do_GET(self):
+            state.last_request = time.monotonic()
+            self.logged = False
+            path, _, query = self.path.partition("?")
+            m = re.fullmatch(r"/(vcek|vlek)/v1/(Milan|Genoa|Turin)/([^/]+)", path)
+            if not m:
+                return self.reply(404, b"not found\n", "text/plain")
+            family, product, leaf = m.groups()
+            target = "vcek" if leaf not in ("cert_chain", "crl") else (
+                "chain" if leaf == "cert_chain" else "crl")
+            if target == "vcek" and family != "vcek":
+                return self.reply(404, b"not found\n", "text/plain")
+
+            mode, text = state.mode()
+            with state.lock:
+                if text != state.mode_text:
+                    state.mode_text, state.count = text, 0
+                applies = mode["target"] in (target, "all")
+                if applies:
+                    state.count += 1
+                n = state.count
+            fault = mode["mode"] if applies else "ok"
+            if fault in ("429", "500"):
+                limit = int(mode.get("count", "1000000"))
+                if n > limit:
+                    fault = "ok"
+            if fault == "404":
+                return self.reply(404, b"Not Found\n", "text/plain")
+            if fault == "429":
+                hdrs = [("Retry-After", mode["retry"])] if "retry" in mode else []
+                return self.reply(429, b"Too Many Requests\n", "text/plain", hdrs)
+            if fault == "500":
+                return self.reply(500, b"Internal Server Error\n", "text/plain")
+            if fault == "slow":
+                # Logged now: the reply may come after the client (and the test) moved on.
+                state.log("GET %s slow" % self.path)
+                self.logged = True
+                time.sleep(float(mode.get("delay", "30")))
+            if fault == "oversized":
+                # A DER SEQUENCE that claims (and has) 128 KiB of content.
+                n = 128 * 1024
+                return self.reply(200, b"\x30\x83" + n.to_bytes(3, "big") + b"\0" * n)
+            if fault == "garbage":
+                junk = os.urandom(1500)
+                return self.reply(200, b"\x04" + junk[1:])
+
+            chain = os.path.join(args.fixtures, PRODUCTS[product])
+            if target == "chain":
+                if fault == "wrong-signer":
+                    chain = os.path.join(args.fixtures, "bad", "ark-untrusted")
+                mid = "asvk.pem" if family == "vlek" else "ask.pem"
+                with open(os.path.join(chain, mid), "rb") as f:
+                    body = f.read()
+                with open(os.path.join(chain, "ark.pem"), "rb") as f:
+                    body += f.read()
+                return self.reply(200, body, "application/x-pem-file")
+            if target == "crl":
+                if fault == "wrong-signer":
+                    other = "genoa" if product != "Genoa" else "milan"
+                    chain = os.path.join(args.fixtures, other)
+                with open(os.path.join(chain, "crl.der"), "rb") as f:
+                    return self.reply(200, f.read(), "application/pkix-crl")
+
+            # A VCEK: check the request as KDS would.
+            if not re.fullmatch(r"[0-9a-f]{%d}" % HWID_HEX[product], leaf):
+                return self.reply(400, b"bad chip id\n", "text/plain")
+            items = [kv.partition("=") for kv in query.split("&")] if query else []
+            if [k for k, _, _ in items] != SPLS[product]:
+                return self.reply(400, b"bad TCB parameters\n", "text/plain")
+            try:
+                tcb = {k: int(v) for k, _, v in items}
+            except ValueError:
+                return self.reply(400, b"bad TCB value\n", "text/plain")
+            if any(v < 0 or v > 255 for v in tcb.values()):
+                return self.reply(400, b"bad TCB value\n", "text/plain")
+            hwid, variant = leaf, ""
+            if fault == "wrong-tcb":
+                tcb["ucodeSPL"] = (tcb["ucodeSPL"] + 1) % 256
+            elif fault == "wrong-chip":
+                hwid = leaf[:-2] + "%02x" % (int(leaf[-2:], 16) ^ 0xff)
+            elif fault == "wrong-signer":
+                variant = "-forged"
+            try:
+                body = self.vcek(product, hwid, tcb, variant)
+            except RuntimeError as e:
+                return self.reply(500, str(e).encode(), "text/plain")
+            return self.reply(200, body, "application/pkix-cert")
+
+    return Handler
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--fixtures", required=True, help="output of gen-chains.sh")
+    p.add_argument("--fixtures-scripts", default=os.path.join(here, "..", "fixtures"))
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--log")
+    p.add_argument("--mode-file")
+    p.add_argument("--tls", action="store_true")
+    p.add_argument("--cert-name", action="append", help="names in the server certificate")
+    p.add_argument("--ca-out", help="write the test CA (PEM) here")
+    p.add_argument("--idle", type=float, default=120, help="exit after this many idle seconds")
+    p.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    args = p.parse_args()
+
+    work = tempfile.mkdtemp(prefix="kds-server.")
+    try:
+        state = State(args, work)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
+        server.daemon_threads = True
+        if args.tls:
+            ctx = make_tls(work, args.cert_name or ["localhost", "127.0.0.1"], args.ca_out)
+            server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                            do_handshake_on_connect=False)
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % server.server_address[1])
+        os.replace(tmp, args.port_file)
+
+        def watchdog():
+            while True:
+                time.sleep(0.5)
+                if time.monotonic() - state.last_request > args.idle:
+                    break
+                if args.parent_pid:
+                    try:
+                        os.kill(args.parent_pid, 0)
+                    except ProcessLookupError:
+                        break
+            server.shutdown()
+
+        threading.Thread(target=watchdog, daemon=True).start()
+        server.serve_forever(poll_interval=0.2)
+        server.server_close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
