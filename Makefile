@@ -21,6 +21,8 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= /lib/systemd/system
+DOCDIR ?= $(DATADIR)/doc/snp-certctl
 DESTDIR ?=
 
 CC ?= cc
@@ -70,7 +72,7 @@ MAN1 := $(wildcard snp-certctl/*.1)
 MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
 
-.PHONY: all tests check check-build install uninstall clean demo deps test-deps \
+.PHONY: all tests check check-build install install-hooks uninstall clean demo deps test-deps \
 	fuzz fuzz-smoke torture bench
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -213,6 +215,25 @@ install: all
 		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl)
 	$(if $(wildcard completions/snp-certctl.fish),install -m 0644 completions/snp-certctl.fish \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish)
+	$(MAKE) --no-print-directory install-hooks
+
+# What runs snp-certctl at the right moment (hooks/): systemd units with the
+# installed program's path, the hooks directory, and the examples.
+ROLE := hooks/ansible/roles/snp_certctl_fw_update
+SUBST_BINDIR = sed -e 's|/usr/bin/snp-certctl|$(BINDIR)/snp-certctl|g'
+install-hooks:
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/snp-certctl/hooks.d \
+		$(DESTDIR)$(DOCDIR)/examples/hooks $(DESTDIR)$(DOCDIR)/examples/cron.d \
+		$(addprefix $(DESTDIR)$(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/,tasks defaults meta)
+	for f in hooks/systemd/*.service hooks/systemd/*.timer; do \
+		$(SUBST_BINDIR) $$f > $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} || exit 1; done
+	$(SUBST_BINDIR) hooks/cron/snp-certctl > $(DESTDIR)$(DOCDIR)/examples/cron.d/snp-certctl
+	install -m 0755 hooks/examples/* $(DESTDIR)$(DOCDIR)/examples/hooks/
+	install -m 0644 hooks/ansible/fw-update.yml $(DESTDIR)$(DOCDIR)/examples/ansible/
+	for d in tasks defaults meta; do install -m 0644 $(ROLE)/$$d/main.yml \
+		$(DESTDIR)$(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/$$d/ || exit 1; done
+	install -m 0644 hooks/README.md $(DESTDIR)$(DOCDIR)/README.hooks.md
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/snp-certctl $(DESTDIR)$(LIBDIR)/libsnpcert.so* \
@@ -222,7 +243,9 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/snp-certctl \
 		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl \
-		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard hooks/systemd/*)))
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(O)/obj $(O)/gen $(O)/fuzz $(O)/tests/unit $(O)/tests/fakes/*.so \

@@ -25,6 +25,7 @@ static const struct {
 	[SET_KDS_URL] = { "kds_url", "SNP_CERTCTL_KDS_URL", DEFAULT_KDS_URL },
 	[SET_HOOKS_DIR] = { "hooks_dir", "SNP_CERTCTL_HOOKS_DIR", DEFAULT_HOOKS },
 	[SET_LOCK_TIMEOUT] = { "lock_timeout", "SNP_CERTCTL_LOCK_TIMEOUT", "10" },
+	[SET_HOOK_TIMEOUT] = { "hook_timeout", "SNP_CERTCTL_HOOK_TIMEOUT", "30" },
 	[SET_PRODUCT] = { "product", "SNP_CERTCTL_PRODUCT", NULL },
 	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
 };
@@ -39,6 +40,10 @@ static int check_value(enum setting s, const char *value, const char *where)
 
 	if (s == SET_LOCK_TIMEOUT && parse_seconds(value, &secs) < 0) {
 		err("%s: invalid lock_timeout '%s': want seconds, e.g. 10 or 0.5", where, value);
+		return EXIT_USAGE;
+	}
+	if (s == SET_HOOK_TIMEOUT && parse_seconds(value, &secs) < 0) {
+		err("%s: invalid hook_timeout '%s': want seconds, e.g. 30 or 0.5", where, value);
 		return EXIT_USAGE;
 	}
 	if (s == SET_PRODUCT && amd_product_parse(value) == AMD_PRODUCT_UNKNOWN) {

@@ -305,12 +305,26 @@ SEV_GET_ID2 ok" ]
 }
 
 @test "status: an unreadable table" {
-	[ "$(id -u)" != 0 ] || skip "root reads everything"
-	sample_table "$T/store/a.certs"
-	chmod 000 "$T/store/a.certs"
-	run fake status --json --product Milan
+	# Root reads everything: run status as nobody, from a directory nobody
+	# can reach (the test's own tree is private).
+	local d as_user=()
+	d=$(mktemp -d /tmp/snp-certctl-status.XXXXXX)
+	chmod 777 "$d"
+	mkdir -m 755 "$d/store"
+	sample_table "$d/store/a.certs"
+	sample_table "$d/store/b.certs"
+	chmod 000 "$d/store/a.certs"
+	cp "$STATE" "$d/sev.state"
+	: > "$d/empty.conf"
+	chmod 644 "$d/sev.state" "$d/empty.conf"
+	[ "$(id -u)" != 0 ] || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+	run "${as_user[@]}" env LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$d/sev.state" \
+		FAKE_SEV_LOG="$d/sev.log" SNP_CERTCTL_STORE="$d/store" SNP_CERTCTL_CONFIG="$d/empty.conf" \
+		"$SNP_CERTCTL" status --json --product Milan
+	rm -rf "$d"
 	assert_success
 	[ "$(table_status a.certs)" = unreadable ]
+	[ "$(table_status b.certs)" = match ]
 }
 
 @test "status: generated chains: Genoa and Turin VCEKs, a VLEK, a product mismatch" {

@@ -1,0 +1,682 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The hooks runner.  hooks.h says which files run, which are refused, how
+ * they run and what a failure means at each event.
+ *
+ * The checks rest on the directory: once hooks_dir (and, for a symlinked
+ * hook, its target's directory) is owned by root and writable by nobody
+ * else, only root can add, replace or re-point a hook, so the path checked
+ * is the path executed.  Executing through a descriptor (fexecve) would
+ * close the remaining window but hands scripts "/dev/fd/N" as $0, which
+ * hooks use to name themselves in logs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "hooks.h"
+#include "util.h"
+
+extern char **environ;
+
+struct hook {
+	char *path; /* hooks_dir/name: messages, SNP_CERTCTL_HOOK */
+	char *exec; /* what is executed: path, or a symlink's resolved target */
+};
+
+struct hook_list {
+	struct hook *v;
+	size_t n, cap;
+};
+
+static const char *const event_names[] = {
+	[HOOK_PRE_UPDATE] = "pre-update",
+	[HOOK_LOCKED] = "locked",
+	[HOOK_POST_UPDATE] = "post-update",
+	[HOOK_UPDATE_FAILED] = "update-failed",
+};
+
+/* The variables the runner sets; inherited values of them never reach a hook. */
+static const char *const own_vars[] = {
+	"SNP_CERTCTL_EVENT=",   "SNP_CERTCTL_COMMAND=", "SNP_CERTCTL_TABLES=",
+	"SNP_CERTCTL_OLD_TCB=", "SNP_CERTCTL_NEW_TCB=", "SNP_CERTCTL_HOOK=",
+};
+#define N_OWN_VARS (sizeof(own_vars) / sizeof(own_vars[0]))
+
+const char *hook_event_name(enum hook_event ev)
+{
+	if ((size_t)ev >= sizeof(event_names) / sizeof(event_names[0]))
+		return "unknown";
+	return event_names[ev];
+}
+
+/* An error, or a warning where the event cannot fail (post-update, update-failed). */
+static void report(bool fatal, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(bool fatal, const char *fmt, ...)
+{
+	char msg[2 * PATH_MAX + 256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (fatal)
+		err("%s", msg);
+	else
+		warn("%s", msg);
+}
+
+/* "30", "0.5", "1.25" (4.999 is "5"): seconds for messages. */
+static void format_secs(double s, char *buf, size_t len)
+{
+	size_t n;
+
+	if (s == (double)(long long)s) {
+		snprintf(buf, len, "%lld", (long long)s);
+		return;
+	}
+	snprintf(buf, len, "%.2f", s);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 1 && buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+}
+
+static double elapsed_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* hook_timeout in seconds (validated by the configuration; 0: no limit). */
+static double hook_timeout(const struct ctx *ctx)
+{
+	const char *v = ctx_get(ctx, SET_HOOK_TIMEOUT);
+	double secs;
+
+	if (!v || parse_seconds(v, &secs) < 0)
+		return HOOK_DEFAULT_TIMEOUT;
+	return secs;
+}
+
+/*
+ * NULL when st is safe to trust: owned by root (or, when not running as
+ * root, by root or the running user) and not writable by group or others.
+ * Otherwise why not, in buf or a constant.
+ */
+static const char *unsafe_reason(const struct stat *st, char *buf, size_t len)
+{
+	uid_t euid = geteuid();
+
+	if (st->st_uid != 0 && (euid == 0 || st->st_uid != euid)) {
+		if (euid == 0)
+			return "not owned by root";
+		snprintf(buf, len, "owned by uid %u, neither root nor the running user (uid %u)",
+			 (unsigned int)st->st_uid, (unsigned int)euid);
+		return buf;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+/* Dot files, editor backups and package-manager leftovers. */
+static bool ignored_name(const char *name)
+{
+	size_t len = strlen(name);
+	const char *dot = strrchr(name, '.');
+
+	if (name[0] == '.' || len == 0 || name[len - 1] == '~')
+		return true;
+	if (!dot)
+		return false;
+	return strcmp(dot, ".swp") == 0 || strncmp(dot, ".dpkg-", 6) == 0 ||
+	       strncmp(dot, ".ucf-", 5) == 0 || strncmp(dot, ".rpm", 4) == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void hook_list_free(struct hook_list *hl)
+{
+	for (size_t i = 0; i < hl->n; i++) {
+		free(hl->v[i].path);
+		free(hl->v[i].exec);
+	}
+	free(hl->v);
+	hl->v = NULL;
+	hl->n = hl->cap = 0;
+}
+
+/* Takes path and exec.  0 or -ENOMEM (both freed). */
+static int hook_list_add(struct hook_list *hl, char *path, char *exec)
+{
+	if (hl->n == hl->cap) {
+		size_t cap = hl->cap ? 2 * hl->cap : 8;
+		struct hook *v = realloc(hl->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(path);
+			free(exec);
+			return -ENOMEM;
+		}
+		hl->v = v;
+		hl->cap = cap;
+	}
+	hl->v[hl->n].path = path;
+	hl->v[hl->n].exec = exec;
+	hl->n++;
+	return 0;
+}
+
+/*
+ * Decide about one directory entry.  Returns 1 with *exec set (malloc'd)
+ * when it is a hook to run, 0 when it is skipped, -1 when it is refused or
+ * cannot be examined (reported through report(fatal, ...)).
+ */
+static int examine(int dfd, const char *name, const char *path, bool fatal, char **exec)
+{
+	char why[128], *target = NULL, *tdir = NULL;
+	const char *bad;
+	struct stat st, dst;
+	int ret = -1;
+
+	*exec = NULL;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT) {
+			ret = 0; /* gone since readdir */
+			goto out;
+		}
+		report(fatal, "cannot examine hook '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		target = realpath(path, NULL);
+		if (!target) {
+			report(fatal, "refusing hook '%s': cannot resolve the symlink: %s", path,
+			       strerror(errno));
+			goto out;
+		}
+		if (lstat(target, &st) < 0) {
+			report(fatal, "refusing hook '%s': cannot examine its target '%s': %s", path,
+			       target, strerror(errno));
+			goto out;
+		}
+	}
+	if (!S_ISREG(st.st_mode)) {
+		debug("skipping '%s': not a regular file", path);
+		ret = 0;
+		goto out;
+	}
+	if (faccessat(AT_FDCWD, target ? target : path, X_OK, AT_EACCESS) < 0) {
+		debug("skipping '%s': not executable", path);
+		ret = 0;
+		goto out;
+	}
+	bad = unsafe_reason(&st, why, sizeof(why));
+	if (bad && target) {
+		report(fatal, "refusing hook '%s': its target '%s' is %s", path, target, bad);
+		goto out;
+	}
+	if (bad) {
+		report(fatal, "refusing hook '%s': %s", path, bad);
+		goto out;
+	}
+	if (target) {
+		tdir = dir_of(target);
+		if (!tdir) {
+			report(fatal, "out of memory");
+			goto out;
+		}
+		if (stat(tdir, &dst) < 0) {
+			report(fatal, "refusing hook '%s': cannot examine '%s': %s", path, tdir,
+			       strerror(errno));
+			goto out;
+		}
+		bad = unsafe_reason(&dst, why, sizeof(why));
+		if (bad) {
+			report(fatal, "refusing hook '%s': its target's directory '%s' is %s", path,
+			       tdir, bad);
+			goto out;
+		}
+		*exec = target;
+		target = NULL;
+	} else {
+		*exec = strdup(path);
+		if (!*exec) {
+			report(fatal, "out of memory");
+			goto out;
+		}
+	}
+	ret = 1;
+out:
+	free(target);
+	free(tdir);
+	return ret;
+}
+
+/*
+ * The hooks to run, in order, each checked.  With fatal, the first refusal
+ * stops the scan and the result is EXIT_FAIL; without, refusals are
+ * warnings, the refused hooks are left out and the result is 0.
+ */
+static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out)
+{
+	const char *dir = ctx_get(ctx, SET_HOOKS_DIR);
+	char **names = NULL, why[128], *path = NULL, *exec = NULL;
+	size_t n = 0, cap = 0;
+	const char *bad;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = NULL;
+	int dfd = -1, ret = fatal ? EXIT_FAIL : 0;
+
+	if (!dir)
+		dir = DEFAULT_HOOKS;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == ENOENT) {
+			debug("no hooks: '%s' does not exist", dir);
+			ret = 0;
+			goto out;
+		}
+		report(fatal, "cannot open hooks directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if (fstat(dfd, &st) < 0) {
+		report(fatal, "cannot examine hooks directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	bad = unsafe_reason(&st, why, sizeof(why));
+	if (bad) {
+		report(fatal, "refusing hooks directory '%s': %s", dir, bad);
+		goto out;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		report(fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	dfd = -1; /* d owns it now */
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (ignored_name(de->d_name)) {
+			debug("skipping '%s/%s': dot file or backup name", dir, de->d_name);
+			continue;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			char **nv = realloc(names, ncap * sizeof(*nv));
+
+			if (!nv) {
+				report(fatal, "out of memory");
+				goto out;
+			}
+			names = nv;
+			cap = ncap;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			report(fatal, "out of memory");
+			goto out;
+		}
+		n++;
+	}
+	if (errno) {
+		report(fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			path = NULL;
+			report(fatal, "out of memory");
+			goto out;
+		}
+		r = examine(dirfd(d), names[i], path, fatal, &exec);
+		if (r < 0 && fatal)
+			goto out;
+		if (r > 0) {
+			r = hook_list_add(out, path, exec);
+			path = exec = NULL;
+			if (r < 0) {
+				report(fatal, "out of memory");
+				goto out;
+			}
+		}
+		free(path);
+		path = NULL;
+	}
+	ret = 0;
+out:
+	if (ret)
+		hook_list_free(out);
+	free(path);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (d)
+		closedir(d);
+	if (dfd >= 0)
+		close(dfd);
+	return ret;
+}
+
+int hooks_check(const struct ctx *ctx)
+{
+	struct hook_list hl = { 0 };
+	int ret;
+
+	ret = scan(ctx, true, &hl);
+	for (size_t i = 0; i < hl.n; i++)
+		debug("hook '%s' will run", hl.v[i].path);
+	hook_list_free(&hl);
+	return ret;
+}
+
+/*
+ * The environment for the hooks: the program's, without inherited values
+ * of own_vars, then ours.  v[*first_own] onwards is malloc'd, up to the
+ * first NULL; build_env leaves two NULL slots at the end, the first for
+ * SNP_CERTCTL_HOOK, set per hook.
+ */
+static void env_free(char **v, size_t first_own)
+{
+	if (!v)
+		return;
+	for (size_t i = first_own; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int add_var(char **v, size_t *n, const char *name, const char *value)
+{
+	if (asprintf(&v[*n], "%s=%s", name, value) < 0) {
+		v[*n] = NULL;
+		return -ENOMEM;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* 0 or -ENOMEM. */
+static int build_env(enum hook_event ev, const struct hook_env *env, char ***out,
+		     size_t *first_own)
+{
+	char **v = NULL, *tables = NULL, *p;
+	size_t n = 0, k = 0, len = 1, own = 0;
+	int ret = -ENOMEM;
+
+	while (environ && environ[k])
+		k++;
+	v = calloc(k + N_OWN_VARS + 2, sizeof(*v));
+	if (!v)
+		goto out;
+	for (size_t i = 0; i < k; i++) {
+		bool ours = false;
+
+		for (size_t j = 0; j < N_OWN_VARS; j++)
+			if (strncmp(environ[i], own_vars[j], strlen(own_vars[j])) == 0)
+				ours = true;
+		if (!ours)
+			v[n++] = environ[i];
+	}
+	own = n;
+	for (size_t i = 0; i < env->n_tables; i++)
+		len += strlen(env->tables[i]) + 1;
+	tables = malloc(len);
+	if (!tables)
+		goto out;
+	p = tables;
+	for (size_t i = 0; i < env->n_tables; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", env->tables[i]);
+	*p = '\0';
+	if (add_var(v, &n, "SNP_CERTCTL_EVENT", hook_event_name(ev)) < 0 ||
+	    add_var(v, &n, "SNP_CERTCTL_COMMAND", env->command ? env->command : "") < 0 ||
+	    add_var(v, &n, "SNP_CERTCTL_TABLES", tables) < 0 ||
+	    (env->old_tcb && add_var(v, &n, "SNP_CERTCTL_OLD_TCB", env->old_tcb) < 0) ||
+	    (env->new_tcb && add_var(v, &n, "SNP_CERTCTL_NEW_TCB", env->new_tcb) < 0))
+		goto out;
+	*out = v;
+	*first_own = own;
+	v = NULL;
+	ret = 0;
+out:
+	env_free(v, own);
+	free(tables);
+	return ret;
+}
+
+/* In the forked child: become a process group, set up stdio, exec.  Never returns. */
+static void __attribute__((noreturn)) child(const struct hook *h, char **envp, int errfd)
+{
+	static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD };
+	char *argv[] = { h->exec, NULL };
+	sigset_t none;
+	int fd, e;
+
+	if (setpgid(0, 0) < 0)
+		goto out;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
+		signal(reset[i], SIG_DFL);
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		goto out;
+	/* stdout joins stderr; with no stderr at all, both are /dev/null. */
+	if (fcntl(STDERR_FILENO, F_GETFD) < 0 && dup2(fd, STDERR_FILENO) < 0)
+		goto out;
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		goto out;
+	if (fd > STDERR_FILENO)
+		close(fd);
+	/*
+	 * Nothing else of ours crosses exec: a table descriptor would carry
+	 * its OFD lock into the hook and anything the hook leaves running.
+	 */
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		for (int i = 3; i < (max > 0 && max < 65536 ? max : 65536); i++)
+			if (i != errfd)
+				fcntl(i, F_SETFD, FD_CLOEXEC);
+	}
+	execve(h->exec, argv, envp);
+out:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * Run one hook for at most limit seconds (0: no limit).  budget, when not
+ * NULL, says the limit is what is left of the locked event's budget.
+ * 0, or EXIT_FAIL after report().
+ */
+static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **envp,
+		   double limit, const char *budget)
+{
+	const char *evn = hook_event_name(ev);
+	int pfd[2] = { -1, -1 }, status = 0, child_errno = 0, ret = EXIT_FAIL;
+	long step_ns = 1000000;
+	bool timed_out = false;
+	struct timespec start;
+	char secs[32];
+	pid_t pid = -1;
+	ssize_t r;
+
+	debug("running hook '%s' at %s", h->path, evn);
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		report(fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
+		goto out;
+	}
+	/* Our buffered output first, and never twice. */
+	fflush(stdout);
+	fflush(stderr);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	pid = fork();
+	if (pid < 0) {
+		report(fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
+		goto out;
+	}
+	if (pid == 0)
+		child(h, envp, pfd[1]);
+	close(pfd[1]);
+	pfd[1] = -1;
+	/* Also here, so the group exists whichever of us runs first. */
+	setpgid(pid, pid);
+	do
+		r = read(pfd[0], &child_errno, sizeof(child_errno));
+	while (r < 0 && errno == EINTR);
+	if (r == (ssize_t)sizeof(child_errno)) {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		pid = -1;
+		report(fatal, "cannot run hook '%s': %s", h->path, strerror(child_errno));
+		goto out;
+	}
+	for (;;) {
+		siginfo_t si;
+		struct timespec ts;
+		double left;
+
+		memset(&si, 0, sizeof(si));
+		/* WNOWAIT: the leader stays a zombie, so its group id cannot be reused. */
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | (timed_out ? 0 : WNOHANG)) < 0) {
+			if (errno == EINTR)
+				continue;
+			report(fatal, "cannot wait for hook '%s': %s", h->path, strerror(errno));
+			kill(-pid, SIGKILL);
+			break;
+		}
+		if (si.si_pid == pid)
+			break;
+		left = limit - elapsed_since(&start);
+		if (limit > 0 && left <= 0) {
+			timed_out = true;
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL); /* in case it left its group */
+			continue;
+		}
+		if (limit > 0 && left * 1e9 < (double)step_ns)
+			step_ns = (long)(left * 1e9) + 1;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step_ns;
+		nanosleep(&ts, NULL);
+		if (step_ns < 20000000)
+			step_ns *= 2;
+	}
+	/* Whatever the hook left behind in its group goes with it. */
+	kill(-pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	pid = -1;
+	if (timed_out) {
+		format_secs(limit, secs, sizeof(secs));
+		report(fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn, secs,
+		       budget ? budget : "");
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		report(fatal, "hook '%s' failed at %s: exit status %d", h->path, evn,
+		       WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		report(fatal, "hook '%s' failed at %s: killed by signal %d", h->path, evn,
+		       WTERMSIG(status));
+	} else {
+		debug("hook '%s' succeeded at %s", h->path, evn);
+		ret = 0;
+	}
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	return ret;
+}
+
+int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *env)
+{
+	bool fatal = ev == HOOK_PRE_UPDATE || ev == HOOK_LOCKED;
+	struct hook_list hl = { 0 };
+	char **envp = NULL, budget[96] = "", secs[32];
+	size_t first_own = 0, slot;
+	double limit = hook_timeout(ctx);
+	struct timespec start;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	ret = scan(ctx, fatal, &hl);
+	if (ret || hl.n == 0)
+		goto out;
+	if (build_env(ev, env, &envp, &first_own) < 0) {
+		report(fatal, "out of memory");
+		ret = fatal ? EXIT_FAIL : 0;
+		goto out;
+	}
+	for (slot = first_own; envp[slot]; slot++)
+		;
+	if (ev == HOOK_LOCKED && (limit == 0 || limit > HOOK_LOCKED_BUDGET)) {
+		limit = HOOK_LOCKED_BUDGET;
+		format_secs(limit, secs, sizeof(secs));
+		snprintf(budget, sizeof(budget), " (the hooks at locked get %ss in all)", secs);
+	}
+	for (size_t i = 0; i < hl.n; i++) {
+		double this_limit = limit;
+
+		if (ev == HOOK_LOCKED) {
+			this_limit = limit - elapsed_since(&start);
+			if (this_limit <= 0) {
+				format_secs(limit, secs, sizeof(secs));
+				err("hook '%s' not run at locked: the %ss for hooks at locked are used up",
+				    hl.v[i].path, secs);
+				ret = EXIT_FAIL;
+				goto out;
+			}
+		}
+		free(envp[slot]);
+		envp[slot] = NULL;
+		if (add_var(envp, &slot, "SNP_CERTCTL_HOOK", hl.v[i].path) < 0) {
+			report(fatal, "out of memory");
+			ret = fatal ? EXIT_FAIL : 0;
+			goto out;
+		}
+		slot--;
+		if (run_one(&hl.v[i], ev, fatal, envp, this_limit, *budget ? budget : NULL) &&
+		    fatal) {
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	env_free(envp, first_own);
+	hook_list_free(&hl);
+	return ret;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The hooks runner: the executables in hooks_dir (default
+ * /etc/snp-certctl/hooks.d) run in name order at each event of refresh,
+ * fw-update and vlek-load.
+ *
+ * Which files run.  The entries of hooks_dir sorted by name, bytewise
+ * (strcmp, as `LC_ALL=C ls`: use two-digit prefixes, 10-x before 9-x).
+ * Skipped, with a message under --verbose: names starting with '.', backup
+ * and package-manager leftovers (ending in '~', '.swp', or with a last
+ * suffix '.dpkg-*', '.ucf-*', '.rpm*'), entries that are not regular files,
+ * and files that are not executable.
+ *
+ * Which files are refused.  The directory and every hook must be owned by
+ * root (when running as root) or by root or the running user (otherwise),
+ * and not be writable by group or others.  A hook that is a symlink is
+ * allowed when its fully resolved target is a regular file that passes the
+ * same checks and lives in a directory that passes them too; the resolved
+ * target is what is executed, so no link in between can be re-pointed after
+ * the check.  A dangling or looping symlink is refused.  A missing hooks
+ * directory means no hooks.  A refusal is an error: a hook that was meant
+ * to run (to drain guests, say) must not be skipped silently.
+ *
+ * How a hook runs.  fork and execve with the environment of the program
+ * plus SNP_CERTCTL_EVENT, SNP_CERTCTL_COMMAND, SNP_CERTCTL_TABLES
+ * (space-separated paths), SNP_CERTCTL_OLD_TCB and SNP_CERTCTL_NEW_TCB (TCB
+ * SPEC form, only when known; never inherited) and SNP_CERTCTL_HOOK (the
+ * hook's path in hooks_dir).  No arguments; stdin is /dev/null; stdout goes
+ * to stderr, so --json output on stdout stays one document; no other
+ * descriptor of the program is inherited (a table's descriptor would carry
+ * its OFD lock along).  The hook is the leader of a new process group; once
+ * it exits (or times out) whatever is left in that group is killed with
+ * SIGKILL: a hook that must leave something running hands it to
+ * systemd-run or setsid.
+ *
+ * Timeouts.  Each hook may take hook_timeout seconds (default 30; 0: no
+ * limit), then its process group is killed and the hook has failed.  At
+ * `locked` the exclusive locks are held and readers (VMMs serving guests'
+ * certificate requests) are blocked, so all locked hooks together get at
+ * most HOOK_LOCKED_BUDGET seconds (or hook_timeout, if smaller), whatever
+ * hook_timeout says: slow work belongs in pre-update.
+ *
+ * Failures.  At pre-update and locked the first failing or refused hook
+ * stops the event (later hooks do not run) and hooks_run returns EXIT_FAIL
+ * after printing why; the caller then aborts before the firmware is
+ * touched.  At post-update and update-failed every hook runs, failures and
+ * refusals are warnings, and hooks_run returns 0: the update has already
+ * happened (or failed) and the exit status must say that, not the hooks'.
+ */
+#ifndef SNP_CERTCTL_HOOKS_H
+#define SNP_CERTCTL_HOOKS_H
+
+#include <stddef.h>
+
+#include "cmd.h"
+
+#define HOOK_DEFAULT_TIMEOUT 30.0
+/* Seconds all hooks of the locked event may take together. */
+#define HOOK_LOCKED_BUDGET 5.0
+
+enum hook_event {
+	HOOK_PRE_UPDATE,    /* before any lock is taken */
+	HOOK_LOCKED,        /* every exclusive lock held, before the firmware step */
+	HOOK_POST_UPDATE,   /* after the locks are released, on success */
+	HOOK_UPDATE_FAILED, /* after the locks are released, on failure */
+};
+
+struct hook_env {
+	const char *command;     /* "refresh", "fw-update" or "vlek-load" */
+	char *const *tables;     /* the tables' paths */
+	size_t n_tables;
+	const char *old_tcb;     /* TCB SPEC, or NULL when not known */
+	const char *new_tcb;     /* TCB SPEC, or NULL when not known */
+};
+
+/* "pre-update", "locked", "post-update", "update-failed". */
+const char *hook_event_name(enum hook_event ev);
+
+/*
+ * Check the hooks directory and every hook in it without running any.
+ * Commands call it before their workflow starts.  Returns 0 (also when the
+ * directory does not exist) or EXIT_FAIL after printing, for example,
+ * "snp-certctl: refusing hook '/etc/snp-certctl/hooks.d/10-x': writable by
+ * group or others".
+ */
+int hooks_check(const struct ctx *ctx);
+
+/*
+ * Run the hooks for ev (checking each again first).  Returns 0, or, at
+ * pre-update and locked only, EXIT_FAIL after printing, e.g.,
+ * "snp-certctl: hook '/etc/snp-certctl/hooks.d/10-x' failed at pre-update:
+ * exit status 3" ("killed by signal 9", "timed out after 30s").  At
+ * post-update and update-failed the same messages are warnings and the
+ * return is 0.
+ */
+int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *env);
+
+#endif

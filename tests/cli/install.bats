@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# make install: every piece lands under DESTDIR and PREFIX, and a VMM can
+# build against the installed library with pkg-config alone.  Always the
+# plain build in the tree (a sanitizer build is not for installing).
+
+load helpers
+
+setup() {
+	common_setup
+	make -s -C "$REPO" install DESTDIR="$T/root" PREFIX=/usr \
+		SYSTEMDUNITDIR=/lib/systemd/system > "$T/install.log" 2>&1 ||
+		{ cat "$T/install.log"; return 1; }
+}
+
+@test "install: program, library, header, pkg-config file, man pages, units" {
+	for f in usr/bin/snp-certctl usr/lib/libsnpcert.so.1 usr/include/snpcert.h \
+		usr/lib/pkgconfig/snpcert.pc usr/share/man/man3/libsnpcert.3 \
+		lib/systemd/system/snp-certctl-refresh.service \
+		lib/systemd/system/snp-certctl-refresh.timer \
+		lib/systemd/system/snp-certctl-recover.service; do
+		[ -f "$T/root/$f" ] || { echo "missing $f"; return 1; }
+	done
+	[ "$(readlink "$T/root/usr/lib/libsnpcert.so")" = libsnpcert.so.1 ]
+	[ -d "$T/root/etc/snp-certctl/hooks.d" ]
+	grep -q '^ExecStart=/usr/bin/snp-certctl refresh' \
+		"$T/root/lib/systemd/system/snp-certctl-refresh.service"
+	# The installed program finds the installed library ($ORIGIN/../lib).
+	run "$T/root/usr/bin/snp-certctl" --version
+	assert_success
+}
+
+@test "install: a VMM builds against the installed library with pkg-config" {
+	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/usr/lib/pkgconfig"
+	run pkg-config --modversion snpcert
+	assert_success
+	assert_output "$("$T/root/usr/bin/snp-certctl" --version | cut -d' ' -f2)"
+	# shellcheck disable=SC2046
+	cc -o "$T/vmm" "$REPO/tests/tools/example-vmm.c" $(pkg-config --cflags --libs snpcert)
+	sample_table "$T/t.certs"
+	LD_LIBRARY_PATH="$T/root/usr/lib" run "$T/vmm" "$T/t.certs" 2
+	assert_success
+	assert_output --partial "4772 bytes of certificates go to the guest"
+	# One page is too few for 4772 bytes: the guest is told to offer 2.
+	LD_LIBRARY_PATH="$T/root/usr/lib" run "$T/vmm" "$T/t.certs" 1
+	assert_output --partial "buffer of 1 pages too small, 2 needed"
+}
+
+@test "uninstall removes what install put there" {
+	make -s -C "$REPO" uninstall DESTDIR="$T/root" PREFIX=/usr \
+		SYSTEMDUNITDIR=/lib/systemd/system
+	run find "$T/root" -type f
+	assert_output ""
+}

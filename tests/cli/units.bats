@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# The systemd units in hooks/systemd pass `systemd-analyze verify`.  verify
+# checks that ExecStart's binary exists, so the copies verified point it at
+# the build's program; --man=no because the man pages are checked by their
+# own test and are not installed here.
+
+load helpers
+
+UNITS="snp-certctl-refresh.service snp-certctl-refresh.timer snp-certctl-recover.service"
+
+setup() {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	common_setup
+	[ -x "$SNP_CERTCTL" ] || fail "no $SNP_CERTCTL: build first"
+	mkdir "$T/units"
+	local u
+	for u in $UNITS; do
+		sed "s|/usr/bin/snp-certctl|$SNP_CERTCTL|g" "$REPO/hooks/systemd/$u" > "$T/units/$u"
+	done
+}
+
+@test "units: every shipped unit is tested here" {
+	run bash -c "cd '$REPO/hooks/systemd' && ls | sort | tr '\n' ' '"
+	assert_output "snp-certctl-recover.service snp-certctl-refresh.service snp-certctl-refresh.timer "
+}
+
+@test "units: systemd-analyze verify passes" {
+	run systemd-analyze verify --man=no "$T"/units/*
+	assert_success
+	assert_output ""
+}
+
+@test "units: the services run the program from /usr/bin (install substitutes BINDIR)" {
+	run grep -h '^ExecStart=' "$REPO"/hooks/systemd/*.service
+	assert_line "ExecStart=/usr/bin/snp-certctl refresh -q"
+	assert_line "ExecStart=/usr/bin/snp-certctl recover"
+}
+
+@test "units: a broken unit fails verify (the test can fail)" {
+	sed -i 's|^ExecStart=.*|ExecStart=/nonexistent/snp-certctl refresh|' \
+		"$T/units/snp-certctl-refresh.service"
+	run systemd-analyze verify --man=no "$T/units/snp-certctl-refresh.service"
+	assert_failure
+	assert_output --partial "/nonexistent/snp-certctl"
+}
+
+@test "units: refresh can reach /dev/sev and write the store and cache" {
+	local s="$T/units/snp-certctl-refresh.service"
+	grep -qx 'DeviceAllow=/dev/sev rw' "$s"
+	grep -qx 'StateDirectory=snp-certctl' "$s"
+	grep -qx 'CacheDirectory=snp-certctl' "$s"
+	grep -qx 'ProtectSystem=strict' "$s"
+	# PrivateDevices= would hide /dev/sev.
+	run grep -c '^PrivateDevices=' "$s"
+	assert_output 0
+}
+
+@test "units: the timer is daily, randomized and persistent; recover orders before VMMs" {
+	local t="$T/units/snp-certctl-refresh.timer" r="$T/units/snp-certctl-recover.service"
+	grep -qx 'OnCalendar=daily' "$t"
+	grep -qx 'Persistent=true' "$t"
+	grep -q '^RandomizedDelaySec=' "$t"
+	grep -q '^Before=.*libvirtd.service.*virtqemud.service' "$r"
+	grep -qx 'DefaultDependencies=no' "$r"
+	grep -qx 'After=local-fs.target' "$r"
+	grep -qx 'WantedBy=multi-user.target' "$r"
+}
+
+@test "cron: one daily refresh line with PATH, in cron.d format" {
+	local c="$REPO/hooks/cron/snp-certctl"
+	grep -q '^PATH=' "$c"
+	run grep -Ec '^[0-9]+\s+[0-9]+(\s+\*){3}\s+root\s.*snp-certctl refresh --splay 3600 -q$' "$c"
+	assert_output 1
+}
