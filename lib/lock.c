@@ -199,3 +199,20 @@ int sc_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 	}
 	return 0;
 }
+
+int sc_ofd_wait(int fd, short type, off_t start, off_t len, uint64_t deadline, bool once)
+{
+	unsigned int step = SC_WRITER_SLEEP_START_US;
+	int ret;
+
+	for (;;) {
+		ret = sc_ofd(fd, F_OFD_SETLK, type, start, len);
+		if (ret != -EAGAIN && ret != -EACCES)
+			return ret;
+		if (once)
+			return -EAGAIN;
+		ret = sc_backoff(deadline, &step, SC_WRITER_SLEEP_CAP_US);
+		if (ret < 0)
+			return ret;
+	}
+}

@@ -43,6 +43,12 @@ uint64_t sc_deadline(unsigned int timeout_ms);
 int sc_backoff(uint64_t deadline, unsigned int *step_us, unsigned int cap_us);
 /* fcntl(fd, cmd, {type, SEEK_SET, start, len}): 0 or -errno. */
 int sc_ofd(int fd, int cmd, short type, off_t start, off_t len);
+/*
+ * A writer's wait for an OFD lock on [start, start+len) (len 0: to the end):
+ * poll F_OFD_SETLK with growing sleeps until it is had (0) or the deadline
+ * passes (-ETIMEDOUT); once: a single try (-EAGAIN when busy).
+ */
+int sc_ofd_wait(int fd, short type, off_t start, off_t len, uint64_t deadline, bool once);
 /* 1 if a writer holds the intent byte, 0 if not, or -errno. */
 int sc_intent_announced(int fd);
 /* 1 if path names the file open at fd (st_dev and st_ino), 0 if not or gone, or -errno. */

@@ -88,7 +88,6 @@ out:
  */
 static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsigned int timeout_ms)
 {
-	unsigned int step = SC_WRITER_SLEEP_START_US;
 	bool created;
 	int ret;
 
@@ -111,20 +110,9 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 			if (ret < 0)
 				goto out;
 		}
-		for (;;) {
-			ret = sc_ofd(w->jfd, F_OFD_SETLK, F_WRLCK, 0, 0);
-			if (ret == 0)
-				break;
-			if (ret != -EAGAIN && ret != -EACCES)
-				goto out;
-			if (timeout_ms == 0) {
-				ret = -EAGAIN;
-				goto out;
-			}
-			ret = sc_backoff(deadline, &step, SC_WRITER_SLEEP_CAP_US);
-			if (ret < 0)
-				goto out;
-		}
+		ret = sc_ofd_wait(w->jfd, F_WRLCK, 0, 0, deadline, timeout_ms == 0);
+		if (ret < 0)
+			goto out;
 		ret = sc_same_file(w->jpath, w->jfd);
 		if (ret < 0)
 			goto out;
@@ -409,7 +397,6 @@ out:
 
 SNPCERT_EXPORT int snpcert_writer_lock(struct snpcert_writer *w, unsigned int timeout_ms)
 {
-	unsigned int step = SC_WRITER_SLEEP_START_US;
 	uint64_t deadline = sc_deadline(timeout_ms);
 	bool intent = false;
 	int ret;
@@ -423,37 +410,14 @@ SNPCERT_EXPORT int snpcert_writer_lock(struct snpcert_writer *w, unsigned int ti
 		goto out;
 	}
 	/* Announce: libsnpcert readers back off, stock readers' whole-file locks wait. */
-	for (;;) {
-		ret = sc_ofd(w->fd, F_OFD_SETLK, F_WRLCK, SNPCERT_INTENT_OFFSET, 1);
-		if (ret == 0)
-			break;
-		if (ret != -EAGAIN && ret != -EACCES)
-			goto out;
-		if (timeout_ms == 0) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		ret = sc_backoff(deadline, &step, SC_WRITER_SLEEP_CAP_US);
-		if (ret < 0)
-			goto out;
-	}
+	ret = sc_ofd_wait(w->fd, F_WRLCK, SNPCERT_INTENT_OFFSET, 1, deadline, timeout_ms == 0);
+	if (ret < 0)
+		goto out;
 	intent = true;
 	failpoint(w, "intent");
-	step = SC_WRITER_SLEEP_START_US;
-	for (;;) {
-		ret = sc_ofd(w->fd, F_OFD_SETLK, F_WRLCK, 0, 0);
-		if (ret == 0)
-			break;
-		if (ret != -EAGAIN && ret != -EACCES)
-			goto out;
-		if (timeout_ms == 0) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		ret = sc_backoff(deadline, &step, SC_WRITER_SLEEP_CAP_US);
-		if (ret < 0)
-			goto out;
-	}
+	ret = sc_ofd_wait(w->fd, F_WRLCK, 0, 0, deadline, timeout_ms == 0);
+	if (ret < 0)
+		goto out;
 	/* Held from here on: released below on failure, else by unlock. */
 	ret = sc_same_file(w->path, w->fd);
 	if (ret != 1) {
