@@ -11,43 +11,26 @@
 #include <unistd.h>
 
 #include "holders.h"
+#include "proclocks.h"
 #include "snpcert.h"
 
-/*
- * One lock line, as the kernel prints it after the "lock:\t" (fdinfo) or
- * in /proc/locks: "1: OFDLCK  ADVISORY  READ  -1 08:02:1234 0 EOF", with
- * "->" before the kind for a waiter.  Returns true if it names dev/ino.
- */
+/* A lock line (formats/proclocks.h) naming dev/ino, as a holder. */
 static bool parse_line(const char *s, dev_t dev, ino_t ino, struct lock_holder *h)
 {
-	char kind[16], adv[16], mode[16], endtext[32], arrow[4] = "";
-	unsigned int maj, min;
-	unsigned long long i, start;
-	int pid, used = 0;
+	struct proclock l;
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (sscanf(s, "%*d: %n", &used) < 0 || used == 0)
-		return false;
-	s += used;
-	if (strncmp(s, "->", 2) == 0) {
-		strcpy(arrow, "->");
-		s += 2;
-	}
-	if (sscanf(s, "%15s %15s %15s %d %x:%x:%llu %llu %31s", kind, adv, mode, &pid, &maj,
-		   &min, &i, &start, endtext) != 9)
-		return false;
-	if (makedev(maj, min) != dev || i != (unsigned long long)ino)
+	if (proclock_parse(s, &l) < 0 || makedev(l.dev_major, l.dev_minor) != dev ||
+	    l.ino != (unsigned long long)ino)
 		return false;
 	memset(h, 0, sizeof(*h));
-	h->pid = pid;
+	h->pid = l.pid;
 	h->fd = -1;
-	h->write = strcmp(mode, "WRITE") == 0;
-	h->waiting = arrow[0] != '\0';
-	h->ofd = strcmp(kind, "OFDLCK") == 0;
-	snprintf(h->kind, sizeof(h->kind), "%s", kind);
-	h->start = start;
-	h->end = strcmp(endtext, "EOF") == 0 ? ULLONG_MAX : strtoull(endtext, NULL, 10);
+	h->write = l.write;
+	h->waiting = l.waiting;
+	h->ofd = strcmp(l.kind, "OFDLCK") == 0;
+	snprintf(h->kind, sizeof(h->kind), "%s", l.kind);
+	h->start = l.start;
+	h->end = l.end;
 	return true;
 }
 
