@@ -18,16 +18,17 @@
 #include "cmd.h"
 #include "json.h"
 #include "kds.h"
+#include "platform.h"
 #include "util.h"
 
 enum { OPT_PRODUCT = OPT_COMMON_LAST, OPT_HWID, OPT_TCB, OPT_VLEK, OPT_KDS_URL, OPT_CACHE,
-       OPT_OFFLINE, OPT_TRUST_ROOT };
+       OPT_OFFLINE, OPT_TRUST_ROOT, OPT_PLATFORM };
 
 enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL };
 
 static const char usage[] =
 	"Usage: snp-certctl fetch [vcek|ca|crl] [--product P] [--hwid HEX] [--tcb SPEC] [--vlek]\n"
-	"                         [-o PATH] [--kds-url URL] [--cache DIR] [--offline]\n"
+	"                         [--platform] [-o PATH] [--kds-url URL] [--cache DIR] [--offline]\n"
 	"                         [--trust-root PEM]... [--json]\n"
 	"\n"
 	"Get a VCEK (the default), the CA chain (ASK or ASVK, then ARK) or the CRL of a\n"
@@ -44,6 +45,9 @@ static const char usage[] =
 	"      --hwid HEX        the chip id: 128 hex digits (Turin: 16, or 128 of which\n"
 	"                        the first 16 count)\n"
 	"      --tcb SPEC        the reported TCB: bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 0x...\n"
+	"      --platform        the VCEK of this platform: the chip id and reported TCB from\n"
+	"                        the SEV device (" DEFAULT_DEVICE ", or $SNP_CERTCTL_DEVICE),\n"
+	"                        the product detected unless --product says\n"
 	"      --vlek            ca, crl: the VLEK chain (ASVK) instead of the VCEK chain\n"
 	"  -o, --output PATH     write the result to PATH (replaced whole)\n"
 	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com;\n"
@@ -59,7 +63,8 @@ static const char usage[] =
 	"https_proxy, no_proxy.\n"
 	"\n"
 	"Exit status: 0 fetched (or cached), 4 KDS sent something that does not\n"
-	"verify, 6 KDS or network error (or --offline and not cached).\n";
+	"verify, 5 platform error (--platform: no SEV device, a command failed, the\n"
+	"chip id masked), 6 KDS or network error (or --offline and not cached).\n";
 
 struct fetch_args {
 	enum what what;
@@ -67,7 +72,7 @@ struct fetch_args {
 	const char *hwid, *tcb, *out;
 	char *roots[16];
 	size_t n_roots;
-	bool offline;
+	bool offline, platform;
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -213,6 +218,33 @@ static int vcek_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_p
 	return 0;
 }
 
+/* The VCEK request of this platform: product, chip id, reported TCB. */
+static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
+{
+	struct platform_id plat;
+	char spec[64];
+	int ret;
+
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
+	if (ret)
+		return ret;
+	if (!plat.chip_id_known) {
+		err("cannot fetch this platform's VCEK: the firmware masks the chip id "
+		    "(mask_chip_id); use a VLEK instead");
+		return EXIT_PLATFORM;
+	}
+	*id = (struct kds_vcek_id){ .product = plat.product, .hwid_len = SEV_CHIP_ID_LEN };
+	memcpy(id->hwid, plat.chip_id, SEV_CHIP_ID_LEN);
+	amd_tcb_from_raw(plat.product, plat.st.reported_tcb, &id->tcb);
+	if (kds_vcek_id_normalize(id) < 0) {
+		err("cannot ask KDS for this platform's VCEK (%s)", amd_product_name(plat.product));
+		return EXIT_PLATFORM;
+	}
+	amd_tcb_format(plat.product, &id->tcb, spec, sizeof(spec));
+	debug("this platform: %s, reported TCB %s", amd_product_name(plat.product), spec);
+	return 0;
+}
+
 static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -226,6 +258,7 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		{ "platform", no_argument, NULL, OPT_PLATFORM },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fetch_args a = { .what = WHAT_VCEK, .family = KDS_FAMILY_VCEK };
@@ -267,6 +300,9 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		case OPT_OFFLINE:
 			a.offline = true;
 			break;
+		case OPT_PLATFORM:
+			a.platform = true;
+			break;
 		case OPT_TRUST_ROOT:
 			if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
 				ret = usage_error(ctx, "too many --trust-root options");
@@ -294,6 +330,15 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		ret = usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
+	if (a.platform && a.what != WHAT_VCEK) {
+		ret = usage_error(ctx, "--platform is for fetching a VCEK");
+		goto out;
+	}
+	if (a.platform && (a.hwid || a.tcb)) {
+		ret = usage_error(ctx, "--platform conflicts with --%s: the platform says its chip "
+				  "id and reported TCB", a.hwid ? "hwid" : "tcb");
+		goto out;
+	}
 	if (a.what != WHAT_VCEK && (a.hwid || a.tcb)) {
 		ret = usage_error(ctx, "--hwid and --tcb are for fetching a VCEK");
 		goto out;
@@ -311,13 +356,20 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	p = amd_product_parse(ctx_get(ctx, SET_PRODUCT));
+	if (a.platform) {
+		ret = platform_vcek_id(ctx, &id);
+		if (ret)
+			goto out;
+		p = id.product;
+	} else {
+		p = amd_product_parse(ctx_get(ctx, SET_PRODUCT));
+	}
 	if (p == AMD_PRODUCT_UNKNOWN) {
 		ret = usage_error(ctx, "no product: give --product Milan, Genoa or Turin "
 				  "(or set 'product')");
 		goto out;
 	}
-	if (a.what == WHAT_VCEK) {
+	if (a.what == WHAT_VCEK && !a.platform) {
 		ret = vcek_id(ctx, &a, p, &id);
 		if (ret)
 			goto out;

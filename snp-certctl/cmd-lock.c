@@ -13,16 +13,14 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "install.h"
+#include "run.h"
 #include "snpcert.h"
 #include "util.h"
 
@@ -55,78 +53,9 @@ struct held {
 	struct snpcert_file *f;
 };
 
-static volatile sig_atomic_t child_pid;
-
-static void forward(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	/* A signal from the terminal reaches the command's process group anyway. */
-	if (child_pid > 0 && !(si && si->si_code == SI_KERNEL))
-		kill((pid_t)child_pid, sig);
-}
-
 static int by_real(const void *a, const void *b)
 {
 	return strcmp(((const struct held *)a)->real, ((const struct held *)b)->real);
-}
-
-static int run(char **cmd)
-{
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct sigaction sa, old[3];
-	sigset_t block, saved;
-	int status, ret;
-	pid_t pid;
-
-	sigemptyset(&block);
-	for (size_t i = 0; i < 3; i++)
-		sigaddset(&block, sigs[i]);
-	/* Nothing is forwarded to a child that does not exist yet: block until then. */
-	sigprocmask(SIG_BLOCK, &block, &saved);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = forward;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &sa, &old[i]);
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		err("cannot run '%s': %s", cmd[0], strerror(errno));
-		ret = EXIT_FAIL;
-		goto out;
-	}
-	if (pid == 0) {
-		int e;
-
-		for (size_t i = 0; i < 3; i++)
-			sigaction(sigs[i], &old[i], NULL);
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-		execvp(cmd[0], cmd);
-		e = errno;
-		err("cannot run '%s': %s", cmd[0], strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	child_pid = pid;
-	sigprocmask(SIG_SETMASK, &saved, NULL);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			err("cannot wait for '%s': %s", cmd[0], strerror(errno));
-			ret = EXIT_FAIL;
-			goto out;
-		}
-	}
-	child_pid = 0;
-	if (WIFEXITED(status))
-		ret = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		ret = 128 + WTERMSIG(status);
-	else
-		ret = EXIT_FAIL;
-out:
-	for (size_t i = 0; i < 3; i++)
-		sigaction(sigs[i], &old[i], NULL);
-	return ret;
 }
 
 static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
@@ -143,7 +72,7 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	bool shared = false, timeout_given = false;
 	double timeout_s = 0;
 	size_t n = 0, kept = 0;
-	int c, dd = -1, ret;
+	int c, dd = -1, wstatus = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "+:sxw:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (common_option(ctx, c, optarg, argv))
@@ -170,9 +99,7 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 		ret = usage_error(ctx, "no table given before '--'");
 		goto out;
 	}
-	for (int i = optind; i < argc && dd < 0; i++)
-		if (strcmp(argv[i], "--") == 0)
-			dd = i;
+	dd = run_split(argc, argv, optind);
 	if (dd < 0) {
 		ret = usage_error(ctx, "no command: give FILE... -- COMMAND [ARG]...");
 		goto out;
@@ -243,7 +170,9 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		debug("locked '%s' (%s)", h[i].path, shared ? "shared" : "exclusive");
 	}
-	ret = run(argv + dd + 1);
+	ret = run_command(argv + dd + 1, 0, &wstatus);
+	if (ret == 0)
+		ret = run_exit_code(wstatus);
 out:
 	/* Released in reverse order. */
 	for (size_t i = n; h && i-- > 0;) {

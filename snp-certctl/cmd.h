@@ -107,6 +107,9 @@ CMD(update);
 CMD(lock);
 CMD(locks);
 CMD(recover);
+CMD(refresh);
+CMD(fw_update);
+CMD(vlek_load);
 #undef CMD
 
 #endif

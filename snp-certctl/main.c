@@ -30,6 +30,9 @@ static const struct cmd *const commands[] = {
 	&cmd_lock,
 	&cmd_locks,
 	&cmd_recover,
+	&cmd_refresh,
+	&cmd_fw_update,
+	&cmd_vlek_load,
 	&cmd_help,
 };
 

@@ -10,29 +10,8 @@ HWID_MILAN=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212
 TCB_MILAN=bl=3,tee=1,snp=8,ucode=115
 DESC_MILAN="Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=115"
 
-# Start one stand-in; its port ends up in $BATS_FILE_TMPDIR/NAME.port.
-start_kds() {
-	local name=$1
-	shift
-	python3 "$REPO/tests/fakes/kds-server.py" --fixtures "$SNPCERT_FIXTURES" \
-		--port-file "$BATS_FILE_TMPDIR/$name.port" --log "$BATS_FILE_TMPDIR/kds.log" \
-		--mode-file "$BATS_FILE_TMPDIR/mode" --idle 300 --parent-pid $$ "$@" \
-		>"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
-	echo $! >"$BATS_FILE_TMPDIR/$name.pid"
-}
-
-wait_kds() {
-	local i
-	for i in $(seq 100); do
-		[ -s "$BATS_FILE_TMPDIR/$1.port" ] && return 0
-		sleep 0.1
-	done
-	cat "$BATS_FILE_TMPDIR/$1.out" >&2
-	return 1
-}
-
 setup_file() {
-	[ -e "$SNPCERT_FIXTURES/.complete" ] || "$REPO/tests/fixtures/gen-chains.sh" "$SNPCERT_FIXTURES"
+	need_fixtures
 	start_kds http
 	start_kds https --tls --ca-out "$BATS_FILE_TMPDIR/ca.pem"
 	start_kds wrongname --tls --cert-name wrong.invalid --ca-out "$BATS_FILE_TMPDIR/ca-wrong.pem"
@@ -40,11 +19,7 @@ setup_file() {
 }
 
 teardown_file() {
-	local n
-	for n in http https wrongname; do
-		[ -s "$BATS_FILE_TMPDIR/$n.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/$n.pid")" 2>/dev/null
-	done
-	return 0
+	stop_kds http https wrongname
 }
 
 setup() {
@@ -420,4 +395,49 @@ assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
 	certctl fetch ca --product milan -o /dev/null
 	[ "$(stat -c '%F %t:%T %i' /dev/null)" = "$before" ]
 	[ -c /dev/null ]
+}
+
+@test "fetch --platform: the chip id and reported TCB from the firmware" {
+	fake_sev_setup
+	fake_test_platform milan
+	run --separate-stderr fake fetch --platform -o "$T/v.der"
+	assert_success
+	assert_equal "$(kds_requests "/vcek/v1/Milan/$HWID_MILAN?blSPL=3&teeSPL=1&snpSPL=8&ucodeSPL=115 200")" 1
+	cmp "$T/v.der" "$T/cache/vcek/Milan/$HWID_MILAN/7308000000000103.der"
+	# The same platform with --json: from the cache now.
+	run --separate-stderr fake fetch vcek --platform --json
+	assert_success
+	jq -e --arg hw "$HWID_MILAN" '.product == "Milan" and .hwid == $hw
+		and .tcb.raw == "0x7308000000000103" and .from_cache == true' <<<"$output"
+	assert_equal "$(kds_requests)" 2
+}
+
+@test "fetch --platform: --product overrides the detected product; Turin asks for 8 bytes" {
+	fake_sev_setup
+	fake_test_platform turin
+	run --separate-stderr fake fetch --platform --product turin -o "$T/t.der"
+	assert_success
+	assert_equal "$(kds_requests "GET /vcek/v1/Turin/0123456789abcdef?fmcSPL=1&blSPL=4&teeSPL=3&snpSPL=22&ucodeSPL=71 200")" 1
+}
+
+@test "fetch --platform: conflicts (exit 2), a masked chip id or no device (exit 5)" {
+	fake_sev_setup
+	fake_test_platform milan
+	run --separate-stderr fake fetch --platform --hwid "$HWID_MILAN"
+	assert_failure 2
+	[[ "$stderr" == *"--platform conflicts with --hwid"* ]]
+	run --separate-stderr fake fetch --platform --tcb "$TCB_MILAN"
+	assert_failure 2
+	[[ "$stderr" == *"--platform conflicts with --tcb"* ]]
+	run --separate-stderr fake fetch ca --platform
+	assert_failure 2
+	[[ "$stderr" == *"--platform is for fetching a VCEK"* ]]
+	set_state mask_chip_id=1
+	run --separate-stderr fake fetch --platform
+	assert_failure 5
+	assert_equal "$stderr" "snp-certctl: cannot fetch this platform's VCEK: the firmware masks the chip id (mask_chip_id); use a VLEK instead"
+	set_state mask_chip_id=0 present=0
+	run --separate-stderr fake fetch --platform
+	assert_failure 5
+	assert_equal "$(kds_requests)" 0
 }

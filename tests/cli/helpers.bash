@@ -97,3 +97,82 @@ set_state() {
 		echo "$kv" >> "$STATE"
 	done
 }
+
+# The milan/genoa/turin test chains' platforms (tests/fixtures/README.md):
+# product, chip id, and the reported TCB of the fixture VCEK.
+FX_HWID_MILAN=$(printf '%02x' $(seq 0 63))
+FX_HWID_GENOA=$(printf '%02x' $(seq 64 127))
+FX_HWID_TURIN=0123456789abcdef$(printf '0%.0s' $(seq 112))
+FX_TCB_MILAN=0x7308000000000103 # bl=3,tee=1,snp=8,ucode=115
+FX_TCB_GENOA=0x480e000000000207 # bl=7,tee=2,snp=14,ucode=72
+FX_TCB_TURIN=0x4700000016030401 # fmc=1,bl=4,tee=3,snp=22,ucode=71
+
+# fake_test_platform PRODUCT [CURRENT_TCB]: the simulated firmware (after
+# fake_sev_setup) as the platform of that test chain's VCEK; the current
+# TCB defaults to the reported one.
+fake_test_platform() {
+	local p=${1^^} hw tcb
+	hw=FX_HWID_$p tcb=FX_TCB_$p
+	set_state "chip_id=${!hw}" "reported_tcb=${!tcb}" "current_tcb=${2:-${!tcb}}"
+	export SNP_CERTCTL_PRODUCT=$1
+	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/$1/ark.pem"
+}
+
+# The KDS stand-in (tests/fakes/kds-server.py), for setup_file/teardown_file.
+# start_kds NAME [ARG]...: start one in the background; its port is then in
+# $BATS_FILE_TMPDIR/NAME.port (wait_kds NAME waits for it), its requests are
+# logged to $KDS_LOG and its fault mode is read from $BATS_FILE_TMPDIR/mode
+# (kds_mode MODE [key=value]...).  stop_kds NAME... stops them.
+KDS_LOG="$BATS_FILE_TMPDIR/kds.log"
+start_kds() {
+	local name=$1
+	shift
+	python3 "$REPO/tests/fakes/kds-server.py" --fixtures "$SNPCERT_FIXTURES" \
+		--port-file "$BATS_FILE_TMPDIR/$name.port" --log "$KDS_LOG" \
+		--mode-file "$BATS_FILE_TMPDIR/mode" --idle 300 --parent-pid $$ "$@" \
+		>"$BATS_FILE_TMPDIR/$name.out" 2>&1 3>&- &
+	echo $! >"$BATS_FILE_TMPDIR/$name.pid"
+}
+
+wait_kds() {
+	local i
+	for i in $(seq 100); do
+		[ -s "$BATS_FILE_TMPDIR/$1.port" ] && return 0
+		sleep 0.1
+	done
+	cat "$BATS_FILE_TMPDIR/$1.out" >&2
+	return 1
+}
+
+stop_kds() {
+	local n
+	for n in "$@"; do
+		[ -s "$BATS_FILE_TMPDIR/$n.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/$n.pid")" 2>/dev/null
+	done
+	return 0
+}
+
+kds_mode() {
+	echo "$*" >"$BATS_FILE_TMPDIR/mode"
+}
+
+# How many requests the stand-ins logged (matching PATTERN, default all).
+kds_requests() {
+	grep -c -- "${1:-GET}" "$KDS_LOG" || true
+}
+
+# The fixtures, made once (about 20 s the first time).
+need_fixtures() {
+	[ -e "$SNPCERT_FIXTURES/.complete" ] || "$REPO/tests/fixtures/gen-chains.sh" "$SNPCERT_FIXTURES"
+}
+
+# A hook in $SNP_CERTCTL_HOOKS_DIR that logs its event and environment to
+# $T/hooks.log and exits STATUS (default 0): add_hook NAME [STATUS].
+add_hook() {
+	cat >"$T/hooks/$1" <<-EOF
+		#!/bin/sh
+		echo "\$SNP_CERTCTL_EVENT $1 cmd=\$SNP_CERTCTL_COMMAND old=\${SNP_CERTCTL_OLD_TCB-unset} new=\${SNP_CERTCTL_NEW_TCB-unset} tables=\$SNP_CERTCTL_TABLES" >>"$T/hooks.log"
+		exit ${2:-0}
+	EOF
+	chmod 755 "$T/hooks/$1"
+}

@@ -1,0 +1,621 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fw-update: hold the exclusive lock on every table while the firmware
+ * changes (the operator's COMMAND, SNP_COMMIT, SNP_SET_CONFIG), then
+ * install the VCEK for the resulting reported TCB and release.
+ *
+ * Whatever can happen before the locks happens before them: when the
+ * resulting reported TCB is known in advance (--reported-tcb SPEC, or
+ * `current` or nothing without a COMMAND), its VCEK is fetched, every new
+ * table built, verified and journaled first, so the locks are held only
+ * for the firmware step and the in-place writes.  Otherwise the VCEK can
+ * only be fetched once the firmware has said what it reports, under the
+ * locks, and the program says so.  Tables are never torn: when anything
+ * fails after the firmware changed, every table still holds its old
+ * contents and the program says what state the platform is in and what to
+ * run next.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "certs.h"
+#include "cmd.h"
+#include "json.h"
+#include "kds.h"
+#include "platform.h"
+#include "run.h"
+#include "sev.h"
+#include "util.h"
+#include "workflow.h"
+
+enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_TIMEOUT, OPT_KDS_URL, OPT_CACHE,
+       OPT_OFFLINE, OPT_PRODUCT, OPT_TRUST_ROOT };
+
+static const char usage[] =
+	"Usage: snp-certctl fw-update [FILE...] [--commit] [--reported-tcb SPEC|current]\n"
+	"                             [--timeout SEC] [--kds-url URL] [--cache DIR] [--offline]\n"
+	"                             [--product P] [--trust-root PEM]... [--json]\n"
+	"                             [-- COMMAND [ARG]...]\n"
+	"\n"
+	"Hold the exclusive lock on every table FILE (default: every table in the store)\n"
+	"while the firmware changes, then install the VCEK for the resulting reported\n"
+	"TCB in every table and release the locks.  In order: the hooks at pre-update;\n"
+	"every lock, in a fixed order; the hooks at locked; COMMAND (the firmware step,\n"
+	"if given; it inherits stdin, stdout and stderr); SNP_COMMIT (--commit);\n"
+	"SNP_SET_CONFIG (--reported-tcb, keeping the chip id and key masks); the new\n"
+	"tables, written in place; release; the hooks at post-update (or update-failed).\n"
+	"\n"
+	"When the resulting reported TCB is known in advance (--reported-tcb SPEC, or\n"
+	"'current' or no --reported-tcb without COMMAND) its VCEK is fetched and every\n"
+	"new table verified and journaled before any lock is taken.  Otherwise the VCEK\n"
+	"is fetched under the locks, once the firmware has said what it reports.\n"
+	"Tables carrying a VLEK are not changed; they fail (exit 4) when their VLEK no\n"
+	"longer matches the reported TCB: load a new one with 'snp-certctl vlek-load'.\n"
+	"\n"
+	"      --commit          SNP_COMMIT after COMMAND: the running firmware becomes the\n"
+	"                        minimum (no rollback)\n"
+	"      --reported-tcb SPEC|current\n"
+	"                        SNP_SET_CONFIG: report this TCB (bl=N,tee=N,snp=N,ucode=N\n"
+	"                        [,fmc=N] or 0x...), or the current TCB after COMMAND\n"
+	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"
+	"                        0: try once; default: lock_timeout, 10)\n"
+	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com)\n"
+	"      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
+	"      --offline         use the cache only\n"
+	"      --product P       Milan, Genoa or Turin instead of detecting it\n"
+	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	"      --json            one JSON document on stdout (COMMAND's stdout goes to\n"
+	"                        stderr):\n"
+	"  {\"platform\": {\"product\", \"old_reported_tcb\", \"new_reported_tcb\",\n"
+	"                \"current_tcb\", \"committed\", \"reported_tcb_set\"},\n"
+	"   \"firmware_step\", \"vcek_fetched_under_locks\", \"locks_held_ms\",\n"
+	"   \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\", \"old_tcb\",\n"
+	"   \"new_tcb\"}]}\n"
+	"\n"
+	"Exit status: 0 done, every table right; 1 failure (a hook at pre-update or\n"
+	"locked failed: nothing changed), 2 usage, 3 a lock was not had in time (nothing\n"
+	"changed), 4 verification failed, 5 platform error (COMMAND, SNP_COMMIT or\n"
+	"SNP_SET_CONFIG failed), 6 KDS or network error.  After a failure the tables\n"
+	"hold their old contents, never a mix, and stderr says what to run next.\n";
+
+struct fw_args {
+	char **cmd;            /* after "--", or NULL */
+	const char *reported;  /* --reported-tcb as given */
+	bool commit, offline, timeout_given;
+	double timeout_s;
+	char *roots[16];
+	size_t n_roots;
+};
+
+/* What happened to the platform, for the report. */
+struct fw_state {
+	struct platform_id old;      /* before anything */
+	const char *dev_path;
+	bool known;                  /* the resulting reported TCB is known in advance */
+	uint64_t target;             /* ... and is this */
+	bool cmd_ok, committed, config_set;
+	const char *failed;          /* the step that failed, or NULL */
+	bool have_new;
+	struct snp_platform_status now; /* after the firmware step */
+	bool fetched_locked;         /* the VCEK was fetched under the locks */
+	char cmdline[256];
+};
+
+static void join_command(char *const *cmd, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; cmd && cmd[i] && used + 1 < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", cmd[i]);
+}
+
+static const char *step_state(bool asked, bool done, const char *failed, const char *name)
+{
+	if (failed && strcmp(failed, name) == 0)
+		return "failed";
+	if (!asked)
+		return "not asked";
+	return done ? "done" : "not reached";
+}
+
+/*
+ * After a failure once the firmware may have changed: the platform's state
+ * as far as known, every table's, and what to run next.
+ */
+static void report_state(const struct fw_state *s, const struct fw_args *a,
+			 const struct workflow *wf, const char *next)
+{
+	struct snp_platform_status st = s->now;
+	struct sev_dev *dev = NULL;
+	char cur[WF_TCB_LEN] = "unknown", rep[WF_TCB_LEN] = "unknown", was[WF_TCB_LEN];
+	enum amd_product p = s->old.product;
+	bool have = s->have_new;
+	uint32_t fw = 0;
+
+	if (!have && sev_open(s->dev_path, false, &dev) == 0)
+		have = sev_platform_status(dev, &st, &fw) == 0;
+	sev_close(dev);
+	if (have) {
+		wf_tcb_spec(p, st.current_tcb, cur, sizeof(cur));
+		wf_tcb_spec(p, st.reported_tcb, rep, sizeof(rep));
+	}
+	wf_tcb_spec(p, s->old.st.reported_tcb, was, sizeof(was));
+	err("the platform now: current TCB %s, reported TCB %s (was %s); SNP_COMMIT %s, "
+	    "SNP_SET_CONFIG %s", cur, rep, was, step_state(a->commit, s->committed, s->failed,
+							   "SNP_COMMIT"),
+	    step_state(a->reported != NULL, s->config_set, s->failed, "SNP_SET_CONFIG"));
+	for (size_t i = 0; i < wf->n; i++) {
+		const struct wf_table *t = &wf->v[i];
+
+		if (t->action == WF_UPDATED || t->action == WF_UNCHANGED)
+			continue;
+		err("'%s' still holds its old %s%s%s%s, whole (never torn)", t->path,
+		    t->vlek ? "VLEK" : "VCEK", t->old_tcb[0] ? " (TCB " : "", t->old_tcb,
+		    t->old_tcb[0] ? ")" : "");
+	}
+	err("next: %s", next);
+}
+
+/*
+ * Stage the pending VCEK tables (vcek) with src's VCEK for the reported
+ * TCB rep_raw, and judge the VLEK tables (vlek) against it.  Returns the
+ * first failure.
+ */
+static int stage_all(struct workflow *wf, struct wf_vcek *src, const struct amd_trust *trust,
+		     const struct platform_id *p, uint64_t rep_raw, bool vcek, bool vlek)
+{
+	struct verify_opts vo;
+	char spec[WF_TCB_LEN];
+	struct amd_tcb rep;
+	int ret = 0;
+
+	amd_tcb_from_raw(p->product, rep_raw, &rep);
+	amd_tcb_format(p->product, &rep, spec, sizeof(spec));
+	wf_verify_opts(&vo, trust, p, spec, true);
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+		struct table next = { 0 };
+		int r;
+
+		if (t->vlek && vlek) {
+			if (t->has_key && amd_tcb_equal(p->product, &t->key.tcb, &rep)) {
+				wf_set(t, WF_UNCHANGED, 0, "carries a VLEK for the reported TCB %s",
+				       spec);
+				continue;
+			}
+			wf_set(t, WF_FAILED, EXIT_VERIFY, "carries a VLEK for TCB %s, the platform "
+			       "reports %s: load a VLEK for %s with 'snp-certctl vlek-load'",
+			       t->old_tcb, spec, spec);
+			err("'%s' %s", t->path, t->reason);
+			ret = ret ? ret : EXIT_VERIFY;
+		}
+		if (t->vlek || !vcek || t->action != WF_PENDING)
+			continue;
+		snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", spec);
+		r = wf_build_vcek(t, src, &next);
+		if (r == 0)
+			r = workflow_stage(wf, t, &next, &vo);
+		else
+			wf_set(t, WF_FAILED, r, "the new table could not be built");
+		table_free(&next);
+		if (r) {
+			ret = ret ? ret : r;
+			continue;
+		}
+		if (t->action == WF_UNCHANGED)
+			wf_set(t, WF_UNCHANGED, 0, "already holds the VCEK for the reported TCB %s",
+			       spec);
+		else
+			wf_set(t, WF_UPDATE, 0, "installed the VCEK for the reported TCB %s (was %s)",
+			       spec, t->old_tcb[0] ? t->old_tcb : "no VCEK");
+	}
+	return ret;
+}
+
+/* COMMAND, SNP_COMMIT, SNP_SET_CONFIG, then the new status.  0 or EXIT_PLATFORM. */
+static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct fw_state *s,
+			 struct sev_dev **dev)
+{
+	struct snp_platform_status st;
+	char why[64];
+	uint32_t fw = 0;
+	int wstatus = 0, r;
+
+	if (a->cmd) {
+		debug("running the firmware step '%s'", s->cmdline);
+		r = run_command(a->cmd, ctx->json ? RUN_STDOUT_TO_STDERR : 0, &wstatus);
+		if (r == 0 && wstatus != 0) {
+			run_describe(wstatus, why, sizeof(why));
+			err("firmware step '%s' failed: %s; the tables are unchanged", s->cmdline,
+			    why);
+		}
+		if (r || wstatus != 0) {
+			s->failed = "COMMAND";
+			return EXIT_PLATFORM;
+		}
+		s->cmd_ok = true;
+		/* The step may have reloaded the driver: the device anew. */
+		sev_close(*dev);
+		*dev = NULL;
+	}
+	if (!*dev) {
+		r = sev_open(s->dev_path, a->commit || a->reported, dev);
+		if (r < 0) {
+			sev_report_error(SEV_CMD_OPEN, s->dev_path, r, 0);
+			s->failed = "open";
+			return EXIT_PLATFORM;
+		}
+	}
+	if (a->commit) {
+		r = sev_commit(*dev, &fw);
+		if (r < 0) {
+			sev_report_error(SNP_COMMIT, s->dev_path, r, fw);
+			s->failed = "SNP_COMMIT";
+			return EXIT_PLATFORM;
+		}
+		s->committed = true;
+	}
+	if (a->reported) {
+		uint64_t value = s->target;
+
+		r = sev_platform_status(*dev, &st, &fw);
+		if (r < 0) {
+			sev_report_error(SNP_PLATFORM_STATUS, s->dev_path, r, fw);
+			s->failed = "SNP_SET_CONFIG";
+			return EXIT_PLATFORM;
+		}
+		if (strcmp(a->reported, "current") == 0)
+			value = st.current_tcb;
+		r = sev_set_config(*dev, value, st.features & SNP_FEATURE_MASK_CHIP_ID,
+				   st.features & SNP_FEATURE_MASK_CHIP_KEY, &fw);
+		if (r < 0) {
+			sev_report_error(SNP_SET_CONFIG, s->dev_path, r, fw);
+			s->failed = "SNP_SET_CONFIG";
+			return EXIT_PLATFORM;
+		}
+		s->config_set = true;
+	}
+	r = sev_platform_status(*dev, &s->now, &fw);
+	if (r < 0) {
+		sev_report_error(SNP_PLATFORM_STATUS, s->dev_path, r, fw);
+		s->failed = "SNP_PLATFORM_STATUS";
+		return EXIT_PLATFORM;
+	}
+	s->have_new = true;
+	return 0;
+}
+
+static void print_json(const struct workflow *wf, const struct fw_state *s,
+		       const struct fw_args *a)
+{
+	enum amd_product p = s->old.product;
+	char buf[WF_TCB_LEN];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_object_begin(&j, "platform");
+	json_string(&j, "product", amd_product_name(p));
+	wf_tcb_spec(p, s->old.st.reported_tcb, buf, sizeof(buf));
+	json_string(&j, "old_reported_tcb", buf);
+	if (s->have_new) {
+		wf_tcb_spec(p, s->now.reported_tcb, buf, sizeof(buf));
+		json_string(&j, "new_reported_tcb", buf);
+	} else {
+		json_string(&j, "new_reported_tcb", NULL);
+	}
+	wf_tcb_spec(p, s->have_new ? s->now.current_tcb : s->old.st.current_tcb, buf, sizeof(buf));
+	json_string(&j, "current_tcb", buf);
+	json_bool(&j, "committed", s->committed);
+	json_bool(&j, "reported_tcb_set", s->config_set);
+	json_object_end(&j);
+	json_string(&j, "firmware_step", a->cmd ? s->cmdline : NULL);
+	if (s->failed)
+		json_string(&j, "failed_step", s->failed);
+	json_bool(&j, "vcek_fetched_under_locks", s->fetched_locked);
+	json_int(&j, "locks_held_us", (long long)(wf->held_ms * 1000));
+	workflow_json_tables(wf, &j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a, int *first_file,
+		      int *last_file)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "commit", no_argument, NULL, OPT_COMMIT },
+		{ "reported-tcb", required_argument, NULL, OPT_REPORTED_TCB },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "kds-url", required_argument, NULL, OPT_KDS_URL },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int dd = run_split(argc, argv, 1), end = dd < 0 ? argc : dd, c;
+
+	while ((c = getopt_long(end, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		switch (c) {
+		case OPT_COMMIT:
+			a->commit = true;
+			break;
+		case OPT_REPORTED_TCB:
+			if (!*optarg)
+				return usage_error(ctx, "empty --reported-tcb: want a TCB SPEC or "
+						   "'current'");
+			a->reported = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &a->timeout_s) < 0)
+				return usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. "
+						   "10 or 0.5", optarg);
+			a->timeout_given = true;
+			break;
+		case OPT_KDS_URL:
+			ctx->cli[SET_KDS_URL] = optarg;
+			break;
+		case OPT_CACHE:
+			ctx->cli[SET_CACHE_DIR] = optarg;
+			break;
+		case OPT_OFFLINE:
+			a->offline = true;
+			break;
+		case OPT_PRODUCT:
+			ctx->cli[SET_PRODUCT] = optarg;
+			break;
+		case OPT_TRUST_ROOT:
+			if (a->n_roots == sizeof(a->roots) / sizeof(a->roots[0]))
+				return usage_error(ctx, "too many --trust-root options");
+			a->roots[a->n_roots++] = optarg;
+			break;
+		}
+	}
+	if (dd >= 0 && dd + 1 >= argc)
+		return usage_error(ctx, "no command after '--'");
+	a->cmd = dd >= 0 ? argv + dd + 1 : NULL;
+	*first_file = optind;
+	*last_file = end;
+	return 0;
+}
+
+/*
+ * Everything from reading the tables to the report's data, with the
+ * platform identified in s->old.  Returns the exit status.
+ */
+static int fw_update(struct ctx *ctx, struct workflow *wf, const struct fw_args *a,
+		     struct fw_state *s, const struct amd_trust *trust)
+{
+	const struct platform_id *p = &s->old;
+	struct kds_vcek_id id = { .product = p->product, .hwid_len = SEV_CHIP_ID_LEN };
+	struct wf_vcek pre = { 0 }, post = { 0 };
+	struct cache cache = { 0 };
+	struct sev_dev *dev = NULL;
+	struct wf_vcek *src = NULL;
+	bool need_vcek = false, restage;
+	char spec[WF_TCB_LEN];
+	int ret;
+
+	memcpy(id.hwid, p->chip_id, SEV_CHIP_ID_LEN);
+	/* What the tables hold: readers' view, no writer yet. */
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+
+		ret = workflow_peek(wf, t);
+		if (ret == EXIT_VERIFY)
+			ret = workflow_open(wf, t);
+		if (ret) {
+			workflow_fail_pending(wf, ret, "not updated: '%s' cannot be read", t->path);
+			goto out;
+		}
+		need_vcek |= !t->vlek;
+	}
+	if (need_vcek && !p->chip_id_known) {
+		err("cannot update the VCEK tables: the firmware masks the chip id (mask_chip_id), "
+		    "so this chip's VCEK cannot be fetched; use a VLEK ('snp-certctl vlek-load')");
+		ret = EXIT_PLATFORM;
+		workflow_fail_pending(wf, ret, "not updated: the chip id is masked");
+		goto out;
+	}
+	/* The device must be usable for what is asked before anything is locked. */
+	ret = sev_open(s->dev_path, a->commit || a->reported, &dev);
+	if (ret < 0) {
+		sev_report_error(SEV_CMD_OPEN, s->dev_path, ret, 0);
+		ret = EXIT_PLATFORM;
+		workflow_fail_pending(wf, ret, "not updated: the SEV device cannot be opened");
+		goto out;
+	}
+	ret = cache_init(&cache, ctx, trust, a->offline);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not updated");
+		goto out;
+	}
+	if (s->known && need_vcek) {
+		amd_tcb_from_raw(p->product, s->target, &id.tcb);
+		ret = wf_vcek_fetch(&cache, &id, &pre);
+		if (ret) {
+			workflow_fail_pending(wf, ret, "not updated: the VCEK for the reported TCB "
+					      "%s could not be had; the firmware was not touched",
+					      wf->new_tcb);
+			goto out;
+		}
+		src = &pre;
+	}
+
+	ret = workflow_hooks(wf, HOOK_PRE_UPDATE);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not updated: a hook failed at pre-update");
+		goto out;
+	}
+	ret = workflow_open_members(wf);
+	/*
+	 * The new tables are built and verified before any lock (VLEK tables:
+	 * afterwards).  Their journals are written before the locks only when
+	 * no firmware step runs; otherwise after it, under the locks (by
+	 * workflow_commit): recovery replays a good journal, and one written
+	 * before a firmware step that never happened would install a VCEK for
+	 * a TCB the firmware does not report.
+	 */
+	if (ret == 0 && src)
+		ret = stage_all(wf, src, trust, p, s->target, true, false);
+	if (ret == 0 && !a->cmd && !a->commit && !a->reported)
+		ret = workflow_prepare(wf);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not updated; the firmware was not touched");
+		goto out;
+	}
+	ret = workflow_lock(wf);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not updated: the locks were not had in time; the "
+				      "firmware was not touched");
+		goto out;
+	}
+	ret = workflow_hooks(wf, HOOK_LOCKED);
+	if (ret) {
+		workflow_unlock(wf);
+		workflow_fail_pending(wf, ret, "not updated: a hook failed at locked; the firmware "
+				      "was not touched");
+		goto out;
+	}
+
+	ret = firmware_step(ctx, a, s, &dev);
+	if (ret) {
+		workflow_unlock(wf);
+		workflow_fail_pending(wf, ret, "not updated: %s failed", s->failed);
+		report_state(s, a, wf, s->cmd_ok || s->committed ?
+			     "check 'snp-certctl status', then repeat the failed step (fw-update "
+			     "without COMMAND does SNP_COMMIT and SNP_SET_CONFIG alone) and run "
+			     "'snp-certctl refresh'" :
+			     "find out why the firmware step failed ('snp-certctl status' shows "
+			     "the TCBs), then run fw-update again");
+		goto out;
+	}
+	wf_tcb_spec(p->product, s->now.reported_tcb, spec, sizeof(spec));
+	snprintf(wf->new_tcb, sizeof(wf->new_tcb), "%s", spec);
+	/* Unless the prefetched VCEK is the one, see which tables need another. */
+	restage = false;
+	if (!src || s->now.reported_tcb != s->target) {
+		struct amd_tcb now;
+		char why[sizeof(wf->v[0].reason)];
+
+		amd_tcb_from_raw(p->product, s->now.reported_tcb, &now);
+		for (size_t i = 0; i < wf->n; i++) {
+			struct wf_table *t = &wf->v[i];
+
+			if (t->vlek || t->action == WF_FAILED)
+				continue;
+			if (wf_vcek_matches(t, p, &now, why, sizeof(why))) {
+				wf_set(t, WF_UNCHANGED, 0, "already holds the VCEK for the reported "
+				       "TCB %s", spec);
+			} else {
+				wf_set(t, WF_PENDING, 0, "%s", why);
+				restage = true;
+			}
+		}
+	}
+	if (restage) {
+		info("the reported TCB is now %s, which was not known before the firmware step: "
+		     "fetching its VCEK while holding the locks", spec);
+		s->fetched_locked = true;
+		amd_tcb_from_raw(p->product, s->now.reported_tcb, &id.tcb);
+		ret = wf_vcek_fetch(&cache, &id, &post);
+		if (ret) {
+			workflow_unlock(wf);
+			workflow_fail_pending(wf, ret, "not updated: no VCEK for the reported TCB %s",
+					      spec);
+			report_state(s, a, wf, ret == EXIT_KDS ?
+				     "run 'snp-certctl refresh' when KDS is reachable" :
+				     "run 'snp-certctl refresh' once KDS serves a VCEK that verifies");
+			goto out;
+		}
+		src = &post;
+	}
+	stage_all(wf, src, trust, p, s->now.reported_tcb, restage, true);
+	workflow_commit(wf);
+	ret = workflow_status(wf);
+	if (ret)
+		report_state(s, a, wf, "fix what is reported above, then run 'snp-certctl "
+			     "refresh' (for VCEK tables) or 'snp-certctl vlek-load' (for VLEK "
+			     "tables)");
+out:
+	if (wf->pre_update_ran)
+		workflow_hooks(wf, ret ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE);
+	sev_close(dev);
+	wf_vcek_clear(&pre);
+	wf_vcek_clear(&post);
+	return ret;
+}
+
+static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
+{
+	struct fw_args a = { 0 };
+	struct fw_state s = { 0 };
+	struct workflow wf = { 0 };
+	struct amd_trust *trust = NULL;
+	int first = 0, last = 0, ret;
+
+	ret = parse_args(ctx, argc, argv, &a, &first, &last);
+	if (ret)
+		return ret;
+	ret = ctx_load(ctx);
+	if (ret)
+		return ret;
+	if (!a.timeout_given)
+		a.timeout_s = ctx->lock_timeout;
+	join_command(a.cmd, s.cmdline, sizeof(s.cmdline));
+	s.dev_path = sev_device_path();
+
+	ret = hooks_check(ctx);
+	if (ret)
+		goto out;
+	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	if (ret)
+		goto out;
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &s.old);
+	if (ret)
+		goto out;
+	if (a.reported && strcmp(a.reported, "current") != 0) {
+		struct amd_tcb tcb;
+
+		if (amd_tcb_parse(a.reported, s.old.product, &tcb) < 0) {
+			ret = usage_error(ctx, "invalid --reported-tcb '%s' for %s: want "
+					  "bl=N,tee=N,snp=N,ucode=N%s, 0x... or 'current'", a.reported,
+					  amd_product_name(s.old.product),
+					  s.old.product == AMD_PRODUCT_TURIN ? "[,fmc=N]" : "");
+			goto out;
+		}
+		s.target = amd_tcb_to_raw(s.old.product, &tcb);
+		s.known = true;
+	} else if (!a.cmd) {
+		s.target = a.reported ? s.old.st.current_tcb : s.old.st.reported_tcb;
+		s.known = true;
+	}
+	ret = workflow_init(&wf, ctx, "fw-update", argv + first, (size_t)(last - first),
+			    a.timeout_s);
+	if (ret)
+		goto out;
+	wf_tcb_spec(s.old.product, s.old.st.reported_tcb, wf.old_tcb, sizeof(wf.old_tcb));
+	if (s.known)
+		wf_tcb_spec(s.old.product, s.target, wf.new_tcb, sizeof(wf.new_tcb));
+	ret = fw_update(ctx, &wf, &a, &s, trust);
+	workflow_syslog(&wf);
+	if (ctx->json)
+		print_json(&wf, &s, &a);
+	else
+		workflow_print(&wf);
+out:
+	workflow_free(&wf);
+	amd_trust_free(trust);
+	return ret;
+}
+
+const struct cmd cmd_fw_update = { "fw-update", cmd_fw_update_main,
+				   "update the firmware with every table locked, then its VCEK",
+				   usage };

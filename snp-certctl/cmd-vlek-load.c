@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vlek-load: load a wrapped VLEK (the hashstick a cloud provider gets from
+ * AMD's KDS) into the firmware and switch the tables to the VLEK chain
+ * (VLEK, ASVK, ARK), all under the exclusive locks.  Everything is checked
+ * before: the hashstick's size, the VLEK's chain, its product and TCB
+ * against the platform; every new table is built, verified and journaled
+ * before the locks, so under them there is only SNP_VLEK_LOAD and the
+ * in-place writes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "certs.h"
+#include "cmd.h"
+#include "json.h"
+#include "platform.h"
+#include "sev.h"
+#include "util.h"
+#include "workflow.h"
+
+enum { OPT_HASHSTICK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASVK, OPT_ARK, OPT_TIMEOUT, OPT_PRODUCT,
+       OPT_TRUST_ROOT };
+
+static const char usage[] =
+	"Usage: snp-certctl vlek-load --hashstick FILE --vlek CERT [--asvk FILE] [--ark FILE]\n"
+	"                             [--timeout SEC] [--product P] [--trust-root PEM]...\n"
+	"                             [--json] [FILE...]\n"
+	"\n"
+	"Load the wrapped VLEK in the hashstick FILE into the firmware (SNP_VLEK_LOAD) and\n"
+	"switch every table FILE (default: every table in the store) to the VLEK chain:\n"
+	"the VCEK removed, the VLEK, the ASVK (in the ASK slot) and the ARK first, the CRL\n"
+	"and other entries kept byte for byte.  Before any lock: the hashstick must be\n"
+	"432 bytes; the VLEK's chain must verify (ASVK and ARK: the files given, else the\n"
+	"built-in ones for the VLEK's product); the VLEK must be for this platform's\n"
+	"product and its reported TCB; every new table is verified and journaled.  Then,\n"
+	"with the hooks as for fw-update: every exclusive lock, SNP_VLEK_LOAD, the\n"
+	"in-place writes, release.\n"
+	"\n"
+	"      --hashstick FILE  the wrapped VLEK (432 bytes) from the KDS\n"
+	"      --vlek CERT       the VLEK certificate (PEM or DER)\n"
+	"      --asvk FILE       the ASVK that signed it (default: built in)\n"
+	"      --ark FILE        the ARK (default: built in)\n"
+	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"
+	"                        0: try once; default: lock_timeout, 10)\n"
+	"      --product P       Milan, Genoa or Turin instead of detecting it\n"
+	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	"      --json            one JSON document on stdout:\n"
+	"  {\"platform\": {\"product\", \"reported_tcb\", \"vlek_loaded\"},\n"
+	"   \"vlek\": {\"file\", \"tcb\", \"csp_id\", \"hashstick_sha256\"}, \"locks_held_us\",\n"
+	"   \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\", \"old_tcb\",\n"
+	"   \"new_tcb\"}]}\n"
+	"\n"
+	"Exit status: 0 loaded and every table switched; 1 failure (a hook at pre-update\n"
+	"or locked failed), 2 usage, 3 a lock was not had in time, 4 the hashstick, the\n"
+	"VLEK or a new table does not verify, or the VLEK is for another product or TCB,\n"
+	"5 platform error (SNP_VLEK_LOAD failed).  The tables are unchanged on failure.\n";
+
+struct vlek_args {
+	const char *hashstick, *vlek, *asvk, *ark;
+	char *roots[16];
+	size_t n_roots;
+	double timeout_s;
+	bool timeout_given;
+};
+
+struct vlek_inputs {
+	uint8_t *hashstick;
+	size_t hashstick_len;
+	struct cert_input vlek, asvk, ark;
+	char tcb[WF_TCB_LEN];
+};
+
+static void inputs_clear(struct vlek_inputs *in)
+{
+	free(in->hashstick);
+	cert_input_clear(&in->vlek);
+	cert_input_clear(&in->asvk);
+	cert_input_clear(&in->ark);
+}
+
+/* One certificate from a file or, when path is NULL, the built-in one of kind k. */
+static int load_cert(const char *path, enum amd_product p, enum amd_cert_kind k,
+		     struct cert_input *c)
+{
+	int ret;
+
+	ret = path ? cert_input_load(path, amd_cert_kind_name(k), c) : cert_input_builtin(p, k, c);
+	if (ret)
+		return ret;
+	if (c->info.kind != k) {
+		err("%s '%s' is not an %s (CN '%s')", amd_cert_kind_name(k), c->path,
+		    amd_cert_kind_name(k), c->info.common_name);
+		return EXIT_VERIFY;
+	}
+	return 0;
+}
+
+/* The hashstick, the VLEK and its chain, verified.  0 or an exit status after printing why. */
+static int load_inputs(const struct vlek_args *a, const struct amd_trust *trust,
+		       struct vlek_inputs *in)
+{
+	struct amd_check_list checks = { 0 };
+	int ret, r;
+
+	r = read_file(a->hashstick, 64 * 1024, &in->hashstick, &in->hashstick_len);
+	if (r < 0) {
+		err("cannot read hashstick '%s': %s", a->hashstick,
+		    r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+		return r == -EFBIG ? EXIT_VERIFY : EXIT_FAIL;
+	}
+	if (in->hashstick_len != SNP_VLEK_HASHSTICK_LEN) {
+		err("hashstick '%s' is %zu bytes, not the %d of a wrapped VLEK", a->hashstick,
+		    in->hashstick_len, SNP_VLEK_HASHSTICK_LEN);
+		return EXIT_VERIFY;
+	}
+	ret = cert_input_load(a->vlek, "VLEK", &in->vlek);
+	if (ret)
+		return ret;
+	if (in->vlek.info.kind != AMD_CERT_VLEK) {
+		err("VLEK '%s' is not a VLEK (CN '%s')", a->vlek, in->vlek.info.common_name);
+		return EXIT_VERIFY;
+	}
+	if (in->vlek.info.product == AMD_PRODUCT_UNKNOWN || !in->vlek.info.has_tcb) {
+		err("VLEK '%s' does not say its product and TCB (AMD extensions missing)", a->vlek);
+		return EXIT_VERIFY;
+	}
+	amd_tcb_format(in->vlek.info.product, &in->vlek.info.tcb, in->tcb, sizeof(in->tcb));
+	ret = load_cert(a->asvk, in->vlek.info.product, AMD_CERT_ASVK, &in->asvk);
+	if (ret == 0)
+		ret = load_cert(a->ark, in->vlek.info.product, AMD_CERT_ARK, &in->ark);
+	if (ret)
+		return ret;
+	r = amd_chain_verify(in->vlek.x509, in->asvk.x509, in->ark.x509, trust, time(NULL),
+			     &checks);
+	if (r == -ENOMEM) {
+		err("out of memory");
+		ret = EXIT_FAIL;
+	} else if (r < 0) {
+		for (size_t i = 0; i < checks.n; i++)
+			if (!checks.v[i].ok)
+				err("%s: %s", checks.v[i].name, checks.v[i].detail);
+		err("not loading VLEK '%s': its chain does not verify", a->vlek);
+		ret = EXIT_VERIFY;
+	}
+	amd_check_list_free(&checks);
+	return ret;
+}
+
+/* The VLEK against the platform: product and reported TCB.  0 or EXIT_VERIFY. */
+static int check_platform(const struct vlek_inputs *in, const struct platform_id *p,
+			  const char *path)
+{
+	const struct amd_cert_info *v = &in->vlek.info;
+	char rep[WF_TCB_LEN];
+	struct amd_tcb tcb;
+
+	if (v->product != p->product) {
+		err("VLEK '%s' is for %s, this platform is %s", path, amd_product_name(v->product),
+		    amd_product_name(p->product));
+		return EXIT_VERIFY;
+	}
+	amd_tcb_from_raw(p->product, p->st.reported_tcb, &tcb);
+	amd_tcb_format(p->product, &tcb, rep, sizeof(rep));
+	if (!amd_tcb_equal(p->product, &v->tcb, &tcb)) {
+		err("VLEK '%s' is for TCB %s, the platform reports %s", path, in->tcb, rep);
+		return EXIT_VERIFY;
+	}
+	return 0;
+}
+
+/*
+ * Open, build and verify every table.  The journals are written only after
+ * SNP_VLEK_LOAD (by workflow_commit, under the locks): a journal written
+ * before would be replayed by recovery even if the VLEK never got loaded.
+ * 0 or the first failure.
+ */
+static int stage_all(struct workflow *wf, const struct vlek_inputs *in,
+		     const struct amd_trust *trust, const struct platform_id *p)
+{
+	struct verify_opts vo;
+	int ret;
+
+	ret = workflow_open_members(wf);
+	if (ret)
+		return ret;
+	wf_verify_opts(&vo, trust, p, in->tcb, false);
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+		struct table next = { 0 };
+		char was[WF_TCB_LEN + 16] = "no key";
+
+		if (t->has_key)
+			snprintf(was, sizeof(was), "%s for TCB %s", t->vlek ? "VLEK" : "VCEK",
+				 t->old_tcb);
+		snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", in->tcb);
+		ret = wf_build_vlek(t, &in->vlek, &in->asvk, &in->ark, &next);
+		if (ret == 0)
+			ret = workflow_stage(wf, t, &next, &vo);
+		else
+			wf_set(t, WF_FAILED, ret, "the new table could not be built");
+		table_free(&next);
+		if (ret)
+			return ret;
+		if (t->action == WF_UNCHANGED)
+			wf_set(t, WF_UNCHANGED, 0, "already holds this VLEK chain");
+		else
+			wf_set(t, WF_UPDATE, 0, "switched to the VLEK for TCB %s (was: %s)", in->tcb,
+			       was);
+	}
+	return 0;
+}
+
+static int vlek_load(struct workflow *wf, const struct vlek_inputs *in,
+		     const struct amd_trust *trust, const struct platform_id *p,
+		     bool *loaded)
+{
+	const char *path = sev_device_path();
+	struct sev_dev *dev = NULL;
+	uint32_t fw = 0;
+	int ret;
+
+	/* The device must open for writing before anything is locked. */
+	ret = sev_open(path, true, &dev);
+	if (ret < 0) {
+		sev_report_error(SEV_CMD_OPEN, path, ret, 0);
+		ret = EXIT_PLATFORM;
+		workflow_fail_pending(wf, ret, "not switched: the SEV device cannot be opened");
+		goto out;
+	}
+	ret = workflow_hooks(wf, HOOK_PRE_UPDATE);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not switched: a hook failed at pre-update");
+		goto out;
+	}
+	ret = stage_all(wf, in, trust, p);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not switched; the VLEK was not loaded");
+		goto out;
+	}
+	ret = workflow_lock(wf);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "not switched: the locks were not had in time; the "
+				      "VLEK was not loaded");
+		goto out;
+	}
+	ret = workflow_hooks(wf, HOOK_LOCKED);
+	if (ret) {
+		workflow_unlock(wf);
+		workflow_fail_pending(wf, ret, "not switched: a hook failed at locked; the VLEK "
+				      "was not loaded");
+		goto out;
+	}
+	ret = sev_vlek_load(dev, in->hashstick, &fw);
+	if (ret < 0) {
+		sev_report_error(SNP_VLEK_LOAD, path, ret, fw);
+		workflow_unlock(wf);
+		ret = EXIT_PLATFORM;
+		workflow_fail_pending(wf, ret, "not switched: SNP_VLEK_LOAD failed; the table is "
+				      "unchanged");
+		goto out;
+	}
+	*loaded = true;
+	ret = workflow_commit(wf);
+out:
+	if (wf->pre_update_ran)
+		workflow_hooks(wf, ret ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE);
+	sev_close(dev);
+	return ret;
+}
+
+static void print_json(const struct workflow *wf, const struct vlek_inputs *in,
+		       const struct platform_id *p, const struct vlek_args *a, bool loaded)
+{
+	unsigned char md[32];
+	char buf[WF_TCB_LEN], hex[65];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_object_begin(&j, "platform");
+	json_string(&j, "product", amd_product_name(p->product));
+	wf_tcb_spec(p->product, p->st.reported_tcb, buf, sizeof(buf));
+	json_string(&j, "reported_tcb", buf);
+	json_bool(&j, "vlek_loaded", loaded || (p->st.features & SNP_FEATURE_VLEK_EN));
+	json_object_end(&j);
+	json_object_begin(&j, "vlek");
+	json_string(&j, "file", a->vlek);
+	json_string(&j, "tcb", in->tcb);
+	if (in->vlek.info.has_csp_id)
+		json_string(&j, "csp_id", in->vlek.info.csp_id);
+	if (EVP_Digest(in->hashstick, in->hashstick_len, md, NULL, EVP_sha256(), NULL) == 1) {
+		format_hex(md, sizeof(md), hex);
+		json_string(&j, "hashstick_sha256", hex);
+	}
+	json_object_end(&j);
+	json_bool(&j, "loaded", loaded);
+	json_int(&j, "locks_held_us", (long long)(wf->held_ms * 1000));
+	workflow_json_tables(wf, &j);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "hashstick", required_argument, NULL, OPT_HASHSTICK },
+		{ "vlek", required_argument, NULL, OPT_VLEK },
+		{ "asvk", required_argument, NULL, OPT_ASVK },
+		{ "ark", required_argument, NULL, OPT_ARK },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vlek_args a = { 0 };
+	struct vlek_inputs in = { 0 };
+	struct workflow wf = { 0 };
+	struct amd_trust *trust = NULL;
+	struct platform_id plat;
+	bool loaded = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		switch (c) {
+		case OPT_HASHSTICK:
+			a.hashstick = optarg;
+			break;
+		case OPT_VLEK:
+			a.vlek = optarg;
+			break;
+		case OPT_ASVK:
+			a.asvk = optarg;
+			break;
+		case OPT_ARK:
+			a.ark = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &a.timeout_s) < 0)
+				return usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. "
+						   "10 or 0.5", optarg);
+			a.timeout_given = true;
+			break;
+		case OPT_PRODUCT:
+			ctx->cli[SET_PRODUCT] = optarg;
+			break;
+		case OPT_TRUST_ROOT:
+			if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0]))
+				return usage_error(ctx, "too many --trust-root options");
+			a.roots[a.n_roots++] = optarg;
+			break;
+		}
+	}
+	if (!a.hashstick || !a.vlek)
+		return usage_error(ctx, "give the wrapped VLEK (--hashstick FILE) and its "
+				   "certificate (--vlek CERT)");
+	ret = ctx_load(ctx);
+	if (ret)
+		return ret;
+	if (!a.timeout_given)
+		a.timeout_s = ctx->lock_timeout;
+
+	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	if (ret == 0)
+		ret = load_inputs(&a, trust, &in);
+	if (ret == 0)
+		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
+	if (ret)
+		goto out;
+	ret = check_platform(&in, &plat, a.vlek);
+	if (ret == 0)
+		ret = hooks_check(ctx);
+	if (ret == 0)
+		ret = workflow_init(&wf, ctx, "vlek-load", argv + optind, (size_t)(argc - optind),
+				    a.timeout_s);
+	if (ret)
+		goto out;
+	snprintf(wf.old_tcb, sizeof(wf.old_tcb), "%s", in.tcb);
+	snprintf(wf.new_tcb, sizeof(wf.new_tcb), "%s", in.tcb);
+	ret = vlek_load(&wf, &in, trust, &plat, &loaded);
+	if (ret == 0)
+		ret = workflow_status(&wf);
+	workflow_syslog(&wf);
+	if (ctx->json)
+		print_json(&wf, &in, &plat, &a, loaded);
+	else
+		workflow_print(&wf);
+	if (loaded)
+		info("loaded the VLEK for TCB %s into the firmware", in.tcb);
+out:
+	workflow_free(&wf);
+	inputs_clear(&in);
+	amd_trust_free(trust);
+	return ret;
+}
+
+const struct cmd cmd_vlek_load = { "vlek-load", cmd_vlek_load_main,
+				   "load a VLEK into the firmware and switch the tables to it",
+				   usage };

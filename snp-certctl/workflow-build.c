@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The workflows' new tables: what a table holds against what the platform
+ * wants, the VCEK (and the ASK/ARK that go with it) from the cache, and the
+ * new contents with a VCEK or switched to a VLEK.  See workflow.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "util.h"
+#include "workflow.h"
+
+bool wf_vcek_matches(const struct wf_table *t, const struct platform_id *p,
+		     const struct amd_tcb *tcb, char *why, size_t len)
+{
+	const struct amd_cert_info *k = &t->key;
+	char want[WF_TCB_LEN];
+
+	if (!table_find(&t->t, GHCB_KIND_VCEK) && !table_find(&t->t, GHCB_KIND_VLEK)) {
+		snprintf(why, len, "%s", t->t.n ? "the table has no VCEK" : "the table is empty");
+		return false;
+	}
+	if (!t->has_key || t->vlek || k->kind != AMD_CERT_VCEK || !k->has_hwid) {
+		snprintf(why, len, "the VCEK entry is not a valid VCEK");
+		return false;
+	}
+	if (k->product != p->product) {
+		snprintf(why, len, "the VCEK is for %s, the platform is %s",
+			 amd_product_name(k->product), amd_product_name(p->product));
+		return false;
+	}
+	if (k->hwid_len != kds_hwid_len(p->product) || k->hwid_len > sizeof(p->chip_id) ||
+	    memcmp(k->hwid, p->chip_id, k->hwid_len) != 0) {
+		snprintf(why, len, "the VCEK is for another chip");
+		return false;
+	}
+	if (!amd_tcb_equal(p->product, &k->tcb, tcb)) {
+		amd_tcb_format(p->product, tcb, want, sizeof(want));
+		snprintf(why, len, "the VCEK is for TCB %s, the platform reports %s", t->old_tcb,
+			 want);
+		return false;
+	}
+	amd_tcb_format(p->product, tcb, want, sizeof(want));
+	snprintf(why, len, "the VCEK is for the reported TCB %s and this chip", want);
+	return true;
+}
+
+void wf_verify_opts(struct verify_opts *vo, const struct amd_trust *trust,
+		    const struct platform_id *p, const char *tcb_spec, bool chip)
+{
+	*vo = (struct verify_opts){ .trust = trust, .at = time(NULL), .tcb_spec = tcb_spec,
+				    .platform_product = p->product };
+	if (chip) {
+		vo->hwid = p->chip_id;
+		vo->hwid_len = sizeof(p->chip_id);
+	}
+}
+
+static int der_copy(X509 *x, uint8_t **out, size_t *len)
+{
+	if (amd_cert_der(x, out, len) < 0) {
+		err("cannot encode a certificate as DER: %s", amd_openssl_error());
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Is the trusted ARK of p AMD's own (so AMD's built-in ASK goes with it)? */
+static bool builtin_ark_trusted(const struct amd_trust *trust, enum amd_product p)
+{
+	size_t len = 0;
+	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
+	X509 *ark = amd_trust_ark(trust, p);
+	unsigned char *mine = NULL;
+	int n = ark ? i2d_X509(ark, &mine) : -1;
+	bool eq = der && n > 0 && (size_t)n == len && memcmp(der, mine, len) == 0;
+
+	OPENSSL_free(mine);
+	return eq;
+}
+
+/* The ASK and ARK that go with src's VCEK, for tables that lack them. */
+static int vcek_roots(struct wf_vcek *src)
+{
+	struct cert_input ask = { 0 }, ark = { 0 };
+	struct cache_item chain = { 0 };
+	int ret;
+
+	if (src->have_roots)
+		return 0;
+	if (builtin_ark_trusted(src->cache->trust, src->product)) {
+		ret = cert_input_builtin(src->product, AMD_CERT_ASK, &ask);
+		if (ret == 0)
+			ret = cert_input_builtin(src->product, AMD_CERT_ARK, &ark);
+		if (ret)
+			goto out;
+		src->ask = ask.der;
+		src->ask_len = ask.der_len;
+		src->ark = ark.der;
+		src->ark_len = ark.der_len;
+		ask.der = ark.der = NULL;
+	} else {
+		/* Another trusted root (a private or test chain): its CA chain, verified. */
+		ret = cache_chain(src->cache, src->product, KDS_FAMILY_VCEK, &chain);
+		if (ret == 0)
+			ret = der_copy(chain.cert, &src->ask, &src->ask_len);
+		if (ret == 0)
+			ret = der_copy(chain.ark, &src->ark, &src->ark_len);
+		if (ret)
+			goto out;
+	}
+	src->have_roots = true;
+	ret = 0;
+out:
+	cache_item_clear(&chain);
+	cert_input_clear(&ask);
+	cert_input_clear(&ark);
+	return ret;
+}
+
+int wf_vcek_fetch(struct cache *c, const struct kds_vcek_id *id, struct wf_vcek *src)
+{
+	int ret;
+
+	*src = (struct wf_vcek){ .cache = c, .product = id->product, .tcb = id->tcb };
+	ret = cache_vcek(c, id, &src->vcek);
+	if (ret)
+		return ret;
+	src->vcek_der = src->vcek.data;
+	src->vcek_der_len = src->vcek.len;
+	debug("VCEK %s '%s'", src->vcek.from_cache ? "from the cache" : "fetched and cached",
+	      src->vcek.path);
+	return 0;
+}
+
+void wf_vcek_clear(struct wf_vcek *src)
+{
+	cache_item_clear(&src->vcek);
+	free(src->ask);
+	free(src->ark);
+	*src = (struct wf_vcek){ 0 };
+}
+
+static int set(struct table *t, enum ghcb_kind k, const uint8_t *data, size_t len)
+{
+	if (table_set(t, ghcb_kind_guid(k), data, len) < 0) {
+		err("out of memory");
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* Append every entry of from not of the kinds in skip (n of them), in order. */
+static int copy_others(struct table *out, const struct table *from, const enum ghcb_kind *skip,
+		       size_t n)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		enum ghcb_kind k = ghcb_guid_kind(from->items[i].guid);
+		bool skipped = false;
+
+		for (size_t j = 0; j < n; j++)
+			skipped |= k != GHCB_KIND_OTHER && k == skip[j];
+		if (skipped)
+			continue;
+		if (table_set(out, from->items[i].guid, from->items[i].data, from->items[i].len) <
+		    0) {
+			err("out of memory");
+			return EXIT_FAIL;
+		}
+	}
+	return 0;
+}
+
+int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *out)
+{
+	static const enum ghcb_kind chain_kinds[] = { GHCB_KIND_ASK, GHCB_KIND_ARK };
+	const struct ghcb_item *ask = table_find(&t->t, GHCB_KIND_ASK);
+	const struct ghcb_item *ark = table_find(&t->t, GHCB_KIND_ARK);
+	int ret = 0;
+
+	*out = (struct table){ 0 };
+	if (!ask || !ark)
+		ret = vcek_roots(src);
+	if (ret)
+		return ret;
+	if (table_find(&t->t, GHCB_KIND_VCEK)) {
+		/* Every entry in its place; only the VCEK changes. */
+		ret = copy_others(out, &t->t, NULL, 0);
+		if (ret == 0)
+			ret = set(out, GHCB_KIND_VCEK, src->vcek_der, src->vcek_der_len);
+	} else {
+		/* No key: the build order first, then what the table held. */
+		ret = set(out, GHCB_KIND_VCEK, src->vcek_der, src->vcek_der_len);
+		if (ret == 0 && ask)
+			ret = set(out, GHCB_KIND_ASK, ask->data, ask->len);
+		if (ret == 0 && ark)
+			ret = set(out, GHCB_KIND_ARK, ark->data, ark->len);
+		if (ret == 0)
+			ret = copy_others(out, &t->t, chain_kinds, 2);
+	}
+	if (ret == 0 && !ask)
+		ret = set(out, GHCB_KIND_ASK, src->ask, src->ask_len);
+	if (ret == 0 && !ark)
+		ret = set(out, GHCB_KIND_ARK, src->ark, src->ark_len);
+	if (ret)
+		table_free(out);
+	return ret;
+}
+
+int wf_build_vlek(const struct wf_table *t, const struct cert_input *vlek,
+		  const struct cert_input *asvk, const struct cert_input *ark, struct table *out)
+{
+	static const enum ghcb_kind replaced[] = { GHCB_KIND_VCEK, GHCB_KIND_VLEK, GHCB_KIND_ASK,
+						   GHCB_KIND_ARK };
+	int ret;
+
+	*out = (struct table){ 0 };
+	ret = set(out, GHCB_KIND_VLEK, vlek->der, vlek->der_len);
+	if (ret == 0)
+		ret = set(out, GHCB_KIND_ASK, asvk->der, asvk->der_len);
+	if (ret == 0)
+		ret = set(out, GHCB_KIND_ARK, ark->der, ark->der_len);
+	if (ret == 0)
+		ret = copy_others(out, &t->t, replaced, 4);
+	if (ret)
+		table_free(out);
+	return ret;
+}

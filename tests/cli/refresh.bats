@@ -1,0 +1,317 @@
+#!/usr/bin/env bats
+# refresh: the cron job, against the simulated firmware (tests/fakes/sev.so)
+# set up as the Milan test chain's platform, and the KDS stand-in
+# (tests/fakes/kds-server.py): in-place updates with every other entry kept,
+# idempotence (no request, no lock), --offline, --dry-run, VLEK tables, the
+# KDS faults (tables and cache untouched), the store walk, hooks, --json.
+
+load helpers
+
+READER="$SNPCERT_BUILD/tests/tools/stock-reader"
+GUID_X=11111111-2222-3333-4444-555555555555
+NEW=bl=3,tee=1,snp=8,ucode=115   # the platform's reported TCB (the fixture VCEK's)
+OLDTCB=bl=3,tee=1,snp=7,ucode=115
+
+setup_file() {
+	need_fixtures
+	start_kds http
+	# A VCEK of this chip for an older TCB: what the tables hold before.
+	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \
+		"$(printf '%02x' $(seq 0 63))" "$OLDTCB" "$BATS_FILE_TMPDIR/old-vcek.der"
+	wait_kds http
+}
+
+teardown_file() {
+	stop_kds http
+}
+
+setup() {
+	common_setup
+	fake_sev_setup
+	fake_test_platform milan
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
+	export SNP_CERTCTL_KDS_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")"
+	export SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=1
+	: >"$KDS_LOG"
+	kds_mode ok
+	printf 'opaque-x' >"$T/x.bin"
+	TABLE="$T/store/t.certs"
+	old_table "$TABLE"
+}
+
+teardown() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+# A table with the old VCEK, ASK, ARK, CRL and an opaque entry.
+old_table() {
+	certctl build -q --force -o "$1" --vcek "$BATS_FILE_TMPDIR/old-vcek.der" \
+		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem" \
+		--crl "$SNPCERT_FIXTURES/milan/crl.der" --entry "$GUID_X=$T/x.bin"
+}
+
+# "type sha256" per entry, in order.
+entries() {
+	certctl show --json "$1" | jq -r '.entries[] | "\(.type) \(.sha256)"'
+}
+
+vcek_tcb() {
+	certctl show --json "$1" | jq -r '.entries[] | select(.type == "vcek") | .tcb.raw'
+}
+
+cache_state() {
+	(cd "$T/cache" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
+}
+
+VCEK_REQ="/vcek/v1/Milan/$(printf '%02x' $(seq 0 63))?blSPL=3&teeSPL=1&snpSPL=8&ucodeSPL=115"
+
+@test "refresh: a table for another TCB is updated in place, every other entry byte for byte" {
+	entries "$TABLE" >"$T/before"
+	ino=$(stat -c %i "$TABLE")
+	run --separate-stderr fake refresh
+	assert_success
+	assert_output "updated $TABLE: installed the VCEK for the reported TCB $NEW (was $OLDTCB)"
+	assert_equal "$(stat -c %i "$TABLE")" "$ino"
+	assert_equal "$(vcek_tcb "$TABLE")" "$FX_TCB_MILAN"
+	entries "$TABLE" >"$T/after"
+	assert_equal "$(cut -d' ' -f1 "$T/after" | tr '\n' ' ')" "vcek ask ark crl other "
+	# Only the VCEK changed.
+	assert_equal "$(tail -n +2 "$T/after")" "$(tail -n +2 "$T/before")"
+	assert_equal "$(kds_requests "$VCEK_REQ 200")" 1
+	run fake verify "$TABLE" --tcb "$NEW" --hwid "$FX_HWID_MILAN"
+	assert_success
+}
+
+@test "refresh: a table that is right is unchanged; run twice, KDS is asked once" {
+	run --separate-stderr fake refresh
+	assert_success
+	n=$(kds_requests)
+	assert_equal "$(kds_requests "$VCEK_REQ")" 1
+	before=$(fingerprint "$TABLE")
+	: >"$LOG"
+	run --separate-stderr fake refresh
+	assert_success
+	assert_output "unchanged $TABLE: the VCEK is for the reported TCB $NEW and this chip"
+	assert_equal "$(kds_requests)" "$n"
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	# The firmware was only asked, never opened for writing.
+	! grep -q rdwr "$LOG"
+}
+
+@test "refresh: a matching table takes no exclusive lock (a reader holding it is no obstacle)" {
+	fake refresh -q
+	"$READER" -H 2000 "$TABLE" 3>&- &
+	sleep 0.2
+	run --separate-stderr fake refresh --timeout 0
+	assert_success
+	assert_output --partial "unchanged $TABLE"
+}
+
+@test "refresh --offline: served from the cache, or exit 6 with nothing changed" {
+	before=$(fingerprint "$TABLE")
+	run --separate-stderr fake refresh --offline
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: no usable Milan VCEK hwid 00010203...3f TCB $NEW in the cache '$T/cache', and --offline forbids asking KDS"
+	assert_output "failed $TABLE: the VCEK could not be had from KDS; unchanged"
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	assert_equal "$(kds_requests)" 0
+	# Fill the cache, then offline works without a request.
+	fake fetch --platform -o "$T/v.der"
+	: >"$KDS_LOG"
+	run --separate-stderr fake refresh --offline
+	assert_success
+	assert_output --partial "updated $TABLE"
+	assert_equal "$(kds_requests)" 0
+}
+
+@test "refresh --dry-run: says what it would do, changes nothing, asks nothing" {
+	before=$(fingerprint "$TABLE")
+	run --separate-stderr fake refresh --dry-run
+	assert_success
+	assert_output "would-update $TABLE: the VCEK is for TCB $OLDTCB, the platform reports $NEW: would install the VCEK for the reported TCB $NEW (KDS request GET $VCEK_REQ)"
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	assert_equal "$(kds_requests)" 0
+	[ -z "$(cache_state)" ]
+	[ ! -e "$T/store/.t.certs.snpcert-journal" ] || [ ! -s "$T/store/.t.certs.snpcert-journal" ]
+}
+
+@test "refresh: VLEK tables are skipped while a VLEK is loaded, failed (exit 4) when not" {
+	rm "$TABLE"
+	certctl build -q -o "$T/store/v.certs" --vlek "$SNPCERT_FIXTURES/milan/vlek.pem" \
+		--asvk "$SNPCERT_FIXTURES/milan/asvk.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"
+	before=$(fingerprint "$T/store/v.certs")
+	set_state vlek_loaded=1
+	run --separate-stderr fake refresh
+	assert_success
+	assert_output "skipped $T/store/v.certs: a VLEK is loaded; refresh leaves VLEK tables alone"
+	set_state vlek_loaded=0
+	run --separate-stderr fake refresh
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: '$T/store/v.certs' carries a VLEK but none is loaded: run 'snp-certctl vlek-load'"
+	assert_output "failed $T/store/v.certs: carries a VLEK but none is loaded: run 'snp-certctl vlek-load'"
+	assert_equal "$(fingerprint "$T/store/v.certs")" "$before"
+	assert_equal "$(kds_requests)" 0
+}
+
+# A failing refresh under a KDS fault: EXIT MESSAGE.  Table and cache untouched.
+fails_untouched() {
+	local before cache_before
+	before=$(fingerprint "$TABLE")
+	cache_before=$(cache_state)
+	run --separate-stderr fake refresh
+	assert_failure "$1"
+	[[ "$stderr" == *"$2"* ]] || { echo "stderr: $stderr"; echo "want: $2"; return 1; }
+	assert_output --partial "failed $TABLE: "
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	assert_equal "$(cache_state)" "$cache_before"
+	[ -z "$(ls -A "$T/store" | grep -v '^t.certs$')" ]
+}
+
+@test "refresh: KDS faults (404, 500, garbage, wrong TCB, wrong signer) leave tables and cache untouched" {
+	local desc="Milan VCEK hwid 00010203...3f TCB $NEW"
+	kds_mode 404
+	fails_untouched 6 "snp-certctl: KDS answered 404 for $desc"
+	kds_mode 500
+	fails_untouched 6 "snp-certctl: KDS answered 500 for $desc; gave up after"
+	kds_mode garbage
+	fails_untouched 4 "snp-certctl: KDS reply for $desc is malformed"
+	kds_mode wrong-tcb
+	fails_untouched 4 "snp-certctl: the VCEK KDS sent for $desc does not verify: it is for TCB bl=3,tee=1,snp=8,ucode=116, not $NEW"
+	kds_mode wrong-signer
+	fails_untouched 4 "snp-certctl: the VCEK KDS sent for $desc does not verify: VCEK signature does not verify"
+	[ -z "$(cache_state)" ]
+	# and with KDS back, the same run succeeds
+	kds_mode ok
+	run --separate-stderr fake refresh
+	assert_success
+}
+
+@test "refresh: the whole store, in order; an empty table gets VCEK, ASK and ARK" {
+	old_table "$T/store/b.certs"
+	test_table milan "$T/store/a.certs"
+	printf '\0%.0s' $(seq 24) >"$T/store/c.certs"
+	printf 'not a table' >"$T/store/.hidden"
+	run --separate-stderr fake refresh
+	assert_success
+	assert_line --index 0 "unchanged $T/store/a.certs: the VCEK is for the reported TCB $NEW and this chip"
+	assert_line --index 1 "updated $T/store/b.certs: installed the VCEK for the reported TCB $NEW (was $OLDTCB)"
+	assert_line --index 2 "updated $T/store/c.certs: installed the VCEK for the reported TCB $NEW (was no VCEK)"
+	assert_line --index 3 "updated $T/store/t.certs: installed the VCEK for the reported TCB $NEW (was $OLDTCB)"
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$(entries "$T/store/c.certs" | cut -d' ' -f1 | tr '\n' ' ')" "vcek ask ark "
+	assert_equal "$(kds_requests "$VCEK_REQ")" 1
+	run fake verify "$T/store/c.certs" --tcb "$NEW"
+	assert_success
+	assert_equal "$(cat "$T/store/.hidden")" "not a table"
+	# Only the named files, when named.
+	old_table "$T/store/b.certs"
+	run --separate-stderr fake refresh "$T/store/b.certs"
+	assert_success
+	assert_output --partial "updated $T/store/b.certs"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "refresh: the hooks run in order with the tables and TCBs, the locks held at locked" {
+	old_table "$T/store/u.certs"
+	add_hook 10-log
+	add_hook 20-log
+	cat >"$T/hooks/15-reader" <<-EOF
+		#!/bin/sh
+		[ "\$SNP_CERTCTL_EVENT" = locked ] || exit 0
+		"$READER" -t 50 "$TABLE"
+		echo "reader \$?" >>"$T/hooks.log"
+	EOF
+	chmod 755 "$T/hooks/15-reader"
+	run --separate-stderr fake refresh
+	assert_success
+	tables="$T/store/t.certs $T/store/u.certs"
+	env="cmd=refresh old=$OLDTCB new=$NEW tables=$tables"
+	assert_equal "$(cat "$T/hooks.log")" "pre-update 10-log $env
+pre-update 20-log $env
+locked 10-log $env
+reader 3
+locked 20-log $env
+post-update 10-log $env
+post-update 20-log $env"
+	# Nothing to do: no hooks.
+	: >"$T/hooks.log"
+	run --separate-stderr fake refresh
+	assert_success
+	[ ! -s "$T/hooks.log" ]
+}
+
+@test "refresh: a failing pre-update hook aborts with nothing changed; update-failed runs" {
+	add_hook 10-fail 3
+	before=$(fingerprint "$TABLE")
+	run --separate-stderr fake refresh
+	assert_failure 1
+	assert_line --partial -- "failed $TABLE: a hook failed at pre-update; unchanged"
+	[[ "$stderr" == *"snp-certctl: hook '$T/hooks/10-fail' failed at pre-update: exit status 3"* ]]
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	assert_equal "$(cut -d' ' -f1 "$T/hooks.log" | tr '\n' ' ')" "pre-update update-failed "
+	# A hook writable by others refuses the whole run before any request.
+	: >"$KDS_LOG"
+	chmod 777 "$T/hooks/10-fail"
+	run --separate-stderr fake refresh
+	assert_failure 1
+	[[ "$stderr" == *"refusing hook '$T/hooks/10-fail'"* ]]
+	assert_equal "$(kds_requests)" 0
+}
+
+@test "refresh --json: the platform and every table" {
+	test_table milan "$T/store/a.certs"
+	run --separate-stderr fake refresh --json
+	assert_success
+	jq -e --arg a "$T/store/a.certs" --arg t "$TABLE" --arg new "$NEW" --arg old "$OLDTCB" \
+		--arg hw "$FX_HWID_MILAN" '
+		.platform == {product: "Milan", reported_tcb: $new, chip_id: $hw, vlek_loaded: false}
+		and .dry_run == false
+		and .tables[0].file == $a and .tables[0].action == "unchanged"
+		and .tables[1] == {file: $t, action: "updated",
+			reason: ("installed the VCEK for the reported TCB " + $new + " (was " + $old + ")"),
+			old_tcb: $old, new_tcb: $new}' <<<"$output"
+	kds_mode 404
+	old_table "$TABLE"
+	rm -r "$T/cache"
+	run --separate-stderr fake refresh --json
+	assert_failure 6
+	jq -e '.tables[1].action == "failed" and .tables[1].exit_status == 6' <<<"$output"
+}
+
+@test "refresh: a masked chip id fails VCEK tables (exit 5) and suggests a VLEK" {
+	set_state mask_chip_id=1
+	before=$(fingerprint "$TABLE")
+	run --separate-stderr fake refresh
+	assert_failure 5
+	[[ "$stderr" == *"the firmware masks the chip id (mask_chip_id), so this chip's VCEK cannot be matched or fetched; use a VLEK ('snp-certctl vlek-load')"* ]]
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	assert_equal "$(kds_requests)" 0
+}
+
+@test "refresh: without the SEV device, exit 5" {
+	set_state present=0
+	run --separate-stderr fake refresh
+	assert_failure 5
+	[[ "$stderr" == *"cannot open '$T/sev'"* ]]
+}
+
+@test "refresh: a table locked by a reader past --timeout fails with exit 3, untouched" {
+	before=$(fingerprint "$TABLE")
+	"$READER" -H 3000 "$TABLE" 3>&- &
+	reader=$!
+	sleep 0.2
+	run --separate-stderr fake refresh --timeout 0.3
+	assert_failure 3
+	[[ "$stderr" == *"cannot lock '$TABLE' within 0.3s: held by $reader (stock-reader) READ"* ]]
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+}
+
+@test "refresh --splay: waits first and says so at -v" {
+	run --separate-stderr fake refresh -v --splay 0.2 --dry-run
+	assert_success
+	[[ "$stderr" == *"s first (--splay 0.2)"* ]]
+	run --separate-stderr fake refresh --splay soon
+	assert_failure 2
+}
