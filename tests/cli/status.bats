@@ -392,3 +392,35 @@ SEV_GET_ID2 ok" ]
 	grep -q ' SNP_SET_CONFIG errno=EPERM$' "$LOG"
 	grep -q ' SNP_SET_CONFIG fw=3$' "$LOG"
 }
+
+# Run status with a sysfs of our own: a tmpfs over /sys/module in a private
+# mount namespace, laid out as the kernel does for loaded modules.
+status_with_sysfs() {
+	local setup=$1
+	shift
+	[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
+		unshare -m --propagation private sh -c "
+			mount -t tmpfs snp-certctl-test /sys/module && cd /sys/module && $setup &&
+			exec \"\$0\" \"\$@\"" "$SNP_CERTCTL" "$@"
+}
+
+@test "status: kvm_amd and ccp loaded, sev_snp=Y (sysfs faked in a mount namespace)" {
+	run status_with_sysfs 'mkdir -p kvm_amd/parameters ccp && echo live > kvm_amd/initstate &&
+		echo live > ccp/initstate && echo Y > kvm_amd/parameters/sev_snp' \
+		status --json --product Milan
+	assert_success
+	[ "$(jq -r .modules.kvm_amd.state <<< "$output")" = loaded ]
+	[ "$(jq -r .modules.kvm_amd.sev_snp <<< "$output")" = true ]
+	[ "$(jq -r .modules.ccp.state <<< "$output")" = loaded ]
+}
+
+@test "status: sev_snp=N and kvm_amd going, ccp absent" {
+	run status_with_sysfs 'mkdir -p kvm_amd/parameters && echo going > kvm_amd/initstate &&
+		echo N > kvm_amd/parameters/sev_snp' status --product Milan
+	assert_success
+	assert_line --regexp '^kvm_amd +going$'
+	assert_line --regexp '^sev_snp +N$'
+	assert_line --regexp '^ccp +absent$'
+}
