@@ -1,0 +1,220 @@
+# fish completion for snp-certctl(1)
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Installed as $datadir/fish/vendor_completions.d/snp-certctl.fish.  The
+# option lists are those of `snp-certctl COMMAND --help`;
+# tests/cli/docs.bats checks them against the program.
+
+# The command on the line (the first word that is not a global option or its
+# argument), or nothing.
+function __snp_certctl_command
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    for t in $tokens
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -C --config --store
+                set skip 1
+            case '-*'
+            case '*'
+                echo $t
+                return 0
+        end
+    end
+    return 1
+end
+
+function __snp_certctl_needs_command
+    not __snp_certctl_command >/dev/null
+end
+
+# Is the command one of $argv (and, for lock and fw-update, are we before '--')?
+function __snp_certctl_using
+    set -l cmd (__snp_certctl_command); or return 1
+    contains -- $cmd $argv; or return 1
+    not __snp_certctl_after_dd
+end
+
+# After '--' of lock or fw-update: a command line of its own.
+function __snp_certctl_after_dd
+    set -l cmd (__snp_certctl_command); or return 1
+    contains -- $cmd lock fw-update; or return 1
+    contains -- -- (commandline -opc)
+end
+
+function __snp_certctl_complete_after_dd
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- -- $tokens)
+    set -e tokens[1..$i]
+    if test (count $tokens) -eq 0
+        __fish_complete_command
+    else
+        __fish_complete_subcommand --commandline $tokens (commandline -ct)
+    end
+end
+
+# The tables of the store: --store on the line, $SNP_CERTCTL_STORE or the
+# default; its regular files whose names do not start with '.'.
+function __snp_certctl_store_tables
+    set -l store /var/lib/snp-certctl
+    set -q SNP_CERTCTL_STORE[1]; and test -n "$SNP_CERTCTL_STORE"; and set store $SNP_CERTCTL_STORE
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- --store $tokens)
+    and set -q tokens[(math $i + 1)]
+    and set store $tokens[(math $i + 1)]
+    for f in $store/*
+        test -f $f; and echo $f\ttable
+    end
+end
+
+set -l commands build show verify extract status fetch update lock locks recover refresh fw-update vlek-load help
+set -l table_commands show verify extract update lock locks recover refresh fw-update vlek-load
+
+complete -c snp-certctl -f
+
+# Global options.
+complete -c snp-certctl -n __snp_certctl_needs_command -s C -l config -r -F -d 'configuration file'
+complete -c snp-certctl -n __snp_certctl_needs_command -l store -x -a '(__fish_complete_directories)' -d 'directory of managed tables'
+complete -c snp-certctl -n __snp_certctl_needs_command -l json -d 'machine-readable output on stdout'
+complete -c snp-certctl -n __snp_certctl_needs_command -s q -l quiet -d 'only errors on stderr'
+complete -c snp-certctl -n __snp_certctl_needs_command -s v -l verbose -d 'more detail on stderr'
+complete -c snp-certctl -n __snp_certctl_needs_command -s h -l help -d 'list the commands'
+complete -c snp-certctl -n __snp_certctl_needs_command -l version -d 'print the version'
+
+# The commands.
+complete -c snp-certctl -n __snp_certctl_needs_command -a build -d 'build a certificate table'
+complete -c snp-certctl -n __snp_certctl_needs_command -a show -d 'print every entry of a table'
+complete -c snp-certctl -n __snp_certctl_needs_command -a verify -d "check a table's structure, chain and key"
+complete -c snp-certctl -n __snp_certctl_needs_command -a extract -d "write a table's entries as files"
+complete -c snp-certctl -n __snp_certctl_needs_command -a status -d 'report the SEV platform and whether the tables match it'
+complete -c snp-certctl -n __snp_certctl_needs_command -a fetch -d 'get a VCEK, CA chain or CRL from the AMD KDS'
+complete -c snp-certctl -n __snp_certctl_needs_command -a update -d 'replace entries of a table in place'
+complete -c snp-certctl -n __snp_certctl_needs_command -a lock -d 'hold the lock on tables while a command runs'
+complete -c snp-certctl -n __snp_certctl_needs_command -a locks -d 'show who holds or waits for the locks'
+complete -c snp-certctl -n __snp_certctl_needs_command -a recover -d 'finish or roll back interrupted updates'
+complete -c snp-certctl -n __snp_certctl_needs_command -a refresh -d 'install the VCEK for the reported TCB in every table (cron)'
+complete -c snp-certctl -n __snp_certctl_needs_command -a fw-update -d 'update the firmware with every table locked, then its VCEK'
+complete -c snp-certctl -n __snp_certctl_needs_command -a vlek-load -d 'load a VLEK into the firmware and switch the tables to it'
+complete -c snp-certctl -n __snp_certctl_needs_command -a help -d "list the commands, or show one command's options"
+
+# Every command: --help; table arguments.
+complete -c snp-certctl -n "__snp_certctl_using $commands" -s h -l help -d 'show the usage of the command'
+complete -c snp-certctl -n "__snp_certctl_using $table_commands" -F -a '(__snp_certctl_store_tables)'
+
+# build
+complete -c snp-certctl -n '__snp_certctl_using build' -s o -l output -r -F -d 'the table to write'
+complete -c snp-certctl -n '__snp_certctl_using build' -l vcek -r -F -d 'the VCEK'
+complete -c snp-certctl -n '__snp_certctl_using build' -l vlek -r -F -d 'the VLEK'
+complete -c snp-certctl -n '__snp_certctl_using build' -l ask -r -F -d 'the ASK that signed the VCEK'
+complete -c snp-certctl -n '__snp_certctl_using build' -l asvk -r -F -d 'the ASVK that signed the VLEK'
+complete -c snp-certctl -n '__snp_certctl_using build' -l ark -r -F -d 'the AMD root key'
+complete -c snp-certctl -n '__snp_certctl_using build' -l crl -r -F -d 'the CRL, signed by the ARK'
+complete -c snp-certctl -n '__snp_certctl_using build' -l entry -x -d 'an opaque extra entry: GUID=FILE'
+complete -c snp-certctl -n '__snp_certctl_using build' -l from-dir -x -a '(__fish_complete_directories)' -d 'take the files from a certificate directory'
+complete -c snp-certctl -n '__snp_certctl_using build' -l no-verify -d 'do not verify the chain'
+complete -c snp-certctl -n '__snp_certctl_using build' -l force -d 'replace an existing table in place'
+complete -c snp-certctl -n '__snp_certctl_using build' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using build' -l json -d 'print the result as JSON'
+
+# show
+complete -c snp-certctl -n '__snp_certctl_using show' -l json -d 'one JSON document on stdout'
+
+# verify
+complete -c snp-certctl -n '__snp_certctl_using verify' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using verify' -l tcb -x -d 'the key must be for this TCB'
+complete -c snp-certctl -n '__snp_certctl_using verify' -l hwid -x -d 'the key must be for this chip id'
+complete -c snp-certctl -n '__snp_certctl_using verify' -l platform -d "the key must be for this platform"
+complete -c snp-certctl -n '__snp_certctl_using verify' -l product -x -a 'Milan Genoa Turin' -d 'the product when CPUID cannot tell'
+complete -c snp-certctl -n '__snp_certctl_using verify' -l at -x -d 'check validity at TIME'
+complete -c snp-certctl -n '__snp_certctl_using verify' -l json -d 'one JSON document on stdout'
+
+# extract
+complete -c snp-certctl -n '__snp_certctl_using extract' -s d -l directory -x -a '(__fish_complete_directories)' -d 'where to write'
+complete -c snp-certctl -n '__snp_certctl_using extract' -l der -d 'write certificates as DER'
+complete -c snp-certctl -n '__snp_certctl_using extract' -l json -d 'list the files written as JSON'
+
+# status
+complete -c snp-certctl -n '__snp_certctl_using status' -l product -x -a 'Milan Genoa Turin' -d 'decode as this product'
+complete -c snp-certctl -n '__snp_certctl_using status' -l json -d 'one JSON document on stdout'
+
+# fetch
+complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from vcek ca crl' -a 'vcek ca crl'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l product -x -a 'Milan Genoa Turin' -d 'the product'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l hwid -x -d 'the chip id'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l tcb -x -d 'the reported TCB'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l platform -d "the platform's chip id and reported TCB"
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l vlek -d 'the VLEK chain (ASVK) instead of the VCEK chain'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -s o -l output -r -F -d 'write the result to PATH'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l offline -d 'use the cache only'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l json -d 'describe the result as JSON'
+
+# update
+complete -c snp-certctl -n '__snp_certctl_using update' -l vcek -r -F -d 'put this VCEK into the table'
+complete -c snp-certctl -n '__snp_certctl_using update' -l vlek -r -F -d 'put this VLEK into the table'
+complete -c snp-certctl -n '__snp_certctl_using update' -l ask -r -F -d 'put this ASK into the ASK/ASVK slot'
+complete -c snp-certctl -n '__snp_certctl_using update' -l asvk -r -F -d 'put this ASVK into the ASK/ASVK slot'
+complete -c snp-certctl -n '__snp_certctl_using update' -l ark -r -F -d 'put this ARK into the table'
+complete -c snp-certctl -n '__snp_certctl_using update' -l crl -r -F -d 'put this CRL into the table'
+complete -c snp-certctl -n '__snp_certctl_using update' -l entry -x -d 'put this opaque entry into the table: GUID=FILE'
+complete -c snp-certctl -n '__snp_certctl_using update' -l remove -x -a 'vcek vlek ask asvk ark crl' -d 'remove an entry: GUID or kind'
+complete -c snp-certctl -n '__snp_certctl_using update' -l timeout -x -d 'wait at most SEC seconds for the locks'
+complete -c snp-certctl -n '__snp_certctl_using update' -l no-verify -d 'do not verify the resulting chain'
+complete -c snp-certctl -n '__snp_certctl_using update' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using update' -l json -d 'print the result as JSON'
+
+# lock
+complete -c snp-certctl -n '__snp_certctl_using lock' -s x -l exclusive -d "the exclusive (writer's) lock, the default"
+complete -c snp-certctl -n '__snp_certctl_using lock' -s s -l shared -d "the shared (reader's) lock"
+complete -c snp-certctl -n '__snp_certctl_using lock' -s w -l timeout -x -d 'wait at most SEC seconds for all the locks'
+
+# locks
+complete -c snp-certctl -n '__snp_certctl_using locks' -l json -d 'print the result as JSON'
+
+# recover
+complete -c snp-certctl -n '__snp_certctl_using recover' -l timeout -x -d "wait at most SEC seconds for each table's locks"
+complete -c snp-certctl -n '__snp_certctl_using recover' -l json -d 'print the result as JSON'
+
+# refresh
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l offline -d 'use the cache only'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l dry-run -d 'say what would be done, change nothing'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l splay -x -d 'first wait a random time below SEC seconds'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l timeout -x -d 'wait at most SEC seconds for the locks'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l json -d 'one JSON document on stdout'
+
+# fw-update
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l commit -d 'SNP_COMMIT after COMMAND: no rollback'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l reported-tcb -x -a current -d 'SNP_SET_CONFIG: report this TCB (SPEC or current)'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l timeout -x -d 'wait at most SEC seconds for the locks'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l offline -d 'use the cache only'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l json -d 'one JSON document on stdout'
+
+# vlek-load
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l hashstick -r -F -d 'the wrapped VLEK (432 bytes) from the KDS'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l vlek -r -F -d 'the VLEK certificate'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l asvk -r -F -d 'the ASVK that signed it'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l ark -r -F -d 'the ARK'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l timeout -x -d 'wait at most SEC seconds for the locks'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l json -d 'one JSON document on stdout'
+
+# help COMMAND
+complete -c snp-certctl -n '__snp_certctl_using help' -a "$commands"
+
+# lock ... -- COMMAND, fw-update ... -- COMMAND
+complete -c snp-certctl -n __snp_certctl_after_dd -x -a '(__snp_certctl_complete_after_dd)'
