@@ -112,10 +112,13 @@ $(LIBA): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
+# The pkg-config file, with the paths of this make (install writes its own,
+# so that `make && make install PREFIX=/usr` is right).
+SUBST_PC = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
 $(PCFILE): lib/snpcert.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(SUBST_PC) $< > $@
 
 # ---- the formats and the program -----------------------------------------
 $(FMTA): $(FMT_OBJS)
@@ -205,7 +208,8 @@ install: all
 	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libsnpcert.so.$(SOVERSION)
 	ln -sf libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
 	install -m 0644 lib/snpcert.h $(DESTDIR)$(INCLUDEDIR)/snpcert.h
-	install -m 0644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc
+	$(SUBST_PC) lib/snpcert.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc
 	$(if $(MAN1),install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(MAN3),install -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
 	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)

@@ -115,10 +115,46 @@ static int cache_load(const char *path, uint8_t **data, size_t *len, time_t *mti
 	return r;
 }
 
-static int offline_miss(const struct cache *c, const char *what)
+/*
+ * Point it at rel in the cache and read the copy there, if any.  1 read
+ * (*mtime its age), 0 none, -ENOMEM after saying so.
+ */
+static int cache_lookup(const struct cache *c, const char *rel, struct cache_item *it,
+			time_t *mtime)
 {
-	err("no usable %s in the cache '%s', and --offline forbids asking KDS", what, c->dir);
-	return EXIT_KDS;
+	int r;
+
+	it->path = cache_path(c, rel);
+	if (!it->path) {
+		err("out of memory");
+		return -ENOMEM;
+	}
+	r = cache_load(it->path, &it->data, &it->len, mtime);
+	if (r == -ENOMEM) {
+		err("out of memory");
+		return -ENOMEM;
+	}
+	return r == 0;
+}
+
+/*
+ * Drop the cached copy read into it and ask KDS for req (der: a DER reply)
+ * instead, unless --offline.  0 or an exit status after printing why.
+ */
+static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, bool der,
+		       const char *what)
+{
+	free(it->data);
+	it->data = NULL;
+	X509_free(it->cert);
+	X509_free(it->ark);
+	it->cert = it->ark = NULL;
+	if (c->offline) {
+		err("no usable %s in the cache '%s', and --offline forbids asking KDS", what,
+		    c->dir);
+		return EXIT_KDS;
+	}
+	return kds_http_get(&c->http, req, der, what, &it->data, &it->len);
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -181,11 +217,11 @@ static int validity(const struct amd_cert_info *i, const char *label, time_t now
 /*
  * A CA chain reply: ASK (or ASVK) then ARK, both for p, the ARK the trusted
  * one of p and self-signed, the ASK/ASVK signed by it, both valid now.
- * 0 with the two certificates, -EBADMSG with why, -ENOMEM.
+ * 0 with the two certificates in it->cert and it->ark, -EBADMSG with why,
+ * -ENOMEM.
  */
 static int check_chain(const struct cache *c, enum amd_product p, enum kds_family f,
-		       const uint8_t *data, size_t len, X509 **mid_out, X509 **ark_out,
-		       char *why, size_t wlen)
+		       struct cache_item *it, char *why, size_t wlen)
 {
 	enum amd_cert_kind want = f == KDS_FAMILY_VLEK ? AMD_CERT_ASVK : AMD_CERT_ASK;
 	const char *label = f == KDS_FAMILY_VLEK ? "ASVK" : "ASK";
@@ -194,7 +230,7 @@ static int check_chain(const struct cache *c, enum amd_product p, enum kds_famil
 	char sig[256];
 	int r;
 
-	r = kds_chain_split(data, len, &mid, &ark);
+	r = kds_chain_split(it->data, it->len, &mid, &ark);
 	if (r < 0) {
 		snprintf(why, wlen, "it is not two PEM certificates (%s, then ARK)", label);
 		goto out;
@@ -227,8 +263,8 @@ static int check_chain(const struct cache *c, enum amd_product p, enum kds_famil
 	if (validity(&ai, "ARK", c->now, why, wlen) < 0 ||
 	    validity(&mi, label, c->now, why, wlen) < 0)
 		goto out;
-	*mid_out = mid;
-	*ark_out = ark;
+	it->cert = mid;
+	it->ark = ark;
 	mid = ark = NULL;
 	r = 0;
 out:
@@ -236,6 +272,26 @@ out:
 	X509_free(ark);
 	return r;
 }
+
+/* Say whether a good cached CA chain is used (fresh, or --offline) or fetched anew. */
+static void chain_say_cached(const struct cache *c, const struct cache_item *it,
+			     const char *what)
+{
+	(void)c;
+	if (it->from_cache)
+		debug("using the cached %s '%s'", what, it->path);
+	else
+		debug("the cached %s '%s' is older than 7 days: fetching it again", what,
+		      it->path);
+}
+
+static time_t chain_fresh_until(const struct cache_item *it, time_t fetched)
+{
+	(void)it;
+	return fetched + CACHE_CHAIN_MAX_AGE;
+}
+
+/* ---- the CRL ---------------------------------------------------------- */
 
 /* The CRL's nextUpdate, or 0 when it has none. */
 static time_t crl_next_update(const uint8_t *der, size_t len)
@@ -255,11 +311,85 @@ static time_t crl_next_update(const uint8_t *der, size_t len)
 	return next;
 }
 
-/* ---- the CA chain ----------------------------------------------------- */
+/* A CRL reply: DER, signed by the trusted ARK of p.  0 or -EBADMSG with why. */
+static int check_crl(const struct cache *c, enum amd_product p, enum kds_family f,
+		     struct cache_item *it, char *why, size_t wlen)
+{
+	X509 *ark = amd_trust_ark(c->trust, p);
 
-/* The CA chain; a fetched one is only cached when store says so. */
-static int chain_get(struct cache *c, enum amd_product p, enum kds_family f,
-		     struct cache_item *out, bool store)
+	(void)f;
+	if (!ark) {
+		snprintf(why, wlen, "there is no trusted %s ARK", amd_product_name(p));
+		return -EBADMSG;
+	}
+	if (amd_crl_verify(it->data, it->len, ark) < 0) {
+		snprintf(why, wlen, "it is not a DER CRL signed by the trusted ARK-%s with the AMD "
+			 "PSS parameters", amd_product_name(p));
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* A day after it was fetched, or its nextUpdate if that comes first. */
+static time_t crl_fresh_until(const struct cache_item *it, time_t fetched)
+{
+	time_t next = crl_next_update(it->data, it->len), until = fetched + CACHE_CRL_MAX_AGE;
+
+	return next && next < until ? next : until;
+}
+
+/* The same for a CRL: an out-of-date one kept by --offline is worth a warning. */
+static void crl_say_cached(const struct cache *c, const struct cache_item *it, const char *what)
+{
+	if (it->from_cache && c->now >= it->fresh_until)
+		warn("the cached %s '%s' is out of date; --offline keeps it", what, it->path);
+	else if (!it->from_cache)
+		debug("the cached %s '%s' is out of date: fetching it again", what, it->path);
+}
+
+/* ---- the CA chain and the CRL: one getter ------------------------------- */
+
+/* What differs between a CA chain and a CRL. */
+struct cached_kind {
+	const char *name; /* "CA chain": "no KDS CA chain for ...", "Milan VCEK CA chain" */
+	int (*cache_name)(enum amd_product p, enum kds_family f, char *buf, size_t len);
+	int (*request)(enum amd_product p, enum kds_family f, char *buf, size_t len);
+	bool der;         /* what KDS sends: DER, else PEM */
+	/* Verify it->data; 0, -EBADMSG with why, -ENOMEM. */
+	int (*check)(const struct cache *c, enum amd_product p, enum kds_family f,
+		     struct cache_item *it, char *why, size_t wlen);
+	/* When a copy fetched at fetched is to be fetched anew. */
+	time_t (*fresh_until)(const struct cache_item *it, time_t fetched);
+	/* Say whether a good cached copy is used (it->from_cache) or fetched anew. */
+	void (*say_cached)(const struct cache *c, const struct cache_item *it, const char *what);
+};
+
+static const struct cached_kind chain_kind = {
+	.name = "CA chain",
+	.cache_name = kds_chain_name,
+	.request = kds_chain_path,
+	.der = false,
+	.check = check_chain,
+	.fresh_until = chain_fresh_until,
+	.say_cached = chain_say_cached,
+};
+
+static const struct cached_kind crl_kind = {
+	.name = "CRL",
+	.cache_name = kds_crl_name,
+	.request = kds_crl_path,
+	.der = true,
+	.check = check_crl,
+	.fresh_until = crl_fresh_until,
+	.say_cached = crl_say_cached,
+};
+
+/*
+ * The object k for (p, f): the cached copy if it verifies and is fresh,
+ * else fetched from KDS and verified, and cached only when store says so.
+ */
+static int cached_get(struct cache *c, const struct cached_kind *k, enum amd_product p,
+		      enum kds_family f, struct cache_item *out, bool store)
 {
 	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[64], why[256];
 	struct cache_item it = { 0 };
@@ -267,54 +397,33 @@ static int chain_get(struct cache *c, enum amd_product p, enum kds_family f,
 	int ret, r;
 
 	*out = (struct cache_item){ 0 };
-	if (kds_chain_name(p, f, rel, sizeof(rel)) < 0 ||
-	    kds_chain_path(p, f, req, sizeof(req)) < 0) {
-		err("no KDS CA chain for product '%s'", amd_product_name(p) ?: "unknown");
+	if (k->cache_name(p, f, rel, sizeof(rel)) < 0 || k->request(p, f, req, sizeof(req)) < 0) {
+		err("no KDS %s for product '%s'", k->name, amd_product_name(p) ?: "unknown");
 		return EXIT_USAGE;
 	}
-	snprintf(what, sizeof(what), "%s %s CA chain", amd_product_name(p),
-		 f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK");
-	it.path = cache_path(c, rel);
-	if (!it.path) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
-
-	r = cache_load(it.path, &it.data, &it.len, &mtime);
-	if (r == -ENOMEM) {
+	snprintf(what, sizeof(what), "%s %s %s", amd_product_name(p),
+		 f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK", k->name);
+	r = cache_lookup(c, rel, &it, &mtime);
+	if (r < 0) {
 		ret = EXIT_FAIL;
-		err("out of memory");
 		goto out;
 	}
-	if (r == 0) {
-		r = check_chain(c, p, f, it.data, it.len, &it.cert, &it.ark, why, sizeof(why));
+	if (r > 0) {
+		r = k->check(c, p, f, &it, why, sizeof(why));
 		if (r == 0) {
-			it.fresh_until = mtime + CACHE_CHAIN_MAX_AGE;
+			it.fresh_until = k->fresh_until(&it, mtime);
 			it.from_cache = c->offline || c->now < it.fresh_until;
-			if (it.from_cache)
-				debug("using the cached %s '%s'", what, it.path);
-			else
-				debug("the cached %s '%s' is older than 7 days: fetching it again",
-				      what, it.path);
+			k->say_cached(c, &it, what);
 		} else if (r == -EBADMSG) {
 			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
 			     why);
 		}
 	}
 	if (!it.from_cache) {
-		free(it.data);
-		it.data = NULL;
-		X509_free(it.cert);
-		X509_free(it.ark);
-		it.cert = it.ark = NULL;
-		if (c->offline) {
-			ret = offline_miss(c, what);
-			goto out;
-		}
-		ret = kds_http_get(&c->http, req, false, what, &it.data, &it.len);
+		ret = cache_fetch(c, &it, req, k->der, what);
 		if (ret)
 			goto out;
-		r = check_chain(c, p, f, it.data, it.len, &it.cert, &it.ark, why, sizeof(why));
+		r = k->check(c, p, f, &it, why, sizeof(why));
 		if (r == -ENOMEM) {
 			err("out of memory");
 			ret = EXIT_FAIL;
@@ -327,7 +436,7 @@ static int chain_get(struct cache *c, enum amd_product p, enum kds_family f,
 		}
 		if (store)
 			cache_store(it.path, it.data, it.len);
-		it.fresh_until = c->now + CACHE_CHAIN_MAX_AGE;
+		it.fresh_until = k->fresh_until(&it, c->now);
 	}
 	*out = it;
 	it = (struct cache_item){ 0 };
@@ -339,100 +448,12 @@ out:
 
 int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out)
 {
-	return chain_get(c, p, f, out, true);
-}
-
-/* ---- the CRL ---------------------------------------------------------- */
-
-static int check_crl(const struct cache *c, enum amd_product p, const uint8_t *data, size_t len,
-		     char *why, size_t wlen)
-{
-	X509 *ark = amd_trust_ark(c->trust, p);
-
-	if (!ark) {
-		snprintf(why, wlen, "there is no trusted %s ARK", amd_product_name(p));
-		return -EBADMSG;
-	}
-	if (amd_crl_verify(data, len, ark) < 0) {
-		snprintf(why, wlen, "it is not a DER CRL signed by the trusted ARK-%s with the AMD "
-			 "PSS parameters", amd_product_name(p));
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-static time_t crl_fresh_until(const uint8_t *data, size_t len, time_t fetched)
-{
-	time_t next = crl_next_update(data, len), until = fetched + CACHE_CRL_MAX_AGE;
-
-	return next && next < until ? next : until;
+	return cached_get(c, &chain_kind, p, f, out, true);
 }
 
 int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out)
 {
-	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[64], why[256];
-	struct cache_item it = { 0 };
-	time_t mtime = 0;
-	int ret, r;
-
-	*out = (struct cache_item){ 0 };
-	if (kds_crl_name(p, f, rel, sizeof(rel)) < 0 || kds_crl_path(p, f, req, sizeof(req)) < 0) {
-		err("no KDS CRL for product '%s'", amd_product_name(p) ?: "unknown");
-		return EXIT_USAGE;
-	}
-	snprintf(what, sizeof(what), "%s %s CRL", amd_product_name(p),
-		 f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK");
-	it.path = cache_path(c, rel);
-	if (!it.path) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
-
-	r = cache_load(it.path, &it.data, &it.len, &mtime);
-	if (r == -ENOMEM) {
-		err("out of memory");
-		ret = EXIT_FAIL;
-		goto out;
-	}
-	if (r == 0) {
-		if (check_crl(c, p, it.data, it.len, why, sizeof(why)) == 0) {
-			it.fresh_until = crl_fresh_until(it.data, it.len, mtime);
-			it.from_cache = c->offline || c->now < it.fresh_until;
-			if (it.from_cache && c->now >= it.fresh_until)
-				warn("the cached %s '%s' is out of date; --offline keeps it", what,
-				     it.path);
-			else if (!it.from_cache)
-				debug("the cached %s '%s' is out of date: fetching it again", what,
-				      it.path);
-		} else {
-			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
-			     why);
-		}
-	}
-	if (!it.from_cache) {
-		free(it.data);
-		it.data = NULL;
-		if (c->offline) {
-			ret = offline_miss(c, what);
-			goto out;
-		}
-		ret = kds_http_get(&c->http, req, true, what, &it.data, &it.len);
-		if (ret)
-			goto out;
-		if (check_crl(c, p, it.data, it.len, why, sizeof(why)) < 0) {
-			err("%s from KDS does not verify: %s", what, why);
-			ret = EXIT_VERIFY;
-			goto out;
-		}
-		cache_store(it.path, it.data, it.len);
-		it.fresh_until = crl_fresh_until(it.data, it.len, c->now);
-	}
-	*out = it;
-	it = (struct cache_item){ 0 };
-	ret = 0;
-out:
-	cache_item_clear(&it);
-	return ret;
+	return cached_get(c, &crl_kind, p, f, out, true);
 }
 
 /* ---- the VCEK --------------------------------------------------------- */
@@ -502,7 +523,7 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
 	if (!builtin_ark_trusted(c, id->product) && !chain->data) {
 		/* Cached only once the VCEK is good too: a failure leaves no trace. */
-		ret = chain_get(c, id->product, KDS_FAMILY_VCEK, chain, false);
+		ret = cached_get(c, &chain_kind, id->product, KDS_FAMILY_VCEK, chain, false);
 		if (ret) {
 			*printed = true;
 			goto out;
@@ -548,19 +569,12 @@ int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_it
 		return EXIT_USAGE;
 	}
 	kds_vcek_describe(&id, what, sizeof(what));
-	it.path = cache_path(c, rel);
-	if (!it.path) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
-
-	r = cache_load(it.path, &it.data, &it.len, &mtime);
-	if (r == -ENOMEM) {
-		err("out of memory");
+	r = cache_lookup(c, rel, &it, &mtime);
+	if (r < 0) {
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	if (r == 0) {
+	if (r > 0) {
 		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, why, sizeof(why),
 				 &printed);
 		if (printed)
@@ -573,13 +587,7 @@ int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_it
 			     why);
 	}
 	if (!it.from_cache) {
-		free(it.data);
-		it.data = NULL;
-		if (c->offline) {
-			ret = offline_miss(c, what);
-			goto out;
-		}
-		ret = kds_http_get(&c->http, req, true, what, &it.data, &it.len);
+		ret = cache_fetch(c, &it, req, true, what);
 		if (ret)
 			goto out;
 		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, why, sizeof(why),

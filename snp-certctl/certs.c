@@ -88,7 +88,7 @@ static int trust_add_file(struct amd_trust *t, const char *path)
 	return 0;
 }
 
-int trust_load(const struct ctx *ctx, char *const *extra, size_t n, struct amd_trust **out)
+int trust_load(const struct ctx *ctx, struct amd_trust **out)
 {
 	struct amd_trust *t = NULL;
 	const char *configured = ctx_get(ctx, SET_TRUST_ROOT);
@@ -99,8 +99,8 @@ int trust_load(const struct ctx *ctx, char *const *extra, size_t n, struct amd_t
 		return EXIT_FAIL;
 	}
 	ret = configured ? trust_add_file(t, configured) : 0;
-	for (size_t i = 0; ret == 0 && i < n; i++)
-		ret = trust_add_file(t, extra[i]);
+	for (size_t i = 0; ret == 0 && i < ctx->n_trust_roots; i++)
+		ret = trust_add_file(t, ctx->trust_roots[i]);
 	if (ret) {
 		amd_trust_free(t);
 		return ret;

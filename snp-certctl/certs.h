@@ -30,10 +30,11 @@ int cert_input_builtin(enum amd_product p, enum amd_cert_kind k, struct cert_inp
 void cert_input_clear(struct cert_input *c);
 
 /*
- * The trust roots: built-in ARKs, the configured trust_root and the extra
- * PEM files given.  0 or an exit status after printing why.
+ * The trust roots: built-in ARKs, the configured trust_root and the PEM
+ * files given with --trust-root (ctx->trust_roots).  0 or an exit status
+ * after printing why.
  */
-int trust_load(const struct ctx *ctx, char *const *extra, size_t n, struct amd_trust **out);
+int trust_load(const struct ctx *ctx, struct amd_trust **out);
 
 /* Print check lines (text) to stdout: "PASS name: detail" / "FAIL ...". */
 void checks_print(const struct amd_check_list *l, int verbosity);

@@ -25,13 +25,10 @@ struct build_args {
 	const char *out;
 	struct table_inputs in; /* what goes into the table */
 	const char *from_dir;
-	char *trust_roots[16];
-	size_t n_trust;
 	bool no_verify, force;
 };
 
-enum { OPT_VCEK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASK, OPT_ASVK, OPT_ARK, OPT_CRL,
-       OPT_ENTRY, OPT_NO_VERIFY, OPT_FORCE, OPT_FROM_DIR, OPT_TRUST_ROOT };
+enum { OPT_NO_VERIFY = OPT_TABLE_LAST, OPT_FORCE, OPT_FROM_DIR };
 
 static const char usage[] =
 	"Usage: snp-certctl build -o OUT (--vcek FILE | --vlek FILE) [--ask FILE | --asvk FILE]\n"
@@ -134,30 +131,18 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
-		{ "vcek", required_argument, NULL, OPT_VCEK },
-		{ "vlek", required_argument, NULL, OPT_VLEK },
-		{ "ask", required_argument, NULL, OPT_ASK },
-		{ "asvk", required_argument, NULL, OPT_ASVK },
-		{ "ark", required_argument, NULL, OPT_ARK },
-		{ "crl", required_argument, NULL, OPT_CRL },
-		{ "entry", required_argument, NULL, OPT_ENTRY },
+		TABLE_INPUTS_LONGOPTS,
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "from-dir", required_argument, NULL, OPT_FROM_DIR },
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
-	};
-	static const enum certdir_kind by_opt[] = {
-		[OPT_VCEK - OPT_VCEK] = CERTDIR_VCEK, [OPT_VLEK - OPT_VCEK] = CERTDIR_VLEK,
-		[OPT_ASK - OPT_VCEK] = CERTDIR_ASK,   [OPT_ASVK - OPT_VCEK] = CERTDIR_ASVK,
-		[OPT_ARK - OPT_VCEK] = CERTDIR_ARK,   [OPT_CRL - OPT_VCEK] = CERTDIR_CRL,
 	};
 	struct build_args a = { 0 };
 	struct amd_trust *trust = NULL;
 	struct table t = { 0 };
 	uint8_t *blob = NULL;
 	size_t size = 0;
-	bool given = false;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":o:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -166,22 +151,6 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'o':
 			a.out = optarg;
-			break;
-		case OPT_VCEK: case OPT_VLEK: case OPT_ASK: case OPT_ASVK: case OPT_ARK:
-		case OPT_CRL:
-			if (a.in.file[by_opt[c - OPT_VCEK]]) {
-				ret = usage_error(ctx, "--%s given twice",
-						  certdir_stem(by_opt[c - OPT_VCEK]));
-				goto out;
-			}
-			a.in.file[by_opt[c - OPT_VCEK]] = optarg;
-			given = true;
-			break;
-		case OPT_ENTRY:
-			ret = table_inputs_parse_entry(ctx, &a.in, optarg);
-			if (ret)
-				goto out;
-			given = true;
 			break;
 		case OPT_NO_VERIFY:
 			a.no_verify = true;
@@ -192,12 +161,10 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 		case OPT_FROM_DIR:
 			a.from_dir = optarg;
 			break;
-		case OPT_TRUST_ROOT:
-			if (a.n_trust == sizeof(a.trust_roots) / sizeof(a.trust_roots[0])) {
-				ret = usage_error(ctx, "too many --trust-root options");
+		default:
+			ret = table_inputs_option(ctx, &a.in, c, optarg);
+			if (ret)
 				goto out;
-			}
-			a.trust_roots[a.n_trust++] = optarg;
 			break;
 		}
 	}
@@ -209,7 +176,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 		ret = usage_error(ctx, "no output: give -o OUT");
 		goto out;
 	}
-	if (a.from_dir && given) {
+	if (a.from_dir && table_inputs_any(&a.in)) {
 		ret = usage_error(ctx, "--from-dir takes every file from the directory; "
 				       "it does not mix with --vcek, --ask, --entry, ...");
 		goto out;
@@ -238,7 +205,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	if (!a.no_verify) {
-		ret = trust_load(ctx, a.trust_roots, a.n_trust, &trust);
+		ret = trust_load(ctx, &trust);
 		if (ret == 0)
 			ret = table_verify_report(&t, trust, a.out);
 		if (ret)

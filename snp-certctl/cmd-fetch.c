@@ -21,8 +21,7 @@
 #include "platform.h"
 #include "util.h"
 
-enum { OPT_PRODUCT = OPT_COMMON_LAST, OPT_HWID, OPT_TCB, OPT_VLEK, OPT_KDS_URL, OPT_CACHE,
-       OPT_OFFLINE, OPT_TRUST_ROOT, OPT_PLATFORM };
+enum { OPT_HWID = OPT_COMMON_LAST, OPT_TCB, OPT_VLEK, OPT_OFFLINE, OPT_PLATFORM };
 
 enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL };
 
@@ -70,8 +69,6 @@ struct fetch_args {
 	enum what what;
 	enum kds_family family;
 	const char *hwid, *tcb, *out;
-	char *roots[16];
-	size_t n_roots;
 	bool offline, platform;
 };
 
@@ -146,21 +143,9 @@ static void print_json(const struct fetch_args *a, enum amd_product p,
 	json_string(&j, "kind", kinds[a->what]);
 	json_string(&j, "product", amd_product_name(p));
 	if (a->what == WHAT_VCEK) {
-		char raw[24];
-
 		format_hex(id->hwid, kds_hwid_len(p), hex);
 		json_string(&j, "hwid", hex);
-		json_object_begin(&j, "tcb");
-		json_uint(&j, "bl", id->tcb.bl);
-		json_uint(&j, "tee", id->tcb.tee);
-		json_uint(&j, "snp", id->tcb.snp);
-		json_uint(&j, "ucode", id->tcb.ucode);
-		if (p == AMD_PRODUCT_TURIN)
-			json_uint(&j, "fmc", id->tcb.fmc);
-		snprintf(raw, sizeof(raw), "0x%016llx",
-			 (unsigned long long)amd_tcb_to_raw(p, &id->tcb));
-		json_string(&j, "raw", raw);
-		json_object_end(&j);
+		json_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
 		if (kds_vcek_path(id, buf, sizeof(buf)) == 0)
 			json_string(&j, "request", buf);
 	} else {
@@ -249,15 +234,15 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "product", required_argument, NULL, OPT_PRODUCT },
+		LONGOPT_PRODUCT,
 		{ "hwid", required_argument, NULL, OPT_HWID },
 		{ "tcb", required_argument, NULL, OPT_TCB },
 		{ "vlek", no_argument, NULL, OPT_VLEK },
 		{ "output", required_argument, NULL, 'o' },
-		{ "kds-url", required_argument, NULL, OPT_KDS_URL },
-		{ "cache", required_argument, NULL, OPT_CACHE },
+		LONGOPT_KDS_URL,
+		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		LONGOPT_TRUST_ROOT,
 		{ "platform", no_argument, NULL, OPT_PLATFORM },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -276,9 +261,6 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		if (common_option(ctx, c, optarg, argv))
 			continue;
 		switch (c) {
-		case OPT_PRODUCT:
-			ctx->cli[SET_PRODUCT] = optarg;
-			break;
 		case OPT_HWID:
 			a.hwid = optarg;
 			break;
@@ -291,24 +273,11 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		case 'o':
 			a.out = optarg;
 			break;
-		case OPT_KDS_URL:
-			ctx->cli[SET_KDS_URL] = optarg;
-			break;
-		case OPT_CACHE:
-			ctx->cli[SET_CACHE_DIR] = optarg;
-			break;
 		case OPT_OFFLINE:
 			a.offline = true;
 			break;
 		case OPT_PLATFORM:
 			a.platform = true;
-			break;
-		case OPT_TRUST_ROOT:
-			if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0])) {
-				ret = usage_error(ctx, "too many --trust-root options");
-				goto out;
-			}
-			a.roots[a.n_roots++] = optarg;
 			break;
 		}
 	}
@@ -374,7 +343,7 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		if (ret)
 			goto out;
 	}
-	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
 	ret = cache_init(&cache, ctx, trust, a.offline);

@@ -31,8 +31,7 @@
 #include "util.h"
 #include "workflow.h"
 
-enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_TIMEOUT, OPT_KDS_URL, OPT_CACHE,
-       OPT_OFFLINE, OPT_PRODUCT, OPT_TRUST_ROOT };
+enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE };
 
 static const char usage[] =
 	"Usage: snp-certctl fw-update [FILE...] [--commit] [--reported-tcb SPEC|current]\n"
@@ -84,10 +83,7 @@ static const char usage[] =
 struct fw_args {
 	char **cmd;            /* after "--", or NULL */
 	const char *reported;  /* --reported-tcb as given */
-	bool commit, offline, timeout_given;
-	double timeout_s;
-	char *roots[16];
-	size_t n_roots;
+	bool commit, offline;
 };
 
 /* What happened to the platform, for the report. */
@@ -330,12 +326,12 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 		COMMON_LONGOPTS,
 		{ "commit", no_argument, NULL, OPT_COMMIT },
 		{ "reported-tcb", required_argument, NULL, OPT_REPORTED_TCB },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "kds-url", required_argument, NULL, OPT_KDS_URL },
-		{ "cache", required_argument, NULL, OPT_CACHE },
+		LONGOPT_TIMEOUT,
+		LONGOPT_KDS_URL,
+		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
-		{ "product", required_argument, NULL, OPT_PRODUCT },
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		LONGOPT_PRODUCT,
+		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
 	};
 	int dd = run_split(argc, argv, 1), end = dd < 0 ? argc : dd, c;
@@ -353,28 +349,8 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 						   "'current'");
 			a->reported = optarg;
 			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &a->timeout_s) < 0)
-				return usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. "
-						   "10 or 0.5", optarg);
-			a->timeout_given = true;
-			break;
-		case OPT_KDS_URL:
-			ctx->cli[SET_KDS_URL] = optarg;
-			break;
-		case OPT_CACHE:
-			ctx->cli[SET_CACHE_DIR] = optarg;
-			break;
 		case OPT_OFFLINE:
 			a->offline = true;
-			break;
-		case OPT_PRODUCT:
-			ctx->cli[SET_PRODUCT] = optarg;
-			break;
-		case OPT_TRUST_ROOT:
-			if (a->n_roots == sizeof(a->roots) / sizeof(a->roots[0]))
-				return usage_error(ctx, "too many --trust-root options");
-			a->roots[a->n_roots++] = optarg;
 			break;
 		}
 	}
@@ -567,15 +543,13 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	if (!a.timeout_given)
-		a.timeout_s = ctx->lock_timeout;
 	join_command(a.cmd, s.cmdline, sizeof(s.cmdline));
 	s.dev_path = sev_device_path();
 
 	ret = hooks_check(ctx);
 	if (ret)
 		goto out;
-	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
 	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &s.old);
@@ -597,8 +571,7 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 		s.target = a.reported ? s.old.st.current_tcb : s.old.st.reported_tcb;
 		s.known = true;
 	}
-	ret = workflow_init(&wf, ctx, "fw-update", argv + first, (size_t)(last - first),
-			    a.timeout_s);
+	ret = workflow_init(&wf, ctx, "fw-update", argv + first, (size_t)(last - first));
 	if (ret)
 		goto out;
 	wf_tcb_spec(s.old.product, s.old.st.reported_tcb, wf.old_tcb, sizeof(wf.old_tcb));

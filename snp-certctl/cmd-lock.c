@@ -24,8 +24,6 @@
 #include "snpcert.h"
 #include "util.h"
 
-enum { OPT_SHARED = OPT_COMMON_LAST, OPT_EXCLUSIVE, OPT_TIMEOUT };
-
 static const char usage[] =
 	"Usage: snp-certctl lock [--shared] [--timeout SEC] FILE... -- COMMAND [ARG]...\n"
 	"\n"
@@ -64,18 +62,18 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ "shared", no_argument, NULL, 's' },
 		{ "exclusive", no_argument, NULL, 'x' },
-		{ "timeout", required_argument, NULL, 'w' },
+		LONGOPT_TIMEOUT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct held *h = NULL;
 	struct lock_deadline d;
-	bool shared = false, timeout_given = false;
-	double timeout_s = 0;
+	bool shared = false;
 	size_t n = 0, kept = 0;
 	int c, dd = -1, wstatus = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "+:sxw:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (common_option(ctx, c, optarg, argv))
+		/* -w is --timeout, as in flock(1). */
+		if (common_option(ctx, c == 'w' ? OPT_TIMEOUT : c, optarg, argv))
 			continue;
 		switch (c) {
 		case 's':
@@ -83,14 +81,6 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 			break;
 		case 'x':
 			shared = false;
-			break;
-		case 'w':
-			if (parse_seconds(optarg, &timeout_s) < 0) {
-				ret = usage_error(ctx, "invalid --timeout '%s': want seconds, "
-						  "e.g. 10 or 0.5", optarg);
-				goto out;
-			}
-			timeout_given = true;
 			break;
 		}
 	}
@@ -122,8 +112,6 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	if (!timeout_given)
-		timeout_s = ctx->lock_timeout;
 
 	n = (size_t)(dd - optind);
 	h = calloc(n, sizeof(*h));
@@ -152,7 +140,7 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	}
 	n = kept;
 
-	lock_deadline_init(&d, timeout_s);
+	lock_deadline_init(&d, ctx->lock_timeout);
 	for (size_t i = 0; i < n; i++) {
 		if (shared) {
 			ret = snpcert_open(h[i].path, &h[i].f);

@@ -17,8 +17,6 @@
 #include "store.h"
 #include "util.h"
 
-enum { OPT_TIMEOUT = OPT_COMMON_LAST };
-
 static const char usage[] =
 	"Usage: snp-certctl recover [FILE...] [--timeout SEC] [--json]\n"
 	"\n"
@@ -65,34 +63,21 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		LONGOPT_TIMEOUT,
 		{ NULL, 0, NULL, 0 },
 	};
 	char **store = NULL;
 	char *const *paths;
 	size_t n = 0;
-	bool timeout_given = false, busy = false, failed = false;
-	double timeout_s = 0;
+	bool busy = false, failed = false;
 	struct json j;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (common_option(ctx, c, optarg, argv))
-			continue;
-		if (c == OPT_TIMEOUT) {
-			if (parse_seconds(optarg, &timeout_s) < 0) {
-				ret = usage_error(ctx, "invalid --timeout '%s': want seconds, "
-						  "e.g. 10 or 0.5", optarg);
-				goto out;
-			}
-			timeout_given = true;
-		}
-	}
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		common_option(ctx, c, optarg, argv);
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	if (!timeout_given)
-		timeout_s = ctx->lock_timeout;
 	if (optind < argc) {
 		paths = argv + optind;
 		n = (size_t)(argc - optind);
@@ -115,7 +100,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		int outcome = SNPCERT_RECOVER_CLEAN;
 		int r;
 
-		lock_deadline_init(&d, timeout_s);
+		lock_deadline_init(&d, ctx->lock_timeout);
 		r = recover_report(paths[i], &d, &outcome);
 		if (r == EXIT_LOCK)
 			busy = true;

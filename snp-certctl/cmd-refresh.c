@@ -25,8 +25,7 @@
 #include "util.h"
 #include "workflow.h"
 
-enum { OPT_KDS_URL = OPT_COMMON_LAST, OPT_CACHE, OPT_OFFLINE, OPT_DRY_RUN, OPT_SPLAY,
-       OPT_PRODUCT, OPT_TRUST_ROOT, OPT_TIMEOUT };
+enum { OPT_OFFLINE = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_SPLAY };
 
 static const char usage[] =
 	"Usage: snp-certctl refresh [FILE...] [--kds-url URL] [--cache DIR] [--offline]\n"
@@ -66,10 +65,8 @@ static const char usage[] =
 	"masked), 6 KDS or network error (tables and cache untouched), 1 other.\n";
 
 struct refresh_args {
-	char *roots[16];
-	size_t n_roots;
-	bool offline, dry_run, timeout_given;
-	double splay_s, timeout_s;
+	bool offline, dry_run;
+	double splay_s;
 };
 
 /* A random wait in [0, secs): fleets do not all ask KDS at once. */
@@ -298,14 +295,14 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "kds-url", required_argument, NULL, OPT_KDS_URL },
-		{ "cache", required_argument, NULL, OPT_CACHE },
+		LONGOPT_KDS_URL,
+		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "splay", required_argument, NULL, OPT_SPLAY },
-		{ "product", required_argument, NULL, OPT_PRODUCT },
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		LONGOPT_PRODUCT,
+		LONGOPT_TRUST_ROOT,
+		LONGOPT_TIMEOUT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct refresh_args a = { 0 };
@@ -321,12 +318,6 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		if (common_option(ctx, c, optarg, argv))
 			continue;
 		switch (c) {
-		case OPT_KDS_URL:
-			ctx->cli[SET_KDS_URL] = optarg;
-			break;
-		case OPT_CACHE:
-			ctx->cli[SET_CACHE_DIR] = optarg;
-			break;
 		case OPT_OFFLINE:
 			a.offline = true;
 			break;
@@ -338,30 +329,14 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 				return usage_error(ctx, "invalid --splay '%s': want seconds, e.g. "
 						   "3600", optarg);
 			break;
-		case OPT_PRODUCT:
-			ctx->cli[SET_PRODUCT] = optarg;
-			break;
-		case OPT_TRUST_ROOT:
-			if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0]))
-				return usage_error(ctx, "too many --trust-root options");
-			a.roots[a.n_roots++] = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &a.timeout_s) < 0)
-				return usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. "
-						   "10 or 0.5", optarg);
-			a.timeout_given = true;
-			break;
 		}
 	}
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	if (!a.timeout_given)
-		a.timeout_s = ctx->lock_timeout;
 	splay(a.splay_s);
 
-	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
 	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
@@ -369,8 +344,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	amd_tcb_from_raw(plat.product, plat.st.reported_tcb, &rep);
 	amd_tcb_format(plat.product, &rep, rep_spec, sizeof(rep_spec));
-	ret = workflow_init(&wf, ctx, "refresh", argv + optind, (size_t)(argc - optind),
-			    a.timeout_s);
+	ret = workflow_init(&wf, ctx, "refresh", argv + optind, (size_t)(argc - optind));
 	if (ret)
 		goto out;
 	snprintf(wf.new_tcb, sizeof(wf.new_tcb), "%s", rep_spec);

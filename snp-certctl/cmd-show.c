@@ -161,7 +161,7 @@ static void print_text(const char *path, size_t size, const struct shown *v, siz
 
 static void print_json(const char *path, size_t size, const struct shown *v, size_t n)
 {
-	char when[32], hex[2 * AMD_HWID_MAX + 1], raw[24];
+	char when[32], hex[2 * AMD_HWID_MAX + 1];
 	struct json j;
 
 	json_init(&j, stdout);
@@ -194,19 +194,9 @@ static void print_json(const char *path, size_t size, const struct shown *v, siz
 				json_string(&j, "product", amd_product_name(in->product));
 			if (in->has_product_name)
 				json_string(&j, "product_name", in->product_name);
-			if (in->has_tcb) {
-				json_object_begin(&j, "tcb");
-				json_uint(&j, "bl", in->tcb.bl);
-				json_uint(&j, "tee", in->tcb.tee);
-				json_uint(&j, "snp", in->tcb.snp);
-				json_uint(&j, "ucode", in->tcb.ucode);
-				if (in->product == AMD_PRODUCT_TURIN)
-					json_uint(&j, "fmc", in->tcb.fmc);
-				snprintf(raw, sizeof(raw), "0x%016llx",
-					 (unsigned long long)amd_tcb_to_raw(in->product, &in->tcb));
-				json_string(&j, "raw", raw);
-				json_object_end(&j);
-			}
+			if (in->has_tcb)
+				json_tcb(&j, "tcb", in->product, &in->tcb,
+					 amd_tcb_to_raw(in->product, &in->tcb));
 			if (in->has_hwid) {
 				format_hex(in->hwid, in->hwid_len, hex);
 				json_string(&j, "hwid", hex);

@@ -5,23 +5,19 @@
  * whether its endorsement key is the one the firmware signs reports with.
  * Read-only: the device is opened O_RDONLY and no lock is taken.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "amdcert.h"
 #include "cmd.h"
 #include "json.h"
 #include "platform.h"
 #include "sev.h"
+#include "store.h"
 #include "table.h"
 #include "util.h"
-
-enum { OPT_PRODUCT = OPT_COMMON_LAST };
 
 static const char usage[] =
 	"Usage: snp-certctl status [--product P] [--json]\n"
@@ -182,93 +178,13 @@ static void tcb_text(enum amd_product p, uint64_t raw, char *buf, size_t len)
 	snprintf(buf, len, "%s (0x%016llx)", spec, (unsigned long long)raw);
 }
 
+/* A TCB as the firmware reports it: decoded when the product is known. */
 static void tcb_json(struct json *j, const char *key, enum amd_product p, uint64_t raw)
 {
 	struct amd_tcb tcb;
-	char hex[24];
 
-	json_object_begin(j, key);
-	if (p != AMD_PRODUCT_UNKNOWN) {
-		amd_tcb_from_raw(p, raw, &tcb);
-		json_uint(j, "bl", tcb.bl);
-		json_uint(j, "tee", tcb.tee);
-		json_uint(j, "snp", tcb.snp);
-		json_uint(j, "ucode", tcb.ucode);
-		if (p == AMD_PRODUCT_TURIN)
-			json_uint(j, "fmc", tcb.fmc);
-	}
-	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)raw);
-	json_string(j, "raw", hex);
-	json_object_end(j);
-}
-
-/* ---- the store ------------------------------------------------------------ */
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * The regular files of dir not starting with '.', sorted: store_tables()'s
- * rule, but status reports a store it cannot read instead of failing.  0 or -errno;
- * *names is a malloc'd array of malloc'd names.
- */
-static int list_store(const char *dir, char ***names, size_t *n)
-{
-	char **v = NULL, **grown;
-	size_t count = 0, cap = 0;
-	struct dirent *de;
-	struct stat st;
-	DIR *d = NULL;
-	int ret;
-
-	d = opendir(dir);
-	if (!d) {
-		ret = -errno;
-		goto out;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		/* As store.c: a symbolic link is not a table (writers refuse it). */
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (count == cap) {
-			cap = cap ? 2 * cap : 16;
-			grown = realloc(v, cap * sizeof(*v));
-			if (!grown) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			v = grown;
-		}
-		v[count] = strdup(de->d_name);
-		if (!v[count]) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		count++;
-	}
-	if (errno) {
-		ret = -errno;
-		goto out;
-	}
-	if (count)
-		qsort(v, count, sizeof(*v), cmp_names);
-	*names = v;
-	*n = count;
-	v = NULL;
-	count = 0;
-	ret = 0;
-out:
-	for (size_t i = 0; i < count; i++)
-		free(v[i]);
-	free(v);
-	if (d)
-		closedir(d);
-	return ret;
+	amd_tcb_from_raw(p, raw, &tcb);
+	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
 /* Judge one table against the platform.  0 or -ENOMEM. */
@@ -554,7 +470,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "product", required_argument, NULL, OPT_PRODUCT },
+		LONGOPT_PRODUCT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct plat p = { 0 };
@@ -564,12 +480,8 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	size_t n = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-		if (common_option(ctx, c, optarg, argv))
-			continue;
-		if (c == OPT_PRODUCT)
-			ctx->cli[SET_PRODUCT] = optarg;
-	}
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		common_option(ctx, c, optarg, argv);
 	if (optind != argc)
 		return usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 	ret = ctx_load(ctx);
@@ -579,7 +491,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 
 	read_platform(&p, ctx_get(ctx, SET_PRODUCT));
 
-	ret = list_store(store, &names, &n);
+	ret = store_list(store, &names, &n, NULL, NULL);
 	if (ret == -ENOMEM) {
 		err("out of memory");
 		ret = EXIT_FAIL;
@@ -623,9 +535,7 @@ out:
 		free(v[i].name);
 		free(v[i].path);
 	}
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
+	store_free(names, n);
 	free(v);
 	return ret;
 }

@@ -33,14 +33,10 @@ struct update_args {
 		const char *arg; /* as given, for messages */
 	} remove[MAX_REMOVE];
 	size_t n_remove;
-	char *trust_roots[16];
-	size_t n_trust;
-	double timeout_s;
-	bool timeout_given, no_verify;
+	bool no_verify;
 };
 
-enum { OPT_VCEK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASK, OPT_ASVK, OPT_ARK, OPT_CRL,
-       OPT_ENTRY, OPT_REMOVE, OPT_TIMEOUT, OPT_NO_VERIFY, OPT_TRUST_ROOT };
+enum { OPT_REMOVE = OPT_TABLE_LAST, OPT_NO_VERIFY };
 
 static const char usage[] =
 	"Usage: snp-certctl update FILE [--vcek FILE | --vlek FILE] [--ask FILE | --asvk FILE]\n"
@@ -160,23 +156,12 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "vcek", required_argument, NULL, OPT_VCEK },
-		{ "vlek", required_argument, NULL, OPT_VLEK },
-		{ "ask", required_argument, NULL, OPT_ASK },
-		{ "asvk", required_argument, NULL, OPT_ASVK },
-		{ "ark", required_argument, NULL, OPT_ARK },
-		{ "crl", required_argument, NULL, OPT_CRL },
-		{ "entry", required_argument, NULL, OPT_ENTRY },
+		TABLE_INPUTS_LONGOPTS,
 		{ "remove", required_argument, NULL, OPT_REMOVE },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		LONGOPT_TIMEOUT,
 		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
-	};
-	static const enum certdir_kind by_opt[] = {
-		[OPT_VCEK - OPT_VCEK] = CERTDIR_VCEK, [OPT_VLEK - OPT_VCEK] = CERTDIR_VLEK,
-		[OPT_ASK - OPT_VCEK] = CERTDIR_ASK,   [OPT_ASVK - OPT_VCEK] = CERTDIR_ASVK,
-		[OPT_ARK - OPT_VCEK] = CERTDIR_ARK,   [OPT_CRL - OPT_VCEK] = CERTDIR_CRL,
 	};
 	struct update_args a = { 0 };
 	struct amd_trust *trust = NULL;
@@ -192,42 +177,18 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 		if (common_option(ctx, c, optarg, argv))
 			continue;
 		switch (c) {
-		case OPT_VCEK: case OPT_VLEK: case OPT_ASK: case OPT_ASVK: case OPT_ARK:
-		case OPT_CRL:
-			if (a.in.file[by_opt[c - OPT_VCEK]]) {
-				ret = usage_error(ctx, "--%s given twice",
-						  certdir_stem(by_opt[c - OPT_VCEK]));
-				goto out;
-			}
-			a.in.file[by_opt[c - OPT_VCEK]] = optarg;
-			break;
-		case OPT_ENTRY:
-			ret = table_inputs_parse_entry(ctx, &a.in, optarg);
-			if (ret)
-				goto out;
-			break;
 		case OPT_REMOVE:
 			ret = parse_remove(ctx, &a, optarg);
 			if (ret)
 				goto out;
 			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &a.timeout_s) < 0) {
-				ret = usage_error(ctx, "invalid --timeout '%s': want seconds, "
-						  "e.g. 10 or 0.5", optarg);
-				goto out;
-			}
-			a.timeout_given = true;
-			break;
 		case OPT_NO_VERIFY:
 			a.no_verify = true;
 			break;
-		case OPT_TRUST_ROOT:
-			if (a.n_trust == sizeof(a.trust_roots) / sizeof(a.trust_roots[0])) {
-				ret = usage_error(ctx, "too many --trust-root options");
+		default:
+			ret = table_inputs_option(ctx, &a.in, c, optarg);
+			if (ret)
 				goto out;
-			}
-			a.trust_roots[a.n_trust++] = optarg;
 			break;
 		}
 	}
@@ -259,17 +220,15 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	if (!a.timeout_given)
-		a.timeout_s = ctx->lock_timeout;
 
 	/* Read every input before taking any lock. */
 	ret = table_inputs_apply(&a.in, false, &add);
 	if (ret == 0 && !a.no_verify)
-		ret = trust_load(ctx, a.trust_roots, a.n_trust, &trust);
+		ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
 
-	lock_deadline_init(&d, a.timeout_s);
+	lock_deadline_init(&d, ctx->lock_timeout);
 	ret = writer_open_report(a.path, &d, &w);
 	if (ret)
 		goto out;

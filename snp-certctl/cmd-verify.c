@@ -17,7 +17,7 @@
 #include "table.h"
 #include "util.h"
 
-enum { OPT_TRUST_ROOT = OPT_COMMON_LAST, OPT_TCB, OPT_HWID, OPT_AT, OPT_PLATFORM, OPT_PRODUCT };
+enum { OPT_TCB = OPT_COMMON_LAST, OPT_HWID, OPT_AT, OPT_PLATFORM };
 
 static const char usage[] =
 	"Usage: snp-certctl verify FILE [--trust-root PEM]... [--tcb SPEC] [--hwid HEX]\n"
@@ -64,12 +64,12 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		LONGOPT_TRUST_ROOT,
 		{ "tcb", required_argument, NULL, OPT_TCB },
 		{ "hwid", required_argument, NULL, OPT_HWID },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "platform", no_argument, NULL, OPT_PLATFORM },
-		{ "product", required_argument, NULL, OPT_PRODUCT },
+		LONGOPT_PRODUCT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_opts vo = { .at = time(NULL) };
@@ -78,9 +78,8 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	struct amd_trust *trust = NULL;
 	struct table t = { 0 };
 	struct ghcb_entry *e = NULL;
-	char *roots[16];
 	uint8_t *blob = NULL, *hwid = NULL;
-	size_t n_roots = 0, size = 0, n = 0;
+	size_t size = 0, n = 0;
 	const char *path;
 	bool platform = false;
 	char platform_tcb[24];
@@ -90,13 +89,6 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		if (common_option(ctx, c, optarg, argv))
 			continue;
 		switch (c) {
-		case OPT_TRUST_ROOT:
-			if (n_roots == sizeof(roots) / sizeof(roots[0])) {
-				ret = usage_error(ctx, "too many --trust-root options");
-				goto out;
-			}
-			roots[n_roots++] = optarg;
-			break;
 		case OPT_TCB:
 			/* Checked here for form; read in the key's product layout later. */
 			if (amd_tcb_parse(optarg, AMD_PRODUCT_TURIN, &vo.tcb) < 0 &&
@@ -120,14 +112,6 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_PLATFORM:
 			platform = true;
-			break;
-		case OPT_PRODUCT:
-			if (amd_product_parse(optarg) == AMD_PRODUCT_UNKNOWN) {
-				ret = usage_error(ctx, "invalid product '%s': want Milan, Genoa or "
-						  "Turin", optarg);
-				goto out;
-			}
-			ctx->cli[SET_PRODUCT] = optarg;
 			break;
 		case OPT_AT:
 			if (parse_time(optarg, &vo.at) < 0) {
@@ -164,7 +148,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 			vo.hwid_len = sizeof(pid.chip_id);
 		}
 	}
-	ret = trust_load(ctx, roots, n_roots, &trust);
+	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
 	vo.trust = trust;

@@ -24,8 +24,7 @@
 #include "util.h"
 #include "workflow.h"
 
-enum { OPT_HASHSTICK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASVK, OPT_ARK, OPT_TIMEOUT, OPT_PRODUCT,
-       OPT_TRUST_ROOT };
+enum { OPT_HASHSTICK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASVK, OPT_ARK };
 
 static const char usage[] =
 	"Usage: snp-certctl vlek-load --hashstick FILE --vlek CERT [--asvk FILE] [--ark FILE]\n"
@@ -63,10 +62,6 @@ static const char usage[] =
 
 struct vlek_args {
 	const char *hashstick, *vlek, *asvk, *ark;
-	char *roots[16];
-	size_t n_roots;
-	double timeout_s;
-	bool timeout_given;
 };
 
 struct vlek_inputs {
@@ -314,9 +309,9 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		{ "vlek", required_argument, NULL, OPT_VLEK },
 		{ "asvk", required_argument, NULL, OPT_ASVK },
 		{ "ark", required_argument, NULL, OPT_ARK },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "product", required_argument, NULL, OPT_PRODUCT },
-		{ "trust-root", required_argument, NULL, OPT_TRUST_ROOT },
+		LONGOPT_TIMEOUT,
+		LONGOPT_PRODUCT,
+		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vlek_args a = { 0 };
@@ -343,20 +338,6 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		case OPT_ARK:
 			a.ark = optarg;
 			break;
-		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &a.timeout_s) < 0)
-				return usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. "
-						   "10 or 0.5", optarg);
-			a.timeout_given = true;
-			break;
-		case OPT_PRODUCT:
-			ctx->cli[SET_PRODUCT] = optarg;
-			break;
-		case OPT_TRUST_ROOT:
-			if (a.n_roots == sizeof(a.roots) / sizeof(a.roots[0]))
-				return usage_error(ctx, "too many --trust-root options");
-			a.roots[a.n_roots++] = optarg;
-			break;
 		}
 	}
 	if (!a.hashstick || !a.vlek)
@@ -365,10 +346,8 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	if (!a.timeout_given)
-		a.timeout_s = ctx->lock_timeout;
 
-	ret = trust_load(ctx, a.roots, a.n_roots, &trust);
+	ret = trust_load(ctx, &trust);
 	if (ret == 0)
 		ret = load_inputs(&a, trust, &in);
 	if (ret == 0)
@@ -379,8 +358,7 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 	if (ret == 0)
 		ret = hooks_check(ctx);
 	if (ret == 0)
-		ret = workflow_init(&wf, ctx, "vlek-load", argv + optind, (size_t)(argc - optind),
-				    a.timeout_s);
+		ret = workflow_init(&wf, ctx, "vlek-load", argv + optind, (size_t)(argc - optind));
 	if (ret)
 		goto out;
 	snprintf(wf.old_tcb, sizeof(wf.old_tcb), "%s", in.tcb);

@@ -42,10 +42,15 @@ enum setting {
 	SET_COUNT,
 };
 
+/* How many --trust-root options a command takes. */
+#define CTX_MAX_TRUST_ROOTS 16
+
 struct ctx {
 	const char *config_path; /* -C, SNP_CERTCTL_CONFIG, or the default */
 	bool config_explicit;    /* a missing named file is an error */
 	const char *cli[SET_COUNT];  /* from the command line */
+	const char *trust_roots[CTX_MAX_TRUST_ROOTS]; /* --trust-root, in order */
+	size_t n_trust_roots;
 	char *value[SET_COUNT];      /* resolved: cli > env > config > default */
 	double lock_timeout;         /* seconds, resolved */
 	bool json;
@@ -61,10 +66,20 @@ struct cmd {
 	const char *usage;    /* synopsis and options, printed by --help */
 };
 
-/* Options every command accepts after its name, too. */
+/*
+ * Options common_option() handles.  Every command accepts COMMON_LONGOPTS
+ * after its name, too; the shared options below only where the command puts
+ * their LONGOPT_* into its own longopts[] (a command without them rejects
+ * them as unknown).
+ */
 enum {
 	OPT_JSON = 0x100,
 	OPT_STORE,
+	OPT_KDS_URL,    /* --kds-url URL: the setting kds_url */
+	OPT_CACHE,      /* --cache DIR: the setting cache_dir */
+	OPT_PRODUCT,    /* --product P: the setting product, checked */
+	OPT_TRUST_ROOT, /* --trust-root PEM: ctx->trust_roots, repeatable */
+	OPT_TIMEOUT,    /* --timeout SEC: the setting lock_timeout, checked */
 	OPT_COMMON_LAST,
 };
 #define COMMON_SHORTOPTS "hqvC:"
@@ -73,11 +88,19 @@ enum {
 	{ "quiet", no_argument, NULL, 'q' }, { "verbose", no_argument, NULL, 'v' },          \
 	{ "config", required_argument, NULL, 'C' },                                          \
 	{ "store", required_argument, NULL, OPT_STORE }
+#define LONGOPT_KDS_URL { "kds-url", required_argument, NULL, OPT_KDS_URL }
+#define LONGOPT_CACHE { "cache", required_argument, NULL, OPT_CACHE }
+#define LONGOPT_PRODUCT { "product", required_argument, NULL, OPT_PRODUCT }
+#define LONGOPT_TRUST_ROOT { "trust-root", required_argument, NULL, OPT_TRUST_ROOT }
+#define LONGOPT_TIMEOUT { "timeout", required_argument, NULL, OPT_TIMEOUT }
 
 /*
- * Handle one of the common options (returns 1), or not (0).  --help prints
- * the command's usage and exits 0; '?' and ':' report a usage error and
- * exit 2.
+ * Handle one of the common or shared options (returns 1), or not (0).
+ * --help prints the command's usage and exits 0; '?' and ':', an invalid
+ * --product or --timeout and more than CTX_MAX_TRUST_ROOTS --trust-root
+ * report a usage error and exit 2.  --timeout sets the setting lock_timeout,
+ * so after ctx_load() ctx->lock_timeout is the timeout to use (command line >
+ * SNP_CERTCTL_LOCK_TIMEOUT > lock_timeout in the file > 10).
  */
 int common_option(struct ctx *ctx, int c, const char *arg, char **argv);
 /* Report a usage error for the current command and return EXIT_USAGE. */

@@ -125,3 +125,22 @@ void json_finish(struct json *j)
 {
 	fputc('\n', j->f);
 }
+
+void json_tcb(struct json *j, const char *key, enum amd_product p, const struct amd_tcb *tcb,
+	      uint64_t raw)
+{
+	char hex[24];
+
+	json_object_begin(j, key);
+	if (tcb) {
+		json_uint(j, "bl", tcb->bl);
+		json_uint(j, "tee", tcb->tee);
+		json_uint(j, "snp", tcb->snp);
+		json_uint(j, "ucode", tcb->ucode);
+		if (p == AMD_PRODUCT_TURIN)
+			json_uint(j, "fmc", tcb->fmc);
+	}
+	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)raw);
+	json_string(j, "raw", hex);
+	json_object_end(j);
+}

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "amdcert.h"
+
 #define JSON_MAX_DEPTH 16
 
 struct json {
@@ -30,5 +32,13 @@ void json_uint(struct json *j, const char *key, unsigned long long value);
 void json_bool(struct json *j, const char *key, bool value);
 /* Ends the document with a newline. */
 void json_finish(struct json *j);
+
+/*
+ * A TCB of product p as the object key: {"bl", "tee", "snp", "ucode",
+ * "fmc" (Turin only), "raw": "0x..." (raw, 16 hex digits)}; without tcb
+ * (not decoded) only "raw".
+ */
+void json_tcb(struct json *j, const char *key, enum amd_product p, const struct amd_tcb *tcb,
+	      uint64_t raw);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amdcert.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -107,6 +108,8 @@ int usage_error(const struct ctx *ctx, const char *fmt, ...)
 
 int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 {
+	double secs;
+
 	switch (c) {
 	case 'h':
 		if (ctx->cmd)
@@ -129,6 +132,29 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		return 1;
 	case OPT_STORE:
 		ctx->cli[SET_STORE] = arg;
+		return 1;
+	case OPT_KDS_URL:
+		ctx->cli[SET_KDS_URL] = arg;
+		return 1;
+	case OPT_CACHE:
+		ctx->cli[SET_CACHE_DIR] = arg;
+		return 1;
+	case OPT_PRODUCT:
+		if (amd_product_parse(arg) == AMD_PRODUCT_UNKNOWN)
+			exit(usage_error(ctx, "invalid product '%s': want Milan, Genoa or Turin",
+					 arg));
+		ctx->cli[SET_PRODUCT] = arg;
+		return 1;
+	case OPT_TRUST_ROOT:
+		if (ctx->n_trust_roots == CTX_MAX_TRUST_ROOTS)
+			exit(usage_error(ctx, "too many --trust-root options"));
+		ctx->trust_roots[ctx->n_trust_roots++] = arg;
+		return 1;
+	case OPT_TIMEOUT:
+		if (parse_seconds(arg, &secs) < 0)
+			exit(usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5",
+					 arg));
+		ctx->cli[SET_LOCK_TIMEOUT] = arg;
 		return 1;
 	case ':':
 		exit(usage_error(ctx, "option '%s' needs an argument", argv[optind - 1]));

@@ -23,31 +23,23 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int store_tables(const struct ctx *ctx, char ***paths, size_t *count)
+int store_list(const char *dir, char ***names, size_t *count, store_note_fn *note, void *arg)
 {
-	const char *dir = ctx_get(ctx, SET_STORE);
 	char **v = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d = NULL;
 	int ret;
 
-	*paths = NULL;
+	*names = NULL;
 	*count = 0;
 	d = opendir(dir);
-	if (!d && errno == ENOENT) {
-		debug("the store '%s' does not exist: no tables", dir);
-		ret = 0;
-		goto out;
-	}
 	if (!d) {
-		err("cannot read the store '%s': %s", dir, strerror(errno));
-		ret = EXIT_FAIL;
+		ret = -errno;
 		goto out;
 	}
 	for (errno = 0; (de = readdir(d)); errno = 0) {
 		struct stat st;
-		char *path;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -55,12 +47,14 @@ int store_tables(const struct ctx *ctx, char ***paths, size_t *count)
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (errno == ENOENT)
 				continue;
-			err("cannot stat '%s/%s': %s", dir, de->d_name, strerror(errno));
-			ret = EXIT_FAIL;
+			ret = -errno;
+			if (note)
+				note(arg, dir, de->d_name, -ret);
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			debug("skipping '%s/%s': not a regular file", dir, de->d_name);
+			if (note)
+				note(arg, dir, de->d_name, 0);
 			continue;
 		}
 		if (n == cap) {
@@ -68,29 +62,26 @@ int store_tables(const struct ctx *ctx, char ***paths, size_t *count)
 			char **nv = realloc(v, c * sizeof(*nv));
 
 			if (!nv) {
-				err("out of memory");
-				ret = EXIT_FAIL;
+				ret = -ENOMEM;
 				goto out;
 			}
 			v = nv;
 			cap = c;
 		}
-		if (asprintf(&path, "%s%s%s", dir, *dir && dir[strlen(dir) - 1] == '/' ? "" : "/",
-			     de->d_name) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
+		v[n] = strdup(de->d_name);
+		if (!v[n]) {
+			ret = -ENOMEM;
 			goto out;
 		}
-		v[n++] = path;
+		n++;
 	}
 	if (errno) {
-		err("cannot read the store '%s': %s", dir, strerror(errno));
-		ret = EXIT_FAIL;
+		ret = -errno;
 		goto out;
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_name);
-	*paths = v;
+	*names = v;
 	*count = n;
 	v = NULL;
 	n = 0;
@@ -99,5 +90,65 @@ out:
 	store_free(v, n);
 	if (d)
 		closedir(d);
+	return ret;
+}
+
+/* store_tables()'s word on an entry: a failed stat is the error, anything else is skipped. */
+static void note_entry(void *arg, const char *dir, const char *name, int error)
+{
+	bool *said = arg;
+
+	if (error) {
+		err("cannot stat '%s/%s': %s", dir, name, strerror(error));
+		*said = true;
+	} else {
+		debug("skipping '%s/%s': not a regular file", dir, name);
+	}
+}
+
+int store_tables(const struct ctx *ctx, char ***paths, size_t *count)
+{
+	const char *dir = ctx_get(ctx, SET_STORE);
+	const char *sep = *dir && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	char **names = NULL;
+	size_t n = 0;
+	bool said = false;
+	int ret;
+
+	*paths = NULL;
+	*count = 0;
+	ret = store_list(dir, &names, &n, note_entry, &said);
+	if (ret == -ENOENT) {
+		debug("the store '%s' does not exist: no tables", dir);
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0) {
+		if (ret == -ENOMEM)
+			err("out of memory");
+		else if (!said)
+			err("cannot read the store '%s': %s", dir, strerror(-ret));
+		ret = EXIT_FAIL;
+		goto out;
+	}
+	/* The names become the full paths, in place. */
+	for (size_t i = 0; i < n; i++) {
+		char *path = NULL;
+
+		if (asprintf(&path, "%s%s%s", dir, sep, names[i]) < 0) {
+			err("out of memory");
+			ret = EXIT_FAIL;
+			goto out;
+		}
+		free(names[i]);
+		names[i] = path;
+	}
+	*paths = names;
+	*count = n;
+	names = NULL;
+	n = 0;
+	ret = 0;
+out:
+	store_free(names, n);
 	return ret;
 }

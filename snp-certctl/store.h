@@ -12,6 +12,21 @@
 #include "cmd.h"
 
 /*
+ * Told by store_list() of an entry it passes over (error 0: not a regular
+ * file) or cannot examine (error: the errno; store_list() then fails with
+ * -error).  arg is store_list()'s.
+ */
+typedef void store_note_fn(void *arg, const char *dir, const char *name, int error);
+
+/*
+ * The names of the tables in the directory dir, sorted (strcmp), in a
+ * malloc'd array of malloc'd strings (free with store_free()).  Prints
+ * nothing; note (may be NULL) hears of the entries left out.  0 or -errno
+ * (-ENOENT: dir does not exist).
+ */
+int store_list(const char *dir, char ***names, size_t *n, store_note_fn *note, void *arg);
+
+/*
  * The full paths of the tables in the store, sorted (strcmp), in a
  * malloc'd array of malloc'd strings (free with store_free()).  A missing
  * store directory is an empty list.  0 or an exit status after printing why.

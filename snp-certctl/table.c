@@ -407,7 +407,8 @@ out:
 	return ret;
 }
 
-int table_inputs_parse_entry(const struct ctx *ctx, struct table_inputs *in, const char *arg)
+/* --entry GUID=FILE.  0 or an exit status after printing why. */
+static int parse_entry(const struct ctx *ctx, struct table_inputs *in, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	uint8_t guid[GHCB_GUID_LEN];
@@ -420,6 +421,29 @@ int table_inputs_parse_entry(const struct ctx *ctx, struct table_inputs *in, con
 	if (ghcb_guid_parse(text, guid) < 0)
 		return usage_error(ctx, "invalid GUID '%s'", text);
 	return table_inputs_add_extra(ctx, in, guid, eq + 1, NULL);
+}
+
+int table_inputs_option(const struct ctx *ctx, struct table_inputs *in, int c, const char *arg)
+{
+	static const enum certdir_kind by_opt[] = {
+		[OPT_TABLE_VCEK - OPT_TABLE_VCEK] = CERTDIR_VCEK,
+		[OPT_TABLE_VLEK - OPT_TABLE_VCEK] = CERTDIR_VLEK,
+		[OPT_TABLE_ASK - OPT_TABLE_VCEK] = CERTDIR_ASK,
+		[OPT_TABLE_ASVK - OPT_TABLE_VCEK] = CERTDIR_ASVK,
+		[OPT_TABLE_ARK - OPT_TABLE_VCEK] = CERTDIR_ARK,
+		[OPT_TABLE_CRL - OPT_TABLE_VCEK] = CERTDIR_CRL,
+	};
+	enum certdir_kind k;
+
+	if (c == OPT_TABLE_ENTRY)
+		return parse_entry(ctx, in, arg);
+	if (c < OPT_TABLE_VCEK || c > OPT_TABLE_CRL)
+		return 0;
+	k = by_opt[c - OPT_TABLE_VCEK];
+	if (in->file[k])
+		return usage_error(ctx, "--%s given twice", certdir_stem(k));
+	in->file[k] = arg;
+	return 0;
 }
 
 bool table_inputs_any(const struct table_inputs *in)

@@ -13,9 +13,8 @@
 
 #include "amdcert.h"
 #include "certdir.h"
+#include "cmd.h"
 #include "ghcb.h"
-
-struct ctx;
 
 struct table {
 	struct ghcb_item *items; /* items[i].data is owned (malloc'd) */
@@ -90,14 +89,43 @@ struct table_inputs {
 };
 
 /*
+ * The options naming them: --vcek, --vlek, --ask, --asvk, --ark, --crl FILE
+ * (each once) and --entry GUID=FILE (repeatable).  A command offering them
+ * puts TABLE_INPUTS_LONGOPTS into its longopts[] and numbers its own
+ * options from OPT_TABLE_LAST.
+ */
+enum {
+	OPT_TABLE_VCEK = OPT_COMMON_LAST,
+	OPT_TABLE_VLEK,
+	OPT_TABLE_ASK,
+	OPT_TABLE_ASVK,
+	OPT_TABLE_ARK,
+	OPT_TABLE_CRL,
+	OPT_TABLE_ENTRY,
+	OPT_TABLE_LAST,
+};
+#define TABLE_INPUTS_LONGOPTS                                                                \
+	{ "vcek", required_argument, NULL, OPT_TABLE_VCEK },                                 \
+	{ "vlek", required_argument, NULL, OPT_TABLE_VLEK },                                 \
+	{ "ask", required_argument, NULL, OPT_TABLE_ASK },                                   \
+	{ "asvk", required_argument, NULL, OPT_TABLE_ASVK },                                 \
+	{ "ark", required_argument, NULL, OPT_TABLE_ARK },                                   \
+	{ "crl", required_argument, NULL, OPT_TABLE_CRL },                                   \
+	{ "entry", required_argument, NULL, OPT_TABLE_ENTRY }
+
+/*
+ * Handle one of those options (c as getopt_long() returned it, arg its
+ * argument) into in; any other c is left alone.  0, or an exit status after
+ * printing why (a file given twice, a bad --entry).
+ */
+int table_inputs_option(const struct ctx *ctx, struct table_inputs *in, int c, const char *arg);
+/*
  * Add an opaque entry; owned (may be NULL) is freed here or later by
  * table_inputs_free().  Well-known GUIDs and duplicates are usage errors.
  * 0 or an exit status after printing why.
  */
 int table_inputs_add_extra(const struct ctx *ctx, struct table_inputs *in,
 			   const uint8_t guid[GHCB_GUID_LEN], const char *path, char *owned);
-/* --entry GUID=FILE.  0 or an exit status after printing why. */
-int table_inputs_parse_entry(const struct ctx *ctx, struct table_inputs *in, const char *arg);
 /* true if any file or entry is named. */
 bool table_inputs_any(const struct table_inputs *in);
 void table_inputs_free(struct table_inputs *in);

@@ -72,13 +72,13 @@ static int by_real(const void *a, const void *b)
 }
 
 int workflow_init(struct workflow *wf, struct ctx *ctx, const char *command, char *const *files,
-		  size_t n, double timeout_s)
+		  size_t n)
 {
 	char **store = NULL;
 	size_t n_store = 0, kept = 0;
 	int ret;
 
-	*wf = (struct workflow){ .ctx = ctx, .command = command, .timeout_s = timeout_s };
+	*wf = (struct workflow){ .ctx = ctx, .command = command, .timeout_s = ctx->lock_timeout };
 	if (n == 0) {
 		ret = store_tables(ctx, &store, &n_store);
 		if (ret)

@@ -104,11 +104,12 @@ struct workflow {
 
 /*
  * The tables: files (n of them), or with n == 0 every table in the store.
- * Sorted by real path, duplicates dropped.  The lock timeout is timeout_s.
- * 0 or an exit status after printing why (a missing file: EXIT_FAIL).
+ * Sorted by real path, duplicates dropped.  The lock timeout is
+ * ctx->lock_timeout (--timeout, else the setting lock_timeout).  0 or an
+ * exit status after printing why (a missing file: EXIT_FAIL).
  */
 int workflow_init(struct workflow *wf, struct ctx *ctx, const char *command, char *const *files,
-		  size_t n, double timeout_s);
+		  size_t n);
 /* Close every writer (clearing uncommitted journals), free everything. */
 void workflow_free(struct workflow *wf);
 

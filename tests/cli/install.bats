@@ -33,6 +33,8 @@ setup() {
 	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/usr/lib/pkgconfig"
 	run pkg-config --modversion snpcert
 	assert_success
+	# The paths are the installed ones, whatever PREFIX the build had.
+	grep -qx 'includedir=/usr/include' "$T/root/usr/lib/pkgconfig/snpcert.pc"
 	assert_output "$("$T/root/usr/bin/snp-certctl" --version | cut -d' ' -f2)"
 	# shellcheck disable=SC2046
 	cc -o "$T/vmm" "$REPO/tests/tools/example-vmm.c" $(pkg-config --cflags --libs snpcert)
