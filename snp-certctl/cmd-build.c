@@ -33,8 +33,9 @@ enum { OPT_NO_VERIFY = OPT_TABLE_LAST, OPT_FORCE, OPT_FROM_DIR };
 static const char usage[] =
 	"Usage: snp-certctl build -o OUT (--vcek FILE | --vlek FILE) [--ask FILE | --asvk FILE]\n"
 	"                         [--ark FILE] [--crl FILE] [--entry GUID=FILE]...\n"
-	"                         [--no-verify] [--force] [--trust-root PEM]...\n"
+	"                         [--no-verify] [--force] [--trust-root PEM]... [--json]\n"
 	"       snp-certctl build -o OUT --from-dir DIR [--no-verify] [--force]\n"
+	"                         [--trust-root PEM]... [--json]\n"
 	"\n"
 	"Build a GHCB certificate table.  Inputs are PEM or DER; the table holds DER.\n"
 	"Omitted ARK, ASK or ASVK come from the built-in AMD roots for the key's product.\n"

@@ -25,7 +25,8 @@
 #include "util.h"
 
 static const char usage[] =
-	"Usage: snp-certctl lock [--shared] [--timeout SEC] FILE... -- COMMAND [ARG]...\n"
+	"Usage: snp-certctl lock [--exclusive | --shared] [--timeout SEC] FILE...\n"
+	"                        -- COMMAND [ARG]...\n"
 	"\n"
 	"Hold the lock on every table FILE while COMMAND runs, then release it.\n"
 	"The tables are locked in a fixed order (sorted by real path) within one\n"

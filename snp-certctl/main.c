@@ -18,6 +18,8 @@ static int cmd_help_main(struct ctx *ctx, int argc, char **argv);
 static const struct cmd cmd_help = {
 	"help", cmd_help_main, "list the commands, or show one command's options",
 	"Usage: snp-certctl help [COMMAND]\n"
+	"\n"
+	"List the commands, or print the usage of COMMAND as COMMAND --help does.\n"
 };
 
 static const struct cmd *const commands[] = {
@@ -70,18 +72,21 @@ static void list_commands(FILE *f)
 
 static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
 {
+	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
 	const struct cmd *cmd;
+	int c;
 
-	(void)ctx;
-	if (argc > 2)
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
+		common_option(ctx, c, optarg, argv);
+	if (argc - optind > 1)
 		return usage_error(ctx, "too many arguments");
-	if (argc < 2) {
+	if (optind == argc) {
 		list_commands(stdout);
 		return 0;
 	}
-	cmd = find_command(argv[1]);
+	cmd = find_command(argv[optind]);
 	if (!cmd) {
-		err("unknown command '%s'; 'snp-certctl help' lists them", argv[1]);
+		err("unknown command '%s'; 'snp-certctl help' lists them", argv[optind]);
 		return EXIT_USAGE;
 	}
 	fputs(cmd->usage, stdout);

@@ -88,3 +88,9 @@ setup() {
 	assert_failure 1
 	assert_output --partial "cannot write to standard output"
 }
+
+@test "help --help is help's own usage" {
+	run certctl help --help
+	assert_success
+	assert_line "Usage: snp-certctl help [COMMAND]"
+}
