@@ -88,14 +88,11 @@ out:
  */
 static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsigned int timeout_ms)
 {
-	bool created;
 	int ret;
 
 	for (;;) {
-		created = true;
 		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL, w->flags);
 		if (w->jfd == -EEXIST) {
-			created = false;
 			w->jfd = open_checked(w->jpath, O_RDWR, w->flags);
 			if (w->jfd == -ENOENT)
 				continue; /* removed between the two opens */
@@ -103,12 +100,6 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 		if (w->jfd < 0) {
 			ret = w->jfd;
 			goto out;
-		}
-		if (created) {
-			/* The entry must be durable before it holds anything we rely on. */
-			ret = sc_fsync_dir_of(w->jpath);
-			if (ret < 0)
-				goto out;
 		}
 		ret = sc_ofd_wait(w->jfd, F_WRLCK, 0, 0, deadline, timeout_ms == 0);
 		if (ret < 0)
@@ -126,7 +117,13 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 			goto out;
 		}
 	}
-	ret = 0;
+	/*
+	 * The journal's directory entry must be durable before the journal
+	 * holds anything we rely on.  Not only when we created it: a writer
+	 * that created it may have died before its directory fsync.  This is
+	 * before any exclusive lock, so readers never wait for it.
+	 */
+	ret = sc_fsync_dir_of(w->jpath);
 out:
 	if (ret < 0) {
 		sc_close(w->jfd);
