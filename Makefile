@@ -72,7 +72,8 @@ MAN1 := $(wildcard snp-certctl/*.1)
 MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
 
-.PHONY: all tests check check-build install install-hooks uninstall clean demo deps test-deps \
+.PHONY: all tests check check-build install install-hooks uninstall clean demo demo-fw-update \
+	deps test-deps \
 	fuzz fuzz-smoke torture bench
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -191,6 +192,9 @@ bench: tests
 
 demo: deps all
 	tests/demo.sh
+
+demo-fw-update: all $(O)/tests/fakes/sev.so
+	tests/demo-fw-update.sh
 
 deps:
 	.ci/install-deps build

@@ -6,7 +6,7 @@
 # (default: demo-out/ in the tree).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-prog=${SNP_CERTCTL:-$top/snp-certctl/snp-certctl}
+prog=${SNPCERT_BUILD:-$top}/snp-certctl/snp-certctl
 dir=${DEMO_DIR:-$top/demo-out}
 table=$dir/host.certs
 note_guid=5e1c0de0-0000-4000-8000-000000000001
