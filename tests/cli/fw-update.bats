@@ -30,7 +30,8 @@ setup() {
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
 	KDS_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")"
 	export SNP_CERTCTL_KDS_URL=$KDS_URL
-	export SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=1
+	# Generous (see refresh.bats); fault tests set short deadlines themselves.
+	export SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=20
 	: >"$KDS_LOG"
 	kds_mode ok
 	TABLE="$T/store/t.certs"
@@ -175,8 +176,8 @@ lock 3"
 
 @test "fw-update: KDS down after the firmware changed: exit 6 and what to run next" {
 	step "$UPDATE_FW"
-	run --separate-stderr fake fw-update --reported-tcb current --kds-url http://127.0.0.1:1 \
-		-- "$T/step.sh"
+	SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=1 run --separate-stderr \
+		fake fw-update --reported-tcb current --kds-url http://127.0.0.1:1 -- "$T/step.sh"
 	assert_failure 6
 	[[ "$stderr" == *"snp-certctl: the platform now: current TCB $NEW, reported TCB $NEW (was $OLD); SNP_COMMIT not asked, SNP_SET_CONFIG done"* ]]
 	[[ "$stderr" == *"snp-certctl: '$TABLE' still holds its old VCEK (TCB $OLD), whole (never torn)"* ]]
@@ -190,8 +191,8 @@ lock 3"
 
 @test "fw-update: KDS down before: nothing touched, the firmware neither (exit 6)" {
 	set_state current_tcb=$NEW_RAW
-	run --separate-stderr fake fw-update --commit --reported-tcb "$NEW" \
-		--kds-url http://127.0.0.1:1 -- touch "$T/ran"
+	SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=1 run --separate-stderr \
+		fake fw-update --commit --reported-tcb "$NEW" --kds-url http://127.0.0.1:1 -- touch "$T/ran"
 	assert_failure 6
 	[ ! -e "$T/ran" ]
 	! grep -q "rdwr" "$LOG"
