@@ -318,3 +318,36 @@ post-update 20-log $env"
 	run --separate-stderr fake refresh --splay soon
 	assert_failure 2
 }
+
+@test "refresh: off a terminal, each updated table goes to syslog" {
+	[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+	# A syslog socket of our own, bound over /dev/log in a private mount
+	# namespace (a tmpfs /dev holding it and the real /dev/null).
+	python3 - "$T/log.sock" "$T/syslog" <<-'PY' &
+		import socket, sys
+		s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+		s.bind(sys.argv[1])
+		s.settimeout(20)
+		with open(sys.argv[2], "ab", buffering=0) as out:
+		    try:
+		        while True:
+		            out.write(s.recv(4096) + b"\n")
+		    except socket.timeout:
+		        pass
+	PY
+	listener=$!
+	for _ in $(seq 50); do [ -S "$T/log.sock" ] && break; sleep 0.1; done
+	mkdir "$T/dev"
+	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
+		run --separate-stderr unshare -m --propagation private sh -c '
+			d=$1; shift
+			mount -t tmpfs snp-certctl-test "$d" && touch "$d/null" "$d/log" &&
+			mount --bind /dev/null "$d/null" && mount --bind "$0" "$d/log" &&
+			mount --move "$d" /dev && exec "$@"' \
+		"$T/log.sock" "$T/dev" "$SNP_CERTCTL" refresh
+	assert_success
+	for _ in $(seq 50); do [ -s "$T/syslog" ] && break; sleep 0.1; done
+	kill "$listener"
+	run cat "$T/syslog"
+	assert_output --regexp "^<29>.*snp-certctl\[[0-9]+\]: refresh: updated '$TABLE': installed the VCEK for the reported TCB $NEW"
+}
