@@ -591,6 +591,16 @@ int amd_tcb_parse(const char *spec, enum amd_product p, struct amd_tcb *tcb)
 	return 0;
 }
 
+int amd_tcb_spec_check(const char *spec)
+{
+	struct amd_tcb tcb;
+
+	for (int p = AMD_PRODUCT_MILAN; p < AMD_PRODUCT_COUNT; p++)
+		if (amd_tcb_parse(spec, p, &tcb) == 0)
+			return 0;
+	return -EINVAL;
+}
+
 void amd_tcb_format(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len)
 {
 	if (!buf || len == 0)

@@ -90,6 +90,11 @@ void amd_tcb_from_raw(enum amd_product p, uint64_t raw, struct amd_tcb *tcb);
  * 0 or -EINVAL.
  */
 int amd_tcb_parse(const char *spec, enum amd_product p, struct amd_tcb *tcb);
+/*
+ * Is spec a TCB SPEC for at least one product's layout?  For checking a
+ * command line before the product is known.  0 or -EINVAL.
+ */
+int amd_tcb_spec_check(const char *spec);
 /* "bl=3,tee=0,snp=8,ucode=115" (+ ",fmc=N" on Turin). */
 void amd_tcb_format(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
 bool amd_tcb_equal(enum amd_product p, const struct amd_tcb *a, const struct amd_tcb *b);

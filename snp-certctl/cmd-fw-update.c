@@ -344,9 +344,10 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 			a->commit = true;
 			break;
 		case OPT_REPORTED_TCB:
-			if (!*optarg)
-				return usage_error(ctx, "empty --reported-tcb: want a TCB SPEC or "
-						   "'current'");
+			if (strcmp(optarg, "current") != 0 && amd_tcb_spec_check(optarg) < 0)
+				return usage_error(ctx, "invalid --reported-tcb '%s': want "
+						   "bl=N,tee=N,snp=N,ucode=N[,fmc=N], 0x... or "
+						   "'current'", optarg);
 			a->reported = optarg;
 			break;
 		case OPT_OFFLINE:

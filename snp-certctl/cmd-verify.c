@@ -91,8 +91,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case OPT_TCB:
 			/* Checked here for form; read in the key's product layout later. */
-			if (amd_tcb_parse(optarg, AMD_PRODUCT_TURIN, &vo.tcb) < 0 &&
-			    amd_tcb_parse(optarg, AMD_PRODUCT_MILAN, &vo.tcb) < 0) {
+			if (amd_tcb_spec_check(optarg) < 0) {
 				ret = usage_error(ctx, "invalid TCB '%s': want "
 						  "bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 0x...", optarg);
 				goto out;

@@ -258,7 +258,11 @@ post-update 10-log cmd=fw-update old=$OLD new=$NEW tables=$TABLE"
 	[[ "$stderr" == *"no command after '--'"* ]]
 	run --separate-stderr fake fw-update --reported-tcb bl=1
 	assert_failure 2
-	[[ "$stderr" == *"invalid --reported-tcb 'bl=1' for Milan"* ]]
+	[[ "$stderr" == *"invalid --reported-tcb 'bl=1': want"* ]]
+	# A Turin TCB (with fmc) is a TCB SPEC, but not for this Milan platform.
+	run --separate-stderr fake fw-update --reported-tcb fmc=1,bl=1,tee=0,snp=0,ucode=0
+	assert_failure 2
+	[[ "$stderr" == *"invalid --reported-tcb 'fmc=1,bl=1,tee=0,snp=0,ucode=0' for Milan"* ]]
 	run --separate-stderr fake fw-update --timeout soon
 	assert_failure 2
 	! grep -q rdwr "$LOG"
@@ -276,4 +280,13 @@ post-update 10-log cmd=fw-update old=$OLD new=$NEW tables=$TABLE"
 	assert_success
 	assert_output --partial "clean"
 	[ "$(fingerprint "$TABLE")" = "$BEFORE" ]
+}
+
+@test "fw-update: a malformed --reported-tcb is a usage error before anything else" {
+	export SNP_CERTCTL_DEVICE="$T/no-such-device"
+	run certctl fw-update --reported-tcb bogus
+	assert_failure 2
+	assert_line "snp-certctl: fw-update: invalid --reported-tcb 'bogus': want bl=N,tee=N,snp=N,ucode=N[,fmc=N], 0x... or 'current'"
+	run certctl fw-update --reported-tcb ""
+	assert_failure 2
 }
