@@ -78,6 +78,8 @@ MAN5 := $(wildcard snp-certctl/*.5)
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Keep objects that pattern chains would treat as intermediate (no rebuilds).
+.SECONDARY:
 
 all: $(LIBSO) $(LIBLINK) $(PCFILE) $(PROG)
 
