@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "snpcert-internal.h"
@@ -8,6 +9,8 @@ SNPCERT_EXPORT const char *snpcert_strerror(int err)
 {
 	const char *s;
 
+	if (err == INT_MIN)
+		return "unknown error"; /* -INT_MIN overflows */
 	if (err < 0)
 		err = -err;
 	switch (err) {

@@ -47,15 +47,7 @@ static void failpoint(const struct snpcert_writer *w, const char *name)
 		_exit(99);
 }
 
-static unsigned int ms_left(uint64_t deadline)
-{
-	uint64_t now = sc_now_ns(), ms;
-
-	if (now >= deadline)
-		return 0;
-	ms = (deadline - now) / 1000000u;
-	return ms > UINT32_MAX ? UINT32_MAX : (unsigned int)ms;
-}
+static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool once);
 
 static int open_checked(const char *path, int oflags, unsigned int flags)
 {
@@ -175,7 +167,7 @@ out:
 }
 
 /* Complete or drop an interrupted update found in the journal. */
-static int writer_recover(struct snpcert_writer *w, uint64_t deadline, int *outcome)
+static int writer_recover(struct snpcert_writer *w, uint64_t deadline, bool once, int *outcome)
 {
 	struct sc_journal_id jid, cur;
 	uint8_t *table = NULL, *now = NULL;
@@ -225,7 +217,7 @@ static int writer_recover(struct snpcert_writer *w, uint64_t deadline, int *outc
 	    memcmp(now, w->next, now_len) == 0) {
 		w->dirty = true;
 	} else {
-		ret = snpcert_writer_lock(w, ms_left(deadline));
+		ret = writer_lock_until(w, deadline, once);
 		if (ret < 0)
 			goto out;
 		ret = snpcert_writer_commit(w);
@@ -296,7 +288,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	} else if (ret < 0) {
 		goto out;
 	}
-	ret = writer_recover(w, deadline, outcome);
+	ret = writer_recover(w, deadline, timeout_ms == 0, outcome);
 	if (ret < 0)
 		goto out;
 	*out = w;
@@ -392,27 +384,27 @@ out:
 	return ret;
 }
 
-SNPCERT_EXPORT int snpcert_writer_lock(struct snpcert_writer *w, unsigned int timeout_ms)
+/*
+ * The exclusive lock by deadline; once: a single try (-EAGAIN).  Recovery
+ * in writer_open() waits for the caller's deadline, not a rounded-down
+ * millisecond count (which made a nearly spent timeout a single try).
+ */
+static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool once)
 {
-	uint64_t deadline = sc_deadline(timeout_ms);
 	bool intent = false;
 	int ret;
 
-	if (!w) {
-		ret = -EINVAL;
-		goto out;
-	}
 	if (w->locked) {
 		ret = 0;
 		goto out;
 	}
 	/* Announce: libsnpcert readers back off, stock readers' whole-file locks wait. */
-	ret = sc_ofd_wait(w->fd, F_WRLCK, SNPCERT_INTENT_OFFSET, 1, deadline, timeout_ms == 0);
+	ret = sc_ofd_wait(w->fd, F_WRLCK, SNPCERT_INTENT_OFFSET, 1, deadline, once);
 	if (ret < 0)
 		goto out;
 	intent = true;
 	failpoint(w, "intent");
-	ret = sc_ofd_wait(w->fd, F_WRLCK, 0, 0, deadline, timeout_ms == 0);
+	ret = sc_ofd_wait(w->fd, F_WRLCK, 0, 0, deadline, once);
 	if (ret < 0)
 		goto out;
 	/* Held from here on: released below on failure, else by unlock. */
@@ -429,6 +421,13 @@ out:
 	if (intent)
 		sc_ofd(w->fd, F_OFD_SETLK, F_UNLCK, 0, 0);
 	return ret;
+}
+
+SNPCERT_EXPORT int snpcert_writer_lock(struct snpcert_writer *w, unsigned int timeout_ms)
+{
+	if (!w)
+		return -EINVAL;
+	return writer_lock_until(w, sc_deadline(timeout_ms), timeout_ms == 0);
 }
 
 SNPCERT_EXPORT int snpcert_writer_commit(struct snpcert_writer *w)

@@ -2,6 +2,7 @@
 /* libsnpcert, read side: open, lock, read, unlock, refusals, replaced files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ static void test_basics(void)
 		  "strerror(-EBADMSG)");
 	CHECK(snpcert_strerror(-ENOENT) && strlen(snpcert_strerror(-ENOENT)) > 0, "strerror(-ENOENT)");
 	CHECK(snpcert_strerror(-99999) != NULL, "strerror(unknown) not NULL");
+	CHECK_STR(snpcert_strerror(INT_MIN), "unknown error", "strerror(INT_MIN): no overflow");
 	CHECK(snpcert_strerror(EAGAIN) == snpcert_strerror(-EAGAIN), "strerror takes either sign");
 	memset(buf, 0, 24);
 	CHECK_EQ(snpcert_table_check(buf, 24), 0, "table_check: empty table");

@@ -321,6 +321,43 @@ static void test_recover_journal(void)
 	free(t2);
 }
 
+/*
+ * A replay that cannot get the table lock: -ETIMEDOUT for a non-zero timeout
+ * (also one nearly spent by the time the journal is read), -EAGAIN for 0.
+ */
+static void test_recover_timeout(void)
+{
+	struct snpcert_writer *w = NULL;
+	struct sc_journal_id id;
+	uint8_t *t1 = NULL, *t2 = NULL;
+	size_t l1, l2;
+	int jfd, fd, rd, oc = -1;
+
+	seq_table(30, &t1, &l1);
+	seq_table(31, &t2, &l2);
+	put_file(path, t1, l1, 0644);
+	CHECK_EQ(snpcert_recover(path, 0, 100, &oc), 0, "recover: journal exists");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	jfd = open(jpath, O_RDWR | O_CLOEXEC);
+	sc_journal_id_of(fd, &id);
+	CHECK_EQ(sc_journal_write(jfd, &id, t2, l2, false), 0, "pending journal");
+	close(jfd);
+	rd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(sc_ofd(rd, F_OFD_SETLK, F_RDLCK, 0, 0) == 0, "stock reader holds the table");
+	CHECK_EQ(snpcert_writer_open(path, 0, 1, &w), -ETIMEDOUT,
+		 "replay blocked, timeout 1 ms: -ETIMEDOUT, not -EAGAIN");
+	CHECK(w == NULL, "no handle");
+	CHECK_EQ(snpcert_recover(path, 0, 1, &oc), -ETIMEDOUT, "recover, timeout 1 ms: -ETIMEDOUT");
+	CHECK_EQ(snpcert_writer_open(path, 0, 0, &w), -EAGAIN, "replay blocked, timeout 0: -EAGAIN");
+	close(rd);
+	CHECK_EQ(snpcert_recover(path, 0, 100, &oc), 0, "recover once the reader is gone");
+	CHECK_EQ(oc, SNPCERT_RECOVER_REPLAYED, "replayed");
+	CHECK(file_is(path, t2, l2) && size_of(jpath) == 0, "table is new, journal empty");
+	close(fd);
+	free(t1);
+	free(t2);
+}
+
 /* Run the whole update in a child that dies at failpoint fp. */
 static int crash_at(const char *fp, const uint8_t *buf, size_t len)
 {
@@ -442,6 +479,7 @@ int main(void)
 	test_refusals();
 	test_locks();
 	test_recover_journal();
+	test_recover_timeout();
 	test_failpoints();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
