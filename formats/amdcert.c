@@ -576,8 +576,10 @@ int amd_tcb_parse(const char *spec, enum amd_product p, struct amd_tcb *tcb)
 		digits = spec + 2;
 		base = 16;
 	}
-	/* strtoull skips blanks and takes signs: allow neither. */
+	/* strtoull skips blanks, takes signs and a second "0x": allow none of them. */
 	if (base == 16 ? !isxdigit((unsigned char)digits[0]) : !isdigit((unsigned char)digits[0]))
+		return -EINVAL;
+	if (base == 16 && (strlen(digits) > 16 || digits[strspn(digits, "0123456789abcdefABCDEF")]))
 		return -EINVAL;
 	errno = 0;
 	raw = strtoull(digits, &end, base);

@@ -202,6 +202,9 @@ static void test_tcb(void)
 			{ "0x0000010000000000", AMD_PRODUCT_MILAN },   /* reserved byte 5 set */
 			{ "0x0000000100000000", AMD_PRODUCT_TURIN },   /* reserved byte 4 set */
 			{ "12abc", AMD_PRODUCT_MILAN },
+			{ "0x0x7308000000000003", AMD_PRODUCT_MILAN }, /* strtoull's own "0x" */
+			{ "0X0x3", AMD_PRODUCT_MILAN },
+			{ "0x00007308000000000003", AMD_PRODUCT_MILAN }, /* over 16 hex digits */
 		};
 		size_t i;
 		char name[128];
