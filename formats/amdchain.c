@@ -582,6 +582,12 @@ static int pick_ark(const struct amd_trust *t, enum amd_product p, X509 *mid, X5
 	return 0;
 }
 
+/* The hwID length of a VCEK: 64 bytes on Milan and Genoa, 8 on Turin. */
+static size_t hwid_len_of(enum amd_product p)
+{
+	return p == AMD_PRODUCT_TURIN ? 8 : 64;
+}
+
 static void check_extensions(struct checker *c, const struct node *n, int decoded,
 			     const char *why)
 {
@@ -597,8 +603,13 @@ static void check_extensions(struct checker *c, const struct node *n, int decode
 		add(c, false, name, "%s lacks the AMD SPL (TCB) extensions", n->label);
 	else if (i->kind == AMD_CERT_VCEK && !i->has_hwid)
 		add(c, false, name, "VCEK lacks the AMD hwID extension");
+	else if (i->kind == AMD_CERT_VCEK && i->hwid_len != hwid_len_of(i->product))
+		add(c, false, name, "VCEK hwID is %zu bytes, a %s chip id is %zu", i->hwid_len,
+		    amd_product_name(i->product) ?: "this product's", hwid_len_of(i->product));
 	else if (i->kind == AMD_CERT_VLEK && !i->has_csp_id)
 		add(c, false, name, "VLEK lacks the AMD cspId extension");
+	else if (i->kind == AMD_CERT_VLEK && i->has_hwid)
+		add(c, false, name, "VLEK carries a hwID; a VLEK is not bound to a chip");
 	else
 		add(c, true, name, "%s carries productName '%s' and a TCB", n->label,
 		    i->product_name);

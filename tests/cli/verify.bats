@@ -183,3 +183,16 @@ setup() {
 	run certctl verify "$T/t.certs" --platform --tcb bl=1,tee=0,snp=0,ucode=0
 	assert_failure 2
 }
+
+@test "verify: a VCEK hwID of the wrong length for its product, a VLEK with a hwID" {
+	certctl build -q --no-verify -o "$T/h.certs" --vcek "$SNPCERT_FIXTURES/bad/vcek-hwid-8.pem" \
+		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"
+	run certctl verify "$T/h.certs" --trust-root "$SNPCERT_FIXTURES/milan/ark.pem"
+	assert_failure 4
+	assert_line "FAIL vcek-extensions: VCEK hwID is 8 bytes, a Milan chip id is 64"
+	certctl build -q --no-verify -o "$T/v.certs" --vlek "$SNPCERT_FIXTURES/bad/vlek-with-hwid.pem" \
+		--asvk "$SNPCERT_FIXTURES/milan/asvk.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"
+	run certctl verify "$T/v.certs" --trust-root "$SNPCERT_FIXTURES/milan/ark.pem"
+	assert_failure 4
+	assert_line "FAIL vlek-extensions: VLEK carries a hwID; a VLEK is not bound to a chip"
+}
