@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,33 +35,63 @@ static void describe_holders(const char *path, char *buf, size_t len)
  * in the way.  The lock calls of libsnpcert poll without returning in
  * between; retrying them in slices instead would drop the writer-intent
  * byte between slices and let new stock readers in.
+ *
+ * Looking for the holders scans /proc and may take a while.  It runs
+ * without the mutex and the thread is detached, so a command that gets its
+ * lock meanwhile neither waits for the scan (it holds the exclusive lock
+ * by then) nor sees a "waiting" message printed after the lock was had.
+ * The state is shared by the two threads; the last one out frees it.
  */
-struct wait_report {
+struct wait_shared {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pthread_t thread;
-	bool running;
+	unsigned int refs;
 	bool done;
-	const char *path;
+	char *path;
 };
+
+struct wait_report {
+	struct wait_shared *s;
+};
+
+static void wait_shared_put(struct wait_shared *s)
+{
+	bool last;
+
+	pthread_mutex_lock(&s->mu);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&s->mu);
+	if (!last)
+		return;
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->path);
+	free(s);
+}
 
 static void *wait_report_main(void *arg)
 {
-	struct wait_report *r = arg;
+	struct wait_shared *s = arg;
 	struct timespec at;
 	char who[512];
+	bool fire;
 	int rc = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &at);
 	at.tv_sec += (time_t)WAIT_REPORT_S;
-	pthread_mutex_lock(&r->mu);
-	while (!r->done && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&r->cv, &r->mu, &at);
-	if (!r->done) {
-		describe_holders(r->path, who, sizeof(who));
-		info("waiting for the lock on '%s', held by %s", r->path, who);
+	pthread_mutex_lock(&s->mu);
+	while (!s->done && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&s->cv, &s->mu, &at);
+	fire = !s->done;
+	pthread_mutex_unlock(&s->mu);
+	if (fire) {
+		describe_holders(s->path, who, sizeof(who));
+		pthread_mutex_lock(&s->mu);
+		if (!s->done)
+			info("waiting for the lock on '%s', held by %s", s->path, who);
+		pthread_mutex_unlock(&s->mu);
 	}
-	pthread_mutex_unlock(&r->mu);
+	wait_shared_put(s);
 	return NULL;
 }
 
@@ -92,37 +123,62 @@ unsigned int lock_deadline_ms(const struct lock_deadline *d)
 static void wait_report_start(struct wait_report *r, const char *path,
 			      const struct lock_deadline *d)
 {
+	struct wait_shared *s = NULL;
 	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	sigset_t all, saved;
+	pthread_t thread;
+	int rc = -1;
 
-	memset(r, 0, sizeof(*r));
-	r->path = path;
+	r->s = NULL;
 	if (lock_deadline_ms(d) <= (unsigned int)(WAIT_REPORT_S * 1000) || log_verbosity < 0)
 		return;
-	pthread_mutex_init(&r->mu, NULL);
+	/* Without the thread, the wait is only quieter. */
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return;
+	s->path = strdup(path);
+	if (!s->path) {
+		free(s);
+		return;
+	}
+	s->refs = 2;
+	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cv, &ca);
+	pthread_cond_init(&s->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	/* Without the thread, the wait is only quieter. */
-	r->running = pthread_create(&r->thread, NULL, wait_report_main, r) == 0;
-	if (!r->running) {
-		pthread_cond_destroy(&r->cv);
-		pthread_mutex_destroy(&r->mu);
+	/* Signals are the main thread's business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &saved);
+	if (pthread_attr_init(&ta) == 0) {
+		pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+		rc = pthread_create(&thread, &ta, wait_report_main, s);
+		pthread_attr_destroy(&ta);
 	}
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		free(s->path);
+		free(s);
+		return;
+	}
+	r->s = s;
 }
 
 static void wait_report_stop(struct wait_report *r)
 {
-	if (!r->running)
+	struct wait_shared *s = r->s;
+
+	if (!s)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->done = true;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->thread, NULL);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-	r->running = false;
+	pthread_mutex_lock(&s->mu);
+	s->done = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	wait_shared_put(s);
+	r->s = NULL;
 }
 
 int writer_error(const char *path, int ret, const struct lock_deadline *d)
