@@ -118,3 +118,12 @@ PY
 	assert_failure 1
 	assert_output "snp-certctl: cannot read '$T': Is a directory"
 }
+
+@test "show --json: a path with a quote, a newline and a byte that is not UTF-8 is valid JSON" {
+	odd="$T/a\"b"$'\n'$'\xff'".certs"
+	cp "$T/t.certs" "$odd"
+	run certctl show --json "$odd"
+	assert_success
+	python3 -c 'import json, sys; d = json.loads(sys.stdin.buffer.read().decode("utf-8")); \
+		assert d["file"].endswith("a\"b\n\ufffd.certs"), d["file"]' <<< "$output"
+}
