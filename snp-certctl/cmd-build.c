@@ -107,26 +107,6 @@ static int scan_dir(const struct ctx *ctx, struct build_args *a)
 	return ret;
 }
 
-static int report(const struct ctx *ctx, const char *path, size_t n, size_t size,
-		  const char *how)
-{
-	if (ctx->json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_string(&j, "file", path);
-		json_uint(&j, "size", size);
-		json_uint(&j, "entries", n);
-		json_string(&j, "action", how);
-		json_object_end(&j);
-		json_finish(&j);
-	} else if (ctx->verbosity >= 0) {
-		printf("%s %s: %zu entries, %zu bytes\n", how, path, n, size);
-	}
-	return 0;
-}
-
 static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -216,7 +196,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 	if (a.force) {
 		ret = table_install_path(ctx, a.out, blob, size, true);
 		if (ret == 0)
-			ret = report(ctx, a.out, t.n, size, "built");
+			table_report(ctx, a.out, "built", t.n, size);
 		goto out;
 	}
 	ret = write_file_atomic(a.out, blob, size, 0644, false);
@@ -227,7 +207,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 		err("cannot write '%s': %s", a.out, strerror(-ret));
 		ret = EXIT_FAIL;
 	} else {
-		ret = report(ctx, a.out, t.n, size, "built");
+		table_report(ctx, a.out, "built", t.n, size);
 	}
 out:
 	free(blob);

@@ -133,25 +133,6 @@ static int check_conflicts(const struct ctx *ctx, const struct update_args *a)
 	return 0;
 }
 
-static void report(const struct ctx *ctx, const char *path, const char *action, size_t n,
-		   size_t size)
-{
-	if (ctx->json) {
-		struct json j;
-
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_string(&j, "file", path);
-		json_string(&j, "action", action);
-		json_uint(&j, "entries", n);
-		json_uint(&j, "size", size);
-		json_object_end(&j);
-		json_finish(&j);
-	} else if (ctx->verbosity >= 0) {
-		printf("%s %s: %zu entries, %zu bytes\n", action, path, n, size);
-	}
-}
-
 static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -271,14 +252,14 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 			goto out;
 	}
 	if (size == cur_len && memcmp(blob, cur, size) == 0) {
-		report(ctx, a.path, "unchanged", t.n, size);
+		table_report(ctx, a.path, "unchanged", t.n, size);
 		ret = 0;
 		goto out;
 	}
 	ret = writer_install(w, a.path, blob, size, &d);
 	if (ret)
 		goto out;
-	report(ctx, a.path, "updated", t.n, size);
+	table_report(ctx, a.path, "updated", t.n, size);
 out:
 	snpcert_writer_close(w);
 	free(blob);

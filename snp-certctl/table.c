@@ -11,6 +11,7 @@
 #include "certs.h"
 #include "cmd.h"
 
+#include "json.h"
 #include "table.h"
 #include "util.h"
 
@@ -631,4 +632,23 @@ int table_verify_report(const struct table *t, const struct amd_trust *trust, co
 	}
 	amd_check_list_free(&checks);
 	return ret;
+}
+
+void table_report(const struct ctx *ctx, const char *path, const char *action, size_t n,
+		  size_t size)
+{
+	struct json j;
+
+	if (ctx->json) {
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "file", path);
+		json_string(&j, "action", action);
+		json_uint(&j, "entries", n);
+		json_uint(&j, "size", size);
+		json_object_end(&j);
+		json_finish(&j);
+	} else if (ctx->verbosity >= 0) {
+		printf("%s %s: %zu entries, %zu bytes\n", action, path, n, size);
+	}
 }

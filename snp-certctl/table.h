@@ -153,4 +153,11 @@ int table_encode_report(const struct table *t, uint8_t **out, size_t *len);
  */
 int table_verify_report(const struct table *t, const struct amd_trust *trust, const char *path);
 
+/*
+ * Say what happened to a table: "ACTION PATH: N entries, M bytes" on stdout
+ * (unless quiet), or with --json {"file", "action", "entries", "size"}.
+ */
+void table_report(const struct ctx *ctx, const char *path, const char *action, size_t n,
+		  size_t size);
+
 #endif

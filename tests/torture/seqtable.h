@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ghcb.h"
+#include "snpcert.h"
 
 /* 5eb1e5eb-0000-4000-8000-5e0000000001: an opaque test entry. */
 static const uint8_t seq_guid[GHCB_GUID_LEN] = {
@@ -93,6 +94,31 @@ static inline int seq_table_match(const uint8_t *buf, size_t len, uint64_t *seq)
 out:
 	free(e);
 	free(want);
+	return ret;
+}
+
+/*
+ * One whole update of the table at path through libsnpcert's writer (every
+ * step in order, timeout_ms for each wait); the first error, or 0.
+ */
+static inline int seq_update(const char *path, const uint8_t *buf, size_t len,
+			     unsigned int timeout_ms)
+{
+	struct snpcert_writer *w = NULL;
+	int ret;
+
+	ret = snpcert_writer_open(path, 0, timeout_ms, &w);
+	if (ret == 0)
+		ret = snpcert_writer_prepare(w, buf, len);
+	if (ret == 0)
+		ret = snpcert_writer_lock(w, timeout_ms);
+	if (ret == 0)
+		ret = snpcert_writer_commit(w);
+	if (ret == 0)
+		ret = snpcert_writer_unlock(w);
+	if (ret == 0)
+		ret = snpcert_writer_finish(w);
+	snpcert_writer_close(w);
 	return ret;
 }
 

@@ -149,22 +149,7 @@ static void stock_reader(unsigned int seed)
 
 static int update(const uint8_t *buf, size_t len)
 {
-	struct snpcert_writer *w = NULL;
-	int ret;
-
-	ret = snpcert_writer_open(path, 0, 10000, &w);
-	if (ret == 0)
-		ret = snpcert_writer_prepare(w, buf, len);
-	if (ret == 0)
-		ret = snpcert_writer_lock(w, 10000);
-	if (ret == 0)
-		ret = snpcert_writer_commit(w);
-	if (ret == 0)
-		ret = snpcert_writer_unlock(w);
-	if (ret == 0)
-		ret = snpcert_writer_finish(w);
-	snpcert_writer_close(w);
-	return ret;
+	return seq_update(path, buf, len, 10000);
 }
 
 static void writer(void)

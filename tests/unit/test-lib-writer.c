@@ -82,22 +82,7 @@ static off_t size_of(const char *p)
 /* The whole update; returns the first error. */
 static int update(const uint8_t *buf, size_t len)
 {
-	struct snpcert_writer *w = NULL;
-	int ret;
-
-	ret = snpcert_writer_open(path, 0, 1000, &w);
-	if (ret == 0)
-		ret = snpcert_writer_prepare(w, buf, len);
-	if (ret == 0)
-		ret = snpcert_writer_lock(w, 1000);
-	if (ret == 0)
-		ret = snpcert_writer_commit(w);
-	if (ret == 0)
-		ret = snpcert_writer_unlock(w);
-	if (ret == 0)
-		ret = snpcert_writer_finish(w);
-	snpcert_writer_close(w);
-	return ret;
+	return seq_update(path, buf, len, 1000);
 }
 
 static void test_journal_bits(void)
