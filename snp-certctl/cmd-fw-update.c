@@ -70,7 +70,7 @@ static const char usage[] =
 	"                        stderr):\n"
 	"  {\"platform\": {\"product\", \"old_reported_tcb\", \"new_reported_tcb\",\n"
 	"                \"current_tcb\", \"committed\", \"reported_tcb_set\"},\n"
-	"   \"firmware_step\", \"vcek_fetched_under_locks\", \"locks_held_ms\",\n"
+	"   \"firmware_step\", \"vcek_fetched_under_locks\", \"locks_held_us\",\n"
 	"   \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\", \"old_tcb\",\n"
 	"   \"new_tcb\"}]}\n"
 	"\n"

@@ -27,11 +27,7 @@ setup() {
 	common_setup
 	fake_sev_setup
 	fake_test_platform milan
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
-	KDS_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")"
-	export SNP_CERTCTL_KDS_URL=$KDS_URL
-	# Generous (see refresh.bats); fault tests set short deadlines themselves.
-	export SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=20
+	use_kds http
 	: >"$KDS_LOG"
 	kds_mode ok
 	TABLE="$T/store/t.certs"
@@ -132,6 +128,7 @@ lock 3"
 	run --separate-stderr fake fw-update --json -- "$T/step.sh"
 	assert_success
 	jq -e '.tables[0].action == "unchanged" and .firmware_step != null' <<<"$output"
+	json_keys_documented fw-update
 	[[ "$stderr" == *"output of the firmware tool"* ]]
 	assert_equal "$(kds_requests)" 0
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"

@@ -124,6 +124,16 @@ fake_test_platform() {
 # logged to $KDS_LOG and its fault mode is read from $BATS_FILE_TMPDIR/mode
 # (kds_mode MODE [key=value]...).  stop_kds NAME... stops them.
 KDS_LOG="$BATS_FILE_TMPDIR/kds.log"
+# Point the program at the stand-in started as NAME, with no proxy and
+# generous time-outs: the stand-in signs a fresh VCEK on the first request,
+# and a loaded machine (the sanitizer pass of `make check`) is slow.  Tests
+# that wait out a time-out or deadline set short ones themselves.
+use_kds() {
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
+	export SNP_CERTCTL_KDS_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/$1.port")"
+	export SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=20
+}
+
 start_kds() {
 	local name=$1
 	shift
@@ -175,4 +185,14 @@ add_hook() {
 		exit ${2:-0}
 	EOF
 	chmod 755 "$T/hooks/$1"
+}
+
+# Every top-level key of the JSON document in $output is named (quoted) in
+# COMMAND's --help, so the documented keys cannot drift from the output.
+json_keys_documented() {
+	local help key
+	help=$("$SNP_CERTCTL" "$1" --help)
+	for key in $(jq -r 'keys[]' <<<"$output"); do
+		[[ "$help" == *"\"$key\""* ]] || { echo "'$key' is not in '$1 --help'"; return 1; }
+	done
 }

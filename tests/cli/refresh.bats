@@ -29,12 +29,7 @@ setup() {
 	common_setup
 	fake_sev_setup
 	fake_test_platform milan
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
-	export SNP_CERTCTL_KDS_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")"
-	# Generous: the stand-in signs a fresh VCEK on the first request, and a
-	# loaded machine (the sanitizer pass of `make check`) is slow.  Fault
-	# tests that wait out a deadline set a short one themselves.
-	export SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=20
+	use_kds http
 	: >"$KDS_LOG"
 	kds_mode ok
 	printf 'opaque-x' >"$T/x.bin"
@@ -267,6 +262,7 @@ post-update 20-log $env"
 	test_table milan "$T/store/a.certs"
 	run --separate-stderr fake refresh --json
 	assert_success
+	json_keys_documented refresh
 	jq -e --arg a "$T/store/a.certs" --arg t "$TABLE" --arg new "$NEW" --arg old "$OLDTCB" \
 		--arg hw "$FX_HWID_MILAN" '
 		.platform == {product: "Milan", reported_tcb: $new, chip_id: $hw, vlek_loaded: false}

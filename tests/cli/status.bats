@@ -93,6 +93,7 @@ table_status() {
 	run fake status --json --product Milan
 	assert_success
 	j() { jq -c "$1" <<< "$output"; }
+	json_keys_documented status
 	[ "$(j .sev.device)" = "\"$T/sev\"" ]
 	[ "$(j .sev.present)" = true ]
 	[ "$(j .sev.api_major)" = 1 ]

@@ -84,6 +84,7 @@ entries() {
 		and (.vlek.hashstick_sha256 | length) == 64
 		and .tables[0].file == $t and .tables[0].action == "updated"
 		and .tables[0].new_tcb == $tcb' <<<"$output"
+	json_keys_documented vlek-load
 }
 
 @test "vlek-load: a VLEK for another TCB or product is refused (exit 4), nothing loaded" {
