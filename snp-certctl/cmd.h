@@ -10,16 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Exit status, as in snp-certctl(1). */
-enum {
-	EXIT_OK = 0,
-	EXIT_FAIL = 1,     /* anything not covered below */
-	EXIT_USAGE = 2,    /* bad options or arguments, bad configuration */
-	EXIT_LOCK = 3,     /* a lock could not be had in time */
-	EXIT_VERIFY = 4,   /* malformed table or certificate, broken chain, mismatch */
-	EXIT_PLATFORM = 5, /* /dev/sev missing or an SEV command failed */
-	EXIT_KDS = 6,      /* KDS or network */
-};
+#include "errors.h"
 
 #define DEFAULT_CONFIG "/etc/snp-certctl/snp-certctl.conf"
 #define DEFAULT_STORE "/var/lib/snp-certctl"
