@@ -55,7 +55,8 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
 LIBSO_OBJS := $(LIB_OBJS) $(call obj,formats/ghcb.c)
 FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o
-CLI_OBJS := $(call obj,$(CLI_SRCS))
+# The base layer (lib/base*.c) is hidden in the library: the program links its own copy.
+CLI_OBJS := $(call obj,$(CLI_SRCS) $(wildcard lib/base*.c))
 
 LIBSO := $(O)/lib/libsnpcert.so.$(SOVERSION)
 LIBLINK := $(O)/lib/libsnpcert.so

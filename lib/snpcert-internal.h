@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "base.h"
 #include "snpcert.h"
 
 #define SNPCERT_EXPORT __attribute__((visibility("default")))
@@ -33,14 +34,8 @@ _Static_assert(sizeof(off_t) >= 8, "libsnpcert needs a 64-bit off_t");
 #define SC_JOURNAL_HEADER_SIZE 64u
 
 /* ---- lock.c ---- */
-uint64_t sc_now_ns(void);
+/* Now plus timeout_ms, in sc_now_ns() terms. */
 uint64_t sc_deadline(unsigned int timeout_ms);
-/*
- * Sleep before the next attempt: min(*step_us, time left), then double
- * *step_us up to cap_us.  -ETIMEDOUT (without sleeping) once the deadline
- * has passed.
- */
-int sc_backoff(uint64_t deadline, unsigned int *step_us, unsigned int cap_us);
 /* fcntl(fd, cmd, {type, SEEK_SET, start, len}): 0 or -errno. */
 int sc_ofd(int fd, int cmd, short type, off_t start, off_t len);
 /*
@@ -55,18 +50,8 @@ int sc_intent_announced(int fd);
 int sc_same_file(const char *path, int fd);
 /* Refusals shared by readers and writers: regular files only (-EINVAL). */
 int sc_check_regular(const struct stat *st);
-/* Writers: not writable by group/others, owner rules (-EPERM). */
-int sc_check_owner(const struct stat *st, unsigned int flags);
-/*
- * open(path, oflags | O_CLOEXEC | O_NOFOLLOW, 0600) without blocking on a FIFO,
- * then fstat: fd or -errno.
- */
-int sc_open_file(const char *path, int oflags, struct stat *st);
-void sc_close(int fd);
-int sc_fsync_dir_of(const char *path);
-/* Whole-buffer pread/pwrite, retrying short transfers and EINTR. */
-int sc_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got);
-int sc_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+/* Writers: the one ownership rule of base.h (sc_trust_check): 0 or -EPERM. */
+int sc_check_owner(const struct stat *st);
 
 /* ---- crc32.c ---- */
 uint32_t sc_crc32(uint32_t crc, const void *buf, size_t len);

@@ -120,14 +120,17 @@ int snpcert_table_check(const void *buf, size_t len);
  */
 struct snpcert_writer;
 
-/* Refuse tables or journals not owned by the effective uid (or by root). */
+/*
+ * Refuse tables or journals not owned by the effective uid (or by root).
+ * Since 0.2.0 writers always apply this rule; the flag is still accepted.
+ */
 #define SNPCERT_WRITER_STRICT_OWNER 0x1u
 
 /*
  * Open path for an update.  Refuses symlinks (-ELOOP), non-regular files
  * (-EINVAL), files writable by group or others or owned by someone else
- * (-EPERM; with SNPCERT_WRITER_STRICT_OWNER, owner must be root or the
- * effective uid).  Waits at most timeout_ms for another writer of the same
+ * (-EPERM: the owner must be root or the effective uid; when the
+ * effective uid is 0, root).  Waits at most timeout_ms for another writer of the same
  * table (-ETIMEDOUT).  If an interrupted update is found, it is completed
  * from a good journal (rolled forward) or a bad journal is discarded, which
  * may take the exclusive lock briefly within the same timeout.  With

@@ -30,7 +30,6 @@ struct snpcert_writer {
 	char *jpath;
 	int fd;		/* the table, O_RDWR */
 	int jfd;	/* the journal, whole-file F_WRLCK held */
-	unsigned int flags;
 	bool locked;	/* intent byte + whole table */
 	bool prepared;	/* next[] is in the journal */
 	bool touched;	/* a commit of next[] started */
@@ -49,7 +48,7 @@ static void failpoint(const struct snpcert_writer *w, const char *name)
 
 static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool once);
 
-static int open_checked(const char *path, int oflags, unsigned int flags)
+static int open_checked(const char *path, int oflags)
 {
 	struct stat st;
 	int fd = -1, ret;
@@ -64,7 +63,7 @@ static int open_checked(const char *path, int oflags, unsigned int flags)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = sc_check_owner(&st, flags);
+	ret = sc_check_owner(&st);
 	if (ret < 0)
 		goto out;
 	ret = fd;
@@ -83,9 +82,9 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 	int ret;
 
 	for (;;) {
-		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL, w->flags);
+		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL);
 		if (w->jfd == -EEXIST) {
-			w->jfd = open_checked(w->jpath, O_RDWR, w->flags);
+			w->jfd = open_checked(w->jpath, O_RDWR);
 			if (w->jfd == -ENOENT)
 				continue; /* removed between the two opens */
 		}
@@ -256,7 +255,6 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	}
 	w->fd = -1;
 	w->jfd = -1;
-	w->flags = flags;
 	fp = secure_getenv("SNPCERT_FAILPOINT");
 	if (fp && strlen(fp) < sizeof(w->failpoint))
 		strcpy(w->failpoint, fp);
@@ -268,7 +266,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	ret = snpcert_journal_path(path, &w->jpath);
 	if (ret < 0)
 		goto out;
-	w->fd = open_checked(path, O_RDWR, flags);
+	w->fd = open_checked(path, O_RDWR);
 	if (w->fd < 0) {
 		ret = w->fd;
 		goto out;
@@ -280,7 +278,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	ret = sc_same_file(path, w->fd);
 	if (ret == 0) {
 		sc_close(w->fd);
-		w->fd = open_checked(path, O_RDWR, flags);
+		w->fd = open_checked(path, O_RDWR);
 		if (w->fd < 0) {
 			ret = w->fd;
 			goto out;

@@ -11,6 +11,7 @@
 
 #include <openssl/x509.h>
 
+#include "base.h"
 #include "cache.h"
 #include "util.h"
 
@@ -58,7 +59,7 @@ static char *cache_path(const struct cache *c, const char *rel)
 /* mkdir -p of path's directory, 0755. 0 or -errno. */
 static int make_parents(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = sc_dir_of(path);
 	int ret = 0;
 
 	if (!dir)

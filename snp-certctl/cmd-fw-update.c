@@ -547,7 +547,7 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	join_command(a.cmd, s.cmdline, sizeof(s.cmdline));
 	s.dev_path = sev_device_path();
 
-	ret = hooks_check(ctx);
+	ret = hooks_check_report(ctx);
 	if (ret)
 		goto out;
 	ret = trust_load(ctx, &trust);

@@ -207,7 +207,7 @@ static void update(struct workflow *wf, const struct refresh_args *a,
 		}
 		return;
 	}
-	ret = hooks_check(wf->ctx);
+	ret = hooks_check_report(wf->ctx);
 	if (ret) {
 		workflow_fail_pending(wf, ret, "a hook was refused; unchanged");
 		return;

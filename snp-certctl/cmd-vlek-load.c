@@ -357,7 +357,7 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	ret = check_platform(&in, &plat, a.vlek);
 	if (ret == 0)
-		ret = hooks_check(ctx);
+		ret = hooks_check_report(ctx);
 	if (ret == 0)
 		ret = workflow_init(&wf, ctx, "vlek-load", argv + optind, (size_t)(argc - optind));
 	if (ret)

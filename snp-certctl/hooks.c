@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "cmd.h"
 #include "hooks.h"
 #include "util.h"
@@ -64,17 +65,22 @@ const char *hook_event_name(enum hook_event ev)
 }
 
 /* An error, or a warning where the event cannot fail (post-update, update-failed). */
-static void report(bool fatal, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(bool fatal, const char *fmt, ...)
+/*
+ * An error (into why) where the event can fail, else a warning on stderr
+ * (post-update, update-failed): the update has happened or failed already.
+ */
+static void report(struct why *why, bool fatal, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void report(struct why *why, bool fatal, const char *fmt, ...)
 {
-	char msg[2 * PATH_MAX + 256];
+	char msg[WHY_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (fatal)
-		err("%s", msg);
+		why_set(why, 0, "%s", msg);
 	else
 		warn("%s", msg);
 }
@@ -190,11 +196,12 @@ static int hook_list_add(struct hook_list *hl, char *path, char *exec)
 /*
  * Decide about one directory entry.  Returns 1 with *exec set (malloc'd)
  * when it is a hook to run, 0 when it is skipped, -1 when it is refused or
- * cannot be examined (reported through report(fatal, ...)).
+ * cannot be examined (reported through report(why, fatal, ...)).
  */
-static int examine(int dfd, const char *name, const char *path, bool fatal, char **exec)
+static int examine(int dfd, const char *name, const char *path, bool fatal, char **exec,
+		   struct why *why)
 {
-	char why[128], *target = NULL, *tdir = NULL;
+	char bad_buf[128], *target = NULL, *tdir = NULL;
 	const char *bad;
 	struct stat st, dst;
 	int ret = -1;
@@ -205,18 +212,18 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 			ret = 0; /* gone since readdir */
 			goto out;
 		}
-		report(fatal, "cannot examine hook '%s': %s", path, strerror(errno));
+		report(why, fatal, "cannot examine hook '%s': %s", path, strerror(errno));
 		goto out;
 	}
 	if (S_ISLNK(st.st_mode)) {
 		target = realpath(path, NULL);
 		if (!target) {
-			report(fatal, "refusing hook '%s': cannot resolve the symlink: %s", path,
+			report(why, fatal, "refusing hook '%s': cannot resolve the symlink: %s", path,
 			       strerror(errno));
 			goto out;
 		}
 		if (lstat(target, &st) < 0) {
-			report(fatal, "refusing hook '%s': cannot examine its target '%s': %s", path,
+			report(why, fatal, "refusing hook '%s': cannot examine its target '%s': %s", path,
 			       target, strerror(errno));
 			goto out;
 		}
@@ -231,29 +238,29 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 		ret = 0;
 		goto out;
 	}
-	bad = unsafe_reason(&st, why, sizeof(why));
+	bad = unsafe_reason(&st, bad_buf, sizeof(bad_buf));
 	if (bad && target) {
-		report(fatal, "refusing hook '%s': its target '%s' is %s", path, target, bad);
+		report(why, fatal, "refusing hook '%s': its target '%s' is %s", path, target, bad);
 		goto out;
 	}
 	if (bad) {
-		report(fatal, "refusing hook '%s': %s", path, bad);
+		report(why, fatal, "refusing hook '%s': %s", path, bad);
 		goto out;
 	}
 	if (target) {
-		tdir = dir_of(target);
+		tdir = sc_dir_of(target);
 		if (!tdir) {
-			report(fatal, "out of memory");
+			report(why, fatal, "out of memory");
 			goto out;
 		}
 		if (stat(tdir, &dst) < 0) {
-			report(fatal, "refusing hook '%s': cannot examine '%s': %s", path, tdir,
+			report(why, fatal, "refusing hook '%s': cannot examine '%s': %s", path, tdir,
 			       strerror(errno));
 			goto out;
 		}
-		bad = unsafe_reason(&dst, why, sizeof(why));
+		bad = unsafe_reason(&dst, bad_buf, sizeof(bad_buf));
 		if (bad) {
-			report(fatal, "refusing hook '%s': its target's directory '%s' is %s", path,
+			report(why, fatal, "refusing hook '%s': its target's directory '%s' is %s", path,
 			       tdir, bad);
 			goto out;
 		}
@@ -262,7 +269,7 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 	} else {
 		*exec = strdup(path);
 		if (!*exec) {
-			report(fatal, "out of memory");
+			report(why, fatal, "out of memory");
 			goto out;
 		}
 	}
@@ -275,19 +282,19 @@ out:
 
 /*
  * The hooks to run, in order, each checked.  With fatal, the first refusal
- * stops the scan and the result is EXIT_FAIL; without, refusals are
+ * stops the scan and the result is -ERR_REFUSED (why set); without, refusals are
  * warnings, the refused hooks are left out and the result is 0.
  */
-static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out)
+static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct why *why)
 {
 	const char *dir = ctx_get(ctx, SET_HOOKS_DIR);
-	char **names = NULL, why[128], *path = NULL, *exec = NULL;
+	char **names = NULL, bad_buf[128], *path = NULL, *exec = NULL;
 	size_t n = 0, cap = 0;
 	const char *bad;
 	struct dirent *de;
 	struct stat st;
 	DIR *d = NULL;
-	int dfd = -1, ret = fatal ? EXIT_FAIL : 0;
+	int dfd = -1, ret = fatal ? -ERR_REFUSED : 0;
 
 	if (!dir)
 		dir = DEFAULT_HOOKS;
@@ -298,21 +305,21 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out)
 			ret = 0;
 			goto out;
 		}
-		report(fatal, "cannot open hooks directory '%s': %s", dir, strerror(errno));
+		report(why, fatal, "cannot open hooks directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	if (fstat(dfd, &st) < 0) {
-		report(fatal, "cannot examine hooks directory '%s': %s", dir, strerror(errno));
+		report(why, fatal, "cannot examine hooks directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	bad = unsafe_reason(&st, why, sizeof(why));
+	bad = unsafe_reason(&st, bad_buf, sizeof(bad_buf));
 	if (bad) {
-		report(fatal, "refusing hooks directory '%s': %s", dir, bad);
+		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
 		goto out;
 	}
 	d = fdopendir(dfd);
 	if (!d) {
-		report(fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
+		report(why, fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	dfd = -1; /* d owns it now */
@@ -332,7 +339,7 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out)
 			char **nv = realloc(names, ncap * sizeof(*nv));
 
 			if (!nv) {
-				report(fatal, "out of memory");
+				report(why, fatal, "out of memory");
 				goto out;
 			}
 			names = nv;
@@ -340,13 +347,13 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out)
 		}
 		names[n] = strdup(de->d_name);
 		if (!names[n]) {
-			report(fatal, "out of memory");
+			report(why, fatal, "out of memory");
 			goto out;
 		}
 		n++;
 	}
 	if (errno) {
-		report(fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
+		report(why, fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
 	if (n)
@@ -356,17 +363,17 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out)
 
 		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
 			path = NULL;
-			report(fatal, "out of memory");
+			report(why, fatal, "out of memory");
 			goto out;
 		}
-		r = examine(dirfd(d), names[i], path, fatal, &exec);
+		r = examine(dirfd(d), names[i], path, fatal, &exec, why);
 		if (r < 0 && fatal)
 			goto out;
 		if (r > 0) {
 			r = hook_list_add(out, path, exec);
 			path = exec = NULL;
 			if (r < 0) {
-				report(fatal, "out of memory");
+				report(why, fatal, "out of memory");
 				goto out;
 			}
 		}
@@ -388,16 +395,26 @@ out:
 	return ret;
 }
 
-int hooks_check(const struct ctx *ctx)
+int hooks_check(const struct ctx *ctx, struct why *why)
 {
 	struct hook_list hl = { 0 };
 	int ret;
 
-	ret = scan(ctx, true, &hl);
+	ret = scan(ctx, true, &hl, why);
 	for (size_t i = 0; i < hl.n; i++)
 		debug("hook '%s' will run", hl.v[i].path);
 	hook_list_free(&hl);
 	return ret;
+}
+
+int hooks_check_report(const struct ctx *ctx)
+{
+	struct why why;
+	int ret = hooks_check(ctx, &why);
+
+	if (ret)
+		err("%s", why.msg);
+	return exit_status(ret);
 }
 
 /*
@@ -519,13 +536,13 @@ out:
 /*
  * Run one hook for at most limit seconds (0: no limit).  budget, when not
  * NULL, says the limit is what is left of the locked event's budget.
- * 0, or EXIT_FAIL after report().
+ * 0, or -ERR_HOOK after report().
  */
 static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **envp,
-		   double limit, const char *budget)
+		   double limit, const char *budget, struct why *why)
 {
 	const char *evn = hook_event_name(ev);
-	int pfd[2] = { -1, -1 }, status = 0, child_errno = 0, ret = EXIT_FAIL;
+	int pfd[2] = { -1, -1 }, status = 0, child_errno = 0, ret = -ERR_HOOK;
 	long step_ns = 1000000;
 	bool timed_out = false;
 	struct timespec start;
@@ -535,7 +552,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 
 	debug("running hook '%s' at %s", h->path, evn);
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		report(fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
+		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
 		goto out;
 	}
 	/* Our buffered output first, and never twice. */
@@ -544,7 +561,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid = fork();
 	if (pid < 0) {
-		report(fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
+		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
 		goto out;
 	}
 	if (pid == 0)
@@ -560,7 +577,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
 		pid = -1;
-		report(fatal, "cannot run hook '%s': %s", h->path, strerror(child_errno));
+		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(child_errno));
 		goto out;
 	}
 	for (;;) {
@@ -573,7 +590,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | (timed_out ? 0 : WNOHANG)) < 0) {
 			if (errno == EINTR)
 				continue;
-			report(fatal, "cannot wait for hook '%s': %s", h->path, strerror(errno));
+			report(why, fatal, "cannot wait for hook '%s': %s", h->path, strerror(errno));
 			kill(-pid, SIGKILL);
 			break;
 		}
@@ -601,13 +618,13 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 	pid = -1;
 	if (timed_out) {
 		format_secs(limit, secs, sizeof(secs));
-		report(fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn, secs,
+		report(why, fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn, secs,
 		       budget ? budget : "");
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-		report(fatal, "hook '%s' failed at %s: exit status %d", h->path, evn,
+		report(why, fatal, "hook '%s' failed at %s: exit status %d", h->path, evn,
 		       WEXITSTATUS(status));
 	} else if (WIFSIGNALED(status)) {
-		report(fatal, "hook '%s' failed at %s: killed by signal %d", h->path, evn,
+		report(why, fatal, "hook '%s' failed at %s: killed by signal %d", h->path, evn,
 		       WTERMSIG(status));
 	} else {
 		debug("hook '%s' succeeded at %s", h->path, evn);
@@ -621,7 +638,8 @@ out:
 	return ret;
 }
 
-int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *env)
+int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *env,
+	      struct why *why)
 {
 	bool fatal = ev == HOOK_PRE_UPDATE || ev == HOOK_LOCKED;
 	struct hook_list hl = { 0 };
@@ -632,12 +650,12 @@ int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	ret = scan(ctx, fatal, &hl);
+	ret = scan(ctx, fatal, &hl, why);
 	if (ret || hl.n == 0)
 		goto out;
 	if (build_env(ev, env, &envp, &first_own) < 0) {
-		report(fatal, "out of memory");
-		ret = fatal ? EXIT_FAIL : 0;
+		report(why, fatal, "out of memory");
+		ret = fatal ? -ENOMEM : 0;
 		goto out;
 	}
 	for (slot = first_own; envp[slot]; slot++)
@@ -654,25 +672,22 @@ int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *
 			this_limit = limit - elapsed_since(&start);
 			if (this_limit <= 0) {
 				format_secs(limit, secs, sizeof(secs));
-				err("hook '%s' not run at locked: the %ss for hooks at locked are used up",
-				    hl.v[i].path, secs);
-				ret = EXIT_FAIL;
+				ret = why_set(why, -ERR_HOOK, "hook '%s' not run at locked: the %ss "
+					      "for hooks at locked are used up", hl.v[i].path, secs);
 				goto out;
 			}
 		}
 		free(envp[slot]);
 		envp[slot] = NULL;
 		if (add_var(envp, &slot, "SNP_CERTCTL_HOOK", hl.v[i].path) < 0) {
-			report(fatal, "out of memory");
-			ret = fatal ? EXIT_FAIL : 0;
+			report(why, fatal, "out of memory");
+			ret = fatal ? -ENOMEM : 0;
 			goto out;
 		}
 		slot--;
-		if (run_one(&hl.v[i], ev, fatal, envp, this_limit, *budget ? budget : NULL) &&
-		    fatal) {
-			ret = EXIT_FAIL;
+		ret = run_one(&hl.v[i], ev, fatal, envp, this_limit, *budget ? budget : NULL, why);
+		if (ret && fatal)
 			goto out;
-		}
 	}
 	ret = 0;
 out:

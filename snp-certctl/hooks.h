@@ -41,8 +41,8 @@
  * hook_timeout says: slow work belongs in pre-update.
  *
  * Failures.  At pre-update and locked the first failing or refused hook
- * stops the event (later hooks do not run) and hooks_run returns EXIT_FAIL
- * after printing why; the caller then aborts before the firmware is
+ * stops the event (later hooks do not run) and hooks_run returns -ERR_HOOK
+ * (or -ERR_REFUSED) with why; the caller then aborts before the firmware is
  * touched.  At post-update and update-failed every hook runs, failures and
  * refusals are warnings, and hooks_run returns 0: the update has already
  * happened (or failed) and the exit status must say that, not the hooks'.
@@ -53,6 +53,7 @@
 #include <stddef.h>
 
 #include "cmd.h"
+#include "errors.h"
 
 #define HOOK_DEFAULT_TIMEOUT 30.0
 /* Seconds all hooks of the locked event may take together. */
@@ -78,21 +79,24 @@ const char *hook_event_name(enum hook_event ev);
 
 /*
  * Check the hooks directory and every hook in it without running any.
- * Commands call it before their workflow starts.  Returns 0 (also when the
- * directory does not exist) or EXIT_FAIL after printing, for example,
- * "snp-certctl: refusing hook '/etc/snp-certctl/hooks.d/10-x': writable by
- * group or others".
+ * The workflow driver calls it before a workflow starts.  Returns 0 (also
+ * when the directory does not exist) or -ERR_REFUSED (or -errno) with why,
+ * e.g. "refusing hook '/etc/snp-certctl/hooks.d/10-x': writable by group or
+ * others".
  */
-int hooks_check(const struct ctx *ctx);
+int hooks_check(const struct ctx *ctx, struct why *why);
+/* Transitional: hooks_check() printing why, 0 or EXIT_FAIL. */
+int hooks_check_report(const struct ctx *ctx);
 
 /*
- * Run the hooks for ev (checking each again first).  Returns 0, or, at
- * pre-update and locked only, EXIT_FAIL after printing, e.g.,
- * "snp-certctl: hook '/etc/snp-certctl/hooks.d/10-x' failed at pre-update:
- * exit status 3" ("killed by signal 9", "timed out after 30s").  At
- * post-update and update-failed the same messages are warnings and the
- * return is 0.
+ * Run the hooks for ev (checking each again first).  At pre-update and
+ * locked: 0, or -ERR_HOOK / -ERR_REFUSED / -errno with why, e.g. "hook
+ * '/etc/snp-certctl/hooks.d/10-x' failed at pre-update: exit status 3"
+ * ("killed by signal 9", "timed out after 30s").  At post-update and
+ * update-failed the same messages are warnings on stderr and the return
+ * is 0.
  */
-int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *env);
+int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *env,
+	      struct why *why);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -246,47 +247,6 @@ out:
 	return ret;
 }
 
-char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t r = write(fd, p, len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Write into an existing device or FIFO (-o /dev/stdout): never replace it. */
 static int write_special(const char *path, const void *buf, size_t len)
 {
@@ -295,7 +255,7 @@ static int write_special(const char *path, const void *buf, size_t len)
 
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, buf, len);
+	ret = sc_write_all(fd, buf, len);
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
 	return ret;
@@ -309,7 +269,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 
 	if (replace && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 		return write_special(path, buf, len);
-	dir = dir_of(path);
+	dir = sc_dir_of(path);
 	if (!dir || asprintf(&tmp, "%s/.snp-certctl.XXXXXX", dir) < 0) {
 		tmp = NULL;
 		ret = -ENOMEM;
@@ -322,7 +282,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 		tmp = NULL;
 		goto out;
 	}
-	ret = write_all(fd, buf, len);
+	ret = sc_write_all(fd, buf, len);
 	if (ret < 0)
 		goto out;
 	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
@@ -344,7 +304,7 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 	}
 	free(tmp);
 	tmp = NULL;
-	ret = fsync_dir(dir);
+	ret = sc_fsync_dir(dir);
 out:
 	if (fd >= 0)
 		close(fd);

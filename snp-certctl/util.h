@@ -46,8 +46,6 @@ int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
  * replaced.  0 or -errno.
  */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace);
-/* The directory part of path, malloc'd ("." when there is none). */
-char *dir_of(const char *path);
 
 /* fflush/ferror/fclose stdout: 0, or an exit status after printing why. */
 int close_stdout(void);

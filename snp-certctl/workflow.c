@@ -481,6 +481,7 @@ size_t workflow_count(const struct workflow *wf, enum wf_action a)
 int workflow_hooks(struct workflow *wf, enum hook_event ev)
 {
 	struct hook_env env = { .command = wf->command };
+	struct why why;
 	char **paths = calloc(wf->n ? wf->n : 1, sizeof(*paths));
 	int ret;
 
@@ -496,7 +497,11 @@ int workflow_hooks(struct workflow *wf, enum hook_event ev)
 	env.new_tcb = wf->new_tcb[0] ? wf->new_tcb : NULL;
 	if (ev == HOOK_PRE_UPDATE)
 		wf->pre_update_ran = true;
-	ret = hooks_run(wf->ctx, ev, &env);
+	ret = hooks_run(wf->ctx, ev, &env, &why);
+	if (ret) {
+		err("%s", why.msg);
+		ret = exit_status(ret);
+	}
 	free(paths);
 	return ret;
 }

@@ -110,24 +110,31 @@ static void capture_end(void)
 	}
 }
 
+/* The hooks runner as a command uses it: why printed, the exit status returned. */
 static int run(enum hook_event ev)
 {
+	struct why why;
 	int ret;
 
 	capture_begin();
-	ret = hooks_run(&ctx, ev, &env);
+	ret = hooks_run(&ctx, ev, &env, &why);
+	if (ret)
+		err("%s", why.msg);
 	capture_end();
-	return ret;
+	return exit_status(ret);
 }
 
 static int check(void)
 {
+	struct why why;
 	int ret;
 
 	capture_begin();
-	ret = hooks_check(&ctx);
+	ret = hooks_check(&ctx, &why);
+	if (ret)
+		err("%s", why.msg);
 	capture_end();
-	return ret;
+	return exit_status(ret);
 }
 
 static void write_file(const char *path, mode_t mode, const char *body)
@@ -297,7 +304,7 @@ static void test_order_and_env(void)
 		e2.new_tcb = NULL;
 		e2.command = "refresh";
 		capture_begin();
-		hooks_run(&ctx, HOOK_POST_UPDATE, &e2);
+		hooks_run(&ctx, HOOK_POST_UPDATE, &e2, NULL);
 		capture_end();
 		slurp(at("order.env"), got, sizeof(got));
 		CHECK(contains(got, "event=post-update\ncommand=refresh\n"),
