@@ -29,6 +29,7 @@ void sc_deadline_init(struct sc_deadline *d, double seconds)
 	d->once = !(seconds > 0);
 	if (d->once)
 		seconds = 0;
+	d->seconds = seconds;
 	/* Beyond ~292 years: as good as never. */
 	if (seconds > 9e9)
 		seconds = 9e9;

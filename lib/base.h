@@ -28,6 +28,7 @@ double sc_since_s(uint64_t start_ns);
  */
 struct sc_deadline {
 	uint64_t end_ns; /* CLOCK_MONOTONIC */
+	double seconds;  /* the timeout it was made from, for messages */
 	bool once;
 };
 void sc_deadline_init(struct sc_deadline *d, double seconds);

@@ -16,7 +16,7 @@
 #include "certdir.h"
 #include "certs.h"
 #include "cmd.h"
-#include "install.h"
+#include "workflow.h"
 #include "json.h"
 #include "table.h"
 #include "util.h"
@@ -107,6 +107,37 @@ static int scan_dir(const struct ctx *ctx, struct build_args *a)
 	return ret;
 }
 
+/* build --force on an existing table: its new contents, written in place. */
+struct replace {
+	const uint8_t *blob;
+	size_t len, entries;
+};
+
+static int replace_stage(struct workflow *wf, void *arg, struct why *why)
+{
+	const struct replace *r = arg;
+	struct wf_table *t = workflow_table(wf, 0);
+
+	why->msg[0] = '\0';
+	return t->member ? wf_stage_blob(t, r->blob, r->len) : 0;
+}
+
+static void replace_print(struct workflow *wf, void *arg)
+{
+	const struct replace *r = arg;
+	const struct wf_table *t = workflow_table(wf, 0);
+
+	if (t->action == WF_UPDATED || t->action == WF_UNCHANGED)
+		table_report(workflow_ctx(wf), t->path, "built", r->entries, r->len);
+}
+
+static const struct workflow_ops replace_ops = {
+	.command = "build",
+	.flags = WF_NO_HOOKS,
+	.stage = replace_stage,
+	.print = replace_print,
+};
+
 static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -193,14 +224,13 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 			goto out;
 	}
 
-	if (a.force) {
-		ret = table_install_path(ctx, a.out, blob, size, true);
-		if (ret == 0)
-			table_report(ctx, a.out, "built", t.n, size);
-		goto out;
-	}
 	ret = write_file_atomic(a.out, blob, size, 0644, false);
-	if (ret == -EEXIST) {
+	if (ret == -EEXIST && a.force) {
+		/* An existing table keeps its inode: replaced in place, under the lock. */
+		struct replace r = { .blob = blob, .len = size, .entries = t.n };
+
+		ret = workflow_run(ctx, &replace_ops, &r, (char *const *)&a.out, 1);
+	} else if (ret == -EEXIST) {
 		err("'%s' exists: use --force to replace it in place", a.out);
 		ret = EXIT_FAIL;
 	} else if (ret < 0) {

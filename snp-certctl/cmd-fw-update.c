@@ -123,7 +123,7 @@ static const char *step_state(bool asked, bool done, const char *failed, const c
  * as far as known, every table's, and what to run next.
  */
 static void report_state(const struct fw_state *s, const struct fw_args *a,
-			 const struct workflow *wf, const char *next)
+			 struct workflow *wf, const char *next)
 {
 	struct snp_platform_status st = s->now;
 	struct sev_dev *dev = NULL;
@@ -144,8 +144,8 @@ static void report_state(const struct fw_state *s, const struct fw_args *a,
 	    "SNP_SET_CONFIG %s", cur, rep, was, step_state(a->commit, s->committed, s->failed,
 							   "SNP_COMMIT"),
 	    step_state(a->reported != NULL, s->config_set, s->failed, "SNP_SET_CONFIG"));
-	for (size_t i = 0; i < wf->n; i++) {
-		const struct wf_table *t = &wf->v[i];
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		const struct wf_table *t = workflow_table(wf, i);
 
 		if (t->action == WF_UPDATED || t->action == WF_UNCHANGED)
 			continue;
@@ -172,8 +172,8 @@ static int stage_all(struct workflow *wf, struct wf_vcek *src, const struct amd_
 	amd_tcb_from_raw(p->product, rep_raw, &rep);
 	amd_tcb_format(p->product, &rep, spec, sizeof(spec));
 	wf_verify_opts(&vo, trust, p, spec, true);
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
 		struct table next = { 0 };
 		int r;
 
@@ -183,18 +183,18 @@ static int stage_all(struct workflow *wf, struct wf_vcek *src, const struct amd_
 				       spec);
 				continue;
 			}
-			wf_set(t, WF_FAILED, EXIT_VERIFY, "carries a VLEK for TCB %s, the platform "
+			wf_set(t, WF_FAILED, -ERR_VERIFY, "carries a VLEK for TCB %s, the platform "
 			       "reports %s: load a VLEK for %s with 'snp-certctl vlek-load'",
 			       t->old_tcb, spec, spec);
 			err("'%s' %s", t->path, t->reason);
-			ret = ret ? ret : EXIT_VERIFY;
+			ret = ret ? ret : -ERR_VERIFY;
 		}
 		if (t->vlek || !vcek || t->action != WF_PENDING)
 			continue;
-		snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", spec);
+		wf_set_new_tcb(t, spec);
 		r = wf_build_vcek(t, src, &next);
 		if (r == 0)
-			r = workflow_stage(wf, t, &next, &vo);
+			r = wf_stage(t, &next, &vo);
 		else
 			wf_set(t, WF_FAILED, r, "the new table could not be built");
 		table_free(&next);
@@ -285,38 +285,49 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 	return 0;
 }
 
-static void print_json(const struct workflow *wf, const struct fw_state *s,
-		       const struct fw_args *a)
+/* Everything a run of fw-update needs, for the driver's steps. */
+struct fw {
+	struct fw_args a;
+	struct fw_state s;
+	struct amd_trust *trust;
+	struct cache cache;
+	struct sev_dev *dev;
+	struct kds_vcek_id id;
+	struct wf_vcek pre, post, *src;
+	bool need_vcek;
+	bool fw_done;     /* the firmware step ran: stage() judges against its result */
+	bool restage;     /* ... and some VCEK table needs a VCEK fetched under the locks */
+	const char *next; /* after a failure once the firmware may have changed: what to run */
+	char old_spec[WF_TCB_LEN], new_spec[WF_TCB_LEN]; /* reported TCBs for the hooks */
+};
+
+static void json_extra(struct workflow *wf, void *arg, struct json *j)
 {
+	const struct fw *f = arg;
+	const struct fw_state *s = &f->s;
 	enum amd_product p = s->old.product;
 	char buf[WF_TCB_LEN];
-	struct json j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_object_begin(&j, "platform");
-	json_string(&j, "product", amd_product_name(p));
+	json_object_begin(j, "platform");
+	json_string(j, "product", amd_product_name(p));
 	wf_tcb_spec(p, s->old.st.reported_tcb, buf, sizeof(buf));
-	json_string(&j, "old_reported_tcb", buf);
+	json_string(j, "old_reported_tcb", buf);
 	if (s->have_new) {
 		wf_tcb_spec(p, s->now.reported_tcb, buf, sizeof(buf));
-		json_string(&j, "new_reported_tcb", buf);
+		json_string(j, "new_reported_tcb", buf);
 	} else {
-		json_string(&j, "new_reported_tcb", NULL);
+		json_string(j, "new_reported_tcb", NULL);
 	}
 	wf_tcb_spec(p, s->have_new ? s->now.current_tcb : s->old.st.current_tcb, buf, sizeof(buf));
-	json_string(&j, "current_tcb", buf);
-	json_bool(&j, "committed", s->committed);
-	json_bool(&j, "reported_tcb_set", s->config_set);
-	json_object_end(&j);
-	json_string(&j, "firmware_step", a->cmd ? s->cmdline : NULL);
+	json_string(j, "current_tcb", buf);
+	json_bool(j, "committed", s->committed);
+	json_bool(j, "reported_tcb_set", s->config_set);
+	json_object_end(j);
+	json_string(j, "firmware_step", f->a.cmd ? s->cmdline : NULL);
 	if (s->failed)
-		json_string(&j, "failed_step", s->failed);
-	json_bool(&j, "vcek_fetched_under_locks", s->fetched_locked);
-	json_int(&j, "locks_held_us", (long long)(wf->held_ms * 1000));
-	workflow_json_tables(wf, &j);
-	json_object_end(&j);
-	json_finish(&j);
+		json_string(j, "failed_step", s->failed);
+	json_bool(j, "vcek_fetched_under_locks", s->fetched_locked);
+	json_int(j, "locks_held_us", workflow_held_us(wf));
 }
 
 static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a, int *first_file,
@@ -363,230 +374,221 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 	return 0;
 }
 
-/*
- * Everything from reading the tables to the report's data, with the
- * platform identified in s->old.  Returns the exit status.
- */
-static int fw_update(struct ctx *ctx, struct workflow *wf, const struct fw_args *a,
-		     struct fw_state *s, const struct amd_trust *trust)
+/* What the tables hold (readers' view) and whether a VCEK is needed. */
+static int survey(struct workflow *wf, void *arg, struct why *why)
 {
-	const struct platform_id *p = &s->old;
-	struct kds_vcek_id id = { .product = p->product, .hwid_len = SEV_CHIP_ID_LEN };
-	struct wf_vcek pre = { 0 }, post = { 0 };
-	struct cache cache = { 0 };
-	struct sev_dev *dev = NULL;
-	struct wf_vcek *src = NULL;
-	bool need_vcek = false, restage;
-	char spec[WF_TCB_LEN];
-	int ret;
+	struct fw *f = arg;
 
-	memcpy(id.hwid, p->chip_id, SEV_CHIP_ID_LEN);
-	/* What the tables hold: readers' view, no writer yet. */
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
+	workflow_set_tcbs(wf, f->old_spec, f->new_spec);
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+		int rc = wf_peek(wf, t, why);
 
-		ret = workflow_peek(wf, t);
-		if (ret == EXIT_VERIFY)
-			ret = workflow_open(wf, t);
-		if (ret) {
-			workflow_fail_pending(wf, ret, "not updated: '%s' cannot be read", t->path);
-			goto out;
+		if (rc == -ERR_VERIFY)
+			rc = wf_read(wf, t, why);
+		if (rc) {
+			workflow_fail_pending(wf, rc, "not updated: '%s' cannot be read", t->path);
+			return rc;
 		}
-		need_vcek |= !t->vlek;
+		f->need_vcek |= !t->vlek;
 	}
-	if (need_vcek && !p->chip_id_known) {
-		err("cannot update the VCEK tables: the firmware masks the chip id (mask_chip_id), "
-		    "so this chip's VCEK cannot be fetched; use a VLEK ('snp-certctl vlek-load')");
-		ret = EXIT_PLATFORM;
-		workflow_fail_pending(wf, ret, "not updated: the chip id is masked");
-		goto out;
+	if (f->need_vcek && !f->s.old.chip_id_known) {
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not updated: the chip id is masked");
+		return why_set(why, -ERR_PLATFORM, "cannot update the VCEK tables: the firmware "
+			       "masks the chip id (mask_chip_id), so this chip's VCEK cannot be "
+			       "fetched; use a VLEK ('snp-certctl vlek-load')");
 	}
-	/* The device must be usable for what is asked before anything is locked. */
-	ret = sev_open(s->dev_path, a->commit || a->reported, &dev);
-	if (ret < 0) {
-		sev_report_error(SEV_CMD_OPEN, s->dev_path, ret, 0);
-		ret = EXIT_PLATFORM;
-		workflow_fail_pending(wf, ret, "not updated: the SEV device cannot be opened");
-		goto out;
+	return 0;
+}
+
+/* The device usable for what is asked, the cache, the VCEK when its TCB is known: no lock yet. */
+static int prepare(struct workflow *wf, void *arg, struct why *why)
+{
+	struct fw *f = arg;
+	int rc;
+
+	why->msg[0] = '\0'; /* the steps below say why themselves */
+	rc = sev_open(f->s.dev_path, f->a.commit || f->a.reported, &f->dev);
+	if (rc < 0) {
+		sev_report_error(SEV_CMD_OPEN, f->s.dev_path, rc, 0);
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not updated: the SEV device cannot be "
+				      "opened");
+		return -ERR_PLATFORM;
 	}
-	ret = cache_init(&cache, ctx, trust, a->offline);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not updated");
-		goto out;
+	rc = cache_init(&f->cache, workflow_ctx(wf), f->trust, f->a.offline);
+	if (rc) {
+		workflow_fail_pending(wf, rc, "not updated");
+		return rc;
 	}
-	if (s->known && need_vcek) {
-		amd_tcb_from_raw(p->product, s->target, &id.tcb);
-		ret = wf_vcek_fetch(&cache, &id, &pre);
-		if (ret) {
-			workflow_fail_pending(wf, ret, "not updated: the VCEK for the reported TCB "
+	if (f->s.known && f->need_vcek) {
+		amd_tcb_from_raw(f->s.old.product, f->s.target, &f->id.tcb);
+		rc = wf_vcek_fetch(&f->cache, &f->id, &f->pre);
+		if (rc) {
+			workflow_fail_pending(wf, rc, "not updated: the VCEK for the reported TCB "
 					      "%s could not be had; the firmware was not touched",
-					      wf->new_tcb);
-			goto out;
+					      f->new_spec);
+			return rc;
 		}
-		src = &pre;
+		f->src = &f->pre;
 	}
+	return 0;
+}
 
-	ret = workflow_hooks(wf, HOOK_PRE_UPDATE);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not updated: a hook failed at pre-update");
-		goto out;
-	}
-	ret = workflow_open_members(wf);
-	/*
-	 * The new tables are built and verified before any lock (VLEK tables:
-	 * afterwards).  Their journals are written before the locks only when
-	 * no firmware step runs; otherwise after it, under the locks (by
-	 * workflow_commit): recovery replays a good journal, and one written
-	 * before a firmware step that never happened would install a VCEK for
-	 * a TCB the firmware does not report.
-	 */
-	if (ret == 0 && src)
-		ret = stage_all(wf, src, trust, p, s->target, true, false);
-	if (ret == 0 && !a->cmd && !a->commit && !a->reported)
-		ret = workflow_prepare(wf);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not updated; the firmware was not touched");
-		goto out;
-	}
-	ret = workflow_lock(wf);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not updated: the locks were not had in time; the "
-				      "firmware was not touched");
-		goto out;
-	}
-	ret = workflow_hooks(wf, HOOK_LOCKED);
-	if (ret) {
-		workflow_unlock(wf);
-		workflow_fail_pending(wf, ret, "not updated: a hook failed at locked; the firmware "
-				      "was not touched");
-		goto out;
-	}
+/*
+ * Before the locks: the VCEK tables with the prefetched VCEK.  After the
+ * firmware step (under the locks): the VCEK tables with the VCEK for the
+ * TCB it reports (when restaging), and the VLEK tables judged against it;
+ * a table failing then does not stop the others.
+ */
+static int stage(struct workflow *wf, void *arg, struct why *why)
+{
+	struct fw *f = arg;
+	int rc;
 
-	ret = firmware_step(ctx, a, s, &dev);
-	if (ret) {
-		workflow_unlock(wf);
-		workflow_fail_pending(wf, ret, "not updated: %s failed", s->failed);
-		report_state(s, a, wf, s->cmd_ok || s->committed ?
-			     "check 'snp-certctl status', then repeat the failed step (fw-update "
-			     "without COMMAND does SNP_COMMIT and SNP_SET_CONFIG alone) and run "
-			     "'snp-certctl refresh'" :
-			     "find out why the firmware step failed ('snp-certctl status' shows "
-			     "the TCBs), then run fw-update again");
-		goto out;
+	why->msg[0] = '\0'; /* each table's failure was said */
+	if (!f->fw_done)
+		return f->src ? stage_all(wf, f->src, f->trust, &f->s.old, f->s.target, true,
+					  false) : 0;
+	rc = stage_all(wf, f->src, f->trust, &f->s.old, f->s.now.reported_tcb, f->restage,
+		       true);
+	if (rc)
+		f->next = "fix what is reported above, then run 'snp-certctl refresh' (for VCEK "
+			  "tables) or 'snp-certctl vlek-load' (for VLEK tables)";
+	return 0;
+}
+
+/* The firmware step, then which tables need another VCEK. */
+static int under_locks(struct workflow *wf, void *arg, struct why *why)
+{
+	struct fw *f = arg;
+	const struct platform_id *p = &f->s.old;
+	char spec[WF_TCB_LEN];
+	struct amd_tcb now;
+	int rc;
+
+	why->msg[0] = '\0'; /* the steps below say why themselves */
+	rc = firmware_step(workflow_ctx(wf), &f->a, &f->s, &f->dev);
+	if (rc) {
+		workflow_fail_pending(wf, rc, "not updated: %s failed", f->s.failed);
+		f->next = f->s.cmd_ok || f->s.committed ?
+			  "check 'snp-certctl status', then repeat the failed step (fw-update "
+			  "without COMMAND does SNP_COMMIT and SNP_SET_CONFIG alone) and run "
+			  "'snp-certctl refresh'" :
+			  "find out why the firmware step failed ('snp-certctl status' shows "
+			  "the TCBs), then run fw-update again";
+		return rc;
 	}
-	wf_tcb_spec(p->product, s->now.reported_tcb, spec, sizeof(spec));
-	snprintf(wf->new_tcb, sizeof(wf->new_tcb), "%s", spec);
+	f->fw_done = true;
+	wf_tcb_spec(p->product, f->s.now.reported_tcb, spec, sizeof(spec));
+	workflow_set_tcbs(wf, NULL, spec);
 	/* Unless the prefetched VCEK is the one, see which tables need another. */
-	restage = false;
-	if (!src || s->now.reported_tcb != s->target) {
-		struct amd_tcb now;
-		char why[sizeof(wf->v[0].reason)];
+	if (!f->src || f->s.now.reported_tcb != f->s.target) {
+		char reason[WF_REASON_LEN];
 
-		amd_tcb_from_raw(p->product, s->now.reported_tcb, &now);
-		for (size_t i = 0; i < wf->n; i++) {
-			struct wf_table *t = &wf->v[i];
+		amd_tcb_from_raw(p->product, f->s.now.reported_tcb, &now);
+		for (size_t i = 0; i < workflow_n(wf); i++) {
+			struct wf_table *t = workflow_table(wf, i);
 
 			if (t->vlek || t->action == WF_FAILED)
 				continue;
-			if (wf_vcek_matches(t, p, &now, why, sizeof(why))) {
+			if (wf_vcek_matches(t, p, &now, reason, sizeof(reason))) {
 				wf_set(t, WF_UNCHANGED, 0, "already holds the VCEK for the reported "
 				       "TCB %s", spec);
 			} else {
-				wf_set(t, WF_PENDING, 0, "%s", why);
-				restage = true;
+				wf_set(t, WF_PENDING, 0, "%s", reason);
+				f->restage = true;
 			}
 		}
 	}
-	if (restage) {
+	if (f->restage) {
 		info("the reported TCB is now %s, which was not known before the firmware step: "
 		     "fetching its VCEK while holding the locks", spec);
-		s->fetched_locked = true;
-		amd_tcb_from_raw(p->product, s->now.reported_tcb, &id.tcb);
-		ret = wf_vcek_fetch(&cache, &id, &post);
-		if (ret) {
-			workflow_unlock(wf);
-			workflow_fail_pending(wf, ret, "not updated: no VCEK for the reported TCB %s",
+		f->s.fetched_locked = true;
+		amd_tcb_from_raw(p->product, f->s.now.reported_tcb, &f->id.tcb);
+		rc = wf_vcek_fetch(&f->cache, &f->id, &f->post);
+		if (rc) {
+			workflow_fail_pending(wf, rc, "not updated: no VCEK for the reported TCB %s",
 					      spec);
-			report_state(s, a, wf, ret == EXIT_KDS ?
-				     "run 'snp-certctl refresh' when KDS is reachable" :
-				     "run 'snp-certctl refresh' once KDS serves a VCEK that verifies");
-			goto out;
+			f->next = rc == EXIT_KDS ?
+				  "run 'snp-certctl refresh' when KDS is reachable" :
+				  "run 'snp-certctl refresh' once KDS serves a VCEK that verifies";
+			return rc;
 		}
-		src = &post;
+		f->src = &f->post;
 	}
-	stage_all(wf, src, trust, p, s->now.reported_tcb, restage, true);
-	workflow_commit(wf);
-	ret = workflow_status(wf);
-	if (ret)
-		report_state(s, a, wf, "fix what is reported above, then run 'snp-certctl "
-			     "refresh' (for VCEK tables) or 'snp-certctl vlek-load' (for VLEK "
-			     "tables)");
-out:
-	if (wf->pre_update_ran)
-		workflow_hooks(wf, ret ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE);
-	sev_close(dev);
-	wf_vcek_clear(&pre);
-	wf_vcek_clear(&post);
-	return ret;
+	return WF_RESTAGE;
+}
+
+/* After a failure once the firmware may have changed: the platform's state and what next. */
+static void finish(struct workflow *wf, void *arg, int rc)
+{
+	struct fw *f = arg;
+
+	if (rc && f->next)
+		report_state(&f->s, &f->a, wf, f->next);
 }
 
 static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 {
-	struct fw_args a = { 0 };
-	struct fw_state s = { 0 };
-	struct workflow wf = { 0 };
-	struct amd_trust *trust = NULL;
+	static const struct workflow_ops base_ops = {
+		.command = "fw-update",
+		.flags = WF_ALL_OR_NOTHING,
+		.survey = survey,
+		.prepare = prepare,
+		.stage = stage,
+		.under_locks = under_locks,
+		.finish = finish,
+		.json = json_extra,
+	};
+	struct workflow_ops ops = base_ops;
+	struct fw f = { 0 };
 	int first = 0, last = 0, ret;
 
-	ret = parse_args(ctx, argc, argv, &a, &first, &last);
+	ret = parse_args(ctx, argc, argv, &f.a, &first, &last);
 	if (ret)
 		return ret;
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	join_command(a.cmd, s.cmdline, sizeof(s.cmdline));
-	s.dev_path = sev_device_path();
+	join_command(f.a.cmd, f.s.cmdline, sizeof(f.s.cmdline));
+	f.s.dev_path = sev_device_path();
 
-	ret = hooks_check_report(ctx);
+	ret = trust_load(ctx, &f.trust);
 	if (ret)
 		goto out;
-	ret = trust_load(ctx, &trust);
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &f.s.old);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &s.old);
-	if (ret)
-		goto out;
-	if (a.reported && strcmp(a.reported, "current") != 0) {
+	if (f.a.reported && strcmp(f.a.reported, "current") != 0) {
 		struct amd_tcb tcb;
 
-		if (amd_tcb_parse(a.reported, s.old.product, &tcb) < 0) {
+		if (amd_tcb_parse(f.a.reported, f.s.old.product, &tcb) < 0) {
 			ret = usage_error(ctx, "invalid --reported-tcb '%s' for %s: want "
-					  "bl=N,tee=N,snp=N,ucode=N%s, 0x... or 'current'", a.reported,
-					  amd_product_name(s.old.product),
-					  s.old.product == AMD_PRODUCT_TURIN ? "[,fmc=N]" : "");
+					  "bl=N,tee=N,snp=N,ucode=N%s, 0x... or 'current'",
+					  f.a.reported, amd_product_name(f.s.old.product),
+					  f.s.old.product == AMD_PRODUCT_TURIN ? "[,fmc=N]" : "");
 			goto out;
 		}
-		s.target = amd_tcb_to_raw(s.old.product, &tcb);
-		s.known = true;
-	} else if (!a.cmd) {
-		s.target = a.reported ? s.old.st.current_tcb : s.old.st.reported_tcb;
-		s.known = true;
+		f.s.target = amd_tcb_to_raw(f.s.old.product, &tcb);
+		f.s.known = true;
+	} else if (!f.a.cmd) {
+		f.s.target = f.a.reported ? f.s.old.st.current_tcb : f.s.old.st.reported_tcb;
+		f.s.known = true;
 	}
-	ret = workflow_init(&wf, ctx, "fw-update", argv + first, (size_t)(last - first));
-	if (ret)
-		goto out;
-	wf_tcb_spec(s.old.product, s.old.st.reported_tcb, wf.old_tcb, sizeof(wf.old_tcb));
-	if (s.known)
-		wf_tcb_spec(s.old.product, s.target, wf.new_tcb, sizeof(wf.new_tcb));
-	ret = fw_update(ctx, &wf, &a, &s, trust);
-	workflow_syslog(&wf);
-	if (ctx->json)
-		print_json(&wf, &s, &a);
-	else
-		workflow_print(&wf);
+	f.id = (struct kds_vcek_id){ .product = f.s.old.product, .hwid_len = SEV_CHIP_ID_LEN };
+	memcpy(f.id.hwid, f.s.old.chip_id, SEV_CHIP_ID_LEN);
+	wf_tcb_spec(f.s.old.product, f.s.old.st.reported_tcb, f.old_spec, sizeof(f.old_spec));
+	if (f.s.known)
+		wf_tcb_spec(f.s.old.product, f.s.target, f.new_spec, sizeof(f.new_spec));
+	/* A firmware step: the journals only after it, under the locks (see workflow.h). */
+	if (f.a.cmd || f.a.commit || f.a.reported)
+		ops.flags |= WF_JOURNAL_UNDER_LOCKS;
+	ret = workflow_run(ctx, &ops, &f, argv + first, (size_t)(last - first));
 out:
-	workflow_free(&wf);
-	amd_trust_free(trust);
+	sev_close(f.dev);
+	wf_vcek_clear(&f.pre);
+	wf_vcek_clear(&f.post);
+	amd_trust_free(f.trust);
 	return ret;
 }
 

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 
 #include "cmd.h"
-#include "install.h"
+#include "lockwait.h"
 #include "run.h"
 #include "snpcert.h"
 #include "util.h"
@@ -67,7 +67,8 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct held *h = NULL;
-	struct lock_deadline d;
+	struct sc_deadline d;
+	struct why why;
 	bool shared = false;
 	size_t n = 0, kept = 0;
 	int c, dd = -1, wstatus = 0, ret;
@@ -141,22 +142,24 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	}
 	n = kept;
 
-	lock_deadline_init(&d, ctx->lock_timeout);
+	sc_deadline_init(&d, ctx->lock_timeout);
 	for (size_t i = 0; i < n; i++) {
 		if (shared) {
 			ret = snpcert_open(h[i].path, &h[i].f);
-			if (ret < 0) {
-				ret = writer_error(h[i].path, ret, &d);
-				goto out;
-			}
-			ret = reader_lock_report(h[i].f, h[i].path, &d);
+			if (ret < 0)
+				ret = lockwait_why(h[i].path, ret, &d, &why);
+			else
+				ret = lockwait_reader_lock(h[i].f, h[i].path, &d, &why);
 		} else {
-			ret = writer_open_report(h[i].path, &d, &h[i].w);
+			ret = lockwait_writer_open(h[i].path, &d, &h[i].w, &why);
 			if (ret == 0)
-				ret = writer_lock_report(h[i].w, h[i].path, &d);
+				ret = lockwait_writer_lock(h[i].w, h[i].path, &d, &why);
 		}
-		if (ret)
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
 			goto out;
+		}
 		debug("locked '%s' (%s)", h[i].path, shared ? "shared" : "exclusive");
 	}
 	ret = run_command(argv + dd + 1, 0, &wstatus);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "install.h"
+#include "lockwait.h"
 #include "json.h"
 #include "snpcert.h"
 #include "store.h"
@@ -96,12 +96,17 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		json_array_begin(&j, "tables");
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct lock_deadline d;
+		struct sc_deadline d;
 		int outcome = SNPCERT_RECOVER_CLEAN;
+		struct why why;
 		int r;
 
-		lock_deadline_init(&d, ctx->lock_timeout);
-		r = recover_report(paths[i], &d, &outcome);
+		sc_deadline_init(&d, ctx->lock_timeout);
+		r = lockwait_recover(paths[i], &d, &outcome, &why);
+		if (r) {
+			err("%s", why.msg);
+			r = exit_status(r);
+		}
 		if (r == EXIT_LOCK)
 			busy = true;
 		else if (r)

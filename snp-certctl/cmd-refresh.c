@@ -88,208 +88,215 @@ static void splay(double secs)
 		;
 }
 
-/* What t needs, from its current contents.  Members are the tables to update. */
-static void judge(struct wf_table *t, const struct platform_id *p, const struct amd_tcb *rep,
-		  const char *rep_spec)
-{
-	char why[sizeof(t->reason)];
+struct refresh {
+	struct refresh_args a;
+	struct amd_trust *trust;
+	struct platform_id plat;
+	struct amd_tcb rep;
+	char rep_spec[WF_TCB_LEN];
+	struct cache cache;
+	struct wf_vcek src;
+};
 
-	t->member = false;
-	t->new_tcb[0] = '\0';
+/* What t needs, from its current contents: true when it is to be updated. */
+static bool judge(struct wf_table *t, const struct refresh *r)
+{
+	const struct platform_id *p = &r->plat;
+	char why[WF_REASON_LEN];
+
+	wf_set_new_tcb(t, NULL);
 	if (t->vlek) {
 		if (p->st.features & SNP_FEATURE_VLEK_EN) {
 			wf_set(t, WF_SKIPPED, 0, "a VLEK is loaded; refresh leaves VLEK tables alone");
 		} else {
 			err("'%s' carries a VLEK but none is loaded: run 'snp-certctl vlek-load'",
 			    t->path);
-			wf_set(t, WF_FAILED, EXIT_VERIFY,
+			wf_set(t, WF_FAILED, -ERR_VERIFY,
 			       "carries a VLEK but none is loaded: run 'snp-certctl vlek-load'");
 		}
-		return;
+		return false;
 	}
 	if (!p->chip_id_known) {
-		wf_set(t, WF_FAILED, EXIT_PLATFORM, "the firmware masks the chip id, so no VCEK "
+		wf_set(t, WF_FAILED, -ERR_PLATFORM, "the firmware masks the chip id, so no VCEK "
 		       "can be matched or fetched: use a VLEK ('snp-certctl vlek-load')");
-		return;
+		return false;
 	}
-	if (wf_vcek_matches(t, p, rep, why, sizeof(why))) {
+	if (wf_vcek_matches(t, p, &r->rep, why, sizeof(why))) {
 		wf_set(t, WF_UNCHANGED, 0, "%s", why);
-		return;
+		return false;
 	}
 	wf_set(t, WF_PENDING, 0, "%s", why);
-	snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", rep_spec);
-	t->member = true;
+	wf_set_new_tcb(t, r->rep_spec);
+	return true;
 }
 
 /* The old TCB all members share, for the hooks; "" when they differ or none is known. */
-static void common_old_tcb(struct workflow *wf)
+static const char *common_old_tcb(struct workflow *wf)
 {
 	const char *tcb = NULL;
 
-	wf->old_tcb[0] = '\0';
-	for (size_t i = 0; i < wf->n; i++) {
-		if (!wf->v[i].member)
-			continue;
-		if (!wf->v[i].old_tcb[0] || (tcb && strcmp(tcb, wf->v[i].old_tcb) != 0))
-			return;
-		tcb = wf->v[i].old_tcb;
-	}
-	if (tcb)
-		snprintf(wf->old_tcb, sizeof(wf->old_tcb), "%s", tcb);
-}
-
-/* Build, verify and stage every member; drop the ones that need nothing or failed. */
-static void stage_members(struct workflow *wf, struct wf_vcek *src, const struct amd_trust *trust,
-			  const struct platform_id *p, const struct amd_tcb *rep,
-			  const char *rep_spec)
-{
-	struct verify_opts vo;
-
-	wf_verify_opts(&vo, trust, p, rep_spec, true);
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
-		struct table next = { 0 };
-		char was[sizeof(t->reason)];
-		int r;
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		const struct wf_table *t = workflow_table(wf, i);
 
 		if (!t->member)
 			continue;
-		/* Judged again on what the writer read: another refresh may have been first. */
-		judge(t, p, rep, rep_spec);
-		if (!t->member) {
-			workflow_drop(t);
-			continue;
-		}
-		snprintf(was, sizeof(was), "%s", t->old_tcb[0] ? t->old_tcb : "no VCEK");
-		r = wf_build_vcek(t, src, &next);
-		if (r == 0)
-			r = workflow_stage(wf, t, &next, &vo);
-		else
-			wf_set(t, WF_FAILED, r, "the new table could not be built; unchanged");
-		table_free(&next);
-		if (r || t->action != WF_UPDATE) {
-			if (t->action == WF_UNCHANGED)
-				wf_set(t, WF_UNCHANGED, 0, "already holds this VCEK");
-			workflow_drop(t);
-			continue;
-		}
-		wf_set(t, WF_UPDATE, 0, "installed the VCEK for the reported TCB %s (was %s)",
-		       rep_spec, was);
+		if (!t->old_tcb[0] || (tcb && strcmp(tcb, t->old_tcb) != 0))
+			return "";
+		tcb = t->old_tcb;
 	}
+	return tcb ? tcb : "";
 }
 
-/* Everything from the fetch to the last hook, for the members.  Failures mark the tables. */
-static void update(struct workflow *wf, const struct refresh_args *a,
-		   const struct amd_trust *trust, const struct platform_id *p,
-		   const struct amd_tcb *rep, const char *rep_spec)
+/* Read every table as a reader does and decide which need the VCEK. */
+static int survey(struct workflow *wf, void *arg, struct why *unused)
 {
-	struct kds_vcek_id id = { .product = p->product, .hwid_len = SEV_CHIP_ID_LEN,
-				  .tcb = *rep };
-	struct wf_vcek src = { 0 };
-	struct cache cache = { 0 };
-	int ret;
+	struct refresh *r = arg;
+	bool masked_said = false;
+	char req[KDS_PATH_MAX] = "?";
 
-	memcpy(id.hwid, p->chip_id, SEV_CHIP_ID_LEN);
-	if (a->dry_run) {
-		char req[KDS_PATH_MAX] = "?";
+	(void)unused;
+	if (workflow_n(wf) == 0)
+		info("no tables in the store '%s': nothing to do",
+		     ctx_get(workflow_ctx(wf), SET_STORE));
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+		struct why why;
+		int rc = wf_peek(wf, t, &why);
 
+		/* Malformed, or half-written by a writer that died: read it as its writer. */
+		if (rc == -ERR_VERIFY)
+			rc = wf_read(wf, t, &why);
+		if (rc) {
+			err("%s", why.msg);
+			wf_set(t, WF_FAILED, rc, "cannot be read; unchanged");
+			wf_drop(t);
+			continue;
+		}
+		if (!judge(t, r))
+			wf_drop(t);
+		if (t->action == WF_FAILED && t->rc == -ERR_PLATFORM && !masked_said) {
+			err("cannot refresh '%s': the firmware masks the chip id (mask_chip_id), so "
+			    "this chip's VCEK cannot be matched or fetched; use a VLEK "
+			    "('snp-certctl vlek-load')", t->path);
+			masked_said = true;
+		}
+	}
+	workflow_set_tcbs(wf, common_old_tcb(wf), r->rep_spec);
+	if (!r->a.dry_run)
+		return 0;
+	{
+		struct kds_vcek_id id = { .product = r->plat.product,
+					  .hwid_len = SEV_CHIP_ID_LEN, .tcb = r->rep };
+
+		memcpy(id.hwid, r->plat.chip_id, SEV_CHIP_ID_LEN);
 		kds_vcek_id_normalize(&id);
 		kds_vcek_path(&id, req, sizeof(req));
-		for (size_t i = 0; i < wf->n; i++) {
-			struct wf_table *t = &wf->v[i];
-			char why[sizeof(t->reason)];
+	}
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+		char was[WF_REASON_LEN];
 
-			if (!t->member)
-				continue;
-			snprintf(why, sizeof(why), "%s", t->reason);
-			wf_set(t, WF_WOULD_UPDATE, 0, "%s: would install the VCEK for the reported "
-			       "TCB %s (KDS request GET %s)", why, rep_spec, req);
-		}
-		return;
+		if (!t->member)
+			continue;
+		snprintf(was, sizeof(was), "%s", t->reason);
+		wf_set(t, WF_WOULD_UPDATE, 0, "%s: would install the VCEK for the reported TCB %s "
+		       "(KDS request GET %s)", was, r->rep_spec, req);
+		wf_drop(t);
 	}
-	ret = hooks_check_report(wf->ctx);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "a hook was refused; unchanged");
-		return;
-	}
-	ret = cache_init(&cache, wf->ctx, trust, a->offline);
+	return 0;
+}
+
+/* The VCEK, cache first, before any hook or lock. */
+static int prepare(struct workflow *wf, void *arg, struct why *why)
+{
+	struct refresh *r = arg;
+	struct kds_vcek_id id = { .product = r->plat.product, .hwid_len = SEV_CHIP_ID_LEN,
+				  .tcb = r->rep };
+	int ret;
+
+	memcpy(id.hwid, r->plat.chip_id, SEV_CHIP_ID_LEN);
+	ret = cache_init(&r->cache, workflow_ctx(wf), r->trust, r->a.offline);
 	if (ret == 0)
-		ret = wf_vcek_fetch(&cache, &id, &src);
+		ret = wf_vcek_fetch(&r->cache, &id, &r->src);
 	if (ret) {
+		why->msg[0] = '\0'; /* said */
 		workflow_fail_pending(wf, ret, "%s; unchanged",
 				      ret == EXIT_KDS ? "the VCEK could not be had from KDS" :
 				      ret == EXIT_VERIFY ? "KDS sent a VCEK that does not verify" :
 							   "the VCEK could not be had");
-		goto out;
+		return ret;
 	}
-	common_old_tcb(wf);
-	ret = workflow_hooks(wf, HOOK_PRE_UPDATE);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "a hook failed at pre-update; unchanged");
-		goto failed;
-	}
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
-
-		if (t->member && (ret = workflow_open(wf, t)) != 0) {
-			wf_set(t, WF_FAILED, ret, "cannot be opened for the update; unchanged");
-			workflow_drop(t);
-		}
-	}
-	stage_members(wf, &src, trust, p, rep, rep_spec);
-	workflow_prepare(wf);
-	for (size_t i = 0; i < wf->n; i++)
-		if (wf->v[i].member && wf->v[i].action != WF_UPDATE)
-			workflow_drop(&wf->v[i]);
-	if (workflow_members(wf) == 0)
-		goto done;
-	ret = workflow_lock(wf);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "the exclusive lock was not had in time; unchanged");
-		goto failed;
-	}
-	ret = workflow_hooks(wf, HOOK_LOCKED);
-	if (ret) {
-		workflow_unlock(wf);
-		workflow_fail_pending(wf, ret, "a hook failed at locked; unchanged");
-		goto failed;
-	}
-	workflow_commit(wf);
-done:
-	if (workflow_status(wf) == 0) {
-		workflow_hooks(wf, HOOK_POST_UPDATE);
-		goto out;
-	}
-failed:
-	workflow_hooks(wf, HOOK_UPDATE_FAILED);
-out:
-	wf_vcek_clear(&src);
+	return 0;
 }
 
-static void print_json(const struct workflow *wf, const struct platform_id *p,
-		       const char *rep_spec, bool dry_run)
+/* Build, verify and stage every member; drop the ones that need nothing or failed. */
+static int stage(struct workflow *wf, void *arg, struct why *unused)
 {
-	char hex[2 * SEV_CHIP_ID_LEN + 1];
-	struct json j;
+	struct refresh *r = arg;
+	struct verify_opts vo;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_object_begin(&j, "platform");
-	json_string(&j, "product", amd_product_name(p->product));
-	json_string(&j, "reported_tcb", rep_spec);
+	(void)unused;
+	wf_verify_opts(&vo, r->trust, &r->plat, r->rep_spec, true);
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+		struct table next = { 0 };
+		char was[WF_REASON_LEN];
+		int rc;
+
+		if (!t->member)
+			continue;
+		/* Judged again on what the writer read: another refresh may have been first. */
+		if (!judge(t, r)) {
+			wf_drop(t);
+			continue;
+		}
+		snprintf(was, sizeof(was), "%s", t->old_tcb[0] ? t->old_tcb : "no VCEK");
+		rc = wf_build_vcek(t, &r->src, &next);
+		if (rc == 0)
+			rc = wf_stage(t, &next, &vo);
+		else
+			wf_set(t, WF_FAILED, rc, "the new table could not be built; unchanged");
+		table_free(&next);
+		if (rc || t->action != WF_UPDATE) {
+			if (t->action == WF_UNCHANGED)
+				wf_set(t, WF_UNCHANGED, 0, "already holds this VCEK");
+			wf_drop(t);
+			continue;
+		}
+		wf_set(t, WF_UPDATE, 0, "installed the VCEK for the reported TCB %s (was %s)",
+		       r->rep_spec, was);
+	}
+	return 0;
+}
+
+static void json_extra(struct workflow *wf, void *arg, struct json *j)
+{
+	const struct refresh *r = arg;
+	const struct platform_id *p = &r->plat;
+	char hex[2 * SEV_CHIP_ID_LEN + 1];
+
+	(void)wf;
+	json_object_begin(j, "platform");
+	json_string(j, "product", amd_product_name(p->product));
+	json_string(j, "reported_tcb", r->rep_spec);
 	if (p->chip_id_known) {
 		format_hex(p->chip_id, SEV_CHIP_ID_LEN, hex);
-		json_string(&j, "chip_id", hex);
+		json_string(j, "chip_id", hex);
 	} else {
-		json_string(&j, "chip_id", NULL);
+		json_string(j, "chip_id", NULL);
 	}
-	json_bool(&j, "vlek_loaded", p->st.features & SNP_FEATURE_VLEK_EN);
-	json_object_end(&j);
-	json_bool(&j, "dry_run", dry_run);
-	workflow_json_tables(wf, &j);
-	json_object_end(&j);
-	json_finish(&j);
+	json_bool(j, "vlek_loaded", p->st.features & SNP_FEATURE_VLEK_EN);
+	json_object_end(j);
+	json_bool(j, "dry_run", r->a.dry_run);
 }
+
+static const struct workflow_ops refresh_ops = {
+	.command = "refresh",
+	.survey = survey,
+	.prepare = prepare,
+	.stage = stage,
+	.json = json_extra,
+};
 
 static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 {
@@ -305,13 +312,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		LONGOPT_TIMEOUT,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct refresh_args a = { 0 };
-	struct workflow wf = { 0 };
-	struct amd_trust *trust = NULL;
-	struct platform_id plat;
-	struct amd_tcb rep;
-	char rep_spec[WF_TCB_LEN];
-	bool masked_said = false;
+	struct refresh r = { 0 };
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -319,13 +320,13 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_OFFLINE:
-			a.offline = true;
+			r.a.offline = true;
 			break;
 		case OPT_DRY_RUN:
-			a.dry_run = true;
+			r.a.dry_run = true;
 			break;
 		case OPT_SPLAY:
-			if (parse_seconds(optarg, &a.splay_s) < 0)
+			if (parse_seconds(optarg, &r.a.splay_s) < 0)
 				return usage_error(ctx, "invalid --splay '%s': want seconds, e.g. "
 						   "3600", optarg);
 			break;
@@ -334,59 +335,20 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	splay(a.splay_s);
+	splay(r.a.splay_s);
 
-	ret = trust_load(ctx, &trust);
+	ret = trust_load(ctx, &r.trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &r.plat);
 	if (ret)
 		goto out;
-	amd_tcb_from_raw(plat.product, plat.st.reported_tcb, &rep);
-	amd_tcb_format(plat.product, &rep, rep_spec, sizeof(rep_spec));
-	ret = workflow_init(&wf, ctx, "refresh", argv + optind, (size_t)(argc - optind));
-	if (ret)
-		goto out;
-	snprintf(wf.new_tcb, sizeof(wf.new_tcb), "%s", rep_spec);
-	if (wf.n == 0)
-		info("no tables in the store '%s': nothing to do", ctx_get(ctx, SET_STORE));
-
-	for (size_t i = 0; i < wf.n; i++) {
-		struct wf_table *t = &wf.v[i];
-		int r = workflow_peek(&wf, t);
-
-		/* Malformed, or half-written by a writer that died: read it as its writer. */
-		if (r == EXIT_VERIFY)
-			r = workflow_open(&wf, t);
-		if (r) {
-			wf_set(t, WF_FAILED, r, "cannot be read; unchanged");
-			workflow_drop(t);
-			continue;
-		}
-		judge(t, &plat, &rep, rep_spec);
-		if (!t->member)
-			workflow_drop(t);
-		if (t->action == WF_FAILED && t->status == EXIT_PLATFORM && !masked_said) {
-			err("cannot refresh '%s': the firmware masks the chip id (mask_chip_id), so "
-			    "this chip's VCEK cannot be matched or fetched; use a VLEK "
-			    "('snp-certctl vlek-load')", t->path);
-			masked_said = true;
-		}
-	}
-	if (workflow_members(&wf))
-		update(&wf, &a, trust, &plat, &rep, rep_spec);
-	for (size_t i = 0; i < wf.n; i++)
-		if (wf.v[i].action == WF_UPDATE || wf.v[i].action == WF_PENDING)
-			wf_set(&wf.v[i], WF_FAILED, EXIT_FAIL, "not updated");
-	workflow_syslog(&wf);
-	if (ctx->json)
-		print_json(&wf, &plat, rep_spec, a.dry_run);
-	else
-		workflow_print(&wf);
-	ret = workflow_status(&wf);
+	amd_tcb_from_raw(r.plat.product, r.plat.st.reported_tcb, &r.rep);
+	amd_tcb_format(r.plat.product, &r.rep, r.rep_spec, sizeof(r.rep_spec));
+	ret = workflow_run(ctx, &refresh_ops, &r, argv + optind, (size_t)(argc - optind));
 out:
-	workflow_free(&wf);
-	amd_trust_free(trust);
+	wf_vcek_clear(&r.src);
+	amd_trust_free(r.trust);
 	return ret;
 }
 

@@ -17,11 +17,11 @@
 
 #include "certs.h"
 #include "cmd.h"
-#include "install.h"
 #include "json.h"
 #include "snpcert.h"
 #include "table.h"
 #include "util.h"
+#include "workflow.h"
 
 #define MAX_REMOVE 64
 
@@ -133,6 +133,68 @@ static int check_conflicts(const struct ctx *ctx, const struct update_args *a)
 	return 0;
 }
 
+/* One run of update, for the driver's steps. */
+struct upd {
+	struct update_args a;
+	struct table add;
+	struct amd_trust *trust;
+	size_t entries, size; /* of the result */
+};
+
+/* The table as the writer read it, with the edits; verified unless --no-verify. */
+static int stage(struct workflow *wf, void *arg, struct why *why)
+{
+	struct upd *u = arg;
+	struct wf_table *t = workflow_table(wf, 0);
+	int rc;
+
+	why->msg[0] = '\0';
+	if (!t->member)
+		return 0; /* it could not be read: said */
+	for (size_t i = 0; i < u->a.n_remove; i++) {
+		if (table_remove(&t->t, u->a.remove[i].guid) < 0) {
+			wf_set(t, WF_FAILED, -ENOENT, "no such entry");
+			return why_set(why, -ENOENT, "cannot remove %s from '%s': the table has no "
+				       "such entry", u->a.remove[i].arg, t->path);
+		}
+	}
+	for (size_t i = 0; i < u->add.n; i++) {
+		if (table_set(&t->t, u->add.items[i].guid, u->add.items[i].data,
+			      u->add.items[i].len) < 0) {
+			wf_set(t, WF_FAILED, -ENOMEM, "out of memory");
+			return why_set(why, -ENOMEM, "out of memory");
+		}
+	}
+	if (!u->a.no_verify) {
+		rc = table_verify_report(&t->t, u->trust, t->path);
+		if (rc) {
+			wf_set(t, WF_FAILED, rc, "the new table does not verify");
+			return rc;
+		}
+	}
+	rc = wf_stage(t, &t->t, NULL);
+	u->entries = t->t.n;
+	u->size = t->action == WF_UPDATE ? t->next_len : t->cur_len;
+	return rc;
+}
+
+static void print(struct workflow *wf, void *arg)
+{
+	const struct upd *u = arg;
+	const struct wf_table *t = workflow_table(wf, 0);
+
+	if (t->action == WF_UPDATED || t->action == WF_UNCHANGED)
+		table_report(workflow_ctx(wf), t->path, wf_action_name(t->action), u->entries,
+			     u->size);
+}
+
+static const struct workflow_ops update_ops = {
+	.command = "update",
+	.flags = WF_NO_HOOKS,
+	.stage = stage,
+	.print = print,
+};
+
 static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -144,14 +206,8 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct update_args a = { 0 };
-	struct amd_trust *trust = NULL;
-	struct snpcert_writer *w = NULL;
-	struct table add = { 0 }, t = { 0 };
-	struct lock_deadline d;
-	struct ghcb_diag diag;
-	uint8_t *cur = NULL, *blob = NULL;
-	size_t cur_len = 0, size = 0;
+	struct upd u = { 0 };
+	struct update_args *a = &u.a;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -159,15 +215,15 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_REMOVE:
-			ret = parse_remove(ctx, &a, optarg);
+			ret = parse_remove(ctx, a, optarg);
 			if (ret)
 				goto out;
 			break;
 		case OPT_NO_VERIFY:
-			a.no_verify = true;
+			a->no_verify = true;
 			break;
 		default:
-			ret = table_inputs_option(ctx, &a.in, c, optarg);
+			ret = table_inputs_option(ctx, &a->in, c, optarg);
 			if (ret)
 				goto out;
 			break;
@@ -177,25 +233,25 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 		ret = usage_error(ctx, "no table given");
 		goto out;
 	}
-	a.path = argv[optind++];
+	a->path = argv[optind++];
 	if (optind < argc) {
 		ret = usage_error(ctx, "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
-	if (!table_inputs_any(&a.in) && a.n_remove == 0) {
+	if (!table_inputs_any(&a->in) && a->n_remove == 0) {
 		ret = usage_error(ctx, "nothing to do: give entries to put (--vcek, --entry, ...) "
 				  "or to --remove");
 		goto out;
 	}
-	if (a.in.file[CERTDIR_VCEK] && a.in.file[CERTDIR_VLEK]) {
+	if (a->in.file[CERTDIR_VCEK] && a->in.file[CERTDIR_VLEK]) {
 		ret = usage_error(ctx, "give one of --vcek and --vlek");
 		goto out;
 	}
-	if (a.in.file[CERTDIR_ASK] && a.in.file[CERTDIR_ASVK]) {
+	if (a->in.file[CERTDIR_ASK] && a->in.file[CERTDIR_ASVK]) {
 		ret = usage_error(ctx, "--ask and --asvk share one slot: give one of them");
 		goto out;
 	}
-	ret = check_conflicts(ctx, &a);
+	ret = check_conflicts(ctx, a);
 	if (ret)
 		goto out;
 	ret = ctx_load(ctx);
@@ -203,71 +259,16 @@ static int cmd_update_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 
 	/* Read every input before taking any lock. */
-	ret = table_inputs_apply(&a.in, false, &add);
-	if (ret == 0 && !a.no_verify)
-		ret = trust_load(ctx, &trust);
+	ret = table_inputs_apply(&a->in, false, &u.add);
+	if (ret == 0 && !a->no_verify)
+		ret = trust_load(ctx, &u.trust);
 	if (ret)
 		goto out;
-
-	lock_deadline_init(&d, ctx->lock_timeout);
-	ret = writer_open_report(a.path, &d, &w);
-	if (ret)
-		goto out;
-	ret = snpcert_writer_read(w, &cur, &cur_len);
-	if (ret < 0) {
-		ret = writer_error(a.path, ret, &d);
-		goto out;
-	}
-	ret = table_from_blob(cur, cur_len, GHCB_ALLOW_LARGE, &t, &diag);
-	if (ret < 0) {
-		if (ret == -ENOMEM)
-			err("out of memory");
-		else
-			err("'%s' is malformed at byte %zu: %s", a.path, diag.offset,
-			    ghcb_strerror(diag.code));
-		ret = ret == -ENOMEM ? EXIT_FAIL : EXIT_VERIFY;
-		goto out;
-	}
-	for (size_t i = 0; i < a.n_remove; i++) {
-		if (table_remove(&t, a.remove[i].guid) < 0) {
-			err("cannot remove %s from '%s': the table has no such entry",
-			    a.remove[i].arg, a.path);
-			ret = EXIT_FAIL;
-			goto out;
-		}
-	}
-	for (size_t i = 0; i < add.n; i++) {
-		if (table_set(&t, add.items[i].guid, add.items[i].data, add.items[i].len) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-			goto out;
-		}
-	}
-	ret = table_encode_report(&t, &blob, &size);
-	if (ret)
-		goto out;
-	if (!a.no_verify) {
-		ret = table_verify_report(&t, trust, a.path);
-		if (ret)
-			goto out;
-	}
-	if (size == cur_len && memcmp(blob, cur, size) == 0) {
-		table_report(ctx, a.path, "unchanged", t.n, size);
-		ret = 0;
-		goto out;
-	}
-	ret = writer_install(w, a.path, blob, size, &d);
-	if (ret)
-		goto out;
-	table_report(ctx, a.path, "updated", t.n, size);
+	ret = workflow_run(ctx, &update_ops, &u, (char *const *)&a->path, 1);
 out:
-	snpcert_writer_close(w);
-	free(blob);
-	free(cur);
-	table_free(&t);
-	table_free(&add);
-	amd_trust_free(trust);
-	table_inputs_free(&a.in);
+	table_free(&u.add);
+	amd_trust_free(u.trust);
+	table_inputs_free(&a->in);
 	return ret;
 }
 

@@ -170,137 +170,140 @@ static int check_platform(const struct vlek_inputs *in, const struct platform_id
 	return 0;
 }
 
-/*
- * Open, build and verify every table.  The journals are written only after
- * SNP_VLEK_LOAD (by workflow_commit, under the locks): a journal written
- * before would be replayed by recovery even if the VLEK never got loaded.
- * 0 or the first failure.
- */
-static int stage_all(struct workflow *wf, const struct vlek_inputs *in,
-		     const struct amd_trust *trust, const struct platform_id *p)
-{
-	struct verify_opts vo;
-	int ret;
+/* Everything a run of vlek-load needs, for the driver's steps. */
+struct vlek {
+	struct vlek_args a;
+	struct vlek_inputs in;
+	struct amd_trust *trust;
+	struct platform_id plat;
+	struct sev_dev *dev;
+	bool loaded;
+};
 
-	ret = workflow_open_members(wf);
-	if (ret)
-		return ret;
-	wf_verify_opts(&vo, trust, p, in->tcb, false);
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
+/* The device must open for writing before anything is locked. */
+static int prepare(struct workflow *wf, void *arg, struct why *why)
+{
+	struct vlek *v = arg;
+	const char *path = sev_device_path();
+	int rc;
+
+	why->msg[0] = '\0'; /* said below */
+	rc = sev_open(path, true, &v->dev);
+	if (rc < 0) {
+		sev_report_error(SEV_CMD_OPEN, path, rc, 0);
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not switched: the SEV device cannot be "
+				      "opened");
+		return -ERR_PLATFORM;
+	}
+	return 0;
+}
+
+/*
+ * Build and verify every table.  The journals are written only after
+ * SNP_VLEK_LOAD (WF_JOURNAL_UNDER_LOCKS): a journal written before would
+ * be replayed by recovery even if the VLEK never got loaded.
+ */
+static int stage(struct workflow *wf, void *arg, struct why *why)
+{
+	const struct vlek *v = arg;
+	struct verify_opts vo;
+	int rc;
+
+	why->msg[0] = '\0'; /* each table's failure was said */
+	wf_verify_opts(&vo, v->trust, &v->plat, v->in.tcb, false);
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
 		struct table next = { 0 };
 		char was[WF_TCB_LEN + 16] = "no key";
 
 		if (t->has_key)
 			snprintf(was, sizeof(was), "%s for TCB %s", t->vlek ? "VLEK" : "VCEK",
 				 t->old_tcb);
-		snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", in->tcb);
-		ret = wf_build_vlek(t, &in->vlek, &in->asvk, &in->ark, &next);
-		if (ret == 0)
-			ret = workflow_stage(wf, t, &next, &vo);
+		wf_set_new_tcb(t, v->in.tcb);
+		rc = wf_build_vlek(t, &v->in.vlek, &v->in.asvk, &v->in.ark, &next);
+		if (rc == 0)
+			rc = wf_stage(t, &next, &vo);
 		else
-			wf_set(t, WF_FAILED, ret, "the new table could not be built");
+			wf_set(t, WF_FAILED, rc, "the new table could not be built");
 		table_free(&next);
-		if (ret)
-			return ret;
+		if (rc)
+			return rc;
 		if (t->action == WF_UNCHANGED)
 			wf_set(t, WF_UNCHANGED, 0, "already holds this VLEK chain");
 		else
-			wf_set(t, WF_UPDATE, 0, "switched to the VLEK for TCB %s (was: %s)", in->tcb,
-			       was);
+			wf_set(t, WF_UPDATE, 0, "switched to the VLEK for TCB %s (was: %s)",
+			       v->in.tcb, was);
 	}
 	return 0;
 }
 
-static int vlek_load(struct workflow *wf, const struct vlek_inputs *in,
-		     const struct amd_trust *trust, const struct platform_id *p,
-		     bool *loaded)
+/* SNP_VLEK_LOAD, with every table locked. */
+static int under_locks(struct workflow *wf, void *arg, struct why *why)
 {
-	const char *path = sev_device_path();
-	struct sev_dev *dev = NULL;
+	struct vlek *v = arg;
 	uint32_t fw = 0;
-	int ret;
+	int rc;
 
-	/* The device must open for writing before anything is locked. */
-	ret = sev_open(path, true, &dev);
-	if (ret < 0) {
-		sev_report_error(SEV_CMD_OPEN, path, ret, 0);
-		ret = EXIT_PLATFORM;
-		workflow_fail_pending(wf, ret, "not switched: the SEV device cannot be opened");
-		goto out;
+	why->msg[0] = '\0'; /* said below */
+	rc = sev_vlek_load(v->dev, v->in.hashstick, &fw);
+	if (rc < 0) {
+		sev_report_error(SNP_VLEK_LOAD, sev_device_path(), rc, fw);
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not switched: SNP_VLEK_LOAD failed; the "
+				      "table is unchanged");
+		return -ERR_PLATFORM;
 	}
-	ret = workflow_hooks(wf, HOOK_PRE_UPDATE);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not switched: a hook failed at pre-update");
-		goto out;
-	}
-	ret = stage_all(wf, in, trust, p);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not switched; the VLEK was not loaded");
-		goto out;
-	}
-	ret = workflow_lock(wf);
-	if (ret) {
-		workflow_fail_pending(wf, ret, "not switched: the locks were not had in time; the "
-				      "VLEK was not loaded");
-		goto out;
-	}
-	ret = workflow_hooks(wf, HOOK_LOCKED);
-	if (ret) {
-		workflow_unlock(wf);
-		workflow_fail_pending(wf, ret, "not switched: a hook failed at locked; the VLEK "
-				      "was not loaded");
-		goto out;
-	}
-	ret = sev_vlek_load(dev, in->hashstick, &fw);
-	if (ret < 0) {
-		sev_report_error(SNP_VLEK_LOAD, path, ret, fw);
-		workflow_unlock(wf);
-		ret = EXIT_PLATFORM;
-		workflow_fail_pending(wf, ret, "not switched: SNP_VLEK_LOAD failed; the table is "
-				      "unchanged");
-		goto out;
-	}
-	*loaded = true;
-	ret = workflow_commit(wf);
-out:
-	if (wf->pre_update_ran)
-		workflow_hooks(wf, ret ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE);
-	sev_close(dev);
-	return ret;
+	v->loaded = true;
+	return 0;
 }
 
-static void print_json(const struct workflow *wf, const struct vlek_inputs *in,
-		       const struct platform_id *p, const struct vlek_args *a, bool loaded)
+static void json_extra(struct workflow *wf, void *arg, struct json *j)
 {
+	const struct vlek *v = arg;
+	const struct vlek_inputs *in = &v->in;
 	unsigned char md[32];
 	char buf[WF_TCB_LEN], hex[65];
-	struct json j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_object_begin(&j, "platform");
-	json_string(&j, "product", amd_product_name(p->product));
-	wf_tcb_spec(p->product, p->st.reported_tcb, buf, sizeof(buf));
-	json_string(&j, "reported_tcb", buf);
-	json_bool(&j, "vlek_loaded", loaded || (p->st.features & SNP_FEATURE_VLEK_EN));
-	json_object_end(&j);
-	json_object_begin(&j, "vlek");
-	json_string(&j, "file", a->vlek);
-	json_string(&j, "tcb", in->tcb);
+	json_object_begin(j, "platform");
+	json_string(j, "product", amd_product_name(v->plat.product));
+	wf_tcb_spec(v->plat.product, v->plat.st.reported_tcb, buf, sizeof(buf));
+	json_string(j, "reported_tcb", buf);
+	json_bool(j, "vlek_loaded", v->loaded || (v->plat.st.features & SNP_FEATURE_VLEK_EN));
+	json_object_end(j);
+	json_object_begin(j, "vlek");
+	json_string(j, "file", v->a.vlek);
+	json_string(j, "tcb", in->tcb);
 	if (in->vlek.info.has_csp_id)
-		json_string(&j, "csp_id", in->vlek.info.csp_id);
+		json_string(j, "csp_id", in->vlek.info.csp_id);
 	if (EVP_Digest(in->hashstick, in->hashstick_len, md, NULL, EVP_sha256(), NULL) == 1) {
 		format_hex(md, sizeof(md), hex);
-		json_string(&j, "hashstick_sha256", hex);
+		json_string(j, "hashstick_sha256", hex);
 	}
-	json_object_end(&j);
-	json_bool(&j, "loaded", loaded);
-	json_int(&j, "locks_held_us", (long long)(wf->held_ms * 1000));
-	workflow_json_tables(wf, &j);
-	json_object_end(&j);
-	json_finish(&j);
+	json_object_end(j);
+	json_bool(j, "loaded", v->loaded);
+	json_int(j, "locks_held_us", workflow_held_us(wf));
 }
+
+static void set_tcbs(struct workflow *wf, const struct vlek *v)
+{
+	workflow_set_tcbs(wf, v->in.tcb, v->in.tcb);
+}
+
+static int survey(struct workflow *wf, void *arg, struct why *why)
+{
+	(void)why;
+	set_tcbs(wf, arg);
+	return 0;
+}
+
+static const struct workflow_ops vlek_ops = {
+	.command = "vlek-load",
+	.flags = WF_ALL_OR_NOTHING | WF_JOURNAL_UNDER_LOCKS,
+	.survey = survey,
+	.prepare = prepare,
+	.stage = stage,
+	.under_locks = under_locks,
+	.json = json_extra,
+};
 
 static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 {
@@ -315,12 +318,7 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct vlek_args a = { 0 };
-	struct vlek_inputs in = { 0 };
-	struct workflow wf = { 0 };
-	struct amd_trust *trust = NULL;
-	struct platform_id plat;
-	bool loaded = false;
+	struct vlek v = { 0 };
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -328,56 +326,42 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 			continue;
 		switch (c) {
 		case OPT_HASHSTICK:
-			a.hashstick = optarg;
+			v.a.hashstick = optarg;
 			break;
 		case OPT_VLEK:
-			a.vlek = optarg;
+			v.a.vlek = optarg;
 			break;
 		case OPT_ASVK:
-			a.asvk = optarg;
+			v.a.asvk = optarg;
 			break;
 		case OPT_ARK:
-			a.ark = optarg;
+			v.a.ark = optarg;
 			break;
 		}
 	}
-	if (!a.hashstick || !a.vlek)
+	if (!v.a.hashstick || !v.a.vlek)
 		return usage_error(ctx, "give the wrapped VLEK (--hashstick FILE) and its "
 				   "certificate (--vlek CERT)");
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
 
-	ret = trust_load(ctx, &trust);
+	ret = trust_load(ctx, &v.trust);
 	if (ret == 0)
-		ret = load_inputs(&a, trust, &in);
+		ret = load_inputs(&v.a, v.trust, &v.in);
 	if (ret == 0)
-		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
+		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &v.plat);
+	if (ret == 0)
+		ret = check_platform(&v.in, &v.plat, v.a.vlek);
 	if (ret)
 		goto out;
-	ret = check_platform(&in, &plat, a.vlek);
-	if (ret == 0)
-		ret = hooks_check_report(ctx);
-	if (ret == 0)
-		ret = workflow_init(&wf, ctx, "vlek-load", argv + optind, (size_t)(argc - optind));
-	if (ret)
-		goto out;
-	snprintf(wf.old_tcb, sizeof(wf.old_tcb), "%s", in.tcb);
-	snprintf(wf.new_tcb, sizeof(wf.new_tcb), "%s", in.tcb);
-	ret = vlek_load(&wf, &in, trust, &plat, &loaded);
-	if (ret == 0)
-		ret = workflow_status(&wf);
-	workflow_syslog(&wf);
-	if (ctx->json)
-		print_json(&wf, &in, &plat, &a, loaded);
-	else
-		workflow_print(&wf);
-	if (loaded)
-		info("loaded the VLEK for TCB %s into the firmware", in.tcb);
+	ret = workflow_run(ctx, &vlek_ops, &v, argv + optind, (size_t)(argc - optind));
+	if (v.loaded)
+		info("loaded the VLEK for TCB %s into the firmware", v.in.tcb);
 out:
-	workflow_free(&wf);
-	inputs_clear(&in);
-	amd_trust_free(trust);
+	sev_close(v.dev);
+	inputs_clear(&v.in);
+	amd_trust_free(v.trust);
 	return ret;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The engine of the update workflows: see workflow.h.  The order of the
- * steps is the caller's; what each step may touch is decided here: nothing
- * but the in-place writes happens under the exclusive locks.
+ * The workflow driver: see workflow.h.  The order of the steps, the locks,
+ * the hooks, failures and the report are decided here, once; a command
+ * supplies only the steps that differ.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,43 +13,55 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "lockwait.h"
 #include "snpcert.h"
 #include "store.h"
 #include "util.h"
 #include "workflow.h"
 
+struct workflow {
+	struct ctx *ctx;
+	const struct workflow_ops *ops;
+	void *arg;
+	struct wf_table *v;
+	size_t n;
+	struct sc_deadline d;        /* every lock wait of the run */
+	bool pre_update_ran;         /* then post-update or update-failed follows */
+	char old_tcb[WF_TCB_LEN];    /* for the hooks: TCB SPECs, "" when not known */
+	char new_tcb[WF_TCB_LEN];
+	uint64_t locked_at;          /* when the first exclusive lock was had */
+	long long held_us;           /* how long the exclusive locks were held */
+	bool locks_held;
+};
+
 const char *wf_action_name(enum wf_action a)
 {
-	switch (a) {
-	case WF_PENDING:
-		return "pending";
-	case WF_UNCHANGED:
-		return "unchanged";
-	case WF_UPDATE:
-		return "staged";
-	case WF_UPDATED:
-		return "updated";
-	case WF_SKIPPED:
-		return "skipped";
-	case WF_FAILED:
-		return "failed";
-	case WF_WOULD_UPDATE:
-		return "would-update";
-	}
-	return "unknown";
+	static const char *const names[] = {
+		[WF_PENDING] = "pending",     [WF_UNCHANGED] = "unchanged",
+		[WF_UPDATE] = "staged",       [WF_UPDATED] = "updated",
+		[WF_SKIPPED] = "skipped",     [WF_FAILED] = "failed",
+		[WF_WOULD_UPDATE] = "would-update",
+	};
+
+	return (size_t)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
 }
 
-void wf_set(struct wf_table *t, enum wf_action a, int status, const char *fmt, ...)
+void wf_set(struct wf_table *t, enum wf_action a, int rc, const char *fmt, ...)
 {
 	va_list ap;
 
 	t->action = a;
-	t->status = a == WF_FAILED ? (status ? status : EXIT_FAIL) : 0;
+	t->rc = a == WF_FAILED ? (rc ? rc : -EIO) : 0;
 	if (!fmt)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
 	va_end(ap);
+}
+
+void wf_set_new_tcb(struct wf_table *t, const char *tcb)
+{
+	snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", tcb ? tcb : "");
 }
 
 void wf_tcb_spec(enum amd_product p, uint64_t raw, char *buf, size_t len)
@@ -64,6 +76,83 @@ void wf_tcb_spec(enum amd_product p, uint64_t raw, char *buf, size_t len)
 	amd_tcb_format(p, &tcb, buf, len);
 }
 
+struct ctx *workflow_ctx(const struct workflow *wf)
+{
+	return wf->ctx;
+}
+
+size_t workflow_n(const struct workflow *wf)
+{
+	return wf->n;
+}
+
+struct wf_table *workflow_table(struct workflow *wf, size_t i)
+{
+	return i < wf->n ? &wf->v[i] : NULL;
+}
+
+void workflow_set_tcbs(struct workflow *wf, const char *old_tcb, const char *new_tcb)
+{
+	if (old_tcb)
+		snprintf(wf->old_tcb, sizeof(wf->old_tcb), "%s", old_tcb);
+	if (new_tcb)
+		snprintf(wf->new_tcb, sizeof(wf->new_tcb), "%s", new_tcb);
+}
+
+long long workflow_held_us(const struct workflow *wf)
+{
+	return wf->held_us;
+}
+
+size_t workflow_members(const struct workflow *wf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < wf->n; i++)
+		n += wf->v[i].member;
+	return n;
+}
+
+size_t workflow_count(const struct workflow *wf, enum wf_action a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < wf->n; i++)
+		n += wf->v[i].action == a;
+	return n;
+}
+
+void workflow_fail_pending(struct workflow *wf, int rc, const char *fmt, ...)
+{
+	char why[WF_REASON_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+
+		if (t->member && (t->action == WF_PENDING || t->action == WF_UPDATE))
+			wf_set(t, WF_FAILED, rc, "%s", why);
+	}
+}
+
+/* The code of the first failed table, or 0. */
+static int first_failure(const struct workflow *wf)
+{
+	for (size_t i = 0; i < wf->n; i++)
+		if (wf->v[i].action == WF_FAILED)
+			return wf->v[i].rc;
+	return 0;
+}
+
+static void event(struct workflow *wf, enum wf_event ev)
+{
+	if (wf->ops->event)
+		wf->ops->event(wf, wf->arg, ev);
+}
+
 /* ---- the set of tables ------------------------------------------------ */
 
 static int by_real(const void *a, const void *b)
@@ -71,25 +160,25 @@ static int by_real(const void *a, const void *b)
 	return strcmp(((const struct wf_table *)a)->real, ((const struct wf_table *)b)->real);
 }
 
-int workflow_init(struct workflow *wf, struct ctx *ctx, const char *command, char *const *files,
-		  size_t n)
+static int tables_init(struct workflow *wf, char *const *files, size_t n, struct why *why)
 {
 	char **store = NULL;
 	size_t n_store = 0, kept = 0;
 	int ret;
 
-	*wf = (struct workflow){ .ctx = ctx, .command = command, .timeout_s = ctx->lock_timeout };
 	if (n == 0) {
-		ret = store_tables(ctx, &store, &n_store);
-		if (ret)
+		/* It said why. */
+		ret = store_tables(wf->ctx, &store, &n_store);
+		if (ret) {
+			why->msg[0] = '\0';
 			goto out;
+		}
 		files = store;
 		n = n_store;
 	}
 	wf->v = calloc(n ? n : 1, sizeof(*wf->v));
 	if (!wf->v) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = why_set(why, -ENOMEM, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -97,15 +186,13 @@ int workflow_init(struct workflow *wf, struct ctx *ctx, const char *command, cha
 
 		t->path = strdup(files[i]);
 		if (!t->path) {
-			err("out of memory");
-			ret = EXIT_FAIL;
+			ret = why_set(why, -ENOMEM, "out of memory");
 			goto out;
 		}
 		wf->n++;
 		t->real = realpath(files[i], NULL);
 		if (!t->real) {
-			err("cannot open '%s': %s", files[i], strerror(errno));
-			ret = EXIT_FAIL;
+			ret = why_set(why, -errno, "cannot open '%s': %s", files[i], strerror(errno));
 			goto out;
 		}
 		t->member = true;
@@ -139,7 +226,7 @@ static void table_clear_contents(struct wf_table *t)
 	t->old_tcb[0] = '\0';
 }
 
-void workflow_free(struct workflow *wf)
+static void tables_free(struct workflow *wf)
 {
 	for (size_t i = 0; wf->v && i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
@@ -155,113 +242,7 @@ void workflow_free(struct workflow *wf)
 	wf->n = 0;
 }
 
-static const struct lock_deadline *deadline(struct workflow *wf)
-{
-	if (!wf->deadline_started) {
-		lock_deadline_init(&wf->d, wf->timeout_s);
-		wf->deadline_started = true;
-	}
-	return &wf->d;
-}
-
-/* ---- reading a table -------------------------------------------------- */
-
-/* Take over buf as t's contents and decode them.  0 or EXIT_VERIFY/EXIT_FAIL. */
-static int decode(struct wf_table *t, uint8_t *buf, size_t len)
-{
-	struct ghcb_diag diag;
-	int r;
-
-	table_clear_contents(t);
-	t->cur = buf;
-	t->cur_len = len;
-	r = table_from_blob(buf, len, GHCB_ALLOW_LARGE, &t->t, &diag);
-	if (r == -ENOMEM) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
-	if (r < 0) {
-		err("'%s' is malformed at byte %zu: %s", t->path, diag.offset,
-		    ghcb_strerror(diag.code));
-		return EXIT_VERIFY;
-	}
-	t->vlek = !table_find(&t->t, GHCB_KIND_VCEK) && table_find(&t->t, GHCB_KIND_VLEK);
-	r = table_endorsement_key(&t->t, &t->key);
-	if (r == -ENOMEM) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
-	/* A key that does not decode is no key: it will be replaced. */
-	t->has_key = r == 0 && t->key.product != AMD_PRODUCT_UNKNOWN && t->key.has_tcb;
-	if (t->has_key)
-		amd_tcb_format(t->key.product, &t->key.tcb, t->old_tcb, sizeof(t->old_tcb));
-	return 0;
-}
-
-int workflow_peek(struct workflow *wf, struct wf_table *t)
-{
-	const struct lock_deadline *d = deadline(wf);
-	struct snpcert_file *f = NULL;
-	uint8_t *buf = NULL;
-	size_t size = 0;
-	int ret;
-
-	ret = snpcert_open(t->path, &f);
-	if (ret < 0) {
-		ret = writer_error(t->path, ret, d);
-		goto out;
-	}
-	ret = reader_lock_report(f, t->path, d);
-	if (ret)
-		goto out;
-	ret = snpcert_read(f, NULL, 0, &size);
-	if (ret == -ENOSPC) {
-		buf = malloc(size ? size : 1);
-		if (!buf) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		ret = snpcert_read(f, buf, size, &size);
-	}
-	if (ret == -EBADMSG) {
-		/* Malformed, or left half-written by a writer that died: quietly. */
-		ret = EXIT_VERIFY;
-		goto out;
-	}
-	if (ret < 0) {
-		ret = writer_error(t->path, ret, d);
-		goto out;
-	}
-	snpcert_close(f);
-	f = NULL;
-	ret = decode(t, buf, size);
-	buf = NULL;
-out:
-	snpcert_close(f);
-	free(buf);
-	return ret;
-}
-
-int workflow_open(struct workflow *wf, struct wf_table *t)
-{
-	const struct lock_deadline *d = deadline(wf);
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int ret;
-
-	if (!t->w) {
-		ret = writer_open_report(t->path, d, &t->w);
-		if (ret)
-			return ret;
-	}
-	ret = snpcert_writer_read(t->w, &buf, &len);
-	if (ret < 0)
-		return writer_error(t->path, ret, d);
-	return decode(t, buf, len);
-}
-
-void workflow_drop(struct wf_table *t)
+void wf_drop(struct wf_table *t)
 {
 	snpcert_writer_close(t->w);
 	t->w = NULL;
@@ -270,27 +251,127 @@ void workflow_drop(struct wf_table *t)
 	t->prepared = false;
 }
 
-int workflow_open_members(struct workflow *wf)
+void wf_join(struct wf_table *t)
 {
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
-		int ret;
+	t->member = true;
+}
 
-		if (!t->member || t->w)
-			continue;
-		ret = workflow_open(wf, t);
-		if (ret) {
-			wf_set(t, WF_FAILED, ret, "cannot be read for the update");
-			return ret;
-		}
-	}
+/* ---- reading a table -------------------------------------------------- */
+
+/* Take over buf as t's contents and decode them. */
+static int decode(struct wf_table *t, uint8_t *buf, size_t len, struct why *why)
+{
+	struct ghcb_diag diag;
+	int r;
+
+	table_clear_contents(t);
+	t->cur = buf;
+	t->cur_len = len;
+	r = table_from_blob(buf, len, GHCB_ALLOW_LARGE, &t->t, &diag);
+	if (r == -ENOMEM)
+		return why_set(why, r, "out of memory");
+	if (r < 0)
+		return why_set(why, -ERR_VERIFY, "'%s' is malformed at byte %zu: %s", t->path,
+			       diag.offset, ghcb_strerror(diag.code));
+	t->vlek = !table_find(&t->t, GHCB_KIND_VCEK) && table_find(&t->t, GHCB_KIND_VLEK);
+	r = table_endorsement_key(&t->t, &t->key);
+	if (r == -ENOMEM)
+		return why_set(why, r, "out of memory");
+	/* A key that does not decode is no key: it will be replaced. */
+	t->has_key = r == 0 && t->key.product != AMD_PRODUCT_UNKNOWN && t->key.has_tcb;
+	if (t->has_key)
+		amd_tcb_format(t->key.product, &t->key.tcb, t->old_tcb, sizeof(t->old_tcb));
 	return 0;
 }
 
-/* ---- staging, journals, locks, commits -------------------------------- */
+int wf_peek(struct workflow *wf, struct wf_table *t, struct why *why)
+{
+	struct snpcert_file *f = NULL;
+	uint8_t *buf = NULL;
+	size_t size = 0;
+	int ret;
 
-int workflow_stage(struct workflow *wf, struct wf_table *t, const struct table *next,
-		   const struct verify_opts *vo)
+	ret = snpcert_open(t->path, &f);
+	if (ret < 0) {
+		ret = lockwait_why(t->path, ret, &wf->d, why);
+		goto out;
+	}
+	ret = lockwait_reader_lock(f, t->path, &wf->d, why);
+	if (ret)
+		goto out;
+	ret = snpcert_read(f, NULL, 0, &size);
+	if (ret == -ENOSPC) {
+		buf = malloc(size ? size : 1);
+		if (!buf) {
+			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		}
+		ret = snpcert_read(f, buf, size, &size);
+	}
+	if (ret < 0) {
+		/* Malformed, or left half-written by a writer that died. */
+		ret = lockwait_why(t->path, ret, &wf->d, why);
+		goto out;
+	}
+	snpcert_close(f);
+	f = NULL;
+	ret = decode(t, buf, size, why);
+	buf = NULL;
+out:
+	snpcert_close(f);
+	free(buf);
+	return ret;
+}
+
+int wf_read(struct workflow *wf, struct wf_table *t, struct why *why)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (!t->w) {
+		ret = lockwait_writer_open(t->path, &wf->d, &t->w, why);
+		if (ret)
+			return ret;
+	}
+	ret = snpcert_writer_read(t->w, &buf, &len);
+	if (ret < 0)
+		return lockwait_why(t->path, ret, &wf->d, why);
+	return decode(t, buf, len, why);
+}
+
+/* ---- staging ------------------------------------------------------------ */
+
+static void stage_bytes(struct wf_table *t, uint8_t *blob, size_t len)
+{
+	free(t->next);
+	t->next = NULL;
+	t->next_len = 0;
+	t->prepared = false;
+	if (len == t->cur_len && memcmp(blob, t->cur, len) == 0) {
+		free(blob);
+		t->action = WF_UNCHANGED;
+		return;
+	}
+	t->next = blob;
+	t->next_len = len;
+	t->action = WF_UPDATE;
+}
+
+int wf_stage_blob(struct wf_table *t, const uint8_t *blob, size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+
+	if (!copy) {
+		wf_set(t, WF_FAILED, -ENOMEM, "out of memory");
+		return t->rc;
+	}
+	memcpy(copy, blob, len);
+	stage_bytes(t, copy, len);
+	return 0;
+}
+
+int wf_stage(struct wf_table *t, const struct table *next, const struct verify_opts *vo)
 {
 	struct amd_check_list checks = { 0 };
 	const char *first = NULL;
@@ -299,23 +380,22 @@ int workflow_stage(struct workflow *wf, struct wf_table *t, const struct table *
 	size_t len = 0;
 	int r;
 
-	(void)wf;
 	if (table_encode(next, &blob, &len, &diag) < 0) {
 		if (diag.code == GHCB_ERR_NOMEM) {
 			err("out of memory");
-			wf_set(t, WF_FAILED, EXIT_FAIL, "out of memory");
+			wf_set(t, WF_FAILED, -ENOMEM, "out of memory");
 		} else {
 			err("cannot lay out the new table for '%s': %s", t->path,
 			    ghcb_strerror(diag.code));
-			wf_set(t, WF_FAILED, EXIT_VERIFY, "the new table cannot be laid out: %s",
+			wf_set(t, WF_FAILED, -ERR_VERIFY, "the new table cannot be laid out: %s",
 			       ghcb_strerror(diag.code));
 		}
 		goto out;
 	}
-	r = table_verify(next, vo, &checks);
+	r = vo ? table_verify(next, vo, &checks) : 0;
 	if (r == -ENOMEM) {
 		err("out of memory");
-		wf_set(t, WF_FAILED, EXIT_FAIL, "out of memory");
+		wf_set(t, WF_FAILED, -ENOMEM, "out of memory");
 		goto out;
 	}
 	if (r < 0) {
@@ -327,41 +407,62 @@ int workflow_stage(struct workflow *wf, struct wf_table *t, const struct table *
 			if (!first)
 				first = checks.v[i].detail;
 		}
-		wf_set(t, WF_FAILED, EXIT_VERIFY, "the new table does not verify: %s",
+		wf_set(t, WF_FAILED, -ERR_VERIFY, "the new table does not verify: %s",
 		       first ? first : "the chain does not verify");
 		goto out;
 	}
-	free(t->next);
-	t->next = NULL;
-	t->next_len = 0;
-	t->prepared = false;
-	if (len == t->cur_len && memcmp(blob, t->cur, len) == 0) {
-		t->action = WF_UNCHANGED;
-		goto out;
-	}
-	t->next = blob;
-	t->next_len = len;
+	stage_bytes(t, blob, len);
 	blob = NULL;
-	t->action = WF_UPDATE;
 out:
 	amd_check_list_free(&checks);
 	free(blob);
-	return t->status;
+	return t->rc;
 }
 
-int workflow_prepare(struct workflow *wf)
+/* ---- the driver's steps ------------------------------------------------ */
+
+/* Open every member's writer and read its contents. */
+static int open_members(struct workflow *wf, struct why *why)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
+		struct why w;
+		int r;
+
+		if (!t->member || t->w)
+			continue;
+		r = wf_read(wf, t, &w);
+		if (r == 0)
+			continue;
+		err("%s", w.msg);
+		wf_set(t, WF_FAILED, r, "cannot be opened for the update; unchanged");
+		if (wf->ops->flags & WF_ALL_OR_NOTHING) {
+			why_set(why, r, "%s", "");
+			return r;
+		}
+		wf_drop(t);
+	}
+	return ret;
+}
+
+/* Write the journal of every staged member not prepared with these contents. */
+static int journal_members(struct workflow *wf)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+		struct why w;
 		int r;
 
 		if (!t->member || t->action != WF_UPDATE || t->prepared)
 			continue;
 		r = snpcert_writer_prepare(t->w, t->next, t->next_len);
 		if (r < 0) {
-			r = writer_error(t->path, r, deadline(wf));
+			r = lockwait_why(t->path, r, &wf->d, &w);
+			err("%s", w.msg);
 			wf_set(t, WF_FAILED, r, "its journal could not be written; unchanged");
 			ret = ret ? ret : r;
 			continue;
@@ -371,16 +472,10 @@ int workflow_prepare(struct workflow *wf)
 	return ret;
 }
 
-static double ms_since(const struct timespec *a)
+static void unlock_all(struct workflow *wf)
 {
-	struct timespec b;
+	bool any = false;
 
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	return (double)(b.tv_sec - a->tv_sec) * 1e3 + (double)(b.tv_nsec - a->tv_nsec) / 1e6;
-}
-
-void workflow_unlock(struct workflow *wf)
-{
 	for (size_t i = wf->n; i-- > 0;) {
 		struct wf_table *t = &wf->v[i];
 
@@ -389,42 +484,46 @@ void workflow_unlock(struct workflow *wf)
 		if (snpcert_writer_unlock(t->w) < 0)
 			warn("cannot release the lock on '%s'", t->path);
 		t->locked = false;
+		any = true;
 	}
 	if (wf->locks_held) {
-		wf->held_ms = ms_since(&wf->locked_at);
+		wf->held_us = (long long)(sc_since_s(wf->locked_at) * 1e6);
 		wf->locks_held = false;
-		debug("the exclusive locks were held %.3f ms", wf->held_ms);
+		debug("the exclusive locks were held %.3f ms", (double)wf->held_us / 1e3);
 	}
+	if (any)
+		event(wf, WF_EV_UNLOCKED);
 }
 
-int workflow_lock(struct workflow *wf)
+static int lock_all(struct workflow *wf, struct why *why)
 {
-	const struct lock_deadline *d = deadline(wf);
-
 	for (size_t i = 0; i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
 		int ret;
 
 		if (!t->member || t->locked)
 			continue;
-		ret = writer_lock_report(t->w, t->path, d);
+		ret = lockwait_writer_lock(t->w, t->path, &wf->d, why);
 		if (ret) {
-			workflow_unlock(wf);
+			unlock_all(wf);
 			return ret;
 		}
 		if (!wf->locks_held) {
-			clock_gettime(CLOCK_MONOTONIC, &wf->locked_at);
+			wf->locked_at = sc_now_ns();
 			wf->locks_held = true;
 		}
 		t->locked = true;
 		debug("locked '%s' (exclusive)", t->path);
 	}
+	event(wf, WF_EV_LOCKED);
 	return 0;
 }
 
-int workflow_commit(struct workflow *wf)
+/* The in-place writes, every lock released, then durability.  0 or the first failure. */
+static int commit_all(struct workflow *wf)
 {
-	int ret = workflow_prepare(wf), r;
+	int ret = journal_members(wf), r;
+	struct why w;
 
 	for (size_t i = 0; i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
@@ -433,7 +532,8 @@ int workflow_commit(struct workflow *wf)
 			continue;
 		r = t->locked ? snpcert_writer_commit(t->w) : -ENOLCK;
 		if (r < 0) {
-			r = writer_error(t->path, r, deadline(wf));
+			r = lockwait_why(t->path, r, &wf->d, &w);
+			err("%s", w.msg);
 			wf_set(t, WF_FAILED, r, "the in-place write failed; 'snp-certctl recover' "
 			       "completes it");
 			ret = ret ? ret : r;
@@ -441,7 +541,7 @@ int workflow_commit(struct workflow *wf)
 		}
 		t->action = WF_UPDATED;
 	}
-	workflow_unlock(wf);
+	unlock_all(wf);
 	for (size_t i = 0; i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
 
@@ -449,7 +549,8 @@ int workflow_commit(struct workflow *wf)
 			continue;
 		r = snpcert_writer_finish(t->w);
 		if (r < 0) {
-			r = writer_error(t->path, r, deadline(wf));
+			r = lockwait_why(t->path, r, &wf->d, &w);
+			err("%s", w.msg);
 			wf_set(t, WF_FAILED, r, "written, but not made durable; 'snp-certctl "
 			       "recover' completes it");
 			ret = ret ? ret : r;
@@ -458,37 +559,17 @@ int workflow_commit(struct workflow *wf)
 	return ret;
 }
 
-/* ---- hooks and reports ------------------------------------------------ */
-
-size_t workflow_members(const struct workflow *wf)
+static int hooks(struct workflow *wf, enum hook_event ev, struct why *why)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < wf->n; i++)
-		n += wf->v[i].member;
-	return n;
-}
-
-size_t workflow_count(const struct workflow *wf, enum wf_action a)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < wf->n; i++)
-		n += wf->v[i].action == a;
-	return n;
-}
-
-int workflow_hooks(struct workflow *wf, enum hook_event ev)
-{
-	struct hook_env env = { .command = wf->command };
-	struct why why;
-	char **paths = calloc(wf->n ? wf->n : 1, sizeof(*paths));
+	struct hook_env env = { .command = wf->ops->command };
+	char **paths = NULL;
 	int ret;
 
-	if (!paths) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
+	if (wf->ops->flags & WF_NO_HOOKS)
+		return 0;
+	paths = calloc(wf->n ? wf->n : 1, sizeof(*paths));
+	if (!paths)
+		return why_set(why, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < wf->n; i++)
 		if (wf->v[i].member)
 			paths[env.n_tables++] = wf->v[i].path;
@@ -497,40 +578,118 @@ int workflow_hooks(struct workflow *wf, enum hook_event ev)
 	env.new_tcb = wf->new_tcb[0] ? wf->new_tcb : NULL;
 	if (ev == HOOK_PRE_UPDATE)
 		wf->pre_update_ran = true;
-	ret = hooks_run(wf->ctx, ev, &env, &why);
-	if (ret) {
-		err("%s", why.msg);
-		ret = exit_status(ret);
-	}
+	ret = hooks_run(wf->ctx, ev, &env, why);
 	free(paths);
 	return ret;
 }
 
-int workflow_status(const struct workflow *wf)
+/* A step failed with rc: say why (when the step did not), mark what is left. */
+static int failed_step(struct workflow *wf, int rc, const struct why *why, const char *reason)
 {
+	if (why->msg[0])
+		err("%s", why->msg);
+	workflow_fail_pending(wf, rc, "%s", reason);
+	return rc;
+}
+
+/* Drop the members with nothing to write (unless every member stays locked). */
+static void keep_staged(struct workflow *wf)
+{
+	if (wf->ops->flags & WF_ALL_OR_NOTHING)
+		return;
 	for (size_t i = 0; i < wf->n; i++)
-		if (wf->v[i].action == WF_FAILED)
-			return wf->v[i].status;
-	return 0;
+		if (wf->v[i].member && wf->v[i].action != WF_UPDATE)
+			wf_drop(&wf->v[i]);
 }
 
-void workflow_fail_pending(struct workflow *wf, int status, const char *fmt, ...)
+/*
+ * Everything from the hooks check to the last hook.  Returns the first
+ * failure (the tables are marked).
+ */
+static int run_steps(struct workflow *wf)
 {
-	char why[sizeof(wf->v[0].reason)];
-	va_list ap;
+	const struct workflow_ops *ops = wf->ops;
+	bool all = ops->flags & WF_ALL_OR_NOTHING;
+	struct why why = { "" };
+	int rc;
 
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < wf->n; i++) {
-		struct wf_table *t = &wf->v[i];
-
-		if (t->member && (t->action == WF_PENDING || t->action == WF_UPDATE))
-			wf_set(t, WF_FAILED, status, "%s", why);
+	if (!(ops->flags & WF_NO_HOOKS)) {
+		rc = hooks_check(wf->ctx, &why);
+		if (rc)
+			return failed_step(wf, rc, &why, "a hook was refused; unchanged");
 	}
+	if (ops->prepare) {
+		rc = ops->prepare(wf, wf->arg, &why);
+		if (rc)
+			return failed_step(wf, rc, &why, "unchanged");
+	}
+	rc = hooks(wf, HOOK_PRE_UPDATE, &why);
+	event(wf, WF_EV_PRE_UPDATE);
+	if (rc) {
+		failed_step(wf, rc, &why, "a hook failed at pre-update; unchanged");
+		goto out;
+	}
+	rc = open_members(wf, &why);
+	if (rc) {
+		failed_step(wf, rc, &why, "not updated: another table cannot be opened; unchanged");
+		goto out;
+	}
+	rc = ops->stage(wf, wf->arg, &why);
+	event(wf, WF_EV_STAGED);
+	if (rc || (all && first_failure(wf))) {
+		rc = rc ? rc : first_failure(wf);
+		failed_step(wf, rc, &why, "not updated: another table failed; unchanged");
+		goto out;
+	}
+	keep_staged(wf);
+	if (!(ops->flags & WF_JOURNAL_UNDER_LOCKS)) {
+		rc = journal_members(wf);
+		if (rc && all) {
+			workflow_fail_pending(wf, rc, "not updated: another journal could not be "
+					      "written; unchanged");
+			goto out;
+		}
+		keep_staged(wf);
+	}
+	if (workflow_members(wf) == 0)
+		goto out;
+	rc = lock_all(wf, &why);
+	if (rc) {
+		failed_step(wf, rc, &why, "the exclusive lock was not had in time; unchanged");
+		goto out;
+	}
+	rc = hooks(wf, HOOK_LOCKED, &why);
+	if (rc) {
+		unlock_all(wf);
+		failed_step(wf, rc, &why, "a hook failed at locked; unchanged");
+		goto out;
+	}
+	if (ops->under_locks) {
+		rc = ops->under_locks(wf, wf->arg, &why);
+		event(wf, WF_EV_UNDER_LOCKS);
+		if (rc == WF_RESTAGE) {
+			rc = ops->stage(wf, wf->arg, &why);
+			event(wf, WF_EV_STAGED);
+		}
+		if (rc) {
+			unlock_all(wf);
+			failed_step(wf, rc, &why, "not updated; unchanged");
+			goto out;
+		}
+	}
+	commit_all(wf);
+out:
+	rc = first_failure(wf);
+	if (wf->pre_update_ran) {
+		hooks(wf, rc ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE, &why);
+		event(wf, rc ? WF_EV_UPDATE_FAILED : WF_EV_POST_UPDATE);
+	}
+	return rc;
 }
 
-void workflow_print(const struct workflow *wf)
+/* ---- the report ------------------------------------------------------ */
+
+static void print_tables(const struct workflow *wf)
 {
 	if (wf->ctx->verbosity < 0)
 		return;
@@ -541,28 +700,37 @@ void workflow_print(const struct workflow *wf)
 	}
 }
 
-void workflow_json_tables(const struct workflow *wf, struct json *j)
+static void print_json(struct workflow *wf)
 {
-	json_array_begin(j, "tables");
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	if (wf->ops->json)
+		wf->ops->json(wf, wf->arg, &j);
+	json_array_begin(&j, "tables");
 	for (size_t i = 0; i < wf->n; i++) {
 		const struct wf_table *t = &wf->v[i];
 
-		json_object_begin(j, NULL);
-		json_string(j, "file", t->path);
-		json_string(j, "action", wf_action_name(t->action));
-		json_string(j, "reason", t->reason);
+		json_object_begin(&j, NULL);
+		json_string(&j, "file", t->path);
+		json_string(&j, "action", wf_action_name(t->action));
+		json_string(&j, "reason", t->reason);
 		if (t->action == WF_FAILED)
-			json_int(j, "exit_status", t->status);
+			json_int(&j, "exit_status", exit_status(t->rc));
 		if (t->old_tcb[0])
-			json_string(j, "old_tcb", t->old_tcb);
+			json_string(&j, "old_tcb", t->old_tcb);
 		if (t->new_tcb[0])
-			json_string(j, "new_tcb", t->new_tcb);
-		json_object_end(j);
+			json_string(&j, "new_tcb", t->new_tcb);
+		json_object_end(&j);
 	}
-	json_array_end(j);
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
 }
 
-void workflow_syslog(const struct workflow *wf)
+/* Updated and failed tables to syslog when stderr is not a terminal (cron, systemd). */
+static void log_tables(const struct workflow *wf)
 {
 	bool opened = false;
 
@@ -578,8 +746,48 @@ void workflow_syslog(const struct workflow *wf)
 			opened = true;
 		}
 		syslog(t->action == WF_UPDATED ? LOG_NOTICE : LOG_ERR, "%s: %s '%s': %s",
-		       wf->command, wf_action_name(t->action), t->path, t->reason);
+		       wf->ops->command, wf_action_name(t->action), t->path, t->reason);
 	}
 	if (opened)
 		closelog();
+}
+
+int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, char *const *files,
+		 size_t n)
+{
+	struct workflow wf = { .ctx = ctx, .ops = ops, .arg = arg };
+	struct why why = { "" };
+	int rc;
+
+	sc_deadline_init(&wf.d, ctx->lock_timeout);
+	rc = tables_init(&wf, files, n, &why);
+	if (rc) {
+		if (why.msg[0])
+			err("%s", why.msg);
+		goto out;
+	}
+	if (ops->survey) {
+		rc = ops->survey(&wf, arg, &why);
+		if (rc)
+			failed_step(&wf, rc, &why, "unchanged");
+	}
+	if (rc == 0 && workflow_members(&wf))
+		run_steps(&wf);
+	/* Whatever a step left undecided did not happen. */
+	for (size_t i = 0; i < wf.n; i++)
+		if (wf.v[i].action == WF_UPDATE || wf.v[i].action == WF_PENDING)
+			wf_set(&wf.v[i], WF_FAILED, -EIO, "not updated");
+	rc = first_failure(&wf);
+	if (ops->finish)
+		ops->finish(&wf, arg, rc);
+	log_tables(&wf);
+	if (ops->print)
+		ops->print(&wf, arg);
+	else if (ctx->json)
+		print_json(&wf);
+	else
+		print_tables(&wf);
+out:
+	tables_free(&wf);
+	return exit_status(rc);
 }

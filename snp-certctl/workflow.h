@@ -1,35 +1,42 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The update workflows (refresh, fw-update, vlek-load) share one engine:
- * the set of tables, their current contents, the new tables built and
- * verified before any lock, the journals prepared, every exclusive lock
- * taken in one fixed order within one deadline, the hooks, the in-place
- * commits, and the per-table report.
+ * The update workflows: one driver, workflow_run(), for every command that
+ * changes tables in place (refresh, fw-update, vlek-load, update,
+ * build --force).  The driver owns the whole sequence:
  *
- * A workflow goes, in order:
+ *   the tables      the files named, or every table in the store, sorted
+ *                   by real path: the one lock order, so that no two
+ *                   commands can deadlock
+ *   survey()        the command reads the tables (wf_peek()) and decides
+ *                   which need a change: the members (default: all)
+ *   hooks check     nothing runs if a hook would be refused
+ *   prepare()       work before the hooks and locks: fetch, open a device
+ *   pre-update      hooks
+ *   writers         the members' writers opened (journal lock, recovery of
+ *                   an interrupted update) and their contents read
+ *   stage()         the members' new contents built and verified
+ *                   (wf_stage()), before any lock
+ *   journals        written before the locks, unless the command has a
+ *                   firmware step (WF_JOURNAL_UNDER_LOCKS): a journal
+ *                   written before a firmware step that never happened
+ *                   would be replayed by recovery
+ *   locks           every member's exclusive lock, in order, one deadline
+ *   locked          hooks
+ *   under_locks()   the firmware step; may return WF_RESTAGE, and the
+ *                   driver calls stage() again, still under the locks
+ *   commit          the in-place writes, then every lock released, then
+ *                   made durable, journals cleared
+ *   post-update     hooks after success, or update-failed after any
+ *                   failure once pre-update ran (exactly once), never with
+ *                   a lock held
+ *   report          syslog, then JSON (ops->json adds members) or text
  *
- *   workflow_init()      the tables: the files named, or the whole store;
- *                        sorted by real path (the order `lock` uses too)
- *   workflow_peek()      (refresh) a table's contents under the readers'
- *                        shared lock, without becoming its writer
- *   workflow_open()      become a table's writer (journal lock; recovery of
- *                        an interrupted update) and read its contents
- *   workflow_stage()     encode and verify a table's new contents; equal to
- *                        the current ones: unchanged
- *   workflow_prepare()   write the journals (before the exclusive locks)
- *   workflow_hooks()     pre-update, locked, post-update, update-failed
- *   workflow_lock()      every member's exclusive lock, in order, in time
- *   workflow_commit()    the in-place writes, then unlock all, then make
- *                        them durable and clear the journals
- *   workflow_free()      release everything; journals prepared but not
- *                        committed are cleared, tables stay as they were
+ * Every failure path releases every lock.  Only the firmware step and the
+ * in-place writes happen under the exclusive locks (lock-protocol.md,
+ * property 6); how long they were held is measured.
  *
- * Only what must happen under the exclusive locks happens under them
- * (lock-protocol.md, property 6): the caller's firmware step and the
- * in-place writes.  How long the locks were held is measured.
- *
- * Implemented in workflow.c (the tables, locks, hooks, reports) and
- * workflow-build.c (matching keys, fetching the VCEK, building new tables).
+ * Implemented in workflow.c (the driver, tables, locks, hooks, reports)
+ * and workflow-build.c (matching keys, fetching the VCEK, new tables).
  */
 #ifndef SNP_CERTCTL_WORKFLOW_H
 #define SNP_CERTCTL_WORKFLOW_H
@@ -37,96 +44,156 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
+#include "base.h"
 #include "cache.h"
 #include "certs.h"
 #include "cmd.h"
+#include "errors.h"
 #include "hooks.h"
-#include "install.h"
 #include "json.h"
 #include "platform.h"
 #include "table.h"
 
 struct snpcert_writer;
+struct workflow; /* the driver's: opaque */
 
 /* What happened (or would happen) to one table. */
 enum wf_action {
 	WF_PENDING = 0,   /* not decided yet */
 	WF_UNCHANGED,     /* already right */
-	WF_UPDATE,        /* new contents staged (next), to be written */
+	WF_UPDATE,        /* new contents staged, to be written */
 	WF_UPDATED,       /* written */
 	WF_SKIPPED,       /* left alone on purpose */
-	WF_FAILED,        /* not right, not changed (status says why) */
+	WF_FAILED,        /* not right, not changed (reason says why) */
 	WF_WOULD_UPDATE,  /* --dry-run */
 };
 
-/* "unchanged", "updated", "updated" (staged), "skipped", "failed", "would-update". */
+/* "pending", "unchanged", "staged", "updated", "skipped", "failed", "would-update". */
 const char *wf_action_name(enum wf_action a);
 
 #define WF_TCB_LEN 64
+#define WF_REASON_LEN 384
 
+/*
+ * One table.  The commands read these fields; they change them only
+ * through the wf_*() functions below.
+ */
 struct wf_table {
 	char *path;                  /* as given, or the store's path */
 	char *real;                  /* realpath: the lock order */
-	struct snpcert_writer *w;    /* while we are its writer */
-	bool member;                 /* locked and written by this workflow; in the hooks' list */
-	uint8_t *cur;                /* the current contents */
+	bool member;                 /* to be locked and written by this workflow */
+	struct table t;              /* the current contents, parsed (after wf_peek/the writer) */
 	size_t cur_len;
-	struct table t;              /* ... parsed */
 	bool has_key, vlek;          /* the current endorsement key, decoded */
 	struct amd_cert_info key;
-	uint8_t *next;               /* WF_UPDATE: the new contents, verified */
-	size_t next_len;
-	bool prepared, locked;
 	enum wf_action action;
-	int status;                  /* WF_FAILED: the exit status */
-	char reason[384];            /* one phrase for the report */
+	int rc;                      /* WF_FAILED: the code (errors.h) */
+	char reason[WF_REASON_LEN];  /* one phrase for the report */
 	char old_tcb[WF_TCB_LEN];    /* TCB SPEC of the old key, or "" */
 	char new_tcb[WF_TCB_LEN];    /* TCB SPEC of the new key, or "" */
+	/* The driver's. */
+	struct snpcert_writer *w;
+	uint8_t *cur, *next;
+	size_t next_len;
+	bool prepared, locked;
 };
 
-struct workflow {
-	struct ctx *ctx;
-	const char *command;         /* "refresh", "fw-update", "vlek-load" */
-	struct wf_table *v;
-	size_t n;
-	double timeout_s;            /* for the locks */
-	struct lock_deadline d;
-	bool deadline_started;
-	bool pre_update_ran;         /* then post-update or update-failed follows */
-	char old_tcb[WF_TCB_LEN];    /* for the hooks: TCB SPECs, "" when not known */
-	char new_tcb[WF_TCB_LEN];
-	struct timespec locked_at;   /* when the last exclusive lock was had */
-	double held_ms;              /* how long the exclusive locks were held */
-	bool locks_held;
+/* under_locks(): call stage() again, still under the locks (not an exit status). */
+#define WF_RESTAGE 0x7fff
+
+/* What the driver tells an observer (ops->event), in order. */
+enum wf_event {
+	WF_EV_PRE_UPDATE,    /* the pre-update hooks ran */
+	WF_EV_STAGED,        /* stage() returned */
+	WF_EV_LOCKED,        /* every member's exclusive lock is held */
+	WF_EV_UNDER_LOCKS,   /* under_locks() returned */
+	WF_EV_UNLOCKED,      /* every lock released */
+	WF_EV_POST_UPDATE,   /* the post-update hooks ran */
+	WF_EV_UPDATE_FAILED, /* the update-failed hooks ran */
+};
+
+/* ops->flags */
+#define WF_ALL_OR_NOTHING 0x1u     /* one table failing fails all; every member stays locked */
+#define WF_JOURNAL_UNDER_LOCKS 0x2u /* a firmware step: journals after it, under the locks */
+#define WF_NO_HOOKS 0x4u            /* update, build --force: no hooks */
+
+/*
+ * What a command supplies.  Each step returns 0 or a negative code
+ * (errors.h) with why set; the driver prints why, marks the members still
+ * pending as failed (reason: fail_reason, or the step's own), runs
+ * update-failed if pre-update ran, and reports.  A step may mark tables
+ * itself (wf_set) before failing.  Every callback but stage may be NULL.
+ */
+struct workflow_ops {
+	const char *command;     /* "refresh", "fw-update", ...: hooks, syslog */
+	unsigned int flags;
+	int (*survey)(struct workflow *wf, void *arg, struct why *why);
+	int (*prepare)(struct workflow *wf, void *arg, struct why *why);
+	int (*stage)(struct workflow *wf, void *arg, struct why *why);
+	int (*under_locks)(struct workflow *wf, void *arg, struct why *why);
+	/* After everything (locks released, hooks run), before the report: rc is the result. */
+	void (*finish)(struct workflow *wf, void *arg, int rc);
+	/* The report's members before "tables" (JSON). */
+	void (*json)(struct workflow *wf, void *arg, struct json *j);
+	/*
+	 * The report, text and JSON; NULL: one line per table, "<action> <path>:
+	 * <reason>", or the JSON document of ops->json and "tables".
+	 */
+	void (*print)(struct workflow *wf, void *arg);
+	void (*event)(struct workflow *wf, void *arg, enum wf_event ev);
 };
 
 /*
- * The tables: files (n of them), or with n == 0 every table in the store.
- * Sorted by real path, duplicates dropped.  The lock timeout is
- * ctx->lock_timeout (--timeout, else the setting lock_timeout).  0 or an
- * exit status after printing why (a missing file: EXIT_FAIL).
+ * Run the workflow on the tables files[0..n) (n == 0: every table in the
+ * store).  Returns the exit status: 0 when every table is right, else that
+ * of the first failure.
  */
-int workflow_init(struct workflow *wf, struct ctx *ctx, const char *command, char *const *files,
-		  size_t n);
-/* Close every writer (clearing uncommitted journals), free everything. */
-void workflow_free(struct workflow *wf);
+int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, char *const *files,
+		 size_t n);
 
-/* Mark t (printf reason); WF_FAILED takes status, others ignore it. */
-void wf_set(struct wf_table *t, enum wf_action a, int status, const char *fmt, ...)
+/* For the ops. */
+struct ctx *workflow_ctx(const struct workflow *wf);
+size_t workflow_n(const struct workflow *wf);
+struct wf_table *workflow_table(struct workflow *wf, size_t i);
+/* The hooks' SNP_CERTCTL_OLD_TCB / _NEW_TCB (TCB SPECs; NULL or "": not known). */
+void workflow_set_tcbs(struct workflow *wf, const char *old_tcb, const char *new_tcb);
+/* Microseconds the exclusive locks were held (0 before they were released). */
+long long workflow_held_us(const struct workflow *wf);
+/* Members in state a; all members. */
+size_t workflow_count(const struct workflow *wf, enum wf_action a);
+size_t workflow_members(const struct workflow *wf);
+/* Mark every member still pending or staged as failed (rc, reason). */
+void workflow_fail_pending(struct workflow *wf, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Mark t (printf reason); WF_FAILED takes rc (errors.h), others ignore it. */
+void wf_set(struct wf_table *t, enum wf_action a, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+void wf_set_new_tcb(struct wf_table *t, const char *tcb);
+/* Leave t out (not locked, not written), or take it in. */
+void wf_drop(struct wf_table *t);
+void wf_join(struct wf_table *t);
 
 /*
  * Read t's contents as a reader does (shared lock, within the deadline)
- * and decode its endorsement key.  0 or an exit status after printing why;
- * the caller decides what a failure means for the table.
+ * and decode its endorsement key.  0, -ERR_VERIFY when it is malformed (or
+ * half-written by a writer that died: wf_read() reads it as its writer,
+ * recovering it), or another code with why.
  */
-int workflow_peek(struct workflow *wf, struct wf_table *t);
-/* Become t's writer and read (and decode) its contents.  0 or an exit status. */
-int workflow_open(struct workflow *wf, struct wf_table *t);
-/* Leave t out: no longer a member; its writer closed (an unused journal cleared). */
-void workflow_drop(struct wf_table *t);
+int wf_peek(struct workflow *wf, struct wf_table *t, struct why *why);
+/* Become t's writer (journal lock; recovery) and read and decode its contents. */
+int wf_read(struct workflow *wf, struct wf_table *t, struct why *why);
+
+/*
+ * Encode next and verify it against vo (NULL: no verification; the caller
+ * verified it).  Equal to t's contents: WF_UNCHANGED.  Else the bytes are
+ * kept and t is WF_UPDATE.  A table that does not encode or verify is
+ * WF_FAILED (each failed check printed).  0 or t's code.
+ */
+int wf_stage(struct wf_table *t, const struct table *next, const struct verify_opts *vo);
+/* The same with the encoded bytes (build --force). */
+int wf_stage_blob(struct wf_table *t, const uint8_t *blob, size_t len);
 
 /* What a new VCEK table is built from. */
 struct wf_vcek {
@@ -164,67 +231,6 @@ int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *o
  */
 int wf_build_vlek(const struct wf_table *t, const struct cert_input *vlek,
 		  const struct cert_input *asvk, const struct cert_input *ark, struct table *out);
-
-/*
- * Encode next and verify it (trust, now, the product and TCB of vo, the
- * chip id when given).  Equal to t's contents: WF_UNCHANGED.  Else the
- * bytes are kept in t->next and t is WF_UPDATE.  A table that does not
- * encode or verify is WF_FAILED (the checks printed).  Returns t's
- * status: 0 or the exit status of its failure.
- */
-int workflow_stage(struct workflow *wf, struct wf_table *t, const struct table *next,
-		   const struct verify_opts *vo);
-
-/*
- * Write the journal of every WF_UPDATE member not prepared with these
- * contents yet.  A table whose journal cannot be written is WF_FAILED (the
- * others go on).  0 or the exit status of the first failure.
- */
-int workflow_prepare(struct workflow *wf);
-
-/* Open the writer of every member that has none.  0 or an exit status. */
-int workflow_open_members(struct workflow *wf);
-
-/*
- * Take every member's exclusive lock, in order, within the deadline.  On
- * failure every lock taken is released again: 0 or an exit status (EXIT_LOCK
- * naming the holders).
- */
-int workflow_lock(struct workflow *wf);
-
-/*
- * Commit every WF_UPDATE member in place (WF_UPDATED), release every
- * exclusive lock, then make the writes durable and clear the journals.
- * 0 or the exit status of the first failure (the table is marked).
- */
-int workflow_commit(struct workflow *wf);
-
-/* Release every exclusive lock (held time measured). */
-void workflow_unlock(struct workflow *wf);
-
-/*
- * Run the hooks of ev for the members, with wf->old_tcb/new_tcb.  At
- * pre-update and locked: 0 or EXIT_FAIL (see hooks.h); else 0.
- */
-int workflow_hooks(struct workflow *wf, enum hook_event ev);
-
-/* Members, tables in a state: counts. */
-size_t workflow_count(const struct workflow *wf, enum wf_action a);
-size_t workflow_members(const struct workflow *wf);
-
-/* The exit status of the first failed table, or 0. */
-int workflow_status(const struct workflow *wf);
-
-/* Mark every member still pending or staged as failed (status, reason). */
-void workflow_fail_pending(struct workflow *wf, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* One line per table on stdout: "<action> <path>: <reason>" (not with -q). */
-void workflow_print(const struct workflow *wf);
-/* The "tables" array of the JSON reports. */
-void workflow_json_tables(const struct workflow *wf, struct json *j);
-/* Log updated and failed tables to syslog when stderr is not a terminal. */
-void workflow_syslog(const struct workflow *wf);
 
 /*
  * Does t carry the VCEK for platform p (product, chip id: the first 8 bytes

@@ -354,5 +354,5 @@ wait_for_line() {
 @test "update -v: says how long the exclusive lock was held" {
 	run --separate-stderr certctl -v update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
 	assert_success
-	[[ "$stderr" =~ exclusive\ lock\ held\ [0-9.]+\ ms ]]
+	[[ "$stderr" =~ the\ exclusive\ locks\ were\ held\ [0-9.]+\ ms ]]
 }

@@ -5,12 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "holders.h"
-#include "install.h"
+#include "lockwait.h"
 #include "snpcert.h"
 #include "util.h"
 
@@ -95,33 +94,8 @@ static void *wait_report_main(void *arg)
 	return NULL;
 }
 
-void lock_deadline_init(struct lock_deadline *d, double timeout_s)
-{
-	unsigned int ms = seconds_to_ms(timeout_s);
-
-	d->timeout_s = timeout_s;
-	clock_gettime(CLOCK_MONOTONIC, &d->end);
-	d->end.tv_sec += (time_t)(ms / 1000);
-	d->end.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (d->end.tv_nsec >= 1000000000L) {
-		d->end.tv_sec++;
-		d->end.tv_nsec -= 1000000000L;
-	}
-}
-
-unsigned int lock_deadline_ms(const struct lock_deadline *d)
-{
-	struct timespec now;
-	double left;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (double)(d->end.tv_sec - now.tv_sec) * 1e3 +
-	       (double)(d->end.tv_nsec - now.tv_nsec) / 1e6;
-	return left <= 0 ? 0 : seconds_to_ms(left / 1e3);
-}
-
 static void wait_report_start(struct wait_report *r, const char *path,
-			      const struct lock_deadline *d)
+			      const struct sc_deadline *d)
 {
 	struct wait_shared *s = NULL;
 	pthread_condattr_t ca;
@@ -131,7 +105,7 @@ static void wait_report_start(struct wait_report *r, const char *path,
 	int rc = -1;
 
 	r->s = NULL;
-	if (lock_deadline_ms(d) <= (unsigned int)(WAIT_REPORT_S * 1000) || log_verbosity < 0)
+	if (sc_deadline_ms(d) <= (unsigned int)(WAIT_REPORT_S * 1000) || log_verbosity < 0)
 		return;
 	/* Without the thread, the wait is only quieter. */
 	s = calloc(1, sizeof(*s));
@@ -181,7 +155,7 @@ static void wait_report_stop(struct wait_report *r)
 	r->s = NULL;
 }
 
-int writer_error(const char *path, int ret, const struct lock_deadline *d)
+int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct why *why)
 {
 	char who[512];
 
@@ -189,146 +163,80 @@ int writer_error(const char *path, int ret, const struct lock_deadline *d)
 	case -ETIMEDOUT:
 	case -EAGAIN:
 		describe_holders(path, who, sizeof(who));
-		if (d->timeout_s > 0)
-			err("cannot lock '%s' within %gs: held by %s", path, d->timeout_s, who);
-		else
-			err("cannot lock '%s': busy, held by %s", path, who);
-		return EXIT_LOCK;
+		if (!d->once)
+			return why_set(why, -ERR_LOCK, "cannot lock '%s' within %gs: held by %s", path,
+				       d->seconds, who);
+		return why_set(why, -ERR_LOCK, "cannot lock '%s': busy, held by %s", path, who);
 	case -ELOOP:
-		err("refusing '%s': it is a symbolic link", path);
-		break;
+		return why_set(why, -ERR_REFUSED, "refusing '%s': it is a symbolic link", path);
 	case -EINVAL:
 	case -EISDIR:
-		err("refusing '%s': not a regular file", path);
-		break;
+		return why_set(why, -ERR_REFUSED, "refusing '%s': not a regular file", path);
 	case -EPERM:
-		err("refusing '%s' (or its journal): writable by group or others, or owned by "
-		    "another user", path);
-		break;
+		return why_set(why, -ERR_REFUSED, "refusing '%s' (or its journal): writable by "
+			       "group or others, or owned by another user", path);
 	case -ESTALE:
-		err("cannot update '%s': the file was replaced while waiting for its lock", path);
-		break;
+		return why_set(why, ret, "cannot update '%s': the file was replaced while waiting "
+			       "for its lock", path);
 	case -EBADMSG:
-		err("'%s' is not a well-formed certificate table", path);
-		return EXIT_VERIFY;
+		return why_set(why, -ERR_VERIFY, "'%s' is not a well-formed certificate table",
+			       path);
 	default:
-		err("cannot update '%s': %s", path, snpcert_strerror(ret));
+		return why_set(why, ret, "cannot update '%s': %s", path, snpcert_strerror(ret));
 	}
-	return EXIT_FAIL;
 }
 
-static unsigned int owner_flags(void)
-{
-	return geteuid() == 0 ? SNPCERT_WRITER_STRICT_OWNER : 0;
-}
-
-int writer_open_report(const char *path, const struct lock_deadline *d,
-		       struct snpcert_writer **out)
+int lockwait_writer_open(const char *path, const struct sc_deadline *d,
+			 struct snpcert_writer **out, struct why *why)
 {
 	struct wait_report r;
 	int ret;
 
 	wait_report_start(&r, path, d);
-	ret = snpcert_writer_open(path, owner_flags(), lock_deadline_ms(d), out);
+	ret = snpcert_writer_open(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), out);
 	wait_report_stop(&r);
-	return ret < 0 ? writer_error(path, ret, d) : 0;
+	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 
-int writer_lock_report(struct snpcert_writer *w, const char *path, const struct lock_deadline *d)
+int lockwait_writer_lock(struct snpcert_writer *w, const char *path, const struct sc_deadline *d,
+			 struct why *why)
 {
 	struct wait_report r;
 	int ret;
 
 	/* Uncontended (the usual case): no reporting thread, nothing in the way. */
 	ret = snpcert_writer_lock(w, 0);
-	if (ret == -EAGAIN && d->timeout_s > 0) {
+	if (ret == -EAGAIN && !d->once) {
 		wait_report_start(&r, path, d);
-		ret = snpcert_writer_lock(w, lock_deadline_ms(d));
+		ret = snpcert_writer_lock(w, sc_deadline_ms(d));
 		wait_report_stop(&r);
 	}
-	return ret < 0 ? writer_error(path, ret, d) : 0;
+	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 
-int reader_lock_report(struct snpcert_file *f, const char *path, const struct lock_deadline *d)
+int lockwait_reader_lock(struct snpcert_file *f, const char *path, const struct sc_deadline *d,
+			 struct why *why)
 {
 	struct wait_report r;
 	int ret;
 
 	ret = snpcert_lock_shared(f, 0);
-	if (ret == -EAGAIN && d->timeout_s > 0) {
+	if (ret == -EAGAIN && !d->once) {
 		wait_report_start(&r, path, d);
-		ret = snpcert_lock_shared(f, lock_deadline_ms(d));
+		ret = snpcert_lock_shared(f, sc_deadline_ms(d));
 		wait_report_stop(&r);
 	}
-	return ret < 0 ? writer_error(path, ret, d) : 0;
+	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 
-int recover_report(const char *path, const struct lock_deadline *d, int *outcome)
+int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome,
+		     struct why *why)
 {
 	struct wait_report r;
 	int ret;
 
 	wait_report_start(&r, path, d);
-	ret = snpcert_recover(path, owner_flags(), lock_deadline_ms(d), outcome);
+	ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), outcome);
 	wait_report_stop(&r);
-	return ret < 0 ? writer_error(path, ret, d) : 0;
-}
-
-static double elapsed_ms(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
-}
-
-int writer_install(struct snpcert_writer *w, const char *path, const uint8_t *buf, size_t len,
-		   const struct lock_deadline *d)
-{
-	struct timespec asked, locked, released;
-	int ret;
-
-	/* Everything up to the journal happens before the exclusive lock. */
-	ret = snpcert_writer_prepare(w, buf, len);
-	if (ret < 0)
-		return writer_error(path, ret, d);
-	clock_gettime(CLOCK_MONOTONIC, &asked);
-	ret = writer_lock_report(w, path, d);
-	if (ret)
-		return ret;
-	clock_gettime(CLOCK_MONOTONIC, &locked);
-	ret = snpcert_writer_commit(w);
-	if (ret == 0)
-		ret = snpcert_writer_unlock(w);
-	clock_gettime(CLOCK_MONOTONIC, &released);
-	if (ret == 0)
-		ret = snpcert_writer_finish(w);
-	if (ret < 0)
-		return writer_error(path, ret, d);
-	debug("'%s': exclusive lock held %.3f ms (waited %.3f ms for it)", path,
-	      elapsed_ms(&locked, &released), elapsed_ms(&asked, &locked));
-	return 0;
-}
-
-int table_install_path(struct ctx *ctx, const char *path, const uint8_t *buf, size_t len,
-		       bool create)
-{
-	struct snpcert_writer *w = NULL;
-	struct lock_deadline d;
-	struct stat st;
-	int ret;
-
-	if (create && lstat(path, &st) < 0 && errno == ENOENT) {
-		ret = write_file_atomic(path, buf, len, 0644, false);
-		if (ret != -EEXIST) {
-			if (ret < 0)
-				err("cannot write '%s': %s", path, strerror(-ret));
-			return ret < 0 ? EXIT_FAIL : 0;
-		}
-	}
-	lock_deadline_init(&d, ctx->lock_timeout);
-	ret = writer_open_report(path, &d, &w);
-	if (ret)
-		goto out;
-	ret = writer_install(w, path, buf, len, &d);
-out:
-	snpcert_writer_close(w);
-	return ret;
+	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }

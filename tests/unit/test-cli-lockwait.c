@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The waiting reporter of the write path (snp-certctl/install.c): after a
+ * The waiting reporter of the write path (snp-certctl/lockwait.c): after a
  * second of waiting it says who holds the lock, but a command that gets
  * its lock while the holders are being looked up neither waits for that
  * lookup (it holds the exclusive lock by then) nor prints "waiting" after
@@ -23,12 +23,12 @@
 #include <unistd.h>
 
 #include "holders.h"
-#include "install.h"
+#include "lockwait.h"
 #include "snpcert.h"
 #include "tap.h"
 #include "util.h"
 
-static char dir[] = "/tmp/test-cli-install.XXXXXX";
+static char dir[] = "/tmp/test-cli-lockwait.XXXXXX";
 static char path[128], errpath[160];
 static atomic_int lookups_started, lookups_done;
 static double lookup_s;
@@ -114,18 +114,19 @@ static void wait_lookups(void)
 static void run(double hold_s, double look_s, int *ret, double *took)
 {
 	struct snpcert_writer *w = NULL;
-	struct lock_deadline d;
+	struct sc_deadline d;
+	struct why why;
 	pid_t pid;
 	double t0;
 	int status;
 
 	lookup_s = look_s;
 	pid = reader(hold_s);
-	lock_deadline_init(&d, 10);
-	*ret = writer_open_report(path, &d, &w);
+	sc_deadline_init(&d, 10);
+	*ret = lockwait_writer_open(path, &d, &w, &why);
 	t0 = now_s();
 	if (*ret == 0)
-		*ret = writer_lock_report(w, path, &d);
+		*ret = lockwait_writer_lock(w, path, &d, &why);
 	*took = now_s() - t0;
 	snpcert_writer_close(w);
 	if (pid > 0)
@@ -177,7 +178,7 @@ int main(void)
 	CHECK(atomic_load(&lookups_started) == 1, "the holders were being looked up");
 	CHECK(took < 2.2, "the command does not wait for the holders' lookup with its lock held");
 	if (took >= 2.2)
-		printf("#   writer_lock_report took %.2f s\n", took);
+		printf("#   lockwait_writer_lock took %.2f s\n", took);
 	CHECK(!stderr_has("waiting for the lock"),
 	      "no 'waiting for the lock' message after the lock was had");
 
