@@ -78,12 +78,15 @@ int sc_backoff(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us)
 	return 0;
 }
 
-int sc_write_all(int fd, const void *buf, size_t len)
+/* The whole buffer, by write (off < 0) or pwrite at off. */
+static int write_whole(int fd, const void *buf, size_t len, off_t off)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = write(fd, (const char *)buf + done, len - done);
+		const char *p = (const char *)buf + done;
+		ssize_t n = off < 0 ? write(fd, p, len - done) :
+				      pwrite(fd, p, len - done, off + (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -96,22 +99,14 @@ int sc_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int sc_write_all(int fd, const void *buf, size_t len)
+{
+	return write_whole(fd, buf, len, -1);
+}
+
 int sc_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, off + (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		done += (size_t)n;
-	}
-	return 0;
+	return off < 0 ? -EINVAL : write_whole(fd, buf, len, off);
 }
 
 int sc_pread_all(int fd, void *buf, size_t len, off_t off, size_t *got)

@@ -93,24 +93,6 @@ static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int usage_error(const struct ctx *ctx, const char *fmt, ...)
-{
-	const char *name = ctx && ctx->cmd ? ctx->cmd->name : NULL;
-	va_list ap;
-
-	fputs("snp-certctl: ", stderr);
-	if (name)
-		fprintf(stderr, "%s: ", name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (name)
-		fprintf(stderr, "\nTry 'snp-certctl %s --help'.\n", name);
-	else
-		fputs("\nTry 'snp-certctl --help'.\n", stderr);
-	return EXIT_USAGE;
-}
-
 int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 {
 	double secs;

@@ -447,6 +447,17 @@ static int open_members(struct workflow *wf, struct why *why)
 	return ret;
 }
 
+/* A libsnpcert step failed with r on t: say why, mark t.  Returns the code. */
+static int step_failed(struct workflow *wf, struct wf_table *t, int r, const char *reason)
+{
+	struct why w;
+
+	r = lockwait_why(t->path, r, &wf->d, &w);
+	err("%s", w.msg);
+	wf_set(t, WF_FAILED, r, "%s", reason);
+	return r;
+}
+
 /* Write the journal of every staged member not prepared with these contents. */
 static int journal_members(struct workflow *wf)
 {
@@ -454,16 +465,13 @@ static int journal_members(struct workflow *wf)
 
 	for (size_t i = 0; i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
-		struct why w;
 		int r;
 
 		if (!t->member || t->action != WF_UPDATE || t->prepared)
 			continue;
 		r = snpcert_writer_prepare(t->w, t->next, t->next_len);
 		if (r < 0) {
-			r = lockwait_why(t->path, r, &wf->d, &w);
-			err("%s", w.msg);
-			wf_set(t, WF_FAILED, r, "its journal could not be written; unchanged");
+			r = step_failed(wf, t, r, "its journal could not be written; unchanged");
 			ret = ret ? ret : r;
 			continue;
 		}
@@ -523,7 +531,6 @@ static int lock_all(struct workflow *wf, struct why *why)
 static int commit_all(struct workflow *wf)
 {
 	int ret = journal_members(wf), r;
-	struct why w;
 
 	for (size_t i = 0; i < wf->n; i++) {
 		struct wf_table *t = &wf->v[i];
@@ -532,10 +539,8 @@ static int commit_all(struct workflow *wf)
 			continue;
 		r = t->locked ? snpcert_writer_commit(t->w) : -ENOLCK;
 		if (r < 0) {
-			r = lockwait_why(t->path, r, &wf->d, &w);
-			err("%s", w.msg);
-			wf_set(t, WF_FAILED, r, "the in-place write failed; 'snp-certctl recover' "
-			       "completes it");
+			r = step_failed(wf, t, r, "the in-place write failed; 'snp-certctl recover' "
+					"completes it");
 			ret = ret ? ret : r;
 			continue;
 		}
@@ -549,10 +554,8 @@ static int commit_all(struct workflow *wf)
 			continue;
 		r = snpcert_writer_finish(t->w);
 		if (r < 0) {
-			r = lockwait_why(t->path, r, &wf->d, &w);
-			err("%s", w.msg);
-			wf_set(t, WF_FAILED, r, "written, but not made durable; 'snp-certctl "
-			       "recover' completes it");
+			r = step_failed(wf, t, r, "written, but not made durable; 'snp-certctl "
+					"recover' completes it");
 			ret = ret ? ret : r;
 		}
 	}
