@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * AMD SEV-SNP certificates (OpenSSL 3): loading PEM or DER, the AMD X.509
- * extensions of VCEKs and VLEKs, TCB_VERSION layouts, the built-in AMD roots
- * and the chain checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
+ * extensions of VCEKs and VLEKs, the built-in AMD roots and the chain
+ * checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
  * See formats/amd-certificates.md.  Knows nothing of files or locks.
- * Implemented in amdcert.c (loading, extensions, TCB, names) and amdchain.c
+ * Products and TCBs are in amdtcb.h (no OpenSSL), included here.
+ * Implemented in amdcert.c (loading, extensions, kind names) and amdchain.c
  * (built-in roots, trust set, signature, chain and CRL checks).
  */
 #ifndef SNPCERT_FORMATS_AMDCERT_H
@@ -17,13 +18,7 @@
 
 #include <openssl/x509.h>
 
-enum amd_product {
-	AMD_PRODUCT_UNKNOWN = 0,
-	AMD_PRODUCT_MILAN,
-	AMD_PRODUCT_GENOA,
-	AMD_PRODUCT_TURIN,
-};
-#define AMD_PRODUCT_COUNT 4
+#include "amdtcb.h"
 
 enum amd_cert_kind {
 	AMD_CERT_UNKNOWN = 0,
@@ -33,13 +28,6 @@ enum amd_cert_kind {
 	AMD_CERT_VCEK,
 	AMD_CERT_VLEK,
 };
-
-/* The SPLs of a TCB_VERSION.  fmc only exists on Turin and later. */
-struct amd_tcb {
-	uint8_t bl, tee, snp, ucode, fmc;
-};
-
-#define AMD_HWID_MAX 64
 
 /* What one certificate says, decoded.  Strings are NUL-terminated. */
 struct amd_cert_info {
@@ -60,9 +48,6 @@ struct amd_cert_info {
 	unsigned char sha256[32];     /* digest of the DER encoding */
 };
 
-/* "Milan", "Genoa", "Turin" (NULL for UNKNOWN); parse is case-insensitive. */
-const char *amd_product_name(enum amd_product p);
-enum amd_product amd_product_parse(const char *name);
 /* "ark", "ask", "asvk", "vcek", "vlek", "unknown". */
 const char *amd_cert_kind_name(enum amd_cert_kind k);
 
@@ -79,25 +64,6 @@ int amd_cert_der(X509 *cert, uint8_t **der, size_t *len);
  * productName that is not an IA5String, ...); *info is zeroed first.
  */
 int amd_cert_info(X509 *cert, struct amd_cert_info *info);
-
-/* TCB_VERSION <-> SPLs, in the product's byte layout (facts.md section 2). */
-uint64_t amd_tcb_to_raw(enum amd_product p, const struct amd_tcb *tcb);
-void amd_tcb_from_raw(enum amd_product p, uint64_t raw, struct amd_tcb *tcb);
-/*
- * Parse a TCB SPEC: "bl=3,tee=0,snp=8,ucode=115[,fmc=0]" (all of bl, tee,
- * snp, ucode required, each 0..255; fmc only for Turin) or a raw u64
- * ("0x7300000000000803" or decimal), decoded in product p's layout.
- * 0 or -EINVAL.
- */
-int amd_tcb_parse(const char *spec, enum amd_product p, struct amd_tcb *tcb);
-/*
- * Is spec a TCB SPEC for at least one product's layout?  For checking a
- * command line before the product is known.  0 or -EINVAL.
- */
-int amd_tcb_spec_check(const char *spec);
-/* "bl=3,tee=0,snp=8,ucode=115" (+ ",fmc=N" on Turin). */
-void amd_tcb_format(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
-bool amd_tcb_equal(enum amd_product p, const struct amd_tcb *a, const struct amd_tcb *b);
 
 /* The built-in AMD roots, as embedded DER.  NULL when there is none. */
 const uint8_t *amd_builtin_cert(enum amd_product p, enum amd_cert_kind k, size_t *len);
