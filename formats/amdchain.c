@@ -582,12 +582,6 @@ static int pick_ark(const struct amd_trust *t, enum amd_product p, X509 *mid, X5
 	return 0;
 }
 
-/* The hwID length of a VCEK: 64 bytes on Milan and Genoa, 8 on Turin. */
-static size_t hwid_len_of(enum amd_product p)
-{
-	return p == AMD_PRODUCT_TURIN ? 8 : 64;
-}
-
 static void check_extensions(struct checker *c, const struct node *n, int decoded,
 			     const char *why)
 {
@@ -603,9 +597,12 @@ static void check_extensions(struct checker *c, const struct node *n, int decode
 		add(c, false, name, "%s lacks the AMD SPL (TCB) extensions", n->label);
 	else if (i->kind == AMD_CERT_VCEK && !i->has_hwid)
 		add(c, false, name, "VCEK lacks the AMD hwID extension");
-	else if (i->kind == AMD_CERT_VCEK && i->hwid_len != hwid_len_of(i->product))
+	else if (i->kind == AMD_CERT_VCEK && i->product == AMD_PRODUCT_UNKNOWN)
+		add(c, false, name, "VCEK productName '%s' names no known product, so its hwID "
+				    "cannot be checked", i->product_name);
+	else if (i->kind == AMD_CERT_VCEK && i->hwid_len != amd_hwid_len(i->product))
 		add(c, false, name, "VCEK hwID is %zu bytes, a %s chip id is %zu", i->hwid_len,
-		    amd_product_name(i->product) ?: "this product's", hwid_len_of(i->product));
+		    amd_product_name(i->product), amd_hwid_len(i->product));
 	else if (i->kind == AMD_CERT_VLEK && !i->has_csp_id)
 		add(c, false, name, "VLEK lacks the AMD cspId extension");
 	else if (i->kind == AMD_CERT_VLEK && i->has_hwid)

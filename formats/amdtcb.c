@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * AMD SEV-SNP products and TCB_VERSION: product names, the per-product
- * byte layouts and TCB specs.  Plain C, no OpenSSL.
+ * AMD SEV-SNP products and TCB_VERSION: product names, chip id lengths,
+ * the per-product byte layouts and TCB specs.  Plain C, no OpenSSL.
  * See formats/amd-certificates.md.
  */
 #include <ctype.h>
@@ -32,6 +32,34 @@ enum amd_product amd_product_parse(const char *name)
 		if (strcasecmp(name, product_names[i]) == 0)
 			return (enum amd_product)i;
 	return AMD_PRODUCT_UNKNOWN;
+}
+
+/* ---- chip ids ------------------------------------------------------- */
+
+size_t amd_hwid_len(enum amd_product p)
+{
+	switch (p) {
+	case AMD_PRODUCT_MILAN:
+	case AMD_PRODUCT_GENOA:
+		return 64;
+	case AMD_PRODUCT_TURIN:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
+bool amd_chip_id_len_valid(enum amd_product p, size_t len)
+{
+	if (p == AMD_PRODUCT_UNKNOWN) {
+		for (int q = AMD_PRODUCT_MILAN; q < AMD_PRODUCT_COUNT; q++)
+			if (amd_chip_id_len_valid((enum amd_product)q, len))
+				return true;
+		return false;
+	}
+	if (amd_hwid_len(p) == 0)
+		return false;
+	return len == AMD_CHIP_ID_LEN || len == amd_hwid_len(p);
 }
 
 /* ---- TCB_VERSION ----------------------------------------------------- */

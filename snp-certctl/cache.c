@@ -482,7 +482,7 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 	struct amd_cert_info info;
 	char a[64], b[64];
 	X509 *x = NULL;
-	size_t hl = kds_hwid_len(id->product);
+	size_t hl = amd_hwid_len(id->product);
 	int ret = EXIT_VERIFY, r;
 
 	*printed = false;

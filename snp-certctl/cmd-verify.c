@@ -102,7 +102,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 			free(hwid);
 			hwid = NULL;
 			if (parse_hex(optarg, &hwid, &vo.hwid_len) < 0 ||
-			    (vo.hwid_len != 64 && vo.hwid_len != 8)) {
+			    !amd_chip_id_len_valid(AMD_PRODUCT_UNKNOWN, vo.hwid_len)) {
 				ret = usage_error(ctx, "invalid chip id '%s': want 128 hex digits "
 						  "(16 on Turin)", optarg);
 				goto out;

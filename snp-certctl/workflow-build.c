@@ -33,7 +33,7 @@ bool wf_vcek_matches(const struct wf_table *t, const struct platform_id *p,
 			 amd_product_name(k->product), amd_product_name(p->product));
 		return false;
 	}
-	if (k->hwid_len != kds_hwid_len(p->product) || k->hwid_len > sizeof(p->chip_id) ||
+	if (k->hwid_len != amd_hwid_len(p->product) || k->hwid_len > sizeof(p->chip_id) ||
 	    memcmp(k->hwid, p->chip_id, k->hwid_len) != 0) {
 		snprintf(why, len, "the VCEK is for another chip");
 		return false;

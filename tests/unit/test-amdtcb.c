@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * formats/amdtcb.c: product names, known-answer TCB_VERSION layouts for
+ * formats/amdtcb.c: product names, the hwID and chip id lengths per
+ * product, known-answer TCB_VERSION layouts for
  * Milan, Genoa and Turin, TCB specs (good and malformed), formatting and
  * comparison.  amdtcb.h must stand alone, without OpenSSL.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +17,40 @@
 #ifdef OPENSSL_E_OS2_H
 #error "amdtcb.h must not include OpenSSL"
 #endif
+
+static void test_chip_ids(void)
+{
+	static const struct {
+		enum amd_product p;
+		size_t len;
+		bool valid;
+	} lens[] = {
+		{ AMD_PRODUCT_MILAN, 64, true },   { AMD_PRODUCT_MILAN, 8, false },
+		{ AMD_PRODUCT_MILAN, 63, false },  { AMD_PRODUCT_MILAN, 65, false },
+		{ AMD_PRODUCT_MILAN, 0, false },   { AMD_PRODUCT_GENOA, 64, true },
+		{ AMD_PRODUCT_GENOA, 8, false },   { AMD_PRODUCT_TURIN, 64, true },
+		{ AMD_PRODUCT_TURIN, 8, true },    { AMD_PRODUCT_TURIN, 16, false },
+		{ AMD_PRODUCT_TURIN, 7, false },   { AMD_PRODUCT_TURIN, 65, false },
+		{ AMD_PRODUCT_UNKNOWN, 64, true }, { AMD_PRODUCT_UNKNOWN, 8, true },
+		{ AMD_PRODUCT_UNKNOWN, 32, false }, { AMD_PRODUCT_UNKNOWN, 0, false },
+		{ (enum amd_product)AMD_PRODUCT_COUNT, 64, false },
+	};
+	char name[96];
+
+	/* facts.md: hwID 64 bytes on Milan/Genoa, 8 on Turin; GET_ID2 gives 64. */
+	CHECK_EQ(amd_hwid_len(AMD_PRODUCT_MILAN), 64, "Milan hwID is 64 bytes");
+	CHECK_EQ(amd_hwid_len(AMD_PRODUCT_GENOA), 64, "Genoa hwID is 64 bytes");
+	CHECK_EQ(amd_hwid_len(AMD_PRODUCT_TURIN), 8, "Turin hwID is 8 bytes");
+	CHECK_EQ(amd_hwid_len(AMD_PRODUCT_UNKNOWN), 0, "no hwID length for an unknown product");
+	CHECK_EQ(amd_hwid_len((enum amd_product)AMD_PRODUCT_COUNT), 0, "none past the end");
+	CHECK_EQ(AMD_CHIP_ID_LEN, 64, "GET_ID2 chip id is 64 bytes");
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		snprintf(name, sizeof(name), "a %zu-byte chip id is %s for %s", lens[i].len,
+			 lens[i].valid ? "valid" : "invalid",
+			 amd_product_name(lens[i].p) ?: "some product");
+		CHECK_EQ(amd_chip_id_len_valid(lens[i].p, lens[i].len), lens[i].valid, name);
+	}
+}
 
 static void test_names(void)
 {
@@ -140,6 +176,7 @@ static void test_tcb(void)
 int main(void)
 {
 	test_names();
+	test_chip_ids();
 	test_tcb();
 	return tap_done();
 }
