@@ -5,8 +5,9 @@
  * checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
  * See formats/amd-certificates.md.  Knows nothing of files or locks.
  * Products and TCBs are in amdtcb.h (no OpenSSL), included here.
- * Implemented in amdcert.c (loading, extensions, kind names) and amdchain.c
- * (built-in roots, trust set, signature, chain and CRL checks).
+ * Implemented in amdcert.c (loading, extensions, kind names), vcekmatch.c
+ * (a VCEK against a chip and TCB) and amdchain.c (built-in roots, trust
+ * set, signature, chain and CRL checks).
  */
 #ifndef SNPCERT_FORMATS_AMDCERT_H
 #define SNPCERT_FORMATS_AMDCERT_H
@@ -64,6 +65,41 @@ int amd_cert_der(X509 *cert, uint8_t **der, size_t *len);
  * productName that is not an IA5String, ...); *info is zeroed first.
  */
 int amd_cert_info(X509 *cert, struct amd_cert_info *info);
+
+/*
+ * Why a VCEK does not match (amd_vcek_match()).  Negative, but not errno
+ * values: a caller maps each to its own words and exit status.
+ */
+enum amd_vcek_mismatch {
+	AMD_VCEK_NOT_VCEK = -1,   /* not a VCEK (a VLEK carries no hwID) */
+	AMD_VCEK_INCOMPLETE = -2, /* lacks productName, or the TCB or hwID to compare */
+	AMD_VCEK_PRODUCT = -3,    /* for another product */
+	AMD_VCEK_CHIP = -4,       /* for another chip */
+	AMD_VCEK_TCB = -5,        /* for another TCB */
+};
+
+/*
+ * Is the VCEK key (decoded) the one for product p, chip id chip_id and
+ * TCB tcb?  Checked in this order:
+ *  - key is a VCEK, else AMD_VCEK_NOT_VCEK;
+ *  - it carries productName, and the TCB and hwID when they are compared,
+ *    else AMD_VCEK_INCOMPLETE;
+ *  - it is for p (AMD_PRODUCT_UNKNOWN matches no key), else
+ *    AMD_VCEK_PRODUCT;
+ *  - chip_id (chip_id_len bytes; NULL: not compared) has a length
+ *    amd_chip_id_len_valid(p) accepts, the key's hwID is amd_hwid_len(p)
+ *    bytes and equals the first amd_hwid_len(p) bytes of chip_id, else
+ *    AMD_VCEK_CHIP;
+ *  - tcb (NULL: not compared) equals the key's in p's layout, else
+ *    AMD_VCEK_TCB.
+ * why (len bytes, or NULL and 0) gets one complete phrase about the key:
+ * "it is for chip 00010203...c0, not 00010203...3f", "it is for TCB
+ * bl=3,tee=1,snp=8,ucode=116, not bl=3,tee=1,snp=8,ucode=115", or on a
+ * match "it is for chip 00010203...3f and TCB bl=3,tee=1,snp=8,ucode=115".
+ * Returns 0 on a match, an enum amd_vcek_mismatch, or -EINVAL (key NULL).
+ */
+int amd_vcek_match(const struct amd_cert_info *key, enum amd_product p, const uint8_t *chip_id,
+		   size_t chip_id_len, const struct amd_tcb *tcb, char *why, size_t len);
 
 /* The built-in AMD roots, as embedded DER.  NULL when there is none. */
 const uint8_t *amd_builtin_cert(enum amd_product p, enum amd_cert_kind k, size_t *len);

@@ -458,17 +458,6 @@ int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cac
 
 /* ---- the VCEK --------------------------------------------------------- */
 
-static void short_hex(const uint8_t *b, size_t n, char *out, size_t len)
-{
-	char h[2 * AMD_HWID_MAX + 1];
-
-	format_hex(b, n, h);
-	if (n > 8)
-		snprintf(out, len, "%.8s...%s", h, h + 2 * n - 2);
-	else
-		snprintf(out, len, "%.16s", h);
-}
-
 /*
  * Is der the VCEK asked for, with a good chain?  0 with the certificate,
  * EXIT_VERIFY with why, or an exit status with *printed set when the CA
@@ -480,9 +469,7 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 {
 	struct amd_check_list checks = { 0 };
 	struct amd_cert_info info;
-	char a[64], b[64];
 	X509 *x = NULL;
-	size_t hl = amd_hwid_len(id->product);
 	int ret = EXIT_VERIFY, r;
 
 	*printed = false;
@@ -494,32 +481,8 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 		snprintf(why, wlen, "it has a malformed AMD extension");
 		goto out;
 	}
-	if (info.kind != AMD_CERT_VCEK) {
-		snprintf(why, wlen, "it is not a VCEK (CN '%s')", info.common_name);
+	if (amd_vcek_match(&info, id->product, id->hwid, id->hwid_len, &id->tcb, why, wlen) != 0)
 		goto out;
-	}
-	if (!info.has_product_name || !info.has_tcb || !info.has_hwid) {
-		snprintf(why, wlen, "it lacks the AMD %s extension",
-			 !info.has_product_name ? "productName" : !info.has_tcb ? "TCB" : "hwID");
-		goto out;
-	}
-	if (info.product != id->product) {
-		snprintf(why, wlen, "it is for product '%s', not %s", info.product_name,
-			 amd_product_name(id->product));
-		goto out;
-	}
-	if (info.hwid_len != hl || memcmp(info.hwid, id->hwid, hl) != 0) {
-		short_hex(info.hwid, info.hwid_len, a, sizeof(a));
-		short_hex(id->hwid, hl, b, sizeof(b));
-		snprintf(why, wlen, "it is for chip %s, not %s", a, b);
-		goto out;
-	}
-	if (!amd_tcb_equal(id->product, &info.tcb, &id->tcb)) {
-		amd_tcb_format(id->product, &info.tcb, a, sizeof(a));
-		amd_tcb_format(id->product, &id->tcb, b, sizeof(b));
-		snprintf(why, wlen, "it is for TCB %s, not %s", a, b);
-		goto out;
-	}
 	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
 	if (!builtin_ark_trusted(c, id->product) && !chain->data) {
 		/* Cached only once the VCEK is good too: a failure leaves no trace. */

@@ -246,16 +246,13 @@ static int check_match(const struct slot *leaf, const struct verify_opts *o,
 	}
 	if (o->hwid) {
 		char hex[2 * AMD_HWID_MAX + 1];
-		size_t n = in->hwid_len;
 		bool ok;
 
 		if (!in->has_hwid)
 			return check_add(out, "hwid", false, "the %s carries no chip id",
 					 amd_cert_kind_name(in->kind));
-		/* Turin keys carry the first 8 bytes of the 64-byte chip id. */
-		ok = o->hwid_len >= n && (o->hwid_len == n || n == 8) &&
-		     memcmp(o->hwid, in->hwid, n) == 0;
-		format_hex(in->hwid, n, hex);
+		ok = amd_vcek_match(in, in->product, o->hwid, o->hwid_len, NULL, NULL, 0) == 0;
+		format_hex(in->hwid, in->hwid_len, hex);
 		ret = check_add(out, "hwid", ok, "the %s is for chip %.16s...%s",
 				amd_cert_kind_name(in->kind), hex,
 				ok ? "" : ", not the one asked for");
