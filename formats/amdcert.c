@@ -128,6 +128,17 @@ int amd_cert_der(X509 *cert, uint8_t **der, size_t *len)
 	return 0;
 }
 
+bool amd_cert_equal(X509 *a, X509 *b)
+{
+	unsigned char *da = NULL, *db = NULL;
+	int na = a ? i2d_X509(a, &da) : -1, nb = b ? i2d_X509(b, &db) : -1;
+	bool eq = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
+
+	OPENSSL_free(da);
+	OPENSSL_free(db);
+	return eq;
+}
+
 /* ---- decoding ---------------------------------------------------------- */
 
 static int name_oneline(const X509_NAME *name, char *buf, size_t size)

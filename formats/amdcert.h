@@ -60,6 +60,11 @@ int amd_cert_load(const void *buf, size_t len, X509 **out);
 /* The DER encoding, malloc'd.  0 or -ENOMEM/-EBADMSG. */
 int amd_cert_der(X509 *cert, uint8_t **der, size_t *len);
 /*
+ * Are a and b the same certificate, byte for byte in DER?  false when
+ * either is NULL or cannot be encoded.
+ */
+bool amd_cert_equal(X509 *a, X509 *b);
+/*
  * Decode the subject, validity and AMD extensions.  Returns 0, or -EBADMSG
  * when an AMD extension is present but malformed (an SPL outside 0..255, a
  * productName that is not an IA5String, ...); *info is zeroed first.

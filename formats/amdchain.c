@@ -443,17 +443,6 @@ static void add(struct checker *c, bool ok, const char *name, const char *fmt, .
 	va_end(ap);
 }
 
-static bool der_equal(X509 *a, X509 *b)
-{
-	unsigned char *da = NULL, *db = NULL;
-	int na = i2d_X509(a, &da), nb = i2d_X509(b, &db);
-	bool eq = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
-
-	OPENSSL_free(da);
-	OPENSSL_free(db);
-	return eq;
-}
-
 static bool trusted(const struct amd_trust *t, X509 *ark, enum amd_product p)
 {
 	X509 *builtin = NULL;
@@ -462,11 +451,11 @@ static bool trusted(const struct amd_trust *t, X509 *ark, enum amd_product p)
 
 	if (t) {
 		for (i = 0; i < t->n && !ok; i++)
-			ok = der_equal(t->arks[i], ark);
+			ok = amd_cert_equal(t->arks[i], ark);
 		return ok;
 	}
 	if (builtin_x509(p, AMD_CERT_ARK, &builtin) == 0)
-		ok = der_equal(builtin, ark);
+		ok = amd_cert_equal(builtin, ark);
 	X509_free(builtin);
 	return ok;
 }

@@ -159,17 +159,6 @@ static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, 
 
 /* ---- checks ----------------------------------------------------------- */
 
-static bool x509_equal(X509 *a, X509 *b)
-{
-	unsigned char *da = NULL, *db = NULL;
-	int na = a ? i2d_X509(a, &da) : -1, nb = b ? i2d_X509(b, &db) : -1;
-	bool eq = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
-
-	OPENSSL_free(da);
-	OPENSSL_free(db);
-	return eq;
-}
-
 /* Is the trusted ARK of p the built-in one (so the built-in ASK applies)? */
 static bool builtin_ark_trusted(const struct cache *c, enum amd_product p)
 {
@@ -180,7 +169,7 @@ static bool builtin_ark_trusted(const struct cache *c, enum amd_product p)
 
 	if (!der || amd_cert_load(der, len, &builtin) < 0)
 		return false;
-	eq = x509_equal(builtin, amd_trust_ark(c->trust, p));
+	eq = amd_cert_equal(builtin, amd_trust_ark(c->trust, p));
 	X509_free(builtin);
 	return eq;
 }
@@ -250,7 +239,7 @@ static int check_chain(const struct cache *c, enum amd_product p, enum kds_famil
 			 ai.common_name, amd_product_name(p));
 		goto out;
 	}
-	if (!x509_equal(ark, amd_trust_ark(c->trust, p))) {
+	if (!amd_cert_equal(ark, amd_trust_ark(c->trust, p))) {
 		snprintf(why, wlen, "its ARK '%s' is not the trusted %s root", ai.common_name,
 			 amd_product_name(p));
 		goto out;

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <openssl/x509.h>
 
@@ -75,12 +74,13 @@ static bool builtin_ark_trusted(const struct amd_trust *trust, enum amd_product 
 {
 	size_t len = 0;
 	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
-	X509 *ark = amd_trust_ark(trust, p);
-	unsigned char *mine = NULL;
-	int n = ark ? i2d_X509(ark, &mine) : -1;
-	bool eq = der && n > 0 && (size_t)n == len && memcmp(der, mine, len) == 0;
+	X509 *builtin = NULL;
+	bool eq;
 
-	OPENSSL_free(mine);
+	if (!der || amd_cert_load(der, len, &builtin) < 0)
+		return false;
+	eq = amd_cert_equal(builtin, amd_trust_ark(trust, p));
+	X509_free(builtin);
 	return eq;
 }
 

@@ -193,6 +193,41 @@ static void test_builtin(void)
 	amd_trust_free(t);
 }
 
+/* amd_cert_equal: the same DER, whatever the form it was loaded from. */
+static void test_cert_equal(const char *dir)
+{
+	const uint8_t *der;
+	X509 *milan = NULL, *milan2 = NULL, *genoa = NULL, *pem = NULL, *fromder = NULL;
+	struct amd_trust *t = NULL;
+	uint8_t *enc = NULL;
+	size_t len = 0;
+
+	der = amd_builtin_cert(AMD_PRODUCT_MILAN, AMD_CERT_ARK, &len);
+	CHECK(der && amd_cert_load(der, len, &milan) == 0 && amd_cert_load(der, len, &milan2) == 0,
+	      "built-in ARK-Milan loads twice");
+	der = amd_builtin_cert(AMD_PRODUCT_GENOA, AMD_CERT_ARK, &len);
+	CHECK(der && amd_cert_load(der, len, &genoa) == 0, "built-in ARK-Genoa loads");
+	CHECK(amd_cert_equal(milan, milan), "a certificate equals itself");
+	CHECK(amd_cert_equal(milan, milan2), "two loads of the same DER are equal");
+	CHECK(!amd_cert_equal(milan, genoa), "ARK-Milan is not ARK-Genoa");
+	CHECK(!amd_cert_equal(milan, NULL) && !amd_cert_equal(NULL, milan) &&
+	      !amd_cert_equal(NULL, NULL), "NULL equals nothing, not even NULL");
+	CHECK(amd_trust_new(&t) == 0 && amd_cert_equal(amd_trust_ark(t, AMD_PRODUCT_MILAN), milan),
+	      "the trusted ARK-Milan is the built-in one");
+	pem = load(dir, "milan-vcek.pem");
+	CHECK(pem && amd_cert_der(pem, &enc, &len) == 0 && amd_cert_load(enc, len, &fromder) == 0,
+	      "real VCEK: PEM to DER and back");
+	CHECK(amd_cert_equal(pem, fromder), "real VCEK from PEM equals it from DER");
+	CHECK(!amd_cert_equal(pem, milan), "the VCEK is not the ARK");
+	free(enc);
+	amd_trust_free(t);
+	X509_free(milan);
+	X509_free(milan2);
+	X509_free(genoa);
+	X509_free(pem);
+	X509_free(fromder);
+}
+
 /* ---- the real Milan VCEK --------------------------------------------- */
 
 static void test_real_vcek(const char *dir)
@@ -578,6 +613,7 @@ int main(void)
 	test_names();
 	test_builtin();
 	test_real_vcek(data);
+	test_cert_equal(data);
 	test_fixtures();
 	free(data);
 	return tap_done();
