@@ -6,12 +6,13 @@
  * See formats/amd-certificates.md.  Knows nothing of files or locks.
  * Products and TCBs are in amdtcb.h (no OpenSSL), included here.
  * Implemented in amdcert.c (loading, extensions, kind names), vcekmatch.c
- * (a VCEK against a chip and TCB) and amdchain.c (built-in roots, trust
- * set, signature, chain and CRL checks).
+ * (a VCEK against a chip and TCB), amdchain.c (built-in roots, trust set,
+ * signature and chain checks, check lists) and amdcrl.c (CRLs).
  */
 #ifndef SNPCERT_FORMATS_AMDCERT_H
 #define SNPCERT_FORMATS_AMDCERT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -135,7 +136,16 @@ struct amd_check_list {
 	size_t n, cap;
 };
 void amd_check_list_free(struct amd_check_list *l);
+/* Is every check of a non-empty list ok? */
 bool amd_check_list_ok(const struct amd_check_list *l);
+/*
+ * Append one check: name, ok, and the detail as printf(fmt, ...) (both cut
+ * to fit).  0, -ENOMEM (l unchanged) or -EINVAL.
+ */
+int amd_check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int amd_check_addv(struct amd_check_list *l, const char *name, bool ok, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 4, 0)));
 
 /*
  * Verify leaf (VCEK or VLEK) <- mid (ASK or ASVK) <- ark at time `at`:
@@ -155,10 +165,18 @@ int amd_chain_verify(X509 *leaf, X509 *mid, X509 *ark, const struct amd_trust *t
 		     struct amd_check_list *out);
 
 /*
- * Verify a CRL (DER) is signed by ark with the AMD PSS parameters.
- * 0 or -EBADMSG.
+ * CRLs (amdcrl.c).  amd_crl_load: a CRL, PEM or DER (auto-detected; DER
+ * must fill buf), as DER in a new malloc'd *der.  0, -EBADMSG (not a CRL),
+ * -ENOMEM, -EINVAL.
+ * amd_crl_verify: a CRL (exactly one DER CRL) is issued by ark and signed
+ * by it with the AMD PSS parameters.  0, -EBADMSG or -EINVAL.
+ * amd_crl_revokes: does the CRL (DER) list cert (its serial, under cert's
+ * issuer) as revoked?  1 yes, 0 no, -EBADMSG (not a DER CRL), -EINVAL.
+ * Neither of the last two says the CRL is current: its dates are not read.
  */
+int amd_crl_load(const void *buf, size_t len, uint8_t **der, size_t *der_len);
 int amd_crl_verify(const void *der, size_t len, X509 *ark);
+int amd_crl_revokes(const void *der, size_t len, X509 *cert);
 
 /*
  * One link on its own: cert's issuer name is signer's subject, its signature

@@ -155,7 +155,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	ret = table_file_load(path, &blob, &size, &e, &n);
 	if (ret == EXIT_VERIFY) {
 		/* Malformed: say so as a check, too, for --json users. */
-		check_add(&checks, "table", false, "'%s' is not a well-formed certificate table",
+		amd_check_add(&checks, "table", false, "'%s' is not a well-formed certificate table",
 			  path);
 		if (ctx->json)
 			print_json(path, false, &checks);
@@ -164,7 +164,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	if (table_from_blob(blob, size, GHCB_ALLOW_LARGE, &t, NULL) < 0 ||
-	    check_add(&checks, "table", size <= GHCB_MAX_SIZE, "%zu %s, %zu bytes%s", n,
+	    amd_check_add(&checks, "table", size <= GHCB_MAX_SIZE, "%zu %s, %zu bytes%s", n,
 		      n == 1 ? "entry" : "entries", size,
 		      size <= GHCB_MAX_SIZE ? ", well-formed" :
 					      ": over the 16 KiB Linux guests accept") < 0) {

@@ -13,103 +13,8 @@
 #include <time.h>
 
 #include "amdcert.h"
+#include "certfiles.h"
 #include "tap.h"
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* DIR/NAME, read whole. */
-static char *read_in(const char *dir, const char *name, size_t *len)
-{
-	char *path = NULL, *buf;
-
-	*len = 0;
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return NULL;
-	buf = read_all(path, len);
-	if (!buf)
-		printf("# cannot read %s\n", path);
-	free(path);
-	return buf;
-}
-
-static X509 *load(const char *dir, const char *name)
-{
-	X509 *x = NULL;
-	size_t len;
-	char *buf = read_in(dir, name, &len);
-
-	if (buf && amd_cert_load(buf, len, &x) < 0) {
-		printf("# cannot load %s/%s\n", dir, name);
-		x = NULL;
-	}
-	free(buf);
-	return x;
-}
-
-static time_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
-
-	return timegm(&tm);
-}
-
-static void print_checks(const struct amd_check_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		printf("#   %s %s: %s\n", l->v[i].ok ? "ok  " : "FAIL", l->v[i].name, l->v[i].detail);
-}
-
-/* The names of the failed checks, space-separated. */
-static const char *failed_names(const struct amd_check_list *l)
-{
-	static char buf[1024];
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < l->n; i++) {
-		if (l->v[i].ok)
-			continue;
-		if (buf[0])
-			strncat(buf, " ", sizeof(buf) - strlen(buf) - 1);
-		strncat(buf, l->v[i].name, sizeof(buf) - strlen(buf) - 1);
-	}
-	return buf;
-}
-
-static bool has_failed(const struct amd_check_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (!l->v[i].ok && strcmp(l->v[i].name, name) == 0)
-			return true;
-	return false;
-}
 
 static void hex(const unsigned char *p, size_t n, char *out)
 {
@@ -191,6 +96,36 @@ static void test_builtin(void)
 	}
 	CHECK(!t || amd_trust_ark(t, AMD_PRODUCT_UNKNOWN) == NULL, "no trusted ARK for unknown");
 	amd_trust_free(t);
+}
+
+/* amd_check_add and amd_check_list_ok. */
+static void test_check_list(void)
+{
+	struct amd_check_list l = { NULL, 0, 0 };
+	char long_name[64], name[32];
+	int r = 0;
+
+	CHECK(!amd_check_list_ok(&l), "an empty list is not ok");
+	CHECK_EQ(amd_check_add(&l, "tcb", true, "the %s is for TCB %s", "vcek", "bl=1"), 0, "add");
+	CHECK(l.n == 1 && l.v[0].ok && strcmp(l.v[0].name, "tcb") == 0 &&
+	      strcmp(l.v[0].detail, "the vcek is for TCB bl=1") == 0, "name, ok and detail kept");
+	CHECK(amd_check_list_ok(&l), "one passed check is ok");
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	CHECK_EQ(amd_check_add(&l, long_name, false, "%0300d", 7), 0, "add a long one");
+	CHECK(strlen(l.v[1].name) == sizeof(l.v[1].name) - 1 &&
+	      strlen(l.v[1].detail) == sizeof(l.v[1].detail) - 1, "name and detail cut to fit");
+	CHECK(!amd_check_list_ok(&l), "one failed check spoils the list");
+	for (int i = 0; i < 40 && r == 0; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		r = amd_check_add(&l, name, true, "%d", i);
+	}
+	CHECK(r == 0 && l.n == 42 && strcmp(l.v[41].name, "c39") == 0 &&
+	      strcmp(l.v[41].detail, "39") == 0 && strcmp(l.v[0].name, "tcb") == 0,
+	      "the list grows past its first 16 and keeps the order");
+	CHECK_EQ(amd_check_add(NULL, "x", true, "y"), -EINVAL, "no list");
+	amd_check_list_free(&l);
+	CHECK(l.v == NULL && l.n == 0 && l.cap == 0, "freed and reset");
 }
 
 /* amd_cert_equal: the same DER, whatever the form it was loaded from. */
@@ -614,6 +549,7 @@ int main(void)
 	test_builtin();
 	test_real_vcek(data);
 	test_cert_equal(data);
+	test_check_list();
 	test_fixtures();
 	free(data);
 	return tap_done();
