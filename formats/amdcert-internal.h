@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * What amdcert.c (single certificates) shares with amdchain.c (roots,
- * trust set, chain and CRL checks).  Never installed; include it only from
- * those two files.  The public interface is amdcert.h.
+ * trust set, chain checks) and amdcrl.c (CRLs).  Never installed; include
+ * it only from those files.  The public interface is amdcert.h.
  */
 #ifndef SNPCERT_FORMATS_AMDCERT_INTERNAL_H
 #define SNPCERT_FORMATS_AMDCERT_INTERNAL_H
@@ -26,5 +26,12 @@ int amd_cert_decode(X509 *cert, struct amd_cert_info *info, char *why, size_t wh
  * encrypted.
  */
 int amd_pem_no_password(char *buf, int size, int rwflag, void *u);
+
+/*
+ * The AMD signature algorithm: RSASSA-PSS, SHA-384, MGF1 with SHA-384,
+ * salt length 48, trailer field 1.  what names the signature in why
+ * ("CRL signature uses ...").  0, or -EBADMSG with why set.
+ */
+int amd_pss_check(const X509_ALGOR *alg, const char *what, char *why, size_t whylen);
 
 #endif

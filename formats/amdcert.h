@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * AMD SEV-SNP certificates (OpenSSL 3): loading PEM or DER, the AMD X.509
- * extensions of VCEKs and VLEKs, TCB_VERSION layouts, the built-in AMD roots
- * and the chain checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
+ * extensions of VCEKs and VLEKs, the built-in AMD roots and the chain
+ * checks ARK -> ASK -> VCEK and ARK -> ASVK -> VLEK.
  * See formats/amd-certificates.md.  Knows nothing of files or locks.
- * Implemented in amdcert.c (loading, extensions, TCB, names) and amdchain.c
- * (built-in roots, trust set, signature, chain and CRL checks).
+ * Products and TCBs are in amdtcb.h (no OpenSSL), included here.
+ * Implemented in amdcert.c (loading, extensions, kind names), vcekmatch.c
+ * (a VCEK against a chip and TCB), amdchain.c (built-in roots, trust set,
+ * signature and chain checks, check lists) and amdcrl.c (CRLs).
  */
 #ifndef SNPCERT_FORMATS_AMDCERT_H
 #define SNPCERT_FORMATS_AMDCERT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,13 +20,7 @@
 
 #include <openssl/x509.h>
 
-enum amd_product {
-	AMD_PRODUCT_UNKNOWN = 0,
-	AMD_PRODUCT_MILAN,
-	AMD_PRODUCT_GENOA,
-	AMD_PRODUCT_TURIN,
-};
-#define AMD_PRODUCT_COUNT 4
+#include "amdtcb.h"
 
 enum amd_cert_kind {
 	AMD_CERT_UNKNOWN = 0,
@@ -33,13 +30,6 @@ enum amd_cert_kind {
 	AMD_CERT_VCEK,
 	AMD_CERT_VLEK,
 };
-
-/* The SPLs of a TCB_VERSION.  fmc only exists on Turin and later. */
-struct amd_tcb {
-	uint8_t bl, tee, snp, ucode, fmc;
-};
-
-#define AMD_HWID_MAX 64
 
 /* What one certificate says, decoded.  Strings are NUL-terminated. */
 struct amd_cert_info {
@@ -60,9 +50,6 @@ struct amd_cert_info {
 	unsigned char sha256[32];     /* digest of the DER encoding */
 };
 
-/* "Milan", "Genoa", "Turin" (NULL for UNKNOWN); parse is case-insensitive. */
-const char *amd_product_name(enum amd_product p);
-enum amd_product amd_product_parse(const char *name);
 /* "ark", "ask", "asvk", "vcek", "vlek", "unknown". */
 const char *amd_cert_kind_name(enum amd_cert_kind k);
 
@@ -74,30 +61,51 @@ int amd_cert_load(const void *buf, size_t len, X509 **out);
 /* The DER encoding, malloc'd.  0 or -ENOMEM/-EBADMSG. */
 int amd_cert_der(X509 *cert, uint8_t **der, size_t *len);
 /*
+ * Are a and b the same certificate, byte for byte in DER?  false when
+ * either is NULL or cannot be encoded.
+ */
+bool amd_cert_equal(X509 *a, X509 *b);
+/*
  * Decode the subject, validity and AMD extensions.  Returns 0, or -EBADMSG
  * when an AMD extension is present but malformed (an SPL outside 0..255, a
  * productName that is not an IA5String, ...); *info is zeroed first.
  */
 int amd_cert_info(X509 *cert, struct amd_cert_info *info);
 
-/* TCB_VERSION <-> SPLs, in the product's byte layout (facts.md section 2). */
-uint64_t amd_tcb_to_raw(enum amd_product p, const struct amd_tcb *tcb);
-void amd_tcb_from_raw(enum amd_product p, uint64_t raw, struct amd_tcb *tcb);
 /*
- * Parse a TCB SPEC: "bl=3,tee=0,snp=8,ucode=115[,fmc=0]" (all of bl, tee,
- * snp, ucode required, each 0..255; fmc only for Turin) or a raw u64
- * ("0x7300000000000803" or decimal), decoded in product p's layout.
- * 0 or -EINVAL.
+ * Why a VCEK does not match (amd_vcek_match()).  Negative, but not errno
+ * values: a caller maps each to its own words and exit status.
  */
-int amd_tcb_parse(const char *spec, enum amd_product p, struct amd_tcb *tcb);
+enum amd_vcek_mismatch {
+	AMD_VCEK_NOT_VCEK = -1,   /* not a VCEK (a VLEK carries no hwID) */
+	AMD_VCEK_INCOMPLETE = -2, /* lacks productName, or the TCB or hwID to compare */
+	AMD_VCEK_PRODUCT = -3,    /* for another product */
+	AMD_VCEK_CHIP = -4,       /* for another chip */
+	AMD_VCEK_TCB = -5,        /* for another TCB */
+};
+
 /*
- * Is spec a TCB SPEC for at least one product's layout?  For checking a
- * command line before the product is known.  0 or -EINVAL.
+ * Is the VCEK key (decoded) the one for product p, chip id chip_id and
+ * TCB tcb?  Checked in this order:
+ *  - key is a VCEK, else AMD_VCEK_NOT_VCEK;
+ *  - it carries productName, and the TCB and hwID when they are compared,
+ *    else AMD_VCEK_INCOMPLETE;
+ *  - it is for p (AMD_PRODUCT_UNKNOWN matches no key), else
+ *    AMD_VCEK_PRODUCT;
+ *  - chip_id (chip_id_len bytes; NULL: not compared) has a length
+ *    amd_chip_id_len_valid(p) accepts, the key's hwID is amd_hwid_len(p)
+ *    bytes and equals the first amd_hwid_len(p) bytes of chip_id, else
+ *    AMD_VCEK_CHIP;
+ *  - tcb (NULL: not compared) equals the key's in p's layout, else
+ *    AMD_VCEK_TCB.
+ * why (len bytes, or NULL and 0) gets one complete phrase about the key:
+ * "it is for chip 00010203...c0, not 00010203...3f", "it is for TCB
+ * bl=3,tee=1,snp=8,ucode=116, not bl=3,tee=1,snp=8,ucode=115", or on a
+ * match "it is for chip 00010203...3f and TCB bl=3,tee=1,snp=8,ucode=115".
+ * Returns 0 on a match, an enum amd_vcek_mismatch, or -EINVAL (key NULL).
  */
-int amd_tcb_spec_check(const char *spec);
-/* "bl=3,tee=0,snp=8,ucode=115" (+ ",fmc=N" on Turin). */
-void amd_tcb_format(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
-bool amd_tcb_equal(enum amd_product p, const struct amd_tcb *a, const struct amd_tcb *b);
+int amd_vcek_match(const struct amd_cert_info *key, enum amd_product p, const uint8_t *chip_id,
+		   size_t chip_id_len, const struct amd_tcb *tcb, char *why, size_t len);
 
 /* The built-in AMD roots, as embedded DER.  NULL when there is none. */
 const uint8_t *amd_builtin_cert(enum amd_product p, enum amd_cert_kind k, size_t *len);
@@ -128,7 +136,16 @@ struct amd_check_list {
 	size_t n, cap;
 };
 void amd_check_list_free(struct amd_check_list *l);
+/* Is every check of a non-empty list ok? */
 bool amd_check_list_ok(const struct amd_check_list *l);
+/*
+ * Append one check: name, ok, and the detail as printf(fmt, ...) (both cut
+ * to fit).  0, -ENOMEM (l unchanged) or -EINVAL.
+ */
+int amd_check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int amd_check_addv(struct amd_check_list *l, const char *name, bool ok, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 4, 0)));
 
 /*
  * Verify leaf (VCEK or VLEK) <- mid (ASK or ASVK) <- ark at time `at`:
@@ -148,10 +165,18 @@ int amd_chain_verify(X509 *leaf, X509 *mid, X509 *ark, const struct amd_trust *t
 		     struct amd_check_list *out);
 
 /*
- * Verify a CRL (DER) is signed by ark with the AMD PSS parameters.
- * 0 or -EBADMSG.
+ * CRLs (amdcrl.c).  amd_crl_load: a CRL, PEM or DER (auto-detected; DER
+ * must fill buf), as DER in a new malloc'd *der.  0, -EBADMSG (not a CRL),
+ * -ENOMEM, -EINVAL.
+ * amd_crl_verify: a CRL (exactly one DER CRL) is issued by ark and signed
+ * by it with the AMD PSS parameters.  0, -EBADMSG or -EINVAL.
+ * amd_crl_revokes: does the CRL (DER) list cert (its serial, under cert's
+ * issuer) as revoked?  1 yes, 0 no, -EBADMSG (not a DER CRL), -EINVAL.
+ * Neither of the last two says the CRL is current: its dates are not read.
  */
+int amd_crl_load(const void *buf, size_t len, uint8_t **der, size_t *der_len);
 int amd_crl_verify(const void *der, size_t len, X509 *ark);
+int amd_crl_revokes(const void *der, size_t len, X509 *cert);
 
 /*
  * One link on its own: cert's issuer name is signer's subject, its signature

@@ -2,8 +2,9 @@
 /*
  * AMD SEV-SNP certificate chains: the built-in roots, the trust set, the
  * AMD RSASSA-PSS signature and key checks, ARK -> ASK -> VCEK and
- * ARK -> ASVK -> VLEK chain verification, and the CRL signature.  OpenSSL 3.
- * Single certificates (loading, AMD extensions, TCB) are in amdcert.c.
+ * ARK -> ASVK -> VLEK chain verification, and the lists of check results.
+ * OpenSSL 3.  Single certificates (loading, AMD extensions) are in
+ * amdcert.c, CRLs in amdcrl.c.
  * See formats/amd-certificates.md for what is checked and why.
  */
 #include <errno.h>
@@ -155,11 +156,8 @@ static int md_nid(const X509_ALGOR *alg)
 	return alg ? OBJ_obj2nid(alg->algorithm) : NID_sha1; /* RFC 4055 default */
 }
 
-/*
- * The AMD signature algorithm: RSASSA-PSS, SHA-384, MGF1 with SHA-384,
- * salt length 48, trailer field 1.  0, or -EBADMSG with why set.
- */
-static int pss_check(const X509_ALGOR *alg, const char *what, char *why, size_t whylen)
+/* The AMD signature algorithm (amdcert-internal.h). */
+int amd_pss_check(const X509_ALGOR *alg, const char *what, char *why, size_t whylen)
 {
 	RSA_PSS_PARAMS *pss = NULL;
 	X509_ALGOR *mgf_md = NULL;
@@ -310,7 +308,7 @@ int amd_cert_check_signature(X509 *cert, X509 *signer, char *why, size_t whylen)
 		return -EBADMSG;
 	}
 	X509_get0_signature(NULL, &alg, cert);
-	r = pss_check(alg, "certificate", why, whylen);
+	r = amd_pss_check(alg, "certificate", why, whylen);
 	if (r < 0)
 		return r;
 	r = rsa_key_check(signer, "signer", why, whylen);
@@ -392,6 +390,41 @@ void amd_check_list_free(struct amd_check_list *l)
 	l->n = l->cap = 0;
 }
 
+int amd_check_addv(struct amd_check_list *l, const char *name, bool ok, const char *fmt,
+		   va_list ap)
+{
+	struct amd_check *e;
+
+	if (!l || !name || !fmt)
+		return -EINVAL;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct amd_check *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	e = &l->v[l->n++];
+	memset(e, 0, sizeof(*e));
+	e->ok = ok;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	return 0;
+}
+
+int amd_check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = amd_check_addv(l, name, ok, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 bool amd_check_list_ok(const struct amd_check_list *l)
 {
 	size_t i;
@@ -415,43 +448,15 @@ static void add(struct checker *c, bool ok, const char *name, const char *fmt, .
 
 static void add(struct checker *c, bool ok, const char *name, const char *fmt, ...)
 {
-	struct amd_check_list *l = c->list;
-	struct amd_check *e;
 	va_list ap;
 
 	if (!ok)
 		c->failed = true;
 	if (c->err)
 		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct amd_check *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v) {
-			c->err = -ENOMEM;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	e = &l->v[l->n++];
-	memset(e, 0, sizeof(*e));
-	e->ok = ok;
-	snprintf(e->name, sizeof(e->name), "%s", name);
 	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	c->err = amd_check_addv(c->list, name, ok, fmt, ap);
 	va_end(ap);
-}
-
-static bool der_equal(X509 *a, X509 *b)
-{
-	unsigned char *da = NULL, *db = NULL;
-	int na = i2d_X509(a, &da), nb = i2d_X509(b, &db);
-	bool eq = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
-
-	OPENSSL_free(da);
-	OPENSSL_free(db);
-	return eq;
 }
 
 static bool trusted(const struct amd_trust *t, X509 *ark, enum amd_product p)
@@ -462,11 +467,11 @@ static bool trusted(const struct amd_trust *t, X509 *ark, enum amd_product p)
 
 	if (t) {
 		for (i = 0; i < t->n && !ok; i++)
-			ok = der_equal(t->arks[i], ark);
+			ok = amd_cert_equal(t->arks[i], ark);
 		return ok;
 	}
 	if (builtin_x509(p, AMD_CERT_ARK, &builtin) == 0)
-		ok = der_equal(builtin, ark);
+		ok = amd_cert_equal(builtin, ark);
 	X509_free(builtin);
 	return ok;
 }
@@ -526,7 +531,7 @@ static void check_link(struct checker *c, struct node *n, const struct node *sig
 
 	snprintf(name, sizeof(name), "%s-signature-params", n->role);
 	X509_get0_signature(NULL, &alg, n->x);
-	params_ok = pss_check(alg, n->label, why, sizeof(why)) == 0;
+	params_ok = amd_pss_check(alg, n->label, why, sizeof(why)) == 0;
 	add(c, params_ok, name, "%s",
 	    params_ok ? "signature is RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48, trailer 1" : why);
 
@@ -582,12 +587,6 @@ static int pick_ark(const struct amd_trust *t, enum amd_product p, X509 *mid, X5
 	return 0;
 }
 
-/* The hwID length of a VCEK: 64 bytes on Milan and Genoa, 8 on Turin. */
-static size_t hwid_len_of(enum amd_product p)
-{
-	return p == AMD_PRODUCT_TURIN ? 8 : 64;
-}
-
 static void check_extensions(struct checker *c, const struct node *n, int decoded,
 			     const char *why)
 {
@@ -603,9 +602,12 @@ static void check_extensions(struct checker *c, const struct node *n, int decode
 		add(c, false, name, "%s lacks the AMD SPL (TCB) extensions", n->label);
 	else if (i->kind == AMD_CERT_VCEK && !i->has_hwid)
 		add(c, false, name, "VCEK lacks the AMD hwID extension");
-	else if (i->kind == AMD_CERT_VCEK && i->hwid_len != hwid_len_of(i->product))
+	else if (i->kind == AMD_CERT_VCEK && i->product == AMD_PRODUCT_UNKNOWN)
+		add(c, false, name, "VCEK productName '%s' names no known product, so its hwID "
+				    "cannot be checked", i->product_name);
+	else if (i->kind == AMD_CERT_VCEK && i->hwid_len != amd_hwid_len(i->product))
 		add(c, false, name, "VCEK hwID is %zu bytes, a %s chip id is %zu", i->hwid_len,
-		    amd_product_name(i->product) ?: "this product's", hwid_len_of(i->product));
+		    amd_product_name(i->product), amd_hwid_len(i->product));
 	else if (i->kind == AMD_CERT_VLEK && !i->has_csp_id)
 		add(c, false, name, "VLEK lacks the AMD cspId extension");
 	else if (i->kind == AMD_CERT_VLEK && i->has_hwid)
@@ -736,39 +738,5 @@ out:
 	X509_free(own_mid);
 	X509_free(own_ark);
 	free(l);
-	return r;
-}
-
-/* ---- CRL ------------------------------------------------------------ */
-
-int amd_crl_verify(const void *der, size_t len, X509 *ark)
-{
-	const unsigned char *p = der;
-	const X509_ALGOR *alg = NULL;
-	X509_CRL *crl = NULL;
-	EVP_PKEY *k;
-	char why[256];
-	int r = -EINVAL;
-
-	if (!der || !ark)
-		goto out;
-	r = -EBADMSG;
-	if (len == 0 || len > LONG_MAX)
-		goto out;
-	ERR_clear_error();
-	crl = d2i_X509_CRL(NULL, &p, (long)len);
-	if (!crl || p != (const unsigned char *)der + len)
-		goto out;
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ark)) != 0)
-		goto out;
-	X509_CRL_get0_signature(crl, NULL, &alg);
-	if (pss_check(alg, "CRL", why, sizeof(why)) < 0)
-		goto out;
-	k = X509_get0_pubkey(ark);
-	if (!k || X509_CRL_verify(crl, k) != 1)
-		goto out;
-	r = 0;
-out:
-	X509_CRL_free(crl);
 	return r;
 }

@@ -51,30 +51,14 @@ static int fmt(char *buf, size_t len, const char *f, ...)
 	return 0;
 }
 
-size_t kds_hwid_len(enum amd_product p)
-{
-	switch (p) {
-	case AMD_PRODUCT_MILAN:
-	case AMD_PRODUCT_GENOA:
-		return 64;
-	case AMD_PRODUCT_TURIN:
-		return 8;
-	default:
-		return 0;
-	}
-}
-
 int kds_vcek_id_normalize(struct kds_vcek_id *id)
 {
 	size_t want;
 
 	if (!id)
 		return -EINVAL;
-	want = kds_hwid_len(id->product);
-	if (want == 0 || id->hwid_len < want || id->hwid_len > AMD_HWID_MAX)
-		return -EINVAL;
-	/* Milan and Genoa chip ids are exactly 64 bytes; Turin uses 8 of them. */
-	if (want == 64 && id->hwid_len != 64)
+	want = amd_hwid_len(id->product);
+	if (want == 0 || !amd_chip_id_len_valid(id->product, id->hwid_len))
 		return -EINVAL;
 	if (id->product != AMD_PRODUCT_TURIN && id->tcb.fmc != 0)
 		return -EINVAL;

@@ -40,13 +40,10 @@ struct kds_vcek_id {
 	struct amd_tcb tcb;
 };
 
-/* How many chip id bytes KDS uses for product p: 64, 8 on Turin, 0 unknown. */
-size_t kds_hwid_len(enum amd_product p);
-
 /*
- * Check id and reduce its chip id to what KDS uses (Turin: the first 8
- * bytes).  0, or -EINVAL (unknown product, too short a chip id, an fmc SPL
- * on Milan/Genoa).
+ * Check id and reduce its chip id to the amd_hwid_len() bytes KDS uses
+ * (Turin: the first 8).  0, or -EINVAL (unknown product, a chip id length
+ * amd_chip_id_len_valid() refuses, an fmc SPL on Milan/Genoa).
  */
 int kds_vcek_id_normalize(struct kds_vcek_id *id);
 

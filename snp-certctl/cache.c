@@ -160,17 +160,6 @@ static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, 
 
 /* ---- checks ----------------------------------------------------------- */
 
-static bool x509_equal(X509 *a, X509 *b)
-{
-	unsigned char *da = NULL, *db = NULL;
-	int na = a ? i2d_X509(a, &da) : -1, nb = b ? i2d_X509(b, &db) : -1;
-	bool eq = na > 0 && na == nb && memcmp(da, db, (size_t)na) == 0;
-
-	OPENSSL_free(da);
-	OPENSSL_free(db);
-	return eq;
-}
-
 /* Is the trusted ARK of p the built-in one (so the built-in ASK applies)? */
 static bool builtin_ark_trusted(const struct cache *c, enum amd_product p)
 {
@@ -181,7 +170,7 @@ static bool builtin_ark_trusted(const struct cache *c, enum amd_product p)
 
 	if (!der || amd_cert_load(der, len, &builtin) < 0)
 		return false;
-	eq = x509_equal(builtin, amd_trust_ark(c->trust, p));
+	eq = amd_cert_equal(builtin, amd_trust_ark(c->trust, p));
 	X509_free(builtin);
 	return eq;
 }
@@ -251,7 +240,7 @@ static int check_chain(const struct cache *c, enum amd_product p, enum kds_famil
 			 ai.common_name, amd_product_name(p));
 		goto out;
 	}
-	if (!x509_equal(ark, amd_trust_ark(c->trust, p))) {
+	if (!amd_cert_equal(ark, amd_trust_ark(c->trust, p))) {
 		snprintf(why, wlen, "its ARK '%s' is not the trusted %s root", ai.common_name,
 			 amd_product_name(p));
 		goto out;
@@ -459,17 +448,6 @@ int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cac
 
 /* ---- the VCEK --------------------------------------------------------- */
 
-static void short_hex(const uint8_t *b, size_t n, char *out, size_t len)
-{
-	char h[2 * AMD_HWID_MAX + 1];
-
-	format_hex(b, n, h);
-	if (n > 8)
-		snprintf(out, len, "%.8s...%s", h, h + 2 * n - 2);
-	else
-		snprintf(out, len, "%.16s", h);
-}
-
 /*
  * Is der the VCEK asked for, with a good chain?  0 with the certificate,
  * EXIT_VERIFY with why, or an exit status with *printed set when the CA
@@ -481,9 +459,7 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 {
 	struct amd_check_list checks = { 0 };
 	struct amd_cert_info info;
-	char a[64], b[64];
 	X509 *x = NULL;
-	size_t hl = kds_hwid_len(id->product);
 	int ret = EXIT_VERIFY, r;
 
 	*printed = false;
@@ -495,32 +471,8 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 		snprintf(why, wlen, "it has a malformed AMD extension");
 		goto out;
 	}
-	if (info.kind != AMD_CERT_VCEK) {
-		snprintf(why, wlen, "it is not a VCEK (CN '%s')", info.common_name);
+	if (amd_vcek_match(&info, id->product, id->hwid, id->hwid_len, &id->tcb, why, wlen) != 0)
 		goto out;
-	}
-	if (!info.has_product_name || !info.has_tcb || !info.has_hwid) {
-		snprintf(why, wlen, "it lacks the AMD %s extension",
-			 !info.has_product_name ? "productName" : !info.has_tcb ? "TCB" : "hwID");
-		goto out;
-	}
-	if (info.product != id->product) {
-		snprintf(why, wlen, "it is for product '%s', not %s", info.product_name,
-			 amd_product_name(id->product));
-		goto out;
-	}
-	if (info.hwid_len != hl || memcmp(info.hwid, id->hwid, hl) != 0) {
-		short_hex(info.hwid, info.hwid_len, a, sizeof(a));
-		short_hex(id->hwid, hl, b, sizeof(b));
-		snprintf(why, wlen, "it is for chip %s, not %s", a, b);
-		goto out;
-	}
-	if (!amd_tcb_equal(id->product, &info.tcb, &id->tcb)) {
-		amd_tcb_format(id->product, &info.tcb, a, sizeof(a));
-		amd_tcb_format(id->product, &id->tcb, b, sizeof(b));
-		snprintf(why, wlen, "it is for TCB %s, not %s", a, b);
-		goto out;
-	}
 	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
 	if (!builtin_ark_trusted(c, id->product) && !chain->data) {
 		/* Cached only once the VCEK is good too: a failure leaves no trace. */

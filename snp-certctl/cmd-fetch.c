@@ -143,7 +143,7 @@ static void print_json(const struct fetch_args *a, enum amd_product p,
 	json_string(&j, "kind", kinds[a->what]);
 	json_string(&j, "product", amd_product_name(p));
 	if (a->what == WHAT_VCEK) {
-		format_hex(id->hwid, kds_hwid_len(p), hex);
+		format_hex(id->hwid, amd_hwid_len(p), hex);
 		json_string(&j, "hwid", hex);
 		json_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
 		if (kds_vcek_path(id, buf, sizeof(buf)) == 0)
@@ -184,8 +184,7 @@ static int vcek_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_p
 	*id = (struct kds_vcek_id){ .product = p };
 	if (!a->hwid || !a->tcb)
 		return usage_error(ctx, "fetching a VCEK needs --hwid and --tcb");
-	if (parse_hex(a->hwid, &hw, &n) < 0 || n > AMD_HWID_MAX ||
-	    (n != 64 && !(p == AMD_PRODUCT_TURIN && n == 8))) {
+	if (parse_hex(a->hwid, &hw, &n) < 0 || !amd_chip_id_len_valid(p, n)) {
 		free(hw);
 		return usage_error(ctx, "invalid chip id '%s': want 128 hex digits%s", a->hwid,
 				   p == AMD_PRODUCT_TURIN ? " (or 16 on Turin)" : "");

@@ -268,8 +268,8 @@ static int judge(const struct plat *p, struct tstat *ts)
 				 p->chip_id_masked ? "masked" : "unavailable");
 			goto out;
 		}
-		if (in->hwid_len > SEV_CHIP_ID_LEN ||
-		    memcmp(in->hwid, p->chip_id, in->hwid_len) != 0) {
+		if (amd_vcek_match(in, in->product, p->chip_id, sizeof(p->chip_id), NULL, NULL,
+				   0) != 0) {
 			ts->status = "chip-mismatch";
 			snprintf(ts->detail, sizeof(ts->detail), "the VCEK is for another chip%s",
 				 amd_tcb_equal(in->product, &rep, &in->tcb) ? "" :

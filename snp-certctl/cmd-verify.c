@@ -102,7 +102,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 			free(hwid);
 			hwid = NULL;
 			if (parse_hex(optarg, &hwid, &vo.hwid_len) < 0 ||
-			    (vo.hwid_len != 64 && vo.hwid_len != 8)) {
+			    !amd_chip_id_len_valid(AMD_PRODUCT_UNKNOWN, vo.hwid_len)) {
 				ret = usage_error(ctx, "invalid chip id '%s': want 128 hex digits "
 						  "(16 on Turin)", optarg);
 				goto out;
@@ -155,7 +155,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	ret = table_file_load(path, &blob, &size, &e, &n);
 	if (ret == EXIT_VERIFY) {
 		/* Malformed: say so as a check, too, for --json users. */
-		check_add(&checks, "table", false, "'%s' is not a well-formed certificate table",
+		amd_check_add(&checks, "table", false, "'%s' is not a well-formed certificate table",
 			  path);
 		if (ctx->json)
 			print_json(path, false, &checks);
@@ -164,7 +164,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	if (table_from_blob(blob, size, GHCB_ALLOW_LARGE, &t, NULL) < 0 ||
-	    check_add(&checks, "table", size <= GHCB_MAX_SIZE, "%zu %s, %zu bytes%s", n,
+	    amd_check_add(&checks, "table", size <= GHCB_MAX_SIZE, "%zu %s, %zu bytes%s", n,
 		      n == 1 ? "entry" : "entries", size,
 		      size <= GHCB_MAX_SIZE ? ", well-formed" :
 					      ": over the 16 KiB Linux guests accept") < 0) {

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "certs.h"
@@ -111,30 +110,6 @@ void table_free(struct table *t)
 	*t = (struct table){ 0 };
 }
 
-int check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
-{
-	struct amd_check *c;
-	va_list ap;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 16;
-		struct amd_check *v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	c = &l->v[l->n++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->ok = ok;
-	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-	return 0;
-}
-
 /* A certificate entry of the table, decoded. */
 struct slot {
 	enum ghcb_kind kind;
@@ -167,16 +142,16 @@ static int load_slots(const struct table *t, struct slot slots[GHCB_KIND_CRL],
 		    amd_cert_info(s->x509, &s->info) < 0) {
 			X509_free(s->x509);
 			s->x509 = NULL;
-			ret = check_add(out, name, false, "the %s entry is not a valid certificate",
+			ret = amd_check_add(out, name, false, "the %s entry is not a valid certificate",
 					ghcb_kind_name(k));
 		} else if (s->info.kind != slot_wants[k][0] && s->info.kind != slot_wants[k][1]) {
-			ret = check_add(out, name, false, "the %s entry holds %s (%s)",
+			ret = amd_check_add(out, name, false, "the %s entry holds %s (%s)",
 					ghcb_kind_name(k), amd_cert_kind_name(s->info.kind),
 					s->info.common_name);
 			X509_free(s->x509);
 			s->x509 = NULL;
 		} else {
-			ret = check_add(out, name, true, "%s in the %s slot", s->info.common_name,
+			ret = amd_check_add(out, name, true, "%s in the %s slot", s->info.common_name,
 					ghcb_kind_name(k));
 		}
 		if (ret < 0)
@@ -188,31 +163,30 @@ static int load_slots(const struct table *t, struct slot slots[GHCB_KIND_CRL],
 static int check_crl(const struct ghcb_item *crl_item, X509 *ark, X509 *mid, X509 *leaf,
 		     struct amd_check_list *out)
 {
-	const unsigned char *p = crl_item->data;
-	X509_CRL *crl = NULL;
-	X509_REVOKED *rev = NULL;
+	int mid_revoked = 0, leaf_revoked = 0;
 	bool signed_ok;
 	int ret;
 
 	if (!ark)
-		return check_add(out, "crl-signature", false, "no ARK to check the CRL against");
+		return amd_check_add(out, "crl-signature", false, "no ARK to check the CRL against");
 	signed_ok = amd_crl_verify(crl_item->data, crl_item->len, ark) == 0;
-	ret = check_add(out, "crl-signature", signed_ok,
+	ret = amd_check_add(out, "crl-signature", signed_ok,
 			"the CRL %s signed by the ARK with the AMD PSS parameters",
 			signed_ok ? "is" : "is not");
 	if (ret < 0)
 		return ret;
-	crl = d2i_X509_CRL(NULL, &p, (long)crl_item->len);
-	if (!crl)
-		return check_add(out, "crl-revocation", false, "the CRL entry is not a DER CRL");
-	if (mid && X509_CRL_get0_by_cert(crl, &rev, mid) == 1)
-		ret = check_add(out, "crl-revocation", false, "the CRL revokes the ASK/ASVK");
-	else if (leaf && X509_CRL_get0_by_cert(crl, &rev, leaf) == 1)
-		ret = check_add(out, "crl-revocation", false, "the CRL revokes the endorsement key");
-	else
-		ret = check_add(out, "crl-revocation", true, "nothing in the chain is revoked");
-	X509_CRL_free(crl);
-	return ret;
+	if (mid)
+		mid_revoked = amd_crl_revokes(crl_item->data, crl_item->len, mid);
+	if (leaf && mid_revoked == 0)
+		leaf_revoked = amd_crl_revokes(crl_item->data, crl_item->len, leaf);
+	if (mid_revoked < 0 || leaf_revoked < 0)
+		return amd_check_add(out, "crl-revocation", false, "the CRL entry is not a DER CRL");
+	if (mid_revoked)
+		return amd_check_add(out, "crl-revocation", false, "the CRL revokes the ASK/ASVK");
+	if (leaf_revoked)
+		return amd_check_add(out, "crl-revocation", false,
+				     "the CRL revokes the endorsement key");
+	return amd_check_add(out, "crl-revocation", true, "nothing in the chain is revoked");
 }
 
 static int check_match(const struct slot *leaf, const struct verify_opts *o,
@@ -223,7 +197,7 @@ static int check_match(const struct slot *leaf, const struct verify_opts *o,
 	int ret = 0;
 
 	if (o->platform_product != AMD_PRODUCT_UNKNOWN) {
-		ret = check_add(out, "platform-product", in->product == o->platform_product,
+		ret = amd_check_add(out, "platform-product", in->product == o->platform_product,
 				"the %s is for %s, the platform is %s", amd_cert_kind_name(in->kind),
 				amd_product_name(in->product) ?: "an unknown product",
 				amd_product_name(o->platform_product));
@@ -234,11 +208,11 @@ static int check_match(const struct slot *leaf, const struct verify_opts *o,
 		struct amd_tcb tcb;
 
 		if (amd_tcb_parse(o->tcb_spec, in->product, &tcb) < 0)
-			return check_add(out, "tcb", false, "cannot read TCB '%s' for %s",
+			return amd_check_add(out, "tcb", false, "cannot read TCB '%s' for %s",
 					 o->tcb_spec, amd_product_name(in->product) ?: "this product");
 		amd_tcb_format(in->product, &tcb, want, sizeof(want));
 		amd_tcb_format(in->product, &in->tcb, have, sizeof(have));
-		ret = check_add(out, "tcb", in->has_tcb && amd_tcb_equal(in->product, &tcb, &in->tcb),
+		ret = amd_check_add(out, "tcb", in->has_tcb && amd_tcb_equal(in->product, &tcb, &in->tcb),
 				"the %s is for TCB %s, want %s", amd_cert_kind_name(in->kind),
 				in->has_tcb ? have : "(none)", want);
 		if (ret < 0)
@@ -246,17 +220,14 @@ static int check_match(const struct slot *leaf, const struct verify_opts *o,
 	}
 	if (o->hwid) {
 		char hex[2 * AMD_HWID_MAX + 1];
-		size_t n = in->hwid_len;
 		bool ok;
 
 		if (!in->has_hwid)
-			return check_add(out, "hwid", false, "the %s carries no chip id",
+			return amd_check_add(out, "hwid", false, "the %s carries no chip id",
 					 amd_cert_kind_name(in->kind));
-		/* Turin keys carry the first 8 bytes of the 64-byte chip id. */
-		ok = o->hwid_len >= n && (o->hwid_len == n || n == 8) &&
-		     memcmp(o->hwid, in->hwid, n) == 0;
-		format_hex(in->hwid, n, hex);
-		ret = check_add(out, "hwid", ok, "the %s is for chip %.16s...%s",
+		ok = amd_vcek_match(in, in->product, o->hwid, o->hwid_len, NULL, NULL, 0) == 0;
+		format_hex(in->hwid, in->hwid_len, hex);
+		ret = amd_check_add(out, "hwid", ok, "the %s is for chip %.16s...%s",
 				amd_cert_kind_name(in->kind), hex,
 				ok ? "" : ", not the one asked for");
 	}
@@ -275,7 +246,7 @@ int table_verify(const struct table *t, const struct verify_opts *o, struct amd_
 		goto out;
 	leaf = slots[GHCB_KIND_VCEK].x509 ? &slots[GHCB_KIND_VCEK] : &slots[GHCB_KIND_VLEK];
 	if (!table_find(t, GHCB_KIND_VCEK) && !table_find(t, GHCB_KIND_VLEK))
-		ret = check_add(out, "endorsement-key", false, "the table has no VCEK or VLEK");
+		ret = amd_check_add(out, "endorsement-key", false, "the table has no VCEK or VLEK");
 	if (ret < 0 || o->skip_chain || !leaf->x509)
 		goto out;
 
@@ -289,7 +260,7 @@ int table_verify(const struct table *t, const struct verify_opts *o, struct amd_
 		mid = &slots[GHCB_KIND_ASK];
 		mid_x509 = mid->x509 && mid->info.kind == want_mid ? mid->x509 : NULL;
 		if (!mid_x509) {
-			ret = check_add(out, "chain-source", true,
+			ret = amd_check_add(out, "chain-source", true,
 					"no %s in the table: the built-in one was used",
 					amd_cert_kind_name(want_mid));
 			if (ret < 0)
@@ -464,52 +435,26 @@ void table_inputs_free(struct table_inputs *in)
 	*in = (struct table_inputs){ 0 };
 }
 
-/* A CRL file, PEM or DER, as DER. */
+/* A CRL file, PEM or DER, as DER.  0 or an exit status after printing why. */
 static int load_crl(const char *path, uint8_t **der, size_t *der_len)
 {
 	uint8_t *buf = NULL;
-	unsigned char *out = NULL;
-	X509_CRL *crl = NULL;
 	size_t len = 0;
-	int ret, n;
+	int ret;
 
 	ret = read_file(path, CERT_FILE_MAX * 16, &buf, &len);
 	if (ret < 0) {
 		err("cannot read CRL '%s': %s", path, strerror(-ret));
 		return EXIT_FAIL;
 	}
-	if (len > 0 && buf[0] == 0x30) {
-		const unsigned char *p = buf;
-
-		crl = d2i_X509_CRL(NULL, &p, (long)len);
-		if (crl && p != buf + len) {
-			X509_CRL_free(crl);
-			crl = NULL;
-		}
-	} else {
-		BIO *bio = BIO_new_mem_buf(buf, (int)len);
-
-		crl = bio ? PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL) : NULL;
-		BIO_free(bio);
-	}
-	n = crl ? i2d_X509_CRL(crl, &out) : -1;
-	if (n <= 0) {
-		err("CRL '%s' is not a PEM or DER certificate revocation list", path);
-		ret = EXIT_VERIFY;
-		goto out;
-	}
-	*der = malloc((size_t)n);
-	if (!*der) {
+	ret = amd_crl_load(buf, len, der, der_len);
+	if (ret == -ENOMEM) {
 		err("out of memory");
 		ret = EXIT_FAIL;
-		goto out;
+	} else if (ret < 0) {
+		err("CRL '%s' is not a PEM or DER certificate revocation list", path);
+		ret = EXIT_VERIFY;
 	}
-	memcpy(*der, out, (size_t)n);
-	*der_len = (size_t)n;
-	ret = 0;
-out:
-	OPENSSL_free(out);
-	X509_CRL_free(crl);
 	free(buf);
 	return ret;
 }

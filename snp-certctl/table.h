@@ -48,10 +48,6 @@ struct verify_opts {
 	enum amd_product platform_product; /* the key must be for it (not UNKNOWN) */
 };
 
-/* Append one check line ("name", ok, printf detail). 0 or -ENOMEM. */
-int check_add(struct amd_check_list *l, const char *name, bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /*
  * Judge the table: an endorsement key is present, every certificate entry
  * parses and sits in the right slot, the chain verifies to the trust roots

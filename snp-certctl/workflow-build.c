@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <openssl/x509.h>
 
@@ -24,29 +23,30 @@ bool wf_vcek_matches(const struct wf_table *t, const struct platform_id *p,
 		snprintf(why, len, "%s", t->t.n ? "the table has no VCEK" : "the table is empty");
 		return false;
 	}
-	if (!t->has_key || t->vlek || k->kind != AMD_CERT_VCEK || !k->has_hwid) {
+	if (!t->has_key || t->vlek) {
 		snprintf(why, len, "the VCEK entry is not a valid VCEK");
 		return false;
 	}
-	if (k->product != p->product) {
+	amd_tcb_format(p->product, tcb, want, sizeof(want));
+	switch (amd_vcek_match(k, p->product, p->chip_id, sizeof(p->chip_id), tcb, NULL, 0)) {
+	case 0:
+		snprintf(why, len, "the VCEK is for the reported TCB %s and this chip", want);
+		return true;
+	case AMD_VCEK_PRODUCT:
 		snprintf(why, len, "the VCEK is for %s, the platform is %s",
 			 amd_product_name(k->product), amd_product_name(p->product));
 		return false;
-	}
-	if (k->hwid_len != kds_hwid_len(p->product) || k->hwid_len > sizeof(p->chip_id) ||
-	    memcmp(k->hwid, p->chip_id, k->hwid_len) != 0) {
+	case AMD_VCEK_CHIP:
 		snprintf(why, len, "the VCEK is for another chip");
 		return false;
-	}
-	if (!amd_tcb_equal(p->product, &k->tcb, tcb)) {
-		amd_tcb_format(p->product, tcb, want, sizeof(want));
+	case AMD_VCEK_TCB:
 		snprintf(why, len, "the VCEK is for TCB %s, the platform reports %s", t->old_tcb,
 			 want);
 		return false;
+	default: /* not a VCEK, or one lacking an AMD extension */
+		snprintf(why, len, "the VCEK entry is not a valid VCEK");
+		return false;
 	}
-	amd_tcb_format(p->product, tcb, want, sizeof(want));
-	snprintf(why, len, "the VCEK is for the reported TCB %s and this chip", want);
-	return true;
 }
 
 void wf_verify_opts(struct verify_opts *vo, const struct amd_trust *trust,
@@ -74,12 +74,13 @@ static bool builtin_ark_trusted(const struct amd_trust *trust, enum amd_product 
 {
 	size_t len = 0;
 	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
-	X509 *ark = amd_trust_ark(trust, p);
-	unsigned char *mine = NULL;
-	int n = ark ? i2d_X509(ark, &mine) : -1;
-	bool eq = der && n > 0 && (size_t)n == len && memcmp(der, mine, len) == 0;
+	X509 *builtin = NULL;
+	bool eq;
 
-	OPENSSL_free(mine);
+	if (!der || amd_cert_load(der, len, &builtin) < 0)
+		return false;
+	eq = amd_cert_equal(builtin, amd_trust_ark(trust, p));
+	X509_free(builtin);
 	return eq;
 }
 

@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for formats/amdcert.c: amd_cert_load + amd_cert_info on
  * the input as a certificate (PEM or DER), amd_tcb_parse on it as a string
- * for every product, and amd_crl_verify on it as a CRL.
+ * for every product, and amd_crl_load, amd_crl_verify and amd_crl_revokes
+ * on it as a CRL (what amd_crl_load makes of it must load as itself).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static X509 *ark;
 	struct amd_cert_info info;
 	struct amd_tcb tcb, again;
+	uint8_t *crl = NULL, *again_der = NULL;
+	size_t crl_len = 0, again_len = 0;
 	char buf[64];
 	X509 *x = NULL;
 	char *s;
@@ -39,6 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		X509_free(x);
 	}
 	amd_crl_verify(data, size, ark);
+	amd_crl_revokes(data, size, ark);
+	if (amd_crl_load(data, size, &crl, &crl_len) == 0) {
+		if (amd_crl_load(crl, crl_len, &again_der, &again_len) != 0 || again_len != crl_len ||
+		    memcmp(again_der, crl, crl_len) != 0)
+			abort();
+		free(again_der);
+		free(crl);
+	}
 
 	s = malloc(size + 1);
 	if (!s)

@@ -13,103 +13,8 @@
 #include <time.h>
 
 #include "amdcert.h"
+#include "certfiles.h"
 #include "tap.h"
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	*len = 0;
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		if (buf) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* DIR/NAME, read whole. */
-static char *read_in(const char *dir, const char *name, size_t *len)
-{
-	char *path = NULL, *buf;
-
-	*len = 0;
-	if (asprintf(&path, "%s/%s", dir, name) < 0)
-		return NULL;
-	buf = read_all(path, len);
-	if (!buf)
-		printf("# cannot read %s\n", path);
-	free(path);
-	return buf;
-}
-
-static X509 *load(const char *dir, const char *name)
-{
-	X509 *x = NULL;
-	size_t len;
-	char *buf = read_in(dir, name, &len);
-
-	if (buf && amd_cert_load(buf, len, &x) < 0) {
-		printf("# cannot load %s/%s\n", dir, name);
-		x = NULL;
-	}
-	free(buf);
-	return x;
-}
-
-static time_t utc(int y, int mo, int d, int h, int mi, int s)
-{
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			 .tm_hour = h, .tm_min = mi, .tm_sec = s };
-
-	return timegm(&tm);
-}
-
-static void print_checks(const struct amd_check_list *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		printf("#   %s %s: %s\n", l->v[i].ok ? "ok  " : "FAIL", l->v[i].name, l->v[i].detail);
-}
-
-/* The names of the failed checks, space-separated. */
-static const char *failed_names(const struct amd_check_list *l)
-{
-	static char buf[1024];
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < l->n; i++) {
-		if (l->v[i].ok)
-			continue;
-		if (buf[0])
-			strncat(buf, " ", sizeof(buf) - strlen(buf) - 1);
-		strncat(buf, l->v[i].name, sizeof(buf) - strlen(buf) - 1);
-	}
-	return buf;
-}
-
-static bool has_failed(const struct amd_check_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (!l->v[i].ok && strcmp(l->v[i].name, name) == 0)
-			return true;
-	return false;
-}
 
 static void hex(const unsigned char *p, size_t n, char *out)
 {
@@ -120,121 +25,8 @@ static void hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* ---- TCB ------------------------------------------------------------- */
-
-static void test_tcb(void)
-{
-	struct amd_tcb t, m = { .bl = 3, .tee = 0, .snp = 8, .ucode = 115 };
-	struct amd_tcb g = { .bl = 7, .tee = 2, .snp = 14, .ucode = 72 };
-	struct amd_tcb u = { .fmc = 1, .bl = 4, .tee = 3, .snp = 22, .ucode = 71 };
-	char buf[64];
-
-	/* Milan/Genoa [bl, tee, 0, 0, 0, 0, snp, ucode]; Turin [fmc, bl, tee, snp, 0, 0, 0, ucode]. */
-	CHECK(amd_tcb_to_raw(AMD_PRODUCT_MILAN, &m) == 0x7308000000000003ULL, "Milan bl=3,tee=0,snp=8,ucode=115 is 0x7308000000000003");
-	CHECK(amd_tcb_to_raw(AMD_PRODUCT_GENOA, &g) == 0x480e000000000207ULL, "Genoa layout");
-	CHECK(amd_tcb_to_raw(AMD_PRODUCT_TURIN, &u) == 0x4700000016030401ULL, "Turin layout");
-	CHECK(amd_tcb_to_raw(AMD_PRODUCT_UNKNOWN, &m) == 0, "no layout for an unknown product");
-	amd_tcb_from_raw(AMD_PRODUCT_MILAN, 0x7308000000000003ULL, &t);
-	CHECK(t.bl == 3 && t.tee == 0 && t.snp == 8 && t.ucode == 115 && t.fmc == 0, "Milan raw -> fields");
-	amd_tcb_from_raw(AMD_PRODUCT_GENOA, 0x480e000000000207ULL, &t);
-	CHECK(amd_tcb_equal(AMD_PRODUCT_GENOA, &t, &g), "Genoa raw -> fields");
-	amd_tcb_from_raw(AMD_PRODUCT_TURIN, 0x4700000016030401ULL, &t);
-	CHECK(t.fmc == 1 && t.bl == 4 && t.tee == 3 && t.snp == 22 && t.ucode == 71, "Turin raw -> fields");
-	/* The real sample VCEK's TCB. */
-	t = (struct amd_tcb){ .bl = 2, .tee = 0, .snp = 5, .ucode = 68 };
-	CHECK(amd_tcb_to_raw(AMD_PRODUCT_MILAN, &t) == 0x4405000000000002ULL, "real Milan TCB raw");
-
-	/* Specs. */
-	CHECK_EQ(amd_tcb_parse("bl=3,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN, &t), 0, "parse fields");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_MILAN, &t, &m), "parsed fields");
-	CHECK_EQ(amd_tcb_parse("ucode=115,snp=8,tee=0,bl=3", AMD_PRODUCT_GENOA, &t), 0, "any order");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_GENOA, &t, &m), "any order fields");
-	CHECK_EQ(amd_tcb_parse("0x7308000000000003", AMD_PRODUCT_MILAN, &t), 0, "parse raw hex");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_MILAN, &t, &m), "raw hex fields");
-	CHECK_EQ(amd_tcb_parse("8288875114175397891", AMD_PRODUCT_MILAN, &t), 0, "parse raw decimal");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_MILAN, &t, &m), "raw decimal fields");
-	/* interface.md's example raw value, read in the Milan layout. */
-	CHECK_EQ(amd_tcb_parse("0x7300000000000803", AMD_PRODUCT_MILAN, &t), 0, "parse 0x7300000000000803");
-	CHECK(t.bl == 3 && t.tee == 8 && t.snp == 0 && t.ucode == 115, "0x7300000000000803 is bl=3,tee=8,snp=0,ucode=115");
-	CHECK_EQ(amd_tcb_parse("fmc=1,bl=4,tee=3,snp=22,ucode=71", AMD_PRODUCT_TURIN, &t), 0, "Turin fields");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_TURIN, &t, &u), "Turin fields parsed");
-	CHECK_EQ(amd_tcb_parse("0x4700000016030401", AMD_PRODUCT_TURIN, &t), 0, "Turin raw");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_TURIN, &t, &u), "Turin raw parsed");
-	CHECK_EQ(amd_tcb_parse("bl=4,tee=3,snp=22,ucode=71", AMD_PRODUCT_TURIN, &t), 0, "Turin without fmc");
-	CHECK(t.fmc == 0, "fmc defaults to 0");
-	CHECK_EQ(amd_tcb_parse("bl=3,tee=0,snp=8,ucode=115,fmc=2", AMD_PRODUCT_UNKNOWN, &t), 0, "fmc allowed for unknown product");
-	CHECK_EQ(amd_tcb_parse("bl=0,tee=255,snp=0,ucode=255", AMD_PRODUCT_MILAN, &t), 0, "bounds 0 and 255");
-
-	{
-		static const struct {
-			const char *spec;
-			enum amd_product p;
-		} bad[] = {
-			{ "", AMD_PRODUCT_MILAN },
-			{ "bl=3", AMD_PRODUCT_MILAN },
-			{ "bl=3,tee=0,snp=8", AMD_PRODUCT_MILAN },
-			{ "bl=256,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=-1,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=+1,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=0x3,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=3,bl=3,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=3,tee=0,snp=8,ucode=115,", AMD_PRODUCT_MILAN },
-			{ ",bl=3,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=3,,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl = 3,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=3 ,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "bl=3,tee=0,snp=8,ucode=115,xyz=1", AMD_PRODUCT_MILAN },
-			{ "bl=3,tee=0,snp=8,ucode=115,fmc=0", AMD_PRODUCT_MILAN },
-			{ "bl=3,tee=0,snp=8,ucode=115,fmc=0", AMD_PRODUCT_GENOA },
-			{ "fmc=1,fmc=1,bl=4,tee=3,snp=22,ucode=71", AMD_PRODUCT_TURIN },
-			{ "bl=3=4,tee=0,snp=8,ucode=115", AMD_PRODUCT_MILAN },
-			{ "0x7308000000000003", AMD_PRODUCT_UNKNOWN },
-			{ "0x", AMD_PRODUCT_MILAN },
-			{ "0x7308000000000003 ", AMD_PRODUCT_MILAN },
-			{ " 0x7308000000000003", AMD_PRODUCT_MILAN },
-			{ "0x-1", AMD_PRODUCT_MILAN },
-			{ "-1", AMD_PRODUCT_MILAN },
-			{ "+3", AMD_PRODUCT_MILAN },
-			{ "0x1g", AMD_PRODUCT_MILAN },
-			{ "0x10000000000000000", AMD_PRODUCT_MILAN },
-			{ "18446744073709551616", AMD_PRODUCT_MILAN },
-			{ "0x0000010000000000", AMD_PRODUCT_MILAN },   /* reserved byte 5 set */
-			{ "0x0000000100000000", AMD_PRODUCT_TURIN },   /* reserved byte 4 set */
-			{ "12abc", AMD_PRODUCT_MILAN },
-			{ "0x0x7308000000000003", AMD_PRODUCT_MILAN }, /* strtoull's own "0x" */
-			{ "0X0x3", AMD_PRODUCT_MILAN },
-			{ "0x00007308000000000003", AMD_PRODUCT_MILAN }, /* over 16 hex digits */
-		};
-		size_t i;
-		char name[128];
-
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			snprintf(name, sizeof(name), "reject spec '%s' for %s", bad[i].spec,
-				 amd_product_name(bad[i].p) ? amd_product_name(bad[i].p) : "unknown");
-			CHECK_EQ(amd_tcb_parse(bad[i].spec, bad[i].p, &t), -EINVAL, name);
-		}
-		CHECK_EQ(amd_tcb_parse(NULL, AMD_PRODUCT_MILAN, &t), -EINVAL, "reject NULL spec");
-	}
-
-	amd_tcb_format(AMD_PRODUCT_MILAN, &m, buf, sizeof(buf));
-	CHECK_STR(buf, "bl=3,tee=0,snp=8,ucode=115", "format Milan");
-	amd_tcb_format(AMD_PRODUCT_TURIN, &u, buf, sizeof(buf));
-	CHECK_STR(buf, "bl=4,tee=3,snp=22,ucode=71,fmc=1", "format Turin");
-	CHECK_EQ(amd_tcb_parse(buf, AMD_PRODUCT_TURIN, &t), 0, "format round trip");
-	CHECK(amd_tcb_equal(AMD_PRODUCT_TURIN, &t, &u), "format round trip fields");
-	t = m;
-	t.fmc = 9;
-	CHECK(amd_tcb_equal(AMD_PRODUCT_MILAN, &t, &m), "fmc ignored on Milan");
-	CHECK(!amd_tcb_equal(AMD_PRODUCT_TURIN, &t, &m), "fmc compared on Turin");
-}
-
 static void test_names(void)
 {
-	CHECK_STR(amd_product_name(AMD_PRODUCT_GENOA), "Genoa", "product name");
-	CHECK(amd_product_name(AMD_PRODUCT_UNKNOWN) == NULL, "no name for unknown");
-	CHECK_EQ(amd_product_parse("tURIN"), AMD_PRODUCT_TURIN, "product parse is case-insensitive");
-	CHECK_EQ(amd_product_parse("Milan-B0"), AMD_PRODUCT_UNKNOWN, "product parse is exact");
 	CHECK_STR(amd_cert_kind_name(AMD_CERT_ASVK), "asvk", "kind name");
 	CHECK_STR(amd_cert_kind_name(AMD_CERT_UNKNOWN), "unknown", "unknown kind name");
 	CHECK(amd_openssl_error() != NULL, "amd_openssl_error never NULL");
@@ -304,6 +96,71 @@ static void test_builtin(void)
 	}
 	CHECK(!t || amd_trust_ark(t, AMD_PRODUCT_UNKNOWN) == NULL, "no trusted ARK for unknown");
 	amd_trust_free(t);
+}
+
+/* amd_check_add and amd_check_list_ok. */
+static void test_check_list(void)
+{
+	struct amd_check_list l = { NULL, 0, 0 };
+	char long_name[64], name[32];
+	int r = 0;
+
+	CHECK(!amd_check_list_ok(&l), "an empty list is not ok");
+	CHECK_EQ(amd_check_add(&l, "tcb", true, "the %s is for TCB %s", "vcek", "bl=1"), 0, "add");
+	CHECK(l.n == 1 && l.v[0].ok && strcmp(l.v[0].name, "tcb") == 0 &&
+	      strcmp(l.v[0].detail, "the vcek is for TCB bl=1") == 0, "name, ok and detail kept");
+	CHECK(amd_check_list_ok(&l), "one passed check is ok");
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	CHECK_EQ(amd_check_add(&l, long_name, false, "%0300d", 7), 0, "add a long one");
+	CHECK(strlen(l.v[1].name) == sizeof(l.v[1].name) - 1 &&
+	      strlen(l.v[1].detail) == sizeof(l.v[1].detail) - 1, "name and detail cut to fit");
+	CHECK(!amd_check_list_ok(&l), "one failed check spoils the list");
+	for (int i = 0; i < 40 && r == 0; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		r = amd_check_add(&l, name, true, "%d", i);
+	}
+	CHECK(r == 0 && l.n == 42 && strcmp(l.v[41].name, "c39") == 0 &&
+	      strcmp(l.v[41].detail, "39") == 0 && strcmp(l.v[0].name, "tcb") == 0,
+	      "the list grows past its first 16 and keeps the order");
+	CHECK_EQ(amd_check_add(NULL, "x", true, "y"), -EINVAL, "no list");
+	amd_check_list_free(&l);
+	CHECK(l.v == NULL && l.n == 0 && l.cap == 0, "freed and reset");
+}
+
+/* amd_cert_equal: the same DER, whatever the form it was loaded from. */
+static void test_cert_equal(const char *dir)
+{
+	const uint8_t *der;
+	X509 *milan = NULL, *milan2 = NULL, *genoa = NULL, *pem = NULL, *fromder = NULL;
+	struct amd_trust *t = NULL;
+	uint8_t *enc = NULL;
+	size_t len = 0;
+
+	der = amd_builtin_cert(AMD_PRODUCT_MILAN, AMD_CERT_ARK, &len);
+	CHECK(der && amd_cert_load(der, len, &milan) == 0 && amd_cert_load(der, len, &milan2) == 0,
+	      "built-in ARK-Milan loads twice");
+	der = amd_builtin_cert(AMD_PRODUCT_GENOA, AMD_CERT_ARK, &len);
+	CHECK(der && amd_cert_load(der, len, &genoa) == 0, "built-in ARK-Genoa loads");
+	CHECK(amd_cert_equal(milan, milan), "a certificate equals itself");
+	CHECK(amd_cert_equal(milan, milan2), "two loads of the same DER are equal");
+	CHECK(!amd_cert_equal(milan, genoa), "ARK-Milan is not ARK-Genoa");
+	CHECK(!amd_cert_equal(milan, NULL) && !amd_cert_equal(NULL, milan) &&
+	      !amd_cert_equal(NULL, NULL), "NULL equals nothing, not even NULL");
+	CHECK(amd_trust_new(&t) == 0 && amd_cert_equal(amd_trust_ark(t, AMD_PRODUCT_MILAN), milan),
+	      "the trusted ARK-Milan is the built-in one");
+	pem = load(dir, "milan-vcek.pem");
+	CHECK(pem && amd_cert_der(pem, &enc, &len) == 0 && amd_cert_load(enc, len, &fromder) == 0,
+	      "real VCEK: PEM to DER and back");
+	CHECK(amd_cert_equal(pem, fromder), "real VCEK from PEM equals it from DER");
+	CHECK(!amd_cert_equal(pem, milan), "the VCEK is not the ARK");
+	free(enc);
+	amd_trust_free(t);
+	X509_free(milan);
+	X509_free(milan2);
+	X509_free(genoa);
+	X509_free(pem);
+	X509_free(fromder);
 }
 
 /* ---- the real Milan VCEK --------------------------------------------- */
@@ -689,9 +546,10 @@ int main(void)
 	if (r < 0)
 		return 99;
 	test_names();
-	test_tcb();
 	test_builtin();
 	test_real_vcek(data);
+	test_cert_equal(data);
+	test_check_list();
 	test_fixtures();
 	free(data);
 	return tap_done();

@@ -97,9 +97,19 @@ static void test_paths(void)
 	id.product = AMD_PRODUCT_TURIN;
 	id.hwid_len = 4;
 	CHECK_EQ(kds_vcek_path(&id, buf, sizeof(buf)), -EINVAL, "Turin: 4 bytes are too few");
-	CHECK_EQ(kds_hwid_len(AMD_PRODUCT_MILAN), 64, "hwid length Milan");
-	CHECK_EQ(kds_hwid_len(AMD_PRODUCT_TURIN), 8, "hwid length Turin");
-	CHECK_EQ(kds_hwid_len(AMD_PRODUCT_UNKNOWN), 0, "hwid length unknown");
+	id.hwid_len = 16;
+	CHECK_EQ(kds_vcek_path(&id, buf, sizeof(buf)), -EINVAL,
+		 "Turin: 16 bytes are neither the chip id nor its first 8");
+	id = milan_id();
+	id.hwid_len = 65;
+	CHECK_EQ(kds_vcek_path(&id, buf, sizeof(buf)), -EINVAL, "Milan: 65 bytes are too many");
+	id = milan_id();
+	CHECK_EQ(kds_vcek_id_normalize(&id), 0, "normalize a Milan id");
+	CHECK_EQ(id.hwid_len, 64, "Milan keeps 64 bytes");
+	id.product = AMD_PRODUCT_TURIN;
+	CHECK_EQ(kds_vcek_id_normalize(&id), 0, "normalize a Turin id of 64 bytes");
+	CHECK(id.hwid_len == 8 && id.hwid[7] == 7 && id.hwid[8] == 0 && id.hwid[63] == 0,
+	      "Turin keeps the first 8 bytes and zeroes the rest");
 }
 
 static void test_names(void)
