@@ -554,8 +554,8 @@ check_offered() {
 		grep -q "\b$env\b" "$T/conf.txt" || { echo "$env not in snp-certctl.conf(5)"; bad=1; }
 		grep -q "^ \{7\}$env\$" "$T/man.txt" || { echo "$env not in snp-certctl(1)"; bad=1; }
 	done < <(sed -nE 's/^\s*\[SET_[A-Z_]+\] = \{ "([a-z_]+)", "([A-Z_]+)".*/\1 \2/p' \
-		"$REPO/snp-certctl/config.c")
-	[ "$n" -ge 8 ] || fail "found only $n keys in config.c"
+		"$REPO/snp-certctl/settings.c")
+	[ "$n" -ge 8 ] || fail "found only $n keys in settings.c"
 	return $bad
 }
 
