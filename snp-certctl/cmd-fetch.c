@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"

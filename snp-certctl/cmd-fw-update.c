@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"

@@ -51,7 +51,7 @@ int kds_url_check(const char *url);
  * *len, or an exit status after printing why: EXIT_KDS (network, HTTP
  * status, time-out, gave up), EXIT_VERIFY (KDS answered 200 with something
  * that is not a reply: not DER, too large), EXIT_FAIL (out of memory).
- * Nothing is verified here beyond the framing: see cache.h.
+ * Nothing is verified here beyond the framing: see kds-cache.h.
  */
 int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
 		 uint8_t **body, size_t *len);

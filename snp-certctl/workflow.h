@@ -39,7 +39,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "hooks.h"

@@ -14,8 +14,8 @@
  * good reply is in hand).  Entries are written whole (temporary file,
  * fsync, rename), mode 0644, directories 0755.
  */
-#ifndef SNP_CERTCTL_CACHE_H
-#define SNP_CERTCTL_CACHE_H
+#ifndef SNP_CERTCTL_KDS_CACHE_H
+#define SNP_CERTCTL_KDS_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

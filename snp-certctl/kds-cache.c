@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The KDS cache: look in the cache, verify, else fetch, verify, cache.
- * See cache.h for the layout and the rules.
+ * See kds-cache.h for the layout and the rules.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 #include <openssl/x509.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "util.h"
 
 #define CACHE_FILE_MAX (64 * 1024)
