@@ -374,6 +374,7 @@ static int fw_update(struct ctx *ctx, struct workflow *wf, const struct fw_args 
 	struct kds_vcek_id id = { .product = p->product, .hwid_len = SEV_CHIP_ID_LEN };
 	struct wf_vcek pre = { 0 }, post = { 0 };
 	struct cache cache = { 0 };
+	struct why cache_why;
 	struct sev_dev *dev = NULL;
 	struct wf_vcek *src = NULL;
 	bool need_vcek = false, restage;
@@ -409,8 +410,10 @@ static int fw_update(struct ctx *ctx, struct workflow *wf, const struct fw_args 
 		workflow_fail_pending(wf, ret, "not updated: the SEV device cannot be opened");
 		goto out;
 	}
-	ret = cache_init(&cache, ctx, trust, a->offline);
+	ret = cache_init(&cache, ctx, trust, a->offline, &cache_why);
 	if (ret) {
+		err("%s", cache_why.msg);
+		ret = exit_status(ret);
 		workflow_fail_pending(wf, ret, "not updated");
 		goto out;
 	}

@@ -187,6 +187,7 @@ static void update(struct workflow *wf, const struct refresh_args *a,
 				  .tcb = *rep };
 	struct wf_vcek src = { 0 };
 	struct cache cache = { 0 };
+	struct why cache_why;
 	int ret;
 
 	memcpy(id.hwid, p->chip_id, SEV_CHIP_ID_LEN);
@@ -212,7 +213,11 @@ static void update(struct workflow *wf, const struct refresh_args *a,
 		workflow_fail_pending(wf, ret, "a hook was refused; unchanged");
 		return;
 	}
-	ret = cache_init(&cache, wf->ctx, trust, a->offline);
+	ret = cache_init(&cache, wf->ctx, trust, a->offline, &cache_why);
+	if (ret) {
+		err("%s", cache_why.msg);
+		ret = exit_status(ret);
+	}
 	if (ret == 0)
 		ret = wf_vcek_fetch(&cache, &id, &src);
 	if (ret) {
