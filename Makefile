@@ -137,14 +137,14 @@ $(CLIA): $(CLI_OBJS)
 # $ORIGIN/../lib finds it both in the build tree and under PREFIX.
 $(PROG): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
 	$(CC) $(ALL_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib' -o $@ $(O)/obj/snp-certctl/main.o \
-		$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CRYPTO_LIBS) $(SYS_LIBS)
+		$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CRYPTO_LIBS) $(SYS_LIBS) -lcurl
 
 # ---- test programs --------------------------------------------------------
 # Unit tests link the internal objects statically: test-cli-*.c also get
 # the program's objects, the others lib/ and formats/ only.
 $(O)/tests/unit/test-cli-%: $(O)/obj/tests/unit/test-cli-%.o $(CLIA) $(LIBA) $(FMTA)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(FMTA) $(CRYPTO_LIBS) $(SYS_LIBS) -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(FMTA) $(CRYPTO_LIBS) $(SYS_LIBS) -lcurl -lpthread
 
 $(O)/tests/unit/test-%: $(O)/obj/tests/unit/test-%.o $(LIBA) $(FMTA)
 	@mkdir -p $(@D)

@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"
@@ -56,10 +56,11 @@ static const char usage[] =
 	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
 	"      --json            describe the result as JSON on stdout\n"
 	"\n"
-	"Environment: SNP_CERTCTL_KDS_TIMEOUT (seconds per attempt, default 10),\n"
-	"SNP_CERTCTL_KDS_DEADLINE (seconds for all retries, default 60),\n"
-	"SNP_CERTCTL_KDS_CA (extra CA certificates for HTTPS, PEM), http_proxy,\n"
-	"https_proxy, no_proxy.\n"
+	"Retries (429, 5xx, time-outs, failed connections) are said on stderr unless -q.\n"
+	"Environment: SNP_CERTCTL_KDS_TIMEOUT (seconds per attempt, default 10, may be\n"
+	"fractional), SNP_CERTCTL_KDS_DEADLINE (seconds for all retries, default 60),\n"
+	"SNP_CERTCTL_KDS_CA (the CA certificates for HTTPS, PEM, instead of the system\n"
+	"store), http_proxy, https_proxy, no_proxy.\n"
 	"\n"
 	"Exit status: 0 fetched (or cached), 4 KDS sent something that does not\n"
 	"verify, 5 platform error (--platform: no SEV device, a command failed, the\n"
@@ -250,11 +251,12 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 	struct kds_vcek_id id = { 0 };
 	struct amd_trust *trust = NULL;
 	struct cache cache = { 0 };
+	struct why why = { 0 };
 	enum amd_product p;
 	uint8_t *bytes = NULL;
 	size_t len = 0;
 	bool vlek = false;
-	int c, ret;
+	int c, ret, r;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "o:", longopts, NULL)) != -1) {
 		if (common_option(ctx, c, optarg, argv))
@@ -345,23 +347,25 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
-	ret = cache_init(&cache, ctx, trust, a.offline);
-	if (ret)
-		goto out;
-
-	switch (a.what) {
-	case WHAT_VCEK:
-		ret = cache_vcek(&cache, &id, &it);
-		break;
-	case WHAT_CA:
-		ret = cache_chain(&cache, p, a.family, &it);
-		break;
-	case WHAT_CRL:
-		ret = cache_crl(&cache, p, a.family, &it);
-		break;
+	r = cache_init(&cache, ctx, trust, a.offline, &why);
+	if (r == 0) {
+		switch (a.what) {
+		case WHAT_VCEK:
+			r = cache_vcek(&cache, &id, &it, &why);
+			break;
+		case WHAT_CA:
+			r = cache_chain(&cache, p, a.family, &it, &why);
+			break;
+		case WHAT_CRL:
+			r = cache_crl(&cache, p, a.family, &it, &why);
+			break;
+		}
 	}
-	if (ret)
+	if (r) {
+		err("%s", why.msg);
+		ret = exit_status(r);
 		goto out;
+	}
 	debug("%s '%s'", it.from_cache ? "from the cache" : "fetched and cached", it.path);
 
 	if (a.out || !ctx->json) {

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"
@@ -415,7 +415,7 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 				      "opened");
 		return -ERR_PLATFORM;
 	}
-	rc = cache_init(&f->cache, workflow_ctx(wf), f->trust, f->a.offline);
+	rc = cache_init(&f->cache, workflow_ctx(wf), f->trust, f->a.offline, why);
 	if (rc) {
 		workflow_fail_pending(wf, rc, "not updated");
 		return rc;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "json.h"
@@ -215,7 +215,11 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 	int ret;
 
 	memcpy(id.hwid, r->plat.chip_id, SEV_CHIP_ID_LEN);
-	ret = cache_init(&r->cache, workflow_ctx(wf), r->trust, r->a.offline);
+	ret = cache_init(&r->cache, workflow_ctx(wf), r->trust, r->a.offline, why);
+	if (ret) {
+		err("%s", why->msg);
+		ret = exit_status(ret);
+	}
 	if (ret == 0)
 		ret = wf_vcek_fetch(&r->cache, &id, &r->src);
 	if (ret) {

@@ -1,577 +1,497 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The KDS client over OpenSSL 3.0's HTTP client.
+ * The KDS client over libcurl: one easy handle per attempt, and the retry
+ * loop around the attempts.
  *
- * OSSL_HTTP_exchange() in OpenSSL 3.0 fails on any status but 200 (and
- * redirects) without handing the status or the headers back; only an error
- * queue entry says "code=429".  So the connection BIO carries a callback
- * that records the first bytes of the reply as they are read: the status
- * line and the headers (Retry-After) are parsed from that record, whatever
- * OpenSSL made of them.  Python's http.server, nginx and the KDS send the
- * header block in one write, so the first read holds all of it; when it
- * does not, Retry-After is treated as absent and the backoff applies.
+ * libcurl does the HTTP (status line, Content-Length, chunked bodies), the
+ * TLS through OpenSSL (the peer's chain, its host name, SNI), proxies from
+ * the environment, and Retry-After (CURLINFO_RETRY_AFTER: delay-seconds or
+ * an HTTP-date).  What is left here: the size cap, the DER framing check,
+ * sorting failures into final and worth retrying, and the waits.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <openssl/bio.h>
+#include <curl/curl.h>
+#include <openssl/asn1.h>
 #include <openssl/err.h>
-#include <openssl/http.h>
-#include <openssl/httperr.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
-#include "cmd.h"
 #include "kds-http.h"
-#include "kds.h"
 #include "util.h"
 
-#define TAP_MAX 8192
+#if LIBCURL_VERSION_NUM < 0x075500
+#error "libcurl 7.85 or later is needed (CURLOPT_PROTOCOLS_STR)"
+#endif
 
-/* What the reply's first bytes said. */
-struct tap {
-	char buf[TAP_MAX + 1];
-	size_t len;
-};
-
-/* One connection, as the bio_update_fn sees it. */
-struct conn {
-	SSL_CTX *ssl_ctx;
-	SSL *ssl;         /* owned by the SSL BIO */
-	const char *host; /* SNI and the name the certificate must carry */
-	const char *port;
-	bool via_proxy;   /* HTTPS through a proxy: CONNECT first */
-	int timeout;
-	struct tap tap;
-};
+/*
+ * Retries.  An attempt that failed in a way that may pass (429, 5xx, a
+ * time-out, a connection that could not be made or broke) is repeated
+ * after a wait: what Retry-After says when the server sent it, else an
+ * exponential backoff shortened at random by up to KDS_BACKOFF_JITTER, so
+ * that many hosts do not retry in step.  A wait that would end past the
+ * deadline is not started.
+ */
+#define KDS_ATTEMPTS 5          /* attempts of one request, the first one included */
+#define KDS_BACKOFF_FIRST 1.0   /* seconds before the second attempt, doubled for each next */
+#define KDS_BACKOFF_CAP 30.0    /* seconds: no backoff is longer */
+#define KDS_BACKOFF_JITTER 0.5  /* a backoff is cut by up to this fraction of itself */
+/* A refused connection (no route, no such host) fails at once: retry it briefly. */
+#define KDS_CONNECT_ATTEMPTS 3         /* attempts, the first one included */
+#define KDS_CONNECT_BACKOFF_FIRST 0.25 /* seconds, doubled, same jitter */
+#define KDS_RETRY_AFTER_MAX 300    /* seconds: a longer Retry-After is cut to this */
+#define KDS_RETRY_AFTER_JITTER 0.1 /* up to this fraction of (Retry-After + 1 s) is added */
+#define KDS_ATTEMPT_MIN 1.0        /* seconds a retry gets at least (capped by the time-out) */
+#define KDS_TIMEOUT_MAX 3600.0     /* seconds: a longer per-attempt time-out is cut to this */
 
 enum outcome {
 	OUT_OK,
 	OUT_STATUS,   /* an HTTP status other than 200 */
-	OUT_TIMEOUT,
-	OUT_CONNECT,  /* could not connect (refused, no route, name lookup) */
+	OUT_TIMEOUT,  /* connected, but no whole reply in time */
+	OUT_CONNECT,  /* no connection: refused, no route, no name, or not in time */
 	OUT_TLS,      /* TLS handshake or certificate check failed: final */
 	OUT_IO,       /* the connection broke in the middle */
-	OUT_BADREPLY, /* 200, but not what a KDS sends: final, EXIT_VERIFY */
-	OUT_TOOBIG,   /* 200, but larger than the cap: final, EXIT_VERIFY */
+	OUT_BADREPLY, /* 200, but not what a KDS sends: final, -ERR_VERIFY */
+	OUT_TOOBIG,   /* 200, but larger than the cap: final, -ERR_VERIFY */
+	OUT_CAFILE,   /* the CA file cannot be used: final */
 	OUT_NOMEM,
-	OUT_OTHER,    /* anything else OpenSSL failed at: final */
+	OUT_OTHER,    /* anything else libcurl failed at: final */
 };
 
 struct result {
 	enum outcome outcome;
-	int status;        /* HTTP status, 0 when none was read */
-	long retry_after;  /* seconds, -1 when absent */
-	char why[256];     /* detail for messages */
+	bool at_once;     /* OUT_CONNECT: failed at once (refused), not by time-out */
+	long status;      /* HTTP status, 0 when none was read */
+	long retry_after; /* seconds, -1 when absent */
+	int sys;          /* OUT_CAFILE: the errno to return */
+	double timeout;   /* this attempt's time-out, seconds */
+	char why[256];    /* detail for messages */
 	uint8_t *body;
 	size_t len;
 };
 
-struct url {
-	char *host, *port, *path;
-	int ssl;
+/* Where the body goes: kept for a 200 only, never more than max bytes. */
+struct sink {
+	CURL *h;
+	uint8_t *data;
+	size_t len, cap, max;
+	bool toobig, nomem;
 };
 
-static void url_free(struct url *u)
+/* ---- libcurl, once --------------------------------------------------- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
 {
-	OPENSSL_free(u->host);
-	OPENSSL_free(u->port);
-	OPENSSL_free(u->path);
-	*u = (struct url){ 0 };
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int url_parse(const char *s, struct url *u)
+static int curl_ready(struct why *why)
 {
-	char *query = NULL, *frag = NULL;
-	int ok;
+	pthread_once(&curl_once, curl_init_once);
+	if (curl_init_rc != CURLE_OK)
+		return why_set(why, -ENOMEM, "cannot initialise libcurl: %s",
+			       curl_easy_strerror(curl_init_rc));
+	return 0;
+}
 
-	*u = (struct url){ 0 };
+/* ---- URLs and settings ----------------------------------------------- */
+
+/* Parse a base URL with libcurl's parser.  0, -EINVAL or -ENOMEM; *ip: the host is an address. */
+static int url_parse(const char *s, bool *ip)
+{
+	char *host = NULL, *query = NULL, *frag = NULL;
+	unsigned char addr[16];
+	CURLU *u = NULL;
+	CURLUcode uc;
+	int ret = -EINVAL;
+
 	if (!s || (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0))
 		return -EINVAL;
-	ERR_set_mark();
-	ok = OSSL_HTTP_parse_url(s, &u->ssl, NULL, &u->host, &u->port, NULL, &u->path, &query,
-				 &frag);
-	ERR_pop_to_mark();
-	if (ok && ((query && *query) || (frag && *frag) || !u->host || !*u->host))
-		ok = 0;
-	OPENSSL_free(query);
-	OPENSSL_free(frag);
-	if (!ok) {
-		url_free(u);
-		return -EINVAL;
-	}
-	return 0;
+	u = curl_url();
+	if (!u)
+		return -ENOMEM;
+	uc = curl_url_set(u, CURLUPART_URL, s, 0);
+	if (uc == CURLUE_OUT_OF_MEMORY)
+		ret = -ENOMEM;
+	if (uc != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host)
+		goto out;
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK && *query)
+		goto out;
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK && *frag)
+		goto out;
+	if (ip)
+		*ip = host[0] == '[' || inet_pton(AF_INET, host, addr) == 1;
+	ret = 0;
+out:
+	curl_free(host);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static int bad_url(const char *url, struct why *why)
+{
+	return why_set(why, -ERR_USAGE,
+		       "invalid KDS URL '%s': want http://HOST[:PORT][/PATH] or https://...",
+		       url);
 }
 
 int kds_url_check(const char *url)
 {
-	struct url u;
-	int r = url_parse(url, &u);
-
-	url_free(&u);
-	return r;
+	return url_parse(url, NULL) == 0 ? 0 : -EINVAL;
 }
 
-/* Seconds from the environment; def when unset.  0 or -EINVAL. */
-static int env_seconds(const char *name, double def, double *out)
+/* Seconds from the environment; def when unset.  0 or -ERR_USAGE with why. */
+static int env_seconds(const char *name, double def, double *out, struct why *why)
 {
 	const char *v = getenv(name);
 
 	*out = def;
 	if (!v || !*v)
 		return 0;
-	if (parse_seconds(v, out) < 0 || *out <= 0) {
-		err("invalid %s '%s': want seconds greater than 0, e.g. 10 or 0.5", name, v);
-		return -EINVAL;
-	}
+	if (parse_seconds(v, out) < 0 || *out <= 0)
+		return why_set(why, -ERR_USAGE,
+			       "invalid %s '%s': want seconds greater than 0, e.g. 10 or 0.5", name,
+			       v);
 	return 0;
 }
 
-int kds_http_opts_init(struct kds_http_opts *o, const char *base_url)
+int kds_http_opts_init(struct kds_http_opts *o, const char *base_url, struct why *why)
 {
 	const char *ca = getenv("SNP_CERTCTL_KDS_CA");
 	double t, d;
+	int r;
 
 	*o = (struct kds_http_opts){ .base_url = base_url, .max_len = KDS_REPLY_MAX };
-	if (env_seconds("SNP_CERTCTL_KDS_TIMEOUT", KDS_DEFAULT_TIMEOUT, &t) < 0 ||
-	    env_seconds("SNP_CERTCTL_KDS_DEADLINE", KDS_DEFAULT_DEADLINE, &d) < 0)
-		return EXIT_USAGE;
-	/* OpenSSL's HTTP client counts whole seconds. */
-	o->timeout = t > 3600 ? 3600 : (unsigned int)ceil(t);
+	r = env_seconds("SNP_CERTCTL_KDS_TIMEOUT", KDS_DEFAULT_TIMEOUT, &t, why);
+	if (r == 0)
+		r = env_seconds("SNP_CERTCTL_KDS_DEADLINE", KDS_DEFAULT_DEADLINE, &d, why);
+	if (r)
+		return r;
+	o->timeout = t > KDS_TIMEOUT_MAX ? KDS_TIMEOUT_MAX : t;
 	o->deadline = d;
 	o->ca_file = ca && *ca ? ca : NULL;
-	if (kds_url_check(base_url) < 0) {
-		err("invalid KDS URL '%s': want http://HOST[:PORT][/PATH] or https://...",
-		    base_url);
-		return EXIT_USAGE;
-	}
+	r = curl_ready(why);
+	if (r)
+		return r;
+	r = url_parse(base_url, NULL);
+	if (r == -ENOMEM)
+		return why_set(why, -ENOMEM, "out of memory");
+	if (r)
+		return bad_url(base_url, why);
 	return 0;
 }
 
-/* ---- the connection ------------------------------------------------- */
+/* ---- one attempt ------------------------------------------------------ */
 
-/* Records what the HTTP client reads (status line and headers). */
-static long tap_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
-		   size_t *processed)
+/* Seconds for people: "0.4", "1", "2.5", "12". */
+static const char *secs(double s, char *buf, size_t len)
 {
-	struct tap *t = (struct tap *)BIO_get_callback_arg(b);
 	size_t n;
 
-	(void)len;
-	(void)argi;
-	(void)argl;
-	if (t && ret > 0 && processed && argp &&
-	    (oper == (BIO_CB_READ | BIO_CB_RETURN) || oper == (BIO_CB_GETS | BIO_CB_RETURN))) {
-		n = *processed;
-		if (n > TAP_MAX - t->len)
-			n = TAP_MAX - t->len;
-		memcpy(t->buf + t->len, argp, n);
-		t->len += n;
-		t->buf[t->len] = '\0';
-	}
-	return ret;
+	snprintf(buf, len, s < 9.95 ? "%.1f" : "%.0f", s);
+	n = strlen(buf);
+	if (n > 2 && strcmp(buf + n - 2, ".0") == 0)
+		buf[n - 2] = '\0';
+	return buf;
 }
 
-static void tap_attach(BIO *bio, struct tap *t)
+static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	BIO_set_callback_ex(bio, tap_cb);
-	BIO_set_callback_arg(bio, (char *)t);
+	struct sink *s = arg;
+	size_t n = size * nmemb, cap;
+	long status = 0;
+	uint8_t *nd;
+
+	/* An error page is not kept: its status is what counts. */
+	if (curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200)
+		return n;
+	if (n > s->max - s->len) {
+		s->toobig = true;
+		return 0; /* CURLE_WRITE_ERROR */
+	}
+	if (s->len + n > s->cap) {
+		for (cap = s->cap ? s->cap : 4096; cap < s->len + n; cap *= 2)
+			;
+		if (cap > s->max)
+			cap = s->max;
+		nd = realloc(s->data, cap);
+		if (!nd) {
+			s->nomem = true;
+			return 0;
+		}
+		s->data = nd;
+		s->cap = cap;
+	}
+	memcpy(s->data + s->len, ptr, n);
+	s->len += n;
+	return n;
 }
 
-static bool is_ip(const char *host)
+/* Is b exactly one DER SEQUENCE (a certificate, a CRL)?  0, or -EBADMSG with why. */
+static int der_whole(const uint8_t *b, size_t n, char *why, size_t wlen)
 {
-	unsigned char addr[16];
+	const unsigned char *p = b;
+	long clen = 0;
+	int tag = 0, cls = 0, r;
 
-	return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
-}
-
-/*
- * OSSL_HTTP_open()'s bio_update_fn: after connecting, CONNECT through a
- * proxy if there is one, then push an SSL BIO with SNI and the host name
- * check; before closing, shut TLS down and pop the SSL BIO again.
- */
-static BIO *bio_update(BIO *bio, void *arg, int connect, int detail)
-{
-	struct conn *c = arg;
-	X509_VERIFY_PARAM *param;
-	BIO *sbio = NULL, *next, *ret = NULL;
-	SSL *ssl = NULL;
-
-	if (!connect) {
-		if (!c->ssl)
-			return bio;
-		ERR_set_mark();
-		BIO_ssl_shutdown(bio);
-		next = BIO_pop(bio);
-		BIO_free(bio);
-		ERR_pop_to_mark();
-		c->ssl = NULL;
-		return next;
-	}
-	if (!detail) { /* plain HTTP */
-		tap_attach(bio, &c->tap);
-		return bio;
-	}
-	if (c->via_proxy &&
-	    !OSSL_HTTP_proxy_connect(bio, c->host, c->port, NULL, NULL, c->timeout, NULL, NULL))
-		goto out;
-	ssl = SSL_new(c->ssl_ctx);
-	sbio = BIO_new(BIO_f_ssl());
-	if (!ssl || !sbio)
-		goto out;
-	param = SSL_get0_param(ssl);
-	if (is_ip(c->host)) {
-		if (!X509_VERIFY_PARAM_set1_ip_asc(param, c->host))
-			goto out;
-	} else {
-		/* SNI is for names only (RFC 6066). */
-		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-		if (!SSL_set_tlsext_host_name(ssl, c->host) ||
-		    !X509_VERIFY_PARAM_set1_host(param, c->host, 0))
-			goto out;
-	}
-	SSL_set_connect_state(ssl);
-	BIO_set_ssl(sbio, ssl, BIO_CLOSE);
-	c->ssl = ssl;
-	ssl = NULL; /* owned by sbio now */
-	ret = BIO_push(sbio, bio);
-	sbio = NULL;
-	tap_attach(ret, &c->tap);
-out:
-	BIO_free(sbio);
-	SSL_free(ssl);
-	return ret;
-}
-
-static int ssl_ctx_new(const struct kds_http_opts *o, SSL_CTX **out)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-
-	*out = NULL;
-	if (!ctx)
-		return -ENOMEM;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	/* A KDS reply is checked for completeness itself (DER length, PEM). */
-	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-		ERR_clear_error(); /* no system store: only the CA file then */
-	if (o->ca_file && SSL_CTX_load_verify_locations(ctx, o->ca_file, NULL) != 1) {
-		SSL_CTX_free(ctx);
+	if (n == 0) {
+		snprintf(why, wlen, "the reply is empty");
 		return -EBADMSG;
 	}
-	*out = ctx;
+	r = ASN1_get_object(&p, &clen, &tag, &cls, (long)n);
+	ERR_clear_error();
+	if (r != V_ASN1_CONSTRUCTED || tag != V_ASN1_SEQUENCE || cls != V_ASN1_UNIVERSAL) {
+		snprintf(why, wlen, "it is not one whole DER SEQUENCE");
+		return -EBADMSG;
+	}
+	if ((size_t)(p - b) + (size_t)clen != n) {
+		snprintf(why, wlen, "%zu stray bytes follow the DER SEQUENCE",
+			 n - (size_t)(p - b) - (size_t)clen);
+		return -EBADMSG;
+	}
 	return 0;
 }
 
-/* ---- reading the reply ---------------------------------------------- */
-
-/* The status line and Retry-After from the recorded reply start. */
-static void tap_parse(const struct tap *t, struct result *r)
+/* Per-attempt milliseconds for libcurl: at least 1 (0 would mean none). */
+static long timeout_ms(double seconds)
 {
-	const char *s = t->buf, *eol, *hdr_end;
-	char line[512];
-	unsigned long secs;
+	double ms = ceil(seconds * 1000.0);
 
-	if (strncmp(s, "HTTP/1.", 7) != 0 || t->len < 12)
-		return;
-	eol = strchr(s, '\n');
-	if (!eol)
-		return;
-	if (s[8] != ' ' || s[9] < '1' || s[9] > '5' || s[10] < '0' || s[10] > '9' ||
-	    s[11] < '0' || s[11] > '9')
-		return;
-	r->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-	/* Headers count only when the block is complete. */
-	hdr_end = strstr(eol, "\r\n\r\n");
-	if (!hdr_end)
-		hdr_end = strstr(eol, "\n\n");
-	if (!hdr_end)
-		return;
-	for (s = eol + 1; s < hdr_end; s = eol + 1) {
-		size_t n;
-
-		eol = strchr(s, '\n');
-		if (!eol || eol > hdr_end + 2)
-			break;
-		n = (size_t)(eol - s);
-		if (n && s[n - 1] == '\r')
-			n--;
-		if (n >= sizeof(line))
-			continue;
-		memcpy(line, s, n);
-		line[n] = '\0';
-		if (strncasecmp(line, "Retry-After:", 12) == 0 &&
-		    kds_parse_retry_after(line + 12, time(NULL), &secs) == 0)
-			r->retry_after = secs > KDS_RETRY_AFTER_MAX ? KDS_RETRY_AFTER_MAX
-								    : (long)secs;
-	}
+	return ms < 1 ? 1 : (long)ms;
 }
 
-/* Sort the OpenSSL error queue into an outcome, and keep a message. */
-static void classify(struct result *r, const struct conn *c)
+static CURLcode setup(CURL *h, const struct kds_http_opts *o, const char *url, long ms,
+		      char *errbuf, struct sink *s)
 {
-	bool timeout = false, connect = false, toobig = false, bad = false, tls = false;
-	bool nomem = false, reading = false;
-	char sys[128] = "", first[200] = "";
-	const char *data = NULL;
-	unsigned long e;
-	int flags = 0;
-	long vr;
+	CURLcode cc = CURLE_OK;
 
-	while ((e = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
-		int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
-
-		if (lib == ERR_LIB_SYS) {
-			if (!sys[0])
-				snprintf(sys, sizeof(sys), "%s", strerror(reason));
-			continue;
-		}
-		if (!first[0]) {
-			const char *rs = ERR_reason_error_string(e);
-
-			snprintf(first, sizeof(first), "%s%s%s", rs ? rs : "unknown error",
-				 data && *data && (flags & ERR_TXT_STRING) ? ": " : "",
-				 data && (flags & ERR_TXT_STRING) ? data : "");
-		}
-		if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE)
-			nomem = true;
-		if (lib == ERR_LIB_BIO &&
-		    (reason == BIO_R_CONNECT_TIMEOUT || reason == BIO_R_TRANSFER_TIMEOUT))
-			timeout = true;
-		else if (lib == ERR_LIB_HTTP && reason == HTTP_R_RETRY_TIMEOUT)
-			timeout = true;
-		else if (lib == ERR_LIB_BIO &&
-			 (reason == BIO_R_CONNECT_ERROR || reason == BIO_R_NBIO_CONNECT_ERROR ||
-			  reason == BIO_R_LOOKUP_RETURNED_NOTHING))
-			connect = true;
-		else if (lib == ERR_LIB_HTTP && reason == HTTP_R_CONNECT_FAILURE)
-			connect = true;
-		else if (lib == ERR_LIB_HTTP && (reason == HTTP_R_MAX_RESP_LEN_EXCEEDED ||
-						 reason == HTTP_R_ASN1_LEN_EXCEEDS_MAX_RESP_LEN))
-			toobig = true;
-		else if (lib == ERR_LIB_HTTP &&
-			 (reason == HTTP_R_MISSING_ASN1_ENCODING ||
-			  reason == HTTP_R_ERROR_PARSING_ASN1_LENGTH ||
-			  reason == HTTP_R_INCONSISTENT_CONTENT_LENGTH ||
-			  reason == HTTP_R_ERROR_PARSING_CONTENT_LENGTH ||
-			  reason == HTTP_R_RESPONSE_PARSE_ERROR ||
-			  reason == HTTP_R_HEADER_PARSE_ERROR ||
-			  reason == HTTP_R_RESPONSE_LINE_TOO_LONG))
-			bad = true;
-		else if (lib == ERR_LIB_HTTP && reason == HTTP_R_FAILED_READING_DATA)
-			reading = true;
-		else if (lib == ERR_LIB_SSL)
-			tls = true;
-		else if (lib == ERR_LIB_HTTP && reason == HTTP_R_RECEIVED_ERROR && !r->status &&
-			 data && strncmp(data, "code=", 5) == 0)
-			r->status = atoi(data + 5);
+#define SET(opt, val)                                         \
+	do {                                                  \
+		if (cc == CURLE_OK)                           \
+			cc = curl_easy_setopt(h, opt, val);   \
+	} while (0)
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_URL, url);
+	/* KDS does not redirect: a 3xx is a final answer, and no other protocol. */
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_USERAGENT, "snp-certctl/" SNPCERT_VERSION);
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SET(CURLOPT_WRITEFUNCTION, sink_write);
+	SET(CURLOPT_WRITEDATA, s);
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_len);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, ms);
+	SET(CURLOPT_TIMEOUT_MS, ms);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->ca_file) {
+		/* Instead of the system store, not in addition to it. */
+		SET(CURLOPT_CAINFO, o->ca_file);
+		SET(CURLOPT_CAPATH, (char *)NULL);
 	}
+	/* No CURLOPT_PROXY: libcurl takes http_proxy, https_proxy, no_proxy from environ. */
+#undef SET
+	return cc;
+}
 
-	if (r->status && r->status != 200) {
-		r->outcome = OUT_STATUS;
+/* A TLS failure, in OpenSSL's words where it has them. */
+static void tls_why(CURL *h, CURLcode cc, bool ip_host, const char *errbuf, struct result *r)
+{
+	long vr = X509_V_OK;
+
+	r->outcome = OUT_TLS;
+	if (cc != CURLE_PEER_FAILED_VERIFICATION) {
+		snprintf(r->why, sizeof(r->why), "TLS handshake failed: %s",
+			 errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		return;
 	}
-	if (nomem) {
+	/*
+	 * OpenSSL checks the chain during the handshake and libcurl keeps its
+	 * verdict; the host name is libcurl's own check, after it, and leaves
+	 * the verdict at "unspecified": its message names the subject name.
+	 */
+	if (curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &vr) != CURLE_OK)
+		vr = X509_V_OK;
+	if (strstr(errbuf, "subject name"))
+		vr = ip_host ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH;
+	snprintf(r->why, sizeof(r->why), "the server certificate does not verify: %s",
+		 vr != X509_V_OK && vr != X509_V_ERR_UNSPECIFIED ?
+			 X509_verify_cert_error_string(vr) :
+			 errbuf[0] ? errbuf : curl_easy_strerror(cc));
+}
+
+/* Sort a failed transfer (cc) into an outcome. */
+static void classify(CURL *h, CURLcode cc, const struct kds_http_opts *o, bool ip_host,
+		     const char *errbuf, const struct sink *s, struct result *r)
+{
+	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+	curl_off_t got = 0, want = -1, conn_us = 0;
+	long os_errno = 0;
+	char t[32];
+	FILE *f;
+
+	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	switch (cc) {
+	case CURLE_OUT_OF_MEMORY:
 		r->outcome = OUT_NOMEM;
-		return;
-	}
-	if (timeout) {
-		r->outcome = OUT_TIMEOUT;
-		return;
-	}
-	if (c->ssl && (vr = SSL_get_verify_result(c->ssl)) != X509_V_OK) {
-		r->outcome = OUT_TLS;
-		snprintf(r->why, sizeof(r->why), "the server certificate does not verify: %s",
-			 X509_verify_cert_error_string(vr));
-		return;
-	}
-	if (toobig || bad) {
-		r->outcome = toobig ? OUT_TOOBIG : OUT_BADREPLY;
-		snprintf(r->why, sizeof(r->why), "%s", first);
-		return;
-	}
-	if (connect && !r->status) {
+		break;
+	case CURLE_WRITE_ERROR:
+		r->outcome = s->toobig ? OUT_TOOBIG : s->nomem ? OUT_NOMEM : OUT_OTHER;
+		snprintf(r->why, sizeof(r->why), "%s", detail);
+		break;
+	case CURLE_FILESIZE_EXCEEDED:
+		r->outcome = OUT_TOOBIG;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn_us);
+		r->outcome = conn_us > 0 ? OUT_TIMEOUT : OUT_CONNECT;
+		if (r->outcome == OUT_CONNECT)
+			snprintf(r->why, sizeof(r->why), "no connection within %s s",
+				 secs(r->timeout, t, sizeof(t)));
+		break;
+	case CURLE_COULDNT_CONNECT:
 		r->outcome = OUT_CONNECT;
-		snprintf(r->why, sizeof(r->why), "%s", sys[0] ? sys : first);
-		return;
-	}
-	if (tls && !r->status) {
-		r->outcome = OUT_TLS;
-		snprintf(r->why, sizeof(r->why), "TLS handshake failed: %s", first);
-		return;
-	}
-	if (reading || sys[0] || r->status == 200 || !first[0]) {
+		r->at_once = true;
+		snprintf(r->why, sizeof(r->why), "%s",
+			 os_errno ? strerror((int)os_errno) : "no connection");
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		r->outcome = OUT_CONNECT;
+		r->at_once = true;
+		snprintf(r->why, sizeof(r->why), "the host name does not resolve");
+		break;
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		r->outcome = OUT_CONNECT;
+		r->at_once = true;
+		snprintf(r->why, sizeof(r->why), "the proxy's host name does not resolve");
+		break;
+	case CURLE_PARTIAL_FILE:
+		curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &want);
+		r->outcome = OUT_IO;
+		if (want >= 0)
+			snprintf(r->why, sizeof(r->why),
+				 "the connection closed after %" CURL_FORMAT_CURL_OFF_T
+				 " of %" CURL_FORMAT_CURL_OFF_T " bytes", got, want);
+		else
+			snprintf(r->why, sizeof(r->why), "%s", detail);
+		break;
+	case CURLE_GOT_NOTHING:
+		r->outcome = OUT_IO;
+		snprintf(r->why, sizeof(r->why), "the connection closed without a reply");
+		break;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
 		r->outcome = OUT_IO;
 		snprintf(r->why, sizeof(r->why), "%s",
-			 sys[0] ? sys
-			 : reading || !first[0] ? "the connection closed early"
-						: first);
-		return;
+			 os_errno ? strerror((int)os_errno) : detail);
+		break;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		r->outcome = OUT_BADREPLY;
+		snprintf(r->why, sizeof(r->why), "it is not HTTP (%s)", detail);
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		r->outcome = OUT_CAFILE;
+		f = fopen(o->ca_file ? o->ca_file : "", "r");
+		r->sys = f ? EINVAL : errno;
+		snprintf(r->why, sizeof(r->why), "%s",
+			 f ? "it holds no PEM certificates" : strerror(r->sys));
+		if (f)
+			fclose(f);
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		tls_why(h, cc, ip_host, errbuf, r);
+		break;
+	default:
+		r->outcome = OUT_OTHER;
+		snprintf(r->why, sizeof(r->why), "%s", detail);
+		break;
 	}
-	r->outcome = OUT_OTHER;
-	snprintf(r->why, sizeof(r->why), "%s", first);
 }
 
-/* Read a text reply to its end (Content-Length, else end of stream). */
-static void read_stream(BIO *bio, size_t want, size_t max, time_t max_time, struct result *r)
+/* One request on a new handle (and so a new connection). */
+static void attempt(const struct kds_http_opts *o, const char *url, bool ip_host, bool der,
+		    double timeout, struct result *r)
 {
-	size_t cap = 4096, n = 0;
-	uint8_t *buf = malloc(cap);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct sink s = { .max = o->max_len };
+	curl_off_t ra = 0;
+	CURL *h = NULL;
+	CURLcode cc;
 
-	if (!buf) {
-		r->outcome = OUT_NOMEM;
-		return;
+	*r = (struct result){ .outcome = OUT_NOMEM, .retry_after = -1, .timeout = timeout };
+	h = curl_easy_init();
+	if (!h)
+		goto out;
+	s.h = h;
+	cc = setup(h, o, url, timeout_ms(timeout), errbuf, &s);
+	if (cc != CURLE_OK) {
+		r->outcome = cc == CURLE_OUT_OF_MEMORY ? OUT_NOMEM : OUT_OTHER;
+		snprintf(r->why, sizeof(r->why), "cannot set up libcurl: %s",
+			 curl_easy_strerror(cc));
+		goto out;
 	}
-	for (;;) {
-		int k;
-
-		if (want && n == want)
-			break;
-		if (n == cap) {
-			uint8_t *nb;
-
-			if (cap > max) {
-				r->outcome = OUT_TOOBIG;
-				snprintf(r->why, sizeof(r->why), "more than %zu bytes", max);
-				goto out;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				r->outcome = OUT_NOMEM;
-				goto out;
-			}
-			buf = nb;
-		}
-		k = BIO_read(bio, buf + n, (int)(want && want - n < cap - n ? want - n : cap - n));
-		if (k > 0) {
-			n += (size_t)k;
-			continue;
-		}
-		if (!BIO_should_retry(bio))
-			break;
-		if (BIO_wait(bio, max_time, 100) <= 0) {
-			r->outcome = OUT_TIMEOUT;
+	debug("GET %s", url);
+	cc = curl_easy_perform(h);
+	if (cc != CURLE_OK)
+		debug("libcurl: %s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->status != 0 && r->status != 200) {
+		/* The status line was read: it is the answer, whatever came after. */
+		r->outcome = OUT_STATUS;
+		if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+			r->retry_after = ra > KDS_RETRY_AFTER_MAX ? KDS_RETRY_AFTER_MAX : (long)ra;
+		goto out;
+	}
+	if (cc != CURLE_OK) {
+		classify(h, cc, o, ip_host, errbuf, &s, r);
+		goto out;
+	}
+	if (r->status != 200) {
+		r->outcome = OUT_BADREPLY;
+		snprintf(r->why, sizeof(r->why), "it has no HTTP status");
+		goto out;
+	}
+	if (der && der_whole(s.data, s.len, r->why, sizeof(r->why)) < 0) {
+		r->outcome = OUT_BADREPLY;
+		goto out;
+	}
+	if (!s.data) {
+		/* An empty text reply: still a buffer, so callers need not care. */
+		s.data = malloc(1);
+		if (!s.data)
 			goto out;
-		}
-	}
-	ERR_clear_error();
-	if (n > max) {
-		r->outcome = OUT_TOOBIG;
-		snprintf(r->why, sizeof(r->why), "more than %zu bytes", max);
-		goto out;
-	}
-	if (want && n != want) {
-		r->outcome = OUT_IO;
-		snprintf(r->why, sizeof(r->why), "the connection closed after %zu of %zu bytes", n,
-			 want);
-		goto out;
 	}
 	r->outcome = OUT_OK;
-	r->body = buf;
-	r->len = n;
-	buf = NULL;
+	r->body = s.data;
+	r->len = s.len;
+	s.data = NULL;
 out:
-	free(buf);
-}
-
-/* One request on a new connection. */
-static void attempt(const struct kds_http_opts *o, const struct url *u, SSL_CTX *ssl_ctx,
-		    const char *path, bool der, int timeout, struct result *r)
-{
-	STACK_OF(CONF_VALUE) *headers = NULL;
-	OSSL_HTTP_REQ_CTX *rctx = NULL;
-	struct conn *c = NULL;
-	char *full = NULL;
-	const char *proxy;
-	time_t max_time = time(NULL) + timeout;
-	BIO *resp = NULL;
-	const char *data = NULL;
-	long n;
-
-	*r = (struct result){ .outcome = OUT_NOMEM, .retry_after = -1 };
-	ERR_clear_error();
-	/* The tap buffer is large: keep it off the stack. */
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		goto out;
-	*c = (struct conn){ .ssl_ctx = ssl_ctx, .host = u->host, .port = u->port,
-			    .timeout = timeout };
-	/* A mirror may live under a path: "https://mirror/kds" + "/vcek/v1/...". */
-	n = (long)strlen(u->path);
-	if (asprintf(&full, "%.*s%s", (int)(n > 0 && u->path[n - 1] == '/' ? n - 1 : n), u->path,
-		     path) < 0) {
-		full = NULL;
-		goto out;
-	}
-	if (!X509V3_add_value("User-Agent", "snp-certctl/" SNPCERT_VERSION, &headers))
-		goto out;
-	proxy = OSSL_HTTP_adapt_proxy(NULL, NULL, u->host, u->ssl);
-	c->via_proxy = proxy && u->ssl;
-	debug("GET %s://%s:%s%s%s%s", u->ssl ? "https" : "http", u->host, u->port, full,
-	      proxy ? " via proxy " : "", proxy ? proxy : "");
-	rctx = OSSL_HTTP_open(u->host, u->port, proxy, NULL, u->ssl, NULL, NULL, bio_update, c, 0,
-			      timeout);
-	if (!rctx) {
-		classify(r, c);
-		/*
-		 * Failing before a byte was exchanged is failing to connect.
-		 * BIO_do_connect_retry() retries a refused connection until the
-		 * time-out and drops the system error: say what is known.
-		 */
-		if (r->outcome == OUT_TIMEOUT)
-			snprintf(r->why, sizeof(r->why), "no connection within %d s", timeout);
-		if (r->outcome == OUT_OTHER || r->outcome == OUT_IO || r->outcome == OUT_TIMEOUT)
-			r->outcome = OUT_CONNECT;
-		goto out;
-	}
-	if (!OSSL_HTTP_set1_request(rctx, full, headers, NULL, NULL, NULL, der, o->max_len, -1, 0))
-		goto out;
-	resp = OSSL_HTTP_exchange(rctx, NULL);
-	tap_parse(&c->tap, r);
-	if (!resp) {
-		classify(r, c);
-		goto out;
-	}
-	if (r->status && r->status != 200) {
-		/* Not reached with OpenSSL 3.0; later versions return error bodies. */
-		r->outcome = OUT_STATUS;
-		goto out;
-	}
-	if (der) {
-		n = BIO_get_mem_data(resp, &data);
-		if (n <= 0 || (size_t)n > o->max_len) {
-			r->outcome = n <= 0 ? OUT_BADREPLY : OUT_TOOBIG;
-			snprintf(r->why, sizeof(r->why), "%s",
-				 n <= 0 ? "empty reply" : "too large");
-			goto out;
-		}
-		r->body = malloc((size_t)n);
-		if (!r->body)
-			goto out;
-		memcpy(r->body, data, (size_t)n);
-		r->len = (size_t)n;
-		r->outcome = OUT_OK;
-	} else {
-		read_stream(resp, OSSL_HTTP_REQ_CTX_get_resp_len(rctx), o->max_len, max_time, r);
-	}
-out:
-	BIO_free(resp);
-	if (rctx)
-		OSSL_HTTP_close(rctx, r->outcome == OUT_OK);
-	ERR_clear_error();
-	sk_CONF_VALUE_pop_free(headers, X509V3_conf_free);
-	free(full);
-	free(c);
+	free(s.data);
+	curl_easy_cleanup(h);
 }
 
 /* ---- retries ---------------------------------------------------------- */
@@ -606,6 +526,18 @@ static void sleep_seconds(double s)
 		;
 }
 
+/* The backoff after the n-th failed attempt (n >= 1), jitter applied. */
+static double backoff(double first, unsigned int n)
+{
+	double d = first;
+
+	for (unsigned int i = 1; i < n && d < KDS_BACKOFF_CAP; i++)
+		d *= 2;
+	if (d > KDS_BACKOFF_CAP)
+		d = KDS_BACKOFF_CAP;
+	return d * (1.0 - KDS_BACKOFF_JITTER * jitter());
+}
+
 static bool retryable(const struct result *r)
 {
 	switch (r->outcome) {
@@ -620,119 +552,131 @@ static bool retryable(const struct result *r)
 	}
 }
 
-/* What went wrong, briefly, for progress messages. */
-static void brief(const struct result *r, const struct kds_http_opts *o, char *buf, size_t len)
+/* Say on stderr that the failed attempt r is retried in wait seconds. */
+static void say_retry(const struct kds_http_opts *o, const struct result *r, const char *what,
+		      double wait, unsigned int next, unsigned int limit)
 {
+	const char *as = r->retry_after >= 0 ? " as asked" : "";
+	char w[32], t[32];
+
+	secs(wait, w, sizeof(w));
+	secs(r->timeout, t, sizeof(t));
 	switch (r->outcome) {
 	case OUT_STATUS:
 		if (r->status == 429)
-			snprintf(buf, len, "rate-limited the request (429)");
+			info("KDS rate-limited the request for %s (429); retrying in %s s%s "
+			     "(attempt %u of %u)", what, w, as, next, limit);
 		else
-			snprintf(buf, len, "answered %d", r->status);
+			info("KDS answered %ld for %s; retrying in %s s%s (attempt %u of %u)",
+			     r->status, what, w, as, next, limit);
 		break;
 	case OUT_TIMEOUT:
-		snprintf(buf, len, "did not answer within %u s", o->timeout);
+		info("KDS at '%s' did not answer within %s s; retrying in %s s (attempt %u of %u)",
+		     o->base_url, t, w, next, limit);
 		break;
 	case OUT_CONNECT:
-		snprintf(buf, len, "could not be reached: %s", r->why);
+		info("cannot connect to KDS at '%s': %s; retrying in %s s (attempt %u of %u)",
+		     o->base_url, r->why, w, next, limit);
 		break;
 	default:
-		snprintf(buf, len, "broke off the reply: %s", r->why);
+		info("KDS at '%s' broke off the reply for %s: %s; retrying in %s s "
+		     "(attempt %u of %u)", o->base_url, what, r->why, w, next, limit);
 		break;
 	}
 }
 
-/* The final message for a failed request; returns the exit status. */
+/* The message and code for a request that failed for good. */
 static int report(const struct kds_http_opts *o, const struct result *r, const char *what,
-		  unsigned int attempts, double elapsed, const char *extra)
+		  unsigned int attempts, double elapsed, const char *extra, struct why *why)
 {
-	char tail[128] = "";
+	char tail[128] = "", e[32], t[32];
 
+	secs(r->timeout, t, sizeof(t));
 	if (attempts > 1)
-		snprintf(tail, sizeof(tail), "; gave up after %u attempts over %.0f s", attempts,
-			 elapsed);
+		snprintf(tail, sizeof(tail), "; gave up after %u attempts over %s s", attempts,
+			 secs(elapsed, e, sizeof(e)));
 	switch (r->outcome) {
 	case OUT_STATUS:
 		if (r->status == 429)
-			err("KDS rate-limited the request for %s (429)%s%s", what, extra, tail);
-		else
-			err("KDS answered %d for %s%s%s", r->status, what, extra, tail);
-		return EXIT_KDS;
+			return why_set(why, -ERR_KDS,
+				       "KDS rate-limited the request for %s (429)%s%s", what,
+				       extra, tail);
+		return why_set(why, -ERR_KDS, "KDS answered %ld for %s%s%s", r->status, what, extra,
+			       tail);
 	case OUT_TIMEOUT:
-		err("KDS at '%s' did not answer within %u s%s%s", o->base_url, o->timeout, extra,
-		    tail);
-		return EXIT_KDS;
+		return why_set(why, -ERR_KDS, "KDS at '%s' did not answer within %s s%s%s",
+			       o->base_url, t, extra, tail);
 	case OUT_CONNECT:
-		err("cannot connect to KDS at '%s': %s%s%s", o->base_url, r->why, extra, tail);
-		return EXIT_KDS;
+		return why_set(why, -ERR_KDS, "cannot connect to KDS at '%s': %s%s%s", o->base_url,
+			       r->why, extra, tail);
 	case OUT_TLS:
-		err("cannot talk to KDS at '%s' over TLS: %s", o->base_url, r->why);
-		return EXIT_KDS;
+		return why_set(why, -ERR_KDS, "cannot talk to KDS at '%s' over TLS: %s",
+			       o->base_url, r->why);
 	case OUT_IO:
-		err("KDS at '%s' broke off the reply for %s: %s%s%s", o->base_url, what, r->why,
-		    extra, tail);
-		return EXIT_KDS;
+		return why_set(why, -ERR_KDS, "KDS at '%s' broke off the reply for %s: %s%s%s",
+			       o->base_url, what, r->why, extra, tail);
 	case OUT_BADREPLY:
-		err("KDS reply for %s is malformed: %s", what, r->why[0] ? r->why : "not DER");
-		return EXIT_VERIFY;
+		return why_set(why, -ERR_VERIFY, "KDS reply for %s is malformed: %s", what, r->why);
 	case OUT_TOOBIG:
-		err("KDS reply for %s is larger than %zu bytes: not a certificate", what,
-		    o->max_len);
-		return EXIT_VERIFY;
+		return why_set(why, -ERR_VERIFY,
+			       "KDS reply for %s is larger than %zu KiB: not a certificate", what,
+			       o->max_len / 1024);
+	case OUT_CAFILE:
+		return why_set(why, -r->sys, "cannot load KDS CA file '%s': %s", o->ca_file,
+			       r->why);
 	case OUT_NOMEM:
-		err("out of memory");
-		return EXIT_FAIL;
+		return why_set(why, -ENOMEM, "out of memory");
 	default:
-		err("request to KDS at '%s' for %s failed: %s", o->base_url, what, r->why);
-		return EXIT_KDS;
+		return why_set(why, -ERR_KDS, "request to KDS at '%s' for %s failed: %s",
+			       o->base_url, what, r->why);
 	}
 }
 
 int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
-		 uint8_t **body, size_t *len)
+		 uint8_t **body, size_t *len, struct why *why)
 {
 	struct result r = { 0 };
-	SSL_CTX *ssl_ctx = NULL;
-	struct url u = { 0 };
-	unsigned int attempts = 0;
-	double start = now_mono(), backoff = 1.0;
+	unsigned int attempts = 0, limit;
+	double start = now_mono(), left, wait, timeout;
+	bool ip_host = false;
+	char *url = NULL;
+	size_t n;
 	int ret;
 
 	*body = NULL;
 	*len = 0;
-	if (url_parse(o->base_url, &u) < 0) {
-		err("invalid KDS URL '%s': want http://HOST[:PORT][/PATH] or https://...",
-		    o->base_url);
-		ret = EXIT_USAGE;
+	ret = curl_ready(why);
+	if (ret)
+		goto out;
+	ret = url_parse(o->base_url, &ip_host);
+	if (ret == -EINVAL) {
+		ret = bad_url(o->base_url, why);
 		goto out;
 	}
-	if (u.ssl) {
-		ret = ssl_ctx_new(o, &ssl_ctx);
-		if (ret == -EBADMSG) {
-			err("cannot load KDS CA file '%s': %s", o->ca_file, amd_openssl_error());
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		if (ret < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-			goto out;
+	if (ret == 0) {
+		/* A mirror may live under a path: "https://mirror/kds" + "/vcek/v1/...". */
+		n = strlen(o->base_url);
+		if (n && o->base_url[n - 1] == '/')
+			n--;
+		if (asprintf(&url, "%.*s%s", (int)n, o->base_url, path) < 0) {
+			url = NULL;
+			ret = -ENOMEM;
 		}
 	}
+	if (ret) {
+		ret = why_set(why, -ENOMEM, "out of memory");
+		goto out;
+	}
 	for (;;) {
-		double left = o->deadline - (now_mono() - start), wait;
-		int timeout = (int)o->timeout;
-		char extra[160] = "", buf[320];
+		char extra[160] = "", d[32];
 
-		if (attempts > 0 && left < 1)
-			left = 1; /* never start an attempt shorter than a second */
-		if (left < timeout)
-			timeout = (int)ceil(left);
-		if (timeout < 1)
-			timeout = 1;
+		left = attempts ? o->deadline - (now_mono() - start) : o->deadline;
+		if (attempts > 0 && left < KDS_ATTEMPT_MIN)
+			left = KDS_ATTEMPT_MIN; /* a retry that was started gets a fair chance */
+		timeout = left < o->timeout ? left : o->timeout;
 		attempts++;
 		free(r.body);
-		attempt(o, &u, ssl_ctx, path, der, timeout, &r);
+		attempt(o, url, ip_host, der, timeout, &r);
 		if (r.outcome == OUT_OK) {
 			*body = r.body;
 			*len = r.len;
@@ -740,39 +684,36 @@ int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, cons
 			ret = 0;
 			goto out;
 		}
-		if (r.outcome == OUT_STATUS)
-			debug("KDS answered %d for %s%s", r.status, what,
-			      r.retry_after >= 0 ? " with Retry-After" : "");
 		if (!retryable(&r)) {
-			ret = report(o, &r, what, attempts, now_mono() - start, "");
+			ret = report(o, &r, what, attempts, now_mono() - start, "", why);
 			goto out;
 		}
-		/* Exponential backoff with jitter, or what the server asked for. */
+		limit = r.outcome == OUT_CONNECT && r.at_once ? KDS_CONNECT_ATTEMPTS : KDS_ATTEMPTS;
+		if (attempts >= limit) {
+			ret = report(o, &r, what, attempts, now_mono() - start, "", why);
+			goto out;
+		}
 		if (r.retry_after >= 0)
-			wait = (double)r.retry_after + 0.1 * jitter() * (double)(r.retry_after + 1);
+			wait = (double)r.retry_after +
+			       KDS_RETRY_AFTER_JITTER * jitter() * (double)(r.retry_after + 1);
 		else
-			wait = backoff * (0.5 + 0.5 * jitter());
-		backoff = backoff * 2 > 30 ? 30 : backoff * 2;
+			wait = backoff(r.outcome == OUT_CONNECT && r.at_once ?
+					       KDS_CONNECT_BACKOFF_FIRST : KDS_BACKOFF_FIRST,
+				       attempts);
 		left = o->deadline - (now_mono() - start);
 		if (wait >= left) {
 			if (r.retry_after >= o->deadline)
 				snprintf(extra, sizeof(extra),
-					 " and asked to retry after %ld s, past the %.0f s "
-					 "deadline", r.retry_after, o->deadline);
-			ret = report(o, &r, what, attempts, now_mono() - start, extra);
+					 " and asked to retry after %ld s, past the %s s deadline",
+					 r.retry_after, secs(o->deadline, d, sizeof(d)));
+			ret = report(o, &r, what, attempts, now_mono() - start, extra, why);
 			goto out;
 		}
-		brief(&r, o, buf, sizeof(buf));
-		/* Long waits are worth a line for a person watching, not for cron. */
-		if (wait >= 2 && isatty(STDERR_FILENO))
-			info("KDS %s; retrying in %.0f s", buf, wait);
-		else
-			debug("KDS %s for %s; retrying in %.1f s", buf, what, wait);
+		say_retry(o, &r, what, wait, attempts + 1, limit);
 		sleep_seconds(wait);
 	}
 out:
 	free(r.body);
-	SSL_CTX_free(ssl_ctx);
-	url_free(&u);
+	free(url);
 	return ret;
 }

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The KDS client: one HTTP(S) GET with OpenSSL 3's OSSL_HTTP_* functions,
- * retried on rate limits (429), server errors (5xx), time-outs and failed
- * connections with exponential backoff and jitter, honouring Retry-After,
- * all within an overall deadline.  See formats/kds-protocol.md.
+ * The KDS client: one HTTP(S) GET with libcurl (its OpenSSL flavour, so
+ * TLS is verified by OpenSSL), retried on rate limits (429), server errors
+ * (5xx), time-outs and failed connections with exponential backoff and
+ * jitter, honouring Retry-After, all within an overall deadline.  Every
+ * retry is announced with info().  See formats/kds-protocol.md.
  *
- * HTTPS verifies the server against the system store (plus
- * SNP_CERTCTL_KDS_CA, a test knob) and checks its host name; plain http://
- * is allowed for mirrors and tests.  http_proxy/https_proxy/no_proxy are
- * honoured.
+ * HTTPS verifies the server against the system store (or SNP_CERTCTL_KDS_CA,
+ * a test knob) and its host name; plain http:// is allowed for mirrors and
+ * tests.  libcurl reads http_proxy, https_proxy, all_proxy and no_proxy.
+ *
+ * Errors follow errors.h: 0 or a negative code with the message in a
+ * struct why; nothing here prints an error.
  */
 #ifndef SNP_CERTCTL_KDS_HTTP_H
 #define SNP_CERTCTL_KDS_HTTP_H
@@ -17,43 +20,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
+
 /* Largest KDS reply accepted (a VCEK is ~1.3 KiB, a cert_chain ~4 KiB). */
 #define KDS_REPLY_MAX (64 * 1024)
-#define KDS_DEFAULT_TIMEOUT 10  /* seconds per attempt */
-#define KDS_DEFAULT_DEADLINE 60 /* seconds for all attempts */
-#define KDS_RETRY_AFTER_MAX 300 /* a longer Retry-After is cut to this */
+#define KDS_DEFAULT_TIMEOUT 10.0  /* seconds per attempt */
+#define KDS_DEFAULT_DEADLINE 60.0 /* seconds for all attempts and waits */
 
 struct kds_http_opts {
 	const char *base_url; /* "https://kdsintf.amd.com", or a mirror (may have a path) */
-	unsigned int timeout; /* seconds per attempt, >= 1 (OpenSSL counts whole seconds) */
-	double deadline;      /* seconds for all attempts and waits together */
+	double timeout;       /* seconds per attempt, > 0 (connecting included) */
+	double deadline;      /* seconds for all attempts and waits together, > 0 */
 	size_t max_len;       /* reply size cap */
-	const char *ca_file;  /* extra CA certificates (PEM) to trust, or NULL */
+	const char *ca_file;  /* CA certificates (PEM) trusted instead of the system's, or NULL */
 };
 
 /*
  * Defaults and the environment: SNP_CERTCTL_KDS_TIMEOUT (seconds per
- * attempt, default 10, fractions rounded up), SNP_CERTCTL_KDS_DEADLINE
- * (seconds overall, default 60), SNP_CERTCTL_KDS_CA (a PEM file of extra
- * CAs to trust for HTTPS).  base_url is kept, not copied.  Returns 0 or
- * EXIT_USAGE after printing why.
+ * attempt, default 10, fractions allowed), SNP_CERTCTL_KDS_DEADLINE
+ * (seconds overall, default 60), SNP_CERTCTL_KDS_CA (a PEM file of the CAs
+ * to trust for HTTPS instead of the system store).  base_url is kept, not
+ * copied.  Returns 0 or -ERR_USAGE (a bad knob or URL) with why.
  */
-int kds_http_opts_init(struct kds_http_opts *o, const char *base_url);
+int kds_http_opts_init(struct kds_http_opts *o, const char *base_url, struct why *why);
 
 /* Check a KDS base URL: http:// or https://, a host, no query.  0 or -EINVAL. */
 int kds_url_check(const char *url);
 
 /*
- * GET o->base_url + path (a path from formats/kds.h).  der: the reply is
- * one DER object (VCEK, CRL), read with expect_asn1; otherwise text (PEM).
- * what names the request in messages ("Milan VCEK hwid ... TCB ...",
- * "Milan CA chain").  Returns 0 with the body in *body (malloc'd) and
- * *len, or an exit status after printing why: EXIT_KDS (network, HTTP
- * status, time-out, gave up), EXIT_VERIFY (KDS answered 200 with something
- * that is not a reply: not DER, too large), EXIT_FAIL (out of memory).
- * Nothing is verified here beyond the framing: see cache.h.
+ * GET o->base_url + path (a path from formats/kds.h).  der: the reply must
+ * be one DER SEQUENCE (VCEK, CRL), nothing before or after it; otherwise
+ * it is text (PEM).  what names the request in messages ("Milan VCEK hwid
+ * ... TCB ...", "Milan VCEK CA chain").  Returns 0 with the body in *body
+ * (malloc'd) and *len, or with why: -ERR_KDS (network, TLS, an HTTP status
+ * other than 200, time-out, gave up), -ERR_VERIFY (KDS answered 200 with
+ * something that is not a reply: not DER, too large), -ERR_USAGE (a bad
+ * URL), -ENOMEM, -EINVAL or -errno (the CA file of SNP_CERTCTL_KDS_CA
+ * cannot be used).  Retries are said on stderr with info(), quiet under -q.
+ * Nothing is verified here beyond the framing: see kds-cache.h.
  */
 int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
-		 uint8_t **body, size_t *len);
+		 uint8_t **body, size_t *len, struct why *why);
 
 #endif

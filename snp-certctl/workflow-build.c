@@ -89,6 +89,7 @@ static int vcek_roots(struct wf_vcek *src)
 {
 	struct cert_input ask = { 0 }, ark = { 0 };
 	struct cache_item chain = { 0 };
+	struct why why;
 	int ret;
 
 	if (src->have_roots)
@@ -106,7 +107,11 @@ static int vcek_roots(struct wf_vcek *src)
 		ask.der = ark.der = NULL;
 	} else {
 		/* Another trusted root (a private or test chain): its CA chain, verified. */
-		ret = cache_chain(src->cache, src->product, KDS_FAMILY_VCEK, &chain);
+		ret = cache_chain(src->cache, src->product, KDS_FAMILY_VCEK, &chain, &why);
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
+		}
 		if (ret == 0)
 			ret = der_copy(chain.cert, &src->ask, &src->ask_len);
 		if (ret == 0)
@@ -125,12 +130,15 @@ out:
 
 int wf_vcek_fetch(struct cache *c, const struct kds_vcek_id *id, struct wf_vcek *src)
 {
+	struct why why;
 	int ret;
 
 	*src = (struct wf_vcek){ .cache = c, .product = id->product, .tcb = id->tcb };
-	ret = cache_vcek(c, id, &src->vcek);
-	if (ret)
-		return ret;
+	ret = cache_vcek(c, id, &src->vcek, &why);
+	if (ret) {
+		err("%s", why.msg);
+		return exit_status(ret);
+	}
 	src->vcek_der = src->vcek.data;
 	src->vcek_der_len = src->vcek.len;
 	debug("VCEK %s '%s'", src->vcek.from_cache ? "from the cache" : "fetched and cached",

@@ -46,7 +46,7 @@
 #include <stdint.h>
 
 #include "base.h"
-#include "cache.h"
+#include "kds-cache.h"
 #include "certs.h"
 #include "cmd.h"
 #include "errors.h"

@@ -15,11 +15,12 @@ setup_file() {
 	start_kds http
 	start_kds https --tls --ca-out "$BATS_FILE_TMPDIR/ca.pem"
 	start_kds wrongname --tls --cert-name wrong.invalid --ca-out "$BATS_FILE_TMPDIR/ca-wrong.pem"
-	wait_kds http && wait_kds https && wait_kds wrongname
+	start_kds stalled --stall-connect
+	wait_kds http && wait_kds https && wait_kds wrongname && wait_kds stalled
 }
 
 teardown_file() {
-	stop_kds http https wrongname
+	stop_kds http https wrongname stalled
 }
 
 setup() {
@@ -30,7 +31,9 @@ setup() {
 	# tests of time-outs set 1 s themselves.
 	export SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=4
 	HTTP_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/http.port")"
+	HTTP_PORT=$(cat "$BATS_FILE_TMPDIR/http.port")
 	HTTPS_PORT=$(cat "$BATS_FILE_TMPDIR/https.port")
+	STALLED_PORT=$(cat "$BATS_FILE_TMPDIR/stalled.port")
 	WRONG_PORT=$(cat "$BATS_FILE_TMPDIR/wrongname.port")
 	export SNP_CERTCTL_KDS_URL=$HTTP_URL
 	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/milan/ark.pem"
@@ -54,6 +57,11 @@ fetch_milan() {
 # Every file in the cache with its digest: proves it did not change.
 cache_state() {
 	(cd "$T/cache" && find . -type f -print0 | sort -z | xargs -0r sha256sum)
+}
+
+# Milliseconds since the epoch, for sanity bounds on how long a run took.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
 }
 
 # Run a failing fetch and check nothing changed: EXIT MESSAGE [FETCH ARGS].
@@ -144,6 +152,35 @@ fails_untouched() {
 	assert_success
 }
 
+@test "fetch: an unusable SNP_CERTCTL_KDS_CA (exit 1)" {
+	SNP_CERTCTL_KDS_CA="$T/none.pem" run --separate-stderr \
+		fetch_milan --kds-url "https://localhost:$HTTPS_PORT"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: cannot load KDS CA file '$T/none.pem': No such file or directory"
+	echo "not a certificate" >"$T/junk.pem"
+	SNP_CERTCTL_KDS_CA="$T/junk.pem" run --separate-stderr \
+		fetch_milan --kds-url "https://localhost:$HTTPS_PORT"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: cannot load KDS CA file '$T/junk.pem': it holds no PEM certificates"
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch: a proxy from http_proxy is used, no_proxy is honoured" {
+	# The stand-in as the proxy: it is asked for the whole URL.
+	http_proxy="http://127.0.0.1:$HTTP_PORT" run --separate-stderr \
+		certctl fetch ca --product milan --kds-url http://kds.invalid -o "$T/chain.pem"
+	assert_success
+	assert_equal "$(requests "GET http://kds.invalid/vcek/v1/Milan/cert_chain 200")" 1
+	# A dead proxy fails (6); the same with the host in no_proxy goes direct.
+	rm -rf "$T/cache"
+	http_proxy=http://127.0.0.1:1 run --separate-stderr certctl fetch ca --product milan
+	assert_failure 6
+	http_proxy=http://127.0.0.1:1 no_proxy=127.0.0.1 run --separate-stderr \
+		certctl fetch ca --product milan
+	assert_success
+	assert_equal "$(requests "GET /vcek/v1/Milan/cert_chain 200")" 1
+}
+
 @test "fetch: HTTPS fails without the test CA (exit 6)" {
 	run --separate-stderr fetch_milan --kds-url "https://localhost:$HTTPS_PORT"
 	assert_failure 6
@@ -170,21 +207,61 @@ fails_untouched() {
 
 @test "fetch: 429 with Retry-After: 1 is honoured, then the second request succeeds" {
 	mode 429 count=1 retry=1
-	start=$(date +%s%N)
+	start=$(now_ms)
 	run --separate-stderr fetch_milan -o "$T/v.der"
-	end=$(date +%s%N)
+	end=$(now_ms)
 	assert_success
 	assert_equal "$(requests "/vcek/v1/Milan/$HWID_MILAN")" 2
 	assert_equal "$(requests " 429")" 1
 	# The wait honoured Retry-After: at least a second between the attempts.
-	[ $(((end - start) / 1000000)) -ge 1000 ]
+	[ $((end - start)) -ge 1000 ]
 	test -s "$T/v.der"
+	# and it was said, at normal verbosity (Retry-After plus up to 10 % of 2 s).
+	[[ "$stderr" =~ ^"snp-certctl: KDS rate-limited the request for $DESC_MILAN (429); retrying in 1"(.[12])?" s as asked (attempt 2 of 5)"$ ]] ||
+		{ echo "stderr: $stderr"; return 1; }
+}
+
+@test "fetch: Retry-After as an HTTP-date is honoured" {
+	mode 429 count=1 retry-date=2
+	start=$(now_ms)
+	run --separate-stderr fetch_milan -o "$T/v.der"
+	end=$(now_ms)
+	assert_success
+	assert_equal "$(requests " 429")" 1
+	# A date has whole seconds: 1 or 2 s from now, as the client's clock reads it.
+	[ $((end - start)) -ge 1000 ]
+	[[ "$stderr" =~ "(429); retrying in "[12](.[0-9])?" s as asked (attempt 2 of 5)" ]] ||
+		{ echo "stderr: $stderr"; return 1; }
+}
+
+@test "fetch -q: retries are not said, the final error is" {
+	mode 500 count=1
+	run --separate-stderr fetch_milan -q -o "$T/v.der"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(requests " 500")" 1
+	mode 404
+	run --separate-stderr fetch_milan -q --tcb bl=3,tee=1,snp=8,ucode=117
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: KDS answered 404 for Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=117"
 }
 
 @test "fetch: KDS rate-limiting past the deadline gives up (exit 6)" {
 	mode 429 retry=1
 	fails_untouched 6 "snp-certctl: KDS rate-limited the request for $DESC_MILAN (429); gave up after"
 	[ "$(requests " 429")" -ge 3 ]
+	# Every retry was said: one line per wait, then the error.
+	[[ "$stderr" =~ "(429); retrying in 1"(.[12])?" s as asked (attempt 2 of 5)" ]]
+	[[ "$stderr" =~ "(429); retrying in 1"(.[12])?" s as asked (attempt 3 of 5)" ]]
+	assert_equal "$(grep -c 'retrying in' <<<"$stderr")" $(($(requests " 429") - 1))
+}
+
+@test "fetch: a server that rate-limits for good is asked 5 times at most" {
+	mode 429 retry=1
+	export SNP_CERTCTL_KDS_DEADLINE=30
+	fails_untouched 6 "(429); gave up after 5 attempts over"
+	assert_equal "$(requests " 429")" 5
+	[[ "$stderr" == *"(attempt 5 of 5)"* ]]
 }
 
 @test "fetch: a Retry-After beyond the deadline is not waited for (exit 6)" {
@@ -198,6 +275,9 @@ fails_untouched() {
 	run --separate-stderr fetch_milan -o "$T/v.der"
 	assert_success
 	assert_equal "$(requests "/vcek/v1/Milan/$HWID_MILAN")" 2
+	# The first backoff: 1 s cut by up to half at random.
+	[[ "$stderr" =~ ^"snp-certctl: KDS answered 500 for $DESC_MILAN; retrying in "(0.[5-9]|1)" s (attempt 2 of 5)"$ ]] ||
+		{ echo "stderr: $stderr"; return 1; }
 }
 
 @test "fetch: 500 until the deadline gives up (exit 6)" {
@@ -209,18 +289,50 @@ fails_untouched() {
 	mode slow delay=5
 	export SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=2
 	fails_untouched 6 "snp-certctl: KDS at '$HTTP_URL' did not answer within 1 s"
+	[[ "$stderr" == "snp-certctl: KDS at '$HTTP_URL' did not answer within 1 s; retrying in "*" s (attempt 2 of 5)"* ]]
 }
 
-@test "fetch: nobody listening (exit 6)" {
-	export SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=2
-	fails_untouched 6 "snp-certctl: cannot connect to KDS at 'http://127.0.0.1:1': no connection within 1 s" \
+@test "fetch: a fractional time-out per attempt" {
+	mode slow delay=5
+	export SNP_CERTCTL_KDS_TIMEOUT=0.5 SNP_CERTCTL_KDS_DEADLINE=0.5
+	start=$(now_ms)
+	fails_untouched 6 "snp-certctl: KDS at '$HTTP_URL' did not answer within 0.5 s"
+	end=$(now_ms)
+	# A sanity bound, not a benchmark: well under the whole second of old.
+	[ $((end - start)) -lt 3000 ]
+}
+
+@test "fetch: a refused connection fails in about a second (exit 6), its retries said" {
+	# The default time-out and deadline: a refused connection is not waited out.
+	export SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=60
+	start=$(now_ms)
+	fails_untouched 6 "snp-certctl: cannot connect to KDS at 'http://127.0.0.1:1': Connection refused; gave up after 3 attempts over" \
 		--kds-url http://127.0.0.1:1
+	end=$(now_ms)
+	# A generous sanity bound (it takes about 0.6 s; it took 60 s before libcurl).
+	[ $((end - start)) -lt 5000 ]
+	[[ "$stderr" =~ ^"snp-certctl: cannot connect to KDS at 'http://127.0.0.1:1': Connection refused; retrying in 0."[1-3]" s (attempt 2 of 3)" ]] ||
+		{ echo "stderr: $stderr"; return 1; }
+	[[ "$stderr" =~ "Connection refused; retrying in 0."[2-5]" s (attempt 3 of 3)" ]]
+	assert_equal "$(wc -l <<<"$stderr")" 3
+}
+
+@test "fetch: a host that never takes the connection (exit 6)" {
+	export SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=2
+	local url="http://127.0.0.1:$STALLED_PORT"
+	fails_untouched 6 "snp-certctl: cannot connect to KDS at '$url': no connection within 1 s; gave up after 2 attempts" \
+		--kds-url "$url"
+	[[ "$stderr" == "snp-certctl: cannot connect to KDS at '$url': no connection within 1 s; retrying in "*" s (attempt 2 of 5)"* ]]
 }
 
 @test "fetch: an oversized reply (exit 4)" {
 	mode oversized
-	fails_untouched 4 "snp-certctl: KDS reply for $DESC_MILAN is larger than 65536 bytes"
+	fails_untouched 4 "snp-certctl: KDS reply for $DESC_MILAN is larger than 64 KiB: not a certificate"
 	assert_equal "$(requests)" 1
+	# Without a Content-Length, the cap holds as the body comes.
+	mode oversized length=none
+	fails_untouched 4 "snp-certctl: KDS reply for $DESC_MILAN is larger than 64 KiB: not a certificate"
+	assert_equal "$(requests)" 2
 }
 
 @test "fetch: garbage (exit 4)" {

@@ -14,8 +14,10 @@ id and TCB the request names (cached per request in the work directory).
 
 Python standard library and the openssl CLI only.  Binds 127.0.0.1 only, on
 an ephemeral port written to --port-file; logs one line per request to --log
-("GET <path> <status>", or "GET <path> slow" when a slow reply starts); exits by itself after --idle seconds without a
-request, or when --parent-pid is gone.
+("GET <path> <status>", or "GET <path> slow" when a slow reply starts; a
+request through a proxy logs its absolute URL, "GET http://host/path 200");
+exits by itself after --idle seconds without a request, or when --parent-pid
+is gone.
 
 Fault modes come from --mode-file, re-read on every request (tests rewrite
 it between runs), one line "MODE [key=value]...":
@@ -25,9 +27,12 @@ it between runs), one line "MODE [key=value]...":
   429 count=K retry=N       answer 429 with "Retry-After: N" to the first K
                             matching requests, then serve normally (K
                             default: forever; retry omitted: no header)
+  429 count=K retry-date=N  the same with Retry-After as an HTTP-date N
+                            seconds from now
   500 count=K               answer 500 to the first K, then serve normally
   slow delay=S              wait S seconds (default 30) before answering
-  oversized                 200 with a reply larger than any KDS reply
+  oversized [length=none]   200 with a reply larger than any KDS reply
+                            (length=none: without Content-Length)
   garbage                   200 with random bytes
   wrong-tcb                 a VCEK for the TCB with ucodeSPL + 1
   wrong-chip                a VCEK for another chip id (last byte flipped)
@@ -42,13 +47,19 @@ the file's content changes.
 HTTPS (--tls): a throw-away CA and a server certificate for --cert-name
 (default: DNS localhost and IP 127.0.0.1) are made with the openssl CLI at
 start; the CA is written to --ca-out for SNP_CERTCTL_KDS_CA.
+
+--stall-connect: no HTTP at all; a listening socket whose accept queue is
+full and never drained, so that connections to it hang unanswered (the
+kernel drops the SYNs) like those to an unreachable host.
 """
 
 import argparse
+import email.utils
 import http.server
 import os
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -142,13 +153,15 @@ def make_handler(state):
         def log_message(self, fmt, *a):
             pass
 
-        def reply(self, status, body=b"", ctype="application/octet-stream", headers=()):
+        def reply(self, status, body=b"", ctype="application/octet-stream", headers=(),
+                  length=True):
             if not self.logged:
                 state.log("GET %s %d" % (self.path, status))
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
+                if length:
+                    self.send_header("Content-Length", str(len(body)))
                 for k, v in headers:
                     self.send_header(k, v)
                 self.end_headers()
@@ -176,7 +189,9 @@ def make_handler(state):
         def do_GET(self):
             state.last_request = time.monotonic()
             self.logged = False
-            path, _, query = self.path.partition("?")
+            # Through a proxy the request names the whole URL: route on its path.
+            target = re.sub(r"^https?://[^/]*", "", self.path)
+            path, _, query = target.partition("?")
             m = re.fullmatch(r"/(vcek|vlek)/v1/(Milan|Genoa|Turin)/([^/]+)", path)
             if not m:
                 return self.reply(404, b"not found\n", "text/plain")
@@ -203,6 +218,9 @@ def make_handler(state):
                 return self.reply(404, b"Not Found\n", "text/plain")
             if fault == "429":
                 hdrs = [("Retry-After", mode["retry"])] if "retry" in mode else []
+                if "retry-date" in mode:
+                    when = time.time() + float(mode["retry-date"])
+                    hdrs = [("Retry-After", email.utils.formatdate(when, usegmt=True))]
                 return self.reply(429, b"Too Many Requests\n", "text/plain", hdrs)
             if fault == "500":
                 return self.reply(500, b"Internal Server Error\n", "text/plain")
@@ -214,7 +232,8 @@ def make_handler(state):
             if fault == "oversized":
                 # A DER SEQUENCE that claims (and has) 128 KiB of content.
                 n = 128 * 1024
-                return self.reply(200, b"\x30\x83" + n.to_bytes(3, "big") + b"\0" * n)
+                return self.reply(200, b"\x30\x83" + n.to_bytes(3, "big") + b"\0" * n,
+                                  length=mode.get("length") != "none")
             if fault == "garbage":
                 junk = os.urandom(1500)
                 return self.reply(200, b"\x04" + junk[1:])
@@ -264,6 +283,39 @@ def make_handler(state):
     return Handler
 
 
+def write_port(port_file, port):
+    tmp = port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, port_file)
+
+
+def stall_connect(args):
+    """Listen with a backlog of 0, fill the queue ourselves, and never accept."""
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(0)
+    fillers = []
+    for _ in range(3):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect(srv.getsockname())
+        except BlockingIOError:
+            pass
+        fillers.append(c)
+    write_port(args.port_file, srv.getsockname()[1])
+    start = time.monotonic()
+    while time.monotonic() - start < args.idle:
+        time.sleep(0.5)
+        if args.parent_pid:
+            try:
+                os.kill(args.parent_pid, 0)
+            except ProcessLookupError:
+                break
+    return 0
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -275,10 +327,14 @@ def main():
     p.add_argument("--tls", action="store_true")
     p.add_argument("--cert-name", action="append", help="names in the server certificate")
     p.add_argument("--ca-out", help="write the test CA (PEM) here")
+    p.add_argument("--stall-connect", action="store_true",
+                   help="accept no connection: a full accept queue, never drained")
     p.add_argument("--idle", type=float, default=120, help="exit after this many idle seconds")
     p.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     args = p.parse_args()
 
+    if args.stall_connect:
+        return stall_connect(args)
     work = tempfile.mkdtemp(prefix="kds-server.")
     try:
         state = State(args, work)
@@ -288,10 +344,7 @@ def main():
             ctx = make_tls(work, args.cert_name or ["localhost", "127.0.0.1"], args.ca_out)
             server.socket = ctx.wrap_socket(server.socket, server_side=True,
                                             do_handshake_on_connect=False)
-        tmp = args.port_file + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % server.server_address[1])
-        os.replace(tmp, args.port_file)
+        write_port(args.port_file, server.server_address[1])
 
         def watchdog():
             while True:

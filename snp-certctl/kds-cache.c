@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The KDS cache: look in the cache, verify, else fetch, verify, cache.
- * See cache.h for the layout and the rules.
+ * See kds-cache.h for the layout and the rules.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,25 +12,24 @@
 #include <openssl/x509.h>
 
 #include "base.h"
-#include "cache.h"
+#include "kds-cache.h"
 #include "util.h"
 
 #define CACHE_FILE_MAX (64 * 1024)
 
 int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *trust,
-	       bool offline)
+	       bool offline, struct why *why)
 {
-	int ret;
+	int r;
 
 	*c = (struct cache){ .dir = ctx_get(ctx, SET_CACHE_DIR), .offline = offline,
 			     .trust = trust, .now = time(NULL) };
-	ret = kds_http_opts_init(&c->http, ctx_get(ctx, SET_KDS_URL));
-	if (ret)
-		return ret;
-	if (!c->dir || !*c->dir) {
-		err("no cache directory: set cache_dir or give --cache DIR");
-		return EXIT_USAGE;
-	}
+	r = kds_http_opts_init(&c->http, ctx_get(ctx, SET_KDS_URL), why);
+	if (r)
+		return r;
+	if (!c->dir || !*c->dir)
+		return why_set(why, -ERR_USAGE,
+			       "no cache directory: set cache_dir or give --cache DIR");
 	return 0;
 }
 
@@ -110,52 +109,52 @@ static int cache_load(const char *path, uint8_t **data, size_t *len, time_t *mti
 		return -errno;
 	*mtime = st.st_mtime;
 	r = read_file(path, CACHE_FILE_MAX, data, len);
-	if (r < 0 && r != -ENOENT)
-		warn("cannot read cached '%s': %s", path,
-		     r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
+	if (r < 0 && r != -ENOENT && r != -ENOMEM) {
+		if (r == -EFBIG)
+			warn("cannot read cached '%s': larger than %d KiB", path,
+			     CACHE_FILE_MAX / 1024);
+		else
+			warn("cannot read cached '%s': %s", path, strerror(-r));
+	}
 	return r;
 }
 
 /*
  * Point it at rel in the cache and read the copy there, if any.  1 read
- * (*mtime its age), 0 none, -ENOMEM after saying so.
+ * (*mtime its age), 0 none, -ENOMEM with why.
  */
 static int cache_lookup(const struct cache *c, const char *rel, struct cache_item *it,
-			time_t *mtime)
+			time_t *mtime, struct why *why)
 {
 	int r;
 
 	it->path = cache_path(c, rel);
-	if (!it->path) {
-		err("out of memory");
-		return -ENOMEM;
-	}
+	if (!it->path)
+		return why_set(why, -ENOMEM, "out of memory");
 	r = cache_load(it->path, &it->data, &it->len, mtime);
-	if (r == -ENOMEM) {
-		err("out of memory");
-		return -ENOMEM;
-	}
+	if (r == -ENOMEM)
+		return why_set(why, -ENOMEM, "out of memory");
 	return r == 0;
 }
 
 /*
  * Drop the cached copy read into it and ask KDS for req (der: a DER reply)
- * instead, unless --offline.  0 or an exit status after printing why.
+ * instead, unless --offline.  0, or kds_http_get()'s codes (-ERR_KDS when
+ * --offline) with why.
  */
 static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, bool der,
-		       const char *what)
+		       const char *what, struct why *why)
 {
 	free(it->data);
 	it->data = NULL;
 	X509_free(it->cert);
 	X509_free(it->ark);
 	it->cert = it->ark = NULL;
-	if (c->offline) {
-		err("no usable %s in the cache '%s', and --offline forbids asking KDS", what,
-		    c->dir);
-		return EXIT_KDS;
-	}
-	return kds_http_get(&c->http, req, der, what, &it->data, &it->len);
+	if (c->offline)
+		return why_set(why, -ERR_KDS,
+			       "no usable %s in the cache '%s', and --offline forbids asking KDS",
+			       what, c->dir);
+	return kds_http_get(&c->http, req, der, what, &it->data, &it->len, why);
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -271,8 +270,8 @@ static void chain_say_cached(const struct cache *c, const struct cache_item *it,
 	if (it->from_cache)
 		debug("using the cached %s '%s'", what, it->path);
 	else
-		debug("the cached %s '%s' is older than 7 days: fetching it again", what,
-		      it->path);
+		debug("the cached %s '%s' is older than %d days: fetching it again", what,
+		      it->path, CACHE_CHAIN_MAX_AGE / (24 * 3600));
 }
 
 static time_t chain_fresh_until(const struct cache_item *it, time_t fetched)
@@ -377,51 +376,51 @@ static const struct cached_kind crl_kind = {
 /*
  * The object k for (p, f): the cached copy if it verifies and is fresh,
  * else fetched from KDS and verified, and cached only when store says so.
+ * 0 or a negative code with why, as cache_vcek().
  */
 static int cached_get(struct cache *c, const struct cached_kind *k, enum amd_product p,
-		      enum kds_family f, struct cache_item *out, bool store)
+		      enum kds_family f, struct cache_item *out, bool store, struct why *why)
 {
-	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[64], why[256];
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[64], reason[256];
 	struct cache_item it = { 0 };
 	time_t mtime = 0;
 	int ret, r;
 
 	*out = (struct cache_item){ 0 };
-	if (k->cache_name(p, f, rel, sizeof(rel)) < 0 || k->request(p, f, req, sizeof(req)) < 0) {
-		err("no KDS %s for product '%s'", k->name, amd_product_name(p) ?: "unknown");
-		return EXIT_USAGE;
-	}
+	if (k->cache_name(p, f, rel, sizeof(rel)) < 0 || k->request(p, f, req, sizeof(req)) < 0)
+		return why_set(why, -ERR_USAGE, "no KDS %s for product '%s'", k->name,
+			       amd_product_name(p) ?: "unknown");
 	snprintf(what, sizeof(what), "%s %s %s", amd_product_name(p),
 		 f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK", k->name);
-	r = cache_lookup(c, rel, &it, &mtime);
-	if (r < 0) {
-		ret = EXIT_FAIL;
+	ret = cache_lookup(c, rel, &it, &mtime, why);
+	if (ret < 0)
 		goto out;
-	}
-	if (r > 0) {
-		r = k->check(c, p, f, &it, why, sizeof(why));
+	if (ret > 0) {
+		r = k->check(c, p, f, &it, reason, sizeof(reason));
 		if (r == 0) {
 			it.fresh_until = k->fresh_until(&it, mtime);
 			it.from_cache = c->offline || c->now < it.fresh_until;
 			k->say_cached(c, &it, what);
-		} else if (r == -EBADMSG) {
+		} else if (r == -ENOMEM) {
+			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		} else {
 			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
-			     why);
+			     reason);
 		}
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, &it, req, k->der, what);
+		ret = cache_fetch(c, &it, req, k->der, what, why);
 		if (ret)
 			goto out;
-		r = k->check(c, p, f, &it, why, sizeof(why));
+		r = k->check(c, p, f, &it, reason, sizeof(reason));
 		if (r == -ENOMEM) {
-			err("out of memory");
-			ret = EXIT_FAIL;
+			ret = why_set(why, -ENOMEM, "out of memory");
 			goto out;
 		}
 		if (r < 0) {
-			err("%s from KDS does not verify: %s", what, why);
-			ret = EXIT_VERIFY;
+			ret = why_set(why, -ERR_VERIFY, "%s from KDS does not verify: %s", what,
+				      reason);
 			goto out;
 		}
 		if (store)
@@ -436,62 +435,59 @@ out:
 	return ret;
 }
 
-int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out)
+int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out,
+		struct why *why)
 {
-	return cached_get(c, &chain_kind, p, f, out, true);
+	return cached_get(c, &chain_kind, p, f, out, true, why);
 }
 
-int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out)
+int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out,
+	      struct why *why)
 {
-	return cached_get(c, &crl_kind, p, f, out, true);
+	return cached_get(c, &crl_kind, p, f, out, true, why);
 }
 
 /* ---- the VCEK --------------------------------------------------------- */
 
 /*
  * Is der the VCEK asked for, with a good chain?  0 with the certificate,
- * EXIT_VERIFY with why, or an exit status with *printed set when the CA
- * chain could not be had (the reason has been printed).
+ * -EBADMSG with the reason it is not, or another negative code with why
+ * (the CA chain could not be had, out of memory).
  */
 static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8_t *der,
-		      size_t len, X509 **out, struct cache_item *chain, char *why, size_t wlen,
-		      bool *printed)
+		      size_t len, X509 **out, struct cache_item *chain, char *reason, size_t rlen,
+		      struct why *why)
 {
 	struct amd_check_list checks = { 0 };
 	struct amd_cert_info info;
 	X509 *x = NULL;
-	int ret = EXIT_VERIFY, r;
+	int ret = -EBADMSG, r;
 
-	*printed = false;
 	if (amd_cert_load(der, len, &x) < 0) {
-		snprintf(why, wlen, "it is not a certificate");
+		snprintf(reason, rlen, "it is not a certificate");
 		goto out;
 	}
 	if (amd_cert_info(x, &info) < 0) {
-		snprintf(why, wlen, "it has a malformed AMD extension");
+		snprintf(reason, rlen, "it has a malformed AMD extension");
 		goto out;
 	}
-	if (amd_vcek_match(&info, id->product, id->hwid, id->hwid_len, &id->tcb, why, wlen) != 0)
+	if (amd_vcek_match(&info, id->product, id->hwid, id->hwid_len, &id->tcb, reason, rlen) != 0)
 		goto out;
 	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
 	if (!builtin_ark_trusted(c, id->product) && !chain->data) {
 		/* Cached only once the VCEK is good too: a failure leaves no trace. */
-		ret = cached_get(c, &chain_kind, id->product, KDS_FAMILY_VCEK, chain, false);
-		if (ret) {
-			*printed = true;
+		ret = cached_get(c, &chain_kind, id->product, KDS_FAMILY_VCEK, chain, false, why);
+		if (ret)
 			goto out;
-		}
-		ret = EXIT_VERIFY;
+		ret = -EBADMSG;
 	}
 	r = amd_chain_verify(x, chain->cert, chain->ark, c->trust, c->now, &checks);
 	if (r == -ENOMEM) {
-		err("out of memory");
-		*printed = true;
-		ret = EXIT_FAIL;
+		ret = why_set(why, -ENOMEM, "out of memory");
 		goto out;
 	}
 	if (r < 0) {
-		first_failure(&checks, why, wlen);
+		first_failure(&checks, reason, rlen);
 		goto out;
 	}
 	*out = x;
@@ -503,50 +499,49 @@ out:
 	return ret;
 }
 
-int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_item *out)
+int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_item *out,
+	       struct why *why)
 {
-	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[256], why[256];
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[256], reason[256];
 	struct cache_item it = { 0 };
 	struct cache_item chain = { 0 };
 	struct kds_vcek_id id;
-	bool printed = false;
 	time_t mtime = 0;
-	int ret, r;
+	int ret;
 
 	*out = (struct cache_item){ 0 };
 	id = *id_in;
 	if (kds_vcek_id_normalize(&id) < 0 || kds_vcek_name(&id, rel, sizeof(rel)) < 0 ||
-	    kds_vcek_path(&id, req, sizeof(req)) < 0) {
-		err("cannot ask KDS for a VCEK of product '%s' with a %zu-byte chip id",
-		    amd_product_name(id.product) ?: "unknown", id.hwid_len);
-		return EXIT_USAGE;
-	}
+	    kds_vcek_path(&id, req, sizeof(req)) < 0)
+		return why_set(why, -ERR_USAGE,
+			       "cannot ask KDS for a VCEK of product '%s' with a %zu-byte chip id",
+			       amd_product_name(id.product) ?: "unknown", id.hwid_len);
 	kds_vcek_describe(&id, what, sizeof(what));
-	r = cache_lookup(c, rel, &it, &mtime);
-	if (r < 0) {
-		ret = EXIT_FAIL;
+	ret = cache_lookup(c, rel, &it, &mtime, why);
+	if (ret < 0)
 		goto out;
-	}
-	if (r > 0) {
-		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, why, sizeof(why),
-				 &printed);
-		if (printed)
+	if (ret > 0) {
+		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, reason,
+				 sizeof(reason), why);
+		if (ret && ret != -EBADMSG)
 			goto out;
 		it.from_cache = ret == 0;
 		if (it.from_cache)
 			debug("using the cached %s '%s'", what, it.path);
 		else
 			warn("cached VCEK '%s' does not verify: %s; fetching it again", it.path,
-			     why);
+			     reason);
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, &it, req, true, what);
+		ret = cache_fetch(c, &it, req, true, what, why);
 		if (ret)
 			goto out;
-		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, why, sizeof(why),
-				 &printed);
-		if (ret && !printed)
-			err("the VCEK KDS sent for %s does not verify: %s", what, why);
+		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, reason,
+				 sizeof(reason), why);
+		if (ret == -EBADMSG)
+			ret = why_set(why, -ERR_VERIFY,
+				      "the VCEK KDS sent for %s does not verify: %s", what,
+				      reason);
 		if (ret)
 			goto out;
 		cache_store(it.path, it.data, it.len);

@@ -14,8 +14,8 @@
  * good reply is in hand).  Entries are written whole (temporary file,
  * fsync, rename), mode 0644, directories 0755.
  */
-#ifndef SNP_CERTCTL_CACHE_H
-#define SNP_CERTCTL_CACHE_H
+#ifndef SNP_CERTCTL_KDS_CACHE_H
+#define SNP_CERTCTL_KDS_CACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,6 +24,7 @@
 
 #include "amdcert.h"
 #include "cmd.h"
+#include "errors.h"
 #include "kds-http.h"
 #include "kds.h"
 
@@ -41,11 +42,12 @@ struct cache {
 /*
  * Set c up from the resolved settings cache_dir and kds_url (commands put
  * --cache and --kds-url into ctx->cli before ctx_load()) and the
- * SNP_CERTCTL_KDS_* knobs of kds-http.h.  trust stays owned by the caller.  Returns 0 or an
- * exit status after printing why.
+ * SNP_CERTCTL_KDS_* knobs of kds-http.h.  trust stays owned by the caller.
+ * Returns 0, or -ERR_USAGE (a bad URL or knob, no cache directory) or
+ * -ENOMEM with why.
  */
 int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *trust,
-	       bool offline);
+	       bool offline, struct why *why);
 
 /* One verified object, from the cache or just fetched (and then cached). */
 struct cache_item {
@@ -65,17 +67,22 @@ void cache_item_clear(struct cache_item *it);
  * VCEK <- ASK <- ARK to a trusted ARK (the built-in ASK when the trusted
  * ARK for the product is the built-in one, else the product's CA chain,
  * itself from the cache or KDS, and then cached only if the VCEK is good).
- * Returns 0, or an exit status after printing why: EXIT_KDS (KDS unreachable
- * or refused, or --offline and not cached), EXIT_VERIFY (KDS sent something
- * that does not verify), EXIT_USAGE (id is not a valid request), EXIT_FAIL.
- * On failure the cache is unchanged.
+ * Returns 0, or with why: -ERR_KDS (KDS unreachable or refused, or
+ * --offline and not cached), -ERR_VERIFY (KDS sent something that does not
+ * verify), -ERR_USAGE (id is not a valid request), -ENOMEM, or another
+ * negative code from kds_http_get().  Nothing is printed but warnings
+ * (a cached entry that no longer verifies, a cache that cannot be
+ * written) and kds_http_get()'s retries.  On failure the cache is unchanged.
  */
-int cache_vcek(struct cache *c, const struct kds_vcek_id *id, struct cache_item *out);
+int cache_vcek(struct cache *c, const struct kds_vcek_id *id, struct cache_item *out,
+	       struct why *why);
 
 /* The CA chain for (p, f): ASK (or ASVK) + ARK, the ARK trusted.  As above. */
-int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out);
+int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out,
+		struct why *why);
 
 /* The CRL for (p, f), signed by the trusted ARK of p.  As above. */
-int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out);
+int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out,
+	      struct why *why);
 
 #endif
