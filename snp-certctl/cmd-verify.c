@@ -155,8 +155,8 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	ret = table_file_load(path, &blob, &size, &e, &n);
 	if (ret == EXIT_VERIFY) {
 		/* Malformed: say so as a check, too, for --json users. */
-		amd_check_add(&checks, "table", false, "'%s' is not a well-formed certificate table",
-			  path);
+		amd_check_add(&checks, "table", false,
+			      "'%s' is not a well-formed certificate table", path);
 		if (ctx->json)
 			print_json(path, false, &checks);
 		goto out;

@@ -15,6 +15,7 @@
 #include "certdir.h"
 #include "cmd.h"
 #include "ghcb.h"
+#include "tablecheck.h"
 
 struct table {
 	struct ghcb_item *items; /* items[i].data is owned (malloc'd) */
@@ -35,12 +36,13 @@ const struct ghcb_item *table_find(const struct table *t, enum ghcb_kind kind);
 int table_encode(const struct table *t, uint8_t **out, size_t *len, struct ghcb_diag *diag);
 void table_free(struct table *t);
 
-/* What to check beyond the chain. */
+/*
+ * What to check beyond the chain: the fields of struct amd_table_opts
+ * (formats/tablecheck.h), under the name the commands and workflows use.
+ */
 struct verify_opts {
 	const struct amd_trust *trust;
 	time_t at;
-	bool check_tcb;
-	struct amd_tcb tcb;
 	const char *tcb_spec;  /* as given, to parse in the key's product layout */
 	const uint8_t *hwid;   /* chip id to match, or NULL */
 	size_t hwid_len;
@@ -48,14 +50,7 @@ struct verify_opts {
 	enum amd_product platform_product; /* the key must be for it (not UNKNOWN) */
 };
 
-/*
- * Judge the table: an endorsement key is present, every certificate entry
- * parses and sits in the right slot, the chain verifies to the trust roots
- * at o->at (built-in ASK/ASVK/ARK stand in for missing entries), the CRL is
- * signed by the ARK and revokes nothing in the chain, and the key matches
- * the TCB and chip id asked for.  Appends a line per check; returns 0 when
- * all passed, -EBADMSG otherwise, -ENOMEM.
- */
+/* amd_table_verify() (formats/tablecheck.h) of t's entries. */
 int table_verify(const struct table *t, const struct verify_opts *o, struct amd_check_list *out);
 
 /*
