@@ -24,7 +24,8 @@ int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_
 
 	ret = read_file(path, GHCB_PARSE_LIMIT, blob, size);
 	if (ret == -EFBIG) {
-		err("'%s' is not a certificate table: larger than 1 MiB", path);
+		err("'%s' is not a certificate table: larger than %u MiB", path,
+		    GHCB_PARSE_LIMIT / (1024 * 1024));
 		return EXIT_VERIFY;
 	}
 	if (ret < 0) {
@@ -44,7 +45,8 @@ int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_
 			    ghcb_strerror(d.code));
 		ret = EXIT_VERIFY;
 	} else if (*size > GHCB_MAX_SIZE) {
-		warn("'%s' is %zu bytes, over the 16 KiB Linux guests accept", path, *size);
+		warn("'%s' is %zu bytes, over the %u KiB Linux guests accept", path, *size,
+		     GHCB_MAX_SIZE / 1024);
 	}
 	if (ret) {
 		free(*blob);
@@ -231,9 +233,12 @@ int table_inputs_apply(const struct table_inputs *in, bool builtin_roots, struct
 	for (size_t i = 0; ret == 0 && i < in->n_extra; i++) {
 		int r = read_file(in->extra[i].path, GHCB_MAX_SIZE, &data, &len);
 
-		if (r < 0) {
-			err("cannot read entry '%s': %s", in->extra[i].path,
-			    r == -EFBIG ? "larger than 16 KiB" : strerror(-r));
+		if (r == -EFBIG) {
+			err("cannot read entry '%s': larger than %u KiB", in->extra[i].path,
+			    GHCB_MAX_SIZE / 1024);
+			ret = EXIT_FAIL;
+		} else if (r < 0) {
+			err("cannot read entry '%s': %s", in->extra[i].path, strerror(-r));
 			ret = EXIT_FAIL;
 		} else if (len == 0) {
 			err("entry '%s' is empty; the table format has no empty entries",

@@ -19,7 +19,7 @@
 struct table;
 
 /*
- * Read and parse a table file (inspection: over 16 KiB warns).  Prints why
+ * Read and parse a table file (inspection: over GHCB_MAX_SIZE warns).  Prints why
  * on failure; returns 0 or an exit status.  *blob and *e are malloc'd.
  */
 int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_entry **e,

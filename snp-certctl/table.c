@@ -156,7 +156,8 @@ int table_encode_report(const struct table *t, uint8_t **out, size_t *len)
 	for (size_t i = 0; i < t->n; i++)
 		total += t->items[i].len;
 	if (diag.code == GHCB_ERR_TOO_LARGE)
-		err("the table would be %zu bytes, over the 16 KiB Linux guests accept", total);
+		err("the table would be %zu bytes, over the %u KiB Linux guests accept", total,
+		    GHCB_MAX_SIZE / 1024);
 	else
 		err("cannot lay out the table: %s", ghcb_strerror(diag.code));
 	return diag.code == GHCB_ERR_NOMEM ? EXIT_FAIL : EXIT_VERIFY;

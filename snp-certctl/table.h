@@ -33,7 +33,7 @@ int table_set(struct table *t, const uint8_t guid[GHCB_GUID_LEN], const uint8_t 
 int table_remove(struct table *t, const uint8_t guid[GHCB_GUID_LEN]);
 /* The first entry of a well-known kind, or NULL. */
 const struct ghcb_item *table_find(const struct table *t, enum ghcb_kind kind);
-/* Encode for writing (16 KiB limit applies).  0, -EBADMSG, -ENOMEM. */
+/* Encode for writing (GHCB_MAX_SIZE applies).  0, -EBADMSG, -ENOMEM. */
 int table_encode(const struct table *t, uint8_t **out, size_t *len, struct ghcb_diag *diag);
 void table_free(struct table *t);
 
@@ -58,7 +58,7 @@ int table_verify(const struct table *t, const struct verify_opts *o, struct amd_
 int table_endorsement_key(const struct table *t, struct amd_cert_info *info);
 
 /*
- * table_encode(), saying why it failed (over 16 KiB, ...).  0 or an exit
+ * table_encode(), saying why it failed (over GHCB_MAX_SIZE, ...).  0 or an exit
  * status after printing why.
  */
 int table_encode_report(const struct table *t, uint8_t **out, size_t *len);

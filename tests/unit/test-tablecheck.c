@@ -250,7 +250,8 @@ static void test_turin_vlek(const char *fx, struct amd_trust *trust)
 	tbl_cert(&t, GHCB_KIND_ASK, dir, "asvk.pem");
 	tbl_cert(&t, GHCB_KIND_ARK, dir, "ark.pem");
 	o.tcb_spec = "fmc=1,bl=4,tee=3,snp=22,ucode=71";
-	expect(&t, &o, -EBADMSG, "hwid", false, "the vlek carries no chip id", "VLEK and a chip id");
+	expect(&t, &o, -EBADMSG, "hwid", false, "the vlek carries no chip id",
+	       "VLEK and a chip id");
 	o.hwid = NULL;
 	expect(&t, &o, 0, "tcb", true, NULL, "VLEK for the TCB, no chip asked");
 	tbl_free(&t);
