@@ -12,7 +12,7 @@
 
 #include "amdcert.h"
 #include "cmd.h"
-#include "conf.h"
+#include "confsyntax.h"
 #include "util.h"
 
 static const struct {
