@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amdcert.h"
+#include "amdtcb.h"
 #include "cmd.h"
 #include "confsyntax.h"
 #include "util.h"
