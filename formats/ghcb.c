@@ -15,6 +15,9 @@
 
 #include "ghcb.h"
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 static const struct {
 	enum ghcb_kind kind;
 	const char *name;
@@ -112,7 +115,7 @@ const char *ghcb_strerror(enum ghcb_error code)
 	case GHCB_ERR_STRAY_DATA:
 		return "bytes that belong to no entry (torn or padded table)";
 	case GHCB_ERR_TOO_LARGE:
-		return "table larger than 16 KiB (the Linux guest limit)";
+		return "table larger than " STRINGIFY(GHCB_MAX_KIB) " KiB (the Linux guest limit)";
 	case GHCB_ERR_NOMEM:
 		return "out of memory";
 	}

@@ -13,8 +13,13 @@
 
 #define GHCB_GUID_LEN 16
 #define GHCB_ENTRY_SIZE 24
-/* The Linux guest driver refuses certificate buffers above this. */
-#define GHCB_MAX_SIZE 0x4000u
+/*
+ * The Linux guest driver refuses certificate buffers above this
+ * (SEV_FW_BLOB_MAX_SIZE, 0x4000).  GHCB_MAX_KIB is its size in KiB, a
+ * plain number so that messages can be built from it at compile time.
+ */
+#define GHCB_MAX_KIB 16
+#define GHCB_MAX_SIZE (GHCB_MAX_KIB * 1024u)
 /* The parser refuses anything larger outright, also for inspection. */
 #define GHCB_PARSE_LIMIT (1024u * 1024u)
 

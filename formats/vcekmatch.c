@@ -75,7 +75,8 @@ int amd_vcek_match(const struct amd_cert_info *key, enum amd_product p, const ui
 		if (key->hwid_len != n || memcmp(key->hwid, chip_id, n) != 0) {
 			short_hex(key->hwid, key->hwid_len, have, sizeof(have));
 			short_hex(chip_id, n, want, sizeof(want));
-			return say(AMD_VCEK_CHIP, why, len, "it is for chip %s, not %s", have, want);
+			return say(AMD_VCEK_CHIP, why, len, "it is for chip %s, not %s", have,
+				   want);
 		}
 	}
 	if (tcb && !amd_tcb_equal(p, &key->tcb, tcb)) {

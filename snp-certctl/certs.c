@@ -44,8 +44,11 @@ int cert_input_load(const char *path, const char *what, struct cert_input *c)
 
 	ret = read_file(path, CERT_FILE_MAX, &buf, &len);
 	if (ret < 0) {
-		err("cannot read %s '%s': %s", what, path,
-		    ret == -EFBIG ? "larger than 64 KiB" : strerror(-ret));
+		if (ret == -EFBIG)
+			err("cannot read %s '%s': larger than %d KiB", what, path,
+			    CERT_FILE_MAX / 1024);
+		else
+			err("cannot read %s '%s': %s", what, path, strerror(-ret));
 		*c = (struct cert_input){ 0 };
 		return EXIT_FAIL;
 	}

@@ -202,7 +202,8 @@ static int judge(const struct plat *p, struct tstat *ts)
 	ret = read_file(ts->path, GHCB_PARSE_LIMIT, &blob, &len);
 	if (ret == -EFBIG) {
 		ts->status = "malformed";
-		snprintf(ts->detail, sizeof(ts->detail), "larger than 1 MiB");
+		snprintf(ts->detail, sizeof(ts->detail), "larger than %u MiB",
+			 GHCB_PARSE_LIMIT / (1024 * 1024));
 		ret = 0;
 		goto out;
 	}

@@ -155,19 +155,23 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	ret = table_file_load(path, &blob, &size, &e, &n);
 	if (ret == EXIT_VERIFY) {
 		/* Malformed: say so as a check, too, for --json users. */
-		amd_check_add(&checks, "table", false, "'%s' is not a well-formed certificate table",
-			  path);
+		amd_check_add(&checks, "table", false,
+			      "'%s' is not a well-formed certificate table", path);
 		if (ctx->json)
 			print_json(path, false, &checks);
 		goto out;
 	}
 	if (ret)
 		goto out;
-	if (table_from_blob(blob, size, GHCB_ALLOW_LARGE, &t, NULL) < 0 ||
-	    amd_check_add(&checks, "table", size <= GHCB_MAX_SIZE, "%zu %s, %zu bytes%s", n,
-		      n == 1 ? "entry" : "entries", size,
-		      size <= GHCB_MAX_SIZE ? ", well-formed" :
-					      ": over the 16 KiB Linux guests accept") < 0) {
+	ret = table_from_blob(blob, size, GHCB_ALLOW_LARGE, &t, NULL);
+	if (ret == 0 && size <= GHCB_MAX_SIZE)
+		ret = amd_check_add(&checks, "table", true, "%zu %s, %zu bytes, well-formed", n,
+				    n == 1 ? "entry" : "entries", size);
+	else if (ret == 0)
+		ret = amd_check_add(&checks, "table", false,
+				    "%zu %s, %zu bytes: over the %u KiB Linux guests accept", n,
+				    n == 1 ? "entry" : "entries", size, GHCB_MAX_SIZE / 1024);
+	if (ret < 0) {
 		err("out of memory");
 		ret = EXIT_FAIL;
 		goto out;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "amdcert.h"
+#include "amdtcb.h"
 
 #define JSON_MAX_DEPTH 16
 

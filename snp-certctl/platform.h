@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "amdcert.h"
+#include "amdtcb.h"
 #include "sev.h"
 
 /* What CPUID says about the boot CPU. */

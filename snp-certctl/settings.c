@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amdcert.h"
+#include "amdtcb.h"
 #include "cmd.h"
-#include "conf.h"
+#include "confsyntax.h"
 #include "util.h"
 
 static const struct {
@@ -100,8 +100,12 @@ static int load_file(struct ctx *ctx, char *from_file[SET_COUNT])
 	if (ret == -ENOENT && !ctx->config_explicit)
 		return 0;
 	if (ret < 0) {
-		err("cannot open configuration '%s': %s", ctx->config_path,
-		    ret == -EFBIG ? "larger than 64 KiB" : strerror(-ret));
+		if (ret == -EFBIG)
+			err("cannot open configuration '%s': larger than %d KiB", ctx->config_path,
+			    CONFIG_MAX / 1024);
+		else
+			err("cannot open configuration '%s': %s", ctx->config_path,
+			    strerror(-ret));
 		return ret == -ENOENT ? EXIT_USAGE : EXIT_FAIL;
 	}
 	ret = conf_parse((const char *)text, len, file_setting, &fs, &bad_line);

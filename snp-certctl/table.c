@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The table model: entries in order, each owning its bytes (from a blob,
+ * set, removed, found, encoded), its endorsement key, and the program's
+ * ends of checking, encoding and reporting one.  See table.h.
+ */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/x509.h>
 
-#include "certs.h"
 #include "cmd.h"
-
 #include "json.h"
 #include "table.h"
 #include "util.h"
@@ -110,183 +112,19 @@ void table_free(struct table *t)
 	*t = (struct table){ 0 };
 }
 
-/* A certificate entry of the table, decoded. */
-struct slot {
-	enum ghcb_kind kind;
-	X509 *x509;
-	struct amd_cert_info info;
-};
-
-static const enum amd_cert_kind slot_wants[][2] = {
-	[GHCB_KIND_ARK] = { AMD_CERT_ARK, AMD_CERT_ARK },
-	[GHCB_KIND_ASK] = { AMD_CERT_ASK, AMD_CERT_ASVK },
-	[GHCB_KIND_VCEK] = { AMD_CERT_VCEK, AMD_CERT_VCEK },
-	[GHCB_KIND_VLEK] = { AMD_CERT_VLEK, AMD_CERT_VLEK },
-};
-
-/* Decode the certificate slots; one check per slot present. */
-static int load_slots(const struct table *t, struct slot slots[GHCB_KIND_CRL],
-		      struct amd_check_list *out)
-{
-	for (int k = GHCB_KIND_ARK; k < GHCB_KIND_CRL; k++) {
-		const struct ghcb_item *it = table_find(t, k);
-		struct slot *s = &slots[k];
-		char name[32];
-		int ret;
-
-		s->kind = k;
-		if (!it)
-			continue;
-		snprintf(name, sizeof(name), "%s-entry", ghcb_kind_name(k));
-		if (amd_cert_load(it->data, it->len, &s->x509) < 0 ||
-		    amd_cert_info(s->x509, &s->info) < 0) {
-			X509_free(s->x509);
-			s->x509 = NULL;
-			ret = amd_check_add(out, name, false, "the %s entry is not a valid certificate",
-					ghcb_kind_name(k));
-		} else if (s->info.kind != slot_wants[k][0] && s->info.kind != slot_wants[k][1]) {
-			ret = amd_check_add(out, name, false, "the %s entry holds %s (%s)",
-					ghcb_kind_name(k), amd_cert_kind_name(s->info.kind),
-					s->info.common_name);
-			X509_free(s->x509);
-			s->x509 = NULL;
-		} else {
-			ret = amd_check_add(out, name, true, "%s in the %s slot", s->info.common_name,
-					ghcb_kind_name(k));
-		}
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-static int check_crl(const struct ghcb_item *crl_item, X509 *ark, X509 *mid, X509 *leaf,
-		     struct amd_check_list *out)
-{
-	int mid_revoked = 0, leaf_revoked = 0;
-	bool signed_ok;
-	int ret;
-
-	if (!ark)
-		return amd_check_add(out, "crl-signature", false, "no ARK to check the CRL against");
-	signed_ok = amd_crl_verify(crl_item->data, crl_item->len, ark) == 0;
-	ret = amd_check_add(out, "crl-signature", signed_ok,
-			"the CRL %s signed by the ARK with the AMD PSS parameters",
-			signed_ok ? "is" : "is not");
-	if (ret < 0)
-		return ret;
-	if (mid)
-		mid_revoked = amd_crl_revokes(crl_item->data, crl_item->len, mid);
-	if (leaf && mid_revoked == 0)
-		leaf_revoked = amd_crl_revokes(crl_item->data, crl_item->len, leaf);
-	if (mid_revoked < 0 || leaf_revoked < 0)
-		return amd_check_add(out, "crl-revocation", false, "the CRL entry is not a DER CRL");
-	if (mid_revoked)
-		return amd_check_add(out, "crl-revocation", false, "the CRL revokes the ASK/ASVK");
-	if (leaf_revoked)
-		return amd_check_add(out, "crl-revocation", false,
-				     "the CRL revokes the endorsement key");
-	return amd_check_add(out, "crl-revocation", true, "nothing in the chain is revoked");
-}
-
-static int check_match(const struct slot *leaf, const struct verify_opts *o,
-		       struct amd_check_list *out)
-{
-	const struct amd_cert_info *in = &leaf->info;
-	char want[64], have[64];
-	int ret = 0;
-
-	if (o->platform_product != AMD_PRODUCT_UNKNOWN) {
-		ret = amd_check_add(out, "platform-product", in->product == o->platform_product,
-				"the %s is for %s, the platform is %s", amd_cert_kind_name(in->kind),
-				amd_product_name(in->product) ?: "an unknown product",
-				amd_product_name(o->platform_product));
-		if (ret < 0)
-			return ret;
-	}
-	if (o->tcb_spec) {
-		struct amd_tcb tcb;
-
-		if (amd_tcb_parse(o->tcb_spec, in->product, &tcb) < 0)
-			return amd_check_add(out, "tcb", false, "cannot read TCB '%s' for %s",
-					 o->tcb_spec, amd_product_name(in->product) ?: "this product");
-		amd_tcb_format(in->product, &tcb, want, sizeof(want));
-		amd_tcb_format(in->product, &in->tcb, have, sizeof(have));
-		ret = amd_check_add(out, "tcb", in->has_tcb && amd_tcb_equal(in->product, &tcb, &in->tcb),
-				"the %s is for TCB %s, want %s", amd_cert_kind_name(in->kind),
-				in->has_tcb ? have : "(none)", want);
-		if (ret < 0)
-			return ret;
-	}
-	if (o->hwid) {
-		char hex[2 * AMD_HWID_MAX + 1];
-		bool ok;
-
-		if (!in->has_hwid)
-			return amd_check_add(out, "hwid", false, "the %s carries no chip id",
-					 amd_cert_kind_name(in->kind));
-		ok = amd_vcek_match(in, in->product, o->hwid, o->hwid_len, NULL, NULL, 0) == 0;
-		format_hex(in->hwid, in->hwid_len, hex);
-		ret = amd_check_add(out, "hwid", ok, "the %s is for chip %.16s...%s",
-				amd_cert_kind_name(in->kind), hex,
-				ok ? "" : ", not the one asked for");
-	}
-	return ret;
-}
-
 int table_verify(const struct table *t, const struct verify_opts *o, struct amd_check_list *out)
 {
-	struct slot slots[GHCB_KIND_CRL] = { 0 };
-	const struct ghcb_item *crl = table_find(t, GHCB_KIND_CRL);
-	struct slot *leaf, *mid, *ark = &slots[GHCB_KIND_ARK];
-	int ret;
+	const struct amd_table_opts fo = {
+		.trust = o->trust,
+		.at = o->at,
+		.tcb_spec = o->tcb_spec,
+		.hwid = o->hwid,
+		.hwid_len = o->hwid_len,
+		.skip_chain = o->skip_chain,
+		.platform_product = o->platform_product,
+	};
 
-	ret = load_slots(t, slots, out);
-	if (ret < 0)
-		goto out;
-	leaf = slots[GHCB_KIND_VCEK].x509 ? &slots[GHCB_KIND_VCEK] : &slots[GHCB_KIND_VLEK];
-	if (!table_find(t, GHCB_KIND_VCEK) && !table_find(t, GHCB_KIND_VLEK))
-		ret = amd_check_add(out, "endorsement-key", false, "the table has no VCEK or VLEK");
-	if (ret < 0 || o->skip_chain || !leaf->x509)
-		goto out;
-
-	/* Each endorsement key against its own chain. */
-	for (int k = GHCB_KIND_VCEK; k <= GHCB_KIND_VLEK; k++) {
-		enum amd_cert_kind want_mid = k == GHCB_KIND_VCEK ? AMD_CERT_ASK : AMD_CERT_ASVK;
-		X509 *mid_x509;
-
-		if (!slots[k].x509)
-			continue;
-		mid = &slots[GHCB_KIND_ASK];
-		mid_x509 = mid->x509 && mid->info.kind == want_mid ? mid->x509 : NULL;
-		if (!mid_x509) {
-			ret = amd_check_add(out, "chain-source", true,
-					"no %s in the table: the built-in one was used",
-					amd_cert_kind_name(want_mid));
-			if (ret < 0)
-				goto out;
-		}
-		ret = amd_chain_verify(slots[k].x509, mid_x509, ark->x509, o->trust, o->at, out);
-		if (ret == -ENOMEM)
-			goto out;
-		ret = check_match(&slots[k], o, out);
-		if (ret < 0)
-			goto out;
-	}
-	if (crl) {
-		X509 *crl_ark = ark->x509 ? ark->x509 : amd_trust_ark(o->trust, leaf->info.product);
-
-		ret = check_crl(crl, crl_ark, slots[GHCB_KIND_ASK].x509, leaf->x509, out);
-		if (ret < 0)
-			goto out;
-	}
-	ret = 0;
-out:
-	for (int k = 0; k < GHCB_KIND_CRL; k++)
-		X509_free(slots[k].x509);
-	if (ret == 0 && !amd_check_list_ok(out))
-		ret = -EBADMSG;
-	return ret;
+	return amd_table_verify(t->items, t->n, &fo, out);
 }
 
 int table_endorsement_key(const struct table *t, struct amd_cert_info *info)
@@ -306,241 +144,7 @@ int table_endorsement_key(const struct table *t, struct amd_cert_info *info)
 	return ret;
 }
 
-int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_entry **e,
-		    size_t *n)
-{
-	struct ghcb_diag d;
-	int ret;
-
-	ret = read_file(path, GHCB_PARSE_LIMIT, blob, size);
-	if (ret == -EFBIG) {
-		err("'%s' is not a certificate table: larger than 1 MiB", path);
-		return EXIT_VERIFY;
-	}
-	if (ret < 0) {
-		err("cannot read '%s': %s", path, strerror(-ret));
-		return EXIT_FAIL;
-	}
-	ret = ghcb_parse(*blob, *size, GHCB_ALLOW_LARGE, e, n, &d);
-	if (ret == -ENOMEM) {
-		err("out of memory");
-		ret = EXIT_FAIL;
-	} else if (ret < 0) {
-		if (d.entry >= 0)
-			err("'%s' is malformed at byte %zu (entry %d): %s", path, d.offset, d.entry,
-			    ghcb_strerror(d.code));
-		else
-			err("'%s' is malformed at byte %zu: %s", path, d.offset,
-			    ghcb_strerror(d.code));
-		ret = EXIT_VERIFY;
-	} else if (*size > GHCB_MAX_SIZE) {
-		warn("'%s' is %zu bytes, over the 16 KiB Linux guests accept", path, *size);
-	}
-	if (ret) {
-		free(*blob);
-		*blob = NULL;
-	}
-	return ret;
-}
-
-/* ---- entries named on the command line -------------------------------- */
-
-int table_inputs_add_extra(const struct ctx *ctx, struct table_inputs *in,
-			   const uint8_t guid[GHCB_GUID_LEN], const char *path, char *owned)
-{
-	enum ghcb_kind kind = ghcb_guid_kind(guid);
-	char text[37];
-	int ret;
-
-	ghcb_guid_format(guid, text);
-	if (kind != GHCB_KIND_OTHER) {
-		ret = usage_error(ctx, "GUID %s is the %s entry: use --%s", text,
-				  ghcb_kind_name(kind), ghcb_kind_name(kind));
-		goto out;
-	}
-	for (size_t i = 0; i < in->n_extra; i++) {
-		if (memcmp(in->extra[i].guid, guid, GHCB_GUID_LEN) == 0) {
-			ret = usage_error(ctx, "entry %s given twice", text);
-			goto out;
-		}
-	}
-	if (in->n_extra == TABLE_MAX_EXTRA) {
-		ret = usage_error(ctx, "more than %d extra entries", TABLE_MAX_EXTRA);
-		goto out;
-	}
-	memcpy(in->extra[in->n_extra].guid, guid, GHCB_GUID_LEN);
-	in->extra[in->n_extra].path = path;
-	in->extra[in->n_extra].owned = owned;
-	in->n_extra++;
-	owned = NULL;
-	ret = 0;
-out:
-	free(owned);
-	return ret;
-}
-
-/* --entry GUID=FILE.  0 or an exit status after printing why. */
-static int parse_entry(const struct ctx *ctx, struct table_inputs *in, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-	uint8_t guid[GHCB_GUID_LEN];
-	char text[37];
-
-	if (!eq || eq - arg != 36 || !eq[1])
-		return usage_error(ctx, "--entry wants GUID=FILE, not '%s'", arg);
-	memcpy(text, arg, 36);
-	text[36] = '\0';
-	if (ghcb_guid_parse(text, guid) < 0)
-		return usage_error(ctx, "invalid GUID '%s'", text);
-	return table_inputs_add_extra(ctx, in, guid, eq + 1, NULL);
-}
-
-int table_inputs_option(const struct ctx *ctx, struct table_inputs *in, int c, const char *arg)
-{
-	static const enum certdir_kind by_opt[] = {
-		[OPT_TABLE_VCEK - OPT_TABLE_VCEK] = CERTDIR_VCEK,
-		[OPT_TABLE_VLEK - OPT_TABLE_VCEK] = CERTDIR_VLEK,
-		[OPT_TABLE_ASK - OPT_TABLE_VCEK] = CERTDIR_ASK,
-		[OPT_TABLE_ASVK - OPT_TABLE_VCEK] = CERTDIR_ASVK,
-		[OPT_TABLE_ARK - OPT_TABLE_VCEK] = CERTDIR_ARK,
-		[OPT_TABLE_CRL - OPT_TABLE_VCEK] = CERTDIR_CRL,
-	};
-	enum certdir_kind k;
-
-	if (c == OPT_TABLE_ENTRY)
-		return parse_entry(ctx, in, arg);
-	if (c < OPT_TABLE_VCEK || c > OPT_TABLE_CRL)
-		return 0;
-	k = by_opt[c - OPT_TABLE_VCEK];
-	if (in->file[k])
-		return usage_error(ctx, "--%s given twice", certdir_stem(k));
-	in->file[k] = arg;
-	return 0;
-}
-
-bool table_inputs_any(const struct table_inputs *in)
-{
-	for (int k = 0; k < CERTDIR_KIND_COUNT; k++)
-		if (in->file[k])
-			return true;
-	return in->n_extra > 0;
-}
-
-void table_inputs_free(struct table_inputs *in)
-{
-	for (size_t i = 0; i < in->n_extra; i++)
-		free(in->extra[i].owned);
-	for (int k = 0; k < CERTDIR_KIND_COUNT; k++)
-		free(in->owned[k]);
-	*in = (struct table_inputs){ 0 };
-}
-
-/* A CRL file, PEM or DER, as DER.  0 or an exit status after printing why. */
-static int load_crl(const char *path, uint8_t **der, size_t *der_len)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int ret;
-
-	ret = read_file(path, CERT_FILE_MAX * 16, &buf, &len);
-	if (ret < 0) {
-		err("cannot read CRL '%s': %s", path, strerror(-ret));
-		return EXIT_FAIL;
-	}
-	ret = amd_crl_load(buf, len, der, der_len);
-	if (ret == -ENOMEM) {
-		err("out of memory");
-		ret = EXIT_FAIL;
-	} else if (ret < 0) {
-		err("CRL '%s' is not a PEM or DER certificate revocation list", path);
-		ret = EXIT_VERIFY;
-	}
-	free(buf);
-	return ret;
-}
-
-int table_inputs_apply(const struct table_inputs *in, bool builtin_roots, struct table *t)
-{
-	struct cert_input c[CERTDIR_KIND_COUNT] = { 0 };
-	bool vlek = in->file[CERTDIR_VLEK] != NULL;
-	enum certdir_kind leaf = vlek ? CERTDIR_VLEK : CERTDIR_VCEK;
-	enum certdir_kind mid = in->file[CERTDIR_ASVK] || (vlek && !in->file[CERTDIR_ASK]) ?
-					CERTDIR_ASVK : CERTDIR_ASK;
-	static const enum ghcb_kind slot[CERTDIR_KIND_COUNT] = {
-		[CERTDIR_ARK] = GHCB_KIND_ARK, [CERTDIR_ASK] = GHCB_KIND_ASK,
-		[CERTDIR_ASVK] = GHCB_KIND_ASK, [CERTDIR_VCEK] = GHCB_KIND_VCEK,
-		[CERTDIR_VLEK] = GHCB_KIND_VLEK,
-	};
-	const enum certdir_kind order[] = { leaf, mid, CERTDIR_ARK };
-	bool have[CERTDIR_KIND_COUNT] = { false };
-	uint8_t *crl = NULL, *data = NULL;
-	size_t crl_len = 0, len = 0;
-	int ret = 0;
-
-	if (in->file[leaf]) {
-		ret = cert_input_load(in->file[leaf], vlek ? "VLEK" : "VCEK", &c[leaf]);
-		have[leaf] = ret == 0;
-	}
-	for (size_t i = 1; ret == 0 && i < 3; i++) {
-		enum certdir_kind k = order[i];
-		enum amd_cert_kind want = k == CERTDIR_ARK ? AMD_CERT_ARK :
-					  k == CERTDIR_ASK ? AMD_CERT_ASK : AMD_CERT_ASVK;
-
-		if (in->file[k]) {
-			ret = cert_input_load(in->file[k], amd_cert_kind_name(want), &c[k]);
-			have[k] = ret == 0;
-			continue;
-		}
-		if (!builtin_roots || !have[leaf])
-			continue;
-		if (c[leaf].info.product == AMD_PRODUCT_UNKNOWN) {
-			err("cannot tell the product of %s '%s' (no productName): give --%s",
-			    vlek ? "VLEK" : "VCEK", in->file[leaf], certdir_stem(k));
-			ret = EXIT_VERIFY;
-			continue;
-		}
-		ret = cert_input_builtin(c[leaf].info.product, want, &c[k]);
-		have[k] = ret == 0;
-		if (ret == 0)
-			debug("using the built-in %s", c[k].info.common_name);
-	}
-	for (size_t i = 0; ret == 0 && i < 3; i++) {
-		if (have[order[i]] && table_set(t, ghcb_kind_guid(slot[order[i]]), c[order[i]].der,
-						c[order[i]].der_len) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-		}
-	}
-	if (ret == 0 && in->file[CERTDIR_CRL]) {
-		ret = load_crl(in->file[CERTDIR_CRL], &crl, &crl_len);
-		if (ret == 0 && table_set(t, ghcb_kind_guid(GHCB_KIND_CRL), crl, crl_len) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-		}
-	}
-	for (size_t i = 0; ret == 0 && i < in->n_extra; i++) {
-		int r = read_file(in->extra[i].path, GHCB_MAX_SIZE, &data, &len);
-
-		if (r < 0) {
-			err("cannot read entry '%s': %s", in->extra[i].path,
-			    r == -EFBIG ? "larger than 16 KiB" : strerror(-r));
-			ret = EXIT_FAIL;
-		} else if (len == 0) {
-			err("entry '%s' is empty; the table format has no empty entries",
-			    in->extra[i].path);
-			ret = EXIT_VERIFY;
-		} else if (table_set(t, in->extra[i].guid, data, len) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
-		}
-		free(data);
-		data = NULL;
-	}
-	for (int k = 0; k < CERTDIR_KIND_COUNT; k++)
-		cert_input_clear(&c[k]);
-	free(crl);
-	return ret;
-}
+/* ---- writing and reporting ------------------------------------------- */
 
 int table_encode_report(const struct table *t, uint8_t **out, size_t *len)
 {
@@ -552,7 +156,8 @@ int table_encode_report(const struct table *t, uint8_t **out, size_t *len)
 	for (size_t i = 0; i < t->n; i++)
 		total += t->items[i].len;
 	if (diag.code == GHCB_ERR_TOO_LARGE)
-		err("the table would be %zu bytes, over the 16 KiB Linux guests accept", total);
+		err("the table would be %zu bytes, over the %u KiB Linux guests accept", total,
+		    GHCB_MAX_SIZE / 1024);
 	else
 		err("cannot lay out the table: %s", ghcb_strerror(diag.code));
 	return diag.code == GHCB_ERR_NOMEM ? EXIT_FAIL : EXIT_VERIFY;

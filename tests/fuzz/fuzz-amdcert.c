@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	amd_crl_verify(data, size, ark);
 	amd_crl_revokes(data, size, ark);
 	if (amd_crl_load(data, size, &crl, &crl_len) == 0) {
-		if (amd_crl_load(crl, crl_len, &again_der, &again_len) != 0 || again_len != crl_len ||
-		    memcmp(again_der, crl, crl_len) != 0)
+		if (amd_crl_load(crl, crl_len, &again_der, &again_len) != 0 ||
+		    again_len != crl_len || memcmp(again_der, crl, crl_len) != 0)
 			abort();
 		free(again_der);
 		free(crl);

@@ -40,57 +40,6 @@ static char *crl_pem(const uint8_t *der, size_t len, size_t *pem_len)
 	return out;
 }
 
-/*
- * A CRL issued by ark (key from dir/ark.key) revoking victim, signed with
- * PKCS#1 v1.5 (not the AMD parameters), as malloc'd DER.
- */
-static uint8_t *revoking_crl(const char *dir, X509 *ark, X509 *victim, size_t *len)
-{
-	char *keypem = NULL;
-	size_t klen = 0;
-	BIO *bio = NULL;
-	EVP_PKEY *key = NULL;
-	X509_CRL *crl = NULL;
-	X509_REVOKED *rev = NULL;
-	ASN1_TIME *t = NULL;
-	unsigned char *der = NULL;
-	uint8_t *out = NULL;
-	int n;
-
-	keypem = read_in(dir, "ark.key", &klen);
-	bio = keypem ? BIO_new_mem_buf(keypem, (int)klen) : NULL;
-	key = bio ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
-	crl = X509_CRL_new();
-	rev = X509_REVOKED_new();
-	t = ASN1_TIME_set(NULL, utc(2024, 1, 1, 0, 0, 0));
-	if (!key || !crl || !rev || !t || !X509_CRL_set_version(crl, 1) ||
-	    !X509_CRL_set_issuer_name(crl, X509_get_subject_name(ark)) ||
-	    !X509_CRL_set1_lastUpdate(crl, t) ||
-	    !X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(victim)) ||
-	    !X509_REVOKED_set_revocationDate(rev, t) || !X509_CRL_add0_revoked(crl, rev))
-		goto out;
-	rev = NULL;
-	if (!X509_CRL_sort(crl) || X509_CRL_sign(crl, key, EVP_sha384()) <= 0)
-		goto out;
-	n = i2d_X509_CRL(crl, &der);
-	if (n <= 0)
-		goto out;
-	out = malloc((size_t)n);
-	if (out) {
-		memcpy(out, der, (size_t)n);
-		*len = (size_t)n;
-	}
-out:
-	OPENSSL_free(der);
-	ASN1_TIME_free(t);
-	X509_REVOKED_free(rev);
-	X509_CRL_free(crl);
-	EVP_PKEY_free(key);
-	BIO_free(bio);
-	free(keypem);
-	return out;
-}
-
 static void test_product(const char *fx, const char *product)
 {
 	char dir[4096], name[160];

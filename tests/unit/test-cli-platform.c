@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "amdcert.h"
+#include "amdtcb.h"
 #include "platform.h"
 #include "sev.h"
 #include "tap.h"

@@ -223,6 +223,13 @@ static void test_size_limits(void)
 	uint8_t *out = NULL;
 	size_t len = 0;
 
+	/* facts.md: SEV_FW_BLOB_MAX_SIZE, 0x4000; messages print it from the constant. */
+	CHECK_EQ(GHCB_MAX_SIZE, 0x4000, "the Linux guest limit is 16 KiB");
+	CHECK_EQ(GHCB_MAX_KIB * 1024, GHCB_MAX_SIZE, "GHCB_MAX_KIB is it in KiB");
+	CHECK_STR(ghcb_strerror(GHCB_ERR_TOO_LARGE),
+		  "table larger than 16 KiB (the Linux guest limit)",
+		  "the too-large message names the limit");
+
 	/* One opaque entry covering everything after the array. */
 	memcpy(p, OTHER, 16);
 	put32(p + 16, 48);

@@ -174,7 +174,8 @@ static void test_turin(void)
 	other = tcb;
 	other.fmc = 2;
 	expect(&k, AMD_PRODUCT_TURIN, chip, 64, &other, AMD_VCEK_TCB,
-	       "it is for TCB bl=4,tee=3,snp=22,ucode=71,fmc=1, not bl=4,tee=3,snp=22,ucode=71,fmc=2",
+	       "it is for TCB bl=4,tee=3,snp=22,ucode=71,fmc=1, "
+	       "not bl=4,tee=3,snp=22,ucode=71,fmc=2",
 	       "Turin: fmc is part of the TCB");
 	expect(&k, AMD_PRODUCT_MILAN, chip, 64, &tcb, AMD_VCEK_PRODUCT,
 	       "it is for product 'Turin', not Milan", "a Turin key on Milan");

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The configuration file syntax ("key = value" lines); what the keys mean
+ * and which setting wins is snp-certctl/config.c.  See confsyntax.h.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
+#include "confsyntax.h"
 
 static char *trim(char *s)
 {

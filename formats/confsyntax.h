@@ -5,8 +5,8 @@
  * around keys and values is dropped; a value in double quotes loses them.
  * Keys are not interpreted here.
  */
-#ifndef SNPCERT_FORMATS_CONF_H
-#define SNPCERT_FORMATS_CONF_H
+#ifndef SNPCERT_FORMATS_CONFSYNTAX_H
+#define SNPCERT_FORMATS_CONFSYNTAX_H
 
 #include <stddef.h>
 
