@@ -130,10 +130,9 @@ static void report_state(const struct fw_state *s, const struct fw_args *a,
 	char cur[WF_TCB_LEN] = "unknown", rep[WF_TCB_LEN] = "unknown", was[WF_TCB_LEN];
 	enum amd_product p = s->old.product;
 	bool have = s->have_new;
-	uint32_t fw = 0;
 
-	if (!have && sev_open(s->dev_path, false, &dev) == 0)
-		have = sev_platform_status(dev, &st, &fw) == 0;
+	if (!have && sev_open(s->dev_path, false, &dev, NULL, NULL) == 0)
+		have = sev_platform_status(dev, &st, NULL, NULL) == 0;
 	sev_close(dev);
 	if (have) {
 		wf_tcb_spec(p, st.current_tcb, cur, sizeof(cur));
@@ -218,7 +217,7 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 {
 	struct snp_platform_status st;
 	char why[64];
-	uint32_t fw = 0;
+	struct why w;
 	int wstatus = 0, r;
 
 	if (a->cmd) {
@@ -239,17 +238,17 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 		*dev = NULL;
 	}
 	if (!*dev) {
-		r = sev_open(s->dev_path, a->commit || a->reported, dev);
+		r = sev_open(s->dev_path, a->commit || a->reported, dev, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SEV_CMD_OPEN, s->dev_path, r, 0);
+			err("%s", w.msg);
 			s->failed = "open";
 			return EXIT_PLATFORM;
 		}
 	}
 	if (a->commit) {
-		r = sev_commit(*dev, &fw);
+		r = sev_commit(*dev, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SNP_COMMIT, s->dev_path, r, fw);
+			err("%s", w.msg);
 			s->failed = "SNP_COMMIT";
 			return EXIT_PLATFORM;
 		}
@@ -258,26 +257,26 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 	if (a->reported) {
 		uint64_t value = s->target;
 
-		r = sev_platform_status(*dev, &st, &fw);
+		r = sev_platform_status(*dev, &st, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SNP_PLATFORM_STATUS, s->dev_path, r, fw);
+			err("%s", w.msg);
 			s->failed = "SNP_SET_CONFIG";
 			return EXIT_PLATFORM;
 		}
 		if (strcmp(a->reported, "current") == 0)
 			value = st.current_tcb;
 		r = sev_set_config(*dev, value, st.features & SNP_FEATURE_MASK_CHIP_ID,
-				   st.features & SNP_FEATURE_MASK_CHIP_KEY, &fw);
+				   st.features & SNP_FEATURE_MASK_CHIP_KEY, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SNP_SET_CONFIG, s->dev_path, r, fw);
+			err("%s", w.msg);
 			s->failed = "SNP_SET_CONFIG";
 			return EXIT_PLATFORM;
 		}
 		s->config_set = true;
 	}
-	r = sev_platform_status(*dev, &s->now, &fw);
+	r = sev_platform_status(*dev, &s->now, NULL, &w);
 	if (r < 0) {
-		sev_report_error(SNP_PLATFORM_STATUS, s->dev_path, r, fw);
+		err("%s", w.msg);
 		s->failed = "SNP_PLATFORM_STATUS";
 		return EXIT_PLATFORM;
 	}
@@ -376,6 +375,7 @@ static int fw_update(struct ctx *ctx, struct workflow *wf, const struct fw_args 
 	struct cache cache = { 0 };
 	struct sev_dev *dev = NULL;
 	struct wf_vcek *src = NULL;
+	struct why w;
 	bool need_vcek = false, restage;
 	char spec[WF_TCB_LEN];
 	int ret;
@@ -402,9 +402,9 @@ static int fw_update(struct ctx *ctx, struct workflow *wf, const struct fw_args 
 		goto out;
 	}
 	/* The device must be usable for what is asked before anything is locked. */
-	ret = sev_open(s->dev_path, a->commit || a->reported, &dev);
+	ret = sev_open(s->dev_path, a->commit || a->reported, &dev, NULL, &w);
 	if (ret < 0) {
-		sev_report_error(SEV_CMD_OPEN, s->dev_path, ret, 0);
+		err("%s", w.msg);
 		ret = EXIT_PLATFORM;
 		workflow_fail_pending(wf, ret, "not updated: the SEV device cannot be opened");
 		goto out;
@@ -536,6 +536,7 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	struct fw_state s = { 0 };
 	struct workflow wf = { 0 };
 	struct amd_trust *trust = NULL;
+	struct why why;
 	int first = 0, last = 0, ret;
 
 	ret = parse_args(ctx, argc, argv, &a, &first, &last);
@@ -553,9 +554,12 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &s.old);
-	if (ret)
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &s.old, &why);
+	if (ret) {
+		err("%s", why.msg);
+		ret = exit_status(ret);
 		goto out;
+	}
 	if (a.reported && strcmp(a.reported, "current") != 0) {
 		struct amd_tcb tcb;
 

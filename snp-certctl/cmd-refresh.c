@@ -309,6 +309,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	struct workflow wf = { 0 };
 	struct amd_trust *trust = NULL;
 	struct platform_id plat;
+	struct why why;
 	struct amd_tcb rep;
 	char rep_spec[WF_TCB_LEN];
 	bool masked_said = false;
@@ -339,9 +340,12 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
-	if (ret)
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat, &why);
+	if (ret) {
+		err("%s", why.msg);
+		ret = exit_status(ret);
 		goto out;
+	}
 	amd_tcb_from_raw(plat.product, plat.st.reported_tcb, &rep);
 	amd_tcb_format(plat.product, &rep, rep_spec, sizeof(rep_spec));
 	ret = workflow_init(&wf, ctx, "refresh", argv + optind, (size_t)(argc - optind));

@@ -218,13 +218,13 @@ static int vlek_load(struct workflow *wf, const struct vlek_inputs *in,
 {
 	const char *path = sev_device_path();
 	struct sev_dev *dev = NULL;
-	uint32_t fw = 0;
+	struct why why;
 	int ret;
 
 	/* The device must open for writing before anything is locked. */
-	ret = sev_open(path, true, &dev);
+	ret = sev_open(path, true, &dev, NULL, &why);
 	if (ret < 0) {
-		sev_report_error(SEV_CMD_OPEN, path, ret, 0);
+		err("%s", why.msg);
 		ret = EXIT_PLATFORM;
 		workflow_fail_pending(wf, ret, "not switched: the SEV device cannot be opened");
 		goto out;
@@ -252,9 +252,9 @@ static int vlek_load(struct workflow *wf, const struct vlek_inputs *in,
 				      "was not loaded");
 		goto out;
 	}
-	ret = sev_vlek_load(dev, in->hashstick, &fw);
+	ret = sev_vlek_load(dev, in->hashstick, NULL, &why);
 	if (ret < 0) {
-		sev_report_error(SNP_VLEK_LOAD, path, ret, fw);
+		err("%s", why.msg);
 		workflow_unlock(wf);
 		ret = EXIT_PLATFORM;
 		workflow_fail_pending(wf, ret, "not switched: SNP_VLEK_LOAD failed; the table is "
@@ -320,6 +320,7 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 	struct workflow wf = { 0 };
 	struct amd_trust *trust = NULL;
 	struct platform_id plat;
+	struct why why;
 	bool loaded = false;
 	int c, ret;
 
@@ -351,8 +352,13 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &trust);
 	if (ret == 0)
 		ret = load_inputs(&a, trust, &in);
-	if (ret == 0)
-		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
+	if (ret == 0) {
+		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat, &why);
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
+		}
+	}
 	if (ret)
 		goto out;
 	ret = check_platform(&in, &plat, a.vlek);
