@@ -76,13 +76,17 @@ int workflow_init(struct workflow *wf, struct ctx *ctx, const char *command, cha
 {
 	char **store = NULL;
 	size_t n_store = 0, kept = 0;
+	struct why why;
 	int ret;
 
 	*wf = (struct workflow){ .ctx = ctx, .command = command, .timeout_s = ctx->lock_timeout };
 	if (n == 0) {
-		ret = store_tables(ctx, &store, &n_store);
-		if (ret)
+		ret = store_tables(ctx, &store, &n_store, &why);
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
 			goto out;
+		}
 		files = store;
 		n = n_store;
 	}
