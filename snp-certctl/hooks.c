@@ -102,14 +102,6 @@ static void format_secs(double s, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
-static double elapsed_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* hook_timeout in seconds (validated by the configuration; 0: no limit). */
 static double hook_timeout(const struct ctx *ctx)
 {
@@ -119,27 +111,6 @@ static double hook_timeout(const struct ctx *ctx)
 	if (!v || parse_seconds(v, &secs) < 0)
 		return HOOK_DEFAULT_TIMEOUT;
 	return secs;
-}
-
-/*
- * NULL when st is safe to trust: owned by root (or, when not running as
- * root, by root or the running user) and not writable by group or others.
- * Otherwise why not, in buf or a constant.
- */
-static const char *unsafe_reason(const struct stat *st, char *buf, size_t len)
-{
-	uid_t euid = geteuid();
-
-	if (st->st_uid != 0 && (euid == 0 || st->st_uid != euid)) {
-		if (euid == 0)
-			return "not owned by root";
-		snprintf(buf, len, "owned by uid %u, neither root nor the running user (uid %u)",
-			 (unsigned int)st->st_uid, (unsigned int)euid);
-		return buf;
-	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "writable by group or others";
-	return NULL;
 }
 
 /* Dot files, editor backups and package-manager leftovers. */
@@ -201,8 +172,7 @@ static int hook_list_add(struct hook_list *hl, char *path, char *exec)
 static int examine(int dfd, const char *name, const char *path, bool fatal, char **exec,
 		   struct why *why)
 {
-	char bad_buf[128], *target = NULL, *tdir = NULL;
-	const char *bad;
+	char bad[128], *target = NULL, *tdir = NULL;
 	struct stat st, dst;
 	int ret = -1;
 
@@ -238,13 +208,12 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 		ret = 0;
 		goto out;
 	}
-	bad = unsafe_reason(&st, bad_buf, sizeof(bad_buf));
-	if (bad && target) {
-		report(why, fatal, "refusing hook '%s': its target '%s' is %s", path, target, bad);
-		goto out;
-	}
-	if (bad) {
-		report(why, fatal, "refusing hook '%s': %s", path, bad);
+	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
+		if (target)
+			report(why, fatal, "refusing hook '%s': its target '%s' is %s", path,
+			       target, bad);
+		else
+			report(why, fatal, "refusing hook '%s': %s", path, bad);
 		goto out;
 	}
 	if (target) {
@@ -258,8 +227,7 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 			       strerror(errno));
 			goto out;
 		}
-		bad = unsafe_reason(&dst, bad_buf, sizeof(bad_buf));
-		if (bad) {
+		if (sc_trust_check(&dst, bad, sizeof(bad)) < 0) {
 			report(why, fatal, "refusing hook '%s': its target's directory '%s' is %s", path,
 			       tdir, bad);
 			goto out;
@@ -288,9 +256,8 @@ out:
 static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct why *why)
 {
 	const char *dir = ctx_get(ctx, SET_HOOKS_DIR);
-	char **names = NULL, bad_buf[128], *path = NULL, *exec = NULL;
+	char **names = NULL, bad[128], *path = NULL, *exec = NULL;
 	size_t n = 0, cap = 0;
-	const char *bad;
 	struct dirent *de;
 	struct stat st;
 	DIR *d = NULL;
@@ -312,8 +279,7 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct
 		report(why, fatal, "cannot examine hooks directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	bad = unsafe_reason(&st, bad_buf, sizeof(bad_buf));
-	if (bad) {
+	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
 		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
 		goto out;
 	}
@@ -545,7 +511,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 	int pfd[2] = { -1, -1 }, status = 0, child_errno = 0, ret = -ERR_HOOK;
 	long step_ns = 1000000;
 	bool timed_out = false;
-	struct timespec start;
+	uint64_t start;
 	char secs[32];
 	pid_t pid = -1;
 	ssize_t r;
@@ -558,7 +524,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 	/* Our buffered output first, and never twice. */
 	fflush(stdout);
 	fflush(stderr);
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = sc_now_ns();
 	pid = fork();
 	if (pid < 0) {
 		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
@@ -596,7 +562,7 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 		}
 		if (si.si_pid == pid)
 			break;
-		left = limit - elapsed_since(&start);
+		left = limit - sc_since_s(start);
 		if (limit > 0 && left <= 0) {
 			timed_out = true;
 			kill(-pid, SIGKILL);
@@ -646,10 +612,9 @@ int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *
 	char **envp = NULL, budget[96] = "", secs[32];
 	size_t first_own = 0, slot;
 	double limit = hook_timeout(ctx);
-	struct timespec start;
+	uint64_t start = sc_now_ns();
 	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	ret = scan(ctx, fatal, &hl, why);
 	if (ret || hl.n == 0)
 		goto out;
@@ -669,7 +634,7 @@ int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *
 		double this_limit = limit;
 
 		if (ev == HOOK_LOCKED) {
-			this_limit = limit - elapsed_since(&start);
+			this_limit = limit - sc_since_s(start);
 			if (this_limit <= 0) {
 				format_secs(limit, secs, sizeof(secs));
 				ret = why_set(why, -ERR_HOOK, "hook '%s' not run at locked: the %ss "
