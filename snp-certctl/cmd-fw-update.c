@@ -222,8 +222,10 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 
 	if (a->cmd) {
 		debug("running the firmware step '%s'", s->cmdline);
-		r = run_command(a->cmd, ctx->json ? RUN_STDOUT_TO_STDERR : 0, &wstatus);
-		if (r == 0 && wstatus != 0) {
+		r = run_command(a->cmd, ctx->json ? RUN_STDOUT_TO_STDERR : 0, &wstatus, &w);
+		if (r)
+			err("%s", w.msg);
+		if (wstatus != 0) {
 			run_describe(wstatus, why, sizeof(why));
 			err("firmware step '%s' failed: %s; the tables are unchanged", s->cmdline,
 			    why);

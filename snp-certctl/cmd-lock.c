@@ -68,6 +68,7 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	};
 	struct held *h = NULL;
 	struct lock_deadline d;
+	struct why why;
 	bool shared = false;
 	size_t n = 0, kept = 0;
 	int c, dd = -1, wstatus = 0, ret;
@@ -159,9 +160,11 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		debug("locked '%s' (%s)", h[i].path, shared ? "shared" : "exclusive");
 	}
-	ret = run_command(argv + dd + 1, 0, &wstatus);
-	if (ret == 0)
-		ret = run_exit_code(wstatus);
+	ret = run_command(argv + dd + 1, 0, &wstatus, &why);
+	if (ret)
+		err("%s", why.msg);
+	/* Not executed: 127 or 126, as a shell says; not started: 1. */
+	ret = wstatus ? run_exit_code(wstatus) : exit_status(ret);
 out:
 	/* Released in reverse order. */
 	for (size_t i = n; h && i-- > 0;) {
