@@ -481,8 +481,8 @@ static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **
 	ret = spawn_run(&o, &status, &sw);
 	if (ret == -ETIMEDOUT) {
 		format_secs(limit, secs, sizeof(secs));
-		report(why, fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn, secs,
-		       budget ? budget : "");
+		report(why, fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn,
+		       secs, budget ? budget : "");
 		ret = -ERR_HOOK;
 	} else if (ret) {
 		report(why, fatal, "%s", sw.msg);

@@ -100,8 +100,8 @@ struct sev_dev;
 
 /* What the kernel and the firmware answered to a failed open or command. */
 struct sev_fault {
-	int err;     /* -errno: open(2)'s or the ioctl's (-EIO: the firmware refused), or -EBADMSG */
-	uint32_t fw; /* the firmware status code; 0 or SEV_FW_NO_CALL when the firmware never ran */
+	int err;     /* -errno of open(2) or the ioctl (-EIO: the firmware refused), or -EBADMSG */
+	uint32_t fw; /* the firmware status code; 0 or SEV_FW_NO_CALL when it never ran */
 };
 
 /* The device path: $SNP_CERTCTL_DEVICE, or DEFAULT_DEVICE ("/dev/sev"). */

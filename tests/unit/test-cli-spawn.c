@@ -160,7 +160,8 @@ static void test_timeout_and_group(void)
 	int ws = -1;
 
 	start = sc_now_ns();
-	CHECK_EQ(run(slow, SPAWN_PGROUP, 0.3, &ws, &why), -ETIMEDOUT, "past the time-out: -ETIMEDOUT");
+	CHECK_EQ(run(slow, SPAWN_PGROUP, 0.3, &ws, &why), -ETIMEDOUT,
+		 "past the time-out: -ETIMEDOUT");
 	CHECK(sc_since_s(start) < 3, "killed at the time-out, not at the end");
 	CHECK(sc_since_s(start) >= 0.3, "not before the time-out");
 	CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL, "killed with SIGKILL");
