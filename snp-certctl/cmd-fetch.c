@@ -207,12 +207,15 @@ static int vcek_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_p
 static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
 {
 	struct platform_id plat;
+	struct why why;
 	char spec[64];
 	int ret;
 
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat);
-	if (ret)
-		return ret;
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat, &why);
+	if (ret) {
+		err("%s", why.msg);
+		return exit_status(ret);
+	}
 	if (!plat.chip_id_known) {
 		err("cannot fetch this platform's VCEK: the firmware masks the chip id "
 		    "(mask_chip_id); use a VLEK instead");

@@ -130,10 +130,9 @@ static void report_state(const struct fw_state *s, const struct fw_args *a,
 	char cur[WF_TCB_LEN] = "unknown", rep[WF_TCB_LEN] = "unknown", was[WF_TCB_LEN];
 	enum amd_product p = s->old.product;
 	bool have = s->have_new;
-	uint32_t fw = 0;
 
-	if (!have && sev_open(s->dev_path, false, &dev) == 0)
-		have = sev_platform_status(dev, &st, &fw) == 0;
+	if (!have && sev_open(s->dev_path, false, &dev, NULL, NULL) == 0)
+		have = sev_platform_status(dev, &st, NULL, NULL) == 0;
 	sev_close(dev);
 	if (have) {
 		wf_tcb_spec(p, st.current_tcb, cur, sizeof(cur));
@@ -218,13 +217,15 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 {
 	struct snp_platform_status st;
 	char why[64];
-	uint32_t fw = 0;
+	struct why w;
 	int wstatus = 0, r;
 
 	if (a->cmd) {
 		debug("running the firmware step '%s'", s->cmdline);
-		r = run_command(a->cmd, ctx->json ? RUN_STDOUT_TO_STDERR : 0, &wstatus);
-		if (r == 0 && wstatus != 0) {
+		r = run_command(a->cmd, ctx->json ? RUN_STDOUT_TO_STDERR : 0, &wstatus, &w);
+		if (r)
+			err("%s", w.msg);
+		if (wstatus != 0) {
 			run_describe(wstatus, why, sizeof(why));
 			err("firmware step '%s' failed: %s; the tables are unchanged", s->cmdline,
 			    why);
@@ -239,17 +240,17 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 		*dev = NULL;
 	}
 	if (!*dev) {
-		r = sev_open(s->dev_path, a->commit || a->reported, dev);
+		r = sev_open(s->dev_path, a->commit || a->reported, dev, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SEV_CMD_OPEN, s->dev_path, r, 0);
+			err("%s", w.msg);
 			s->failed = "open";
 			return EXIT_PLATFORM;
 		}
 	}
 	if (a->commit) {
-		r = sev_commit(*dev, &fw);
+		r = sev_commit(*dev, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SNP_COMMIT, s->dev_path, r, fw);
+			err("%s", w.msg);
 			s->failed = "SNP_COMMIT";
 			return EXIT_PLATFORM;
 		}
@@ -258,26 +259,26 @@ static int firmware_step(const struct ctx *ctx, const struct fw_args *a, struct 
 	if (a->reported) {
 		uint64_t value = s->target;
 
-		r = sev_platform_status(*dev, &st, &fw);
+		r = sev_platform_status(*dev, &st, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SNP_PLATFORM_STATUS, s->dev_path, r, fw);
+			err("%s", w.msg);
 			s->failed = "SNP_SET_CONFIG";
 			return EXIT_PLATFORM;
 		}
 		if (strcmp(a->reported, "current") == 0)
 			value = st.current_tcb;
 		r = sev_set_config(*dev, value, st.features & SNP_FEATURE_MASK_CHIP_ID,
-				   st.features & SNP_FEATURE_MASK_CHIP_KEY, &fw);
+				   st.features & SNP_FEATURE_MASK_CHIP_KEY, NULL, &w);
 		if (r < 0) {
-			sev_report_error(SNP_SET_CONFIG, s->dev_path, r, fw);
+			err("%s", w.msg);
 			s->failed = "SNP_SET_CONFIG";
 			return EXIT_PLATFORM;
 		}
 		s->config_set = true;
 	}
-	r = sev_platform_status(*dev, &s->now, &fw);
+	r = sev_platform_status(*dev, &s->now, NULL, &w);
 	if (r < 0) {
-		sev_report_error(SNP_PLATFORM_STATUS, s->dev_path, r, fw);
+		err("%s", w.msg);
 		s->failed = "SNP_PLATFORM_STATUS";
 		return EXIT_PLATFORM;
 	}
@@ -408,9 +409,8 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 	int rc;
 
 	why->msg[0] = '\0'; /* the steps below say why themselves */
-	rc = sev_open(f->s.dev_path, f->a.commit || f->a.reported, &f->dev);
+	rc = sev_open(f->s.dev_path, f->a.commit || f->a.reported, &f->dev, NULL, why);
 	if (rc < 0) {
-		sev_report_error(SEV_CMD_OPEN, f->s.dev_path, rc, 0);
 		workflow_fail_pending(wf, -ERR_PLATFORM, "not updated: the SEV device cannot be "
 				      "opened");
 		return -ERR_PLATFORM;
@@ -542,6 +542,7 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	};
 	struct workflow_ops ops = base_ops;
 	struct fw f = { 0 };
+	struct why why;
 	int first = 0, last = 0, ret;
 
 	ret = parse_args(ctx, argc, argv, &f.a, &first, &last);
@@ -556,9 +557,12 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &f.trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &f.s.old);
-	if (ret)
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &f.s.old, &why);
+	if (ret) {
+		err("%s", why.msg);
+		ret = exit_status(ret);
 		goto out;
+	}
 	if (f.a.reported && strcmp(f.a.reported, "current") != 0) {
 		struct amd_tcb tcb;
 

@@ -162,9 +162,11 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 		}
 		debug("locked '%s' (%s)", h[i].path, shared ? "shared" : "exclusive");
 	}
-	ret = run_command(argv + dd + 1, 0, &wstatus);
-	if (ret == 0)
-		ret = run_exit_code(wstatus);
+	ret = run_command(argv + dd + 1, 0, &wstatus, &why);
+	if (ret)
+		err("%s", why.msg);
+	/* Not executed: 127 or 126, as a shell says; not started: 1. */
+	ret = wstatus ? run_exit_code(wstatus) : exit_status(ret);
 out:
 	/* Released in reverse order. */
 	for (size_t i = n; h && i-- > 0;) {

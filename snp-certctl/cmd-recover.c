@@ -68,6 +68,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	};
 	char **store = NULL;
 	char *const *paths;
+	struct why why;
 	size_t n = 0;
 	bool busy = false, failed = false;
 	struct json j;
@@ -82,9 +83,12 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		paths = argv + optind;
 		n = (size_t)(argc - optind);
 	} else {
-		ret = store_tables(ctx, &store, &n);
-		if (ret)
+		ret = store_tables(ctx, &store, &n, &why);
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
 			goto out;
+		}
 		paths = store;
 		if (n == 0)
 			info("no tables in the store '%s'", ctx_get(ctx, SET_STORE));
@@ -98,7 +102,6 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct sc_deadline d;
 		int outcome = SNPCERT_RECOVER_CLEAN;
-		struct why why;
 		int r;
 
 		sc_deadline_init(&d, ctx->lock_timeout);

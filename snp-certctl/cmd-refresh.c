@@ -317,6 +317,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct refresh r = { 0 };
+	struct why why;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -344,9 +345,12 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &r.trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &r.plat);
-	if (ret)
+	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &r.plat, &why);
+	if (ret) {
+		err("%s", why.msg);
+		ret = exit_status(ret);
 		goto out;
+	}
 	amd_tcb_from_raw(r.plat.product, r.plat.st.reported_tcb, &r.rep);
 	amd_tcb_format(r.plat.product, &r.rep, r.rep_spec, sizeof(r.rep_spec));
 	ret = workflow_run(ctx, &refresh_ops, &r, argv + optind, (size_t)(argc - optind));

@@ -94,7 +94,9 @@ struct tstat {
 static void read_platform(struct plat *p, const char *product_override)
 {
 	struct sev_dev *dev = NULL;
-	uint32_t fw = 0;
+	struct sev_fault fault = { 0 };
+	struct why why;
+	char text[128];
 	int ret;
 
 	p->kvm_amd = platform_module_state("kvm_amd");
@@ -104,39 +106,36 @@ static void read_platform(struct plat *p, const char *product_override)
 	p->have_cpu = p->cpu.vendor[0] != '\0';
 
 	p->path = sev_device_path();
-	ret = sev_open(p->path, false, &dev);
-	if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO) {
-		snprintf(p->error, sizeof(p->error), "%s", strerror(-ret));
+	ret = sev_open(p->path, false, &dev, &fault, &why);
+	if (ret && (fault.err == -ENOENT || fault.err == -ENODEV || fault.err == -ENXIO)) {
+		snprintf(p->error, sizeof(p->error), "%s", strerror(-fault.err));
 		goto out;
 	}
 	p->present = true;
-	if (ret < 0) {
+	if (ret) {
 		snprintf(p->error, sizeof(p->error), "cannot open '%s': %s", p->path,
-			 strerror(-ret));
-		warn("cannot open '%s': %s", p->path, strerror(-ret));
+			 strerror(-fault.err));
+		warn("%s", why.msg);
 		goto out;
 	}
-	ret = sev_platform_status(dev, &p->st, &fw);
-	if (ret < 0) {
-		char why[128];
-
-		sev_error_text(ret, fw, why, sizeof(why));
-		snprintf(p->error, sizeof(p->error), "SNP_PLATFORM_STATUS failed: %s", why);
-		warn("SNP_PLATFORM_STATUS failed on '%s': %s", p->path, why);
+	ret = sev_platform_status(dev, &p->st, &fault, &why);
+	if (ret) {
+		sev_error_text(fault.err, fault.fw, text, sizeof(text));
+		snprintf(p->error, sizeof(p->error), "SNP_PLATFORM_STATUS failed: %s", text);
+		warn("%s", why.msg);
 	} else {
 		p->have_status = true;
 	}
-	ret = sev_get_id(dev, p->chip_id, &fw);
-	if (ret < 0) {
-		char why[128];
-
-		if (ret == -EBADMSG)
-			snprintf(why, sizeof(why), "the firmware returned fewer than %d bytes",
+	ret = sev_get_id(dev, p->chip_id, &fault, &why);
+	if (ret) {
+		if (fault.err == -EBADMSG)
+			snprintf(text, sizeof(text), "the firmware returned fewer than %d bytes",
 				 SEV_CHIP_ID_LEN);
 		else
-			sev_error_text(ret, fw, why, sizeof(why));
-		snprintf(p->chip_id_error, sizeof(p->chip_id_error), "SEV_GET_ID2 failed: %s", why);
-		warn("SEV_GET_ID2 failed on '%s': %s", p->path, why);
+			sev_error_text(fault.err, fault.fw, text, sizeof(text));
+		snprintf(p->chip_id_error, sizeof(p->chip_id_error), "SEV_GET_ID2 failed: %s",
+			 text);
+		warn("SEV_GET_ID2 failed on '%s': %s", p->path, text);
 	} else {
 		static const uint8_t zero[SEV_CHIP_ID_LEN];
 

@@ -74,6 +74,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	};
 	struct verify_opts vo = { .at = time(NULL) };
 	struct platform_id pid;
+	struct why why;
 	struct amd_check_list checks = { 0 };
 	struct amd_trust *trust = NULL;
 	struct table t = { 0 };
@@ -135,9 +136,12 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	if (platform) {
-		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &pid);
-		if (ret)
+		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &pid, &why);
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
 			goto out;
+		}
 		snprintf(platform_tcb, sizeof(platform_tcb), "0x%016llx",
 			 (unsigned long long)pid.st.reported_tcb);
 		vo.tcb_spec = platform_tcb;

@@ -187,10 +187,8 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 	const char *path = sev_device_path();
 	int rc;
 
-	why->msg[0] = '\0'; /* said below */
-	rc = sev_open(path, true, &v->dev);
+	rc = sev_open(path, true, &v->dev, NULL, why);
 	if (rc < 0) {
-		sev_report_error(SEV_CMD_OPEN, path, rc, 0);
 		workflow_fail_pending(wf, -ERR_PLATFORM, "not switched: the SEV device cannot be "
 				      "opened");
 		return -ERR_PLATFORM;
@@ -241,13 +239,10 @@ static int stage(struct workflow *wf, void *arg, struct why *why)
 static int under_locks(struct workflow *wf, void *arg, struct why *why)
 {
 	struct vlek *v = arg;
-	uint32_t fw = 0;
 	int rc;
 
-	why->msg[0] = '\0'; /* said below */
-	rc = sev_vlek_load(v->dev, v->in.hashstick, &fw);
+	rc = sev_vlek_load(v->dev, v->in.hashstick, NULL, why);
 	if (rc < 0) {
-		sev_report_error(SNP_VLEK_LOAD, sev_device_path(), rc, fw);
 		workflow_fail_pending(wf, -ERR_PLATFORM, "not switched: SNP_VLEK_LOAD failed; the "
 				      "table is unchanged");
 		return -ERR_PLATFORM;
@@ -319,6 +314,7 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vlek v = { 0 };
+	struct why why;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -349,8 +345,13 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &v.trust);
 	if (ret == 0)
 		ret = load_inputs(&v.a, v.trust, &v.in);
-	if (ret == 0)
-		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &v.plat);
+	if (ret == 0) {
+		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &v.plat, &why);
+		if (ret) {
+			err("%s", why.msg);
+			ret = exit_status(ret);
+		}
+	}
 	if (ret == 0)
 		ret = check_platform(&v.in, &v.plat, v.a.vlek);
 	if (ret)

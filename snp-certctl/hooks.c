@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,12 +22,12 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base.h"
 #include "cmd.h"
 #include "hooks.h"
+#include "spawn.h"
 #include "util.h"
 
 extern char **environ;
@@ -102,14 +101,6 @@ static void format_secs(double s, char *buf, size_t len)
 		buf[n - 1] = '\0';
 }
 
-static double elapsed_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
-
 /* hook_timeout in seconds (validated by the configuration; 0: no limit). */
 static double hook_timeout(const struct ctx *ctx)
 {
@@ -119,27 +110,6 @@ static double hook_timeout(const struct ctx *ctx)
 	if (!v || parse_seconds(v, &secs) < 0)
 		return HOOK_DEFAULT_TIMEOUT;
 	return secs;
-}
-
-/*
- * NULL when st is safe to trust: owned by root (or, when not running as
- * root, by root or the running user) and not writable by group or others.
- * Otherwise why not, in buf or a constant.
- */
-static const char *unsafe_reason(const struct stat *st, char *buf, size_t len)
-{
-	uid_t euid = geteuid();
-
-	if (st->st_uid != 0 && (euid == 0 || st->st_uid != euid)) {
-		if (euid == 0)
-			return "not owned by root";
-		snprintf(buf, len, "owned by uid %u, neither root nor the running user (uid %u)",
-			 (unsigned int)st->st_uid, (unsigned int)euid);
-		return buf;
-	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH))
-		return "writable by group or others";
-	return NULL;
 }
 
 /* Dot files, editor backups and package-manager leftovers. */
@@ -201,8 +171,7 @@ static int hook_list_add(struct hook_list *hl, char *path, char *exec)
 static int examine(int dfd, const char *name, const char *path, bool fatal, char **exec,
 		   struct why *why)
 {
-	char bad_buf[128], *target = NULL, *tdir = NULL;
-	const char *bad;
+	char bad[128], *target = NULL, *tdir = NULL;
 	struct stat st, dst;
 	int ret = -1;
 
@@ -238,13 +207,12 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 		ret = 0;
 		goto out;
 	}
-	bad = unsafe_reason(&st, bad_buf, sizeof(bad_buf));
-	if (bad && target) {
-		report(why, fatal, "refusing hook '%s': its target '%s' is %s", path, target, bad);
-		goto out;
-	}
-	if (bad) {
-		report(why, fatal, "refusing hook '%s': %s", path, bad);
+	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
+		if (target)
+			report(why, fatal, "refusing hook '%s': its target '%s' is %s", path,
+			       target, bad);
+		else
+			report(why, fatal, "refusing hook '%s': %s", path, bad);
 		goto out;
 	}
 	if (target) {
@@ -258,8 +226,7 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 			       strerror(errno));
 			goto out;
 		}
-		bad = unsafe_reason(&dst, bad_buf, sizeof(bad_buf));
-		if (bad) {
+		if (sc_trust_check(&dst, bad, sizeof(bad)) < 0) {
 			report(why, fatal, "refusing hook '%s': its target's directory '%s' is %s", path,
 			       tdir, bad);
 			goto out;
@@ -288,9 +255,8 @@ out:
 static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct why *why)
 {
 	const char *dir = ctx_get(ctx, SET_HOOKS_DIR);
-	char **names = NULL, bad_buf[128], *path = NULL, *exec = NULL;
+	char **names = NULL, bad[128], *path = NULL, *exec = NULL;
 	size_t n = 0, cap = 0;
-	const char *bad;
 	struct dirent *de;
 	struct stat st;
 	DIR *d = NULL;
@@ -312,8 +278,7 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct
 		report(why, fatal, "cannot examine hooks directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	bad = unsafe_reason(&st, bad_buf, sizeof(bad_buf));
-	if (bad) {
+	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
 		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
 		goto out;
 	}
@@ -490,49 +455,6 @@ out:
 	return ret;
 }
 
-/* In the forked child: become a process group, set up stdio, exec.  Never returns. */
-static void __attribute__((noreturn)) child(const struct hook *h, char **envp, int errfd)
-{
-	static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD };
-	char *argv[] = { h->exec, NULL };
-	sigset_t none;
-	int fd, e;
-
-	if (setpgid(0, 0) < 0)
-		goto out;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (size_t i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
-		signal(reset[i], SIG_DFL);
-	fd = open("/dev/null", O_RDWR);
-	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
-		goto out;
-	/* stdout joins stderr; with no stderr at all, both are /dev/null. */
-	if (fcntl(STDERR_FILENO, F_GETFD) < 0 && dup2(fd, STDERR_FILENO) < 0)
-		goto out;
-	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-		goto out;
-	if (fd > STDERR_FILENO)
-		close(fd);
-	/*
-	 * Nothing else of ours crosses exec: a table descriptor would carry
-	 * its OFD lock into the hook and anything the hook leaves running.
-	 */
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		long max = sysconf(_SC_OPEN_MAX);
-
-		for (int i = 3; i < (max > 0 && max < 65536 ? max : 65536); i++)
-			if (i != errfd)
-				fcntl(i, F_SETFD, FD_CLOEXEC);
-	}
-	execve(h->exec, argv, envp);
-out:
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
 /*
  * Run one hook for at most limit seconds (0: no limit).  budget, when not
  * NULL, says the limit is what is left of the locked event's budget.
@@ -541,100 +463,41 @@ out:
 static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **envp,
 		   double limit, const char *budget, struct why *why)
 {
+	char *argv[] = { h->exec, NULL };
+	const struct spawn_opts o = {
+		.argv = argv,
+		.envp = envp,
+		.name = h->path,
+		.kind = SPAWN_HOOK,
+		.flags = SPAWN_STDIN_NULL | SPAWN_STDOUT_TO_STDERR | SPAWN_PGROUP | SPAWN_CLEAN,
+		.timeout = limit,
+	};
 	const char *evn = hook_event_name(ev);
-	int pfd[2] = { -1, -1 }, status = 0, child_errno = 0, ret = -ERR_HOOK;
-	long step_ns = 1000000;
-	bool timed_out = false;
-	struct timespec start;
+	int status = 0, ret;
+	struct why sw;
 	char secs[32];
-	pid_t pid = -1;
-	ssize_t r;
 
 	debug("running hook '%s' at %s", h->path, evn);
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
-		goto out;
-	}
-	/* Our buffered output first, and never twice. */
-	fflush(stdout);
-	fflush(stderr);
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	pid = fork();
-	if (pid < 0) {
-		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(errno));
-		goto out;
-	}
-	if (pid == 0)
-		child(h, envp, pfd[1]);
-	close(pfd[1]);
-	pfd[1] = -1;
-	/* Also here, so the group exists whichever of us runs first. */
-	setpgid(pid, pid);
-	do
-		r = read(pfd[0], &child_errno, sizeof(child_errno));
-	while (r < 0 && errno == EINTR);
-	if (r == (ssize_t)sizeof(child_errno)) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		pid = -1;
-		report(why, fatal, "cannot run hook '%s': %s", h->path, strerror(child_errno));
-		goto out;
-	}
-	for (;;) {
-		siginfo_t si;
-		struct timespec ts;
-		double left;
-
-		memset(&si, 0, sizeof(si));
-		/* WNOWAIT: the leader stays a zombie, so its group id cannot be reused. */
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT | (timed_out ? 0 : WNOHANG)) < 0) {
-			if (errno == EINTR)
-				continue;
-			report(why, fatal, "cannot wait for hook '%s': %s", h->path, strerror(errno));
-			kill(-pid, SIGKILL);
-			break;
-		}
-		if (si.si_pid == pid)
-			break;
-		left = limit - elapsed_since(&start);
-		if (limit > 0 && left <= 0) {
-			timed_out = true;
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL); /* in case it left its group */
-			continue;
-		}
-		if (limit > 0 && left * 1e9 < (double)step_ns)
-			step_ns = (long)(left * 1e9) + 1;
-		ts.tv_sec = 0;
-		ts.tv_nsec = step_ns;
-		nanosleep(&ts, NULL);
-		if (step_ns < 20000000)
-			step_ns *= 2;
-	}
-	/* Whatever the hook left behind in its group goes with it. */
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	pid = -1;
-	if (timed_out) {
+	ret = spawn_run(&o, &status, &sw);
+	if (ret == -ETIMEDOUT) {
 		format_secs(limit, secs, sizeof(secs));
-		report(why, fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn, secs,
-		       budget ? budget : "");
+		report(why, fatal, "hook '%s' failed at %s: timed out after %ss%s", h->path, evn,
+		       secs, budget ? budget : "");
+		ret = -ERR_HOOK;
+	} else if (ret) {
+		report(why, fatal, "%s", sw.msg);
+		ret = -ERR_HOOK;
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
 		report(why, fatal, "hook '%s' failed at %s: exit status %d", h->path, evn,
 		       WEXITSTATUS(status));
+		ret = -ERR_HOOK;
 	} else if (WIFSIGNALED(status)) {
 		report(why, fatal, "hook '%s' failed at %s: killed by signal %d", h->path, evn,
 		       WTERMSIG(status));
+		ret = -ERR_HOOK;
 	} else {
 		debug("hook '%s' succeeded at %s", h->path, evn);
-		ret = 0;
 	}
-out:
-	if (pfd[0] >= 0)
-		close(pfd[0]);
-	if (pfd[1] >= 0)
-		close(pfd[1]);
 	return ret;
 }
 
@@ -646,10 +509,9 @@ int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *
 	char **envp = NULL, budget[96] = "", secs[32];
 	size_t first_own = 0, slot;
 	double limit = hook_timeout(ctx);
-	struct timespec start;
+	uint64_t start = sc_now_ns();
 	int ret;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	ret = scan(ctx, fatal, &hl, why);
 	if (ret || hl.n == 0)
 		goto out;
@@ -669,7 +531,7 @@ int hooks_run(const struct ctx *ctx, enum hook_event ev, const struct hook_env *
 		double this_limit = limit;
 
 		if (ev == HOOK_LOCKED) {
-			this_limit = limit - elapsed_since(&start);
+			this_limit = limit - sc_since_s(start);
 			if (this_limit <= 0) {
 				format_secs(limit, secs, sizeof(secs));
 				ret = why_set(why, -ERR_HOOK, "hook '%s' not run at locked: the %ss "

@@ -214,42 +214,31 @@ enum tristate platform_sev_snp_param(void)
 	return platform_parse_bool_param(buf);
 }
 
-int platform_identify(const char *product_override, struct platform_id *out)
+int platform_identify(const char *product_override, struct platform_id *out, struct why *why)
 {
 	static const uint8_t zero[SEV_CHIP_ID_LEN];
-	const char *path = sev_device_path();
 	struct sev_dev *dev = NULL;
-	uint32_t fw = 0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	out->product = platform_product(product_override, NULL, NULL);
 	if (out->product == AMD_PRODUCT_UNKNOWN) {
-		err("cannot tell the AMD product of this CPU: set 'product' (Milan, Genoa or "
-		    "Turin) or give --product");
-		return EXIT_PLATFORM;
-	}
-	ret = sev_open(path, false, &dev);
-	if (ret < 0) {
-		sev_report_error(SEV_CMD_OPEN, path, ret, 0);
-		return EXIT_PLATFORM;
-	}
-	ret = sev_platform_status(dev, &out->st, &fw);
-	if (ret < 0) {
-		sev_report_error(SNP_PLATFORM_STATUS, path, ret, fw);
-		ret = EXIT_PLATFORM;
+		ret = why_set(why, -ERR_PLATFORM, "cannot tell the AMD product of this CPU: set "
+			      "'product' (Milan, Genoa or Turin) or give --product");
 		goto out;
 	}
-	ret = sev_get_id(dev, out->chip_id, &fw);
-	if (ret < 0) {
-		sev_report_error(SEV_GET_ID2, path, ret, fw);
-		ret = EXIT_PLATFORM;
+	ret = sev_open(sev_device_path(), false, &dev, NULL, why);
+	if (ret)
 		goto out;
-	}
+	ret = sev_platform_status(dev, &out->st, NULL, why);
+	if (ret)
+		goto out;
+	ret = sev_get_id(dev, out->chip_id, NULL, why);
+	if (ret)
+		goto out;
 	/* A firmware masking the chip id may answer zeros. */
 	out->chip_id_known = memcmp(out->chip_id, zero, sizeof(zero)) != 0 &&
 			     !(out->st.features & SNP_FEATURE_MASK_CHIP_ID);
-	ret = 0;
 out:
 	sev_close(dev);
 	return ret;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "amdtcb.h"
+#include "errors.h"
 #include "sev.h"
 
 /* What CPUID says about the boot CPU. */
@@ -83,9 +84,10 @@ struct platform_id {
 /*
  * Open the SEV device, read SNP_PLATFORM_STATUS and the chip id, and tell
  * the product (override as for platform_product()).  Returns 0, or
- * EXIT_PLATFORM after printing why (no device, a command failed, the
- * product unknown).  A masked chip id is not an error: chip_id_known says.
+ * -ERR_PLATFORM with why (the product unknown, no device, a command
+ * failed: sev_why()'s words).  A masked chip id is not an error:
+ * chip_id_known says.
  */
-int platform_identify(const char *product_override, struct platform_id *out);
+int platform_identify(const char *product_override, struct platform_id *out, struct why *why);
 
 #endif

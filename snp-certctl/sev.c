@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "errors.h"
 #include "sev.h"
-#include "util.h"
 
 /* The ABI, checked: sizes and offsets as the kernel and firmware lay them out. */
 _Static_assert(sizeof(struct sev_issue_cmd) == 16, "sev_issue_cmd size");
@@ -147,25 +147,46 @@ const char *sev_device_path(void)
 	return env && *env ? env : DEFAULT_DEVICE;
 }
 
-int sev_open(const char *path, bool write, struct sev_dev **out)
+/* A failure of cmd on dev: *fault filled in, the message into why.  -ERR_PLATFORM. */
+static int failed(const char *path, uint32_t cmd, int err, uint32_t fw, struct sev_fault *fault,
+		  struct why *why)
+{
+	if (fault) {
+		fault->err = err;
+		fault->fw = fw;
+	}
+	return sev_why(why, cmd, path, err, fw);
+}
+
+static const char *path_of(const struct sev_dev *dev)
+{
+	return dev && dev->path ? dev->path : sev_device_path();
+}
+
+int sev_open(const char *path, bool write, struct sev_dev **out, struct sev_fault *fault,
+	     struct why *why)
 {
 	struct sev_dev *dev = NULL;
 	int ret;
 
-	if (!path || !out)
-		return -EINVAL;
+	if (!path || !out) {
+		ret = failed(path ? path : sev_device_path(), SEV_CMD_OPEN, -EINVAL, 0, fault, why);
+		goto out;
+	}
 	dev = calloc(1, sizeof(*dev));
-	if (!dev)
-		return -ENOMEM;
+	if (!dev) {
+		ret = failed(path, SEV_CMD_OPEN, -ENOMEM, 0, fault, why);
+		goto out;
+	}
 	dev->fd = -1;
 	dev->path = strdup(path);
 	if (!dev->path) {
-		ret = -ENOMEM;
+		ret = failed(path, SEV_CMD_OPEN, -ENOMEM, 0, fault, why);
 		goto out;
 	}
 	dev->fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (dev->fd < 0) {
-		ret = -errno;
+		ret = failed(path, SEV_CMD_OPEN, -errno, 0, fault, why);
 		goto out;
 	}
 	*out = dev;
@@ -214,19 +235,22 @@ int sev_issue(struct sev_dev *dev, uint32_t cmd, void *data, uint32_t *fw_error)
 }
 
 int sev_platform_status(struct sev_dev *dev, struct snp_platform_status *out,
-			uint32_t *fw_error)
+			struct sev_fault *fault, struct why *why)
 {
 	struct snp_platform_status st;
+	uint32_t fw = 0;
 	int ret;
 
 	memset(&st, 0, sizeof(st));
-	ret = sev_issue(dev, SNP_PLATFORM_STATUS, &st, fw_error);
-	if (ret == 0)
-		*out = st;
-	return ret;
+	ret = sev_issue(dev, SNP_PLATFORM_STATUS, &st, &fw);
+	if (ret)
+		return failed(path_of(dev), SNP_PLATFORM_STATUS, ret, fw, fault, why);
+	*out = st;
+	return 0;
 }
 
-int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], uint32_t *fw_error)
+int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], struct sev_fault *fault,
+	       struct why *why)
 {
 	struct sev_get_id2 arg;
 	uint8_t *buf = NULL;
@@ -259,39 +283,54 @@ int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], uint32_t *fw_er
 	}
 	memcpy(id, buf, SEV_CHIP_ID_LEN);
 out:
-	if (fw_error)
-		*fw_error = fw;
 	free(buf);
-	return ret;
+	if (ret)
+		return failed(path_of(dev), SEV_GET_ID2, ret, fw, fault, why);
+	return 0;
 }
 
-int sev_commit(struct sev_dev *dev, uint32_t *fw_error)
+int sev_commit(struct sev_dev *dev, struct sev_fault *fault, struct why *why)
 {
-	return sev_issue(dev, SNP_COMMIT, NULL, fw_error);
+	uint32_t fw = 0;
+	int ret = sev_issue(dev, SNP_COMMIT, NULL, &fw);
+
+	if (ret)
+		return failed(path_of(dev), SNP_COMMIT, ret, fw, fault, why);
+	return 0;
 }
 
 int sev_set_config(struct sev_dev *dev, uint64_t reported_tcb, bool mask_chip_id,
-		   bool mask_chip_key, uint32_t *fw_error)
+		   bool mask_chip_key, struct sev_fault *fault, struct why *why)
 {
 	struct snp_config cfg;
+	uint32_t fw = 0;
+	int ret;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.reported_tcb = reported_tcb;
 	cfg.flags = (mask_chip_id ? SNP_CONFIG_MASK_CHIP_ID : 0) |
 		    (mask_chip_key ? SNP_CONFIG_MASK_CHIP_KEY : 0);
-	return sev_issue(dev, SNP_SET_CONFIG, &cfg, fw_error);
+	ret = sev_issue(dev, SNP_SET_CONFIG, &cfg, &fw);
+	if (ret)
+		return failed(path_of(dev), SNP_SET_CONFIG, ret, fw, fault, why);
+	return 0;
 }
 
 int sev_vlek_load(struct sev_dev *dev, const uint8_t hashstick[SNP_VLEK_HASHSTICK_LEN],
-		  uint32_t *fw_error)
+		  struct sev_fault *fault, struct why *why)
 {
 	struct snp_vlek_load arg;
+	uint32_t fw = 0;
+	int ret;
 
 	memset(&arg, 0, sizeof(arg));
 	arg.len = sizeof(arg);
 	arg.vlek_wrapped_version = 0;
 	arg.vlek_wrapped_address = (uint64_t)(uintptr_t)hashstick;
-	return sev_issue(dev, SNP_VLEK_LOAD, &arg, fw_error);
+	ret = sev_issue(dev, SNP_VLEK_LOAD, &arg, &fw);
+	if (ret)
+		return failed(path_of(dev), SNP_VLEK_LOAD, ret, fw, fault, why);
+	return 0;
 }
 
 void sev_error_text(int ret, uint32_t fw_error, char *buf, size_t len)
@@ -308,16 +347,15 @@ void sev_error_text(int ret, uint32_t fw_error, char *buf, size_t len)
 	snprintf(buf, len, "%s", strerror(ret < 0 ? -ret : ret));
 }
 
-void sev_report_error(uint32_t cmd, const char *path, int ret, uint32_t fw_error)
+int sev_why(struct why *why, uint32_t cmd, const char *path, int err, uint32_t fw)
 {
 	const char *name = sev_cmd_name(cmd);
-	char why[128];
+	char text[128];
 
-	sev_error_text(ret, fw_error, why, sizeof(why));
+	sev_error_text(err, fw, text, sizeof(text));
 	if (cmd == SEV_CMD_OPEN)
-		err("cannot open '%s': %s", path, why);
-	else if (name)
-		err("%s failed on '%s': %s", name, path, why);
-	else
-		err("SEV command %u failed on '%s': %s", cmd, path, why);
+		return why_set(why, -ERR_PLATFORM, "cannot open '%s': %s", path, text);
+	if (name)
+		return why_set(why, -ERR_PLATFORM, "%s failed on '%s': %s", name, path, text);
+	return why_set(why, -ERR_PLATFORM, "SEV command %u failed on '%s': %s", cmd, path, text);
 }

@@ -6,9 +6,13 @@
  * kernel's include/uapi/linux/psp-sev.h and the SEV-SNP firmware ABI; see
  * facts.md section 4.  Every layout is checked at compile time in sev.c.
  *
- * Functions return 0 or a negative errno and never print, except
- * sev_report_error().  When the firmware ran and refused a command, the
- * ioctl fails with -EIO and *fw_error holds the firmware status code.
+ * The error convention of errors.h: sev_open() and the commands return 0,
+ * or -ERR_PLATFORM with the whole message in *why ("SNP_COMMIT failed on
+ * '/dev/sev': firmware error INVALID_PLATFORM_STATE (1)"), and never print.
+ * What the kernel and the firmware said goes into *fault (may be NULL) for
+ * callers that show it in their own words (status): when the firmware ran
+ * and refused a command, the ioctl failed with -EIO and fault->fw holds the
+ * firmware status code.
  */
 #ifndef SNP_CERTCTL_SEV_H
 #define SNP_CERTCTL_SEV_H
@@ -17,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+
+#include "errors.h"
 
 /* The ioctl argument: everything goes through SEV_ISSUE_CMD. */
 struct sev_issue_cmd {
@@ -92,45 +98,60 @@ struct snp_vlek_load {
 /* An open SEV device. */
 struct sev_dev;
 
+/* What the kernel and the firmware answered to a failed open or command. */
+struct sev_fault {
+	int err;     /* -errno of open(2) or the ioctl (-EIO: the firmware refused), or -EBADMSG */
+	uint32_t fw; /* the firmware status code; 0 or SEV_FW_NO_CALL when it never ran */
+};
+
 /* The device path: $SNP_CERTCTL_DEVICE, or DEFAULT_DEVICE ("/dev/sev"). */
 const char *sev_device_path(void);
 
 /*
  * Open path (O_RDWR when write, which SNP_SET_CONFIG and SNP_VLEK_LOAD
- * need; O_RDONLY otherwise; always O_CLOEXEC).  0 or -errno (-ENOENT: no
- * such device).  The path is copied.
+ * need; O_RDONLY otherwise; always O_CLOEXEC).  0, or -ERR_PLATFORM with
+ * why "cannot open 'PATH': ..." and fault->err open(2)'s -errno (-ENOENT:
+ * no such device).  The path is copied.
  */
-int sev_open(const char *path, bool write, struct sev_dev **out);
+int sev_open(const char *path, bool write, struct sev_dev **out, struct sev_fault *fault,
+	     struct why *why);
 /* Close; NULL is fine. */
 void sev_close(struct sev_dev *dev);
 const char *sev_dev_path(const struct sev_dev *dev);
 
 /*
- * Issue one command.  *fw_error (may be NULL) is set to the firmware
- * status code: 0 on success, and 0 or SEV_FW_NO_CALL when the kernel
- * refused the command without calling the firmware.  0, -EIO (firmware
- * error), or another -errno from the kernel (-EPERM: the command needs the
- * device opened for writing).
+ * The raw primitive under the commands: issue one command, no message.
+ * *fw_error (may be NULL) is set to the firmware status code: 0 on
+ * success, and 0 or SEV_FW_NO_CALL when the kernel refused the command
+ * without calling the firmware.  0, -EIO (firmware error), or another
+ * -errno from the kernel (-EPERM: the command needs the device opened for
+ * writing; -EBADF: no device).
  */
 int sev_issue(struct sev_dev *dev, uint32_t cmd, void *data, uint32_t *fw_error);
 
+/*
+ * The commands.  Each returns 0, or -ERR_PLATFORM with why "NAME failed on
+ * 'PATH': REASON" (REASON as sev_error_text() words it) and *fault (may be
+ * NULL) filled in.
+ */
 /* SNP_PLATFORM_STATUS into *out. */
 int sev_platform_status(struct sev_dev *dev, struct snp_platform_status *out,
-			uint32_t *fw_error);
+			struct sev_fault *fault, struct why *why);
 /*
  * SEV_GET_ID2: the chip id of the first socket.  A firmware that needs a
  * larger buffer (INVALID_LENGTH with the length it wants) is asked again
- * with that length.  -EBADMSG when it has fewer than 64 bytes.
+ * with that length.  fault->err is -EBADMSG when it has fewer than 64 bytes.
  */
-int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], uint32_t *fw_error);
+int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], struct sev_fault *fault,
+	       struct why *why);
 /* SNP_COMMIT: the current firmware becomes the committed (minimum) one. */
-int sev_commit(struct sev_dev *dev, uint32_t *fw_error);
+int sev_commit(struct sev_dev *dev, struct sev_fault *fault, struct why *why);
 /* SNP_SET_CONFIG: the reported TCB and the chip id/key masks.  Needs write. */
 int sev_set_config(struct sev_dev *dev, uint64_t reported_tcb, bool mask_chip_id,
-		   bool mask_chip_key, uint32_t *fw_error);
+		   bool mask_chip_key, struct sev_fault *fault, struct why *why);
 /* SNP_VLEK_LOAD: load a wrapped VLEK (hashstick).  Needs write. */
 int sev_vlek_load(struct sev_dev *dev, const uint8_t hashstick[SNP_VLEK_HASHSTICK_LEN],
-		  uint32_t *fw_error);
+		  struct sev_fault *fault, struct why *why);
 
 /* "SUCCESS", "INVALID_PLATFORM_STATE", ...; NULL for a code without a name. */
 const char *sev_fw_error_name(uint32_t code);
@@ -142,12 +163,14 @@ const char *sev_cmd_name(uint32_t cmd);
  */
 void sev_error_text(int ret, uint32_t fw_error, char *buf, size_t len);
 
-/* cmd value for sev_report_error() after a failed sev_open(). */
+/* cmd value for sev_why() after a failed open(2) of the device. */
 #define SEV_CMD_OPEN 0xffffffffu
 /*
- * The CLI's one-line error on stderr: "snp-certctl: CMD failed on 'PATH':
- * WHY", or "snp-certctl: cannot open 'PATH': WHY" for SEV_CMD_OPEN.
+ * The message for a failed command into why: "CMD failed on 'PATH': WHY"
+ * ("SEV command N failed on ..." for an id without a name), or "cannot
+ * open 'PATH': WHY" for SEV_CMD_OPEN, WHY as sev_error_text() words err
+ * and fw.  Returns -ERR_PLATFORM.
  */
-void sev_report_error(uint32_t cmd, const char *path, int ret, uint32_t fw_error);
+int sev_why(struct why *why, uint32_t cmd, const char *path, int err, uint32_t fw);
 
 #endif

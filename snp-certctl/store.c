@@ -93,42 +93,49 @@ out:
 	return ret;
 }
 
+/* What note_entry() was told. */
+struct note {
+	struct why *why;
+	bool said; /* why holds the failure already */
+};
+
 /* store_tables()'s word on an entry: a failed stat is the error, anything else is skipped. */
 static void note_entry(void *arg, const char *dir, const char *name, int error)
 {
-	bool *said = arg;
+	struct note *nt = arg;
 
 	if (error) {
-		err("cannot stat '%s/%s': %s", dir, name, strerror(error));
-		*said = true;
+		why_set(nt->why, -error, "cannot stat '%s/%s': %s", dir, name, strerror(error));
+		nt->said = true;
 	} else {
 		debug("skipping '%s/%s': not a regular file", dir, name);
 	}
 }
 
-int store_tables(const struct ctx *ctx, char ***paths, size_t *count)
+int store_tables(const struct ctx *ctx, char ***paths, size_t *count, struct why *why)
 {
 	const char *dir = ctx_get(ctx, SET_STORE);
 	const char *sep = *dir && dir[strlen(dir) - 1] == '/' ? "" : "/";
+	struct note nt = { .why = why };
 	char **names = NULL;
 	size_t n = 0;
-	bool said = false;
 	int ret;
 
 	*paths = NULL;
 	*count = 0;
-	ret = store_list(dir, &names, &n, note_entry, &said);
+	ret = store_list(dir, &names, &n, note_entry, &nt);
 	if (ret == -ENOENT) {
 		debug("the store '%s' does not exist: no tables", dir);
 		ret = 0;
 		goto out;
 	}
+	if (ret == -ENOMEM) {
+		why_set(why, ret, "out of memory");
+		goto out;
+	}
 	if (ret < 0) {
-		if (ret == -ENOMEM)
-			err("out of memory");
-		else if (!said)
-			err("cannot read the store '%s': %s", dir, strerror(-ret));
-		ret = EXIT_FAIL;
+		if (!nt.said)
+			why_set(why, ret, "cannot read the store '%s': %s", dir, strerror(-ret));
 		goto out;
 	}
 	/* The names become the full paths, in place. */
@@ -136,8 +143,7 @@ int store_tables(const struct ctx *ctx, char ***paths, size_t *count)
 		char *path = NULL;
 
 		if (asprintf(&path, "%s%s%s", dir, sep, names[i]) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
+			ret = why_set(why, -ENOMEM, "out of memory");
 			goto out;
 		}
 		free(names[i]);

@@ -29,9 +29,11 @@ int store_list(const char *dir, char ***names, size_t *n, store_note_fn *note, v
 /*
  * The full paths of the tables in the store, sorted (strcmp), in a
  * malloc'd array of malloc'd strings (free with store_free()).  A missing
- * store directory is an empty list.  0 or an exit status after printing why.
+ * store directory is an empty list.  0, or -errno with why ("cannot read
+ * the store '/var/lib/snp-certctl': Permission denied", "cannot stat
+ * '/var/lib/snp-certctl/a.certs': ...", "out of memory").
  */
-int store_tables(const struct ctx *ctx, char ***paths, size_t *n);
+int store_tables(const struct ctx *ctx, char ***paths, size_t *n, struct why *why);
 void store_free(char **paths, size_t n);
 
 #endif

@@ -167,12 +167,9 @@ static int tables_init(struct workflow *wf, char *const *files, size_t n, struct
 	int ret;
 
 	if (n == 0) {
-		/* It said why. */
-		ret = store_tables(wf->ctx, &store, &n_store);
-		if (ret) {
-			why->msg[0] = '\0';
+		ret = store_tables(wf->ctx, &store, &n_store, why);
+		if (ret)
 			goto out;
-		}
 		files = store;
 		n = n_store;
 	}

@@ -204,15 +204,49 @@ static void test_fw_errors(void)
 	CHECK(sev_cmd_name(99) == NULL, "unknown command has no name");
 }
 
+static void test_why(void)
+{
+	struct why why;
+
+	CHECK_EQ(sev_why(&why, SNP_COMMIT, "/dev/sev", -EIO, 1), -ERR_PLATFORM,
+		 "sev_why: -ERR_PLATFORM");
+	CHECK_STR(why.msg, "SNP_COMMIT failed on '/dev/sev': firmware error "
+		  "INVALID_PLATFORM_STATE (1)", "sev_why: a firmware error by name and number");
+	sev_why(&why, SNP_SET_CONFIG, "/dev/sev", -EIO, 0x99);
+	CHECK_STR(why.msg, "SNP_SET_CONFIG failed on '/dev/sev': firmware error 0x99",
+		  "sev_why: an unnamed firmware error in hex");
+	sev_why(&why, SNP_VLEK_LOAD, "/x/sev", -EPERM, SEV_FW_NO_CALL);
+	CHECK_STR(why.msg, "SNP_VLEK_LOAD failed on '/x/sev': Operation not permitted",
+		  "sev_why: a kernel error is strerror");
+	CHECK_EQ(sev_why(&why, SEV_CMD_OPEN, "/x/sev", -ENOENT, 0), -ERR_PLATFORM,
+		 "sev_why open: -ERR_PLATFORM");
+	CHECK_STR(why.msg, "cannot open '/x/sev': No such file or directory",
+		  "sev_why: the open message");
+	sev_why(&why, 99, "/dev/sev", -EINVAL, 0);
+	CHECK_STR(why.msg, "SEV command 99 failed on '/dev/sev': Invalid argument",
+		  "sev_why: a command without a name by number");
+	CHECK_EQ(sev_why(NULL, SNP_COMMIT, "/dev/sev", -EIO, 1), -ERR_PLATFORM,
+		 "sev_why: why may be NULL");
+	CHECK_EQ(exit_status(-ERR_PLATFORM), EXIT_PLATFORM, "-ERR_PLATFORM exits 5");
+}
+
 static void test_device(void)
 {
 	struct sev_dev *dev = NULL;
-	uint32_t fw = 7;
+	struct sev_fault fault = { 0, 7 };
+	struct why why;
 
 	setenv("SNP_CERTCTL_DEVICE", "/nonexistent/sev", 1);
 	CHECK_STR(sev_device_path(), "/nonexistent/sev", "SNP_CERTCTL_DEVICE names the device");
-	CHECK_EQ(sev_open(sev_device_path(), false, &dev), -ENOENT, "a missing device: -ENOENT");
+	CHECK_EQ(sev_open(sev_device_path(), false, &dev, &fault, &why), -ERR_PLATFORM,
+		 "a missing device: -ERR_PLATFORM");
+	CHECK_EQ(fault.err, -ENOENT, "a missing device: the fault is -ENOENT");
+	CHECK_EQ(fault.fw, 0, "a missing device: no firmware code");
+	CHECK_STR(why.msg, "cannot open '/nonexistent/sev': No such file or directory",
+		  "a missing device: why");
 	CHECK(dev == NULL, "nothing handed back on failure");
+	CHECK_EQ(sev_open(sev_device_path(), false, &dev, NULL, NULL), -ERR_PLATFORM,
+		 "fault and why may be NULL");
 	unsetenv("SNP_CERTCTL_DEVICE");
 	CHECK_STR(sev_device_path(), "/dev/sev", "the default device");
 	setenv("SNP_CERTCTL_DEVICE", "", 1);
@@ -220,13 +254,23 @@ static void test_device(void)
 	unsetenv("SNP_CERTCTL_DEVICE");
 
 	/* Not an SEV device: the kernel says ENOTTY, no firmware error. */
-	CHECK_EQ(sev_open("/dev/null", false, &dev), 0, "open /dev/null");
-	CHECK_EQ(sev_commit(dev, &fw), -ENOTTY, "SEV_ISSUE_CMD on /dev/null is -ENOTTY");
-	CHECK_EQ(fw, 0, "and no firmware error");
+	CHECK_EQ(sev_open("/dev/null", false, &dev, &fault, &why), 0, "open /dev/null");
+	fault.fw = 7;
+	CHECK_EQ(sev_commit(dev, &fault, &why), -ERR_PLATFORM, "SNP_COMMIT on /dev/null fails");
+	CHECK_EQ(fault.err, -ENOTTY, "SEV_ISSUE_CMD on /dev/null is -ENOTTY");
+	CHECK_EQ(fault.fw, 0, "and no firmware error");
+	CHECK_STR(why.msg, "SNP_COMMIT failed on '/dev/null': Inappropriate ioctl for device",
+		  "SNP_COMMIT on /dev/null: why");
+	CHECK_EQ(sev_platform_status(dev, NULL, &fault, &why), -ERR_PLATFORM,
+		 "SNP_PLATFORM_STATUS on /dev/null fails (and leaves *out alone)");
+	CHECK_STR(why.msg, "SNP_PLATFORM_STATUS failed on '/dev/null': Inappropriate ioctl "
+		  "for device", "SNP_PLATFORM_STATUS on /dev/null: why");
 	CHECK_STR(sev_dev_path(dev), "/dev/null", "the device keeps its path");
 	sev_close(dev);
 	sev_close(NULL);
-	CHECK_EQ(sev_commit(NULL, &fw), -EBADF, "no device: -EBADF");
+	CHECK_EQ(sev_commit(NULL, &fault, NULL), -ERR_PLATFORM, "no device: -ERR_PLATFORM");
+	CHECK_EQ(fault.err, -EBADF, "no device: the fault is -EBADF");
+	CHECK_EQ(sev_issue(NULL, SNP_COMMIT, NULL, NULL), -EBADF, "sev_issue, raw: -EBADF");
 }
 
 static void test_params(void)
@@ -282,45 +326,57 @@ static void test_fake(void)
 	struct snp_platform_status st;
 	struct sev_dev *ro = NULL, *rw = NULL;
 	uint8_t id[SEV_CHIP_ID_LEN], hashstick[SNP_VLEK_HASHSTICK_LEN];
-	uint32_t fw = 0;
+	struct sev_fault fault = { 0 };
+	struct why why;
+	char want[WHY_MAX];
+	int ret;
 
-	CHECK_EQ(sev_open(sev_device_path(), false, &ro), 0, "fake: open read-only");
-	CHECK_EQ(sev_open(sev_device_path(), true, &rw), 0, "fake: open read-write");
+	CHECK_EQ(sev_open(sev_device_path(), false, &ro, NULL, NULL), 0, "fake: open read-only");
+	CHECK_EQ(sev_open(sev_device_path(), true, &rw, NULL, NULL), 0, "fake: open read-write");
 	if (!ro || !rw)
 		goto out;
-	CHECK_EQ(sev_set_config(ro, 0x4405000000000002ULL, false, false, &fw), -EPERM,
-		 "fake: SNP_SET_CONFIG needs a writable descriptor (EPERM)");
-	CHECK_EQ(sev_vlek_load(ro, hashstick, &fw), -EPERM,
-		 "fake: SNP_VLEK_LOAD needs a writable descriptor (EPERM)");
+	ret = sev_set_config(ro, 0x4405000000000002ULL, false, false, &fault, &why);
+	CHECK_EQ(ret, -ERR_PLATFORM, "fake: SNP_SET_CONFIG on a read-only descriptor fails");
+	CHECK_EQ(fault.err, -EPERM, "fake: SNP_SET_CONFIG needs a writable descriptor (EPERM)");
+	snprintf(want, sizeof(want), "SNP_SET_CONFIG failed on '%s': Operation not permitted",
+		 sev_device_path());
+	CHECK_STR(why.msg, want, "fake: SNP_SET_CONFIG EPERM: why");
+	CHECK_EQ(sev_vlek_load(ro, hashstick, &fault, &why), -ERR_PLATFORM,
+		 "fake: SNP_VLEK_LOAD on a read-only descriptor fails");
+	CHECK_EQ(fault.err, -EPERM, "fake: SNP_VLEK_LOAD needs a writable descriptor (EPERM)");
 
-	CHECK_EQ(sev_get_id(ro, id, &fw), 0, "fake: GET_ID2 retries with the length asked for");
+	CHECK_EQ(sev_get_id(ro, id, NULL, NULL), 0,
+		 "fake: GET_ID2 retries with the length asked for");
 	CHECK_EQ(id[0], 0x00, "fake: chip id byte 0");
 	CHECK_EQ(id[63], 0x3f, "fake: chip id byte 63 (first socket)");
 
-	CHECK_EQ(sev_commit(ro, &fw), 0, "fake: SNP_COMMIT");
+	CHECK_EQ(sev_commit(ro, NULL, NULL), 0, "fake: SNP_COMMIT");
 	CHECK_STR(fake_state("committed_tcb"), "0x4405000000000002",
 		  "fake: committed_tcb is the current TCB");
 
-	CHECK_EQ(sev_set_config(rw, 0x4406000000000002ULL, false, false, &fw), -EIO,
-		 "fake: a reported TCB above the current one is refused");
-	CHECK_EQ(fw, 0x03, "fake: with INVALID_CONFIG");
-	CHECK_EQ(sev_set_config(rw, 0x4405000000000002ULL, true, false, &fw), 0,
+	ret = sev_set_config(rw, 0x4406000000000002ULL, false, false, &fault, &why);
+	CHECK_EQ(ret, -ERR_PLATFORM, "fake: a reported TCB above the current one is refused");
+	CHECK_EQ(fault.err, -EIO, "fake: the firmware refused it (EIO)");
+	CHECK_EQ(fault.fw, 0x03, "fake: with INVALID_CONFIG");
+	snprintf(want, sizeof(want), "SNP_SET_CONFIG failed on '%s': firmware error "
+		 "INVALID_CONFIG (3)", sev_device_path());
+	CHECK_STR(why.msg, want, "fake: the firmware error by name and number in why");
+	CHECK_EQ(sev_set_config(rw, 0x4405000000000002ULL, true, false, NULL, NULL), 0,
 		 "fake: SNP_SET_CONFIG");
-	CHECK_EQ(fw, 0, "fake: no firmware error on success");
-	CHECK_EQ(sev_platform_status(ro, &st, &fw), 0, "fake: SNP_PLATFORM_STATUS");
+	CHECK_EQ(sev_platform_status(ro, &st, NULL, NULL), 0, "fake: SNP_PLATFORM_STATUS");
 	CHECK_EQ(st.reported_tcb, 0x4405000000000002ULL, "fake: reported TCB set");
 	CHECK(st.features & SNP_FEATURE_MASK_CHIP_ID, "fake: mask_chip_id set");
 	CHECK(!(st.features & SNP_FEATURE_VLEK_EN), "fake: no VLEK yet");
 
 	for (size_t i = 0; i < sizeof(hashstick); i++)
 		hashstick[i] = (uint8_t)i;
-	CHECK_EQ(sev_vlek_load(rw, hashstick, &fw), 0, "fake: SNP_VLEK_LOAD");
+	CHECK_EQ(sev_vlek_load(rw, hashstick, NULL, NULL), 0, "fake: SNP_VLEK_LOAD");
 	CHECK_STR(fake_state("vlek_loaded"), "1", "fake: vlek_loaded recorded");
 	/* sha256 of the bytes 0, 1, ..., 255, 0, 1, ..., 175 */
 	CHECK_STR(fake_state("vlek_sha256"),
 		  "ce7b1c71b87a0ab700b2547140d15258be75b927600d784ecc071f119f790a69",
 		  "fake: the hashstick's sha256 recorded");
-	CHECK_EQ(sev_platform_status(ro, &st, &fw), 0, "fake: SNP_PLATFORM_STATUS again");
+	CHECK_EQ(sev_platform_status(ro, &st, NULL, NULL), 0, "fake: SNP_PLATFORM_STATUS again");
 	CHECK(st.features & SNP_FEATURE_VLEK_EN, "fake: vlek_en after SNP_VLEK_LOAD");
 out:
 	sev_close(ro);
@@ -338,6 +394,7 @@ int main(void)
 	test_product_override();
 	test_status_decode();
 	test_fw_errors();
+	test_why();
 	test_device();
 	test_params();
 	return tap_done();
