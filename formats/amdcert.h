@@ -119,6 +119,8 @@ int amd_trust_add_pem(struct amd_trust *t, const void *pem, size_t len); /* 0, -
 void amd_trust_free(struct amd_trust *t);
 /* The trusted ARK for a product (built-in or extra, matched by CN), or NULL. */
 X509 *amd_trust_ark(const struct amd_trust *t, enum amd_product p);
+/* Is the trusted ARK for p AMD's own, the built-in one (then so is its ASK)? */
+bool amd_trust_ark_is_builtin(const struct amd_trust *t, enum amd_product p);
 
 /*
  * One result line of a chain check; a chain check yields several.

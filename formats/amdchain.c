@@ -149,6 +149,20 @@ X509 *amd_trust_ark(const struct amd_trust *t, enum amd_product p)
 	return NULL;
 }
 
+bool amd_trust_ark_is_builtin(const struct amd_trust *t, enum amd_product p)
+{
+	size_t len = 0;
+	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
+	X509 *builtin = NULL;
+	bool eq;
+
+	if (!der || amd_cert_load(der, len, &builtin) < 0)
+		return false;
+	eq = amd_cert_equal(builtin, amd_trust_ark(t, p));
+	X509_free(builtin);
+	return eq;
+}
+
 /* ---- signatures -------------------------------------------------------- */
 
 static int md_nid(const X509_ALGOR *alg)

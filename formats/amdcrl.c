@@ -33,6 +33,16 @@ static X509_CRL *crl_from_der(const void *der, size_t len)
 	return crl;
 }
 
+/* The CRL in der, checked against the other argument (ark or cert): 0, -EINVAL or -EBADMSG. */
+static int crl_open(const void *der, size_t len, const X509 *other, X509_CRL **out)
+{
+	if (!der || !other)
+		return -EINVAL;
+	ERR_clear_error();
+	*out = crl_from_der(der, len);
+	return *out ? 0 : -EBADMSG;
+}
+
 int amd_crl_load(const void *buf, size_t len, uint8_t **der, size_t *der_len)
 {
 	unsigned char *enc = NULL;
@@ -83,15 +93,12 @@ int amd_crl_verify(const void *der, size_t len, X509 *ark)
 	X509_CRL *crl = NULL;
 	EVP_PKEY *k;
 	char why[256];
-	int r = -EINVAL;
+	int r;
 
-	if (!der || !ark)
+	r = crl_open(der, len, ark, &crl);
+	if (r < 0)
 		goto out;
 	r = -EBADMSG;
-	ERR_clear_error();
-	crl = crl_from_der(der, len);
-	if (!crl)
-		goto out;
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ark)) != 0)
 		goto out;
 	X509_CRL_get0_signature(crl, NULL, &alg);
@@ -110,14 +117,10 @@ int amd_crl_revokes(const void *der, size_t len, X509 *cert)
 {
 	X509_REVOKED *rev = NULL;
 	X509_CRL *crl = NULL;
-	int r = -EINVAL;
+	int r;
 
-	if (!der || !cert)
-		goto out;
-	r = -EBADMSG;
-	ERR_clear_error();
-	crl = crl_from_der(der, len);
-	if (!crl)
+	r = crl_open(der, len, cert, &crl);
+	if (r < 0)
 		goto out;
 	r = X509_CRL_get0_by_cert(crl, &rev, cert) == 1 ? 1 : 0;
 out:

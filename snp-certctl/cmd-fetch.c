@@ -213,8 +213,7 @@ static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
 
 	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat, &why);
 	if (ret) {
-		err("%s", why.msg);
-		return exit_status(ret);
+		return cmd_error(ret, &why);
 	}
 	if (!plat.chip_id_known) {
 		err("cannot fetch this platform's VCEK: the firmware masks the chip id "
@@ -365,8 +364,7 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (r) {
-		err("%s", why.msg);
-		ret = exit_status(r);
+		ret = cmd_error(r, &why);
 		goto out;
 	}
 	debug("%s '%s'", it.from_cache ? "from the cache" : "fetched and cached", it.path);

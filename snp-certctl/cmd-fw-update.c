@@ -174,6 +174,7 @@ static int stage_all(struct workflow *wf, struct wf_vcek *src, const struct amd_
 	for (size_t i = 0; i < workflow_n(wf); i++) {
 		struct wf_table *t = workflow_table(wf, i);
 		struct table next = { 0 };
+		struct why why;
 		int r;
 
 		if (t->vlek && vlek) {
@@ -191,11 +192,13 @@ static int stage_all(struct workflow *wf, struct wf_vcek *src, const struct amd_
 		if (t->vlek || !vcek || t->action != WF_PENDING)
 			continue;
 		wf_set_new_tcb(t, spec);
-		r = wf_build_vcek(t, src, &next);
-		if (r == 0)
+		r = wf_build_vcek(t, src, &next, &why);
+		if (r == 0) {
 			r = wf_stage(t, &next, &vo);
-		else
+		} else {
+			err("%s", why.msg);
 			wf_set(t, WF_FAILED, r, "the new table could not be built");
+		}
 		table_free(&next);
 		if (r) {
 			ret = ret ? ret : r;
@@ -422,7 +425,7 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 	}
 	if (f->s.known && f->need_vcek) {
 		amd_tcb_from_raw(f->s.old.product, f->s.target, &f->id.tcb);
-		rc = wf_vcek_fetch(&f->cache, &f->id, &f->pre);
+		rc = wf_vcek_fetch(&f->cache, &f->id, &f->pre, why);
 		if (rc) {
 			workflow_fail_pending(wf, rc, "not updated: the VCEK for the reported TCB "
 					      "%s could not be had; the firmware was not touched",
@@ -505,11 +508,11 @@ static int under_locks(struct workflow *wf, void *arg, struct why *why)
 		     "fetching its VCEK while holding the locks", spec);
 		f->s.fetched_locked = true;
 		amd_tcb_from_raw(p->product, f->s.now.reported_tcb, &f->id.tcb);
-		rc = wf_vcek_fetch(&f->cache, &f->id, &f->post);
+		rc = wf_vcek_fetch(&f->cache, &f->id, &f->post, why);
 		if (rc) {
 			workflow_fail_pending(wf, rc, "not updated: no VCEK for the reported TCB %s",
 					      spec);
-			f->next = rc == EXIT_KDS ?
+			f->next = rc == -ERR_KDS ?
 				  "run 'snp-certctl refresh' when KDS is reachable" :
 				  "run 'snp-certctl refresh' once KDS serves a VCEK that verifies";
 			return rc;
@@ -559,8 +562,7 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &f.s.old, &why);
 	if (ret) {
-		err("%s", why.msg);
-		ret = exit_status(ret);
+		ret = cmd_error(ret, &why);
 		goto out;
 	}
 	if (f.a.reported && strcmp(f.a.reported, "current") != 0) {

@@ -156,8 +156,7 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 				ret = lockwait_writer_lock(h[i].w, h[i].path, &d, &why);
 		}
 		if (ret) {
-			err("%s", why.msg);
-			ret = exit_status(ret);
+			ret = cmd_error(ret, &why);
 			goto out;
 		}
 		debug("locked '%s' (%s)", h[i].path, shared ? "shared" : "exclusive");

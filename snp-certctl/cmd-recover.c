@@ -85,8 +85,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	} else {
 		ret = store_tables(ctx, &store, &n, &why);
 		if (ret) {
-			err("%s", why.msg);
-			ret = exit_status(ret);
+			ret = cmd_error(ret, &why);
 			goto out;
 		}
 		paths = store;
@@ -106,10 +105,8 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 
 		sc_deadline_init(&d, ctx->lock_timeout);
 		r = lockwait_recover(paths[i], &d, &outcome, &why);
-		if (r) {
-			err("%s", why.msg);
-			r = exit_status(r);
-		}
+		if (r)
+			r = cmd_error(r, &why);
 		if (r == EXIT_LOCK)
 			busy = true;
 		else if (r)

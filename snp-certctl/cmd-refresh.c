@@ -216,21 +216,14 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 
 	memcpy(id.hwid, r->plat.chip_id, SEV_CHIP_ID_LEN);
 	ret = cache_init(&r->cache, workflow_ctx(wf), r->trust, r->a.offline, why);
-	if (ret) {
-		err("%s", why->msg);
-		ret = exit_status(ret);
-	}
 	if (ret == 0)
-		ret = wf_vcek_fetch(&r->cache, &id, &r->src);
-	if (ret) {
-		why->msg[0] = '\0'; /* said */
+		ret = wf_vcek_fetch(&r->cache, &id, &r->src, why);
+	if (ret)
 		workflow_fail_pending(wf, ret, "%s; unchanged",
-				      ret == EXIT_KDS ? "the VCEK could not be had from KDS" :
-				      ret == EXIT_VERIFY ? "KDS sent a VCEK that does not verify" :
+				      ret == -ERR_KDS ? "the VCEK could not be had from KDS" :
+				      ret == -ERR_VERIFY ? "KDS sent a VCEK that does not verify" :
 							   "the VCEK could not be had");
-		return ret;
-	}
-	return 0;
+	return ret;
 }
 
 /* Build, verify and stage every member; drop the ones that need nothing or failed. */
@@ -245,6 +238,7 @@ static int stage(struct workflow *wf, void *arg, struct why *unused)
 		struct wf_table *t = workflow_table(wf, i);
 		struct table next = { 0 };
 		char was[WF_REASON_LEN];
+		struct why why;
 		int rc;
 
 		if (!t->member)
@@ -255,11 +249,13 @@ static int stage(struct workflow *wf, void *arg, struct why *unused)
 			continue;
 		}
 		snprintf(was, sizeof(was), "%s", t->old_tcb[0] ? t->old_tcb : "no VCEK");
-		rc = wf_build_vcek(t, &r->src, &next);
-		if (rc == 0)
+		rc = wf_build_vcek(t, &r->src, &next, &why);
+		if (rc == 0) {
 			rc = wf_stage(t, &next, &vo);
-		else
+		} else {
+			err("%s", why.msg);
 			wf_set(t, WF_FAILED, rc, "the new table could not be built; unchanged");
+		}
 		table_free(&next);
 		if (rc || t->action != WF_UPDATE) {
 			if (t->action == WF_UNCHANGED)
@@ -347,8 +343,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &r.plat, &why);
 	if (ret) {
-		err("%s", why.msg);
-		ret = exit_status(ret);
+		ret = cmd_error(ret, &why);
 		goto out;
 	}
 	amd_tcb_from_raw(r.plat.product, r.plat.st.reported_tcb, &r.rep);

@@ -138,8 +138,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	if (platform) {
 		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &pid, &why);
 		if (ret) {
-			err("%s", why.msg);
-			ret = exit_status(ret);
+			ret = cmd_error(ret, &why);
 			goto out;
 		}
 		snprintf(platform_tcb, sizeof(platform_tcb), "0x%016llx",

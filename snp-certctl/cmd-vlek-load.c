@@ -218,7 +218,7 @@ static int stage(struct workflow *wf, void *arg, struct why *why)
 			snprintf(was, sizeof(was), "%s for TCB %s", t->vlek ? "VLEK" : "VCEK",
 				 t->old_tcb);
 		wf_set_new_tcb(t, v->in.tcb);
-		rc = wf_build_vlek(t, &v->in.vlek, &v->in.asvk, &v->in.ark, &next);
+		rc = wf_build_vlek(t, &v->in.vlek, &v->in.asvk, &v->in.ark, &next, why);
 		if (rc == 0)
 			rc = wf_stage(t, &next, &vo);
 		else
@@ -347,10 +347,8 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		ret = load_inputs(&v.a, v.trust, &v.in);
 	if (ret == 0) {
 		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &v.plat, &why);
-		if (ret) {
-			err("%s", why.msg);
-			ret = exit_status(ret);
-		}
+		if (ret)
+			ret = cmd_error(ret, &why);
 	}
 	if (ret == 0)
 		ret = check_platform(&v.in, &v.plat, v.a.vlek);

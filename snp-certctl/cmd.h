@@ -94,6 +94,12 @@ enum {
  * SNP_CERTCTL_LOCK_TIMEOUT > lock_timeout in the file > 10).
  */
 int common_option(struct ctx *ctx, int c, const char *arg, char **argv);
+/*
+ * An engine failure rc (errors.h) with its why: print the message (when
+ * there is one) and return the exit status for rc (0 for 0).
+ */
+int cmd_error(int rc, const struct why *why);
+
 /* Report a usage error for the current command and return EXIT_USAGE. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

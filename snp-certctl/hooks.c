@@ -372,16 +372,6 @@ int hooks_check(const struct ctx *ctx, struct why *why)
 	return ret;
 }
 
-int hooks_check_report(const struct ctx *ctx)
-{
-	struct why why;
-	int ret = hooks_check(ctx, &why);
-
-	if (ret)
-		err("%s", why.msg);
-	return exit_status(ret);
-}
-
 /*
  * The environment for the hooks: the program's, without inherited values
  * of own_vars, then ours.  v[*first_own] onwards is malloc'd, up to the

@@ -85,8 +85,6 @@ const char *hook_event_name(enum hook_event ev);
  * others".
  */
 int hooks_check(const struct ctx *ctx, struct why *why);
-/* Transitional: hooks_check() printing why, 0 or EXIT_FAIL. */
-int hooks_check_report(const struct ctx *ctx);
 
 /*
  * Run the hooks for ev (checking each again first).  At pre-update and

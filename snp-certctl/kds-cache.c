@@ -159,21 +159,6 @@ static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, 
 
 /* ---- checks ----------------------------------------------------------- */
 
-/* Is the trusted ARK of p the built-in one (so the built-in ASK applies)? */
-static bool builtin_ark_trusted(const struct cache *c, enum amd_product p)
-{
-	size_t len = 0;
-	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
-	X509 *builtin = NULL;
-	bool eq;
-
-	if (!der || amd_cert_load(der, len, &builtin) < 0)
-		return false;
-	eq = amd_cert_equal(builtin, amd_trust_ark(c->trust, p));
-	X509_free(builtin);
-	return eq;
-}
-
 static void first_failure(const struct amd_check_list *l, char *why, size_t len)
 {
 	for (size_t i = 0; i < l->n; i++) {
@@ -474,7 +459,7 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 	if (amd_vcek_match(&info, id->product, id->hwid, id->hwid_len, &id->tcb, reason, rlen) != 0)
 		goto out;
 	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
-	if (!builtin_ark_trusted(c, id->product) && !chain->data) {
+	if (!amd_trust_ark_is_builtin(c->trust, id->product) && !chain->data) {
 		/* Cached only once the VCEK is good too: a failure leaves no trace. */
 		ret = cached_get(c, &chain_kind, id->product, KDS_FAMILY_VCEK, chain, false, why);
 		if (ret)

@@ -60,85 +60,64 @@ void wf_verify_opts(struct verify_opts *vo, const struct amd_trust *trust,
 	}
 }
 
-static int der_copy(X509 *x, uint8_t **out, size_t *len)
+static int der_copy(X509 *x, uint8_t **out, size_t *len, struct why *why)
 {
-	if (amd_cert_der(x, out, len) < 0) {
-		err("cannot encode a certificate as DER: %s", amd_openssl_error());
-		return EXIT_FAIL;
-	}
+	if (amd_cert_der(x, out, len) < 0)
+		return why_set(why, -ENOMEM, "cannot encode a certificate as DER: %s",
+			       amd_openssl_error());
 	return 0;
 }
 
-/* Is the trusted ARK of p AMD's own (so AMD's built-in ASK goes with it)? */
-static bool builtin_ark_trusted(const struct amd_trust *trust, enum amd_product p)
+/* A malloc'd copy of the built-in certificate k of p. */
+static int builtin_copy(enum amd_product p, enum amd_cert_kind k, uint8_t **out, size_t *len,
+			struct why *why)
 {
-	size_t len = 0;
-	const uint8_t *der = amd_builtin_cert(p, AMD_CERT_ARK, &len);
-	X509 *builtin = NULL;
-	bool eq;
+	const uint8_t *der = amd_builtin_cert(p, k, len);
 
-	if (!der || amd_cert_load(der, len, &builtin) < 0)
-		return false;
-	eq = amd_cert_equal(builtin, amd_trust_ark(trust, p));
-	X509_free(builtin);
-	return eq;
+	if (!der)
+		return why_set(why, -ERR_VERIFY, "no built-in %s for product %s",
+			       amd_cert_kind_name(k), amd_product_name(p) ?: "unknown");
+	*out = malloc(*len);
+	if (!*out)
+		return why_set(why, -ENOMEM, "out of memory");
+	memcpy(*out, der, *len);
+	return 0;
 }
 
 /* The ASK and ARK that go with src's VCEK, for tables that lack them. */
-static int vcek_roots(struct wf_vcek *src)
+static int vcek_roots(struct wf_vcek *src, struct why *why)
 {
-	struct cert_input ask = { 0 }, ark = { 0 };
 	struct cache_item chain = { 0 };
-	struct why why;
 	int ret;
 
 	if (src->have_roots)
 		return 0;
-	if (builtin_ark_trusted(src->cache->trust, src->product)) {
-		ret = cert_input_builtin(src->product, AMD_CERT_ASK, &ask);
+	if (amd_trust_ark_is_builtin(src->cache->trust, src->product)) {
+		ret = builtin_copy(src->product, AMD_CERT_ASK, &src->ask, &src->ask_len, why);
 		if (ret == 0)
-			ret = cert_input_builtin(src->product, AMD_CERT_ARK, &ark);
-		if (ret)
-			goto out;
-		src->ask = ask.der;
-		src->ask_len = ask.der_len;
-		src->ark = ark.der;
-		src->ark_len = ark.der_len;
-		ask.der = ark.der = NULL;
+			ret = builtin_copy(src->product, AMD_CERT_ARK, &src->ark, &src->ark_len, why);
 	} else {
 		/* Another trusted root (a private or test chain): its CA chain, verified. */
-		ret = cache_chain(src->cache, src->product, KDS_FAMILY_VCEK, &chain, &why);
-		if (ret) {
-			err("%s", why.msg);
-			ret = exit_status(ret);
-		}
+		ret = cache_chain(src->cache, src->product, KDS_FAMILY_VCEK, &chain, why);
 		if (ret == 0)
-			ret = der_copy(chain.cert, &src->ask, &src->ask_len);
+			ret = der_copy(chain.cert, &src->ask, &src->ask_len, why);
 		if (ret == 0)
-			ret = der_copy(chain.ark, &src->ark, &src->ark_len);
-		if (ret)
-			goto out;
+			ret = der_copy(chain.ark, &src->ark, &src->ark_len, why);
 	}
-	src->have_roots = true;
-	ret = 0;
-out:
+	src->have_roots = ret == 0;
 	cache_item_clear(&chain);
-	cert_input_clear(&ask);
-	cert_input_clear(&ark);
 	return ret;
 }
 
-int wf_vcek_fetch(struct cache *c, const struct kds_vcek_id *id, struct wf_vcek *src)
+int wf_vcek_fetch(struct cache *c, const struct kds_vcek_id *id, struct wf_vcek *src,
+		  struct why *why)
 {
-	struct why why;
 	int ret;
 
 	*src = (struct wf_vcek){ .cache = c, .product = id->product, .tcb = id->tcb };
-	ret = cache_vcek(c, id, &src->vcek, &why);
-	if (ret) {
-		err("%s", why.msg);
-		return exit_status(ret);
-	}
+	ret = cache_vcek(c, id, &src->vcek, why);
+	if (ret)
+		return ret;
 	src->vcek_der = src->vcek.data;
 	src->vcek_der_len = src->vcek.len;
 	debug("VCEK %s '%s'", src->vcek.from_cache ? "from the cache" : "fetched and cached",
@@ -156,11 +135,7 @@ void wf_vcek_clear(struct wf_vcek *src)
 
 static int set(struct table *t, enum ghcb_kind k, const uint8_t *data, size_t len)
 {
-	if (table_set(t, ghcb_kind_guid(k), data, len) < 0) {
-		err("out of memory");
-		return EXIT_FAIL;
-	}
-	return 0;
+	return table_set(t, ghcb_kind_guid(k), data, len) < 0 ? -ENOMEM : 0;
 }
 
 /* Append every entry of from not of the kinds in skip (n of them), in order. */
@@ -176,15 +151,14 @@ static int copy_others(struct table *out, const struct table *from, const enum g
 		if (skipped)
 			continue;
 		if (table_set(out, from->items[i].guid, from->items[i].data, from->items[i].len) <
-		    0) {
-			err("out of memory");
-			return EXIT_FAIL;
-		}
+		    0)
+			return -ENOMEM;
 	}
 	return 0;
 }
 
-int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *out)
+int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *out,
+		  struct why *why)
 {
 	static const enum ghcb_kind chain_kinds[] = { GHCB_KIND_ASK, GHCB_KIND_ARK };
 	const struct ghcb_item *ask = table_find(&t->t, GHCB_KIND_ASK);
@@ -193,7 +167,7 @@ int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *o
 
 	*out = (struct table){ 0 };
 	if (!ask || !ark)
-		ret = vcek_roots(src);
+		ret = vcek_roots(src, why);
 	if (ret)
 		return ret;
 	if (table_find(&t->t, GHCB_KIND_VCEK)) {
@@ -215,13 +189,16 @@ int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *o
 		ret = set(out, GHCB_KIND_ASK, src->ask, src->ask_len);
 	if (ret == 0 && !ark)
 		ret = set(out, GHCB_KIND_ARK, src->ark, src->ark_len);
-	if (ret)
+	if (ret) {
 		table_free(out);
+		why_set(why, ret, "out of memory");
+	}
 	return ret;
 }
 
 int wf_build_vlek(const struct wf_table *t, const struct cert_input *vlek,
-		  const struct cert_input *asvk, const struct cert_input *ark, struct table *out)
+		  const struct cert_input *asvk, const struct cert_input *ark, struct table *out,
+		  struct why *why)
 {
 	static const enum ghcb_kind replaced[] = { GHCB_KIND_VCEK, GHCB_KIND_VLEK, GHCB_KIND_ASK,
 						   GHCB_KIND_ARK };
@@ -235,7 +212,9 @@ int wf_build_vlek(const struct wf_table *t, const struct cert_input *vlek,
 		ret = set(out, GHCB_KIND_ARK, ark->der, ark->der_len);
 	if (ret == 0)
 		ret = copy_others(out, &t->t, replaced, 4);
-	if (ret)
+	if (ret) {
 		table_free(out);
+		why_set(why, ret, "out of memory");
+	}
 	return ret;
 }

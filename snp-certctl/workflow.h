@@ -210,10 +210,10 @@ struct wf_vcek {
 
 /*
  * Fetch (cache first) and verify the VCEK for id into src.  Nothing is
- * changed on failure.  0 or an exit status after printing why (EXIT_KDS,
- * EXIT_VERIFY, ...).
+ * changed on failure.  0 or a code with why (-ERR_KDS, -ERR_VERIFY, ...).
  */
-int wf_vcek_fetch(struct cache *c, const struct kds_vcek_id *id, struct wf_vcek *src);
+int wf_vcek_fetch(struct cache *c, const struct kds_vcek_id *id, struct wf_vcek *src,
+		  struct why *why);
 void wf_vcek_clear(struct wf_vcek *src);
 
 /*
@@ -221,16 +221,18 @@ void wf_vcek_clear(struct wf_vcek *src);
  * other entry kept byte for byte; an ASK or ARK the table lacks is added
  * (the built-in ones when the trusted ARK is AMD's, else the product's CA
  * chain); a table without an endorsement key gets VCEK, ASK and ARK first.
- * 0 or an exit status after printing why.
+ * 0 or a code with why (-ENOMEM; the CA chain's failures).
  */
-int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *out);
+int wf_build_vcek(const struct wf_table *t, struct wf_vcek *src, struct table *out,
+		  struct why *why);
 
 /*
  * t's table switched to a VLEK: the VCEK removed, VLEK, ASVK (in the ASK
  * slot) and ARK first, the CRL and opaque entries kept byte for byte.
  */
 int wf_build_vlek(const struct wf_table *t, const struct cert_input *vlek,
-		  const struct cert_input *asvk, const struct cert_input *ark, struct table *out);
+		  const struct cert_input *asvk, const struct cert_input *ark, struct table *out,
+		  struct why *why);
 
 /*
  * Does t carry the VCEK for platform p (product, chip id: the first 8 bytes

@@ -323,11 +323,17 @@ static void test_good_chain(const char *fx, const struct fixture *f)
 		goto out;
 
 	CHECK_EQ(amd_trust_new(&t), 0, "trust");
+	snprintf(name, sizeof(name), "%s: the built-in ARK is trusted as AMD's own", f->product);
+	CHECK(amd_trust_ark_is_builtin(t, f->p), name);
 	pem = read_in(dir, "ark.pem", &len);
 	snprintf(name, sizeof(name), "%s test ARK added as a trust root", f->product);
 	CHECK(pem && amd_trust_add_pem(t, pem, len) == 0, name);
 	snprintf(name, sizeof(name), "%s trusted ARK is now the test ARK", f->product);
 	CHECK(amd_trust_ark(t, f->p) && X509_cmp(amd_trust_ark(t, f->p), ark) == 0, name);
+	snprintf(name, sizeof(name), "%s: with the test ARK trusted, it is not AMD's own", f->product);
+	CHECK(!amd_trust_ark_is_builtin(t, f->p), name);
+	CHECK(!amd_trust_ark_is_builtin(t, AMD_PRODUCT_UNKNOWN) && !amd_trust_ark_is_builtin(NULL, f->p),
+	      "no product or no trust: not AMD's own");
 
 	snprintf(name, sizeof(name), "%s VCEK decodes", f->product);
 	CHECK(amd_cert_info(vcek, &info) == 0 && info.kind == AMD_CERT_VCEK && info.product == f->p, name);

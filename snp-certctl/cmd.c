@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Usage errors, as every command reports them (cmd.h). */
+/* What every command shares for reporting (cmd.h): usage errors, engine failures. */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "cmd.h"
+#include "util.h"
 
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
 {
@@ -21,4 +22,11 @@ int usage_error(const struct ctx *ctx, const char *fmt, ...)
 	else
 		fputs("\nTry 'snp-certctl --help'.\n", stderr);
 	return EXIT_USAGE;
+}
+
+int cmd_error(int rc, const struct why *why)
+{
+	if (rc && why && why->msg[0])
+		err("%s", why->msg);
+	return exit_status(rc);
 }
