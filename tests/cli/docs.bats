@@ -572,7 +572,7 @@ check_offered() {
 # ---- installed where the tools look -----------------------------------------
 
 @test "install: man pages and completions under their names" {
-	make -s -C "$REPO" install DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1 ||
+	make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1 ||
 		fail "$(cat "$T/install.log")"
 	local f
 	for f in share/man/man1/snp-certctl.1 share/man/man5/snp-certctl.conf.5 \

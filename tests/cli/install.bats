@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
 # make install: every piece lands under DESTDIR and PREFIX, and a VMM can
 # build against the installed library with pkg-config alone.  Always the
-# plain build in the tree (a sanitizer build is not for installing).
+# plain build, $SNPCERT_O (a sanitizer build is not for installing).
 
 load helpers
 
 setup() {
 	common_setup
-	make -s -C "$REPO" install DESTDIR="$T/root" PREFIX=/usr \
+	make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" PREFIX=/usr \
 		SYSTEMDUNITDIR=/lib/systemd/system > "$T/install.log" 2>&1 ||
 		{ cat "$T/install.log"; return 1; }
 }
@@ -48,7 +48,7 @@ setup() {
 }
 
 @test "uninstall removes what install put there" {
-	make -s -C "$REPO" uninstall DESTDIR="$T/root" PREFIX=/usr \
+	make -s -C "$REPO" O="$SNPCERT_O" uninstall DESTDIR="$T/root" PREFIX=/usr \
 		SYSTEMDUNITDIR=/lib/systemd/system
 	run find "$T/root" -type f
 	assert_output ""
