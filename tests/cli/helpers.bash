@@ -38,7 +38,7 @@ common_setup() {
 	export SNP_CERTCTL_CACHE_DIR="$T/cache"
 	export SNP_CERTCTL_HOOKS_DIR="$T/hooks"
 	unset SNP_CERTCTL_KDS_URL SNP_CERTCTL_PRODUCT SNP_CERTCTL_TRUST_ROOT \
-		SNP_CERTCTL_LOCK_TIMEOUT SNP_CERTCTL_DEVICE SNPCERT_FAILPOINT
+		SNP_CERTCTL_LOCK_TIMEOUT SNP_CERTCTL_DEVICE SNPCERT_CRASH_AT
 }
 
 # The program, as `run` sees it; stderr kept apart in $stderr.
@@ -90,6 +90,17 @@ fake_sev_setup() {
 		chip_id=$SAMPLE_HWID
 		guest_count=3
 	EOF
+}
+
+# crash_at STEP COMMAND [ARG]...: COMMAND (e.g. certctl update ...) under
+# the crash fake (tests/fakes/crash.so.c), which ends it with _exit(99) at
+# libsnpcert's update step STEP: journal-partial journal-written intent
+# locked zeroed body-written truncated committed unlocked synced cleared.
+crash_at() {
+	local step=$1 so="$SNPCERT_BUILD/tests/fakes/crash.so"
+	shift
+	[ -f "$so" ] || { echo "no $so: make tests" >&2; return 98; }
+	LD_PRELOAD="$so${LD_PRELOAD:+:$LD_PRELOAD}" SNPCERT_CRASH_AT=$step "$@"
 }
 
 # The program with the simulated firmware.

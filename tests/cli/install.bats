@@ -29,6 +29,17 @@ setup() {
 	assert_success
 }
 
+@test "install: the installed library carries no test knob and never exits" {
+	local lib="$T/root/usr/lib/libsnpcert.so.1"
+	[ -f "$lib" ]
+	# Crashes for the tests come from tests/fakes/crash.so, not from a
+	# variable the library reads.
+	[ "$(strings "$lib" | grep -c -e FAILPOINT -e SNPCERT_CRASH || true)" = 0 ]
+	run -0 nm -D --undefined-only "$lib"
+	assert_line --regexp ' U (free|malloc)@'
+	refute_line --regexp ' U (_exit|_Exit|exit|quick_exit)@'
+}
+
 @test "install: a VMM builds against the installed library with pkg-config" {
 	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/usr/lib/pkgconfig"
 	run pkg-config --modversion snpcert
