@@ -1,19 +1,41 @@
 # snp-certctl: one plain Makefile.
 #
-#   make                  build lib/libsnpcert.so.1 and snp-certctl/snp-certctl
-#   make demo             install missing build packages, build, run the demo
+#   make                  build the library and the program (build/lib, build/snp-certctl)
+#   make tests            also the unit tests, LD_PRELOAD fakes, tools, torture, bench
+#   make fixtures         generate the test certificate chains (once, ~20 s)
 #   make check            build (plain and ASan/UBSan) and run every test
+#   make check T='NAME...' build, make the fixtures, run only the tests named, on both
+#                         builds: tests/cli/NAME.bats or tests/unit/[test-]NAME.c
+#   make demo             install missing build packages, build, run the demo
 #   make deps / test-deps install the Debian packages needed (idempotent)
 #   make fuzz             run the fuzzers for FUZZ_SECONDS each
 #   make torture / bench  the long lock torture test / the benchmarks
 #   make install          PREFIX=/usr/local DESTDIR= (honoured)
+#   make clean            remove the build directory
 #
-# O=DIR puts every build product under DIR (default: in the tree).
+# Every file the build makes lies under one build directory, build/ in the
+# tree (O=DIR: DIR instead; not the tree itself nor one of its source
+# directories):
+#
+#   build/lib/             libsnpcert.so.1, libsnpcert.so, snpcert.pc, internal archive
+#   build/snp-certctl/     snp-certctl (the program), the command archive
+#   build/obj/, build/gen/ objects and dependency files, generated sources
+#   build/tests/           unit/test-*, fakes/*.so, tools/, torture/torture, bench/bench
+#   build/fixtures/        the test chains (tests/fixtures/gen-chains.sh; stamp .complete)
+#   build/san/             the ASan/UBSan build, the same layout (make san: O=build/san SAN=1)
+#   build/fuzz/            the libFuzzer harnesses, their corpora and logs
+#   build/demo/            what `make demo` and `make demo-fw-update` write
+#
+# `make clean` removes the build directory, and only one this Makefile made
+# (it holds .snpcert-build).  The tests find the builds the same way:
+# SNPCERT_BUILD (the build to test, default build/) for tests/cli, O for
+# tests/run-all, tests/torture/run and tests/bench/run.
 
 VERSION := 0.1.0
 SOVERSION := 1
 
-O ?= .
+O ?= build
+override O := $(patsubst %/,%,$(O))
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 LIBDIR ?= $(PREFIX)/lib
@@ -39,10 +61,35 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -DSNPCERT_VERSION='"$(VERSION)"' -Ilib -Iformats -
 ALL_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 CRYPTO_LIBS := -lcrypto -lssl
-SYS_LIBS := -luuid -lkmod
+SYS_LIBS := -luuid -lkmod -lcurl
+# What the program and the test-cli-* unit tests link besides the archives.
+CLI_LIBS := $(CRYPTO_LIBS) $(SYS_LIBS)
+
+# ---- the build directory --------------------------------------------------
+# O must be a directory of its own: make clean removes it whole.
+ifeq ($(strip $(O)),)
+$(error O is empty: give a build directory, e.g. O=build)
+endif
+O_ABS := $(abspath $(O))
+O_REL := $(patsubst $(CURDIR)/%,%,$(O_ABS))
+SRC_DIRS := lib formats snp-certctl tests completions hooks .ci .git
+ifneq ($(filter $(O_ABS) $(O_ABS)/%,$(CURDIR)),)
+$(error O=$(O) is the source tree or above it: give a directory of its own, e.g. O=build)
+endif
+ifneq ($(filter $(addsuffix /%,$(SRC_DIRS)) $(SRC_DIRS),$(O_REL)),)
+$(error O=$(O) is inside a source directory: give a directory of its own, e.g. O=build)
+endif
+# The mark of a build directory this Makefile made (make clean checks it).
+STAMP := $(O)/.snpcert-build
+FIXTURES := $(O)/fixtures
+SAN_O := $(O)/san
+DEMO_O := $(O)/demo
 
 # ---- sources --------------------------------------------------------------
 LIB_SRCS := $(sort $(wildcard lib/*.c))
+# The base helpers (lib/base*.c) are in libsnpcert and, since its copy is
+# hidden (-fvisibility=hidden), in the program's own archive too.
+BASE_SRCS := $(sort $(wildcard lib/base*.c))
 FMT_SRCS := $(sort $(wildcard formats/*.c))
 CLI_SRCS := $(filter-out snp-certctl/main.c,$(sort $(wildcard snp-certctl/*.c)))
 ROOT_PEMS := $(sort $(wildcard formats/amd-roots/*/*.pem))
@@ -55,8 +102,7 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 LIB_OBJS := $(call obj,$(LIB_SRCS))
 LIBSO_OBJS := $(LIB_OBJS) $(call obj,formats/ghcb.c)
 FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o
-# The base layer (lib/base*.c) is hidden in the library: the program links its own copy.
-CLI_OBJS := $(call obj,$(CLI_SRCS) $(wildcard lib/base*.c))
+CLI_OBJS := $(call obj,$(CLI_SRCS) $(BASE_SRCS))
 
 LIBSO := $(O)/lib/libsnpcert.so.$(SOVERSION)
 LIBLINK := $(O)/lib/libsnpcert.so
@@ -73,9 +119,9 @@ MAN1 := $(wildcard snp-certctl/*.1)
 MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
 
-.PHONY: all tests check check-build install install-hooks uninstall clean demo demo-fw-update \
+.PHONY: all tests fixtures san check install install-hooks uninstall clean demo demo-fw-update \
 	deps test-deps \
-	fuzz fuzz-smoke torture bench
+	fuzz fuzz-build fuzz-smoke torture bench
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
@@ -86,17 +132,21 @@ all: $(LIBSO) $(LIBLINK) $(PCFILE) $(PROG)
 
 tests: all $(UNIT_BINS) $(HELPER_BINS) $(PRELOADS)
 
+$(STAMP):
+	@mkdir -p $(@D)
+	@echo 'made by the snp-certctl Makefile; make clean removes this directory' > $@
+
 # ---- compilation ----------------------------------------------------------
-$(O)/obj/%.o: %.c
+$(O)/obj/%.o: %.c | $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/obj/gen/%.o: $(O)/gen/%.c
+$(O)/obj/gen/%.o: $(O)/gen/%.c | $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The built-in AMD roots, embedded as data.
-$(O)/gen/amd-roots.c: formats/gen-amd-roots.sh $(ROOT_PEMS)
+$(O)/gen/amd-roots.c: formats/gen-amd-roots.sh $(ROOT_PEMS) | $(STAMP)
 	@mkdir -p $(@D)
 	sh formats/gen-amd-roots.sh $(ROOT_PEMS) > $@.tmp && mv $@.tmp $@
 
@@ -120,7 +170,7 @@ $(LIBA): $(LIB_OBJS)
 # so that `make && make install PREFIX=/usr` is right).
 SUBST_PC = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
-$(PCFILE): lib/snpcert.pc.in Makefile
+$(PCFILE): lib/snpcert.pc.in Makefile | $(STAMP)
 	@mkdir -p $(@D)
 	$(SUBST_PC) $< > $@
 
@@ -137,14 +187,14 @@ $(CLIA): $(CLI_OBJS)
 # $ORIGIN/../lib finds it both in the build tree and under PREFIX.
 $(PROG): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
 	$(CC) $(ALL_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib' -o $@ $(O)/obj/snp-certctl/main.o \
-		$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CRYPTO_LIBS) $(SYS_LIBS) -lcurl
+		$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CLI_LIBS)
 
 # ---- test programs --------------------------------------------------------
 # Unit tests link the internal objects statically: test-cli-*.c also get
 # the program's objects, the others lib/ and formats/ only.
 $(O)/tests/unit/test-cli-%: $(O)/obj/tests/unit/test-cli-%.o $(CLIA) $(LIBA) $(FMTA)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(FMTA) $(CRYPTO_LIBS) $(SYS_LIBS) -lcurl -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(CLIA) $(LIBA) $(FMTA) $(CLI_LIBS) -lpthread
 
 $(O)/tests/unit/test-%: $(O)/obj/tests/unit/test-%.o $(LIBA) $(FMTA)
 	@mkdir -p $(@D)
@@ -157,7 +207,7 @@ $(O)/tests/%: $(O)/obj/tests/%.o $(FMTA) $(LIBLINK)
 		-L$(O)/lib -lsnpcert $(CRYPTO_LIBS) -luuid -lpthread -lm
 
 # LD_PRELOAD fakes: tests/fakes/NAME.so.c -> NAME.so (no sanitizer runtime).
-$(O)/tests/fakes/%.so: tests/fakes/%.so.c
+$(O)/tests/fakes/%.so: tests/fakes/%.so.c | $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -fPIC $(WARN) $(CFLAGS) -shared -o $@ $< -ldl
 
@@ -169,35 +219,61 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 	$(ALL_CPPFLAGS)
 
 # Each harness is compiled with all of formats/ and lib/ (no program code).
-$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(wildcard formats/*.h lib/*.h)
+$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(wildcard formats/*.h lib/*.h) | $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(CRYPTO_LIBS) -luuid
 
+fuzz-build: $(FUZZ_BINS)
+
+# The seed scripts use the program of this build when it is there.
 fuzz: $(FUZZ_BINS)
-	tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
+	SNPCERT_BUILD=$(O) tests/run-fuzz $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 fuzz-smoke: $(FUZZ_BINS)
-	tests/run-fuzz 10 $(FUZZ_BINS)
+	SNPCERT_BUILD=$(O) tests/run-fuzz 10 $(FUZZ_BINS)
+
+# ---- fixtures and the sanitizer build -----------------------------------
+# The generated test chains; gen-chains.sh writes .complete last.  After
+# `make tests fixtures`, `bats tests/cli/FILE.bats` runs one file alone.
+fixtures: $(FIXTURES)/.complete
+
+$(FIXTURES)/.complete: tests/fixtures/gen-chains.sh tests/fixtures/make-vcek.sh | $(STAMP)
+	rm -rf $(FIXTURES)
+	tests/fixtures/gen-chains.sh $(FIXTURES)
+
+# The same tests built with ASan and UBSan, in $(SAN_O).
+san: | $(STAMP)
+	$(MAKE) O=$(SAN_O) SAN=1 tests
 
 # ---- checks ----------------------------------------------------------------
-# check: the plain build, the sanitizer build in .san/, then every suite.
+# check: the plain build, the sanitizer build, the fixtures, then every
+# suite (tests/run-all).  With T='NAME...', only those tests, on both
+# builds; an unknown name fails before anything is built.
+RUN_ALL = O=$(O) tests/run-all
 check:
-	$(MAKE) tests
-	$(MAKE) O=.san SAN=1 tests
-	$(MAKE) O=.fuzz $(patsubst tests/fuzz/%.c,.fuzz/fuzz/%,$(FUZZ_SRCS))
-	tests/run-all
+ifneq ($(strip $(T)),)
+	@$(RUN_ALL) -n $(addprefix -t ,$(T))
+	$(MAKE) tests fixtures
+	$(MAKE) san
+	$(RUN_ALL) $(addprefix -t ,$(T))
+else
+	$(MAKE) tests fixtures fuzz-build
+	$(MAKE) san
+	$(RUN_ALL)
+endif
 
 torture: tests
-	tests/torture/run long
+	O=$(O) tests/torture/run long
 
 bench: tests
-	tests/bench/run
+	O=$(O) tests/bench/run
 
 demo: deps all
-	tests/demo.sh
+	SNPCERT_BUILD=$(O) DEMO_DIR=$(DEMO_O) tests/demo.sh
 
-demo-fw-update: all $(O)/tests/fakes/sev.so
-	tests/demo-fw-update.sh
+demo-fw-update: all $(O)/tests/fakes/sev.so fixtures
+	SNPCERT_BUILD=$(O) SNPCERT_FIXTURES=$(FIXTURES) DEMO_DIR=$(DEMO_O)/fw-update \
+		tests/demo-fw-update.sh
 
 deps:
 	.ci/install-deps build
@@ -258,7 +334,12 @@ uninstall:
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard hooks/systemd/*)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 
+# Everything the build made is in $(O): remove it, if this Makefile made it
+# (build/ in the tree always is ours).
 clean:
-	rm -rf $(O)/obj $(O)/gen $(O)/fuzz $(O)/tests/unit $(O)/tests/fakes/*.so \
-		$(HELPER_BINS) $(LIBSO) $(LIBLINK) $(LIBA) $(FMTA) $(CLIA) $(PROG) $(PCFILE) \
-		.san .fuzz tests/fixtures/out
+	@if [ -e '$(STAMP)' ] || [ '$(O_ABS)' = '$(CURDIR)/build' ]; then \
+		echo "rm -rf $(O)"; rm -rf '$(O)'; \
+	elif [ -e '$(O)' ]; then \
+		echo "make clean: $(O) has no .snpcert-build: not a build directory of this Makefile, not removing it" >&2; \
+		exit 1; \
+	fi

@@ -3,12 +3,25 @@
 #
 # Installed as $datadir/bash-completion/completions/snp-certctl; needs the
 # bash-completion helpers (_init_completion, _filedir, _command_offset).
-# The option lists are those of `snp-certctl COMMAND --help`;
-# tests/cli/docs.bats checks them against the program.
+# The commands come from the program being completed (the word typed
+# before them), which prints its command table with the hidden
+# `snp-certctl help --commands` ("NAME<TAB>SUMMARY" lines); when it cannot
+# be run, no command is offered.  The option lists are those of
+# `snp-certctl COMMAND --help`; tests/cli/docs.bats checks them against
+# the program.
 
-# The commands, in the order of `snp-certctl help`.
-_snp_certctl_commands='build show verify extract status fetch update lock
-	locks recover refresh fw-update vlek-load help'
+# The commands, in the order of `snp-certctl help`, one per line.
+_snp_certctl_commands() {
+	local prog=${words[0]/#\~/$HOME} line
+	if [[ $prog == */* ]]; then
+		[[ -x $prog ]] || return 0
+	else
+		type -P -- "$prog" > /dev/null || return 0
+	fi
+	while IFS= read -r line; do
+		printf '%s\n' "${line%%$'\t'*}"
+	done < <("$prog" help --commands 2>/dev/null)
+}
 
 # Every command's options.
 _snp_certctl_options() {
@@ -164,7 +177,7 @@ _snp_certctl() {
 			COMPREPLY=($(compgen -W '-C --config --store --json -q --quiet
 				-v --verbose -h --help --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$_snp_certctl_commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$(_snp_certctl_commands)" -- "$cur"))
 		fi
 		return
 	fi
@@ -179,7 +192,7 @@ _snp_certctl() {
 	case $cmd in
 	help)
 		((cword == cmd_i + 1)) &&
-			COMPREPLY=($(compgen -W "$_snp_certctl_commands" -- "$cur")) ;;
+			COMPREPLY=($(compgen -W "$(_snp_certctl_commands)" -- "$cur")) ;;
 	fetch)
 		local kind=
 		for ((i = cmd_i + 1; i < cword; i++)); do

@@ -2,8 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Installed as $datadir/fish/vendor_completions.d/snp-certctl.fish.  The
-# option lists are those of `snp-certctl COMMAND --help`;
-# tests/cli/docs.bats checks them against the program.
+# commands come from the program being completed, which prints its command
+# table with the hidden `snp-certctl help --commands` ("NAME<TAB>SUMMARY"
+# lines, what fish shows as candidate and description); when it cannot be
+# run, no command is offered.  The option lists are those of
+# `snp-certctl COMMAND --help`; tests/cli/docs.bats checks them against the
+# program.
+
+# The program's command table: "NAME<TAB>SUMMARY" per command, or nothing.
+function __snp_certctl_commands
+    set -l prog (commandline -opc)[1]
+    set prog (string replace -r '^~' -- $HOME $prog)
+    if string match -q -- '*/*' $prog
+        test -x $prog; or return 0
+    else
+        command -q -- $prog; or return 0
+    end
+    $prog help --commands 2>/dev/null
+end
 
 # The command on the line (the first word that is not a global option or its
 # argument), or nothing.
@@ -39,6 +55,13 @@ function __snp_certctl_using
     not __snp_certctl_after_dd
 end
 
+# Is the command one the program has (and are we before a '--')?
+function __snp_certctl_using_any
+    set -l cmd (__snp_certctl_command); or return 1
+    contains -- $cmd (__snp_certctl_commands | string replace -r '\t.*' ''); or return 1
+    not __snp_certctl_after_dd
+end
+
 # After '--' of lock or fw-update: a command line of its own.
 function __snp_certctl_after_dd
     set -l cmd (__snp_certctl_command); or return 1
@@ -71,7 +94,6 @@ function __snp_certctl_store_tables
     end
 end
 
-set -l commands build show verify extract status fetch update lock locks recover refresh fw-update vlek-load help
 set -l table_commands show verify extract update lock locks recover refresh fw-update vlek-load
 
 complete -c snp-certctl -f
@@ -86,23 +108,10 @@ complete -c snp-certctl -n __snp_certctl_needs_command -s h -l help -d 'list the
 complete -c snp-certctl -n __snp_certctl_needs_command -l version -d 'print the version'
 
 # The commands.
-complete -c snp-certctl -n __snp_certctl_needs_command -a build -d 'build a certificate table'
-complete -c snp-certctl -n __snp_certctl_needs_command -a show -d 'print every entry of a table'
-complete -c snp-certctl -n __snp_certctl_needs_command -a verify -d "check a table's structure, chain and key"
-complete -c snp-certctl -n __snp_certctl_needs_command -a extract -d "write a table's entries as files"
-complete -c snp-certctl -n __snp_certctl_needs_command -a status -d 'report the SEV platform and whether the tables match it'
-complete -c snp-certctl -n __snp_certctl_needs_command -a fetch -d 'get a VCEK, CA chain or CRL from the AMD KDS'
-complete -c snp-certctl -n __snp_certctl_needs_command -a update -d 'replace entries of a table in place'
-complete -c snp-certctl -n __snp_certctl_needs_command -a lock -d 'hold the lock on tables while a command runs'
-complete -c snp-certctl -n __snp_certctl_needs_command -a locks -d 'show who holds or waits for the locks'
-complete -c snp-certctl -n __snp_certctl_needs_command -a recover -d 'finish or roll back interrupted updates'
-complete -c snp-certctl -n __snp_certctl_needs_command -a refresh -d 'install the VCEK for the reported TCB in every table (cron)'
-complete -c snp-certctl -n __snp_certctl_needs_command -a fw-update -d 'update the firmware with every table locked, then its VCEK'
-complete -c snp-certctl -n __snp_certctl_needs_command -a vlek-load -d 'load a VLEK into the firmware and switch the tables to it'
-complete -c snp-certctl -n __snp_certctl_needs_command -a help -d "list the commands, or show one command's options"
+complete -c snp-certctl -n __snp_certctl_needs_command -a '(__snp_certctl_commands)'
 
 # Every command: --help; table arguments.
-complete -c snp-certctl -n "__snp_certctl_using $commands" -s h -l help -d 'show the usage of the command'
+complete -c snp-certctl -n __snp_certctl_using_any -s h -l help -d 'show the usage of the command'
 complete -c snp-certctl -n "__snp_certctl_using $table_commands" -F -a '(__snp_certctl_store_tables)'
 
 # build
@@ -214,7 +223,7 @@ complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l trust-root -r -F -
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l json -d 'one JSON document on stdout'
 
 # help COMMAND
-complete -c snp-certctl -n '__snp_certctl_using help' -a "$commands"
+complete -c snp-certctl -n '__snp_certctl_using help' -a '(__snp_certctl_commands)'
 
 # lock ... -- COMMAND, fw-update ... -- COMMAND
 complete -c snp-certctl -n __snp_certctl_after_dd -x -a '(__snp_certctl_complete_after_dd)'

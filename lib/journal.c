@@ -123,8 +123,7 @@ bool sc_journal_id_match(const struct sc_journal_id *a, const struct sc_journal_
 	return a->dev == b->dev;
 }
 
-int sc_journal_write(int jfd, const struct sc_journal_id *id, const void *table, size_t len,
-		     bool partial_failpoint)
+int sc_journal_write(int jfd, const struct sc_journal_id *id, const void *table, size_t len)
 {
 	uint8_t *rec = NULL;
 	size_t total = SC_JOURNAL_HEADER_SIZE + len;
@@ -155,11 +154,6 @@ int sc_journal_write(int jfd, const struct sc_journal_id *id, const void *table,
 	if (ftruncate(jfd, 0) < 0) {
 		ret = -errno;
 		goto out;
-	}
-	if (partial_failpoint) {
-		sc_pwrite_all(jfd, rec, total / 2, 0);
-		free(rec);
-		_exit(99);
 	}
 	ret = sc_pwrite_all(jfd, rec, total, 0);
 	if (ret < 0)

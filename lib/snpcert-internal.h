@@ -70,10 +70,9 @@ int sc_journal_id_of(int fd, struct sc_journal_id *id);
 bool sc_journal_id_match(const struct sc_journal_id *a, const struct sc_journal_id *b);
 /*
  * Replace the journal's contents with a record of (id, table): truncate,
- * one pwrite, fsync.  If partial_failpoint, write half the record and _exit(99).
+ * one pwrite, fsync.
  */
-int sc_journal_write(int jfd, const struct sc_journal_id *id, const void *table, size_t len,
-		     bool partial_failpoint);
+int sc_journal_write(int jfd, const struct sc_journal_id *id, const void *table, size_t len);
 /*
  * Read and check the journal: 0 with *table (malloc'd), *len and *id when
  * good, -EBADMSG when it is torn or corrupt, -ENODATA when it is empty.

@@ -36,15 +36,7 @@ struct snpcert_writer {
 	bool dirty;	/* a commit completed since the last finish */
 	uint8_t *next;
 	size_t next_len;
-	char failpoint[32];
 };
-
-/* Test knob (SNPCERT_FAILPOINT=<name>): die at the named step. */
-static void failpoint(const struct snpcert_writer *w, const char *name)
-{
-	if (w->failpoint[0] && strcmp(w->failpoint, name) == 0)
-		_exit(99);
-}
 
 static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool once);
 
@@ -241,7 +233,6 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 {
 	struct snpcert_writer *w = NULL;
 	uint64_t deadline = sc_deadline(timeout_ms);
-	const char *fp;
 	int ret;
 
 	if (!path || !*path || !out || (flags & ~SNPCERT_WRITER_STRICT_OWNER)) {
@@ -255,9 +246,6 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	}
 	w->fd = -1;
 	w->jfd = -1;
-	fp = secure_getenv("SNPCERT_FAILPOINT");
-	if (fp && strlen(fp) < sizeof(w->failpoint))
-		strcpy(w->failpoint, fp);
 	w->path = strdup(path);
 	if (!w->path) {
 		ret = -ENOMEM;
@@ -370,12 +358,10 @@ SNPCERT_EXPORT int snpcert_writer_prepare(struct snpcert_writer *w, const void *
 	w->next_len = len;
 	w->prepared = false;
 	w->touched = false;
-	ret = sc_journal_write(w->jfd, &id, w->next, len,
-			       strcmp(w->failpoint, "journal-partial") == 0);
+	ret = sc_journal_write(w->jfd, &id, w->next, len);
 	if (ret < 0)
 		goto out;
 	w->prepared = true;
-	failpoint(w, "journal-written");
 	ret = 0;
 out:
 	free(copy);
@@ -401,7 +387,6 @@ static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool o
 	if (ret < 0)
 		goto out;
 	intent = true;
-	failpoint(w, "intent");
 	ret = sc_ofd_wait(w->fd, F_WRLCK, 0, 0, deadline, once);
 	if (ret < 0)
 		goto out;
@@ -413,7 +398,6 @@ static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool o
 	}
 	w->locked = true;
 	intent = false;
-	failpoint(w, "locked");
 	ret = 0;
 out:
 	if (intent)
@@ -451,24 +435,20 @@ SNPCERT_EXPORT int snpcert_writer_commit(struct snpcert_writer *w)
 	ret = sc_pwrite_all(w->fd, zero, sizeof(zero), 0);
 	if (ret < 0)
 		goto out;
-	failpoint(w, "zeroed");
 	/* (2) Everything after the first entry. */
 	ret = sc_pwrite_all(w->fd, w->next + GHCB_ENTRY_SIZE, w->next_len - GHCB_ENTRY_SIZE,
 			    GHCB_ENTRY_SIZE);
 	if (ret < 0)
 		goto out;
-	failpoint(w, "body-written");
 	/* (3) Drop what the old table had beyond the new end. */
 	if (ftruncate(w->fd, (off_t)w->next_len) < 0) {
 		ret = -errno;
 		goto out;
 	}
-	failpoint(w, "truncated");
 	/* (4) The first entry last: the table is whole again. */
 	ret = sc_pwrite_all(w->fd, w->next, GHCB_ENTRY_SIZE, 0);
 	if (ret < 0)
 		goto out;
-	failpoint(w, "committed");
 	w->dirty = true;
 	ret = 0;
 out:
@@ -487,7 +467,6 @@ SNPCERT_EXPORT int snpcert_writer_unlock(struct snpcert_writer *w)
 	if (ret < 0)
 		return ret;
 	w->locked = false;
-	failpoint(w, "unlocked");
 	return 0;
 }
 
@@ -501,11 +480,9 @@ SNPCERT_EXPORT int snpcert_writer_finish(struct snpcert_writer *w)
 		return -EINVAL;
 	if (fsync(w->fd) < 0)
 		return -errno;
-	failpoint(w, "synced");
 	ret = sc_journal_clear(w->jfd);
 	if (ret < 0)
 		return ret;
-	failpoint(w, "cleared");
 	w->dirty = false;
 	w->prepared = false;
 	w->touched = false;

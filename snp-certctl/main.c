@@ -22,6 +22,12 @@ static const struct cmd cmd_help = {
 	"List the commands, or print the usage of COMMAND as COMMAND --help does.\n"
 };
 
+/*
+ * The commands: dispatch, `help` and, through the hidden `help --commands`
+ * (one "NAME<TAB>SUMMARY" line each, like git's --list-cmds), the shell
+ * completions and the tests that hold the man page to the program all come
+ * from this table.  A new command is one line here.
+ */
 static const struct cmd *const commands[] = {
 	&cmd_build,
 	&cmd_show,
@@ -70,14 +76,37 @@ static void list_commands(FILE *f)
 	      f);
 }
 
+/* help --commands: the table, for programs (not in help's usage). */
+static void print_command_table(FILE *f)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "%s\t%s\n", commands[i]->name, commands[i]->summary);
+}
+
 static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	enum { OPT_COMMANDS = OPT_COMMON_LAST };
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "commands", no_argument, NULL, OPT_COMMANDS },
+		{ NULL, 0, NULL, 0 },
+	};
 	const struct cmd *cmd;
+	bool table = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
-		common_option(ctx, c, optarg, argv);
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (c == OPT_COMMANDS)
+			table = true;
+		else
+			common_option(ctx, c, optarg, argv);
+	}
+	if (table) {
+		if (optind != argc)
+			return usage_error(ctx, "--commands takes no COMMAND");
+		print_command_table(stdout);
+		return 0;
+	}
 	if (argc - optind > 1)
 		return usage_error(ctx, "too many arguments");
 	if (optind == argc) {

@@ -3,14 +3,16 @@
 # to end, with nothing real at stake.  The firmware is the LD_PRELOAD
 # simulation (tests/fakes/sev.so), AMD KDS is the loopback stand-in
 # (tests/fakes/kds-server.py) serving VCEKs of a generated Milan test chain.
-# snp-certctl itself is the real program.  Writes only below DEMO_DIR
-# (default: demo-out/fw-update in the tree).
+# snp-certctl itself is the real program, that of SNPCERT_BUILD (default:
+# build/ in the tree).  Writes only below DEMO_DIR (default: demo/fw-update
+# in that build directory) and the fixtures (SNPCERT_FIXTURES, default
+# build/fixtures).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${SNPCERT_BUILD:-$top}
+build=${SNPCERT_BUILD:-$top/build}
 prog=$build/snp-certctl/snp-certctl
-fx=${SNPCERT_FIXTURES:-$top/tests/fixtures/out}
-dir=${DEMO_DIR:-$top/demo-out/fw-update}
+fx=${SNPCERT_FIXTURES:-$top/build/fixtures}
+dir=${DEMO_DIR:-$build/demo/fw-update}
 
 step() {
 	printf '\n==> %s\n' "$*"

@@ -2,12 +2,14 @@
 # The demo `make demo` runs, on built-in defaults: build a real certificate
 # table from AMD's sample Milan VCEK and the built-in AMD roots, show it,
 # verify it, then update it in place under the exclusive lock while a
-# VMM-style reader holds its shared lock.  Writes only below DEMO_DIR
-# (default: demo-out/ in the tree).
+# VMM-style reader holds its shared lock.  The program is that of
+# SNPCERT_BUILD (default: build/ in the tree); writes only below DEMO_DIR
+# (default: demo/ in that build directory).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-prog=${SNPCERT_BUILD:-$top}/snp-certctl/snp-certctl
-dir=${DEMO_DIR:-$top/demo-out}
+build=${SNPCERT_BUILD:-$top/build}
+prog=$build/snp-certctl/snp-certctl
+dir=${DEMO_DIR:-$build/demo}
 table=$dir/host.certs
 note_guid=5e1c0de0-0000-4000-8000-000000000001
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bats
 # The man pages and the shell completions, checked against the program:
-# every command of `snp-certctl help` is documented in snp-certctl(1) with
-# the synopsis and the options its --help prints, and is completed by the
-# bash, zsh and fish completions with exactly those options.  The checks
+# every command of its command table (the hidden `snp-certctl help
+# --commands`) is documented in snp-certctl(1) with the synopsis and the
+# options its --help prints, and is completed by the bash, zsh and fish
+# completions with exactly those options.  The completions take the
+# commands from the program they complete (here the build under test,
+# first in PATH).  The checks
 # run on the man page as groff renders it (escapes and fonts gone, white
 # space collapsed), and are shown to fail on a deliberately broken copy.
 #
@@ -24,14 +27,15 @@ setup() {
 	command -v groff > /dev/null || fail "groff is not installed (Debian: groff-base)"
 	export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config" XDG_DATA_HOME="$T/home/.local/share"
 	mkdir -p "$HOME"
+	# The completions run the snp-certctl they complete: this build's.
+	PATH="$(dirname "$SNP_CERTCTL"):$PATH"
 }
 
 # ---- the program's side ----------------------------------------------------
 
-# The commands `snp-certctl help` lists, one per line.
+# The commands of the program's command table, one per line.
 commands() {
-	"$SNP_CERTCTL" help |
-		awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on && /^  [a-z]/ { print $1 }'
+	"$SNP_CERTCTL" help --commands | cut -f1
 }
 
 # A command's usage text, as its --help prints it (`help` has none of its own).
@@ -324,28 +328,92 @@ check_offered() {
 			{ echo "$cmd: no subsection in snp-certctl(1)"; bad=1; }
 		grep -Eq "^[[:space:]]*(${cmd}[[:space:]]*\)|${cmd} \|)" "$BASH_COMP" ||
 			{ echo "$cmd: no case in $BASH_COMP"; bad=1; }
-		grep -Fq "  ($cmd)" "$ZSH_COMP" && grep -Eq "^ +['\"]$cmd:" "$ZSH_COMP" ||
+		grep -Fq "  ($cmd)" "$ZSH_COMP" ||
 			{ echo "$cmd: not in $ZSH_COMP"; bad=1; }
-		grep -Fq -- "-a $cmd -d" "$FISH_COMP" &&
-			grep -Fq "__snp_certctl_using $cmd'" "$FISH_COMP" ||
+		grep -Fq "__snp_certctl_using $cmd'" "$FISH_COMP" ||
 			{ [ "$cmd" = help ] && grep -Fq "__snp_certctl_using help' -a" "$FISH_COMP"; } ||
 			{ echo "$cmd: not in $FISH_COMP"; bad=1; }
 	done
 	# And the man page documents no command the program lacks.
 	for cmd in $(sed -n '/^\.SH COMMANDS/,/^\.SH/s/^\.SS //p' "$MAN1" | sed 's/\\-/-/g'); do
 		commands | grep -qx -- "$cmd" ||
-			{ echo "snp-certctl(1) documents '$cmd', which 'snp-certctl help' does not list"; bad=1; }
+			{ echo "snp-certctl(1) documents '$cmd', which the program does not have"; bad=1; }
 	done
 	return $bad
 }
 
-@test "completion (bash): the commands offered are exactly those of 'snp-certctl help'" {
+@test "completion (bash): the commands offered are exactly those of the program's table" {
 	run -0 bash_complete snp-certctl ''
+	[ "$(wc -l <<< "$output")" -ge 10 ] || fail "only '$output' offered"
 	[ "$(sort <<< "$output")" = "$(commands | sort)" ] ||
 		fail "$(diff <(commands | sort) <(sort <<< "$output"))"
 	# After global options, too.
 	run -0 bash_complete snp-certctl -C "$T/empty.conf" --store "$T/store" -q ''
 	[ "$(sort <<< "$output")" = "$(commands | sort)" ]
+}
+
+@test "docs: help --commands is the command table 'snp-certctl help' shows, in order" {
+	local listed table
+	listed=$("$SNP_CERTCTL" help |
+		awk '/^Commands:/ { on = 1; next } on && /^$/ { exit }
+		     on && /^  [a-z]/ { n = $1; sub(/^  [^ ]+ +/, ""); print n "\t" $0 }')
+	table=$("$SNP_CERTCTL" help --commands)
+	[ -n "$table" ]
+	[ "$listed" = "$table" ] || fail "$(diff <(echo "$listed") <(echo "$table"))"
+	# Hidden: not in help's usage, and no COMMAND with it.
+	run -0 "$SNP_CERTCTL" help help
+	refute_output --partial --commands
+	run "$SNP_CERTCTL" help --commands show
+	assert_failure 2
+	assert_line "snp-certctl: help: --commands takes no COMMAND"
+}
+
+# A stand-in snp-certctl in $T/fake whose command table has a command the
+# real one lacks: the completions must offer what the program says.
+fake_program() {
+	mkdir -p "$T/fake"
+	cat > "$T/fake/snp-certctl" <<-'EOF'
+		#!/bin/sh
+		[ "$1 $2" = "help --commands" ] || exit 2
+		printf 'show\tprint every entry of a table\nfrobnicate\tonly this program has it\n'
+	EOF
+	chmod 755 "$T/fake/snp-certctl"
+}
+
+@test "completion: the commands come from the program completed; none when it cannot run" {
+	fake_program
+	# bash: the program on PATH, or as typed.
+	PATH="$T/fake:$PATH" run -0 bash_complete snp-certctl ''
+	assert_equal "$(xargs <<< "$output")" "show frobnicate"
+	run -0 bash_complete "$T/fake/snp-certctl" fr
+	assert_output frobnicate
+	run -0 bash_complete "$T/fake/snp-certctl" help fr
+	assert_output frobnicate
+	run -0 --separate-stderr bash_complete "$T/none/snp-certctl" ''
+	assert_output ""
+	[ -z "$stderr" ]
+	run -0 --separate-stderr bash_complete snp-certctl-not-installed ''
+	assert_output ""
+	[ -z "$stderr" ]
+	if command -v zsh > /dev/null; then
+		PATH="$T/fake:$PATH" run -0 zsh_complete "snp-certctl fr"
+		assert_output frobnicate
+		run -0 zsh_complete "$T/fake/snp-certctl help fr"
+		assert_output frobnicate
+		run -0 zsh_complete "$T/none/snp-certctl "
+		assert_output ""
+	fi
+	if command -v fish > /dev/null; then
+		PATH="$T/fake:$PATH" run -0 fish_complete "snp-certctl fr"
+		assert_output frobnicate
+		run -0 fish_complete "$T/fake/snp-certctl help fr"
+		assert_output frobnicate
+		PATH="$T/fake:$PATH" run -0 fish_complete "snp-certctl frobnicate --h"
+		assert_output --help
+		run -0 --separate-stderr fish_complete "$T/none/snp-certctl "
+		assert_output ""
+		[ -z "$stderr" ]
+	fi
 }
 
 # ---- (c) every option in the completions ----------------------------------
@@ -473,6 +541,7 @@ check_offered() {
 	command -v zsh > /dev/null || skip "zsh is not installed"
 	run -0 zsh -n "$ZSH_COMP"
 	run -0 zsh_complete "snp-certctl "
+	[ "$(wc -l <<< "$output")" -ge 10 ] || fail "only '$output' offered"
 	[ "$(sort <<< "$output")" = "$(commands | sort)" ] ||
 		fail "$(diff <(commands | sort) <(sort <<< "$output"))"
 	run -0 zsh_complete "snp-certctl sh"
@@ -491,6 +560,7 @@ check_offered() {
 	command -v fish > /dev/null || skip "fish is not installed"
 	run -0 fish --no-execute "$FISH_COMP"
 	run -0 fish_complete "snp-certctl "
+	[ "$(wc -l <<< "$output")" -ge 10 ] || fail "only '$output' offered"
 	[ "$(sort <<< "$output")" = "$(commands | sort)" ] ||
 		fail "$(diff <(commands | sort) <(sort <<< "$output"))"
 	run -0 fish_complete "snp-certctl sh"
@@ -572,7 +642,7 @@ check_offered() {
 # ---- installed where the tools look -----------------------------------------
 
 @test "install: man pages and completions under their names" {
-	make -s -C "$REPO" install DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1 ||
+	make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" PREFIX=/usr > "$T/install.log" 2>&1 ||
 		fail "$(cat "$T/install.log")"
 	local f
 	for f in share/man/man1/snp-certctl.1 share/man/man5/snp-certctl.conf.5 \

@@ -1,8 +1,14 @@
 # Shared setup for the bats files: which build to test, fixtures, and a
 # private store, cache, hooks directory and configuration per test.
 #
-#   SNPCERT_BUILD     the build directory (O=) to test; default: the tree
-#   SNPCERT_FIXTURES  generated test chains (tests/fixtures/gen-chains.sh)
+#   SNPCERT_O         the tree's build directory (make O=); default: build/
+#                     (`make install` in the tests uses it)
+#   SNPCERT_BUILD     the build to test: $SNPCERT_O, or its sanitizer build
+#                     $SNPCERT_O/san; default: $SNPCERT_O
+#   SNPCERT_FIXTURES  generated test chains; default: $SNPCERT_O/fixtures
+#                     (`make fixtures`; need_fixtures makes them too)
+#
+# So after `make tests fixtures`, `bats tests/cli/FILE.bats` runs one file.
 
 : "${BATS_LIB_PATH:=/usr/lib/bats}"
 export BATS_LIB_PATH
@@ -11,10 +17,12 @@ bats_load_library bats-assert
 bats_require_minimum_version 1.5.0
 
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-: "${SNPCERT_BUILD:=$REPO}"
+: "${SNPCERT_O:=$REPO/build}"
+: "${SNPCERT_BUILD:=$SNPCERT_O}"
 SNPCERT_BUILD=$(cd "$SNPCERT_BUILD" && pwd)
-: "${SNPCERT_FIXTURES:=$REPO/tests/fixtures/out}"
-export SNPCERT_BUILD SNPCERT_FIXTURES REPO
+SNPCERT_O=$(cd "$SNPCERT_O" && pwd)
+: "${SNPCERT_FIXTURES:=$SNPCERT_O/fixtures}"
+export SNPCERT_O SNPCERT_BUILD SNPCERT_FIXTURES REPO
 SNP_CERTCTL="$SNPCERT_BUILD/snp-certctl/snp-certctl"
 SAMPLE_VCEK="$REPO/tests/data/milan-vcek.pem"
 # A sanitizer build under LD_PRELOAD fakes: the fake comes first.
@@ -30,7 +38,7 @@ common_setup() {
 	export SNP_CERTCTL_CACHE_DIR="$T/cache"
 	export SNP_CERTCTL_HOOKS_DIR="$T/hooks"
 	unset SNP_CERTCTL_KDS_URL SNP_CERTCTL_PRODUCT SNP_CERTCTL_TRUST_ROOT \
-		SNP_CERTCTL_LOCK_TIMEOUT SNP_CERTCTL_DEVICE SNPCERT_FAILPOINT
+		SNP_CERTCTL_LOCK_TIMEOUT SNP_CERTCTL_DEVICE SNPCERT_CRASH_AT
 }
 
 # The program, as `run` sees it; stderr kept apart in $stderr.
@@ -67,7 +75,7 @@ SAMPLE_HWID+=4ca39e359669a2b76a1936776b564ea464cdce40c05f63c9b610c5068b006b5d
 # set up as the sample VCEK's platform.  Never the host's real device.
 fake_sev_setup() {
 	FAKE_SO="$SNPCERT_BUILD/tests/fakes/sev.so"
-	[ -f "$FAKE_SO" ] || skip "no $FAKE_SO: make O=... $FAKE_SO"
+	[ -f "$FAKE_SO" ] || skip "no $FAKE_SO: make tests"
 	export SNP_CERTCTL_DEVICE="$T/sev"
 	export FAKE_SEV_DEVICE="$T/sev"
 	STATE="$T/sev.state"
@@ -82,6 +90,17 @@ fake_sev_setup() {
 		chip_id=$SAMPLE_HWID
 		guest_count=3
 	EOF
+}
+
+# crash_at STEP COMMAND [ARG]...: COMMAND (e.g. certctl update ...) under
+# the crash fake (tests/fakes/crash.so.c), which ends it with _exit(99) at
+# libsnpcert's update step STEP: journal-partial journal-written intent
+# locked zeroed body-written truncated committed unlocked synced cleared.
+crash_at() {
+	local step=$1 so="$SNPCERT_BUILD/tests/fakes/crash.so"
+	shift
+	[ -f "$so" ] || { echo "no $so: make tests" >&2; return 98; }
+	LD_PRELOAD="$so${LD_PRELOAD:+:$LD_PRELOAD}" SNPCERT_CRASH_AT=$step "$@"
 }
 
 # The program with the simulated firmware.

@@ -1,13 +1,13 @@
 #!/usr/bin/env bats
 # make install: every piece lands under DESTDIR and PREFIX, and a VMM can
 # build against the installed library with pkg-config alone.  Always the
-# plain build in the tree (a sanitizer build is not for installing).
+# plain build, $SNPCERT_O (a sanitizer build is not for installing).
 
 load helpers
 
 setup() {
 	common_setup
-	make -s -C "$REPO" install DESTDIR="$T/root" PREFIX=/usr \
+	make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" PREFIX=/usr \
 		SYSTEMDUNITDIR=/lib/systemd/system > "$T/install.log" 2>&1 ||
 		{ cat "$T/install.log"; return 1; }
 }
@@ -29,6 +29,17 @@ setup() {
 	assert_success
 }
 
+@test "install: the installed library carries no test knob and never exits" {
+	local lib="$T/root/usr/lib/libsnpcert.so.1"
+	[ -f "$lib" ]
+	# Crashes for the tests come from tests/fakes/crash.so, not from a
+	# variable the library reads.
+	[ "$(strings "$lib" | grep -c -e FAILPOINT -e SNPCERT_CRASH || true)" = 0 ]
+	run -0 nm -D --undefined-only "$lib"
+	assert_line --regexp ' U (free|malloc)@'
+	refute_line --regexp ' U (_exit|_Exit|exit|quick_exit)@'
+}
+
 @test "install: a VMM builds against the installed library with pkg-config" {
 	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/usr/lib/pkgconfig"
 	run pkg-config --modversion snpcert
@@ -48,7 +59,7 @@ setup() {
 }
 
 @test "uninstall removes what install put there" {
-	make -s -C "$REPO" uninstall DESTDIR="$T/root" PREFIX=/usr \
+	make -s -C "$REPO" O="$SNPCERT_O" uninstall DESTDIR="$T/root" PREFIX=/usr \
 		SYSTEMDUNITDIR=/lib/systemd/system
 	run find "$T/root" -type f
 	assert_output ""

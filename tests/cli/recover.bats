@@ -22,7 +22,7 @@ teardown() {
 
 # Interrupt an update of $1 at step $2.
 crash() {
-	SNPCERT_FAILPOINT=$2 run certctl update "$1" "${ENTRY[@]}" "${TRUST[@]}"
+	run crash_at "$2" certctl update "$1" "${ENTRY[@]}" "${TRUST[@]}"
 	[ "$status" = 99 ]
 }
 

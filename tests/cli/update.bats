@@ -255,7 +255,7 @@ wait_for_line() {
 		cp "$T/old.certs" "$T/c.certs"
 		rm -f "$T/.c.certs.snpcert-journal"
 		ino=$(stat -c %i "$T/c.certs")
-		SNPCERT_FAILPOINT=$step run certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
+		run crash_at "$step" certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
 		[ "$status" = 99 ] || { echo "$step: exit $status"; false; }
 		# what a stock reader receives now: the old table, the new one, or an empty one
 		run "$READER" -c -p "$T/c.certs"
@@ -283,6 +283,15 @@ wait_for_line() {
 	done
 }
 
+@test "update: the crash fake refuses an unknown step, and changes nothing without one" {
+	run crash_at zerod certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 2
+	assert_output --partial "crash.so: unknown step 'zerod' in SNPCERT_CRASH_AT; the steps: journal-partial"
+	[ "$(fingerprint "$T/t.certs")" = "$OLD" ]
+	run crash_at '' certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_success
+}
+
 @test "update: after a crash, the next plain update recovers first" {
 	certctl update "$T/old.certs" --vcek "$VCEK2" "${TRUST[@]}" -q
 	NEW=$(sha256sum < "$T/old.certs" | cut -d' ' -f1)
@@ -290,7 +299,7 @@ wait_for_line() {
 	for step in journal-partial journal-written zeroed body-written truncated committed synced; do
 		cp "$T/old.certs" "$T/c.certs"
 		rm -f "$T/.c.certs.snpcert-journal"
-		SNPCERT_FAILPOINT=$step run certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
+		run crash_at "$step" certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
 		[ "$status" = 99 ]
 		run certctl update "$T/c.certs" --vcek "$VCEK2" "${TRUST[@]}"
 		assert_success

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libsnpcert, write side: round trip, refusals, locks, journal, failpoints. */
+/*
+ * libsnpcert, write side: round trip, refusals, locks, journal, and a crash
+ * at every step of an update (a child of this program under the crash fake,
+ * tests/fakes/crash.so.c, found next to this build's unit tests).
+ */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +21,7 @@
 #include "../torture/seqtable.h"
 
 static char dir[64], path[128], jpath[160];
+static char self[PATH_MAX], crash_so[PATH_MAX];
 
 static int put_file(const char *p, const void *buf, size_t len, mode_t mode)
 {
@@ -282,7 +288,7 @@ static void test_recover_journal(void)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	jfd = open(jpath, O_RDWR | O_CLOEXEC);
 	sc_journal_id_of(fd, &id);
-	CHECK_EQ(sc_journal_write(jfd, &id, t2, l2, false), 0, "good journal written");
+	CHECK_EQ(sc_journal_write(jfd, &id, t2, l2), 0, "good journal written");
 	CHECK_EQ(snpcert_recover(path, 0, 100, &oc), 0, "recover, good journal");
 	CHECK_EQ(oc, SNPCERT_RECOVER_REPLAYED, "replayed");
 	CHECK(file_is(path, t2, l2) && size_of(jpath) == 0, "table is new, journal empty");
@@ -290,12 +296,12 @@ static void test_recover_journal(void)
 	CHECK_EQ(oc, SNPCERT_RECOVER_CLEAN, "idempotent");
 
 	id.ino ^= 1;
-	CHECK_EQ(sc_journal_write(jfd, &id, t1, l1, false), 0, "journal for another inode");
+	CHECK_EQ(sc_journal_write(jfd, &id, t1, l1), 0, "journal for another inode");
 	CHECK_EQ(snpcert_recover(path, 0, 100, &oc), 0, "recover");
 	CHECK_EQ(oc, SNPCERT_RECOVER_DISCARDED, "another inode: discarded");
 	CHECK(file_is(path, t2, l2), "table untouched");
 	id.ino ^= 1;
-	sc_journal_write(jfd, &id, t1, l1, false);
+	sc_journal_write(jfd, &id, t1, l1);
 	CHECK(pwrite(jfd, "x", 1, SC_JOURNAL_HEADER_SIZE + 100) == 1, "journal payload corrupted");
 	CHECK_EQ(snpcert_recover(path, 0, 100, &oc), 0, "recover");
 	CHECK_EQ(oc, SNPCERT_RECOVER_DISCARDED, "bad checksum: discarded");
@@ -325,7 +331,7 @@ static void test_recover_timeout(void)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	jfd = open(jpath, O_RDWR | O_CLOEXEC);
 	sc_journal_id_of(fd, &id);
-	CHECK_EQ(sc_journal_write(jfd, &id, t2, l2, false), 0, "pending journal");
+	CHECK_EQ(sc_journal_write(jfd, &id, t2, l2), 0, "pending journal");
 	close(jfd);
 	rd = open(path, O_RDONLY | O_CLOEXEC);
 	CHECK(sc_ofd(rd, F_OFD_SETLK, F_RDLCK, 0, 0) == 0, "stock reader holds the table");
@@ -343,22 +349,75 @@ static void test_recover_timeout(void)
 	free(t2);
 }
 
-/* Run the whole update in a child that dies at failpoint fp. */
-static int crash_at(const char *fp, const uint8_t *buf, size_t len)
+/*
+ * This program and $O/tests/fakes/crash.so for its $O/tests/unit/.  The path
+ * of the program comes from readlink, not exec of /proc/self/exe, so that it
+ * is right under valgrind too.
+ */
+static int find_crash_so(void)
+{
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	snprintf(crash_so, sizeof(crash_so), "%s", self);
+	for (int i = 0; i < 2; i++) {
+		slash = strrchr(crash_so, '/');
+		if (!slash)
+			return -1;
+		*slash = '\0';
+	}
+	if (strlen(crash_so) + sizeof("/fakes/crash.so") > sizeof(crash_so))
+		return -1;
+	strcat(crash_so, "/fakes/crash.so");
+	return access(crash_so, R_OK);
+}
+
+/*
+ * Run the whole update to seq_table(seq) in a child (this program again,
+ * --crash-child) under the crash fake, which kills it at step.
+ */
+static int crash_at(const char *step, uint64_t seq)
 {
 	pid_t pid = fork();
 	int status;
 
 	if (pid == 0) {
-		setenv("SNPCERT_FAILPOINT", fp, 1);
-		_exit(update(buf, len) == 0 ? 0 : 1);
+		const char *asan = getenv("ASAN_OPTIONS");
+		char seqs[24], opts[512];
+
+		/* A sanitizer build: the fake comes before the ASan runtime. */
+		snprintf(opts, sizeof(opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+			 asan && *asan ? ":" : "");
+		snprintf(seqs, sizeof(seqs), "%llu", (unsigned long long)seq);
+		setenv("ASAN_OPTIONS", opts, 1);
+		setenv("LD_PRELOAD", crash_so, 1);
+		setenv("SNPCERT_CRASH_AT", step, 1);
+		execl(self, self, "--crash-child", path, seqs, (char *)NULL);
+		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static void test_failpoints(void)
+/* The child of crash_at(): the update to seq_table(seq) of the table at p. */
+static int crash_child(const char *p, const char *seqs)
+{
+	uint8_t *t = NULL;
+	size_t l;
+	int ret;
+
+	if (seq_table(strtoull(seqs, NULL, 10), &t, &l) < 0)
+		return 1;
+	ret = seq_update(p, t, l, 1000);
+	free(t);
+	return ret == 0 ? 0 : 1;
+}
+
+static void test_crash_steps(void)
 {
 	static const struct {
 		const char *name;
@@ -378,12 +437,15 @@ static void test_failpoints(void)
 		{ "synced", SNPCERT_RECOVER_REPLAYED, false, true },
 		{ "cleared", SNPCERT_RECOVER_CLEAN, false, true },
 	};
+	static const uint64_t seq[2] = { 20, 21 };
 	uint8_t *t[2] = { NULL, NULL }, buf[16384], head[GHCB_ENTRY_SIZE], *raw;
 	size_t l[2], size, rl;
-	char msg[160];
+	char msg[PATH_MAX + 64];
 
-	seq_table(20, &t[0], &l[0]);
-	seq_table(21, &t[1], &l[1]);
+	snprintf(msg, sizeof(msg), "the crash fake is there: %s", crash_so);
+	CHECK(find_crash_so() == 0, msg);
+	seq_table(seq[0], &t[0], &l[0]);
+	seq_table(seq[1], &t[1], &l[1]);
 	memset(head, 0, sizeof(head));
 	for (size_t i = 0; i < sizeof(fps) / sizeof(fps[0]); i++) {
 		for (int dirn = 0; dirn < 2; dirn++) {
@@ -396,7 +458,7 @@ static void test_failpoints(void)
 
 			put_file(path, old, lo, 0644);
 			ino = ino_of(path);
-			st = crash_at(fps[i].name, nw, ln);
+			st = crash_at(fps[i].name, seq[!dirn]);
 			snprintf(msg, sizeof(msg), "%s/%d: writer died there", fps[i].name, dirn);
 			CHECK_EQ(st, 99, msg);
 
@@ -431,8 +493,8 @@ static void test_failpoints(void)
 
 	/* The next writer replays by itself, and a crash during replay is fine too. */
 	put_file(path, t[0], l[0], 0644);
-	CHECK_EQ(crash_at("body-written", t[1], l[1]), 99, "crash mid-write");
-	CHECK_EQ(crash_at("zeroed", t[0], l[0]), 99, "crash again, during replay");
+	CHECK_EQ(crash_at("body-written", seq[1]), 99, "crash mid-write");
+	CHECK_EQ(crash_at("zeroed", seq[0]), 99, "crash again, during replay");
 	{
 		struct snpcert_writer *w = NULL;
 		uint8_t *cur = NULL;
@@ -448,24 +510,26 @@ static void test_failpoints(void)
 	free(t[1]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char cmd[128];
 
+	if (argc == 4 && strcmp(argv[1], "--crash-child") == 0)
+		return crash_child(argv[2], argv[3]);
 	snprintf(dir, sizeof(dir), "%s/test-lib-writer.XXXXXX", tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof(path), "%s/table.certs", dir);
 	snprintf(jpath, sizeof(jpath), "%s/.table.certs.snpcert-journal", dir);
-	unsetenv("SNPCERT_FAILPOINT");
+	unsetenv("SNPCERT_CRASH_AT");
 	test_journal_bits();
 	test_round_trip();
 	test_refusals();
 	test_locks();
 	test_recover_journal();
 	test_recover_timeout();
-	test_failpoints();
+	test_crash_steps();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# The Makefile: every build product under the build directory, make clean
+# removing exactly that, and `make check T=NAME` running one test alone.
+# It tests the Makefile, not a build: tests/run-all runs it once, with the
+# plain build.
+
+load helpers
+
+setup() {
+	common_setup
+}
+
+# make in a plain environment: none of the settings of the make, run-all
+# and bats this runs under (MAKEFLAGS, O, T, SNPCERT_*, bats' own, and the
+# libexec directory bats puts first in PATH, whose bats cannot run alone).
+clean_make() {
+	local path
+	path=$(tr ':' '\n' <<< "$PATH" | grep -v '/bats-core$' | paste -sd:)
+	env -i PATH="$path" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 make "$@"
+}
+
+# A fresh clone of the repository with the working tree's changes on top
+# (committed there), so what is tested is what is in the tree.
+fresh_clone() {
+	git clone -q "$REPO" "$1"
+	git -C "$REPO" diff --binary HEAD > "$T/changes.diff"
+	[ ! -s "$T/changes.diff" ] || git -C "$1" apply --binary "$T/changes.diff"
+	git -C "$REPO" ls-files -z --others --exclude-standard |
+		tar -C "$REPO" --null -T - -cf - | tar -C "$1" -xf -
+	git -C "$1" add -A
+	git -C "$1" -c user.name=test -c user.email=test@invalid commit -qm "working tree" \
+		--allow-empty
+	[ -z "$(git -C "$1" status --porcelain --ignored)" ]
+}
+
+@test "make: in a fresh clone, all made is under build/, make clean leaves the clone as it was; T=NAME from scratch" {
+	fresh_clone "$T/clone"
+	cd "$T/clone"
+	run clean_make -j2
+	assert_success
+	[ -x build/snp-certctl/snp-certctl ] && [ -f build/lib/libsnpcert.so.1 ]
+	run git status --porcelain --ignored
+	assert_output '!! build/'
+	run clean_make clean
+	assert_success
+	[ ! -e build ]
+	run git status --porcelain --ignored
+	assert_output ''
+
+	# make check T=show from there: the tests, the sanitizer build and the
+	# fixtures are made on demand, and only show.bats runs, on both builds.
+	run clean_make -j2 check T=show
+	assert_success
+	local n
+	n=$(grep -c '^@test' tests/cli/show.bats)
+	[ "$(grep -c '^# ==== ' <<< "$output")" = 2 ]
+	assert_line "# ==== cli ($T/clone/build): tests/cli/show.bats"
+	assert_line "# ==== cli ($T/clone/build/san): tests/cli/show.bats"
+	[ "$(grep -c '^ok ' <<< "$output")" = $((2 * n)) ]
+	assert_line "$((2 * n)) passed, 0 failed"
+	[ -x build/tests/unit/test-ghcb ] && [ -f build/tests/fakes/crash.so ] &&
+		[ -x build/san/snp-certctl/snp-certctl ] && [ -e build/fixtures/.complete ]
+	run git status --porcelain --ignored
+	assert_output '!! build/'
+	run clean_make clean
+	assert_success
+	run git status --porcelain --ignored
+	assert_output ''
+}
+
+@test "make check T=NAME: a unit test alone, with or without test-; several names" {
+	local n t
+	n=$(build_unit_plan test-ghcb)
+	for t in test-ghcb ghcb; do
+		run clean_make -s -C "$REPO" O="$SNPCERT_O" check T="$t"
+		assert_success
+		[ "$(grep -c '^# ==== ' <<< "$output")" = 2 ]
+		assert_line "# ==== unit $SNPCERT_O/tests/unit/test-ghcb"
+		assert_line "# ==== unit $SNPCERT_O/san/tests/unit/test-ghcb"
+		assert_line "$((2 * n)) passed, 0 failed"
+	done
+	run clean_make -s -C "$REPO" O="$SNPCERT_O" check T="ghcb main"
+	assert_success
+	[ "$(grep -c '^# ==== ' <<< "$output")" = 4 ]
+	assert_line "$((2 * n + 2 * $(grep -c '^@test' "$REPO/tests/cli/main.bats"))) passed, 0 failed"
+}
+
+# The number of TAP results unit test $1 of the plain build prints.
+build_unit_plan() {
+	"$SNPCERT_O/tests/unit/$1" | sed -n 's/^1\.\.//p'
+}
+
+@test "make check T=NAME: an unknown name fails at once, naming the tests there are" {
+	run clean_make -C "$REPO" O="$T/none" check T="show nosuchtest"
+	assert_failure 2
+	assert_output --partial "unknown test 'nosuchtest': there is no tests/cli/nosuchtest.bats and no tests/unit/test-nosuchtest.c"
+	assert_output --regexp "bats files:.* show "
+	assert_output --regexp "unit tests:.* test-ghcb "
+	refute_output --partial "# ===="
+	# Nothing was built.
+	[ ! -e "$T/none" ]
+}
+
+@test "make clean: removes only a build directory of its own; O is never the tree" {
+	mkdir "$T/mine"
+	echo keep > "$T/mine/file"
+	run clean_make -C "$REPO" O="$T/mine" clean
+	assert_failure
+	assert_output --partial "make clean: $T/mine has no .snpcert-build: not a build directory of this Makefile, not removing it"
+	[ "$(cat "$T/mine/file")" = keep ]
+	for o in . "$REPO" .. lib tests/cli; do
+		run clean_make -C "$REPO" O="$o" clean
+		assert_failure 2
+		assert_output --regexp "O=$o is (the source tree or above it|inside a source directory)"
+	done
+	[ -f "$REPO/Makefile" ] && [ -f "$REPO/tests/unit/tap.h" ]
+}
