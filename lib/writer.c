@@ -43,26 +43,17 @@ static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool o
 static int open_checked(const char *path, int oflags)
 {
 	struct stat st;
-	int fd = -1, ret;
+	int fd, ret;
 
 	fd = sc_open_file(path, oflags, &st);
-	if (fd < 0) {
-		ret = fd == -EISDIR ? -EINVAL : fd;
-		goto out;
-	}
-	ret = sc_check_regular(&st);
+	if (fd < 0)
+		return fd == -EISDIR ? -EINVAL : fd;
+	ret = sc_check_regular(&st) < 0 ? -EINVAL : sc_check_owner(&st);
 	if (ret < 0) {
-		ret = -EINVAL;
-		goto out;
+		sc_close(fd);
+		return ret;
 	}
-	ret = sc_check_owner(&st);
-	if (ret < 0)
-		goto out;
-	ret = fd;
-	fd = -1;
-out:
-	sc_close(fd);
-	return ret;
+	return fd;
 }
 
 /*

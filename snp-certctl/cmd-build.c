@@ -53,7 +53,7 @@ static const char usage[] =
 	"                        ask.*, asvk.*, vcek.*, vlek.*, crl.der or *.crl, <guid>.bin\n"
 	"      --no-verify       do not verify the chain (test keys)\n"
 	"      --force           replace an existing OUT, in place under the lock\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	HELP_TRUST_ROOT
 	"      --json            print the result as JSON\n";
 
 /* Fill the file names from a certificate directory. */
@@ -78,8 +78,7 @@ static int scan_dir(const struct ctx *ctx, struct build_args *a)
 			continue;
 		}
 		if (asprintf(&path, "%s/%s", a->from_dir, names[i]->d_name) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
+			ret = cmd_oom();
 			continue;
 		}
 		if (k == CERTDIR_EXTRA) {

@@ -130,14 +130,9 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 		else if (c == OPT_DER)
 			der = true;
 	}
-	if (optind != argc - 1)
-		return usage_error(ctx, optind == argc ? "no table given" : "give one table");
-	if (!dir)
+	if (!dir && optind == argc - 1)
 		return usage_error(ctx, "no directory: give -d DIR");
-	ret = ctx_load(ctx);
-	if (ret)
-		return ret;
-	ret = table_file_load(argv[optind], &blob, &size, &e, &n);
+	ret = cmd_load_table(ctx, argc, argv, &blob, &size, &e, &n);
 	if (ret)
 		return ret;
 	files = calloc(n ? n : 1, sizeof(*files));

@@ -51,9 +51,9 @@ static const char usage[] =
 	"  -o, --output PATH     write the result to PATH (replaced whole)\n"
 	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com;\n"
 	"                        plain http:// allowed)\n"
-	"      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
+	HELP_CACHE
 	"      --offline         use the cache only; exit 6 when it lacks the answer\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	HELP_TRUST_ROOT
 	"      --json            describe the result as JSON on stdout\n"
 	"\n"
 	"Retries (429, 5xx, time-outs, failed connections) are said on stderr unless -q.\n"
@@ -207,14 +207,12 @@ static int vcek_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_p
 static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
 {
 	struct platform_id plat;
-	struct why why;
 	char spec[64];
 	int ret;
 
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &plat, &why);
-	if (ret) {
-		return cmd_error(ret, &why);
-	}
+	ret = cmd_platform(ctx, &plat);
+	if (ret)
+		return ret;
 	if (!plat.chip_id_known) {
 		err("cannot fetch this platform's VCEK: the firmware masks the chip id "
 		    "(mask_chip_id); use a VLEK instead");

@@ -59,13 +59,12 @@ static const char usage[] =
 	"      --reported-tcb SPEC|current\n"
 	"                        SNP_SET_CONFIG: report this TCB (bl=N,tee=N,snp=N,ucode=N\n"
 	"                        [,fmc=N] or 0x...), or the current TCB after COMMAND\n"
-	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"
-	"                        0: try once; default: lock_timeout, 10)\n"
-	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com)\n"
-	"      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
+	HELP_TIMEOUT
+	HELP_KDS_URL
+	HELP_CACHE
 	"      --offline         use the cache only\n"
-	"      --product P       Milan, Genoa or Turin instead of detecting it\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	HELP_PRODUCT
+	HELP_TRUST_ROOT
 	"      --json            one JSON document on stdout (COMMAND's stdout goes to\n"
 	"                        stderr):\n"
 	"  {\"platform\": {\"product\", \"old_reported_tcb\", \"new_reported_tcb\",\n"
@@ -545,7 +544,6 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	};
 	struct workflow_ops ops = base_ops;
 	struct fw f = { 0 };
-	struct why why;
 	int first = 0, last = 0, ret;
 
 	ret = parse_args(ctx, argc, argv, &f.a, &first, &last);
@@ -560,11 +558,9 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &f.trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &f.s.old, &why);
-	if (ret) {
-		ret = cmd_error(ret, &why);
+	ret = cmd_platform(ctx, &f.s.old);
+	if (ret)
 		goto out;
-	}
 	if (f.a.reported && strcmp(f.a.reported, "current") != 0) {
 		struct amd_tcb tcb;
 

@@ -118,8 +118,7 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	n = (size_t)(dd - optind);
 	h = calloc(n, sizeof(*h));
 	if (!h) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

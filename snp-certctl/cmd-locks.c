@@ -194,8 +194,7 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 	n = (size_t)(argc - optind);
 	fl = calloc(n, sizeof(*fl));
 	if (!fl) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

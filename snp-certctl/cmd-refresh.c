@@ -43,15 +43,14 @@ static const char usage[] =
 	"post-update or update-failed) run only when a table is to be updated.\n"
 	"Updated and failed tables are logged to syslog when stderr is not a terminal.\n"
 	"\n"
-	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com)\n"
-	"      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
+	HELP_KDS_URL
+	HELP_CACHE
 	"      --offline         use the cache only; exit 6 when it lacks the VCEK\n"
 	"      --dry-run         say what would be done; no request, no lock, no change\n"
 	"      --splay SEC       first wait a random time below SEC seconds (fleets)\n"
-	"      --product P       Milan, Genoa or Turin instead of detecting it\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
-	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"
-	"                        0: try once; default: lock_timeout, 10)\n"
+	HELP_PRODUCT
+	HELP_TRUST_ROOT
+	HELP_TIMEOUT
 	"      --json            one JSON document on stdout:\n"
 	"  {\"platform\": {\"product\", \"reported_tcb\", \"chip_id\"},\n"
 	"   \"dry_run\", \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\",\n"
@@ -313,7 +312,6 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct refresh r = { 0 };
-	struct why why;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -341,11 +339,9 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &r.trust);
 	if (ret)
 		goto out;
-	ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &r.plat, &why);
-	if (ret) {
-		ret = cmd_error(ret, &why);
+	ret = cmd_platform(ctx, &r.plat);
+	if (ret)
 		goto out;
-	}
 	amd_tcb_from_raw(r.plat.product, r.plat.st.reported_tcb, &r.rep);
 	amd_tcb_format(r.plat.product, &r.rep, r.rep_spec, sizeof(r.rep_spec));
 	ret = workflow_run(ctx, &refresh_ops, &r, argv + optind, (size_t)(argc - optind));

@@ -232,18 +232,12 @@ static int cmd_show_main(struct ctx *ctx, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
 		common_option(ctx, c, optarg, argv);
-	if (optind != argc - 1)
-		return usage_error(ctx, optind == argc ? "no table given" : "give one table");
-	ret = ctx_load(ctx);
-	if (ret)
-		return ret;
-	ret = table_file_load(argv[optind], &blob, &size, &e, &n);
+	ret = cmd_load_table(ctx, argc, argv, &blob, &size, &e, &n);
 	if (ret)
 		return ret;
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {

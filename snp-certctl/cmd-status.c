@@ -493,8 +493,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 
 	ret = store_list(store, &names, &n, NULL, NULL);
 	if (ret == -ENOMEM) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	if (ret < 0) {
@@ -506,8 +505,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	}
 	v = calloc(n ? n : 1, sizeof(*v));
 	if (!v) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -520,8 +518,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		if (judge(&p, &v[i]) < 0) {
-			err("out of memory");
-			ret = EXIT_FAIL;
+			ret = cmd_oom();
 			goto out;
 		}
 	}

@@ -62,10 +62,9 @@ static const char usage[] =
 	"                        remove an entry: a GUID or one of vcek, vlek, ask, asvk\n"
 	"                        (the same slot), ark, crl (repeatable); a missing one\n"
 	"                        is an error\n"
-	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"
-	"                        0: try once; default: lock_timeout, 10)\n"
+	HELP_TIMEOUT
 	"      --no-verify       do not verify the resulting chain (test keys)\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	HELP_TRUST_ROOT
 	"      --json            print the result as JSON\n"
 	"\n"
 	"Exit status: 0 updated or unchanged, 1 failure (nothing changed), 2 usage,\n"

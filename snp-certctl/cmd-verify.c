@@ -28,7 +28,7 @@ static const char usage[] =
 	"validity at TIME, the CRL, and, when asked, the endorsement key's TCB and chip.\n"
 	"One line per check; exit 0 when all pass, 4 otherwise.\n"
 	"\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	HELP_TRUST_ROOT
 	"      --tcb SPEC        the key must be for this TCB: bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n"
 	"                        or a raw TCB_VERSION (0x...)\n"
 	"      --hwid HEX        the key must be for this chip id (128 hex digits; 16 on Turin)\n"
@@ -74,14 +74,13 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	};
 	struct verify_opts vo = { .at = time(NULL) };
 	struct platform_id pid;
-	struct why why;
 	struct amd_check_list checks = { 0 };
 	struct amd_trust *trust = NULL;
 	struct table t = { 0 };
 	struct ghcb_entry *e = NULL;
 	uint8_t *blob = NULL, *hwid = NULL;
 	size_t size = 0, n = 0;
-	const char *path;
+	const char *path, *hwid_arg = NULL;
 	bool platform = false;
 	char platform_tcb[24];
 	int c, ret;
@@ -92,55 +91,50 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case OPT_TCB:
 			/* Checked here for form; read in the key's product layout later. */
-			if (amd_tcb_spec_check(optarg) < 0) {
-				ret = usage_error(ctx, "invalid TCB '%s': want "
-						  "bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 0x...", optarg);
-				goto out;
-			}
+			if (amd_tcb_spec_check(optarg) < 0)
+				return usage_error(ctx, "invalid TCB '%s': want "
+						   "bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 0x...", optarg);
 			vo.tcb_spec = optarg;
 			break;
 		case OPT_HWID:
-			free(hwid);
-			hwid = NULL;
-			if (parse_hex(optarg, &hwid, &vo.hwid_len) < 0 ||
-			    !amd_chip_id_len_valid(AMD_PRODUCT_UNKNOWN, vo.hwid_len)) {
-				ret = usage_error(ctx, "invalid chip id '%s': want 128 hex digits "
-						  "(16 on Turin)", optarg);
-				goto out;
-			}
-			vo.hwid = hwid;
+			hwid_arg = optarg;
 			break;
 		case OPT_PLATFORM:
 			platform = true;
 			break;
 		case OPT_AT:
-			if (parse_time(optarg, &vo.at) < 0) {
-				ret = usage_error(ctx, "invalid time '%s': want 2025-01-01T00:00:00Z, "
-						  "2025-01-01 or @EPOCH", optarg);
-				goto out;
-			}
+			if (parse_time(optarg, &vo.at) < 0)
+				return usage_error(ctx, "invalid time '%s': want 2025-01-01T00:00:00Z, "
+						   "2025-01-01 or @EPOCH", optarg);
 			break;
 		}
+	}
+	if (hwid_arg) {
+		if (parse_hex(hwid_arg, &hwid, &vo.hwid_len) < 0 ||
+		    !amd_chip_id_len_valid(AMD_PRODUCT_UNKNOWN, vo.hwid_len)) {
+			ret = usage_error(ctx, "invalid chip id '%s': want 128 hex digits "
+					  "(16 on Turin)", hwid_arg);
+			goto out;
+		}
+		vo.hwid = hwid;
+	}
+	if (platform && (vo.tcb_spec || vo.hwid)) {
+		ret = usage_error(ctx, "--platform reads the TCB and chip id from the firmware; "
+				  "it does not mix with --tcb or --hwid");
+		goto out;
 	}
 	if (optind != argc - 1) {
 		ret = usage_error(ctx, optind == argc ? "no table given" : "give one table");
 		goto out;
 	}
 	path = argv[optind];
-	if (platform && (vo.tcb_spec || vo.hwid)) {
-		ret = usage_error(ctx, "--platform reads the TCB and chip id from the firmware; "
-				  "it does not mix with --tcb or --hwid");
-		goto out;
-	}
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
 	if (platform) {
-		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &pid, &why);
-		if (ret) {
-			ret = cmd_error(ret, &why);
+		ret = cmd_platform(ctx, &pid);
+		if (ret)
 			goto out;
-		}
 		snprintf(platform_tcb, sizeof(platform_tcb), "0x%016llx",
 			 (unsigned long long)pid.st.reported_tcb);
 		vo.tcb_spec = platform_tcb;
@@ -175,14 +169,12 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 				    "%zu %s, %zu bytes: over the %u KiB Linux guests accept", n,
 				    n == 1 ? "entry" : "entries", size, GHCB_MAX_SIZE / 1024);
 	if (ret < 0) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	ret = table_verify(&t, &vo, &checks);
 	if (ret == -ENOMEM) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 		goto out;
 	}
 	if (ctx->json)

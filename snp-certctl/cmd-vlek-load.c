@@ -45,10 +45,9 @@ static const char usage[] =
 	"      --vlek CERT       the VLEK certificate (PEM or DER)\n"
 	"      --asvk FILE       the ASVK that signed it (default: built in)\n"
 	"      --ark FILE        the ARK (default: built in)\n"
-	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"
-	"                        0: try once; default: lock_timeout, 10)\n"
-	"      --product P       Milan, Genoa or Turin instead of detecting it\n"
-	"      --trust-root PEM  also trust this AMD root (repeatable)\n"
+	HELP_TIMEOUT
+	HELP_PRODUCT
+	HELP_TRUST_ROOT
 	"      --json            one JSON document on stdout:\n"
 	"  {\"platform\": {\"product\", \"reported_tcb\", \"vlek_loaded\"},\n"
 	"   \"vlek\": {\"file\", \"tcb\", \"csp_id\", \"hashstick_sha256\"}, \"loaded\",\n"
@@ -135,8 +134,7 @@ static int load_inputs(const struct vlek_args *a, const struct amd_trust *trust,
 	r = amd_chain_verify(in->vlek.x509, in->asvk.x509, in->ark.x509, trust, time(NULL),
 			     &checks);
 	if (r == -ENOMEM) {
-		err("out of memory");
-		ret = EXIT_FAIL;
+		ret = cmd_oom();
 	} else if (r < 0) {
 		for (size_t i = 0; i < checks.n; i++)
 			if (!checks.v[i].ok)
@@ -314,7 +312,6 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vlek v = { 0 };
-	struct why why;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -345,11 +342,8 @@ static int cmd_vlek_load_main(struct ctx *ctx, int argc, char **argv)
 	ret = trust_load(ctx, &v.trust);
 	if (ret == 0)
 		ret = load_inputs(&v.a, v.trust, &v.in);
-	if (ret == 0) {
-		ret = platform_identify(ctx_get(ctx, SET_PRODUCT), &v.plat, &why);
-		if (ret)
-			ret = cmd_error(ret, &why);
-	}
+	if (ret == 0)
+		ret = cmd_platform(ctx, &v.plat);
 	if (ret == 0)
 		ret = check_platform(&v.in, &v.plat, v.a.vlek);
 	if (ret)

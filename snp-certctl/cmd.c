@@ -4,6 +4,8 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "platform.h"
+#include "table.h"
 #include "util.h"
 
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
@@ -29,4 +31,30 @@ int cmd_error(int rc, const struct why *why)
 	if (rc && why && why->msg[0])
 		err("%s", why->msg);
 	return exit_status(rc);
+}
+
+int cmd_platform(const struct ctx *ctx, struct platform_id *p)
+{
+	struct why why;
+
+	return cmd_error(platform_identify(ctx_get(ctx, SET_PRODUCT), p, &why), &why);
+}
+
+int cmd_oom(void)
+{
+	err("out of memory");
+	return EXIT_FAIL;
+}
+
+int cmd_load_table(struct ctx *ctx, int argc, char **argv, uint8_t **blob, size_t *size,
+		   struct ghcb_entry **e, size_t *n)
+{
+	int ret;
+
+	if (optind != argc - 1)
+		return usage_error(ctx, optind == argc ? "no table given" : "give one table");
+	ret = ctx_load(ctx);
+	if (ret == 0)
+		ret = table_file_load(argv[optind], blob, size, e, n);
+	return ret;
 }

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "errors.h"
 
@@ -85,6 +86,15 @@ enum {
 #define LONGOPT_TRUST_ROOT { "trust-root", required_argument, NULL, OPT_TRUST_ROOT }
 #define LONGOPT_TIMEOUT { "timeout", required_argument, NULL, OPT_TIMEOUT }
 
+/* The help lines of the shared options, the same in every command's --help. */
+#define HELP_TRUST_ROOT "      --trust-root PEM  also trust this AMD root (repeatable)\n"
+#define HELP_TIMEOUT                                                                        \
+	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"   \
+	"                        0: try once; default: lock_timeout, 10)\n"
+#define HELP_PRODUCT "      --product P       Milan, Genoa or Turin instead of detecting it\n"
+#define HELP_KDS_URL "      --kds-url URL     KDS or a mirror (default " DEFAULT_KDS_URL ")\n"
+#define HELP_CACHE "      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
+
 /*
  * Handle one of the common or shared options (returns 1), or not (0).
  * --help prints the command's usage and exits 0; '?' and ':', an invalid
@@ -99,6 +109,19 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv);
  * there is one) and return the exit status for rc (0 for 0).
  */
 int cmd_error(int rc, const struct why *why);
+/* This platform (product override: the setting product), or an exit status after saying why. */
+struct platform_id;
+int cmd_platform(const struct ctx *ctx, struct platform_id *p);
+/*
+ * The one table operand argv[optind] of show, verify and extract: the
+ * settings loaded, the table read and parsed (table_file_load).  0 or an
+ * exit status after saying why (a usage error without exactly one operand).
+ */
+struct ghcb_entry;
+int cmd_load_table(struct ctx *ctx, int argc, char **argv, uint8_t **blob, size_t *size,
+		   struct ghcb_entry **e, size_t *n);
+/* "out of memory", and EXIT_FAIL. */
+int cmd_oom(void);
 
 /* Report a usage error for the current command and return EXIT_USAGE. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
