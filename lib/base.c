@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +59,28 @@ double sc_deadline_left_s(const struct sc_deadline *d)
 bool sc_deadline_passed(const struct sc_deadline *d)
 {
 	return left_ns(d) == 0;
+}
+
+void sc_sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (!(s > 0))
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+double sc_random01(void)
+{
+	uint64_t r = 0;
+
+	/* Without entropy (early boot), the clock still spreads a fleet. */
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = sc_now_ns() ^ ((uint64_t)getpid() << 32);
+	return (double)(r >> 11) / 9007199254740992.0; /* 53 bits: [0, 1) */
 }
 
 int sc_backoff(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us)

@@ -38,6 +38,11 @@ unsigned int sc_deadline_ms(const struct sc_deadline *d);
 double sc_deadline_left_s(const struct sc_deadline *d);
 bool sc_deadline_passed(const struct sc_deadline *d);
 
+/* Sleep s seconds (fractions allowed; nothing for s <= 0), whatever signals come. */
+void sc_sleep_s(double s);
+/* A uniform random number in [0, 1) from getrandom(2). */
+double sc_random01(void);
+
 /*
  * Sleep before the next attempt: min(*step_us, time to deadline_ns), then
  * double *step_us up to cap_us.  -ETIMEDOUT (without sleeping) once the

@@ -22,6 +22,7 @@
 #include "lockwait.h"
 #include "run.h"
 #include "snpcert.h"
+#include "store.h"
 #include "util.h"
 
 static const char usage[] =
@@ -47,15 +48,9 @@ static const char usage[] =
 
 struct held {
 	const char *path;  /* as given */
-	char *real;        /* realpath, the sort key */
 	struct snpcert_writer *w;
 	struct snpcert_file *f;
 };
-
-static int by_real(const void *a, const void *b)
-{
-	return strcmp(((const struct held *)a)->real, ((const struct held *)b)->real);
-}
 
 static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 {
@@ -66,11 +61,12 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 		LONGOPT_TIMEOUT,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct lock_ref *refs = NULL;
 	struct held *h = NULL;
 	struct sc_deadline d;
 	struct why why;
 	bool shared = false;
-	size_t n = 0, kept = 0;
+	size_t n = 0, bad = 0;
 	int c, dd = -1, wstatus = 0, ret;
 
 	while ((c = getopt_long(argc, argv, "+:sxw:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -115,31 +111,24 @@ static int cmd_lock_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 
-	n = (size_t)(dd - optind);
-	h = calloc(n, sizeof(*h));
+	/* One order for everybody, so two lockers of the same tables cannot deadlock. */
+	ret = lock_order(argv + optind, (size_t)(dd - optind), &refs, &n, &bad);
+	if (ret) {
+		if (ret == -ENOMEM) {
+			ret = cmd_oom();
+		} else {
+			err("cannot lock '%s': %s", argv[optind + (int)bad], strerror(-ret));
+			ret = EXIT_FAIL;
+		}
+		goto out;
+	}
+	h = calloc(n ? n : 1, sizeof(*h));
 	if (!h) {
 		ret = cmd_oom();
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		h[i].path = argv[optind + (int)i];
-		h[i].real = realpath(h[i].path, NULL);
-		if (!h[i].real) {
-			err("cannot lock '%s': %s", h[i].path, strerror(errno));
-			ret = EXIT_FAIL;
-			goto out;
-		}
-	}
-	/* One order for everybody, so two lockers of the same tables cannot deadlock. */
-	qsort(h, n, sizeof(*h), by_real);
-	for (size_t i = 0; i < n; i++) {
-		if (kept && strcmp(h[kept - 1].real, h[i].real) == 0) {
-			free(h[i].real);
-			continue;
-		}
-		h[kept++] = h[i];
-	}
-	n = kept;
+	for (size_t i = 0; i < n; i++)
+		h[i].path = refs[i].path;
 
 	sc_deadline_init(&d, ctx->lock_timeout);
 	for (size_t i = 0; i < n; i++) {
@@ -170,9 +159,9 @@ out:
 	for (size_t i = n; h && i-- > 0;) {
 		snpcert_writer_close(h[i].w);
 		snpcert_close(h[i].f);
-		free(h[i].real);
 	}
 	free(h);
+	lock_order_free(refs, n);
 	return ret;
 }
 

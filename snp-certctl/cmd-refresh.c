@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,20 +70,13 @@ struct refresh_args {
 /* A random wait in [0, secs): fleets do not all ask KDS at once. */
 static void splay(double secs)
 {
-	struct timespec ts;
-	uint64_t r = 0;
 	double s;
 
 	if (secs <= 0)
 		return;
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	s = secs * ((double)(r >> 11) / 9007199254740992.0); /* [0, 1) */
+	s = secs * sc_random01();
 	debug("waiting %.3f s first (--splay %g)", s, secs);
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	sc_sleep_s(s);
 }
 
 struct refresh {

@@ -24,6 +24,9 @@
 #include "util.h"
 #include "workflow.h"
 
+/* The most read of a hashstick file (one is SNP_VLEK_HASHSTICK_LEN bytes). */
+#define HASHSTICK_FILE_MAX (64 * 1024)
+
 enum { OPT_HASHSTICK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASVK, OPT_ARK };
 
 static const char usage[] =
@@ -103,11 +106,15 @@ static int load_inputs(const struct vlek_args *a, const struct amd_trust *trust,
 	struct amd_check_list checks = { 0 };
 	int ret, r;
 
-	r = read_file(a->hashstick, 64 * 1024, &in->hashstick, &in->hashstick_len);
+	r = read_file(a->hashstick, HASHSTICK_FILE_MAX, &in->hashstick, &in->hashstick_len);
+	if (r == -EFBIG) {
+		err("cannot read hashstick '%s': larger than %d KiB", a->hashstick,
+		    HASHSTICK_FILE_MAX / 1024);
+		return EXIT_VERIFY;
+	}
 	if (r < 0) {
-		err("cannot read hashstick '%s': %s", a->hashstick,
-		    r == -EFBIG ? "larger than 64 KiB" : strerror(-r));
-		return r == -EFBIG ? EXIT_VERIFY : EXIT_FAIL;
+		err("cannot read hashstick '%s': %s", a->hashstick, strerror(-r));
+		return EXIT_FAIL;
 	}
 	if (in->hashstick_len != SNP_VLEK_HASHSTICK_LEN) {
 		err("hashstick '%s' is %zu bytes, not the %d of a wrapped VLEK", a->hashstick,

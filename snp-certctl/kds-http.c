@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -24,6 +23,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "base.h"
 #include "kds-http.h"
 #include "util.h"
 
@@ -496,36 +496,6 @@ out:
 
 /* ---- retries ---------------------------------------------------------- */
 
-static double now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A uniform random number in [0, 1). */
-static double jitter(void)
-{
-	uint32_t x = 0;
-
-	if (getrandom(&x, sizeof(x), GRND_NONBLOCK) != sizeof(x))
-		x = (uint32_t)rand();
-	return (double)x / 4294967296.0;
-}
-
-static void sleep_seconds(double s)
-{
-	struct timespec ts;
-
-	if (s <= 0)
-		return;
-	ts.tv_sec = (time_t)s;
-	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* The backoff after the n-th failed attempt (n >= 1), jitter applied. */
 static double backoff(double first, unsigned int n)
 {
@@ -535,7 +505,7 @@ static double backoff(double first, unsigned int n)
 		d *= 2;
 	if (d > KDS_BACKOFF_CAP)
 		d = KDS_BACKOFF_CAP;
-	return d * (1.0 - KDS_BACKOFF_JITTER * jitter());
+	return d * (1.0 - KDS_BACKOFF_JITTER * sc_random01());
 }
 
 static bool retryable(const struct result *r)
@@ -637,7 +607,8 @@ int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, cons
 {
 	struct result r = { 0 };
 	unsigned int attempts = 0, limit;
-	double start = now_mono(), left, wait, timeout;
+	uint64_t start = sc_now_ns();
+	double left, wait, timeout;
 	bool ip_host = false;
 	char *url = NULL;
 	size_t n;
@@ -670,7 +641,7 @@ int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, cons
 	for (;;) {
 		char extra[160] = "", d[32];
 
-		left = attempts ? o->deadline - (now_mono() - start) : o->deadline;
+		left = attempts ? o->deadline - sc_since_s(start) : o->deadline;
 		if (attempts > 0 && left < KDS_ATTEMPT_MIN)
 			left = KDS_ATTEMPT_MIN; /* a retry that was started gets a fair chance */
 		timeout = left < o->timeout ? left : o->timeout;
@@ -685,32 +656,32 @@ int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, cons
 			goto out;
 		}
 		if (!retryable(&r)) {
-			ret = report(o, &r, what, attempts, now_mono() - start, "", why);
+			ret = report(o, &r, what, attempts, sc_since_s(start), "", why);
 			goto out;
 		}
 		limit = r.outcome == OUT_CONNECT && r.at_once ? KDS_CONNECT_ATTEMPTS : KDS_ATTEMPTS;
 		if (attempts >= limit) {
-			ret = report(o, &r, what, attempts, now_mono() - start, "", why);
+			ret = report(o, &r, what, attempts, sc_since_s(start), "", why);
 			goto out;
 		}
 		if (r.retry_after >= 0)
 			wait = (double)r.retry_after +
-			       KDS_RETRY_AFTER_JITTER * jitter() * (double)(r.retry_after + 1);
+			       KDS_RETRY_AFTER_JITTER * sc_random01() * (double)(r.retry_after + 1);
 		else
 			wait = backoff(r.outcome == OUT_CONNECT && r.at_once ?
 					       KDS_CONNECT_BACKOFF_FIRST : KDS_BACKOFF_FIRST,
 				       attempts);
-		left = o->deadline - (now_mono() - start);
+		left = o->deadline - sc_since_s(start);
 		if (wait >= left) {
 			if (r.retry_after >= o->deadline)
 				snprintf(extra, sizeof(extra),
 					 " and asked to retry after %ld s, past the %s s deadline",
 					 r.retry_after, secs(o->deadline, d, sizeof(d)));
-			ret = report(o, &r, what, attempts, now_mono() - start, extra, why);
+			ret = report(o, &r, what, attempts, sc_since_s(start), extra, why);
 			goto out;
 		}
 		say_retry(o, &r, what, wait, attempts + 1, limit);
-		sleep_seconds(wait);
+		sc_sleep_s(wait);
 	}
 out:
 	free(r.body);

@@ -18,6 +18,52 @@ void store_free(char **paths, size_t n)
 	free(paths);
 }
 
+static int by_real(const void *a, const void *b)
+{
+	return strcmp(((const struct lock_ref *)a)->real, ((const struct lock_ref *)b)->real);
+}
+
+void lock_order_free(struct lock_ref *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].real);
+	free(v);
+}
+
+int lock_order(char *const *paths, size_t n, struct lock_ref **out, size_t *kept, size_t *bad)
+{
+	struct lock_ref *v = calloc(n ? n : 1, sizeof(*v));
+	size_t k = 0;
+	int ret;
+
+	*out = NULL;
+	*kept = 0;
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i].path = paths[i];
+		v[i].real = realpath(paths[i], NULL);
+		if (!v[i].real) {
+			ret = -errno;
+			*bad = i;
+			lock_order_free(v, i);
+			return ret;
+		}
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), by_real);
+	for (size_t i = 0; i < n; i++) {
+		if (k && strcmp(v[k - 1].real, v[i].real) == 0) {
+			free(v[i].real);
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	*out = v;
+	*kept = k;
+	return 0;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

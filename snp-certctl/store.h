@@ -36,4 +36,21 @@ int store_list(const char *dir, char ***names, size_t *n, store_note_fn *note, v
 int store_tables(const struct ctx *ctx, char ***paths, size_t *n, struct why *why);
 void store_free(char **paths, size_t n);
 
+/* One table in the lock order. */
+struct lock_ref {
+	const char *path; /* as given (borrowed) */
+	char *real;       /* realpath(path), malloc'd */
+};
+
+/*
+ * The lock order: the one order in which every command takes the locks of
+ * several tables (workflows, `lock`), so that no two commands can deadlock.
+ * paths[0..n) resolved, sorted by real path, a table named twice kept once,
+ * in a malloc'd *out of *kept entries (free with lock_order_free()).
+ * 0, -ENOMEM, or -errno of the first path that cannot be resolved, with
+ * *bad its index.
+ */
+int lock_order(char *const *paths, size_t n, struct lock_ref **out, size_t *kept, size_t *bad);
+void lock_order_free(struct lock_ref *v, size_t n);
+
 #endif

@@ -155,15 +155,11 @@ static void event(struct workflow *wf, enum wf_event ev)
 
 /* ---- the set of tables ------------------------------------------------ */
 
-static int by_real(const void *a, const void *b)
-{
-	return strcmp(((const struct wf_table *)a)->real, ((const struct wf_table *)b)->real);
-}
-
 static int tables_init(struct workflow *wf, char *const *files, size_t n, struct why *why)
 {
+	struct lock_ref *refs = NULL;
+	size_t n_store = 0, kept = 0, bad = 0;
 	char **store = NULL;
-	size_t n_store = 0, kept = 0;
 	int ret;
 
 	if (n == 0) {
@@ -173,41 +169,33 @@ static int tables_init(struct workflow *wf, char *const *files, size_t n, struct
 		files = store;
 		n = n_store;
 	}
-	wf->v = calloc(n ? n : 1, sizeof(*wf->v));
+	/* One order for every command, so two of them cannot deadlock. */
+	ret = lock_order(files, n, &refs, &kept, &bad);
+	if (ret) {
+		ret = ret == -ENOMEM ? why_set(why, ret, "out of memory") :
+		      why_set(why, ret, "cannot open '%s': %s", files[bad], strerror(-ret));
+		goto out;
+	}
+	wf->v = calloc(kept ? kept : 1, sizeof(*wf->v));
 	if (!wf->v) {
 		ret = why_set(why, -ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (; wf->n < kept; wf->n++) {
 		struct wf_table *t = &wf->v[wf->n];
 
-		t->path = strdup(files[i]);
+		t->path = strdup(refs[wf->n].path);
 		if (!t->path) {
 			ret = why_set(why, -ENOMEM, "out of memory");
 			goto out;
 		}
-		wf->n++;
-		t->real = realpath(files[i], NULL);
-		if (!t->real) {
-			ret = why_set(why, -errno, "cannot open '%s': %s", files[i], strerror(errno));
-			goto out;
-		}
+		t->real = refs[wf->n].real;
+		refs[wf->n].real = NULL;
 		t->member = true;
 	}
-	/* One order for every command, so two of them cannot deadlock. */
-	if (wf->n)
-		qsort(wf->v, wf->n, sizeof(*wf->v), by_real);
-	for (size_t i = 0; i < wf->n; i++) {
-		if (kept && strcmp(wf->v[kept - 1].real, wf->v[i].real) == 0) {
-			free(wf->v[i].path);
-			free(wf->v[i].real);
-			continue;
-		}
-		wf->v[kept++] = wf->v[i];
-	}
-	wf->n = kept;
 	ret = 0;
 out:
+	lock_order_free(refs, kept);
 	store_free(store, n_store);
 	return ret;
 }
