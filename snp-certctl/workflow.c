@@ -591,6 +591,25 @@ static void keep_staged(struct workflow *wf)
 }
 
 /*
+ * Close every writer: its journal lock goes, and a journal prepared but
+ * never committed is rolled back.  Before post-update and update-failed,
+ * which must run with no lock of ours held (a hook may well run
+ * `snp-certctl refresh` or `recover` on these tables).  The tables stay
+ * members: the hooks are told about them.
+ */
+static void close_writers(struct workflow *wf)
+{
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+
+		snpcert_writer_close(t->w);
+		t->w = NULL;
+		t->locked = false;
+		t->prepared = false;
+	}
+}
+
+/*
  * Everything from the hooks check to the last hook.  Returns the first
  * failure (the tables are marked).
  */
@@ -668,6 +687,8 @@ static int run_steps(struct workflow *wf)
 	commit_all(wf);
 out:
 	rc = first_failure(wf);
+	unlock_all(wf);
+	close_writers(wf);
 	if (wf->pre_update_ran) {
 		hooks(wf, rc ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE, &why);
 		event(wf, rc ? WF_EV_UPDATE_FAILED : WF_EV_POST_UPDATE);

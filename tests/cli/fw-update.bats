@@ -148,6 +148,20 @@ lock 3"
 	assert_success
 }
 
+@test "fw-update: update-failed runs with no lock held, so it can run snp-certctl on the tables" {
+	cat >"$T/hooks/10-recover" <<-EOF
+		#!/bin/sh
+		[ "\$SNP_CERTCTL_EVENT" = update-failed ] || exit 0
+		"$SNP_CERTCTL" recover --timeout 0 "$TABLE" >/dev/null 2>&1
+		echo "recover \$?" >>"$T/hooks.log"
+	EOF
+	chmod 755 "$T/hooks/10-recover"
+	run --separate-stderr fake fw-update --commit --reported-tcb current -- sh -c 'exit 3'
+	assert_failure 5
+	assert_equal "$(cat "$T/hooks.log")" "recover 0"
+	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
+}
+
 @test "fw-update: SNP_COMMIT refused: the platform's state, the tables whole, exit 5" {
 	add_hook 10-log
 	set_state fail_SNP_COMMIT=1

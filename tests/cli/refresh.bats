@@ -258,6 +258,29 @@ post-update 20-log $env"
 	assert_equal "$(kds_requests)" 0
 }
 
+@test "refresh: post-update and update-failed hooks run with no lock held (not even the journal's)" {
+	# A hook may run snp-certctl on the same tables: a writer's lock held
+	# by us would make it wait out its timeout.
+	cat >"$T/hooks/10-recover" <<-EOF
+		#!/bin/sh
+		case "\$SNP_CERTCTL_EVENT" in post-update|update-failed) ;; *) exit 0 ;; esac
+		"$SNP_CERTCTL" recover --timeout 0 "$TABLE" >/dev/null 2>&1
+		echo "\$SNP_CERTCTL_EVENT recover \$?" >>"$T/hooks.log"
+	EOF
+	chmod 755 "$T/hooks/10-recover"
+	run --separate-stderr fake refresh
+	assert_success
+	assert_equal "$(cat "$T/hooks.log")" "post-update recover 0"
+	# update-failed after a failing hook at locked.
+	old_table "$TABLE"
+	add_hook 20-fail 1
+	sed -i 's/^exit 1$/[ "$SNP_CERTCTL_EVENT" = locked ] \&\& exit 1; exit 0/' "$T/hooks/20-fail"
+	: >"$T/hooks.log"
+	run --separate-stderr fake refresh
+	assert_failure 1
+	assert_equal "$(grep recover "$T/hooks.log")" "update-failed recover 0"
+}
+
 @test "refresh --json: the platform and every table" {
 	test_table milan "$T/store/a.certs"
 	run --separate-stderr fake refresh --json
