@@ -18,9 +18,17 @@ void store_free(char **paths, size_t n)
 	free(paths);
 }
 
+/* By real path; of two names for one, the one that is not a link first; then as given. */
 static int by_real(const void *a, const void *b)
 {
-	return strcmp(((const struct lock_ref *)a)->real, ((const struct lock_ref *)b)->real);
+	const struct lock_ref *x = a, *y = b;
+	int c = strcmp(x->real, y->real);
+
+	if (c)
+		return c;
+	if (x->link != y->link)
+		return x->link ? 1 : -1;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 void lock_order_free(struct lock_ref *v, size_t n)
@@ -41,19 +49,29 @@ int lock_order(char *const *paths, size_t n, struct lock_ref **out, size_t *kept
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+
 		v[i].path = paths[i];
+		v[i].index = i;
 		v[i].real = realpath(paths[i], NULL);
-		if (!v[i].real) {
+		if (!v[i].real || stat(v[i].real, &st) < 0) {
 			ret = -errno;
 			*bad = i;
-			lock_order_free(v, i);
+			lock_order_free(v, i + 1);
 			return ret;
 		}
+		v[i].dev = st.st_dev;
+		v[i].ino = st.st_ino;
+		v[i].link = lstat(paths[i], &st) == 0 && S_ISLNK(st.st_mode);
 	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_real);
 	for (size_t i = 0; i < n; i++) {
-		if (k && strcmp(v[k - 1].real, v[i].real) == 0) {
+		bool dup = false;
+
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = v[j].dev == v[i].dev && v[j].ino == v[i].ino;
+		if (dup) {
 			free(v[i].real);
 			continue;
 		}

@@ -7,7 +7,9 @@
 #ifndef SNP_CERTCTL_STORE_H
 #define SNP_CERTCTL_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cmd.h"
 
@@ -40,6 +42,11 @@ void store_free(char **paths, size_t n);
 struct lock_ref {
 	const char *path; /* as given (borrowed) */
 	char *real;       /* realpath(path), malloc'd */
+	/* lock_order()'s: the file (stat of real), and how it was named. */
+	dev_t dev;
+	ino_t ino;
+	bool link;        /* path itself is a symbolic link */
+	size_t index;     /* in paths[] */
 };
 
 /*
@@ -47,6 +54,10 @@ struct lock_ref {
  * several tables (workflows, `lock`), so that no two commands can deadlock.
  * paths[0..n) resolved, sorted by real path, a table named twice kept once,
  * in a malloc'd *out of *kept entries (free with lock_order_free()).
+ * Named twice: the same real path (a symbolic link and its target: the
+ * name that is not a link is kept, as writers refuse links) or the same
+ * file (hard links: the first in the order is kept; locking one file
+ * through two open file descriptions would wait for itself).
  * 0, -ENOMEM, or -errno of the first path that cannot be resolved, with
  * *bad its index.
  */

@@ -281,6 +281,23 @@ post-update 20-log $env"
 	assert_equal "$(grep recover "$T/hooks.log")" "update-failed recover 0"
 }
 
+@test "refresh: a table named twice (symbolic link, hard link) is locked and written once" {
+	ln -s "$TABLE" "$T/link.certs"
+	ln "$TABLE" "$T/zz.certs"
+	ino=$(stat -c %i "$TABLE")
+	run --separate-stderr fake refresh --timeout 1 "$T/link.certs" "$TABLE" "$T/zz.certs"
+	assert_success
+	assert_output "updated $TABLE: installed the VCEK for the reported TCB $NEW (was $OLDTCB)"
+	assert_equal "$(vcek_tcb "$TABLE")" "$FX_TCB_MILAN"
+	assert_equal "$(stat -c %i "$TABLE")" "$ino"
+	# The whole store with a hard link in it.
+	old_table "$TABLE"
+	ln "$TABLE" "$T/store/u.certs"
+	run --separate-stderr fake refresh --timeout 1
+	assert_success
+	assert_output "updated $TABLE: installed the VCEK for the reported TCB $NEW (was $OLDTCB)"
+}
+
 @test "refresh --json: the platform and every table" {
 	test_table milan "$T/store/a.certs"
 	run --separate-stderr fake refresh --json
