@@ -636,6 +636,12 @@ static int run_steps(struct workflow *wf)
 		failed_step(wf, rc, &why, "a hook failed at pre-update; unchanged");
 		goto out;
 	}
+	/*
+	 * The lock waits of the update start now: the fetch in prepare() and
+	 * the hooks at pre-update (draining guests: slow work belongs there)
+	 * must not use up the timeout before anything was waited for.
+	 */
+	sc_deadline_init(&wf->d, wf->ctx->lock_timeout);
 	rc = open_members(wf, &why);
 	if (rc) {
 		failed_step(wf, rc, &why, "not updated: another table cannot be opened; unchanged");

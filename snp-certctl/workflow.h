@@ -21,6 +21,8 @@
  *                   written before a firmware step that never happened
  *                   would be replayed by recovery
  *   locks           every member's exclusive lock, in order, one deadline
+ *                   (with the writers' journal locks; it starts after
+ *                   pre-update, so slow hooks do not use it up)
  *   locked          hooks
  *   under_locks()   the firmware step; may return WF_RESTAGE, and the
  *                   driver calls stage() again, still under the locks

@@ -281,6 +281,21 @@ post-update 20-log $env"
 	assert_equal "$(grep recover "$T/hooks.log")" "update-failed recover 0"
 }
 
+@test "refresh: a slow pre-update hook does not use up the lock timeout" {
+	# Draining guests at pre-update takes longer than --timeout; a reader
+	# holding the table when the locks are taken is still waited for.
+	cat >"$T/hooks/10-drain" <<-EOF
+		#!/bin/sh
+		[ "\$SNP_CERTCTL_EVENT" = pre-update ] || exit 0
+		setsid sh -c "sleep 2; exec '$READER' -H 1500 '$TABLE'" >/dev/null 2>&1 &
+		sleep 2.5
+	EOF
+	chmod 755 "$T/hooks/10-drain"
+	run --separate-stderr fake refresh --timeout 2
+	assert_success
+	assert_output --partial "updated $TABLE"
+}
+
 @test "refresh: a table named twice (symbolic link, hard link) is locked and written once" {
 	ln -s "$TABLE" "$T/link.certs"
 	ln "$TABLE" "$T/zz.certs"
