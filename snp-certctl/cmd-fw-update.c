@@ -33,6 +33,14 @@
 
 enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE };
 
+/*
+ * Seconds each KDS request may take, retries included, while the locks are
+ * held: readers (guests' certificate requests) are blocked meanwhile, and
+ * guests give up on a busy host after 60 s, for good (facts.md, section 5).
+ * SNP_CERTCTL_KDS_DEADLINE (default 60) is cut to this under the locks.
+ */
+#define KDS_LOCKED_DEADLINE 8.0
+
 static const char usage[] =
 	"Usage: snp-certctl fw-update [FILE...] [--commit] [--reported-tcb SPEC|current]\n"
 	"                             [--timeout SEC] [--kds-url URL] [--cache DIR] [--offline]\n"
@@ -50,7 +58,8 @@ static const char usage[] =
 	"When the resulting reported TCB is known in advance (--reported-tcb SPEC, or\n"
 	"'current' or no --reported-tcb without COMMAND) its VCEK is fetched and every\n"
 	"new table verified and journaled before any lock is taken.  Otherwise the VCEK\n"
-	"is fetched under the locks, once the firmware has said what it reports.\n"
+	"is fetched under the locks, once the firmware has said what it reports, with\n"
+	"at most 8 s per request (readers are blocked meanwhile).\n"
 	"Tables carrying a VLEK are not changed; they fail (exit 4) when their VLEK no\n"
 	"longer matches the reported TCB: load a new one with 'snp-certctl vlek-load'.\n"
 	"\n"
@@ -506,6 +515,11 @@ static int under_locks(struct workflow *wf, void *arg, struct why *why)
 		info("the reported TCB is now %s, which was not known before the firmware step: "
 		     "fetching its VCEK while holding the locks", spec);
 		f->s.fetched_locked = true;
+		/* Also for the CA chain fetched by the restage below. */
+		if (f->cache.http.deadline > KDS_LOCKED_DEADLINE)
+			f->cache.http.deadline = KDS_LOCKED_DEADLINE;
+		if (f->cache.http.timeout > KDS_LOCKED_DEADLINE)
+			f->cache.http.timeout = KDS_LOCKED_DEADLINE;
 		amd_tcb_from_raw(p->product, f->s.now.reported_tcb, &f->id.tcb);
 		rc = wf_vcek_fetch(&f->cache, &f->id, &f->post, why);
 		if (rc) {

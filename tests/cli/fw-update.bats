@@ -200,6 +200,20 @@ lock 3"
 	assert_output "updated $TABLE: installed the VCEK for the reported TCB $NEW (was $OLD)"
 }
 
+@test "fw-update: a slow KDS under the locks is given up on within seconds, not the KDS deadline" {
+	# Guests give up on a busy host after 60 s, for good: SNP_CERTCTL_KDS_DEADLINE
+	# (default 60) must not be how long the readers are held off.
+	step "$UPDATE_FW"
+	kds_mode slow delay=20
+	SNP_CERTCTL_KDS_TIMEOUT=30 SNP_CERTCTL_KDS_DEADLINE=60 run --separate-stderr \
+		fake fw-update --json --reported-tcb current -- "$T/step.sh"
+	assert_failure 6
+	[ "$(jq .vcek_fetched_under_locks <<<"$output")" = true ]
+	held=$(jq .locks_held_us <<<"$output")
+	(( held < 15000000 )) || { echo "locks held ${held} us"; false; }
+	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
+}
+
 @test "fw-update: KDS down before: nothing touched, the firmware neither (exit 6)" {
 	set_state current_tcb=$NEW_RAW
 	SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=1 run --separate-stderr \
