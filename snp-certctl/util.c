@@ -70,10 +70,11 @@ int parse_u64(const char *s, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* Decimal digits only: no sign, no space, no 0x. */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (errno || *end)
@@ -87,7 +88,15 @@ int parse_seconds(const char *s, double *out)
 	double v;
 	char *end;
 
-	if (!s || !*s || *s == ' ')
+	/* DIGITS[.DIGITS], nothing else: strtod would take 0x10, 0x1p3, 1e3, inf. */
+	if (!s || strspn(s, "0123456789") == 0)
+		return -EINVAL;
+	end = (char *)s + strspn(s, "0123456789");
+	if (*end == '.' && strspn(end + 1, "0123456789") == 0)
+		return -EINVAL;
+	if (*end == '.')
+		end += 1 + strspn(end + 1, "0123456789");
+	if (*end)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

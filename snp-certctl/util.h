@@ -21,9 +21,9 @@ void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail on stderr: verbose only. */
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Checked parsers: the whole string, in range.  0 or -EINVAL/-ERANGE. */
+/* Checked parsers: the whole string, decimal only, in range.  0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t *out);
-/* Seconds, possibly fractional, >= 0 and finite ("0.5", "10"). */
+/* Seconds: DIGITS[.DIGITS] ("10", "0.5"), at most a year; no 0x, exponents or signs. */
 int parse_seconds(const char *s, double *out);
 /* RFC 3339 ("2025-01-01T00:00:00Z"), a date ("2025-01-01") or "@EPOCH". */
 int parse_time(const char *s, time_t *out);
