@@ -118,7 +118,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 					outcome_name(outcome));
 			json_object_end(&j);
 		} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
-			printf("%s: %s\n", paths[i], outcome_text(outcome));
+			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
 	if (ctx->json) {

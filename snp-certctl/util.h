@@ -18,6 +18,12 @@ void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress for people on stderr: normal and verbose only. */
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One line of text on stdout (printf, ending in a newline), with control
+ * characters escaped as \xHH, as in every message above: foreign strings
+ * (process and file names, certificate subjects) never reach a terminal raw.
+ */
+void tprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail on stderr: verbose only. */
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

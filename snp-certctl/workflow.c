@@ -684,7 +684,7 @@ static void print_tables(const struct workflow *wf)
 	for (size_t i = 0; i < wf->n; i++) {
 		const struct wf_table *t = &wf->v[i];
 
-		printf("%s %s: %s\n", wf_action_name(t->action), t->path, t->reason);
+		tprintf("%s %s: %s\n", wf_action_name(t->action), t->path, t->reason);
 	}
 }
 
