@@ -432,12 +432,12 @@ static int open_members(struct workflow *wf, struct why *why)
 	return ret;
 }
 
-/* A libsnpcert step failed with r on t: say why, mark t.  Returns the code. */
-static int step_failed(struct workflow *wf, struct wf_table *t, int r, const char *reason)
+/* A libsnpcert write step (journal, commit, finish) failed with r on t: say why, mark t. */
+static int step_failed(struct wf_table *t, int r, const char *reason)
 {
 	struct why w;
 
-	r = lockwait_why(t->path, r, &wf->d, &w);
+	r = why_set(&w, r, "cannot update '%s': %s", t->path, snpcert_strerror(r));
 	err("%s", w.msg);
 	wf_set(t, WF_FAILED, r, "%s", reason);
 	return r;
@@ -456,7 +456,7 @@ static int journal_members(struct workflow *wf)
 			continue;
 		r = snpcert_writer_prepare(t->w, t->next, t->next_len);
 		if (r < 0) {
-			r = step_failed(wf, t, r, "its journal could not be written; unchanged");
+			r = step_failed(t, r, "its journal could not be written; unchanged");
 			ret = ret ? ret : r;
 			continue;
 		}
@@ -524,7 +524,7 @@ static int commit_all(struct workflow *wf)
 			continue;
 		r = t->locked ? snpcert_writer_commit(t->w) : -ENOLCK;
 		if (r < 0) {
-			r = step_failed(wf, t, r, "the in-place write failed; 'snp-certctl recover' "
+			r = step_failed(t, r, "the in-place write failed; 'snp-certctl recover' "
 					"completes it");
 			ret = ret ? ret : r;
 			continue;
@@ -539,7 +539,7 @@ static int commit_all(struct workflow *wf)
 			continue;
 		r = snpcert_writer_finish(t->w);
 		if (r < 0) {
-			r = step_failed(wf, t, r, "written, but not made durable; 'snp-certctl "
+			r = step_failed(t, r, "written, but not made durable; 'snp-certctl "
 					"recover' completes it");
 			ret = ret ? ret : r;
 		}
