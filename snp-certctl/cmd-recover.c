@@ -83,7 +83,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		paths = argv + optind;
 		n = (size_t)(argc - optind);
 	} else {
-		ret = store_tables(ctx, &store, &n, &why);
+		ret = store_tables(ctx, &store, &n, NULL, &why);
 		if (ret) {
 			ret = cmd_error(ret, &why);
 			goto out;

@@ -52,7 +52,8 @@ static const char usage[] =
 	"   \"modules\": {\"kvm_amd\": {\"state\", \"sev_snp\"}, \"ccp\": {\"state\"}},\n"
 	"   \"product\", \"product_source\" (\"cpuid\"|\"setting\"|\"none\"),\n"
 	"   \"cpu\": {\"vendor\", \"family\", \"model\", \"stepping\"},\n"
-	"   \"store\": {\"path\", \"error\", \"tables\": [{\"file\", \"path\", \"status\",\n"
+	"   \"store\": {\"path\", \"error\", \"unmanaged\", \"tables\": [{\"file\", \"path\",\n"
+	"             \"status\",\n"
 	"             \"detail\", \"key\" (\"vcek\"|\"vlek\"), \"product\", \"tcb\",\n"
 	"             \"hwid\"}]}}\n"
 	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\": \"0x...\"}\n"
@@ -303,6 +304,7 @@ out:
 #define LABEL "%-16s"
 
 static void print_text(const struct plat *p, const char *store, const char *store_error,
+		       size_t unmanaged,
 		       const struct tstat *v, size_t n)
 {
 	const struct snp_platform_status *st = &p->st;
@@ -361,12 +363,17 @@ static void print_text(const struct plat *p, const char *store, const char *stor
 		tprintf(LABEL "%s: %s\n", "store", store, store_error);
 		return;
 	}
-	tprintf(LABEL "%s: %zu %s\n", "store", store, n, n == 1 ? "table" : "tables");
+	if (unmanaged)
+		tprintf(LABEL "%s: %zu %s, %zu not managed (not regular files)\n", "store", store,
+			n, n == 1 ? "table" : "tables", unmanaged);
+	else
+		tprintf(LABEL "%s: %zu %s\n", "store", store, n, n == 1 ? "table" : "tables");
 	for (size_t i = 0; i < n; i++)
 		tprintf("  %-30s %-16s %s\n", v[i].name, v[i].status, v[i].detail);
 }
 
 static void print_json(const struct plat *p, const char *store, const char *store_error,
+		       size_t unmanaged,
 		       const struct tstat *v, size_t n)
 {
 	const struct snp_platform_status *st = &p->st;
@@ -439,6 +446,7 @@ static void print_json(const struct plat *p, const char *store, const char *stor
 	json_string(&j, "path", store);
 	if (store_error)
 		json_string(&j, "error", store_error);
+	json_uint(&j, "unmanaged", unmanaged);
 	json_array_begin(&j, "tables");
 	for (size_t i = 0; i < n; i++) {
 		const struct amd_cert_info *in = &v[i].info;
@@ -466,6 +474,15 @@ static void print_json(const struct plat *p, const char *store, const char *stor
 	json_finish(&j);
 }
 
+/* An entry of the store that is not a table: said and counted. */
+static void count_unmanaged(void *arg, const char *dir, const char *name, int error)
+{
+	if (error)
+		return; /* store_list() fails with it */
+	store_warn_unmanaged(dir, name);
+	(*(size_t *)arg)++;
+}
+
 static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -477,6 +494,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	struct tstat *v = NULL;
 	char **names = NULL;
 	const char *store, *store_error = NULL;
+	size_t unmanaged = 0;
 	size_t n = 0;
 	int c, ret;
 
@@ -491,7 +509,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 
 	read_platform(&p, ctx_get(ctx, SET_PRODUCT));
 
-	ret = store_list(store, &names, &n, NULL, NULL);
+	ret = store_list(store, &names, &n, count_unmanaged, &unmanaged);
 	if (ret == -ENOMEM) {
 		ret = cmd_oom();
 		goto out;
@@ -523,9 +541,9 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (ctx->json)
-		print_json(&p, store, store_error, v, n);
+		print_json(&p, store, store_error, unmanaged, v, n);
 	else
-		print_text(&p, store, store_error, v, n);
+		print_text(&p, store, store_error, unmanaged, v, n);
 	ret = 0;
 out:
 	for (size_t i = 0; v && i < n; i++) {

@@ -29,6 +29,7 @@ struct workflow {
 	bool pre_update_ran;         /* then post-update or update-failed follows */
 	char old_tcb[WF_TCB_LEN];    /* for the hooks: TCB SPECs, "" when not known */
 	char new_tcb[WF_TCB_LEN];
+	size_t unmanaged;            /* store entries that are not tables (warned about) */
 	uint64_t locked_at;          /* when the first exclusive lock was had */
 	long long held_us;           /* how long the exclusive locks were held */
 	bool locks_held;
@@ -163,7 +164,7 @@ static int tables_init(struct workflow *wf, char *const *files, size_t n, struct
 	int ret;
 
 	if (n == 0) {
-		ret = store_tables(wf->ctx, &store, &n_store, why);
+		ret = store_tables(wf->ctx, &store, &n_store, &wf->unmanaged, why);
 		if (ret)
 			goto out;
 		files = store;
@@ -766,6 +767,13 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 		if (wf.v[i].action == WF_UPDATE || wf.v[i].action == WF_PENDING)
 			wf_set(&wf.v[i], WF_FAILED, -EIO, "not updated");
 	rc = first_failure(&wf);
+	/* Something in the store is never refreshed: not a success. */
+	if (rc == 0 && wf.unmanaged) {
+		err("the store '%s' holds %zu %s that %s not managed (see above)",
+		    ctx_get(ctx, SET_STORE), wf.unmanaged, wf.unmanaged == 1 ? "entry" : "entries",
+		    wf.unmanaged == 1 ? "is" : "are");
+		rc = -ERR_REFUSED;
+	}
 	if (ops->finish)
 		ops->finish(&wf, arg, rc);
 	log_tables(&wf);
