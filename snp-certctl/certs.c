@@ -117,6 +117,6 @@ void checks_print(const struct amd_check_list *l, int verbosity)
 	for (size_t i = 0; i < l->n; i++) {
 		if (verbosity < 0 && l->v[i].ok)
 			continue;
-		printf("%s %s: %s\n", l->v[i].ok ? "PASS" : "FAIL", l->v[i].name, l->v[i].detail);
+		tprintf("%s %s: %s\n", l->v[i].ok ? "PASS" : "FAIL", l->v[i].name, l->v[i].detail);
 	}
 }

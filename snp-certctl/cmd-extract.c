@@ -180,7 +180,7 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 		json_finish(&j);
 	} else if (ctx->verbosity >= 0) {
 		for (size_t i = 0; i < n; i++)
-			printf("wrote %s\n", files[i].path);
+			tprintf("wrote %s\n", files[i].path);
 	}
 	ret = 0;
 out:

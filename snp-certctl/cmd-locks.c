@@ -112,11 +112,11 @@ static void print_text(const struct file_locks *fl)
 	char range[64];
 
 	if (fl->n == 0) {
-		printf("%s: no locks\n", fl->path);
+		tprintf("%s: no locks\n", fl->path);
 		return;
 	}
-	printf("%s: %zu lock%s\n", fl->path, fl->n, fl->n == 1 ? "" : "s");
-	printf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", "PID", "COMMAND", "MODE", "STATE", "KIND",
+	tprintf("%s: %zu lock%s\n", fl->path, fl->n, fl->n == 1 ? "" : "s");
+	tprintf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", "PID", "COMMAND", "MODE", "STATE", "KIND",
 	       "FD", "RANGE");
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct lock_holder *h = &fl->h[i];
@@ -131,7 +131,7 @@ static void print_text(const struct file_locks *fl)
 		else
 			snprintf(fd, sizeof(fd), "-");
 		range_text(h, fl->journal[i], range, sizeof(range));
-		printf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", pid, h->comm,
+		tprintf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", pid, h->comm,
 		       h->write ? "WRITE" : "READ", h->waiting ? "waiting" : "held", kind_name(h),
 		       fd, range);
 	}

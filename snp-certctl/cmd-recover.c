@@ -83,7 +83,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		paths = argv + optind;
 		n = (size_t)(argc - optind);
 	} else {
-		ret = store_tables(ctx, &store, &n, &why);
+		ret = store_tables(ctx, &store, &n, NULL, &why);
 		if (ret) {
 			ret = cmd_error(ret, &why);
 			goto out;
@@ -118,7 +118,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 					outcome_name(outcome));
 			json_object_end(&j);
 		} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
-			printf("%s: %s\n", paths[i], outcome_text(outcome));
+			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
 	if (ctx->json) {

@@ -116,46 +116,48 @@ static void print_text(const char *path, size_t size, const struct shown *v, siz
 {
 	char when[2][32], buf[128], hex[2 * AMD_HWID_MAX + 1];
 
-	printf("%s: %zu %s, %zu bytes\n", path, n, n == 1 ? "entry" : "entries", size);
+	tprintf("%s: %zu %s, %zu bytes\n", path, n, n == 1 ? "entry" : "entries", size);
 	for (size_t i = 0; i < n; i++) {
 		const struct shown *s = &v[i];
 		const struct amd_cert_info *in = &s->info;
 
-		printf("[%zu] %-5s %s  offset %u  length %u\n", s->index, s->type, s->guid,
+		tprintf("[%zu] %-5s %s  offset %u  length %u\n", s->index, s->type, s->guid,
 		       s->e.offset, s->e.length);
 		if (s->bad)
-			printf("    error       not a valid %s\n",
+			tprintf("    error       not a valid %s\n",
 			       strcmp(s->type, "crl") == 0 ? "DER CRL" : "certificate");
 		if (s->is_cert) {
 			format_time(in->not_before, when[0], sizeof(when[0]));
 			format_time(in->not_after, when[1], sizeof(when[1]));
-			printf("    subject     %s\n    issuer      %s\n    valid       %s .. %s\n",
-			       in->subject, in->issuer, when[0], when[1]);
+			tprintf("    subject     %s\n", in->subject);
+			tprintf("    issuer      %s\n", in->issuer);
+			tprintf("    valid       %s .. %s\n", when[0], when[1]);
 			if (in->product != AMD_PRODUCT_UNKNOWN)
-				printf("    product     %s%s%s%s\n", amd_product_name(in->product),
+				tprintf("    product     %s%s%s%s\n", amd_product_name(in->product),
 				       in->has_product_name ? " (" : "",
 				       in->has_product_name ? in->product_name : "",
 				       in->has_product_name ? ")" : "");
 			if (in->has_tcb) {
 				tcb_text(in, buf, sizeof(buf));
-				printf("    tcb         %s\n", buf);
+				tprintf("    tcb         %s\n", buf);
 			}
 			if (in->has_hwid) {
 				format_hex(in->hwid, in->hwid_len, hex);
-				printf("    hwid        %s\n", hex);
+				tprintf("    hwid        %s\n", hex);
 			}
 			if (in->has_csp_id)
-				printf("    csp_id      %s\n", in->csp_id);
+				tprintf("    csp_id      %s\n", in->csp_id);
 		}
 		if (s->is_crl) {
 			format_time(s->this_update, when[0], sizeof(when[0]));
-			printf("    issuer      %s\n    this_update %s\n", s->crl_issuer, when[0]);
+			tprintf("    issuer      %s\n", s->crl_issuer);
+			tprintf("    this_update %s\n", when[0]);
 			if (s->has_next_update) {
 				format_time(s->next_update, when[1], sizeof(when[1]));
-				printf("    next_update %s\n", when[1]);
+				tprintf("    next_update %s\n", when[1]);
 			}
 		}
-		printf("    sha256      %s\n", s->sha256);
+		tprintf("    sha256      %s\n", s->sha256);
 	}
 }
 

@@ -52,7 +52,8 @@ static const char usage[] =
 	"   \"modules\": {\"kvm_amd\": {\"state\", \"sev_snp\"}, \"ccp\": {\"state\"}},\n"
 	"   \"product\", \"product_source\" (\"cpuid\"|\"setting\"|\"none\"),\n"
 	"   \"cpu\": {\"vendor\", \"family\", \"model\", \"stepping\"},\n"
-	"   \"store\": {\"path\", \"error\", \"tables\": [{\"file\", \"path\", \"status\",\n"
+	"   \"store\": {\"path\", \"error\", \"unmanaged\", \"tables\": [{\"file\", \"path\",\n"
+	"             \"status\",\n"
 	"             \"detail\", \"key\" (\"vcek\"|\"vlek\"), \"product\", \"tcb\",\n"
 	"             \"hwid\"}]}}\n"
 	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\": \"0x...\"}\n"
@@ -303,70 +304,76 @@ out:
 #define LABEL "%-16s"
 
 static void print_text(const struct plat *p, const char *store, const char *store_error,
+		       size_t unmanaged,
 		       const struct tstat *v, size_t n)
 {
 	const struct snp_platform_status *st = &p->st;
 	char buf[256], hex[2 * SEV_CHIP_ID_LEN + 1];
 
 	if (!p->present)
-		printf(LABEL "%s: absent (%s)\n", "SEV device", p->path, p->error);
+		tprintf(LABEL "%s: absent (%s)\n", "SEV device", p->path, p->error);
 	else
-		printf(LABEL "%s: present\n", "SEV device", p->path);
-	printf(LABEL "%s\n", "kvm_amd", platform_module_state_name(p->kvm_amd));
-	printf(LABEL "%s\n", "sev_snp",
+		tprintf(LABEL "%s: present\n", "SEV device", p->path);
+	tprintf(LABEL "%s\n", "kvm_amd", platform_module_state_name(p->kvm_amd));
+	tprintf(LABEL "%s\n", "sev_snp",
 	       p->sev_snp == TRI_YES ? "Y" : p->sev_snp == TRI_NO ? "N" : "unknown");
-	printf(LABEL "%s\n", "ccp", platform_module_state_name(p->ccp));
+	tprintf(LABEL "%s\n", "ccp", platform_module_state_name(p->ccp));
 	if (p->product == AMD_PRODUCT_UNKNOWN && p->have_cpu)
-		printf(LABEL "unknown (CPU %s family 0x%x model 0x%x)\n", "product", p->cpu.vendor,
+		tprintf(LABEL "unknown (CPU %s family 0x%x model 0x%x)\n", "product", p->cpu.vendor,
 		       p->cpu.family, p->cpu.model);
 	else if (p->product == AMD_PRODUCT_UNKNOWN)
-		printf(LABEL "unknown\n", "product");
+		tprintf(LABEL "unknown\n", "product");
 	else if (p->source == PLATFORM_SOURCE_SETTING)
-		printf(LABEL "%s (from the product setting)\n", "product",
+		tprintf(LABEL "%s (from the product setting)\n", "product",
 		       amd_product_name(p->product));
 	else
-		printf(LABEL "%s (CPU family 0x%x model 0x%x)\n", "product",
+		tprintf(LABEL "%s (CPU family 0x%x model 0x%x)\n", "product",
 		       amd_product_name(p->product), p->cpu.family, p->cpu.model);
 	if (p->present && !p->have_status)
-		printf(LABEL "not available: %s\n", "firmware", p->error);
+		tprintf(LABEL "not available: %s\n", "firmware", p->error);
 	if (p->have_status) {
-		printf(LABEL "API %u.%u, build %u\n", "firmware", st->api_major, st->api_minor,
+		tprintf(LABEL "API %u.%u, build %u\n", "firmware", st->api_major, st->api_minor,
 		       st->build_id);
-		printf(LABEL "%s, RMP %sinitialized\n", "platform state", state_name(st->state),
+		tprintf(LABEL "%s, RMP %sinitialized\n", "platform state", state_name(st->state),
 		       st->rmp & SNP_RMP_INITIALIZED ? "" : "not ");
 		tcb_text(p->product, st->current_tcb, buf, sizeof(buf));
-		printf(LABEL "%s\n", "current TCB", buf);
+		tprintf(LABEL "%s\n", "current TCB", buf);
 		tcb_text(p->product, st->reported_tcb, buf, sizeof(buf));
-		printf(LABEL "%s\n", "reported TCB", buf);
+		tprintf(LABEL "%s\n", "reported TCB", buf);
 	}
 	if (p->present && p->have_chip_id) {
 		format_hex(p->chip_id, sizeof(p->chip_id), hex);
-		printf(LABEL "%s%s\n", "chip id", hex,
+		tprintf(LABEL "%s%s\n", "chip id", hex,
 		       p->have_status && (st->features & SNP_FEATURE_MASK_CHIP_ID) ?
 			       " (masked in attestation reports)" : "");
 	} else if (p->chip_id_masked) {
-		printf(LABEL "masked\n", "chip id");
+		tprintf(LABEL "masked\n", "chip id");
 	} else if (p->present && p->chip_id_error[0]) {
-		printf(LABEL "not available: %s\n", "chip id", p->chip_id_error);
+		tprintf(LABEL "not available: %s\n", "chip id", p->chip_id_error);
 	}
 	if (p->have_status) {
-		printf(LABEL "chip id %s, chip key %s\n", "masks",
+		tprintf(LABEL "chip id %s, chip key %s\n", "masks",
 		       st->features & SNP_FEATURE_MASK_CHIP_ID ? "masked" : "not masked",
 		       st->features & SNP_FEATURE_MASK_CHIP_KEY ? "masked" : "not masked");
-		printf(LABEL "%s\n", "VLEK",
+		tprintf(LABEL "%s\n", "VLEK",
 		       st->features & SNP_FEATURE_VLEK_EN ? "loaded" : "not loaded");
-		printf(LABEL "%u\n", "guests", st->guest_count);
+		tprintf(LABEL "%u\n", "guests", st->guest_count);
 	}
 	if (store_error) {
-		printf(LABEL "%s: %s\n", "store", store, store_error);
+		tprintf(LABEL "%s: %s\n", "store", store, store_error);
 		return;
 	}
-	printf(LABEL "%s: %zu %s\n", "store", store, n, n == 1 ? "table" : "tables");
+	if (unmanaged)
+		tprintf(LABEL "%s: %zu %s, %zu not managed (not regular files)\n", "store", store,
+			n, n == 1 ? "table" : "tables", unmanaged);
+	else
+		tprintf(LABEL "%s: %zu %s\n", "store", store, n, n == 1 ? "table" : "tables");
 	for (size_t i = 0; i < n; i++)
-		printf("  %-30s %-16s %s\n", v[i].name, v[i].status, v[i].detail);
+		tprintf("  %-30s %-16s %s\n", v[i].name, v[i].status, v[i].detail);
 }
 
 static void print_json(const struct plat *p, const char *store, const char *store_error,
+		       size_t unmanaged,
 		       const struct tstat *v, size_t n)
 {
 	const struct snp_platform_status *st = &p->st;
@@ -439,6 +446,7 @@ static void print_json(const struct plat *p, const char *store, const char *stor
 	json_string(&j, "path", store);
 	if (store_error)
 		json_string(&j, "error", store_error);
+	json_uint(&j, "unmanaged", unmanaged);
 	json_array_begin(&j, "tables");
 	for (size_t i = 0; i < n; i++) {
 		const struct amd_cert_info *in = &v[i].info;
@@ -466,6 +474,15 @@ static void print_json(const struct plat *p, const char *store, const char *stor
 	json_finish(&j);
 }
 
+/* An entry of the store that is not a table: said and counted. */
+static void count_unmanaged(void *arg, const char *dir, const char *name, int error)
+{
+	if (error)
+		return; /* store_list() fails with it */
+	store_warn_unmanaged(dir, name);
+	(*(size_t *)arg)++;
+}
+
 static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -477,6 +494,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	struct tstat *v = NULL;
 	char **names = NULL;
 	const char *store, *store_error = NULL;
+	size_t unmanaged = 0;
 	size_t n = 0;
 	int c, ret;
 
@@ -491,7 +509,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 
 	read_platform(&p, ctx_get(ctx, SET_PRODUCT));
 
-	ret = store_list(store, &names, &n, NULL, NULL);
+	ret = store_list(store, &names, &n, count_unmanaged, &unmanaged);
 	if (ret == -ENOMEM) {
 		ret = cmd_oom();
 		goto out;
@@ -523,9 +541,9 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (ctx->json)
-		print_json(&p, store, store_error, v, n);
+		print_json(&p, store, store_error, unmanaged, v, n);
 	else
-		print_text(&p, store, store_error, v, n);
+		print_text(&p, store, store_error, unmanaged, v, n);
 	ret = 0;
 out:
 	for (size_t i = 0; v && i < n; i++) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +156,39 @@ static void wait_report_stop(struct wait_report *r)
 	r->s = NULL;
 }
 
+/*
+ * Why libsnpcert refused path or its journal (-ELOOP, -EINVAL, -EPERM: it
+ * does not say which), found by looking at both again.  Returns 1 with why
+ * set, or 0 when neither looks wrong (any more).
+ */
+static int refusal(const char *path, struct why *why)
+{
+	char *jpath = NULL, reason[128];
+	struct stat st;
+	int found = 0;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			found = why_set(why, 1, "refusing '%s': it is a symbolic link", path);
+		else if (!S_ISREG(st.st_mode))
+			found = why_set(why, 1, "refusing '%s': not a regular file", path);
+		else if (sc_trust_check(&st, reason, sizeof(reason)) < 0)
+			found = why_set(why, 1, "refusing '%s': %s", path, reason);
+	}
+	if (!found && snpcert_journal_path(path, &jpath) == 0 && lstat(jpath, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			found = why_set(why, 1, "refusing the journal '%s': it is a symbolic link "
+					"owned by uid %u", jpath, (unsigned int)st.st_uid);
+		else if (!S_ISREG(st.st_mode))
+			found = why_set(why, 1, "refusing the journal '%s': not a regular file",
+					jpath);
+		else if (sc_trust_check(&st, reason, sizeof(reason)) < 0)
+			found = why_set(why, 1, "refusing the journal '%s': %s", jpath, reason);
+	}
+	free(jpath);
+	return found;
+}
+
 int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct why *why)
 {
 	char who[512];
@@ -168,21 +202,25 @@ int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct 
 				       d->seconds, who);
 		return why_set(why, -ERR_LOCK, "cannot lock '%s': busy, held by %s", path, who);
 	case -ELOOP:
-		return why_set(why, -ERR_REFUSED, "refusing '%s': it is a symbolic link", path);
 	case -EINVAL:
 	case -EISDIR:
-		return why_set(why, -ERR_REFUSED, "refusing '%s': not a regular file", path);
 	case -EPERM:
-		return why_set(why, -ERR_REFUSED, "refusing '%s' (or its journal): writable by "
-			       "group or others, or owned by another user", path);
+		if (refusal(path, why))
+			return -ERR_REFUSED;
+		/* Changed back meanwhile: say what libsnpcert saw. */
+		if (ret == -EPERM)
+			return why_set(why, -ERR_REFUSED, "refusing '%s' (or its journal): writable "
+				       "by group or others, or owned by another user", path);
+		return why_set(why, -ERR_REFUSED, "refusing '%s' (or its journal): a symbolic "
+			       "link or not a regular file", path);
 	case -ESTALE:
-		return why_set(why, ret, "cannot update '%s': the file was replaced while waiting "
+		return why_set(why, ret, "cannot lock '%s': the file was replaced while waiting "
 			       "for its lock", path);
 	case -EBADMSG:
 		return why_set(why, -ERR_VERIFY, "'%s' is not a well-formed certificate table",
 			       path);
 	default:
-		return why_set(why, ret, "cannot update '%s': %s", path, snpcert_strerror(ret));
+		return why_set(why, ret, "cannot lock '%s': %s", path, snpcert_strerror(ret));
 	}
 }
 

@@ -20,7 +20,7 @@ struct snpcert_writer;
  * The code and message for a libsnpcert error ret on path: -ERR_LOCK (a
  * lock not had by the deadline, naming the holders), -ERR_REFUSED (a
  * symbolic link, not a regular file, unsafe owner or mode), -ERR_VERIFY
- * (not a well-formed table), else ret itself.
+ * (not a well-formed table), else ret itself ("cannot lock '...': ...").
  */
 int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct why *why);
 

@@ -160,8 +160,15 @@ out:
 /* What note_entry() was told. */
 struct note {
 	struct why *why;
-	bool said; /* why holds the failure already */
+	bool said;          /* why holds the failure already */
+	size_t unmanaged;   /* entries that are not regular files */
 };
+
+void store_warn_unmanaged(const char *dir, const char *name)
+{
+	warn("the store '%s' holds '%s', which is not a regular file: it is not managed "
+	     "(make it a regular file, or move it out)", dir, name);
+}
 
 /* store_tables()'s word on an entry: a failed stat is the error, anything else is skipped. */
 static void note_entry(void *arg, const char *dir, const char *name, int error)
@@ -172,11 +179,13 @@ static void note_entry(void *arg, const char *dir, const char *name, int error)
 		why_set(nt->why, -error, "cannot stat '%s/%s': %s", dir, name, strerror(error));
 		nt->said = true;
 	} else {
-		debug("skipping '%s/%s': not a regular file", dir, name);
+		store_warn_unmanaged(dir, name);
+		nt->unmanaged++;
 	}
 }
 
-int store_tables(const struct ctx *ctx, char ***paths, size_t *count, struct why *why)
+int store_tables(const struct ctx *ctx, char ***paths, size_t *count, size_t *unmanaged,
+		 struct why *why)
 {
 	const char *dir = ctx_get(ctx, SET_STORE);
 	const char *sep = *dir && dir[strlen(dir) - 1] == '/' ? "" : "/";
@@ -215,6 +224,8 @@ int store_tables(const struct ctx *ctx, char ***paths, size_t *count, struct why
 	}
 	*paths = names;
 	*count = n;
+	if (unmanaged)
+		*unmanaged = nt.unmanaged;
 	names = NULL;
 	n = 0;
 	ret = 0;

@@ -31,11 +31,21 @@ int store_list(const char *dir, char ***names, size_t *n, store_note_fn *note, v
 /*
  * The full paths of the tables in the store, sorted (strcmp), in a
  * malloc'd array of malloc'd strings (free with store_free()).  A missing
- * store directory is an empty list.  0, or -errno with why ("cannot read
+ * store directory is an empty list.  Entries that are not regular files
+ * are warned about (store_warn_unmanaged()) and counted in *unmanaged (may
+ * be NULL).  0, or -errno with why ("cannot read
  * the store '/var/lib/snp-certctl': Permission denied", "cannot stat
  * '/var/lib/snp-certctl/a.certs': ...", "out of memory").
  */
-int store_tables(const struct ctx *ctx, char ***paths, size_t *n, struct why *why);
+int store_tables(const struct ctx *ctx, char ***paths, size_t *n, size_t *unmanaged,
+		 struct why *why);
+
+/*
+ * Say (a warning at normal verbosity: a table that is never refreshed is
+ * a silent outage) that the store holds name, which is not a regular file
+ * and so is not managed.
+ */
+void store_warn_unmanaged(const char *dir, const char *name);
 void store_free(char **paths, size_t n);
 
 /* One table in the lock order. */

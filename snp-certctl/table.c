@@ -199,6 +199,6 @@ void table_report(const struct ctx *ctx, const char *path, const char *action, s
 		json_object_end(&j);
 		json_finish(&j);
 	} else if (ctx->verbosity >= 0) {
-		printf("%s %s: %zu entries, %zu bytes\n", action, path, n, size);
+		tprintf("%s %s: %zu entries, %zu bytes\n", action, path, n, size);
 	}
 }

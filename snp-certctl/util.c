@@ -16,11 +16,57 @@
 
 int log_verbosity;
 
+/*
+ * Write the line in buf to f with every control character escaped as \xHH:
+ * C0 (but a final newline), DEL, and C1 as UTF-8 (U+0080..U+009F, which
+ * terminals obey as well).  Process names, file names and certificate
+ * subjects are foreign: none of them may move the cursor or recolour the
+ * operator's screen.
+ */
+static void put_escaped(FILE *f, const char *buf)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+
+	for (; *p; p++) {
+		if (*p == '\n' && p[1] == '\0')
+			fputc('\n', f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fprintf(f, "\\x%02x\\x%02x", p[0], p[1]), p++;
+		else
+			fputc(*p, f);
+	}
+}
+
+/* vprintf into a malloc'd buffer, or NULL. */
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *buf = NULL;
+
+	return vasprintf(&buf, fmt, ap) < 0 ? NULL : buf;
+}
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	char *msg = vformat(fmt, ap);
+
 	fprintf(stderr, "snp-certctl: %s", prefix);
-	vfprintf(stderr, fmt, ap);
+	put_escaped(stderr, msg ? msg : "(out of memory)");
 	fputc('\n', stderr);
+	free(msg);
+}
+
+void tprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	line = vformat(fmt, ap);
+	va_end(ap);
+	put_escaped(stdout, line ? line : "(out of memory)\n");
+	free(line);
 }
 
 void err(const char *fmt, ...)
@@ -70,10 +116,11 @@ int parse_u64(const char *s, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* Decimal digits only: no sign, no space, no 0x. */
+	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno == ERANGE)
 		return -ERANGE;
 	if (errno || *end)
@@ -87,7 +134,15 @@ int parse_seconds(const char *s, double *out)
 	double v;
 	char *end;
 
-	if (!s || !*s || *s == ' ')
+	/* DIGITS[.DIGITS], nothing else: strtod would take 0x10, 0x1p3, 1e3, inf. */
+	if (!s || strspn(s, "0123456789") == 0)
+		return -EINVAL;
+	end = (char *)s + strspn(s, "0123456789");
+	if (*end == '.' && strspn(end + 1, "0123456789") == 0)
+		return -EINVAL;
+	if (*end == '.')
+		end += 1 + strspn(end + 1, "0123456789");
+	if (*end)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

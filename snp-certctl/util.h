@@ -18,12 +18,18 @@ void err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Progress for people on stderr: normal and verbose only. */
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * One line of text on stdout (printf, ending in a newline), with control
+ * characters escaped as \xHH, as in every message above: foreign strings
+ * (process and file names, certificate subjects) never reach a terminal raw.
+ */
+void tprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Detail on stderr: verbose only. */
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Checked parsers: the whole string, in range.  0 or -EINVAL/-ERANGE. */
+/* Checked parsers: the whole string, decimal only, in range.  0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t *out);
-/* Seconds, possibly fractional, >= 0 and finite ("0.5", "10"). */
+/* Seconds: DIGITS[.DIGITS] ("10", "0.5"), at most a year; no 0x, exponents or signs. */
 int parse_seconds(const char *s, double *out);
 /* RFC 3339 ("2025-01-01T00:00:00Z"), a date ("2025-01-01") or "@EPOCH". */
 int parse_time(const char *s, time_t *out);

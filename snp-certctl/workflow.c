@@ -29,6 +29,7 @@ struct workflow {
 	bool pre_update_ran;         /* then post-update or update-failed follows */
 	char old_tcb[WF_TCB_LEN];    /* for the hooks: TCB SPECs, "" when not known */
 	char new_tcb[WF_TCB_LEN];
+	size_t unmanaged;            /* store entries that are not tables (warned about) */
 	uint64_t locked_at;          /* when the first exclusive lock was had */
 	long long held_us;           /* how long the exclusive locks were held */
 	bool locks_held;
@@ -163,7 +164,7 @@ static int tables_init(struct workflow *wf, char *const *files, size_t n, struct
 	int ret;
 
 	if (n == 0) {
-		ret = store_tables(wf->ctx, &store, &n_store, why);
+		ret = store_tables(wf->ctx, &store, &n_store, &wf->unmanaged, why);
 		if (ret)
 			goto out;
 		files = store;
@@ -432,12 +433,12 @@ static int open_members(struct workflow *wf, struct why *why)
 	return ret;
 }
 
-/* A libsnpcert step failed with r on t: say why, mark t.  Returns the code. */
-static int step_failed(struct workflow *wf, struct wf_table *t, int r, const char *reason)
+/* A libsnpcert write step (journal, commit, finish) failed with r on t: say why, mark t. */
+static int step_failed(struct wf_table *t, int r, const char *reason)
 {
 	struct why w;
 
-	r = lockwait_why(t->path, r, &wf->d, &w);
+	r = why_set(&w, r, "cannot update '%s': %s", t->path, snpcert_strerror(r));
 	err("%s", w.msg);
 	wf_set(t, WF_FAILED, r, "%s", reason);
 	return r;
@@ -456,7 +457,7 @@ static int journal_members(struct workflow *wf)
 			continue;
 		r = snpcert_writer_prepare(t->w, t->next, t->next_len);
 		if (r < 0) {
-			r = step_failed(wf, t, r, "its journal could not be written; unchanged");
+			r = step_failed(t, r, "its journal could not be written; unchanged");
 			ret = ret ? ret : r;
 			continue;
 		}
@@ -524,7 +525,7 @@ static int commit_all(struct workflow *wf)
 			continue;
 		r = t->locked ? snpcert_writer_commit(t->w) : -ENOLCK;
 		if (r < 0) {
-			r = step_failed(wf, t, r, "the in-place write failed; 'snp-certctl recover' "
+			r = step_failed(t, r, "the in-place write failed; 'snp-certctl recover' "
 					"completes it");
 			ret = ret ? ret : r;
 			continue;
@@ -539,7 +540,7 @@ static int commit_all(struct workflow *wf)
 			continue;
 		r = snpcert_writer_finish(t->w);
 		if (r < 0) {
-			r = step_failed(wf, t, r, "written, but not made durable; 'snp-certctl "
+			r = step_failed(t, r, "written, but not made durable; 'snp-certctl "
 					"recover' completes it");
 			ret = ret ? ret : r;
 		}
@@ -711,7 +712,7 @@ static void print_tables(const struct workflow *wf)
 	for (size_t i = 0; i < wf->n; i++) {
 		const struct wf_table *t = &wf->v[i];
 
-		printf("%s %s: %s\n", wf_action_name(t->action), t->path, t->reason);
+		tprintf("%s %s: %s\n", wf_action_name(t->action), t->path, t->reason);
 	}
 }
 
@@ -793,6 +794,13 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 		if (wf.v[i].action == WF_UPDATE || wf.v[i].action == WF_PENDING)
 			wf_set(&wf.v[i], WF_FAILED, -EIO, "not updated");
 	rc = first_failure(&wf);
+	/* Something in the store is never refreshed: not a success. */
+	if (rc == 0 && wf.unmanaged) {
+		err("the store '%s' holds %zu %s that %s not managed (see above)",
+		    ctx_get(ctx, SET_STORE), wf.unmanaged, wf.unmanaged == 1 ? "entry" : "entries",
+		    wf.unmanaged == 1 ? "is" : "are");
+		rc = -ERR_REFUSED;
+	}
 	if (ops->finish)
 		ops->finish(&wf, arg, rc);
 	log_tables(&wf);

@@ -150,3 +150,18 @@ teardown() {
 	assert_success
 	assert_output --partial "--shared"
 }
+
+@test "lock: time-outs are decimal seconds: 0x10, 0x1p3, 1e3 and inf are usage errors" {
+	local t
+	for t in 0x10 0x1p3 1e3 inf -1 " 5" 1.; do
+		run --separate-stderr certctl lock --timeout "$t" "$T/a.certs" -- true
+		assert_failure 2
+		[[ "$stderr" == *"invalid --timeout '$t': want seconds"* ]]
+		run --separate-stderr certctl refresh --timeout "$t" "$T/a.certs"
+		assert_failure 2
+	done
+	SNP_CERTCTL_LOCK_TIMEOUT=0x10 run --separate-stderr certctl lock "$T/a.certs" -- true
+	assert_failure 2
+	run certctl lock --timeout 0.5 "$T/a.certs" -- true
+	assert_success
+}

@@ -83,3 +83,32 @@ $T/u.certs: no locks"
 	run certctl locks
 	assert_failure 2
 }
+
+@test "locks: a process named with escape sequences cannot rewrite the screen" {
+	local evil=$'\e[2J\e[31mx'
+	cp "$READER" "$T/$evil"
+	"$T/$evil" -H 6000 "$T/t.certs" 3>&- &
+	sleep 0.2
+	run certctl locks "$T/t.certs"
+	assert_success
+	[[ "$output" != *$'\e'* ]]
+	assert_line --partial '\x1b[2J\x1b[31mx'
+	# The writer's "waiting for the lock, held by ..." line, on stderr, too.
+	run --separate-stderr certctl lock --timeout 1.5 "$T/t.certs" -- true
+	assert_failure 3
+	[[ "$stderr" != *$'\e'* ]]
+	[[ "$stderr" == *'\x1b[2J'* ]]
+}
+
+@test "show, verify: a file name with control characters is printed escaped" {
+	local name=$'t\e]0;pwned\a.certs'
+	cp "$T/t.certs" "$T/$name"
+	run certctl show "$T/$name"
+	assert_success
+	[[ "$output" != *$'\e'* && "$output" != *$'\a'* ]]
+	assert_line --index 0 --partial '\x1b]0;pwned\x07.certs'
+	printf 'garbage' > "$T/$name"
+	run --separate-stderr certctl verify "$T/$name"
+	assert_failure 4
+	[[ "$stderr$output" != *$'\e'* ]]
+}

@@ -61,8 +61,9 @@ crash() {
 	printf 'not a table' > "$T/store/.hidden"
 	mkdir "$T/store/subdir"
 	ln -s "$T/old.certs" "$T/store/link.certs"
-	run certctl recover
+	run --separate-stderr certctl recover
 	assert_success
+	[[ "$stderr" == *"holds 'subdir', which is not a regular file"* ]]
 	assert_output "$T/store/a.certs: clean
 $T/store/b.certs: discarded: a torn journal was dropped, the table was not touched
 $T/store/c.certs: replayed: the interrupted update was completed"
@@ -70,7 +71,7 @@ $T/store/c.certs: replayed: the interrupted update was completed"
 	cmp "$T/store/c.certs" "$T/new.certs"
 	[ "$(cat "$T/store/.hidden")" = "not a table" ]
 	[ ! -e "$T/store/..hidden.snpcert-journal" ]
-	run certctl --store "$T/store" recover --json
+	run --separate-stderr certctl --store "$T/store" recover --json
 	assert_success
 	[ "$(jq -r '[.tables[] | "\(.file | sub(".*/"; "")) \(.result)"] | join(",")' <<< "$output")" = \
 		"a.certs clean,b.certs clean,c.certs clean" ]

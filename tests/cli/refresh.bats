@@ -402,3 +402,28 @@ post-update 20-log $env"
 	run cat "$T/syslog"
 	assert_output --regexp "^<29>.*snp-certctl\[[0-9]+\]: refresh: updated '$TABLE': installed the VCEK for the reported TCB $NEW"
 }
+
+@test "refresh: what the store holds but cannot manage is said, and the run exits 1" {
+	run --separate-stderr fake refresh
+	assert_success
+	ln -s "$TABLE" "$T/store/link.certs"
+	mkfifo "$T/store/fifo.certs"
+	mkdir "$T/store/dir.certs"
+	run --separate-stderr fake refresh
+	assert_failure 1
+	# The tables themselves are reported as ever; nothing hangs on the FIFO.
+	assert_output --partial "unchanged $TABLE"
+	[[ "$stderr" == *"the store '$T/store' holds 'link.certs', which is not a regular file: it is not managed"* ]]
+	[[ "$stderr" == *"holds 'fifo.certs'"* && "$stderr" == *"holds 'dir.certs'"* ]]
+	[[ "$stderr" == *"the store '$T/store' holds 3 entries that are not managed (see above)"* ]]
+	# Said at normal verbosity, not only with -v; -q keeps only the error.
+	run --separate-stderr fake refresh -q
+	assert_failure 1
+	[[ "$stderr" != *"which is not a regular file"* ]]
+	[[ "$stderr" == *"holds 3 entries that are not managed"* ]]
+	run --separate-stderr fake status --json
+	assert_success
+	[ "$(jq .store.unmanaged <<<"$output")" = 3 ]
+	run --separate-stderr fake status
+	assert_line --partial "$T/store: 1 table, 3 not managed (not regular files)"
+}

@@ -287,10 +287,14 @@ SEV_GET_ID2 ok" ]
 	mkdir "$T/store/sub"
 	mkfifo "$T/store/fifo"
 	ln -s a.certs "$T/store/link.certs"
-	run fake status --json --product Milan
+	run --separate-stderr fake status --json --product Milan
 	assert_success
 	[ "$(jq -c '[.store.tables[] | [.file, .status]]' <<< "$output")" = \
 		'[["a.certs","match"]]' ]
+	# Not tables, but not silent either: counted, and said on stderr (dot files are ours).
+	[ "$(jq .store.unmanaged <<< "$output")" = 3 ]
+	[[ "$stderr" == *"holds 'sub', which is not a regular file"* ]]
+	[[ "$stderr" != *".a.certs.snpcert-journal"* ]]
 }
 
 @test "status: a store that does not exist yet is reported, exit 0" {

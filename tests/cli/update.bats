@@ -331,14 +331,21 @@ wait_for_line() {
 	chmod 666 "$T/t.certs"
 	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
 	assert_failure 1
-	assert_output --partial "refusing '$T/t.certs' (or its journal): writable by group or others"
+	assert_output --partial "refusing '$T/t.certs': writable by group or others"
 	chmod 644 "$T/t.certs"
 	unchanged
 	: > "$T/.t.certs.snpcert-journal"
 	chmod 666 "$T/.t.certs.snpcert-journal"
 	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
 	assert_failure 1
-	assert_output --partial "refusing '$T/t.certs' (or its journal)"
+	assert_output --partial "refusing the journal '$T/.t.certs.snpcert-journal': writable by group or others"
+	unchanged
+	rm "$T/.t.certs.snpcert-journal"
+	ln -s /etc/hostname "$T/.t.certs.snpcert-journal"
+	chown -h 65534 "$T/.t.certs.snpcert-journal"
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing the journal '$T/.t.certs.snpcert-journal': it is a symbolic link owned by uid 65534"
 	unchanged
 }
 
@@ -347,7 +354,7 @@ wait_for_line() {
 	chown nobody "$T/t.certs"
 	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
 	assert_failure 1
-	assert_output --partial "owned by another user"
+	assert_output --partial "refusing '$T/t.certs': not owned by root"
 	[ "$(fingerprint "$T/t.certs")" = "$OLD" ]
 }
 
