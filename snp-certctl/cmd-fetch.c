@@ -70,7 +70,7 @@ struct fetch_args {
 	enum what what;
 	enum kds_family family;
 	const char *hwid, *tcb, *out;
-	bool offline, platform;
+	bool offline, platform, vlek;
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -230,7 +230,8 @@ static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
 	return 0;
 }
 
-static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
+/* The options and the object, checked against each other.  0 or EXIT_USAGE after saying why. */
+static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args *a)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
@@ -246,160 +247,161 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		{ "platform", no_argument, NULL, OPT_PLATFORM },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fetch_args a = { .what = WHAT_VCEK, .family = KDS_FAMILY_VCEK };
-	struct cache_item it = { 0 };
-	struct kds_vcek_id id = { 0 };
-	struct amd_trust *trust = NULL;
-	struct cache cache = { 0 };
-	struct why why = { 0 };
-	enum amd_product p;
-	uint8_t *bytes = NULL;
-	size_t len = 0;
-	bool vlek = false;
-	int c, ret, r;
+	static const char *const objects[] = { [WHAT_VCEK] = "vcek", [WHAT_CA] = "ca",
+					       [WHAT_CRL] = "crl" };
+	int c;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "o:", longopts, NULL)) != -1) {
 		if (common_option(ctx, c, optarg, argv))
 			continue;
 		switch (c) {
 		case OPT_HWID:
-			a.hwid = optarg;
+			a->hwid = optarg;
 			break;
 		case OPT_TCB:
-			a.tcb = optarg;
+			a->tcb = optarg;
 			break;
 		case OPT_VLEK:
-			vlek = true;
+			a->vlek = true;
 			break;
 		case 'o':
-			a.out = optarg;
+			a->out = optarg;
 			break;
 		case OPT_OFFLINE:
-			a.offline = true;
+			a->offline = true;
 			break;
 		case OPT_PLATFORM:
-			a.platform = true;
+			a->platform = true;
 			break;
 		}
 	}
 	if (optind < argc) {
-		if (strcmp(argv[optind], "vcek") == 0) {
-			a.what = WHAT_VCEK;
-		} else if (strcmp(argv[optind], "ca") == 0) {
-			a.what = WHAT_CA;
-		} else if (strcmp(argv[optind], "crl") == 0) {
-			a.what = WHAT_CRL;
-		} else {
-			ret = usage_error(ctx, "unknown object '%s': want vcek, ca or crl",
-					  argv[optind]);
-			goto out;
-		}
+		size_t i = 0;
+
+		while (i < sizeof(objects) / sizeof(objects[0]) && strcmp(argv[optind], objects[i]))
+			i++;
+		if (i == sizeof(objects) / sizeof(objects[0]))
+			return usage_error(ctx, "unknown object '%s': want vcek, ca or crl",
+					   argv[optind]);
+		a->what = (enum what)i;
 		optind++;
 	}
-	if (optind < argc) {
-		ret = usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-		goto out;
-	}
-	if (a.platform && a.what != WHAT_VCEK) {
-		ret = usage_error(ctx, "--platform is for fetching a VCEK");
-		goto out;
-	}
-	if (a.platform && (a.hwid || a.tcb)) {
-		ret = usage_error(ctx, "--platform conflicts with --%s: the platform says its chip "
-				  "id and reported TCB", a.hwid ? "hwid" : "tcb");
-		goto out;
-	}
-	if (a.what != WHAT_VCEK && (a.hwid || a.tcb)) {
-		ret = usage_error(ctx, "--hwid and --tcb are for fetching a VCEK");
-		goto out;
-	}
-	if (a.what == WHAT_VCEK && vlek) {
-		ret = usage_error(ctx, "--vlek is for 'ca' and 'crl': VLEKs are not fetched "
-				  "from KDS, they come as files");
-		goto out;
-	}
-	if (a.out && !*a.out) {
-		ret = usage_error(ctx, "empty output path");
-		goto out;
-	}
-	a.family = vlek ? KDS_FAMILY_VLEK : KDS_FAMILY_VCEK;
-	ret = ctx_load(ctx);
-	if (ret)
-		goto out;
-	if (a.platform) {
-		ret = platform_vcek_id(ctx, &id);
+	if (optind < argc)
+		return usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	if (a->platform && a->what != WHAT_VCEK)
+		return usage_error(ctx, "--platform is for fetching a VCEK");
+	if (a->platform && (a->hwid || a->tcb))
+		return usage_error(ctx, "--platform conflicts with --%s: the platform says its "
+				   "chip id and reported TCB", a->hwid ? "hwid" : "tcb");
+	if (a->what != WHAT_VCEK && (a->hwid || a->tcb))
+		return usage_error(ctx, "--hwid and --tcb are for fetching a VCEK");
+	if (a->what == WHAT_VCEK && a->vlek)
+		return usage_error(ctx, "--vlek is for 'ca' and 'crl': VLEKs are not fetched "
+				   "from KDS, they come as files");
+	if (a->out && !*a->out)
+		return usage_error(ctx, "empty output path");
+	a->family = a->vlek ? KDS_FAMILY_VLEK : KDS_FAMILY_VCEK;
+	return 0;
+}
+
+/* The product, and for a VCEK its id: from the platform or the options.  0 or an exit status. */
+static int what_to_ask(struct ctx *ctx, const struct fetch_args *a, enum amd_product *p,
+		       struct kds_vcek_id *id)
+{
+	int ret;
+
+	if (a->platform) {
+		ret = platform_vcek_id(ctx, id);
 		if (ret)
-			goto out;
-		p = id.product;
+			return ret;
+		*p = id->product;
 	} else {
-		p = amd_product_parse(ctx_get(ctx, SET_PRODUCT));
+		*p = amd_product_parse(ctx_get(ctx, SET_PRODUCT));
 	}
-	if (p == AMD_PRODUCT_UNKNOWN) {
-		ret = usage_error(ctx, "no product: give --product Milan, Genoa or Turin "
-				  "(or set 'product')");
-		goto out;
+	if (*p == AMD_PRODUCT_UNKNOWN)
+		return usage_error(ctx, "no product: give --product Milan, Genoa or Turin "
+				   "(or set 'product')");
+	if (a->what == WHAT_VCEK && !a->platform)
+		return vcek_id(ctx, a, *p, id);
+	return 0;
+}
+
+/* The object, verified, from the cache or KDS. */
+static int get(struct cache *cache, const struct fetch_args *a, enum amd_product p,
+	       const struct kds_vcek_id *id, struct cache_item *it, struct why *why)
+{
+	switch (a->what) {
+	case WHAT_VCEK:
+		return cache_vcek(cache, id, it, why);
+	case WHAT_CA:
+		return cache_chain(cache, p, a->family, it, why);
+	case WHAT_CRL:
+		return cache_crl(cache, p, a->family, it, why);
 	}
-	if (a.what == WHAT_VCEK && !a.platform) {
-		ret = vcek_id(ctx, &a, p, &id);
-		if (ret)
-			goto out;
+	return why_set(why, -EINVAL, "nothing to fetch");
+}
+
+/* The object to -o FILE (PEM when it ends in .pem, else DER) or, as PEM, to stdout. */
+static int output(const struct ctx *ctx, const struct fetch_args *a, const struct cache_item *it)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (!a->out && ctx->json)
+		return 0;
+	ret = render(a->what, it, a->out ? ends_with(a->out, ".pem") : true, &bytes, &len);
+	if (ret == -ENOMEM) {
+		ret = cmd_oom();
+	} else if (ret < 0) {
+		err("cannot encode '%s' as PEM", it->path);
+		ret = EXIT_FAIL;
+	} else if (a->out) {
+		ret = write_file_atomic(a->out, bytes, len, 0644, true);
+		if (ret < 0) {
+			err("cannot write '%s': %s", a->out, strerror(-ret));
+			ret = EXIT_FAIL;
+		}
+	} else if (fwrite(bytes, 1, len, stdout) != len) {
+		err("cannot write to stdout: %s", strerror(errno));
+		ret = EXIT_FAIL;
 	}
-	ret = trust_load(ctx, &trust);
+	free(bytes);
+	return ret;
+}
+
+static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
+{
+	struct fetch_args a = { .what = WHAT_VCEK, .family = KDS_FAMILY_VCEK };
+	struct cache_item it = { 0 };
+	struct kds_vcek_id id = { 0 };
+	struct amd_trust *trust = NULL;
+	struct cache cache = { 0 };
+	struct why why = { 0 };
+	enum amd_product p = AMD_PRODUCT_UNKNOWN;
+	int ret;
+
+	ret = parse_args(ctx, argc, argv, &a);
+	if (ret == 0)
+		ret = ctx_load(ctx);
+	if (ret == 0)
+		ret = what_to_ask(ctx, &a, &p, &id);
+	if (ret == 0)
+		ret = trust_load(ctx, &trust);
 	if (ret)
 		goto out;
-	r = cache_init(&cache, ctx, trust, a.offline, &why);
-	if (r == 0) {
-		switch (a.what) {
-		case WHAT_VCEK:
-			r = cache_vcek(&cache, &id, &it, &why);
-			break;
-		case WHAT_CA:
-			r = cache_chain(&cache, p, a.family, &it, &why);
-			break;
-		case WHAT_CRL:
-			r = cache_crl(&cache, p, a.family, &it, &why);
-			break;
-		}
-	}
-	if (r) {
-		ret = cmd_error(r, &why);
+	ret = cache_init(&cache, ctx, trust, a.offline, &why);
+	if (ret == 0)
+		ret = get(&cache, &a, p, &id, &it, &why);
+	if (ret) {
+		ret = cmd_error(ret, &why);
 		goto out;
 	}
 	debug("%s '%s'", it.from_cache ? "from the cache" : "fetched and cached", it.path);
-
-	if (a.out || !ctx->json) {
-		bool pem = a.out ? ends_with(a.out, ".pem") : true;
-
-		ret = render(a.what, &it, pem, &bytes, &len);
-		if (ret < 0) {
-			if (ret == -ENOMEM)
-				err("out of memory");
-			else
-				err("cannot encode '%s' as PEM", it.path);
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		ret = 0;
-	}
-	if (a.out) {
-		ret = write_file_atomic(a.out, bytes, len, 0644, true);
-		if (ret < 0) {
-			err("cannot write '%s': %s", a.out, strerror(-ret));
-			ret = EXIT_FAIL;
-			goto out;
-		}
-		ret = 0;
-	} else if (!ctx->json) {
-		if (fwrite(bytes, 1, len, stdout) != len) {
-			err("cannot write to stdout: %s", strerror(errno));
-			ret = EXIT_FAIL;
-			goto out;
-		}
-	}
-	if (ctx->json)
+	ret = output(ctx, &a, &it);
+	if (ret == 0 && ctx->json)
 		print_json(&a, p, &id, &it, &cache);
 out:
-	free(bytes);
 	cache_item_clear(&it);
 	amd_trust_free(trust);
 	return ret;
