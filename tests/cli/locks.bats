@@ -86,7 +86,7 @@ $T/u.certs: no locks"
 
 @test "locks: a process named with escape sequences cannot rewrite the screen" {
 	local evil=$'\e[2J\e[31mx'
-	cp "$READER" "$T/$evil"
+	ln -s "$READER" "$T/$evil"
 	"$T/$evil" -H 6000 "$T/t.certs" 3>&- &
 	sleep 0.2
 	run certctl locks "$T/t.certs"
