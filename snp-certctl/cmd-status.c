@@ -15,6 +15,7 @@
 #include "json.h"
 #include "platform.h"
 #include "sev.h"
+#include "lockwait.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -36,6 +37,7 @@ static const char usage[] =
 	"  no-key            the table holds neither a VCEK nor a VLEK\n"
 	"  malformed         the table or its key cannot be decoded\n"
 	"  unreadable        the file cannot be read\n"
+	"  busy              a writer held the table's lock past the lock timeout\n"
 	"  unknown           the platform (or its chip id) could not be read\n"
 	"\n"
 	"Exits 0 whenever it could report, also without an SEV device or when a\n"
@@ -86,7 +88,7 @@ struct tstat {
 	char *name;
 	char *path;
 	const char *status;
-	char detail[256];
+	char detail[WHY_MAX];
 	bool has_key;
 	bool vlek;
 	struct amd_cert_info info;
@@ -187,8 +189,8 @@ static void tcb_json(struct json *j, const char *key, enum amd_product p, uint64
 	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
-/* Judge one table against the platform.  0 or -ENOMEM. */
-static int judge(const struct plat *p, struct tstat *ts)
+/* Judge one table against the platform (read as a VMM does, by the deadline d).  0 or -ENOMEM. */
+static int judge(const struct plat *p, struct tstat *ts, const struct sc_deadline *d)
 {
 	const struct amd_cert_info *in = &ts->info;
 	struct table t = { 0 };
@@ -197,9 +199,16 @@ static int judge(const struct plat *p, struct tstat *ts)
 	uint8_t *blob = NULL;
 	size_t len = 0;
 	char a[80], b[80];
+	struct why why;
 	int ret;
 
-	ret = read_file(ts->path, GHCB_PARSE_LIMIT, &blob, &len);
+	ret = lockwait_read_table(ts->path, d, GHCB_PARSE_LIMIT, &blob, &len, &why);
+	if (ret == -ERR_LOCK) {
+		ts->status = "busy";
+		snprintf(ts->detail, sizeof(ts->detail), "%s", why.msg);
+		ret = 0;
+		goto out;
+	}
 	if (ret == -EFBIG) {
 		ts->status = "malformed";
 		snprintf(ts->detail, sizeof(ts->detail), "larger than %u MiB",
@@ -209,7 +218,8 @@ static int judge(const struct plat *p, struct tstat *ts)
 	}
 	if (ret < 0) {
 		ts->status = "unreadable";
-		snprintf(ts->detail, sizeof(ts->detail), "%s", strerror(-ret));
+		snprintf(ts->detail, sizeof(ts->detail), "%s", -ret < ERR_BASE ? strerror(-ret) :
+			 why.msg);
 		ret = ret == -ENOMEM ? ret : 0;
 		goto out;
 	}
@@ -495,6 +505,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	char **names = NULL;
 	const char *store, *store_error = NULL;
 	size_t unmanaged = 0;
+	struct sc_deadline d;
 	size_t n = 0;
 	int c, ret;
 
@@ -508,6 +519,8 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	store = ctx_get(ctx, SET_STORE);
 
 	read_platform(&p, ctx_get(ctx, SET_PRODUCT));
+	/* One lock timeout for the whole store: status is quick even when a writer is stuck. */
+	sc_deadline_init(&d, ctx->lock_timeout);
 
 	ret = store_list(store, &names, &n, count_unmanaged, &unmanaged);
 	if (ret == -ENOMEM) {
@@ -535,7 +548,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 			ret = EXIT_FAIL;
 			goto out;
 		}
-		if (judge(&p, &v[i]) < 0) {
+		if (judge(&p, &v[i], &d) < 0) {
 			ret = cmd_oom();
 			goto out;
 		}

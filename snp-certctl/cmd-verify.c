@@ -149,7 +149,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	vo.trust = trust;
 
-	ret = table_file_load(path, &blob, &size, &e, &n);
+	ret = table_file_load(path, ctx->lock_timeout, &blob, &size, &e, &n);
 	if (ret == EXIT_VERIFY) {
 		/* Malformed: say so as a check, too, for --json users. */
 		amd_check_add(&checks, "table", false,

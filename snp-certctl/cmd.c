@@ -55,6 +55,6 @@ int cmd_load_table(struct ctx *ctx, int argc, char **argv, uint8_t **blob, size_
 		return usage_error(ctx, optind == argc ? "no table given" : "give one table");
 	ret = ctx_load(ctx);
 	if (ret == 0)
-		ret = table_file_load(argv[optind], blob, size, e, n);
+		ret = table_file_load(argv[optind], ctx->lock_timeout, blob, size, e, n);
 	return ret;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,4 +278,55 @@ int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome
 	ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), outcome);
 	wait_report_stop(&r);
 	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
+}
+
+int lockwait_read_table(const char *path, const struct sc_deadline *d, size_t max, uint8_t **buf,
+			size_t *len, struct why *why)
+{
+	struct snpcert_file *f = NULL;
+	uint8_t *p = NULL;
+	size_t got = 0;
+	struct stat st;
+	int ret;
+
+	*buf = NULL;
+	*len = 0;
+	ret = snpcert_open(path, &f);
+	if (ret == -ENOENT || ret == -EACCES || ret == -ENOTDIR) {
+		ret = why_set(why, ret, "cannot read '%s': %s", path, strerror(-ret));
+		goto out;
+	}
+	if (ret < 0) {
+		ret = lockwait_why(path, ret, d, why);
+		goto out;
+	}
+	ret = lockwait_reader_lock(f, path, d, why);
+	if (ret)
+		goto out;
+	if (fstat(snpcert_fd(f), &st) < 0) {
+		ret = why_set(why, -errno, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		ret = why_set(why, -EFBIG, "'%s' is not a certificate table: larger than %zu KiB",
+			      path, max / 1024);
+		goto out;
+	}
+	p = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!p) {
+		ret = why_set(why, -ENOMEM, "out of memory");
+		goto out;
+	}
+	ret = sc_pread_all(snpcert_fd(f), p, (size_t)st.st_size, 0, &got);
+	if (ret < 0) {
+		ret = why_set(why, ret, "cannot read '%s': %s", path, strerror(-ret));
+		goto out;
+	}
+	*buf = p;
+	*len = got;
+	p = NULL;
+out:
+	snpcert_close(f);
+	free(p);
+	return ret;
 }

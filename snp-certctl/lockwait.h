@@ -10,6 +10,9 @@
 #ifndef SNP_CERTCTL_LOCKWAIT_H
 #define SNP_CERTCTL_LOCKWAIT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "base.h"
 #include "errors.h"
 
@@ -36,5 +39,17 @@ int lockwait_reader_lock(struct snpcert_file *f, const char *path, const struct 
 /* snpcert_recover() by the deadline; *outcome is SNPCERT_RECOVER_*. */
 int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome,
 		     struct why *why);
+
+/*
+ * The bytes of the table at path as a VMM takes them: opened through
+ * libsnpcert (no symbolic links, regular files only, no blocking on a
+ * FIFO), under the shared lock had by the deadline, read whole, unlocked.
+ * The contents are not judged here (show and verify say what is wrong with
+ * them), only their size: over max bytes is -EFBIG.  *buf is malloc'd.  0 or
+ * a code with why: -EFBIG, -ERR_LOCK (busy: a writer holds it), -ERR_REFUSED,
+ * -errno ("cannot read '...': ...").
+ */
+int lockwait_read_table(const char *path, const struct sc_deadline *d, size_t max, uint8_t **buf,
+			size_t *len, struct why *why);
 
 #endif

@@ -11,27 +11,29 @@
 #include <string.h>
 
 #include "certs.h"
+#include "lockwait.h"
 #include "table.h"
 #include "util.h"
 
 /* ---- a table file ----------------------------------------------------- */
 
-int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_entry **e,
-		    size_t *n)
+int table_file_load(const char *path, double timeout_s, uint8_t **blob, size_t *size,
+		    struct ghcb_entry **e, size_t *n)
 {
+	struct sc_deadline dl;
 	struct ghcb_diag d;
+	struct why why;
 	int ret;
 
-	ret = read_file(path, GHCB_PARSE_LIMIT, blob, size);
+	sc_deadline_init(&dl, timeout_s);
+	ret = lockwait_read_table(path, &dl, GHCB_PARSE_LIMIT, blob, size, &why);
 	if (ret == -EFBIG) {
 		err("'%s' is not a certificate table: larger than %u MiB", path,
 		    GHCB_PARSE_LIMIT / (1024 * 1024));
 		return EXIT_VERIFY;
 	}
-	if (ret < 0) {
-		err("cannot read '%s': %s", path, strerror(-ret));
-		return EXIT_FAIL;
-	}
+	if (ret)
+		return cmd_error(ret, &why);
 	ret = ghcb_parse(*blob, *size, GHCB_ALLOW_LARGE, e, n, &d);
 	if (ret == -ENOMEM) {
 		err("out of memory");

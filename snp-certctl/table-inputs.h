@@ -19,10 +19,14 @@
 struct table;
 
 /*
- * Read and parse a table file (inspection: over GHCB_MAX_SIZE warns).  Prints why
- * on failure; returns 0 or an exit status.  *blob and *e are malloc'd.
+ * Read and parse a table file for inspection (show, verify, extract), the
+ * way a VMM reads it: through libsnpcert under the shared lock, within
+ * timeout_s (so an update in progress is waited for, never seen half-done).
+ * Over GHCB_MAX_SIZE warns.  Prints why on failure; returns 0 or an exit
+ * status.  *blob and *e are malloc'd.
  */
-int table_file_load(const char *path, uint8_t **blob, size_t *size, struct ghcb_entry **e,
+int table_file_load(const char *path, double timeout_s, uint8_t **blob, size_t *size,
+		    struct ghcb_entry **e,
 		    size_t *n);
 
 /* ---- entries named on the command line (build, update) ---------------- */

@@ -73,9 +73,14 @@ setup() {
 	run certctl show "$T/torn"
 	assert_failure 4
 	assert_output --partial "bytes that belong to no entry"
-	run certctl show /dev/null
+	: > "$T/empty"
+	run certctl show "$T/empty"
 	assert_failure 4
 	assert_output --partial "shorter than one 24-byte entry"
+	# A device is no table: refused before it is read.
+	run certctl show /dev/null
+	assert_failure 1
+	assert_output "snp-certctl: refusing '/dev/null': not a regular file"
 }
 
 @test "show: garbage in a certificate slot is shown and exits 4" {
@@ -116,7 +121,7 @@ PY
 	assert_output "snp-certctl: cannot read '$T/nope': No such file or directory"
 	run certctl show "$T"
 	assert_failure 1
-	assert_output "snp-certctl: cannot read '$T': Is a directory"
+	assert_output "snp-certctl: refusing '$T': not a regular file"
 }
 
 @test "show --json: a path with a quote, a newline and a byte that is not UTF-8 is valid JSON" {
@@ -126,4 +131,46 @@ PY
 	assert_success
 	python3 -c 'import json, sys; d = json.loads(sys.stdin.buffer.read().decode("utf-8")); \
 		assert d["file"].endswith("a\"b\n\ufffd.certs"), d["file"]' <<< "$output"
+}
+
+@test "show, verify, extract, status read a table as a VMM does: under the shared lock" {
+	local good
+	good=$(certctl show "$T/t.certs")
+	# A writer holding the lock has the table half-written for a moment.
+	certctl lock "$T/t.certs" -- sh -c 'cp "$1" "$1.bak"; head -c 100 "$1.bak" > "$1";
+		sleep 1.5; cat "$1.bak" > "$1"' sh "$T/t.certs" &
+	sleep 0.5
+	run --separate-stderr certctl show "$T/t.certs"
+	assert_success
+	assert_output "$good"
+	wait
+	# With no time to wait, busy is exit 3, never "malformed".
+	certctl lock "$T/t.certs" -- sleep 2 &
+	sleep 0.5
+	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl show "$T/t.certs"
+	assert_failure 3
+	[[ "$stderr" == *"cannot lock '$T/t.certs': busy"* ]]
+	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl verify "$T/t.certs"
+	assert_failure 3
+	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl extract -d "$T" "$T/t.certs"
+	assert_failure 3
+	cp "$T/t.certs" "$T/store/a.certs"
+	wait
+	certctl lock "$T/store/a.certs" -- sleep 2 &
+	sleep 0.5
+	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl status --json
+	assert_success
+	[ "$(jq -r '.store.tables[0].status' <<<"$output")" = busy ]
+	wait
+}
+
+@test "show: a symbolic link or a FIFO is refused, never followed or waited on" {
+	ln -s "$T/t.certs" "$T/link.certs"
+	run --separate-stderr certctl show "$T/link.certs"
+	assert_failure 1
+	[[ "$stderr" == *"refusing '$T/link.certs': it is a symbolic link"* ]]
+	mkfifo "$T/fifo.certs"
+	run --separate-stderr timeout 5 "$SNP_CERTCTL" show "$T/fifo.certs"
+	assert_failure 1
+	[[ "$stderr" == *"refusing '$T/fifo.certs': not a regular file"* ]]
 }
