@@ -146,8 +146,11 @@ int snpcert_writer_open(const char *path, unsigned int flags, unsigned int timeo
 int snpcert_writer_read(struct snpcert_writer *w, uint8_t **buf, size_t *len);
 
 /*
- * Record the new contents in the journal and make it durable.  buf must be
- * a valid table (-EBADMSG).  May be called with or without the lock.
+ * Record the new contents in the journal and make it durable, and reserve
+ * the table's space for them (fallocate(2), where the file system can), so
+ * that the commit cannot run out of space: a full disk is -ENOSPC here,
+ * before the lock, with the table untouched.  buf must be a valid table
+ * (-EBADMSG).  May be called with or without the lock.
  * -EBUSY after a commit that failed half-way: retry snpcert_writer_commit().
  * Closing the writer after prepare without a commit clears the journal.
  */

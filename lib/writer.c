@@ -349,9 +349,23 @@ SNPCERT_EXPORT int snpcert_writer_prepare(struct snpcert_writer *w, const void *
 	w->next_len = len;
 	w->prepared = false;
 	w->touched = false;
-	ret = sc_journal_write(w->jfd, &id, w->next, len);
-	if (ret < 0)
+	/*
+	 * Nothing may run out of space under the exclusive lock, after the
+	 * first entry was zeroed: the blocks the new table needs are reserved
+	 * now (the size stays; file systems without fallocate(2) cannot
+	 * reserve, and are written as before), and the journal is written
+	 * whole, both before the lock.
+	 */
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)len) < 0 && errno != EOPNOTSUPP) {
+		ret = -errno;
 		goto out;
+	}
+	ret = sc_journal_write(w->jfd, &id, w->next, len);
+	if (ret < 0) {
+		/* No half-written journal is left for recovery to look at. */
+		sc_journal_clear(w->jfd);
+		goto out;
+	}
 	w->prepared = true;
 	ret = 0;
 out:

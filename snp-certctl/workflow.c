@@ -438,7 +438,8 @@ static int step_failed(struct wf_table *t, int r, const char *reason)
 {
 	struct why w;
 
-	r = why_set(&w, r, "cannot update '%s': %s", t->path, snpcert_strerror(r));
+	/* strerror: libsnpcert's own text for -ENOSPC is its reader's "buffer too small". */
+	r = why_set(&w, r, "cannot update '%s': %s", t->path, strerror(-r));
 	err("%s", w.msg);
 	wf_set(t, WF_FAILED, r, "%s", reason);
 	return r;

@@ -372,3 +372,35 @@ wait_for_line() {
 	assert_success
 	[[ "$stderr" =~ the\ exclusive\ locks\ were\ held\ [0-9.]+\ ms ]]
 }
+
+@test "update: a full disk fails before the lock, says so and names the table; nothing torn" {
+	# A 64 KiB tmpfs, private to this test: the table, then a filler up to
+	# 20 KiB short of full: room for the journal of the bigger table or for
+	# its growth, not for both.
+	head -c 8000 /dev/urandom > "$T/blob"
+	cat > "$T/full.sh" <<-'SH'
+		set -u
+		mount -t tmpfs -o size=64k tmpfs "$D"
+		cp "$T/t.certs" "$D/t.certs"
+		dd if=/dev/zero of="$D/fill" bs=4k 2>/dev/null
+		truncate -s -20k "$D/fill"
+		before=$(sha256sum < "$D/t.certs")
+		"$SNP_CERTCTL" update "$D/t.certs" --entry 11111111-2222-3333-4444-555555555555="$T/blob" \
+			--no-verify 2> "$T/err"
+		echo "rc=$?"
+		[ "$(sha256sum < "$D/t.certs")" = "$before" ] && echo same
+		[ ! -s "$D/.t.certs.snpcert-journal" ] && echo "no journal to replay"
+		rm "$D/fill"
+		"$SNP_CERTCTL" update "$D/t.certs" --entry 11111111-2222-3333-4444-555555555555="$T/blob" \
+			--no-verify > /dev/null && echo "then updated"
+	SH
+	mkdir "$T/small"
+	run env D="$T/small" T="$T" SNP_CERTCTL="$SNP_CERTCTL" unshare -m sh "$T/full.sh"
+	assert_line "rc=1"
+	assert_line "same"
+	assert_line "no journal to replay"
+	assert_line "then updated"
+	run cat "$T/err"
+	assert_output --partial "cannot update '$T/small/t.certs': No space left on device"
+	refute_output --partial "buffer too small"
+}
