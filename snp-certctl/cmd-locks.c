@@ -9,17 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "holders.h"
 #include "json.h"
 #include "snpcert.h"
+#include "store.h"
 #include "util.h"
 
 static const char usage[] =
-	"Usage: snp-certctl locks FILE... [--json]\n"
+	"Usage: snp-certctl locks [FILE...] [--json]\n"
 	"\n"
-	"Show who holds or waits for a lock on each table FILE and on its journal:\n"
+	"Show who holds or waits for a lock on each table FILE (default: the store\n"
+	"lock, held by the workflow running on the store, then every table in the\n"
+	"store) and on its journal:\n"
 	"process id and command name, READ or WRITE, held or waiting, the lock kind\n"
 	"(OFD, POSIX or FLOCK), the descriptor, and what the lock covers: the whole\n"
 	"file, the writer-intent byte a writer takes before the whole file, a range,\n"
@@ -178,27 +182,49 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct file_locks *fl = NULL;
+	char **names = NULL, **store = NULL;
+	size_t n = 0, n_store = 0;
+	struct why why;
 	struct json j;
-	size_t n = 0;
 	int c, ret = 0;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
 		common_option(ctx, c, optarg, argv);
-	if (optind >= argc) {
-		ret = usage_error(ctx, "no table given");
-		goto out;
-	}
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	n = (size_t)(argc - optind);
+	if (optind < argc) {
+		names = argv + optind;
+		n = (size_t)(argc - optind);
+	} else {
+		/* The store: its lock (who runs a workflow), then every table. */
+		ret = store_tables(ctx, &store, &n_store, NULL, &why);
+		if (ret) {
+			ret = cmd_error(ret, &why);
+			goto out;
+		}
+		names = calloc(n_store + 1, sizeof(*names));
+		if (!names || !(names[0] = store_lock_path(ctx))) {
+			ret = cmd_oom();
+			goto out;
+		}
+		memcpy(names + 1, store, n_store * sizeof(*names));
+		n = n_store + 1;
+	}
 	fl = calloc(n, sizeof(*fl));
 	if (!fl) {
 		ret = cmd_oom();
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int r = collect(argv[optind + (int)i], &fl[i]);
+		int r;
+
+		/* A store lock not made yet: no workflow has run, none runs. */
+		if (i == 0 && optind >= argc && access(names[0], F_OK) < 0) {
+			fl[i].path = names[0];
+			continue;
+		}
+		r = collect(names[i], &fl[i]);
 
 		if (r) {
 			fl[i].path = NULL; /* left out of the output */
@@ -229,6 +255,11 @@ out:
 		free(fl[i].journal);
 	}
 	free(fl);
+	if (optind >= argc && names) {
+		free(names[0]);
+		free(names);
+	}
+	store_free(store, n_store);
 	return ret;
 }
 

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "kds.h"
 #include "platform.h"
+#include "sev.h"
 #include "util.h"
 #include "workflow.h"
 
@@ -87,6 +88,7 @@ struct refresh {
 	char rep_spec[WF_TCB_LEN];
 	struct cache cache;
 	struct wf_vcek src;
+	struct sev_dev *dev; /* to confirm the reported TCB under the locks */
 };
 
 /* What t needs, from its current contents: true when it is to be updated. */
@@ -206,6 +208,11 @@ static int prepare(struct workflow *wf, void *arg, struct why *why)
 	int ret;
 
 	memcpy(id.hwid, r->plat.chip_id, SEV_CHIP_ID_LEN);
+	ret = sev_open(sev_device_path(), false, &r->dev, NULL, why);
+	if (ret) {
+		workflow_fail_pending(wf, ret, "the SEV device cannot be opened; unchanged");
+		return ret;
+	}
 	ret = cache_init(&r->cache, workflow_ctx(wf), r->trust, r->a.offline, why);
 	if (ret == 0)
 		ret = wf_vcek_fetch(&r->cache, &id, &r->src, why);
@@ -260,6 +267,33 @@ static int stage(struct workflow *wf, void *arg, struct why *unused)
 	return 0;
 }
 
+/*
+ * Under the locks: the firmware still reports the TCB the new tables are
+ * for.  Whatever changed it meanwhile (a firmware update outside
+ * snp-certctl), a VCEK for the TCB before it is never installed.
+ */
+static int confirm(struct workflow *wf, void *arg, struct why *why)
+{
+	struct refresh *r = arg;
+	struct snp_platform_status st;
+	char now[WF_TCB_LEN];
+	int rc;
+
+	rc = sev_platform_status(r->dev, &st, NULL, why);
+	if (rc) {
+		workflow_fail_pending(wf, rc, "the reported TCB could not be confirmed; unchanged");
+		return rc;
+	}
+	if (st.reported_tcb == r->plat.st.reported_tcb)
+		return 0;
+	wf_tcb_spec(r->plat.product, st.reported_tcb, now, sizeof(now));
+	workflow_fail_pending(wf, -ERR_PLATFORM, "the reported TCB changed to %s meanwhile; "
+			      "unchanged", now);
+	return why_set(why, -ERR_PLATFORM, "the platform's reported TCB changed to %s while "
+		       "refreshing for %s: nothing installed; run 'snp-certctl refresh' again", now,
+		       r->rep_spec);
+}
+
 static void json_extra(struct workflow *wf, void *arg, struct json *j)
 {
 	const struct refresh *r = arg;
@@ -286,6 +320,7 @@ static const struct workflow_ops refresh_ops = {
 	.survey = survey,
 	.prepare = prepare,
 	.stage = stage,
+	.under_locks = confirm,
 	.json = json_extra,
 };
 
@@ -338,6 +373,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	amd_tcb_format(r.plat.product, &r.rep, r.rep_spec, sizeof(r.rep_spec));
 	ret = workflow_run(ctx, &refresh_ops, &r, argv + optind, (size_t)(argc - optind));
 out:
+	sev_close(r.dev);
 	wf_vcek_clear(&r.src);
 	amd_trust_free(r.trust);
 	return ret;

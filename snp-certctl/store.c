@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "holders.h"
 #include "store.h"
 #include "util.h"
 
@@ -231,5 +232,72 @@ int store_tables(const struct ctx *ctx, char ***paths, size_t *count, size_t *un
 	ret = 0;
 out:
 	store_free(names, n);
+	return ret;
+}
+
+char *store_lock_path(const struct ctx *ctx)
+{
+	char *path = NULL;
+
+	return asprintf(&path, "%s/%s", ctx_get(ctx, SET_STORE), STORE_LOCK_NAME) < 0 ? NULL : path;
+}
+
+int store_lock(const struct ctx *ctx, const struct sc_deadline *d, int *out, struct why *why)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	unsigned int step = 1000;
+	char *path = store_lock_path(ctx), who[512], reason[128];
+	struct stat st;
+	int fd = -1, ret;
+
+	*out = -1;
+	if (!path)
+		return why_set(why, -ENOMEM, "out of memory");
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		ret = 0; /* no store: no tables of its to serialise */
+		goto out;
+	}
+	if (fd < 0) {
+		ret = why_set(why, errno == ELOOP ? -ERR_REFUSED : -errno,
+			      errno == ELOOP ? "refusing the store lock '%s': it is a symbolic link" :
+			      "cannot open the store lock '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = why_set(why, -errno, "cannot open the store lock '%s': %s", path,
+			      strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = why_set(why, -ERR_REFUSED, "refusing the store lock '%s': not a regular file",
+			      path);
+		goto out;
+	}
+	if (sc_trust_check(&st, reason, sizeof(reason)) < 0) {
+		ret = why_set(why, -ERR_REFUSED, "refusing the store lock '%s': %s", path, reason);
+		goto out;
+	}
+	while (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		if (errno != EAGAIN && errno != EACCES) {
+			ret = why_set(why, -errno, "cannot lock the store '%s': %s",
+				      ctx_get(ctx, SET_STORE), strerror(errno));
+			goto out;
+		}
+		if (d->once || sc_backoff(d->end_ns, &step, 50000) < 0) {
+			const char *paths[1] = { path };
+
+			lock_holders_describe_paths(paths, 1, who, sizeof(who));
+			ret = why_set(why, -ERR_LOCK, "cannot lock the store '%s': another workflow "
+				      "is running, held by %s", ctx_get(ctx, SET_STORE), who);
+			goto out;
+		}
+	}
+	*out = fd;
+	fd = -1;
+	ret = 0;
+out:
+	sc_close(fd);
+	free(path);
 	return ret;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "base.h"
 #include "cmd.h"
 
 /*
@@ -73,5 +74,23 @@ struct lock_ref {
  */
 int lock_order(char *const *paths, size_t n, struct lock_ref **out, size_t *kept, size_t *bad);
 void lock_order_free(struct lock_ref *v, size_t n);
+
+/*
+ * The store lock, <store>/.snp-certctl.lock: an exclusive OFD lock that
+ * the workflows changing tables (refresh, fw-update, vlek-load, update,
+ * build --force) hold from their first read to their last write, so two of
+ * them never interleave (a refresh cannot install, after a fw-update, the
+ * VCEK it fetched for the TCB before it).  Created mode 0600 where
+ * missing; it must be a regular file that passes sc_trust_check().
+ */
+#define STORE_LOCK_NAME ".snp-certctl.lock"
+/* Its path (malloc'd), or NULL. */
+char *store_lock_path(const struct ctx *ctx);
+/*
+ * Take it by the deadline: 0 with *fd (-1 when the store does not exist:
+ * nothing to serialise), -ERR_LOCK naming the holders, -ERR_REFUSED, or
+ * -errno, with why.  Release with sc_close(*fd).
+ */
+int store_lock(const struct ctx *ctx, const struct sc_deadline *d, int *fd, struct why *why);
 
 #endif

@@ -30,6 +30,7 @@ struct workflow {
 	char old_tcb[WF_TCB_LEN];    /* for the hooks: TCB SPECs, "" when not known */
 	char new_tcb[WF_TCB_LEN];
 	size_t unmanaged;            /* store entries that are not tables (warned about) */
+	int store_fd;                /* the store lock, held from the first read to the last write */
 	uint64_t locked_at;          /* when the first exclusive lock was had */
 	long long held_us;           /* how long the exclusive locks were held */
 	bool locks_held;
@@ -697,6 +698,9 @@ out:
 	rc = first_failure(wf);
 	unlock_all(wf);
 	close_writers(wf);
+	/* The hooks from now on may run workflows themselves (refresh, recover). */
+	sc_close(wf->store_fd);
+	wf->store_fd = -1;
 	if (wf->pre_update_ran) {
 		hooks(wf, rc ? HOOK_UPDATE_FAILED : HOOK_POST_UPDATE, &why);
 		event(wf, rc ? WF_EV_UPDATE_FAILED : WF_EV_POST_UPDATE);
@@ -772,12 +776,14 @@ static void log_tables(const struct workflow *wf)
 int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, char *const *files,
 		 size_t n)
 {
-	struct workflow wf = { .ctx = ctx, .ops = ops, .arg = arg };
+	struct workflow wf = { .ctx = ctx, .ops = ops, .arg = arg, .store_fd = -1 };
 	struct why why = { "" };
 	int rc;
 
 	sc_deadline_init(&wf.d, ctx->lock_timeout);
-	rc = tables_init(&wf, files, n, &why);
+	rc = store_lock(ctx, &wf.d, &wf.store_fd, &why);
+	if (rc == 0)
+		rc = tables_init(&wf, files, n, &why);
 	if (rc) {
 		if (why.msg[0])
 			err("%s", why.msg);
@@ -812,6 +818,7 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 	else
 		print_tables(&wf);
 out:
+	sc_close(wf.store_fd);
 	tables_free(&wf);
 	return exit_status(rc);
 }

@@ -164,7 +164,7 @@ fails_untouched() {
 	assert_output --partial "failed $TABLE: "
 	assert_equal "$(fingerprint "$TABLE")" "$before"
 	assert_equal "$(cache_state)" "$cache_before"
-	[ -z "$(ls -A "$T/store" | grep -v '^t.certs$')" ]
+	[ -z "$(ls -A "$T/store" | grep -v -e '^t.certs$' -e '^.snp-certctl.lock$')" ]
 }
 
 @test "refresh: KDS faults (404, 500, garbage, wrong TCB, wrong signer) leave tables and cache untouched" {
@@ -426,4 +426,39 @@ post-update 20-log $env"
 	[ "$(jq .store.unmanaged <<<"$output")" = 3 ]
 	run --separate-stderr fake status
 	assert_line --partial "$T/store: 1 table, 3 not managed (not regular files)"
+}
+
+@test "refresh: a reported TCB that changes before the locks is never installed stale" {
+	before=$(fingerprint "$TABLE")
+	# A pre-update hook stands in for a firmware update outside snp-certctl.
+	printf '#!/bin/sh\nsed -i "/^reported_tcb=/d" "%s"; echo reported_tcb=0x7309000000000103 >> "%s"\n' \
+		"$STATE" "$STATE" > "$T/hooks/10-change"
+	chmod 755 "$T/hooks/10-change"
+	run --separate-stderr fake refresh
+	assert_failure 5
+	[[ "$stderr" == *"the platform's reported TCB changed to bl=3,tee=1,snp=9,ucode=115 while refreshing for $NEW: nothing installed"* ]]
+	assert_output "failed $TABLE: the reported TCB changed to bl=3,tee=1,snp=9,ucode=115 meanwhile; unchanged"
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+	[ ! -s "$T/store/.t.certs.snpcert-journal" ]
+}
+
+@test "refresh: workflows on one store are serialised by the store lock, shown by locks" {
+	# Another workflow holds the store: this one waits, then gives up (exit 3).
+	python3 -c '
+import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(3)' "$T/store/.snp-certctl.lock" "$T/held" &
+	while [ ! -e "$T/held" ]; do sleep 0.05; done
+	run --separate-stderr fake refresh --timeout 0.5
+	assert_failure 3
+	[[ "$stderr" == *"cannot lock the store '$T/store': another workflow is running, held by "*python3* ]]
+	run certctl locks
+	assert_success
+	assert_line --index 0 "$T/store/.snp-certctl.lock: 1 lock"
+	assert_line --partial "python3"
+	wait
+	run --separate-stderr fake refresh
+	assert_success
 }
