@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "amdcert.h"
 #include "cmd.h"
@@ -16,6 +17,7 @@
 #include "platform.h"
 #include "sev.h"
 #include "lockwait.h"
+#include "snpcert.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -38,6 +40,7 @@ static const char usage[] =
 	"  malformed         the table or its key cannot be decoded\n"
 	"  unreadable        the file cannot be read\n"
 	"  busy              a writer held the table's lock past the lock timeout\n"
+	"  interrupted       an update was cut short: recover (or refresh) completes it\n"
 	"  unknown           the platform (or its chip id) could not be read\n"
 	"\n"
 	"Exits 0 whenever it could report, also without an SEV device or when a\n"
@@ -189,6 +192,20 @@ static void tcb_json(struct json *j, const char *key, enum amd_product p, uint64
 	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
+/* Has path a journal with something in it: an update that did not finish? */
+static bool interrupted(const char *path)
+{
+	char *jpath = NULL;
+	struct stat st;
+	bool ret;
+
+	if (snpcert_journal_path(path, &jpath) < 0)
+		return false;
+	ret = lstat(jpath, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+	free(jpath);
+	return ret;
+}
+
 /* Judge one table against the platform (read as a VMM does, by the deadline d).  0 or -ENOMEM. */
 static int judge(const struct plat *p, struct tstat *ts, const struct sc_deadline *d)
 {
@@ -226,6 +243,13 @@ static int judge(const struct plat *p, struct tstat *ts, const struct sc_deadlin
 	ret = table_from_blob(blob, len, GHCB_ALLOW_LARGE, &t, &diag);
 	if (ret == -ENOMEM)
 		goto out;
+	if (ret < 0 && interrupted(ts->path)) {
+		ts->status = "interrupted";
+		snprintf(ts->detail, sizeof(ts->detail), "an update was interrupted: 'snp-certctl "
+			 "recover' (or the next refresh) completes it");
+		ret = 0;
+		goto out;
+	}
 	if (ret < 0) {
 		ts->status = "malformed";
 		snprintf(ts->detail, sizeof(ts->detail), "at byte %zu: %s", diag.offset,

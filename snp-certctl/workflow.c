@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -773,6 +774,37 @@ static void log_tables(const struct workflow *wf)
 		closelog();
 }
 
+/*
+ * Complete (or roll back) every interrupted update among the tables first:
+ * a writer that died leaves its table empty for stock readers until then,
+ * and the refresh timer is what comes by without an operator.  Tables with
+ * an empty journal (the usual case) cost a stat.
+ */
+static void repair(struct workflow *wf)
+{
+	for (size_t i = 0; i < wf->n; i++) {
+		struct wf_table *t = &wf->v[i];
+		int outcome = SNPCERT_RECOVER_CLEAN;
+		char *jpath = NULL;
+		struct stat st;
+		struct why w;
+		bool pending;
+
+		if (snpcert_journal_path(t->path, &jpath) < 0)
+			continue;
+		pending = lstat(jpath, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+		free(jpath);
+		if (!pending)
+			continue;
+		if (lockwait_recover(t->path, &wf->d, &outcome, &w) < 0)
+			warn("%s", w.msg); /* its writer will say so again, in its place */
+		else if (outcome == SNPCERT_RECOVER_REPLAYED)
+			info("'%s': completed an interrupted update first", t->path);
+		else if (outcome == SNPCERT_RECOVER_DISCARDED)
+			info("'%s': dropped a torn journal first; the table was not touched", t->path);
+	}
+}
+
 int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, char *const *files,
 		 size_t n)
 {
@@ -784,6 +816,8 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 	rc = store_lock(ctx, &wf.d, &wf.store_fd, &why);
 	if (rc == 0)
 		rc = tables_init(&wf, files, n, &why);
+	if (rc == 0)
+		repair(&wf);
 	if (rc) {
 		if (why.msg[0])
 			err("%s", why.msg);

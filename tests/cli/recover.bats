@@ -102,3 +102,21 @@ $T/store/c.certs: replayed: the interrupted update was completed"
 	assert_failure 1
 	assert_output --partial "'$T/missing.certs'"
 }
+
+@test "recover: an interrupted table is shown by status, and the next refresh repairs it" {
+	crash "$T/store/a.certs" zeroed
+	run --separate-stderr certctl status --json
+	assert_success
+	[ "$(jq -r '.store.tables[0].status' <<<"$output")" = interrupted ]
+	run --separate-stderr certctl status
+	assert_line --regexp '^  a\.certs +interrupted +an update was interrupted'
+	# Any workflow repairs it first, here the refresh timer's run, which then
+	# fails (the simulated platform is not this chain's): whole again all the same.
+	fake_sev_setup
+	run --separate-stderr fake refresh --offline --product Milan
+	assert_failure
+	[[ "$stderr" == *"'$T/store/a.certs': completed an interrupted update first"* ]]
+	cmp "$T/store/a.certs" "$T/new.certs"
+	run certctl recover "$T/store/a.certs"
+	assert_output "$T/store/a.certs: clean"
+}
