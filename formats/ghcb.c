@@ -114,6 +114,8 @@ const char *ghcb_strerror(enum ghcb_error code)
 		return "well-known GUID appears twice";
 	case GHCB_ERR_STRAY_DATA:
 		return "bytes that belong to no entry (torn or padded table)";
+	case GHCB_ERR_PADDED_EMPTY:
+		return "an empty entry array followed by more bytes (an interrupted in-place write)";
 	case GHCB_ERR_TOO_LARGE:
 		return "table larger than " STRINGIFY(GHCB_MAX_KIB) " KiB (the Linux guest limit)";
 	case GHCB_ERR_NOMEM:
@@ -203,6 +205,16 @@ int ghcb_parse(const void *blob, size_t len, unsigned int flags, struct ghcb_ent
 		}
 	}
 	array_end = pos + GHCB_ENTRY_SIZE;
+	/*
+	 * An empty table is exactly its terminator.  More bytes after an empty
+	 * entry array, even zeros, is what an in-place write leaves while the
+	 * first entry is zeroed: for every table (one whose data is all zero
+	 * too) that state must be recognisable, never read as a valid table.
+	 */
+	if (n == 0 && len > GHCB_ENTRY_SIZE) {
+		ret = fail(diag, GHCB_ERR_PADDED_EMPTY, GHCB_ENTRY_SIZE, -1);
+		goto out;
+	}
 
 	if (n) {
 		e = calloc(n, sizeof(*e));

@@ -44,6 +44,7 @@ enum ghcb_error {
 	GHCB_ERR_OVERLAP,        /* two entries share bytes */
 	GHCB_ERR_DUPLICATE,      /* a well-known GUID appears twice */
 	GHCB_ERR_STRAY_DATA,     /* non-zero bytes that no entry covers */
+	GHCB_ERR_PADDED_EMPTY,   /* an empty table followed by more bytes: a write cut short */
 	GHCB_ERR_TOO_LARGE,      /* over GHCB_MAX_SIZE (writers), GHCB_PARSE_LIMIT (all) */
 	GHCB_ERR_NOMEM,
 };
