@@ -72,7 +72,7 @@ setup() {
 	dd if=/dev/zero of="$T/torn" bs=24 count=1 conv=notrunc 2>/dev/null
 	run certctl show "$T/torn"
 	assert_failure 4
-	assert_output --partial "bytes that belong to no entry"
+	assert_output --partial "malformed at byte 24: an empty entry array followed by more bytes (an interrupted in-place write)"
 	: > "$T/empty"
 	run certctl show "$T/empty"
 	assert_failure 4
