@@ -75,9 +75,15 @@ static int trust_add_file(struct amd_trust *t, const char *path)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
+	char bad[128] = "";
 	int ret;
 
-	ret = read_file(path, 1024 * 1024, &buf, &len);
+	/* Whoever can write a trust root makes any chain under it verify. */
+	ret = read_trusted_file(path, 1024 * 1024, &buf, &len, bad, sizeof(bad));
+	if (ret == -EPERM && *bad) {
+		err("refusing trust root '%s': %s", path, bad);
+		return EXIT_FAIL;
+	}
 	if (ret < 0) {
 		err("cannot read trust root '%s': %s", path, strerror(-ret));
 		return EXIT_FAIL;

@@ -3,12 +3,18 @@
  * The hooks runner.  hooks.h says which files run, which are refused, how
  * they run and what a failure means at each event.
  *
- * The checks rest on the directory: once hooks_dir (and, for a symlinked
- * hook, its target's directory) is owned by root and writable by nobody
- * else, only root can add, replace or re-point a hook, so the path checked
- * is the path executed.  Executing through a descriptor (fexecve) would
- * close the remaining window but hands scripts "/dev/fd/N" as $0, which
- * hooks use to name themselves in logs.
+ * Nothing checked can be swapped before it runs.  hooks_dir is opened by
+ * walking its path from "/" one component at a time (openat, O_NOFOLLOW),
+ * checking each directory on the way as it is opened: a user who owns or
+ * can write to any directory above hooks_dir could otherwise put another
+ * directory in its place between the check and the exec.  Each hook is
+ * opened (O_PATH|O_NOFOLLOW) from that directory's descriptor, checked with
+ * fstat on that descriptor, and executed through it (fexecve), so the file
+ * that runs is the file that was checked.  A symlinked hook is refused: its
+ * target's directories would need the same walk for every link on the way,
+ * and a hook is easily copied into hooks_dir instead.  A script hook sees
+ * "/dev/fd/N" as $0 (the kernel's name for the descriptor it runs from);
+ * hooks name themselves with SNP_CERTCTL_HOOK.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,7 +40,7 @@ extern char **environ;
 
 struct hook {
 	char *path; /* hooks_dir/name: messages, SNP_CERTCTL_HOOK */
-	char *exec; /* what is executed: path, or a symlink's resolved target */
+	int fd;     /* O_PATH descriptor of the checked file: what is executed */
 };
 
 struct hook_list {
@@ -135,15 +141,15 @@ static void hook_list_free(struct hook_list *hl)
 {
 	for (size_t i = 0; i < hl->n; i++) {
 		free(hl->v[i].path);
-		free(hl->v[i].exec);
+		sc_close(hl->v[i].fd);
 	}
 	free(hl->v);
 	hl->v = NULL;
 	hl->n = hl->cap = 0;
 }
 
-/* Takes path and exec.  0 or -ENOMEM (both freed). */
-static int hook_list_add(struct hook_list *hl, char *path, char *exec)
+/* Takes path and fd.  0 or -ENOMEM (both freed). */
+static int hook_list_add(struct hook_list *hl, char *path, int fd)
 {
 	if (hl->n == hl->cap) {
 		size_t cap = hl->cap ? 2 * hl->cap : 8;
@@ -151,32 +157,34 @@ static int hook_list_add(struct hook_list *hl, char *path, char *exec)
 
 		if (!v) {
 			free(path);
-			free(exec);
+			sc_close(fd);
 			return -ENOMEM;
 		}
 		hl->v = v;
 		hl->cap = cap;
 	}
 	hl->v[hl->n].path = path;
-	hl->v[hl->n].exec = exec;
+	hl->v[hl->n].fd = fd;
 	hl->n++;
 	return 0;
 }
 
 /*
- * Decide about one directory entry.  Returns 1 with *exec set (malloc'd)
- * when it is a hook to run, 0 when it is skipped, -1 when it is refused or
- * cannot be examined (reported through report(why, fatal, ...)).
+ * Decide about one directory entry.  Returns 1 with *fd set (an O_PATH
+ * descriptor of the checked file) when it is a hook to run, 0 when it is
+ * skipped, -1 when it is refused or cannot be examined (reported through
+ * report(why, fatal, ...)).
  */
-static int examine(int dfd, const char *name, const char *path, bool fatal, char **exec,
+static int examine(int dfd, const char *name, const char *path, bool fatal, int *fd,
 		   struct why *why)
 {
-	char bad[128], *target = NULL, *tdir = NULL;
-	struct stat st, dst;
-	int ret = -1;
+	char bad[128];
+	struct stat st;
+	int f = -1, ret = -1;
 
-	*exec = NULL;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	*fd = -1;
+	f = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (f < 0) {
 		if (errno == ENOENT) {
 			ret = 0; /* gone since readdir */
 			goto out;
@@ -184,66 +192,198 @@ static int examine(int dfd, const char *name, const char *path, bool fatal, char
 		report(why, fatal, "cannot examine hook '%s': %s", path, strerror(errno));
 		goto out;
 	}
+	if (fstat(f, &st) < 0) {
+		report(why, fatal, "cannot examine hook '%s': %s", path, strerror(errno));
+		goto out;
+	}
 	if (S_ISLNK(st.st_mode)) {
-		target = realpath(path, NULL);
-		if (!target) {
-			report(why, fatal, "refusing hook '%s': cannot resolve the symlink: %s", path,
-			       strerror(errno));
-			goto out;
-		}
-		if (lstat(target, &st) < 0) {
-			report(why, fatal, "refusing hook '%s': cannot examine its target '%s': %s", path,
-			       target, strerror(errno));
-			goto out;
-		}
+		report(why, fatal, "refusing hook '%s': a symbolic link, not a file in the hooks "
+		       "directory", path);
+		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		debug("skipping '%s': not a regular file", path);
 		ret = 0;
 		goto out;
 	}
-	if (faccessat(AT_FDCWD, target ? target : path, X_OK, AT_EACCESS) < 0) {
+	if (faccessat(f, "", X_OK, AT_EACCESS | AT_EMPTY_PATH) < 0) {
 		debug("skipping '%s': not executable", path);
 		ret = 0;
 		goto out;
 	}
 	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
-		if (target)
-			report(why, fatal, "refusing hook '%s': its target '%s' is %s", path,
-			       target, bad);
-		else
-			report(why, fatal, "refusing hook '%s': %s", path, bad);
+		report(why, fatal, "refusing hook '%s': %s", path, bad);
 		goto out;
 	}
-	if (target) {
-		tdir = sc_dir_of(target);
-		if (!tdir) {
-			report(why, fatal, "out of memory");
-			goto out;
-		}
-		if (stat(tdir, &dst) < 0) {
-			report(why, fatal, "refusing hook '%s': cannot examine '%s': %s", path, tdir,
-			       strerror(errno));
-			goto out;
-		}
-		if (sc_trust_check(&dst, bad, sizeof(bad)) < 0) {
-			report(why, fatal, "refusing hook '%s': its target's directory '%s' is %s", path,
-			       tdir, bad);
-			goto out;
-		}
-		*exec = target;
-		target = NULL;
-	} else {
-		*exec = strdup(path);
-		if (!*exec) {
-			report(why, fatal, "out of memory");
-			goto out;
-		}
-	}
+	*fd = f;
+	f = -1;
 	ret = 1;
 out:
-	free(target);
-	free(tdir);
+	sc_close(f);
+	return ret;
+}
+
+/* Symbolic links followed above hooks_dir, at most (as the kernel's 40). */
+#define MAX_LINKS 40
+
+/*
+ * A directory above hooks_dir: sc_trust_check, except that a sticky one
+ * (/tmp) may be writable by group or others, who cannot move or replace
+ * entries they do not own.  0, or -1 after report().
+ */
+static int check_above(const struct stat *st, const char *walked, const char *dir, bool fatal,
+		       struct why *why)
+{
+	struct stat s = *st;
+	char bad[128];
+
+	if (s.st_mode & S_ISVTX)
+		s.st_mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
+	if (sc_trust_check(&s, bad, sizeof(bad)) < 0) {
+		report(why, fatal, "refusing hooks directory '%s': '%s' above it is %s", dir, walked,
+		       bad);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Open hooks_dir for reading, walking its path from "/" (a relative
+ * hooks_dir from the working directory's path) one component at a time
+ * with O_NOFOLLOW, each directory checked (check_above) as it is entered.
+ * A symbolic link above hooks_dir is followed: the directory holding it
+ * has been checked, so only a trusted user can re-point it, and its target
+ * is walked the same way.  hooks_dir itself must be a directory, not a
+ * symbolic link, and pass sc_trust_check (sticky or not).
+ *
+ * Returns the descriptor, -ENOENT when a component does not exist (no
+ * hooks), or -1 after report().
+ */
+static int open_hooks_dir(const char *dir, bool fatal, struct why *why)
+{
+	char rest[2 * PATH_MAX], tmp[2 * PATH_MAX], walked[2 * PATH_MAX], comp[NAME_MAX + 1];
+	char link[PATH_MAX], cwd[PATH_MAX], bad[128];
+	int cur = -1, next = -1, links = 0, ret = -1, err = 0;
+	struct stat st;
+	const char *p;
+	size_t len;
+
+	if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
+		err = errno;
+		goto cannot;
+	}
+	if ((size_t)snprintf(rest, sizeof(rest), "%s/%s", dir[0] == '/' ? "" : cwd, dir) >=
+	    sizeof(rest)) {
+		err = ENAMETOOLONG;
+		goto cannot;
+	}
+	p = rest;
+	strcpy(walked, "/");
+	cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0 || fstat(cur, &st) < 0) {
+		err = errno;
+		goto cannot;
+	}
+	if (check_above(&st, walked, dir, fatal, why) < 0)
+		goto out;
+	for (;;) {
+		bool last;
+
+		p += strspn(p, "/");
+		if (!*p)
+			break;
+		len = strcspn(p, "/");
+		if (len > NAME_MAX) {
+			err = ENAMETOOLONG;
+			goto cannot;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		p += len;
+		last = p[strspn(p, "/")] == '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 || fstat(next, &st) < 0) {
+			err = errno;
+			if (err == ENOENT) {
+				ret = -ENOENT;
+				goto out;
+			}
+			goto cannot;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t n;
+
+			if (last) {
+				report(why, fatal, "refusing hooks directory '%s': a symbolic link", dir);
+				goto out;
+			}
+			n = readlinkat(cur, comp, link, sizeof(link) - 1);
+			if (n < 0 || ++links > MAX_LINKS) {
+				err = n < 0 ? errno : ELOOP;
+				goto cannot;
+			}
+			link[n] = '\0';
+			if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", link, p) >= sizeof(tmp)) {
+				err = ENAMETOOLONG;
+				goto cannot;
+			}
+			memcpy(rest, tmp, sizeof(rest));
+			p = rest;
+			sc_close(next);
+			next = -1;
+			if (link[0] == '/') {
+				sc_close(cur);
+				cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				if (cur < 0) {
+					err = errno;
+					goto cannot;
+				}
+				strcpy(walked, "/");
+			}
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			err = ENOTDIR;
+			goto cannot;
+		}
+		if (strcmp(comp, "..") == 0) {
+			char *slash = strrchr(walked, '/');
+
+			slash[slash == walked ? 1 : 0] = '\0';
+		} else if (strlen(walked) + 1 + len < sizeof(walked)) {
+			if (strcmp(walked, "/") != 0)
+				strcat(walked, "/");
+			strcat(walked, comp);
+		}
+		sc_close(cur);
+		cur = next;
+		next = -1;
+		if (!last && check_above(&st, walked, dir, fatal, why) < 0)
+			goto out;
+	}
+	if (fstat(cur, &st) < 0) {
+		err = errno;
+		goto cannot;
+	}
+	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
+		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
+		goto out;
+	}
+	/* The directory checked, now open for reading: "." of its own descriptor. */
+	ret = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ret < 0) {
+		err = errno;
+		goto cannot;
+	}
+	goto out;
+cannot:
+	report(why, fatal, "cannot open hooks directory '%s': %s", dir, strerror(err));
+	ret = -1;
+out:
+	sc_close(cur);
+	sc_close(next);
 	return ret;
 }
 
@@ -255,33 +395,22 @@ out:
 static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct why *why)
 {
 	const char *dir = ctx_get(ctx, SET_HOOKS_DIR);
-	char **names = NULL, bad[128], *path = NULL, *exec = NULL;
+	char **names = NULL, *path = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
-	struct stat st;
 	DIR *d = NULL;
-	int dfd = -1, ret = fatal ? -ERR_REFUSED : 0;
+	int dfd = -1, fd = -1, ret = fatal ? -ERR_REFUSED : 0;
 
 	if (!dir)
 		dir = DEFAULT_HOOKS;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		if (errno == ENOENT) {
-			debug("no hooks: '%s' does not exist", dir);
-			ret = 0;
-			goto out;
-		}
-		report(why, fatal, "cannot open hooks directory '%s': %s", dir, strerror(errno));
+	dfd = open_hooks_dir(dir, fatal, why);
+	if (dfd == -ENOENT) {
+		debug("no hooks: '%s' does not exist", dir);
+		ret = 0;
 		goto out;
 	}
-	if (fstat(dfd, &st) < 0) {
-		report(why, fatal, "cannot examine hooks directory '%s': %s", dir, strerror(errno));
+	if (dfd < 0)
 		goto out;
-	}
-	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
-		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
-		goto out;
-	}
 	d = fdopendir(dfd);
 	if (!d) {
 		report(why, fatal, "cannot read hooks directory '%s': %s", dir, strerror(errno));
@@ -331,12 +460,13 @@ static int scan(const struct ctx *ctx, bool fatal, struct hook_list *out, struct
 			report(why, fatal, "out of memory");
 			goto out;
 		}
-		r = examine(dirfd(d), names[i], path, fatal, &exec, why);
+		r = examine(dirfd(d), names[i], path, fatal, &fd, why);
 		if (r < 0 && fatal)
 			goto out;
 		if (r > 0) {
-			r = hook_list_add(out, path, exec);
-			path = exec = NULL;
+			r = hook_list_add(out, path, fd);
+			path = NULL;
+			fd = -1;
 			if (r < 0) {
 				report(why, fatal, "out of memory");
 				goto out;
@@ -453,14 +583,16 @@ out:
 static int run_one(const struct hook *h, enum hook_event ev, bool fatal, char **envp,
 		   double limit, const char *budget, struct why *why)
 {
-	char *argv[] = { h->exec, NULL };
+	char *argv[] = { h->path, NULL };
 	const struct spawn_opts o = {
 		.argv = argv,
 		.envp = envp,
 		.name = h->path,
 		.kind = SPAWN_HOOK,
-		.flags = SPAWN_STDIN_NULL | SPAWN_STDOUT_TO_STDERR | SPAWN_PGROUP | SPAWN_CLEAN,
+		.flags = SPAWN_STDIN_NULL | SPAWN_STDOUT_TO_STDERR | SPAWN_PGROUP | SPAWN_CLEAN |
+			 SPAWN_EXEC_FD,
 		.timeout = limit,
+		.exec_fd = h->fd,
 	};
 	const char *evn = hook_event_name(ev);
 	int status = 0, ret;

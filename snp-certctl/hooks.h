@@ -13,22 +13,28 @@
  *
  * Which files are refused.  The directory and every hook must be owned by
  * root (when running as root) or by root or the running user (otherwise),
- * and not be writable by group or others.  A hook that is a symlink is
- * allowed when its fully resolved target is a regular file that passes the
- * same checks and lives in a directory that passes them too; the resolved
- * target is what is executed, so no link in between can be re-pointed after
- * the check.  A dangling or looping symlink is refused.  A missing hooks
- * directory means no hooks.  A refusal is an error: a hook that was meant
- * to run (to drain guests, say) must not be skipped silently.
+ * and not be writable by group or others; so must every directory above
+ * hooks_dir, except that a sticky one (/tmp) may be writable by others.
+ * A symlink above hooks_dir is followed and the directories of its target
+ * are checked the same way; hooks_dir itself must not be a symlink.  A hook
+ * that is a symlink is refused, whatever it points to (copy the file into
+ * hooks_dir instead).  A missing hooks directory means no hooks.  A refusal
+ * is an error: a hook that was meant to run (to drain guests, say) must not
+ * be skipped silently.
  *
- * How a hook runs.  fork and execve with the environment of the program
+ * How a hook runs.  The file checked is the file run: each hook is opened
+ * from the descriptor of hooks_dir, checked on its descriptor and executed
+ * through it (fexecve), so nothing put at its name after the check runs.
+ * fork and fexecve with the environment of the program
  * plus SNP_CERTCTL_EVENT, SNP_CERTCTL_COMMAND, SNP_CERTCTL_TABLES
  * (space-separated paths), SNP_CERTCTL_OLD_TCB and SNP_CERTCTL_NEW_TCB (TCB
  * SPEC form, only when known; never inherited) and SNP_CERTCTL_HOOK (the
- * hook's path in hooks_dir).  No arguments; stdin is /dev/null; stdout goes
- * to stderr, so --json output on stdout stays one document; no other
- * descriptor of the program is inherited (a table's descriptor would carry
- * its OFD lock along).  The hook is the leader of a new process group; once
+ * hook's path in hooks_dir; a script's $0 is "/dev/fd/N", the descriptor it
+ * is read through).  No arguments; stdin is /dev/null; stdout goes to
+ * stderr, so --json output on stdout stays one document; besides the hook's
+ * own descriptor (O_PATH, kept open for the interpreter), no descriptor of
+ * the program is inherited (a table's descriptor would carry its OFD lock
+ * along).  The hook is the leader of a new process group; once
  * it exits (or times out) whatever is left in that group is killed with
  * SIGKILL: a hook that must leave something running hands it to
  * systemd-run or setsid.

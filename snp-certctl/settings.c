@@ -94,11 +94,17 @@ static int load_file(struct ctx *ctx, char *from_file[SET_COUNT])
 	unsigned int bad_line = 0;
 	uint8_t *text = NULL;
 	size_t len = 0;
+	char bad[128] = "";
 	int ret;
 
-	ret = read_file(ctx->config_path, CONFIG_MAX, &text, &len);
+	/* Whoever can write it chooses the trust roots and the hooks: the one rule. */
+	ret = read_trusted_file(ctx->config_path, CONFIG_MAX, &text, &len, bad, sizeof(bad));
 	if (ret == -ENOENT && !ctx->config_explicit)
 		return 0;
+	if (ret == -EPERM && *bad) {
+		err("refusing configuration '%s': %s", ctx->config_path, bad);
+		return EXIT_USAGE;
+	}
 	if (ret < 0) {
 		if (ret == -EFBIG)
 			err("cannot open configuration '%s': larger than %d KiB", ctx->config_path,

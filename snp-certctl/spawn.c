@@ -99,10 +99,16 @@ static void __attribute__((noreturn)) child(const struct spawn_opts *o, const si
 			if (i != errfd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
 	}
-	if (o->flags & SPAWN_SEARCH_PATH)
+	if (o->flags & SPAWN_EXEC_FD) {
+		/* Open across exec: an interpreter reads a script through /dev/fd/N. */
+		if (fcntl(o->exec_fd, F_SETFD, 0) < 0)
+			goto fail;
+		fexecve(o->exec_fd, o->argv, envp);
+	} else if (o->flags & SPAWN_SEARCH_PATH) {
 		execvpe(o->argv[0], o->argv, envp);
-	else
+	} else {
 		execve(o->argv[0], o->argv, envp);
+	}
 fail:
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)

@@ -45,6 +45,14 @@ enum spawn_kind {
 #define SPAWN_CLEAN 0x10u
 /* argv[0] without a '/' is looked up in PATH, and a file without "#!" runs with /bin/sh. */
 #define SPAWN_SEARCH_PATH 0x20u
+/*
+ * The file executed is the one open at exec_fd (fexecve), not a path:
+ * nothing can be put in its place after the caller checked it.  argv[0] is
+ * only the child's argv[0].  exec_fd stays open across exec (without
+ * close-on-exec), even with SPAWN_CLEAN: a script's interpreter reads the
+ * script through /dev/fd/N, which the kernel hands it as the script's name.
+ */
+#define SPAWN_EXEC_FD 0x40u
 
 struct spawn_opts {
 	char *const *argv; /* argv[0] is what is executed */
@@ -53,6 +61,7 @@ struct spawn_opts {
 	enum spawn_kind kind;
 	unsigned int flags;  /* SPAWN_* */
 	double timeout;      /* seconds; 0: none.  Then the child (and its group) is killed. */
+	int exec_fd;         /* with SPAWN_EXEC_FD: what is executed */
 };
 
 /*

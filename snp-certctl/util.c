@@ -232,7 +232,9 @@ void format_time(time_t t, char *out, size_t len)
 		snprintf(out, len, "@%lld", (long long)t);
 }
 
-int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+/* read_file, with the fstat of the descriptor it read in *sto. */
+static int read_file_st(const char *path, size_t max, uint8_t **out, size_t *len,
+			struct stat *sto)
 {
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -294,12 +296,41 @@ int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 	}
 	*out = buf;
 	*len = n;
+	*sto = st;
 	buf = NULL;
 	ret = 0;
 out:
 	free(buf);
 	close(fd);
 	return ret;
+}
+
+int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+	struct stat st;
+
+	return read_file_st(path, max, out, len, &st);
+}
+
+int read_trusted_file(const char *path, size_t max, uint8_t **out, size_t *len, char *bad,
+		      size_t badlen)
+{
+	uint8_t *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	int ret;
+
+	ret = read_file_st(path, max, &buf, &n, &st);
+	if (ret < 0)
+		return ret;
+	ret = sc_trust_check(&st, bad, badlen);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
 }
 
 /* Write into an existing device or FIFO (-o /dev/stdout): never replace it. */

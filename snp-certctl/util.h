@@ -45,6 +45,13 @@ void format_time(time_t t, char *out, size_t len);
  */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 /*
+ * read_file for a file that decides what is trusted (the configuration, a
+ * trust root): the descriptor read must also pass sc_trust_check.  0,
+ * -EPERM with the phrase in bad (badlen bytes), -EFBIG, or -errno.
+ */
+int read_trusted_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *bad,
+		      size_t badlen);
+/*
  * Create path with buf, crash-safe: a temporary file in the same directory,
  * fsync, then renamed into place; fsync the directory.  With replace false,
  * an existing path is never clobbered (-EEXIST).  With replace true, an

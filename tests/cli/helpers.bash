@@ -31,6 +31,9 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 common_setup() {
 	T="$BATS_TEST_TMPDIR"
+	# The configuration, trust roots and hooks the tests write must not be
+	# group or world writable (they would be refused), whatever umask ran bats.
+	umask 022
 	mkdir -p "$T/store" "$T/cache" "$T/hooks"
 	: > "$T/empty.conf"
 	export SNP_CERTCTL_CONFIG="$T/empty.conf"

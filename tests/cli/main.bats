@@ -52,6 +52,29 @@ setup() {
 	[ "$status" -eq 0 ] || [ -e /etc/snp-certctl/snp-certctl.conf ]
 }
 
+@test "configuration: a file others can write, or not owned by root, is refused (exit 2)" {
+	sample_table "$T/t.certs"
+	printf 'lock_timeout = 2\n' > "$T/c.conf"
+	chmod 0644 "$T/c.conf"
+	run certctl -C "$T/c.conf" show "$T/t.certs"
+	assert_success
+	chmod 0646 "$T/c.conf"
+	run certctl -C "$T/c.conf" show "$T/t.certs"
+	assert_failure 2
+	assert_output "snp-certctl: refusing configuration '$T/c.conf': writable by group or others"
+	chmod 0664 "$T/c.conf"
+	SNP_CERTCTL_CONFIG="$T/c.conf" run certctl show "$T/t.certs"
+	assert_failure 2
+	assert_output "snp-certctl: refusing configuration '$T/c.conf': writable by group or others"
+	chmod 0644 "$T/c.conf"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown 65534 "$T/c.conf"
+		run certctl -C "$T/c.conf" show "$T/t.certs"
+		assert_failure 2
+		assert_output "snp-certctl: refusing configuration '$T/c.conf': not owned by root"
+	fi
+}
+
 @test "configuration: comments, blank lines, unknown keys name file and line" {
 	printf '# comment\n\nstore = %s\nlock_timeout = 2.5\nbogus = 1\n' "$T/s" > "$T/c.conf"
 	sample_table "$T/t.certs"

@@ -90,6 +90,34 @@ setup() {
 	assert_success
 }
 
+@test "verify: a trust root others can write, or not owned by root, is refused (exit 1)" {
+	u="$SNPCERT_FIXTURES/bad/ark-untrusted"
+	certctl build -q --no-verify -o "$T/u.certs" --vcek "$u/vcek.pem" --ask "$u/ask.pem" \
+		--ark "$u/ark.pem"
+	cp "$u/ark.pem" "$T/ark.pem"
+	chmod 0644 "$T/ark.pem"
+	run certctl verify "$T/u.certs" --trust-root "$T/ark.pem"
+	assert_success
+	chmod 0646 "$T/ark.pem"
+	run certctl verify "$T/u.certs" --trust-root "$T/ark.pem"
+	assert_failure 1
+	assert_output "snp-certctl: refusing trust root '$T/ark.pem': writable by group or others"
+	printf 'trust_root = %s\n' "$T/ark.pem" > "$T/c.conf"
+	chmod 0644 "$T/c.conf"
+	run certctl -C "$T/c.conf" verify "$T/u.certs"
+	assert_failure 1
+	assert_output "snp-certctl: refusing trust root '$T/ark.pem': writable by group or others"
+	chmod 0644 "$T/ark.pem"
+	run certctl -C "$T/c.conf" verify "$T/u.certs"
+	assert_success
+	if [ "$(id -u)" -eq 0 ]; then
+		chown 65534 "$T/ark.pem"
+		run certctl verify "$T/u.certs" --trust-root "$T/ark.pem"
+		assert_failure 1
+		assert_output "snp-certctl: refusing trust root '$T/ark.pem': not owned by root"
+	fi
+}
+
 @test "verify: a VLEK signed by the ASK fails" {
 	certctl build -q --no-verify -o "$T/v.certs" --vlek "$SNPCERT_FIXTURES/bad/vlek-by-ask.pem" \
 		--asvk "$SNPCERT_FIXTURES/milan/asvk.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"

@@ -3,7 +3,8 @@
  * The hooks runner (snp-certctl/hooks.c): which files run and in what
  * order, their environment and stdio, failure and timeout reporting per
  * event, the process-group kill, the locked event's budget, refusals of
- * unsafe hooks and directories, symlinked hooks, and the hook_timeout
+ * unsafe hooks, directories and ancestors, symlinked hooks and hooks
+ * directories, execution through the checked descriptor, and the hook_timeout
  * setting.  Hooks are real /bin/sh scripts in a temporary directory that
  * record what they saw into files.
  */
@@ -226,7 +227,7 @@ static void test_order_and_env(void)
 {
 	char want[2048], got[4096], line[300];
 	int leak;
-	const char *rec = "echo \"$(basename \"$0\") $SNP_CERTCTL_EVENT\" >> \"$ORDER\"";
+	const char *rec = "echo \"$(basename \"$SNP_CERTCTL_HOOK\") $SNP_CERTCTL_EVENT\" >> \"$ORDER\"";
 
 	fresh_dir();
 	setenv("ORDER", at("order"), 1);
@@ -322,7 +323,7 @@ static void test_order_and_env(void)
 static void test_failures(void)
 {
 	char want[600], got[256];
-	const char *rec = "echo \"$(basename \"$0\")\" >> \"$ORDER\"";
+	const char *rec = "echo \"$(basename \"$SNP_CERTCTL_HOOK\")\" >> \"$ORDER\"";
 
 	fresh_dir();
 	hook(hdir, "10-fail", 0755, "exit 3");
@@ -439,7 +440,7 @@ static void test_timeouts(void)
 static void test_refusals(void)
 {
 	char want[600], got[256], path[512];
-	const char *rec = "echo \"$(basename \"$0\")\" >> \"$ORDER\"";
+	const char *rec = "echo \"$(basename \"$SNP_CERTCTL_HOOK\")\" >> \"$ORDER\"";
 
 	fresh_dir();
 	hook(hdir, "10-x", 0775, rec);
@@ -506,76 +507,162 @@ static void test_refusals(void)
 
 static void test_symlinks(void)
 {
-	char want[1200], got[256], target[512], link[512], sdir[512], udir[512];
-	const char *rec = "echo \"$(basename \"$0\") $SNP_CERTCTL_HOOK\" >> \"$ORDER\"";
+	char want[1200], got[256], target[512], link[512], sdir[512];
+	const char *rec = "echo \"$SNP_CERTCTL_HOOK\" >> \"$ORDER\"";
 
-	/* A safe target in a safe directory: runs, the target is what is executed. */
+	/* A symlinked hook is refused, even one to a safe target in a safe directory. */
 	fresh_dir();
 	snprintf(sdir, sizeof(sdir), "%s", at("examples"));
-	snprintf(udir, sizeof(udir), "%s", at("unsafe"));
 	mkdir(sdir, 0755);
-	mkdir(udir, 0755);
-	chmod(udir, 01777);
 	snprintf(target, sizeof(target), "%s", hook(sdir, "50-syslog", 0755, rec));
 	snprintf(link, sizeof(link), "%s/50-syslog", hdir);
 	if (symlink(target, link) < 0)
 		die("symlink");
-	CHECK_EQ(check(), 0, "a symlink to a safe hook is accepted");
-	CHECK_EQ(run(HOOK_PRE_UPDATE), 0, "and runs");
+	hook(hdir, "60-after", 0755, rec);
+	CHECK_EQ(check(), EXIT_FAIL, "a symlink to a safe hook is refused");
+	snprintf(want, sizeof(want), "snp-certctl: refusing hook '%s': a symbolic link, not a "
+		 "file in the hooks directory\n", link);
+	CHECK_STR(errbuf, want, "symlinked hook: the message names the link");
+	CHECK_EQ(run(HOOK_PRE_UPDATE), EXIT_FAIL, "pre-update with a symlinked hook fails");
 	slurp(at("order"), got, sizeof(got));
-	snprintf(want, sizeof(want), "50-syslog %s\n", link);
-	CHECK_STR(got, want, "SNP_CERTCTL_HOOK names the link");
-
-	/* Through a chain of links the final target is checked. */
-	unlink(at("order"));
-	unlink(link);
-	{
-		char mid[600];
-
-		snprintf(mid, sizeof(mid), "%s/mid-link", udir);
-		unlink(mid);
-		if (symlink(target, mid) < 0 || symlink(mid, link) < 0)
-			die("symlink");
-		CHECK_EQ(check(), 0, "a chain of links: the resolved target is checked");
-		unlink(mid);
-		unlink(link);
-	}
-
-	/* Target writable by group. */
-	chmod(target, 0775);
-	if (symlink(target, link) < 0)
-		die("symlink");
-	CHECK_EQ(check(), EXIT_FAIL, "a symlink to a group-writable target is refused");
-	snprintf(want, sizeof(want), "snp-certctl: refusing hook '%s': its target '%s' is "
-		 "writable by group or others\n", link, target);
-	CHECK_STR(errbuf, want, "symlink: names the hook and its target");
-	chmod(target, 0755);
+	CHECK_STR(got, "", "pre-update: nothing runs");
+	CHECK_EQ(run(HOOK_POST_UPDATE), 0, "post-update with a symlinked hook: 0");
+	slurp(at("order"), got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/60-after\n", hdir);
+	CHECK_STR(got, want, "post-update: the link does not run, the others do");
 	unlink(link);
 
-	/* Target in a world-writable directory. */
-	snprintf(target, sizeof(target), "%s", hook(udir, "60-evil", 0755, rec));
-	if (symlink(target, link) < 0)
-		die("symlink");
-	CHECK_EQ(check(), EXIT_FAIL, "a symlink into a world-writable directory is refused");
-	snprintf(want, sizeof(want), "snp-certctl: refusing hook '%s': its target's directory "
-		 "'%s' is writable by group or others\n", link, udir);
-	CHECK_STR(errbuf, want, "symlink: names the target's directory");
-	unlink(link);
-
-	/* Dangling. */
+	/* Dangling, and to a directory: refused alike, never followed. */
 	if (symlink(at("nothing-here"), link) < 0)
 		die("symlink");
 	CHECK_EQ(check(), EXIT_FAIL, "a dangling symlink is refused");
-	snprintf(want, sizeof(want), "snp-certctl: refusing hook '%s': cannot resolve the "
-		 "symlink: No such file or directory\n", link);
-	CHECK_STR(errbuf, want, "dangling: the message");
 	unlink(link);
-
-	/* A link to a directory is not a hook. */
 	if (symlink(sdir, link) < 0)
 		die("symlink");
-	CHECK_EQ(check(), 0, "a symlink to a directory is skipped");
+	CHECK_EQ(check(), EXIT_FAIL, "a symlink to a directory is refused");
 	unlink(link);
+}
+
+/* The directories above hooks_dir, and hooks_dir as a symbolic link. */
+static void test_ancestors(void)
+{
+	char want[1200], got[256], top[256], mid[300], deep[400], link[400];
+	const char *rec = "echo \"$SNP_CERTCTL_HOOK\" >> \"$ORDER\"";
+
+	snprintf(top, sizeof(top), "%s", at("anc"));
+	snprintf(mid, sizeof(mid), "%s/mid", top);
+	snprintf(deep, sizeof(deep), "%s/hooks.d", mid);
+	if (mkdir(top, 0755) < 0 || mkdir(mid, 0755) < 0 || mkdir(deep, 0755) < 0)
+		die("mkdir");
+	hook(deep, "10-a", 0755, rec);
+	ctx.value[SET_HOOKS_DIR] = deep;
+	CHECK_EQ(check(), 0, "safe ancestors: accepted");
+
+	/* Another user could rename mid away and put a directory of theirs there. */
+	chmod(top, 0777);
+	CHECK_EQ(check(), EXIT_FAIL, "an ancestor writable by others is refused");
+	snprintf(want, sizeof(want), "snp-certctl: refusing hooks directory '%s': '%s' above "
+		 "it is writable by group or others\n", deep, top);
+	CHECK_STR(errbuf, want, "the message names the ancestor");
+	unlink(at("order"));
+	CHECK_EQ(run(HOOK_PRE_UPDATE), EXIT_FAIL, "pre-update: refused ancestor fails");
+	slurp(at("order"), got, sizeof(got));
+	CHECK_STR(got, "", "refused ancestor: nothing runs");
+	chmod(top, 0755);
+	chmod(mid, 0775);
+	CHECK_EQ(check(), EXIT_FAIL, "a group-writable parent is refused");
+	snprintf(want, sizeof(want), "snp-certctl: refusing hooks directory '%s': '%s' above "
+		 "it is writable by group or others\n", deep, mid);
+	CHECK_STR(errbuf, want, "the message names the parent");
+
+	/* Sticky, like /tmp: others cannot move root's mid. */
+	chmod(mid, 0755);
+	chmod(top, 01777);
+	CHECK_EQ(check(), 0, "a sticky world-writable ancestor is accepted");
+	CHECK_EQ(run(HOOK_PRE_UPDATE), 0, "and the hooks below it run");
+	slurp(at("order"), got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/10-a\n", deep);
+	CHECK_STR(got, want, "sticky ancestor: the hook ran");
+	chmod(top, 0755);
+
+	if (geteuid() == 0) {
+		if (chown(mid, 65534, 65534) < 0)
+			die("chown");
+		CHECK_EQ(check(), EXIT_FAIL, "as root: an ancestor owned by nobody is refused");
+		snprintf(want, sizeof(want), "snp-certctl: refusing hooks directory '%s': '%s' "
+			 "above it is not owned by root\n", deep, mid);
+		CHECK_STR(errbuf, want, "as root: the message names the ancestor");
+		if (chown(mid, 0, 0) < 0)
+			die("chown");
+	} else {
+		CHECK(1, "as root: ancestor owner # SKIP not running as root");
+		CHECK(1, "as root: ancestor owner message # SKIP not running as root");
+	}
+
+	/* hooks_dir a symbolic link: refused, wherever it points. */
+	snprintf(link, sizeof(link), "%s/hooks.link", top);
+	if (symlink(deep, link) < 0)
+		die("symlink");
+	ctx.value[SET_HOOKS_DIR] = link;
+	CHECK_EQ(check(), EXIT_FAIL, "a symlinked hooks directory is refused");
+	snprintf(want, sizeof(want),
+		 "snp-certctl: refusing hooks directory '%s': a symbolic link\n", link);
+	CHECK_STR(errbuf, want, "symlinked hooks directory: the message");
+
+	/* A link above hooks_dir is followed, and its target's directories checked. */
+	snprintf(link, sizeof(link), "%s/mid.link/hooks.d", top);
+	if (symlink("mid", at("anc/mid.link")) < 0)
+		die("symlink");
+	ctx.value[SET_HOOKS_DIR] = link;
+	unlink(at("order"));
+	CHECK_EQ(run(HOOK_PRE_UPDATE), 0, "a symlink above hooks_dir is followed");
+	slurp(at("order"), got, sizeof(got));
+	snprintf(want, sizeof(want), "%s/10-a\n", link);
+	CHECK_STR(got, want, "through the link: the hook ran");
+	chmod(mid, 0777);
+	CHECK_EQ(check(), EXIT_FAIL, "through a link: an unsafe target directory is refused");
+	snprintf(want, sizeof(want), "snp-certctl: refusing hooks directory '%s': '%s' above "
+		 "it is writable by group or others\n", link, mid);
+	CHECK_STR(errbuf, want, "through a link: the message names the real directory");
+	chmod(mid, 0755);
+
+	ctx.value[SET_HOOKS_DIR] = hdir;
+}
+
+/* What runs is the file checked: through its descriptor, not its name. */
+static void test_exec_by_fd(void)
+{
+	char want[2400], got[512], repl[300];
+
+	fresh_dir();
+	/* 10-swap puts another file at 20-b's name after the scan, before 20-b runs. */
+	snprintf(repl, sizeof(repl), "%s/.new", hdir);
+	hook(hdir, "20-b", 0755, "echo checked >> \"$ORDER\"");
+	snprintf(want, sizeof(want),
+		 "printf '#!/bin/sh\\necho substituted >> \"$ORDER\"\\n' > '%s'\n"
+		 "chmod 0755 '%s' && mv -f '%s' '%s/20-b'", repl, repl, repl, hdir);
+	hook(hdir, "10-swap", 0755, want);
+	CHECK_EQ(run(HOOK_PRE_UPDATE), 0, "a hook replaced after the scan: the run succeeds");
+	slurp(at("order"), got, sizeof(got));
+	CHECK_STR(got, "checked\n", "the file checked ran, not the one put in its place");
+	unlink(at("order"));
+	CHECK_EQ(run(HOOK_PRE_UPDATE), 0, "the next run scans again");
+	slurp(at("order"), got, sizeof(got));
+	CHECK_STR(got, "substituted\n", "and runs what is there now");
+
+	/*
+	 * A script runs from its descriptor: the kernel names it /dev/fd/N, and
+	 * that descriptor is open in the hook (the interpreter reads it), the
+	 * hook file itself.
+	 */
+	fresh_dir();
+	hook(hdir, "10-fd", 0755,
+	     "case \"$0\" in /dev/fd/[0-9]*) ;; *) exit 7;; esac\n"
+	     "[ \"$(stat -L -c %i \"$0\")\" = \"$(stat -c %i \"$SNP_CERTCTL_HOOK\")\" ] || exit 8\n"
+	     "echo ok >> \"$ORDER\"");
+	CHECK_EQ(run(HOOK_PRE_UPDATE), 0, "a script hook runs through /dev/fd/N");
+	slurp(at("order"), got, sizeof(got));
+	CHECK_STR(got, "ok\n", "its $0 is the descriptor of the hook file");
 }
 
 static void test_setting(void)
@@ -634,6 +721,8 @@ int main(void)
 	test_timeouts();
 	test_refusals();
 	test_symlinks();
+	test_ancestors();
+	test_exec_by_fd();
 	test_setting();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
