@@ -40,7 +40,13 @@ struct snpcert_writer {
 
 static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool once);
 
-static int open_checked(const char *path, int oflags)
+/*
+ * Open a table or journal for writing, refusing what a writer must not
+ * touch.  one_name: a table has exactly one name (hard links, -EMLINK):
+ * its journal is named after it, so writers and recovery through another
+ * name would neither be serialised with it nor see its interrupted update.
+ */
+static int open_checked(const char *path, int oflags, bool one_name)
 {
 	struct stat st;
 	int fd, ret;
@@ -49,6 +55,8 @@ static int open_checked(const char *path, int oflags)
 	if (fd < 0)
 		return fd == -EISDIR ? -EINVAL : fd;
 	ret = sc_check_regular(&st) < 0 ? -EINVAL : sc_check_owner(&st);
+	if (ret == 0 && one_name && st.st_nlink > 1)
+		ret = -EMLINK;
 	if (ret < 0) {
 		sc_close(fd);
 		return ret;
@@ -65,9 +73,9 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 	int ret;
 
 	for (;;) {
-		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL);
+		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL, false);
 		if (w->jfd == -EEXIST) {
-			w->jfd = open_checked(w->jpath, O_RDWR);
+			w->jfd = open_checked(w->jpath, O_RDWR, false);
 			if (w->jfd == -ENOENT)
 				continue; /* removed between the two opens */
 		}
@@ -245,7 +253,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	ret = snpcert_journal_path(path, &w->jpath);
 	if (ret < 0)
 		goto out;
-	w->fd = open_checked(path, O_RDWR);
+	w->fd = open_checked(path, O_RDWR, true);
 	if (w->fd < 0) {
 		ret = w->fd;
 		goto out;
@@ -257,7 +265,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	ret = sc_same_file(path, w->fd);
 	if (ret == 0) {
 		sc_close(w->fd);
-		w->fd = open_checked(path, O_RDWR);
+		w->fd = open_checked(path, O_RDWR, true);
 		if (w->fd < 0) {
 			ret = w->fd;
 			goto out;

@@ -175,6 +175,9 @@ static int refusal(const char *path, struct why *why)
 			found = why_set(why, 1, "refusing '%s': not a regular file", path);
 		else if (sc_trust_check(&st, reason, sizeof(reason)) < 0)
 			found = why_set(why, 1, "refusing '%s': %s", path, reason);
+		else if (st.st_nlink > 1)
+			found = why_set(why, 1, "refusing '%s': it has %lu names (hard links), and a "
+					"table must have one", path, (unsigned long)st.st_nlink);
 	}
 	if (!found && snpcert_journal_path(path, &jpath) == 0 && lstat(jpath, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
@@ -206,6 +209,7 @@ int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct 
 	case -EINVAL:
 	case -EISDIR:
 	case -EPERM:
+	case -EMLINK:
 		if (refusal(path, why))
 			return -ERR_REFUSED;
 		/* Changed back meanwhile: say what libsnpcert saw. */
