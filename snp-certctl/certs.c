@@ -44,7 +44,9 @@ int cert_input_load(const char *path, const char *what, struct cert_input *c)
 
 	ret = read_file(path, CERT_FILE_MAX, &buf, &len);
 	if (ret < 0) {
-		if (ret == -EFBIG)
+		if (ret == -ERR_REFUSED)
+			err("refusing '%s': not a regular file", path);
+		else if (ret == -EFBIG)
 			err("cannot read %s '%s': larger than %d KiB", what, path,
 			    CERT_FILE_MAX / 1024);
 		else
@@ -78,6 +80,10 @@ static int trust_add_file(struct amd_trust *t, const char *path)
 	int ret;
 
 	ret = read_file(path, 1024 * 1024, &buf, &len);
+	if (ret == -ERR_REFUSED) {
+		err("refusing '%s': not a regular file", path);
+		return EXIT_FAIL;
+	}
 	if (ret < 0) {
 		err("cannot read trust root '%s': %s", path, strerror(-ret));
 		return EXIT_FAIL;

@@ -110,7 +110,9 @@ static int cache_load(const char *path, uint8_t **data, size_t *len, time_t *mti
 	*mtime = st.st_mtime;
 	r = read_file(path, CACHE_FILE_MAX, data, len);
 	if (r < 0 && r != -ENOENT && r != -ENOMEM) {
-		if (r == -EFBIG)
+		if (r == -ERR_REFUSED)
+			warn("refusing '%s': not a regular file", path);
+		else if (r == -EFBIG)
 			warn("cannot read cached '%s': larger than %d KiB", path,
 			     CACHE_FILE_MAX / 1024);
 		else

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,19 +240,33 @@ int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 	size_t n = 0, cap;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Links are followed (an input is named by the user), but the open
+	 * never blocks: a FIFO, or a device that would wait, is refused after
+	 * fstat, before a byte is read.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
+	if (!S_ISREG(st.st_mode)) {
+		ret = -ERR_REFUSED;
 		goto out;
 	}
-	/* Sized from fstat when it knows, grown for pipes and /proc. */
-	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if ((uint64_t)st.st_size > max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	ret = fcntl(fd, F_GETFL);
+	if (ret < 0 || fcntl(fd, F_SETFL, ret & ~O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* Sized from fstat when it knows, grown for /proc (and a file still growing). */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
 	if (cap > max + 1)
 		cap = max + 1;
 	buf = malloc(cap);

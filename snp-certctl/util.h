@@ -40,8 +40,10 @@ void format_hex(const uint8_t *buf, size_t len, char *out); /* out: 2*len+1 */
 void format_time(time_t t, char *out, size_t len);
 
 /*
- * Read a whole file of at most max bytes into a malloc'd buffer.
- * 0, -EFBIG, or -errno.
+ * Read a whole file of at most max bytes into a malloc'd buffer.  The
+ * open never blocks and anything but a regular file (after links) is
+ * refused before it is read: 0, -EFBIG, -ERR_REFUSED (not a regular
+ * file: "refusing '%s': not a regular file"), or -errno.
  */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 /*
