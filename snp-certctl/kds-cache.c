@@ -87,12 +87,13 @@ static int make_parents(const char *path)
  */
 static void cache_store(const char *path, const uint8_t *data, size_t len)
 {
+	struct why why;
 	int r = make_parents(path);
 
-	if (r == 0)
-		r = write_file_atomic(path, data, len, 0644, true);
 	if (r < 0)
 		warn("cannot cache '%s': %s", path, strerror(-r));
+	else if (write_file_atomic(path, data, len, 0644, WRITE_REPLACE, &why) < 0)
+		warn("cannot cache: %s", why.msg);
 	else
 		debug("cached '%s'", path);
 }

@@ -210,6 +210,21 @@ setup() {
 	[ "$(ls -A "$T" | sort | tr '\n' ' ')" = "cache empty.conf fifo hooks store " ]
 }
 
+@test "build -o onto a FIFO is refused, never waited on; a named device is written to" {
+	mkfifo "$T/fifo"
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/fifo" --vcek "$SAMPLE_VCEK"
+	assert_failure 1
+	assert_output "snp-certctl: refusing to write '$T/fifo': it is a FIFO"
+	run timeout 10 "$SNP_CERTCTL" build --force -o "$T/fifo" --vcek "$SAMPLE_VCEK"
+	assert_failure 1
+	assert_output "snp-certctl: refusing to write '$T/fifo': it is a FIFO"
+	[ -p "$T/fifo" ]
+	[ -z "$(find "$T" -name '.snp-certctl.*')" ]
+	run certctl build -q -o /dev/null --vcek "$SAMPLE_VCEK"
+	assert_success
+	[ -c /dev/null ]
+}
+
 @test "build --json" {
 	run certctl build --json -o "$T/t.certs" --vcek "$SAMPLE_VCEK"
 	assert_success
