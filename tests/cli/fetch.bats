@@ -165,6 +165,16 @@ fails_untouched() {
 	[ -z "$(cache_state)" ]
 }
 
+@test "fetch: a FIFO as SNP_CERTCTL_KDS_CA is refused, never waited on" {
+	mkfifo "$T/ca.pem"
+	SNP_CERTCTL_KDS_CA="$T/ca.pem" run --separate-stderr \
+		timeout 10 "$SNP_CERTCTL" fetch --product milan --hwid "$HWID_MILAN" --tcb "$TCB_MILAN" \
+		--kds-url "https://localhost:$HTTPS_PORT"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: refusing '$T/ca.pem': not a regular file"
+	[ -z "$(cache_state)" ]
+}
+
 @test "fetch: a proxy from http_proxy is used, no_proxy is honoured" {
 	# The stand-in as the proxy: it is asked for the whole URL.
 	http_proxy="http://127.0.0.1:$HTTP_PORT" run --separate-stderr \
