@@ -44,7 +44,9 @@ int cert_input_load(const char *path, const char *what, struct cert_input *c)
 
 	ret = read_file(path, CERT_FILE_MAX, &buf, &len);
 	if (ret < 0) {
-		if (ret == -EFBIG)
+		if (ret == -ERR_REFUSED)
+			err("refusing '%s': not a regular file", path);
+		else if (ret == -EFBIG)
 			err("cannot read %s '%s': larger than %d KiB", what, path,
 			    CERT_FILE_MAX / 1024);
 		else
@@ -80,6 +82,10 @@ static int trust_add_file(struct amd_trust *t, const char *path)
 
 	/* Whoever can write a trust root makes any chain under it verify. */
 	ret = read_trusted_file(path, 1024 * 1024, &buf, &len, bad, sizeof(bad));
+	if (ret == -ERR_REFUSED) {
+		err("refusing '%s': not a regular file", path);
+		return EXIT_FAIL;
+	}
 	if (ret == -EPERM && *bad) {
 		err("refusing trust root '%s': %s", path, bad);
 		return EXIT_FAIL;

@@ -154,6 +154,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 	struct table t = { 0 };
 	uint8_t *blob = NULL;
 	size_t size = 0;
+	struct why why;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":o:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -223,7 +224,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 			goto out;
 	}
 
-	ret = write_file_atomic(a.out, blob, size, 0644, false);
+	ret = write_file_atomic(a.out, blob, size, 0644, WRITE_DEVICE, &why);
 	if (ret == -EEXIST && a.force) {
 		/* An existing table keeps its inode: replaced in place, under the lock. */
 		struct replace r = { .blob = blob, .len = size, .entries = t.n };
@@ -233,7 +234,7 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 		err("'%s' exists: use --force to replace it in place", a.out);
 		ret = EXIT_FAIL;
 	} else if (ret < 0) {
-		err("cannot write '%s': %s", a.out, strerror(-ret));
+		err("%s", why.msg);
 		ret = EXIT_FAIL;
 	} else {
 		table_report(ctx, a.out, "built", t.n, size);

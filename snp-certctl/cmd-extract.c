@@ -120,6 +120,7 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 	size_t size = 0, n = 0;
 	const char *dir = NULL;
 	bool der = false;
+	struct why why;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":d:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
@@ -153,10 +154,12 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int r = write_file_atomic(files[i].path, files[i].data, files[i].len, 0644, true);
+		/* Never into a special file, never through a link planted in dir. */
+		int r = write_file_atomic(files[i].path, files[i].data, files[i].len, 0644,
+					  WRITE_REPLACE, &why);
 
 		if (r < 0) {
-			err("cannot write '%s': %s", files[i].path, strerror(-r));
+			err("%s", why.msg);
 			ret = EXIT_FAIL;
 			goto out;
 		}

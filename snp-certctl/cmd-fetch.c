@@ -345,6 +345,7 @@ static int get(struct cache *cache, const struct fetch_args *a, enum amd_product
 static int output(const struct ctx *ctx, const struct fetch_args *a, const struct cache_item *it)
 {
 	uint8_t *bytes = NULL;
+	struct why why;
 	size_t len = 0;
 	int ret;
 
@@ -357,9 +358,10 @@ static int output(const struct ctx *ctx, const struct fetch_args *a, const struc
 		err("cannot encode '%s' as PEM", it->path);
 		ret = EXIT_FAIL;
 	} else if (a->out) {
-		ret = write_file_atomic(a->out, bytes, len, 0644, true);
+		ret = write_file_atomic(a->out, bytes, len, 0644, WRITE_REPLACE | WRITE_DEVICE,
+					&why);
 		if (ret < 0) {
-			err("cannot write '%s': %s", a->out, strerror(-ret));
+			err("%s", why.msg);
 			ret = EXIT_FAIL;
 		}
 	} else if (fwrite(bytes, 1, len, stdout) != len) {

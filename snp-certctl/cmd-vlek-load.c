@@ -107,6 +107,10 @@ static int load_inputs(const struct vlek_args *a, const struct amd_trust *trust,
 	int ret, r;
 
 	r = read_file(a->hashstick, HASHSTICK_FILE_MAX, &in->hashstick, &in->hashstick_len);
+	if (r == -ERR_REFUSED) {
+		err("refusing '%s': not a regular file", a->hashstick);
+		return EXIT_FAIL;
+	}
 	if (r == -EFBIG) {
 		err("cannot read hashstick '%s': larger than %d KiB", a->hashstick,
 		    HASHSTICK_FILE_MAX / 1024);

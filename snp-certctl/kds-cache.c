@@ -87,12 +87,13 @@ static int make_parents(const char *path)
  */
 static void cache_store(const char *path, const uint8_t *data, size_t len)
 {
+	struct why why;
 	int r = make_parents(path);
 
-	if (r == 0)
-		r = write_file_atomic(path, data, len, 0644, true);
 	if (r < 0)
 		warn("cannot cache '%s': %s", path, strerror(-r));
+	else if (write_file_atomic(path, data, len, 0644, WRITE_REPLACE, &why) < 0)
+		warn("cannot cache: %s", why.msg);
 	else
 		debug("cached '%s'", path);
 }
@@ -110,7 +111,9 @@ static int cache_load(const char *path, uint8_t **data, size_t *len, time_t *mti
 	*mtime = st.st_mtime;
 	r = read_file(path, CACHE_FILE_MAX, data, len);
 	if (r < 0 && r != -ENOENT && r != -ENOMEM) {
-		if (r == -EFBIG)
+		if (r == -ERR_REFUSED)
+			warn("refusing '%s': not a regular file", path);
+		else if (r == -EFBIG)
 			warn("cannot read cached '%s': larger than %d KiB", path,
 			     CACHE_FILE_MAX / 1024);
 		else

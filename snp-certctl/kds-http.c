@@ -11,12 +11,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <openssl/asn1.h>
@@ -169,6 +172,27 @@ static int env_seconds(const char *name, double def, double *out, struct why *wh
 	return 0;
 }
 
+/*
+ * libcurl opens the CA file itself and would block forever on a FIFO:
+ * look first, without blocking.  A missing or unreadable file is left to
+ * libcurl's own report.  0 or -ERR_REFUSED with why.
+ */
+static int ca_file_check(const char *path, struct why *why)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode))
+		ret = why_set(why, -ERR_REFUSED, "refusing '%s': not a regular file", path);
+	close(fd);
+	return ret;
+}
+
 int kds_http_opts_init(struct kds_http_opts *o, const char *base_url, struct why *why)
 {
 	const char *ca = getenv("SNP_CERTCTL_KDS_CA");
@@ -184,6 +208,9 @@ int kds_http_opts_init(struct kds_http_opts *o, const char *base_url, struct why
 	o->timeout = t > KDS_TIMEOUT_MAX ? KDS_TIMEOUT_MAX : t;
 	o->deadline = d;
 	o->ca_file = ca && *ca ? ca : NULL;
+	r = ca_file_check(o->ca_file, why);
+	if (r)
+		return r;
 	r = curl_ready(why);
 	if (r)
 		return r;

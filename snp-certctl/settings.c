@@ -106,7 +106,9 @@ static int load_file(struct ctx *ctx, char *from_file[SET_COUNT])
 		return EXIT_USAGE;
 	}
 	if (ret < 0) {
-		if (ret == -EFBIG)
+		if (ret == -ERR_REFUSED)
+			err("refusing '%s': not a regular file", ctx->config_path);
+		else if (ret == -EFBIG)
 			err("cannot open configuration '%s': larger than %d KiB", ctx->config_path,
 			    CONFIG_MAX / 1024);
 		else

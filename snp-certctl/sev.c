@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -167,7 +168,8 @@ int sev_open(const char *path, bool write, struct sev_dev **out, struct sev_faul
 	     struct why *why)
 {
 	struct sev_dev *dev = NULL;
-	int ret;
+	struct stat st;
+	int flags, ret;
 
 	if (!path || !out) {
 		ret = failed(path ? path : sev_device_path(), SEV_CMD_OPEN, -EINVAL, 0, fault, why);
@@ -184,8 +186,24 @@ int sev_open(const char *path, bool write, struct sev_dev **out, struct sev_faul
 		ret = failed(path, SEV_CMD_OPEN, -ENOMEM, 0, fault, why);
 		goto out;
 	}
-	dev->fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	/* Never blocks (a FIFO at the path would, forever); a character device or nothing. */
+	dev->fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (dev->fd < 0) {
+		ret = failed(path, SEV_CMD_OPEN, -errno, 0, fault, why);
+		goto out;
+	}
+	if (fstat(dev->fd, &st) < 0) {
+		ret = failed(path, SEV_CMD_OPEN, -errno, 0, fault, why);
+		goto out;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		if (fault)
+			*fault = (struct sev_fault){ .err = -ENODEV };
+		ret = why_set(why, -ERR_PLATFORM, "refusing '%s': not a character device", path);
+		goto out;
+	}
+	flags = fcntl(dev->fd, F_GETFL);
+	if (flags < 0 || fcntl(dev->fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
 		ret = failed(path, SEV_CMD_OPEN, -errno, 0, fault, why);
 		goto out;
 	}

@@ -157,6 +157,10 @@ static int load_crl(const char *path, uint8_t **der, size_t *der_len)
 	int ret;
 
 	ret = read_file(path, CERT_FILE_MAX * 16, &buf, &len);
+	if (ret == -ERR_REFUSED) {
+		err("refusing '%s': not a regular file", path);
+		return EXIT_FAIL;
+	}
 	if (ret < 0) {
 		err("cannot read CRL '%s': %s", path, strerror(-ret));
 		return EXIT_FAIL;
@@ -235,7 +239,10 @@ int table_inputs_apply(const struct table_inputs *in, bool builtin_roots, struct
 	for (size_t i = 0; ret == 0 && i < in->n_extra; i++) {
 		int r = read_file(in->extra[i].path, GHCB_MAX_SIZE, &data, &len);
 
-		if (r == -EFBIG) {
+		if (r == -ERR_REFUSED) {
+			err("refusing '%s': not a regular file", in->extra[i].path);
+			ret = EXIT_FAIL;
+		} else if (r == -EFBIG) {
 			err("cannot read entry '%s': larger than %u KiB", in->extra[i].path,
 			    GHCB_MAX_SIZE / 1024);
 			ret = EXIT_FAIL;

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,19 +242,33 @@ static int read_file_st(const char *path, size_t max, uint8_t **out, size_t *len
 	size_t n = 0, cap;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Links are followed (an input is named by the user), but the open
+	 * never blocks: a FIFO, or a device that would wait, is refused after
+	 * fstat, before a byte is read.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = -EISDIR;
+	if (!S_ISREG(st.st_mode)) {
+		ret = -ERR_REFUSED;
 		goto out;
 	}
-	/* Sized from fstat when it knows, grown for pipes and /proc. */
-	cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
+	if ((uint64_t)st.st_size > max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	ret = fcntl(fd, F_GETFL);
+	if (ret < 0 || fcntl(fd, F_SETFL, ret & ~O_NONBLOCK) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* Sized from fstat when it knows, grown for /proc (and a file still growing). */
+	cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
 	if (cap > max + 1)
 		cap = max + 1;
 	buf = malloc(cap);
@@ -333,57 +348,137 @@ int read_trusted_file(const char *path, size_t max, uint8_t **out, size_t *len, 
 	return 0;
 }
 
-/* Write into an existing device or FIFO (-o /dev/stdout): never replace it. */
-static int write_special(const char *path, const void *buf, size_t len)
+const char *file_type_name(mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = sc_write_all(fd, buf, len);
-	if (close(fd) < 0 && ret == 0)
-		ret = -errno;
-	return ret;
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFLNK:
+		return "a symbolic link";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	}
+	return "not a regular file";
 }
 
-int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace)
+/*
+ * Write into a character device the user named (-o /dev/stdout, -o
+ * /dev/null): opened without blocking and checked again on the descriptor,
+ * so a FIFO or a file swapped in after the lstat is never written.
+ */
+static int write_device(const char *path, const void *buf, size_t len, struct why *why)
 {
-	char *dir = NULL, *tmp = NULL;
 	struct stat st;
 	int fd = -1, ret;
 
-	if (replace && stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return write_special(path, buf, len);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		ret = why_set(why, -ERR_REFUSED, "refusing to write '%s': it is %s", path,
+			      file_type_name(st.st_mode));
+		goto out;
+	}
+	ret = fcntl(fd, F_GETFL);
+	if (ret < 0 || fcntl(fd, F_SETFL, ret & ~O_NONBLOCK) < 0) {
+		ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	ret = sc_write_all(fd, buf, len);
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	fd = -1;
+	if (ret < 0)
+		why_set(why, ret, "cannot write '%s': %s", path, strerror(-ret));
+out:
+	sc_close(fd);
+	return ret;
+}
+
+/*
+ * What is at path now decides: 0 to go ahead with the temporary file and
+ * the rename, 1 to write into the named device, or a code with why.
+ */
+static int write_target(const char *path, unsigned int flags, struct why *why)
+{
+	struct stat st, named;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
+	}
+	/* /dev/stdout is a link to /proc/self/fd/1: what it names decides. */
+	if ((flags & WRITE_DEVICE) && S_ISLNK(st.st_mode) && stat(path, &named) == 0 &&
+	    S_ISCHR(named.st_mode))
+		return 1;
+	if ((flags & WRITE_DEVICE) && S_ISCHR(st.st_mode))
+		return 1;
+	if (!(flags & WRITE_REPLACE) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+		return why_set(why, -EEXIST, "cannot write '%s': %s", path, strerror(EEXIST));
+	/* A link is replaced by the rename, never written through. */
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return why_set(why, -ERR_REFUSED, "refusing to write '%s': it is %s", path,
+			       file_type_name(st.st_mode));
+	return 0;
+}
+
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+		      unsigned int flags, struct why *why)
+{
+	char *dir = NULL, *tmp = NULL;
+	int fd = -1, ret;
+
+	ret = write_target(path, flags, why);
+	if (ret == 1)
+		return write_device(path, buf, len, why);
+	if (ret < 0)
+		return ret;
 	dir = sc_dir_of(path);
 	if (!dir || asprintf(&tmp, "%s/.snp-certctl.XXXXXX", dir) < 0) {
 		tmp = NULL;
-		ret = -ENOMEM;
+		ret = why_set(why, -ENOMEM, "out of memory");
 		goto out;
 	}
+	/* mkostemp: O_CREAT|O_EXCL, so the temporary name is never followed. */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		ret = -errno;
+		ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
 		free(tmp);
 		tmp = NULL;
 		goto out;
 	}
 	ret = sc_write_all(fd, buf, len);
-	if (ret < 0)
-		goto out;
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (ret == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
 		ret = -errno;
+	if (ret < 0) {
+		why_set(why, ret, "cannot write '%s': %s", path, strerror(-ret));
 		goto out;
 	}
-	if (replace) {
+	/* rename() replaces the final name (a link too) and never follows it. */
+	if (flags & WRITE_REPLACE) {
 		if (rename(tmp, path) < 0) {
-			ret = -errno;
+			ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
 			goto out;
 		}
 	} else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
 		/* Filesystems without RENAME_NOREPLACE: link() never clobbers. */
 		if (errno != EINVAL || link(tmp, path) < 0) {
-			ret = -errno;
+			ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
 			goto out;
 		}
 		unlink(tmp);
@@ -391,6 +486,8 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 	free(tmp);
 	tmp = NULL;
 	ret = sc_fsync_dir(dir);
+	if (ret < 0)
+		why_set(why, ret, "cannot write '%s': %s", path, strerror(-ret));
 out:
 	if (fd >= 0)
 		close(fd);

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct why;
+
 /* -1 quiet, 0 normal, 1 verbose; set once by the command line. */
 extern int log_verbosity;
 
@@ -40,25 +42,38 @@ void format_hex(const uint8_t *buf, size_t len, char *out); /* out: 2*len+1 */
 void format_time(time_t t, char *out, size_t len);
 
 /*
- * Read a whole file of at most max bytes into a malloc'd buffer.
- * 0, -EFBIG, or -errno.
+ * Read a whole file of at most max bytes into a malloc'd buffer.  The
+ * open never blocks and anything but a regular file (after links) is
+ * refused before it is read: 0, -EFBIG, -ERR_REFUSED (not a regular
+ * file: "refusing '%s': not a regular file"), or -errno.
  */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+/* "a FIFO", "a character device", "a symbolic link", ... for messages. */
+const char *file_type_name(mode_t mode);
+
+/* write_file_atomic() flags. */
+#define WRITE_REPLACE 1u /* replace an existing regular file (or a link, itself) */
+#define WRITE_DEVICE 2u  /* the user named path (-o): write into a character device */
 /*
  * read_file for a file that decides what is trusted (the configuration, a
  * trust root): the descriptor read must also pass sc_trust_check.  0,
- * -EPERM with the phrase in bad (badlen bytes), -EFBIG, or -errno.
+ * -EPERM with the phrase in bad (badlen bytes), -ERR_REFUSED (not a regular
+ * file), -EFBIG, or -errno.
  */
 int read_trusted_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *bad,
 		      size_t badlen);
 /*
- * Create path with buf, crash-safe: a temporary file in the same directory,
- * fsync, then renamed into place; fsync the directory.  With replace false,
- * an existing path is never clobbered (-EEXIST).  With replace true, an
- * existing device or FIFO (/dev/stdout, /dev/null) is written to, never
- * replaced.  0 or -errno.
+ * Create path with buf, crash-safe: a temporary file created exclusively
+ * in the same directory, fsync, then renamed into place (rename replaces
+ * a symbolic link itself, never writes through it); fsync the directory.
+ * Without WRITE_REPLACE an existing path is never clobbered (-EEXIST).
+ * Anything but a regular file or a link at path is refused (-ERR_REFUSED,
+ * "refusing to write '...': it is a FIFO"), except a character device
+ * (/dev/stdout, /dev/null, or a link to one) with WRITE_DEVICE, which is
+ * written into, never replaced.  0 or a code with why.
  */
-int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode, bool replace);
+int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
+		      unsigned int flags, struct why *why);
 
 /* fflush/ferror/fclose stdout: 0, or an exit status after printing why. */
 int close_stdout(void);

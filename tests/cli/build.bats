@@ -178,6 +178,53 @@ setup() {
 	[ ! -e "$T/t" ]
 }
 
+@test "build: a FIFO as certificate, CRL, entry or trust root is refused, never waited on" {
+	local m="$SNPCERT_FIXTURES/milan"
+	mkfifo "$T/fifo"
+	# timeout: a regression fails (124) instead of hanging the suite.
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/t" --vcek "$T/fifo"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/t" --vcek "$m/vcek.pem" --ask "$T/fifo" \
+		--ark "$m/ark.pem" --trust-root "$m/ark.pem"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/t" --vcek "$m/vcek.pem" --ask "$m/ask.pem" \
+		--ark "$m/ark.pem" --trust-root "$m/ark.pem" --crl "$T/fifo"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/t" --vcek "$m/vcek.pem" --ask "$m/ask.pem" \
+		--ark "$m/ark.pem" --trust-root "$m/ark.pem" \
+		--entry 0b5e1c2a-0000-4000-8000-000000000001="$T/fifo"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/t" --vcek "$m/vcek.pem" --ask "$m/ask.pem" \
+		--ark "$m/ark.pem" --trust-root "$T/fifo"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	# A device is no certificate either; nothing was written.
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/t" --vcek /dev/zero
+	assert_failure 1
+	assert_output "snp-certctl: refusing '/dev/zero': not a regular file"
+	[ ! -e "$T/t" ]
+	[ "$(ls -A "$T" | sort | tr '\n' ' ')" = "cache empty.conf fifo hooks store " ]
+}
+
+@test "build -o onto a FIFO is refused, never waited on; a named device is written to" {
+	mkfifo "$T/fifo"
+	run timeout 10 "$SNP_CERTCTL" build -o "$T/fifo" --vcek "$SAMPLE_VCEK"
+	assert_failure 1
+	assert_output "snp-certctl: refusing to write '$T/fifo': it is a FIFO"
+	run timeout 10 "$SNP_CERTCTL" build --force -o "$T/fifo" --vcek "$SAMPLE_VCEK"
+	assert_failure 1
+	assert_output "snp-certctl: refusing to write '$T/fifo': it is a FIFO"
+	[ -p "$T/fifo" ]
+	[ -z "$(find "$T" -name '.snp-certctl.*')" ]
+	run certctl build -q -o /dev/null --vcek "$SAMPLE_VCEK"
+	assert_success
+	[ -c /dev/null ]
+}
+
 @test "build --json" {
 	run certctl build --json -o "$T/t.certs" --vcek "$SAMPLE_VCEK"
 	assert_success

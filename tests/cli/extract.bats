@@ -52,6 +52,43 @@ setup() {
 	[ ! -e "$T/out" ]
 }
 
+@test "extract: a symbolic link planted in -d DIR is replaced, never written through" {
+	sample_table "$T/t.certs"
+	mkdir "$T/out"
+	echo precious > "$T/outside"
+	ln -s "$T/outside" "$T/out/vcek.pem"
+	ln -s /dev/null "$T/out/ask.pem"
+	mkfifo "$T/outside-fifo"
+	ln -s "$T/outside-fifo" "$T/out/ark.pem"
+	run timeout 10 "$SNP_CERTCTL" extract "$T/t.certs" -d "$T/out"
+	assert_success
+	# The rename replaced the links themselves: what they named is untouched.
+	[ "$(cat "$T/outside")" = precious ]
+	[ -c /dev/null ]
+	[ -f "$T/out/vcek.pem" ]
+	[ ! -L "$T/out/vcek.pem" ]
+	[ -f "$T/out/ask.pem" ]
+	[ ! -L "$T/out/ask.pem" ]
+	[ -p "$T/outside-fifo" ]
+	[ -f "$T/out/ark.pem" ]
+	[ ! -L "$T/out/ark.pem" ]
+	cmp <(openssl x509 -in "$T/out/vcek.pem" -outform der) \
+		<(openssl x509 -in "$SAMPLE_VCEK" -outform der)
+}
+
+@test "extract: a FIFO planted in -d DIR is refused, never waited on or written" {
+	sample_table "$T/t.certs"
+	mkdir "$T/out"
+	mkfifo "$T/out/ask.pem"
+	run timeout 10 "$SNP_CERTCTL" extract "$T/t.certs" -d "$T/out"
+	assert_failure 1
+	assert_output --partial "snp-certctl: refusing to write '$T/out/ask.pem': it is a FIFO"
+	[ -p "$T/out/ask.pem" ]
+	[ ! -e "$T/out/ark.pem" ]
+	# No temporary file is left behind.
+	[ -z "$(find "$T/out" -name '.snp-certctl.*')" ]
+}
+
 @test "extract: usage errors" {
 	run certctl extract "$T/t.certs"
 	assert_failure 2

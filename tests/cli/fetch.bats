@@ -165,6 +165,16 @@ fails_untouched() {
 	[ -z "$(cache_state)" ]
 }
 
+@test "fetch: a FIFO as SNP_CERTCTL_KDS_CA is refused, never waited on" {
+	mkfifo "$T/ca.pem"
+	SNP_CERTCTL_KDS_CA="$T/ca.pem" run --separate-stderr \
+		timeout 10 "$SNP_CERTCTL" fetch --product milan --hwid "$HWID_MILAN" --tcb "$TCB_MILAN" \
+		--kds-url "https://localhost:$HTTPS_PORT"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: refusing '$T/ca.pem': not a regular file"
+	[ -z "$(cache_state)" ]
+}
+
 @test "fetch: a proxy from http_proxy is used, no_proxy is honoured" {
 	# The stand-in as the proxy: it is asked for the whole URL.
 	http_proxy="http://127.0.0.1:$HTTP_PORT" run --separate-stderr \
@@ -510,6 +520,48 @@ assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
 	certctl fetch ca --product milan -o /dev/null
 	[ "$(stat -c '%F %t:%T %i' /dev/null)" = "$before" ]
 	[ -c /dev/null ]
+}
+
+@test "fetch -o onto a symbolic link replaces the link, never the file it names" {
+	echo precious > "$T/outside"
+	ln -s "$T/outside" "$T/v.der"
+	run --separate-stderr timeout 10 "$SNP_CERTCTL" fetch ca --product milan -o "$T/v.der"
+	assert_success
+	[ "$(cat "$T/outside")" = precious ]
+	[ -f "$T/v.der" ]
+	[ ! -L "$T/v.der" ]
+	[ -s "$T/v.der" ]
+	# A link the user named to a character device is followed: /dev/stdout is one.
+	ln -s /dev/null "$T/null"
+	certctl fetch ca --product milan -o "$T/null"
+	[ -L "$T/null" ]
+	# A link to a FIFO is no device: replaced like any link, never opened.
+	mkfifo "$T/outside-fifo"
+	ln -s "$T/outside-fifo" "$T/f.der"
+	run --separate-stderr timeout 10 "$SNP_CERTCTL" fetch ca --product milan -o "$T/f.der"
+	assert_success
+	[ -p "$T/outside-fifo" ]
+	[ -f "$T/f.der" ]
+	[ ! -L "$T/f.der" ]
+}
+
+@test "fetch -o onto a FIFO is refused, never waited on" {
+	mkfifo "$T/fifo"
+	run --separate-stderr timeout 10 "$SNP_CERTCTL" fetch ca --product milan -o "$T/fifo"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: refusing to write '$T/fifo': it is a FIFO"
+	[ -p "$T/fifo" ]
+}
+
+@test "fetch: a FIFO planted in the cache is neither read nor written, never waited on" {
+	mkdir -p "$T/cache/vcek/Milan"
+	mkfifo "$T/cache/vcek/Milan/cert_chain.pem"
+	run --separate-stderr timeout 10 "$SNP_CERTCTL" fetch ca --product milan -o "$T/ca.pem"
+	assert_success
+	[ -s "$T/ca.pem" ]
+	[[ "$stderr" == *"refusing '$T/cache/vcek/Milan/cert_chain.pem': not a regular file"* ]]
+	[[ "$stderr" == *"cannot cache: refusing to write '$T/cache/vcek/Milan/cert_chain.pem': it is a FIFO"* ]]
+	[ -p "$T/cache/vcek/Milan/cert_chain.pem" ]
 }
 
 @test "fetch --platform: the chip id and reported TCB from the firmware" {

@@ -75,6 +75,20 @@ setup() {
 	fi
 }
 
+@test "a FIFO or a device as the configuration file is refused, never waited on" {
+	mkfifo "$T/fifo.conf"
+	sample_table "$T/t.certs"
+	run timeout 10 "$SNP_CERTCTL" -C "$T/fifo.conf" show "$T/t.certs"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo.conf': not a regular file"
+	SNP_CERTCTL_CONFIG="$T/fifo.conf" run timeout 10 "$SNP_CERTCTL" show "$T/t.certs"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo.conf': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" -C /dev/zero show "$T/t.certs"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '/dev/zero': not a regular file"
+}
+
 @test "configuration: comments, blank lines, unknown keys name file and line" {
 	printf '# comment\n\nstore = %s\nlock_timeout = 2.5\nbogus = 1\n' "$T/s" > "$T/c.conf"
 	sample_table "$T/t.certs"

@@ -129,6 +129,21 @@ wait_for_line() {
 	unchanged
 }
 
+@test "update: a FIFO as input is refused at once; the table is unchanged" {
+	mkfifo "$T/fifo"
+	run timeout 10 "$SNP_CERTCTL" update "$T/t.certs" --vcek "$T/fifo" "${TRUST[@]}"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" update "$T/t.certs" --entry "$GUID_X=$T/fifo" "${TRUST[@]}"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	run timeout 10 "$SNP_CERTCTL" update "$T/t.certs" --crl "$T/fifo" "${TRUST[@]}"
+	assert_failure 1
+	assert_output "snp-certctl: refusing '$T/fifo': not a regular file"
+	unchanged
+	[ ! -e "$T/.t.certs.snpcert-journal" ]
+}
+
 @test "update: a chain that does not verify exits 4 and changes nothing" {
 	# a Milan VCEK of another chain, whose ASK is not the table's
 	run certctl update "$T/t.certs" --vcek "$SNPCERT_FIXTURES/bad/ark-untrusted/vcek.pem" \

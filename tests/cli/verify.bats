@@ -212,6 +212,22 @@ setup() {
 	assert_failure 2
 }
 
+@test "verify --platform: a FIFO or a regular file as the device is refused, never waited on" {
+	mkfifo "$T/sev"
+	SNP_CERTCTL_DEVICE="$T/sev" run timeout 10 "$SNP_CERTCTL" verify "$T/t.certs" \
+		--platform --product Milan
+	assert_failure 5
+	assert_output "snp-certctl: refusing '$T/sev': not a character device"
+	: > "$T/file"
+	SNP_CERTCTL_DEVICE="$T/file" run timeout 10 "$SNP_CERTCTL" verify "$T/t.certs" \
+		--platform --product Milan
+	assert_failure 5
+	assert_output "snp-certctl: refusing '$T/file': not a character device"
+	# status reports it absent, promptly.
+	SNP_CERTCTL_DEVICE="$T/sev" run timeout 10 "$SNP_CERTCTL" status --json --product Milan
+	[ "$(jq -r .sev.present <<< "$output")" = false ]
+}
+
 @test "verify: a VCEK hwID of the wrong length for its product, a VLEK with a hwID" {
 	certctl build -q --no-verify -o "$T/h.certs" --vcek "$SNPCERT_FIXTURES/bad/vcek-hwid-8.pem" \
 		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"

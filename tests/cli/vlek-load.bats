@@ -50,6 +50,16 @@ entries() {
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 }
 
+@test "vlek-load: a FIFO as the hashstick is refused at once, before any device access" {
+	mkfifo "$T/fifo"
+	run --separate-stderr timeout 10 env LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" \
+		FAKE_SEV_LOG="$LOG" "$SNP_CERTCTL" vlek-load --hashstick "$T/fifo" "${CHAIN[@]}"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: refusing '$T/fifo': not a regular file"
+	[ ! -e "$LOG" ] || ! grep -q . "$LOG"
+	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
+}
+
 @test "vlek-load: the VLEK is loaded and the table switched to VLEK, ASVK, ARK; CRL and extra kept" {
 	add_hook 10-log
 	entries "$TABLE" >"$T/before"
