@@ -19,6 +19,9 @@
 #include "util.h"
 #include "workflow.h"
 
+/* Descriptors beyond the writers': stdio, the device, KDS, hooks' pipes, the store. */
+#define WF_SPARE_FDS 64
+
 struct workflow {
 	struct ctx *ctx;
 	const struct workflow_ops *ops;
@@ -620,8 +623,15 @@ static int run_steps(struct workflow *wf)
 	const struct workflow_ops *ops = wf->ops;
 	bool all = ops->flags & WF_ALL_OR_NOTHING;
 	struct why why = { "" };
+	size_t fds = 2 * workflow_members(wf) + WF_SPARE_FDS;
 	int rc;
 
+	/* Every member's writer at once: its table and its journal, each locked. */
+	if (nofile_reserve(fds) < 0) {
+		why_set(&why, -EMFILE, "cannot update %zu tables at once: that needs %zu open "
+			"files, more than RLIMIT_NOFILE allows", workflow_members(wf), fds);
+		return failed_step(wf, -EMFILE, &why, "too many tables to lock at once; unchanged");
+	}
 	if (!(ops->flags & WF_NO_HOOKS)) {
 		rc = hooks_check(wf->ctx, &why);
 		if (rc)
