@@ -456,3 +456,28 @@ post-update 20-log $env"
 	assert_success
 	jq -e 'all(.tables[]; .action == "unchanged") and .locks_held_us == 0' <<<"$output"
 }
+
+@test "refresh: SIGTERM while waiting for the lock: update-failed runs, exit 143, nothing to recover" {
+	local journal="$T/store/.t.certs.snpcert-journal" pid status=0
+	add_hook 10-log
+	before=$(fingerprint "$TABLE")
+	"$READER" -H 5000 "$TABLE" 3>&- &
+	sleep 0.2
+	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
+		"$SNP_CERTCTL" refresh --timeout 10 >"$T/refresh.out" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 300); do [ -s "$journal" ] && break; sleep 0.01; done
+	[ -s "$journal" ]
+	sleep 0.1
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	[ ! -s "$journal" ]
+	grep -q "Terminated: cancelled; no table was changed" "$T/refresh.out"
+	env="cmd=refresh old=$OLDTCB new=$NEW tables=$TABLE"
+	assert_equal "$(cat "$T/hooks.log")" "pre-update 10-log $env
+update-failed 10-log $env"
+	run certctl recover "$TABLE"
+	assert_success
+	assert_equal "$(fingerprint "$TABLE")" "$before"
+}
