@@ -265,8 +265,8 @@ endif
 torture: tests
 	O=$(O) tests/torture/run long
 
-bench: tests
-	O=$(O) tests/bench/run
+bench: tests fixtures
+	O=$(O) SNPCERT_FIXTURES=$(FIXTURES) tests/bench/run
 
 demo: deps all
 	SNPCERT_BUILD=$(O) DEMO_DIR=$(DEMO_O) tests/demo.sh

@@ -85,8 +85,17 @@ double sc_random01(void)
 
 int sc_backoff(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us)
 {
+	int ret = sc_backoff_intr(deadline_ns, step_us, cap_us);
+
+	/* An interrupted sleep only makes the next attempt come early. */
+	return ret == -EINTR ? 0 : ret;
+}
+
+int sc_backoff_intr(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us)
+{
 	uint64_t now = sc_now_ns(), sleep_ns;
 	struct timespec ts;
+	int ret = 0;
 
 	if (now >= deadline_ns)
 		return -ETIMEDOUT;
@@ -95,10 +104,10 @@ int sc_backoff(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us)
 		sleep_ns = deadline_ns - now;
 	ts.tv_sec = (time_t)(sleep_ns / 1000000000u);
 	ts.tv_nsec = (long)(sleep_ns % 1000000000u);
-	/* An interrupted sleep only makes the next attempt come early. */
-	nanosleep(&ts, NULL);
+	if (nanosleep(&ts, NULL) < 0 && errno == EINTR)
+		ret = -EINTR;
 	*step_us = *step_us >= cap_us / 2 ? cap_us : *step_us * 2;
-	return 0;
+	return ret;
 }
 
 /* The whole buffer, by write (off < 0) or pwrite at off. */

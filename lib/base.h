@@ -49,6 +49,8 @@ double sc_random01(void);
  * deadline has passed.
  */
 int sc_backoff(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us);
+/* The same, but -EINTR when a signal handler cut the sleep short (the writers' waits). */
+int sc_backoff_intr(uint64_t deadline_ns, unsigned int *step_us, unsigned int cap_us);
 
 /* ---- whole-buffer I/O and durability -------------------------------------- */
 

@@ -78,7 +78,8 @@ int sc_ofd_wait(int fd, short type, off_t start, off_t len, uint64_t deadline, b
 			return ret;
 		if (once)
 			return -EAGAIN;
-		ret = sc_backoff(deadline, &step, SC_WRITER_SLEEP_CAP_US);
+		/* A signal handler ran: the caller decides (F_OFD_SETLKW would say EINTR too). */
+		ret = sc_backoff_intr(deadline, &step, SC_WRITER_SLEEP_CAP_US);
 		if (ret < 0)
 			return ret;
 	}

@@ -41,7 +41,8 @@ int sc_ofd(int fd, int cmd, short type, off_t start, off_t len);
 /*
  * A writer's wait for an OFD lock on [start, start+len) (len 0: to the end):
  * poll F_OFD_SETLK with growing sleeps until it is had (0) or the deadline
- * passes (-ETIMEDOUT); once: a single try (-EAGAIN when busy).
+ * passes (-ETIMEDOUT); once: a single try (-EAGAIN when busy); -EINTR when
+ * a signal handler cut a sleep short.
  */
 int sc_ofd_wait(int fd, short type, off_t start, off_t len, uint64_t deadline, bool once);
 /* 1 if a writer holds the intent byte, 0 if not, or -errno. */

@@ -135,7 +135,9 @@ struct snpcert_writer;
  * table (-ETIMEDOUT).  If an interrupted update is found, it is completed
  * from a good journal (rolled forward) or a bad journal is discarded, which
  * may take the exclusive lock briefly within the same timeout.  With
- * timeout_ms 0, -EAGAIN instead of -ETIMEDOUT.
+ * timeout_ms 0, -EAGAIN instead of -ETIMEDOUT.  A wait cut short by a
+ * signal handler is -EINTR (as F_OFD_SETLKW's), here, in
+ * snpcert_writer_lock() and in snpcert_recover(): the caller may retry.
  */
 int snpcert_writer_open(const char *path, unsigned int flags, unsigned int timeout_ms,
 			struct snpcert_writer **out);

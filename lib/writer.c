@@ -30,6 +30,8 @@ struct snpcert_writer {
 	char *jpath;
 	int fd;		/* the table, O_RDWR */
 	int jfd;	/* the journal, whole-file F_WRLCK held */
+	bool jcreated;	/* this writer created the journal file... */
+	bool jused;	/* ...and a commit from it started */
 	bool locked;	/* intent byte + whole table */
 	bool prepared;	/* next[] is in the journal */
 	bool touched;	/* a commit of next[] started */
@@ -74,6 +76,7 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 
 	for (;;) {
 		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL, false);
+		w->jcreated = w->jfd >= 0;
 		if (w->jfd == -EEXIST) {
 			w->jfd = open_checked(w->jpath, O_RDWR, false);
 			if (w->jfd == -ENOENT)
@@ -443,6 +446,7 @@ SNPCERT_EXPORT int snpcert_writer_commit(struct snpcert_writer *w)
 		goto out;
 	}
 	w->touched = true;
+	w->jused = true;
 	w->dirty = false;
 	/* (1) Stock readers now see an empty table, libsnpcert stray data. */
 	ret = sc_pwrite_all(w->fd, zero, sizeof(zero), 0);
@@ -512,6 +516,14 @@ SNPCERT_EXPORT void snpcert_writer_close(struct snpcert_writer *w)
 	/* Prepared but never started: roll back, the table was not touched. */
 	if (w->jfd >= 0 && w->prepared && !w->touched)
 		sc_journal_clear(w->jfd);
+	/*
+	 * A journal this writer created and never committed from (the table
+	 * was malformed, needed no change, or the update was abandoned before
+	 * the lock) is empty now and removed, while its lock is still held: a
+	 * writer waiting for it finds the path gone and starts over.
+	 */
+	if (w->jfd >= 0 && w->jcreated && !w->jused)
+		unlink(w->jpath);
 	if (w->fd >= 0)
 		snpcert_writer_unlock(w);
 	/* Closing the descriptors drops the table and journal locks. */

@@ -53,10 +53,11 @@ static const char usage[] =
 	HELP_TIMEOUT
 	"      --json            one JSON document on stdout:\n"
 	"  {\"platform\": {\"product\", \"reported_tcb\", \"chip_id\"},\n"
-	"   \"dry_run\", \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\",\n"
-	"   \"old_tcb\", \"new_tcb\"}]}\n"
+	"   \"dry_run\", \"locks_held_us\", \"tables\": [{\"file\", \"action\", \"reason\",\n"
+	"   \"exit_status\", \"old_tcb\", \"new_tcb\"}]}\n"
 	"  action: unchanged, updated, skipped, failed or would-update; TCBs in TCB SPEC\n"
-	"  form; exit_status only for failed tables.\n"
+	"  form; exit_status only for failed tables; locks_held_us: how long readers\n"
+	"  were kept out (0: nothing was locked).\n"
 	"\n"
 	"Exit status: 0 every table is right (changed or not), else that of the first\n"
 	"table that is not: 3 its lock was not had in time, 4 verification failed (or a\n"
@@ -313,6 +314,7 @@ static void json_extra(struct workflow *wf, void *arg, struct json *j)
 	json_bool(j, "vlek_loaded", p->st.features & SNP_FEATURE_VLEK_EN);
 	json_object_end(j);
 	json_bool(j, "dry_run", r->a.dry_run);
+	json_int(j, "locks_held_us", workflow_held_us(wf));
 }
 
 static const struct workflow_ops refresh_ops = {

@@ -19,6 +19,19 @@
 #define WAIT_REPORT_S 1.0
 
 /* Who holds the locks of a table and of its journal (this process left out). */
+volatile sig_atomic_t lockwait_signal;
+
+/* A writer's wait returned ret: -EINTR for a signal that asks us to stop, else retry (1). */
+static int interrupted(int ret, const char *path, struct why *why)
+{
+	if (ret != -EINTR)
+		return 0;
+	if (!lockwait_signal)
+		return 1;
+	return why_set(why, -EINTR, "not waiting any longer for the lock on '%s': %s", path,
+		       strsignal(lockwait_signal));
+}
+
 static void describe_holders(const char *path, char *buf, size_t len)
 {
 	const char *paths[2] = { path, NULL };
@@ -236,8 +249,12 @@ int lockwait_writer_open(const char *path, const struct sc_deadline *d,
 	int ret;
 
 	wait_report_start(&r, path, d);
-	ret = snpcert_writer_open(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), out);
+	do
+		ret = snpcert_writer_open(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), out);
+	while (interrupted(ret, path, why) == 1);
 	wait_report_stop(&r);
+	if (ret == -EINTR)
+		return ret;
 	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 
@@ -251,9 +268,13 @@ int lockwait_writer_lock(struct snpcert_writer *w, const char *path, const struc
 	ret = snpcert_writer_lock(w, 0);
 	if (ret == -EAGAIN && !d->once) {
 		wait_report_start(&r, path, d);
-		ret = snpcert_writer_lock(w, sc_deadline_ms(d));
+		do
+			ret = snpcert_writer_lock(w, sc_deadline_ms(d));
+		while (interrupted(ret, path, why) == 1);
 		wait_report_stop(&r);
 	}
+	if (ret == -EINTR)
+		return ret;
 	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 
@@ -279,8 +300,13 @@ int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome
 	int ret;
 
 	wait_report_start(&r, path, d);
-	ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), outcome);
+	do
+		ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d),
+				      outcome);
+	while (interrupted(ret, path, why) == 1);
 	wait_report_stop(&r);
+	if (ret == -EINTR)
+		return ret;
 	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 

@@ -10,6 +10,7 @@
 #ifndef SNP_CERTCTL_LOCKWAIT_H
 #define SNP_CERTCTL_LOCKWAIT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,14 @@
 
 struct snpcert_file;
 struct snpcert_writer;
+
+/*
+ * The signal that asked us to stop (SIGTERM, SIGINT, SIGHUP), or 0: set by
+ * the workflow driver's handler.  A writer's wait that a signal cut short
+ * (libsnpcert: -EINTR) goes on unless this is set; then it returns -EINTR
+ * ("interrupted by SIGTERM").
+ */
+extern volatile sig_atomic_t lockwait_signal;
 
 /*
  * The code and message for a libsnpcert error ret on path: -ERR_LOCK (a

@@ -192,6 +192,17 @@ int main(int argc, char **argv)
 	struct ctx ctx = { 0 };
 	int c, ret;
 
+	/*
+	 * A store of many per-guest tables is locked whole by fw-update (and
+	 * by refresh when each needs the VCEK): two descriptors per table (the
+	 * table and its journal, each holding its lock) for the whole update.
+	 * The default soft limit of 1024 ends that at about 500 tables, with
+	 * "Too many open files" and nothing changed.  The soft limit exists
+	 * only for select() users; we use none, and the children get it back
+	 * (nofile_restore in spawn.c).  The workflow driver reserves what a
+	 * run needs beyond this (nofile_reserve).
+	 */
+	nofile_raise();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 'V') {

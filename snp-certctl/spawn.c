@@ -12,6 +12,7 @@
 
 #include "base.h"
 #include "spawn.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -99,6 +100,7 @@ static void __attribute__((noreturn)) child(const struct spawn_opts *o, const si
 			if (i != errfd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
 	}
+	nofile_restore();
 	if (o->flags & SPAWN_EXEC_FD) {
 		/* Open across exec: an interpreter reads a script through /dev/fd/N. */
 		if (fcntl(o->exec_fd, F_SETFD, 0) < 0)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -511,4 +512,60 @@ int close_stdout(void)
 		return EXIT_FAIL;
 	}
 	return 0;
+}
+
+/* The soft limit at start, for the children; RLIM_INFINITY: not changed. */
+static rlim_t nofile_soft_at_start = RLIM_INFINITY;
+
+void nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	nofile_soft_at_start = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		nofile_soft_at_start = RLIM_INFINITY;
+}
+
+int nofile_reserve(size_t n)
+{
+	struct rlimit rl;
+	unsigned long long nr_open = 0;
+	FILE *f;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return -errno;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= n)
+		return 0;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= n) {
+		if (nofile_soft_at_start == RLIM_INFINITY)
+			nofile_soft_at_start = rl.rlim_cur;
+		rl.rlim_cur = n;
+		return setrlimit(RLIMIT_NOFILE, &rl) < 0 ? -EMFILE : 0;
+	}
+	/* Beyond the hard limit: only with CAP_SYS_RESOURCE, at most fs.nr_open. */
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &nr_open) != 1)
+			nr_open = 0;
+		fclose(f);
+	}
+	if (nr_open < n)
+		return -EMFILE;
+	if (nofile_soft_at_start == RLIM_INFINITY)
+		nofile_soft_at_start = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max = n;
+	return setrlimit(RLIMIT_NOFILE, &rl) < 0 ? -EMFILE : 0;
+}
+
+void nofile_restore(void)
+{
+	struct rlimit rl;
+
+	if (nofile_soft_at_start == RLIM_INFINITY || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	rl.rlim_cur = nofile_soft_at_start;
+	setrlimit(RLIMIT_NOFILE, &rl);
 }

@@ -75,6 +75,18 @@ int read_trusted_file(const char *path, size_t max, uint8_t **buf, size_t *len, 
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		      unsigned int flags, struct why *why);
 
+/*
+ * Open files.  nofile_raise(), once at program start: the soft
+ * RLIMIT_NOFILE up to the hard limit.  nofile_reserve(n): make room for n
+ * descriptors, raising the hard limit too where we may (root: up to
+ * fs.nr_open); 0 or -EMFILE.  nofile_restore(), in a child before exec:
+ * the soft limit we started with (a program using select() breaks on
+ * descriptors past 1024).
+ */
+void nofile_raise(void);
+int nofile_reserve(size_t n);
+void nofile_restore(void);
+
 /* fflush/ferror/fclose stdout: 0, or an exit status after printing why. */
 int close_stdout(void);
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,9 @@
 #include "store.h"
 #include "util.h"
 #include "workflow.h"
+
+/* Descriptors beyond the writers': stdio, the device, KDS, hooks' pipes, the store. */
+#define WF_SPARE_FDS 64
 
 struct workflow {
 	struct ctx *ctx;
@@ -35,6 +39,7 @@ struct workflow {
 	uint64_t locked_at;          /* when the first exclusive lock was had */
 	long long held_us;           /* how long the exclusive locks were held */
 	bool locks_held;
+	int cancelled;               /* the signal that stopped it before the locks, or 0 */
 };
 
 const char *wf_action_name(enum wf_action a)
@@ -424,6 +429,10 @@ static int open_members(struct workflow *wf, struct why *why)
 		r = wf_read(wf, t, &w);
 		if (r == 0)
 			continue;
+		if (r == -EINTR) {
+			why_set(why, r, "%s", w.msg);
+			return r;
+		}
 		err("%s", w.msg);
 		wf_set(t, WF_FAILED, r, "cannot be opened for the update; unchanged");
 		if (wf->ops->flags & WF_ALL_OR_NOTHING) {
@@ -614,6 +623,27 @@ static void close_writers(struct workflow *wf)
 }
 
 /*
+ * A signal asked us to stop, and no exclusive lock was had yet: every lock
+ * is let go and the writers closed, which clears the journals they wrote
+ * (workflow_run() then exits 128+signal).  Once the locks are held, the
+ * update goes on: a journal is the promise of the documented roll-forward.
+ */
+static bool cancel(struct workflow *wf, const struct why *why)
+{
+	int sig = lockwait_signal;
+
+	if (!sig)
+		return false;
+	unlock_all(wf);
+	wf->cancelled = sig;
+	if (why->msg[0])
+		err("%s", why->msg);
+	err("%s: cancelled; no table was changed", strsignal(sig));
+	workflow_fail_pending(wf, -EINTR, "cancelled by %s; unchanged", strsignal(sig));
+	return true;
+}
+
+/*
  * Everything from the hooks check to the last hook.  Returns the first
  * failure (the tables are marked).
  */
@@ -622,8 +652,15 @@ static int run_steps(struct workflow *wf)
 	const struct workflow_ops *ops = wf->ops;
 	bool all = ops->flags & WF_ALL_OR_NOTHING;
 	struct why why = { "" };
+	size_t fds = 2 * workflow_members(wf) + WF_SPARE_FDS;
 	int rc;
 
+	/* Every member's writer at once: its table and its journal, each locked. */
+	if (nofile_reserve(fds) < 0) {
+		why_set(&why, -EMFILE, "cannot update %zu tables at once: that needs %zu open "
+			"files, more than RLIMIT_NOFILE allows", workflow_members(wf), fds);
+		return failed_step(wf, -EMFILE, &why, "too many tables to lock at once; unchanged");
+	}
 	if (!(ops->flags & WF_NO_HOOKS)) {
 		rc = hooks_check(wf->ctx, &why);
 		if (rc)
@@ -631,11 +668,15 @@ static int run_steps(struct workflow *wf)
 	}
 	if (ops->prepare) {
 		rc = ops->prepare(wf, wf->arg, &why);
+		if (cancel(wf, &why))
+			return -EINTR;
 		if (rc)
 			return failed_step(wf, rc, &why, "unchanged");
 	}
 	rc = hooks(wf, HOOK_PRE_UPDATE, &why);
 	event(wf, WF_EV_PRE_UPDATE);
+	if (cancel(wf, &why))
+		goto out;
 	if (rc) {
 		failed_step(wf, rc, &why, "a hook failed at pre-update; unchanged");
 		goto out;
@@ -647,12 +688,16 @@ static int run_steps(struct workflow *wf)
 	 */
 	sc_deadline_init(&wf->d, wf->ctx->lock_timeout);
 	rc = open_members(wf, &why);
+	if (cancel(wf, &why))
+		goto out;
 	if (rc) {
 		failed_step(wf, rc, &why, "not updated: another table cannot be opened; unchanged");
 		goto out;
 	}
 	rc = ops->stage(wf, wf->arg, &why);
 	event(wf, WF_EV_STAGED);
+	if (cancel(wf, &why))
+		goto out;
 	if (rc || (all && first_failure(wf))) {
 		rc = rc ? rc : first_failure(wf);
 		failed_step(wf, rc, &why, "not updated: another table failed; unchanged");
@@ -671,6 +716,8 @@ static int run_steps(struct workflow *wf)
 	if (workflow_members(wf) == 0)
 		goto out;
 	rc = lock_all(wf, &why);
+	if (cancel(wf, &why))
+		goto out;
 	if (rc) {
 		failed_step(wf, rc, &why, "the exclusive lock was not had in time; unchanged");
 		goto out;
@@ -805,13 +852,49 @@ static void repair(struct workflow *wf)
 	}
 }
 
+static void on_signal(int sig)
+{
+	lockwait_signal = sig;
+}
+
+static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define N_STOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+/*
+ * SIGTERM, SIGINT and SIGHUP only set lockwait_signal: without SA_RESTART,
+ * so that a lock wait's sleep ends early and the wait notices (lockwait.c);
+ * the driver looks between the steps (cancel()).  A signal ignored when we
+ * started (nohup, a shell's background job) stays ignored.
+ */
+static void catch_signals(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < N_STOP; i++) {
+		sigaction(stop_signals[i], NULL, &old[i]);
+		if (old[i].sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+static void restore_signals(const struct sigaction *old)
+{
+	for (size_t i = 0; i < N_STOP; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+}
+
 int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, char *const *files,
 		 size_t n)
 {
 	struct workflow wf = { .ctx = ctx, .ops = ops, .arg = arg, .store_fd = -1 };
+	struct sigaction old[N_STOP];
 	struct why why = { "" };
 	int rc;
 
+	catch_signals(old);
 	sc_deadline_init(&wf.d, ctx->lock_timeout);
 	rc = store_lock(ctx, &wf.d, &wf.store_fd, &why);
 	if (rc == 0)
@@ -825,7 +908,9 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 	}
 	if (ops->survey) {
 		rc = ops->survey(&wf, arg, &why);
-		if (rc)
+		if (cancel(&wf, &why))
+			rc = -EINTR;
+		else if (rc)
 			failed_step(&wf, rc, &why, "unchanged");
 	}
 	if (rc == 0 && workflow_members(&wf))
@@ -854,5 +939,8 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 out:
 	sc_close(wf.store_fd);
 	tables_free(&wf);
+	restore_signals(old);
+	if (wf.cancelled)
+		return 128 + wf.cancelled;
 	return exit_status(rc);
 }

@@ -43,6 +43,7 @@ teardown() {
 	local p
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	if [ -n "${SHM_STORE:-}" ]; then rm -rf "$SHM_STORE"; fi
 }
 
 # The firmware step: writes a marker into the firmware log, then whatever
@@ -314,4 +315,29 @@ post-update 10-log cmd=fw-update old=$OLD new=$NEW tables=$TABLE"
 	assert_line "snp-certctl: fw-update: invalid --reported-tcb 'bogus': want bl=N,tee=N,snp=N,ucode=N[,fmc=N], 0x... or 'current'"
 	run certctl fw-update --reported-tcb ""
 	assert_failure 2
+}
+
+@test "fw-update: 2,000 tables in the store under a soft limit of 1,024 open files" {
+	# Each member is locked across the firmware step: its table and its journal,
+	# 4,000 descriptors; COMMAND runs with the soft limit it was given.  On
+	# tmpfs when there is one: 2,000 journals fsync'd.
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		SHM_STORE=$(mktemp -d /dev/shm/snpcert-bats.XXXXXX)
+		mv "$TABLE" "$SHM_STORE/"
+		export SNP_CERTCTL_STORE=$SHM_STORE
+	fi
+	store=$SNP_CERTCTL_STORE
+	step "ulimit -Sn >'$T/step.nofile'
+		$UPDATE_FW"
+	for i in $(seq 2 2000); do cp "$store/t.certs" "$store/t$i.certs"; done
+	run --separate-stderr bash -c "ulimit -Sn 1024 && \
+		LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \
+		'$SNP_CERTCTL' fw-update --json --commit --reported-tcb current -- '$T/step.sh'"
+	assert_success
+	refute [ -n "$(grep -i 'open files' <<<"$stderr")" ]
+	jq -e '(.tables | length) == 2000 and all(.tables[]; .action == "updated")
+		and .locks_held_us > 0' <<<"$output"
+	assert_equal "$(cat "$T/step.nofile")" 1024
+	assert_equal "$(vcek_tcb "$store/t1999.certs")" "$NEW_RAW"
+	assert_equal "$(find "$store" -name '.*.snpcert-journal' -size +0 | wc -l)" 0
 }

@@ -41,6 +41,7 @@ teardown() {
 	local p
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
+	if [ -n "${SHM_STORE:-}" ]; then rm -rf "$SHM_STORE"; fi
 }
 
 # A table with the old VCEK, ASK, ARK, CRL and an opaque entry.
@@ -327,6 +328,7 @@ post-update 20-log $env"
 		--arg hw "$FX_HWID_MILAN" '
 		.platform == {product: "Milan", reported_tcb: $new, chip_id: $hw, vlek_loaded: false}
 		and .dry_run == false
+		and (.locks_held_us | type == "number" and . > 0)
 		and .tables[0].file == $a and .tables[0].action == "unchanged"
 		and .tables[1] == {file: $t, action: "updated",
 			reason: ("installed the VCEK for the reported TCB " + $new + " (was " + $old + ")"),
@@ -466,4 +468,54 @@ time.sleep(3)' "$T/store/.snp-certctl.lock" "$T/held" &
 	wait
 	run --separate-stderr fake refresh
 	assert_success
+@test "refresh: 2,000 tables in the store under a soft limit of 1,024 open files" {
+	# Every table needs the VCEK: 2,000 writers, 4,000 descriptors, one lock
+	# order.  On tmpfs when there is one: 2,000 journals fsync'd.
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		SHM_STORE=$(mktemp -d /dev/shm/snpcert-bats.XXXXXX)
+		mv "$TABLE" "$SHM_STORE/"
+		export SNP_CERTCTL_STORE=$SHM_STORE
+	fi
+	store=$SNP_CERTCTL_STORE
+	for i in $(seq 2 2000); do cp "$store/t.certs" "$store/t$i.certs"; done
+	run --separate-stderr bash -c "ulimit -Sn 1024 && \
+		LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \
+		'$SNP_CERTCTL' refresh --json"
+	assert_success
+	refute [ -n "$(grep -i 'open files' <<<"$stderr")" ]
+	jq -e '(.tables | length) == 2000 and all(.tables[]; .action == "updated")
+		and .locks_held_us > 0' <<<"$output"
+	assert_equal "$(kds_requests "$VCEK_REQ 200")" 1
+	assert_equal "$(find "$store" -name '.*.snpcert-journal' -size +0 | wc -l)" 0
+	# Now every table is right: none is opened for writing, nothing locked.
+	run --separate-stderr bash -c "ulimit -Sn 1024 && \
+		LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \
+		'$SNP_CERTCTL' refresh --json"
+	assert_success
+	jq -e 'all(.tables[]; .action == "unchanged") and .locks_held_us == 0' <<<"$output"
+}
+
+@test "refresh: SIGTERM while waiting for the lock: update-failed runs, exit 143, nothing to recover" {
+	local journal="$T/store/.t.certs.snpcert-journal" pid status=0
+	add_hook 10-log
+	before=$(fingerprint "$TABLE")
+	"$READER" -H 5000 "$TABLE" 3>&- &
+	sleep 0.2
+	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
+		"$SNP_CERTCTL" refresh --timeout 10 >"$T/refresh.out" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 300); do [ -s "$journal" ] && break; sleep 0.01; done
+	[ -s "$journal" ]
+	sleep 0.1
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	assert_equal "$status" 143
+	[ ! -s "$journal" ]
+	grep -q "Terminated: cancelled; no table was changed" "$T/refresh.out"
+	env="cmd=refresh old=$OLDTCB new=$NEW tables=$TABLE"
+	assert_equal "$(cat "$T/hooks.log")" "pre-update 10-log $env
+update-failed 10-log $env"
+	run certctl recover "$TABLE"
+	assert_success
+	assert_equal "$(fingerprint "$TABLE")" "$before"
 }

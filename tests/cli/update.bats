@@ -373,13 +373,50 @@ wait_for_line() {
 	[ "$(fingerprint "$T/t.certs")" = "$OLD" ]
 }
 
-@test "update: a malformed table exits 4 and is left alone" {
+@test "update: a malformed table exits 4 and is left alone, with no journal" {
 	head -c 100 "$T/old.certs" > "$T/bad.certs"
 	sum=$(sha256sum < "$T/bad.certs")
 	run certctl update "$T/bad.certs" --vcek "$VCEK2" "${TRUST[@]}"
 	assert_failure 4
 	assert_output --partial "'$T/bad.certs'"
 	[ "$(sha256sum < "$T/bad.certs")" = "$sum" ]
+	[ ! -e "$T/.bad.certs.snpcert-journal" ]
+}
+
+# update_cancelled SIGNAL STATUS: update waits behind a stock reader with its
+# journal written; SIGNAL makes it give up: STATUS, the journal cleared, and
+# a later recover (the reader gone) changes nothing.
+update_cancelled() {
+	local journal="$T/.t.certs.snpcert-journal" pid status i
+	"$READER" -H 5000 "$T/t.certs" 3>&- &
+	reader=$!
+	sleep 0.2
+	"$SNP_CERTCTL" update --timeout 10 "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
+		>"$T/update.out" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 200); do [ -s "$journal" ] && break; sleep 0.01; done
+	[ -s "$journal" ]
+	sleep 0.1
+	kill -"$1" "$pid"
+	status=0
+	wait "$pid" || status=$?
+	assert_equal "$status" "$2"
+	[ ! -s "$journal" ]
+	grep -q "not waiting any longer for the lock on '$T/t.certs'" "$T/update.out"
+	grep -q "cancelled; no table was changed" "$T/update.out"
+	kill "$reader" 2>/dev/null || true
+	wait "$reader" || true
+	run certctl recover "$T/t.certs"
+	assert_success
+	unchanged
+}
+
+@test "update: SIGTERM while waiting for the lock: exit 143, the journal cleared, nothing to recover" {
+	update_cancelled TERM 143
+}
+
+@test "update: SIGHUP while waiting for the lock: exit 129, the journal cleared, nothing to recover" {
+	update_cancelled HUP 129
 }
 
 @test "update -v: says how long the exclusive lock was held" {
