@@ -468,6 +468,8 @@ time.sleep(3)' "$T/store/.snp-certctl.lock" "$T/held" &
 	wait
 	run --separate-stderr fake refresh
 	assert_success
+}
+
 @test "refresh: 2,000 tables in the store under a soft limit of 1,024 open files" {
 	# Every table needs the VCEK: 2,000 writers, 4,000 descriptors, one lock
 	# order.  On tmpfs when there is one: 2,000 journals fsync'd.
