@@ -183,8 +183,8 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 	};
 	struct file_locks *fl = NULL;
 	char **names = NULL, **store = NULL;
+	char *const *tables = NULL;
 	size_t n = 0, n_store = 0;
-	struct why why;
 	struct json j;
 	int c, ret = 0;
 
@@ -193,16 +193,15 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
+	ret = cmd_tables(ctx, argc, argv, &store, &tables, &n_store);
+	if (ret)
+		goto out;
 	if (optind < argc) {
-		names = argv + optind;
-		n = (size_t)(argc - optind);
+		names = (char **)tables;
+		n = n_store;
+		n_store = 0;
 	} else {
 		/* The store: its lock (who runs a workflow), then every table. */
-		ret = store_tables(ctx, &store, &n_store, NULL, &why);
-		if (ret) {
-			ret = cmd_error(ret, &why);
-			goto out;
-		}
 		names = calloc(n_store + 1, sizeof(*names));
 		if (!names || !(names[0] = store_lock_path(ctx))) {
 			ret = cmd_oom();

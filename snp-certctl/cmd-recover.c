@@ -79,19 +79,11 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	if (optind < argc) {
-		paths = argv + optind;
-		n = (size_t)(argc - optind);
-	} else {
-		ret = store_tables(ctx, &store, &n, NULL, &why);
-		if (ret) {
-			ret = cmd_error(ret, &why);
-			goto out;
-		}
-		paths = store;
-		if (n == 0)
-			info("no tables in the store '%s'", ctx_get(ctx, SET_STORE));
-	}
+	ret = cmd_tables(ctx, argc, argv, &store, &paths, &n);
+	if (ret)
+		goto out;
+	if (optind >= argc && n == 0)
+		info("no tables in the store '%s'", ctx_get(ctx, SET_STORE));
 
 	if (ctx->json) {
 		json_init(&j, stdout);

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "platform.h"
+#include "store.h"
 #include "table.h"
 #include "util.h"
 
@@ -57,4 +58,23 @@ int cmd_load_table(struct ctx *ctx, int argc, char **argv, uint8_t **blob, size_
 	if (ret == 0)
 		ret = table_file_load(argv[optind], ctx->lock_timeout, blob, size, e, n);
 	return ret;
+}
+
+int cmd_tables(const struct ctx *ctx, int argc, char **argv, char ***owned, char *const **paths,
+	       size_t *n)
+{
+	struct why why;
+	int ret;
+
+	*owned = NULL;
+	if (optind < argc) {
+		*paths = argv + optind;
+		*n = (size_t)(argc - optind);
+		return 0;
+	}
+	ret = store_tables(ctx, owned, n, NULL, &why);
+	if (ret)
+		return cmd_error(ret, &why);
+	*paths = *owned;
+	return 0;
 }

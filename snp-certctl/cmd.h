@@ -120,6 +120,13 @@ int cmd_platform(const struct ctx *ctx, struct platform_id *p);
 struct ghcb_entry;
 int cmd_load_table(struct ctx *ctx, int argc, char **argv, uint8_t **blob, size_t *size,
 		   struct ghcb_entry **e, size_t *n);
+/*
+ * The tables a command works on: the operands argv[optind..), or with none
+ * every table in the store (then in *owned, for store_free(*owned, *n)).
+ * 0 or an exit status after saying why.
+ */
+int cmd_tables(const struct ctx *ctx, int argc, char **argv, char ***owned, char *const **paths,
+	       size_t *n);
 /* "out of memory", and EXIT_FAIL. */
 int cmd_oom(void);
 

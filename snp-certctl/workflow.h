@@ -37,8 +37,9 @@
  * in-place writes happen under the exclusive locks (lock-protocol.md,
  * property 6); how long they were held is measured.
  *
- * Implemented in workflow.c (the driver, tables, locks, hooks, reports)
- * and workflow-build.c (matching keys, fetching the VCEK, new tables).
+ * Implemented in workflow.c (the driver: the steps, locks, hooks, reports),
+ * workflow-table.c (one table: reading, staging) and workflow-build.c
+ * (matching keys, fetching the VCEK, new tables).
  */
 #ifndef SNP_CERTCTL_WORKFLOW_H
 #define SNP_CERTCTL_WORKFLOW_H
@@ -160,6 +161,10 @@ size_t workflow_n(const struct workflow *wf);
 struct wf_table *workflow_table(struct workflow *wf, size_t i);
 /* The hooks' SNP_CERTCTL_OLD_TCB / _NEW_TCB (TCB SPECs; NULL or "": not known). */
 void workflow_set_tcbs(struct workflow *wf, const char *old_tcb, const char *new_tcb);
+/* The deadline of the run's lock waits (the driver's; wf_peek() and wf_read() wait by it). */
+const struct sc_deadline *workflow_deadline(const struct workflow *wf);
+/* Forget t's current contents (the driver's, and wf_read()'s before reading anew). */
+void wf_clear_contents(struct wf_table *t);
 /* Microseconds the exclusive locks were held (0 before they were released). */
 long long workflow_held_us(const struct workflow *wf);
 /* Members in state a; all members. */
