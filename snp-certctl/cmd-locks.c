@@ -27,11 +27,14 @@ static const char usage[] =
 	"process id and command name, READ or WRITE, held or waiting, the lock kind\n"
 	"(OFD, POSIX or FLOCK), the descriptor, and what the lock covers: the whole\n"
 	"file, the writer-intent byte a writer takes before the whole file, a range,\n"
-	"or the journal (taken by a writer for the whole update).\n"
+	"or the journal (taken by a writer for the whole update).  A table whose\n"
+	"update was interrupted, and that no writer is completing, is marked\n"
+	"\"awaiting recovery\".\n"
 	"\n"
 	"      --json            print the result as JSON:\n"
-	"                        {\"files\":[{\"file\",\"locks\":[{\"pid\",\"command\",\"mode\",\n"
-	"                        \"state\",\"kind\",\"fd\",\"intent\",\"journal\",\"start\",\"end\"}]}]}\n"
+	"                        {\"files\":[{\"file\",\"awaiting_recovery\",\"locks\":[{\"pid\",\n"
+	"                        \"command\",\"mode\",\"state\",\"kind\",\"fd\",\"intent\",\"journal\",\n"
+	"                        \"start\",\"end\"}]}]}\n"
 	"\n"
 	"Exit status: 0, or 1 if a file does not exist or /proc cannot be read.\n";
 
@@ -40,6 +43,7 @@ struct file_locks {
 	struct lock_holder *h;
 	bool *journal; /* per lock: on the journal, not the table */
 	size_t n;
+	bool recovery; /* an interrupted update that no writer is completing */
 };
 
 static const char *kind_name(const struct lock_holder *h)
@@ -59,6 +63,15 @@ static void range_text(const struct lock_holder *h, bool journal, char *buf, siz
 		snprintf(buf, len, "%llu-EOF", h->start);
 	else
 		snprintf(buf, len, "%llu-%llu", h->start, h->end);
+}
+
+/* Does a writer hold the journal's lock (and so is completing its update)? */
+static bool journal_held(const struct file_locks *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		if (fl->journal[i] && !fl->h[i].waiting)
+			return true;
+	return false;
 }
 
 /* The locks on path and on its journal.  0 or an exit status after printing why. */
@@ -108,6 +121,7 @@ static int collect(const char *path, struct file_locks *fl)
 		free(h);
 	}
 	free(jpath);
+	fl->recovery = ret == 0 && cmd_interrupted(path) && !journal_held(fl);
 	return ret;
 }
 
@@ -115,11 +129,15 @@ static void print_text(const struct file_locks *fl)
 {
 	char range[64];
 
-	if (fl->n == 0) {
+	if (fl->n == 0)
 		tprintf("%s: no locks\n", fl->path);
+	else
+		tprintf("%s: %zu lock%s\n", fl->path, fl->n, fl->n == 1 ? "" : "s");
+	if (fl->recovery)
+		tprintf("  awaiting recovery: an update was interrupted; 'snp-certctl recover %s' "
+			"(or the next update) completes it\n", fl->path);
+	if (fl->n == 0)
 		return;
-	}
-	tprintf("%s: %zu lock%s\n", fl->path, fl->n, fl->n == 1 ? "" : "s");
 	tprintf("  %-8s %-16s %-5s %-7s %-5s %-4s %s\n", "PID", "COMMAND", "MODE", "STATE", "KIND",
 	       "FD", "RANGE");
 	for (size_t i = 0; i < fl->n; i++) {
@@ -145,6 +163,7 @@ static void print_json(struct json *j, const struct file_locks *fl)
 {
 	json_object_begin(j, NULL);
 	json_string(j, "file", fl->path);
+	json_bool(j, "awaiting_recovery", fl->recovery);
 	json_array_begin(j, "locks");
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct lock_holder *h = &fl->h[i];

@@ -192,20 +192,6 @@ static void tcb_json(struct json *j, const char *key, enum amd_product p, uint64
 	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
-/* Has path a journal with something in it: an update that did not finish? */
-static bool interrupted(const char *path)
-{
-	char *jpath = NULL;
-	struct stat st;
-	bool ret;
-
-	if (snpcert_journal_path(path, &jpath) < 0)
-		return false;
-	ret = lstat(jpath, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
-	free(jpath);
-	return ret;
-}
-
 /* Judge one table against the platform (read as a VMM does, by the deadline d).  0 or -ENOMEM. */
 static int judge(const struct plat *p, struct tstat *ts, const struct sc_deadline *d)
 {
@@ -243,7 +229,7 @@ static int judge(const struct plat *p, struct tstat *ts, const struct sc_deadlin
 	ret = table_from_blob(blob, len, GHCB_ALLOW_LARGE, &t, &diag);
 	if (ret == -ENOMEM)
 		goto out;
-	if (ret < 0 && interrupted(ts->path)) {
+	if (ret < 0 && cmd_interrupted(ts->path)) {
 		ts->status = "interrupted";
 		snprintf(ts->detail, sizeof(ts->detail), "an update was interrupted: 'snp-certctl "
 			 "recover' (or the next refresh) completes it");

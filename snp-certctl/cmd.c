@@ -2,9 +2,12 @@
 /* What every command shares for reporting (cmd.h): usage errors, engine failures. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "platform.h"
+#include "snpcert.h"
 #include "store.h"
 #include "table.h"
 #include "util.h"
@@ -77,4 +80,17 @@ int cmd_tables(const struct ctx *ctx, int argc, char **argv, char ***owned, char
 		return cmd_error(ret, &why);
 	*paths = *owned;
 	return 0;
+}
+
+bool cmd_interrupted(const char *path)
+{
+	char *jpath = NULL;
+	struct stat st;
+	bool ret;
+
+	if (snpcert_journal_path(path, &jpath) < 0)
+		return false;
+	ret = lstat(jpath, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+	free(jpath);
+	return ret;
 }

@@ -129,6 +129,8 @@ int cmd_tables(const struct ctx *ctx, int argc, char **argv, char ***owned, char
 	       size_t *n);
 /* "out of memory", and EXIT_FAIL. */
 int cmd_oom(void);
+/* Has path a journal with something in it: an update that did not finish? */
+bool cmd_interrupted(const char *path);
 
 /* Report a usage error for the current command and return EXIT_USAGE. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...)

@@ -176,7 +176,7 @@ void lock_holders_describe(const struct lock_holder *h, size_t n, char *buf, siz
 		snprintf(buf, len, "no process found");
 }
 
-void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, size_t len)
+void lock_holders_describe_files(const struct stat *files, size_t n, char *buf, size_t len)
 {
 	struct lock_holder *all = NULL;
 	size_t count = 0, cap = 0;
@@ -184,12 +184,9 @@ void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, 
 
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		struct lock_holder *h = NULL;
-		struct stat st;
 		size_t hn = 0;
 
-		if (stat(paths[i], &st) < 0)
-			continue;
-		ret = lock_holders(st.st_dev, st.st_ino, &h, &hn);
+		ret = lock_holders(files[i].st_dev, files[i].st_ino, &h, &hn);
 		for (size_t j = 0; ret == 0 && j < hn; j++)
 			ret = push(&all, &count, &cap, &h[j]);
 		free(h);
@@ -199,6 +196,22 @@ void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, 
 	else
 		lock_holders_describe(all, count, buf, len);
 	free(all);
+}
+
+void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, size_t len)
+{
+	struct stat *files = calloc(n ? n : 1, sizeof(*files));
+	size_t found = 0;
+
+	if (!files) {
+		snprintf(buf, len, "unknown processes");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (stat(paths[i], &files[found]) == 0)
+			found++;
+	lock_holders_describe_files(files, found, buf, len);
+	free(files);
 }
 
 bool lock_holder_is_intent(const struct lock_holder *h)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct lock_holder {
@@ -37,6 +38,8 @@ void lock_holders_describe(const struct lock_holder *h, size_t n, char *buf, siz
  * /proc cannot be read.
  */
 void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, size_t len);
+/* The same for n files by device and inode (st_dev, st_ino), named or not. */
+void lock_holders_describe_files(const struct stat *files, size_t n, char *buf, size_t len);
 /* A lock on the writer-intent byte (SNPCERT_INTENT_OFFSET). */
 bool lock_holder_is_intent(const struct lock_holder *h);
 

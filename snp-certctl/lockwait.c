@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +35,15 @@ static int interrupted(int ret, const char *path, struct why *why)
 
 static void describe_holders(const char *path, char *buf, size_t len)
 {
-	const char *paths[2] = { path, NULL };
+	struct stat files[2];
 	char *jpath = NULL;
-	size_t n = 1;
+	size_t n = 0;
 
-	if (snpcert_journal_path(path, &jpath) == 0)
-		paths[n++] = jpath;
-	lock_holders_describe_paths(paths, n, buf, len);
+	if (stat(path, &files[n]) == 0)
+		n++;
+	if (snpcert_journal_path(path, &jpath) == 0 && stat(jpath, &files[n]) == 0)
+		n++;
+	lock_holders_describe_files(files, n, buf, len);
 	free(jpath);
 }
 
@@ -258,6 +261,29 @@ int lockwait_writer_open(const char *path, const struct sc_deadline *d,
 	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 
+/*
+ * A writer's wait for the exclusive lock ran out on the file it opened:
+ * if path names another file now (renamed over, or removed), the holders
+ * of the path are not the ones in the way.  Returns 1 with why set, or 0.
+ */
+static int replaced_why(const char *path, int fd, const struct sc_deadline *d, struct why *why)
+{
+	struct stat old, now;
+	char who[512], within[32];
+	bool gone;
+
+	if (fstat(fd, &old) < 0)
+		return 0;
+	gone = stat(path, &now) < 0;
+	if (!gone && now.st_dev == old.st_dev && now.st_ino == old.st_ino)
+		return 0;
+	lock_holders_describe_files(&old, 1, who, sizeof(who));
+	snprintf(within, sizeof(within), d->once ? "" : " within %gs", d->seconds);
+	return why_set(why, -ERR_LOCK, "cannot lock '%s'%s: the file was %s while waiting "
+		       "for its lock, and the old file is held by %s; run the command again",
+		       path, within, gone ? "removed" : "replaced", who);
+}
+
 int lockwait_writer_lock(struct snpcert_writer *w, const char *path, const struct sc_deadline *d,
 			 struct why *why)
 {
@@ -275,6 +301,8 @@ int lockwait_writer_lock(struct snpcert_writer *w, const char *path, const struc
 	}
 	if (ret == -EINTR)
 		return ret;
+	if ((ret == -ETIMEDOUT || ret == -EAGAIN) && replaced_why(path, snpcert_writer_fd(w), d, why))
+		return -ERR_LOCK;
 	return ret < 0 ? lockwait_why(path, ret, d, why) : 0;
 }
 

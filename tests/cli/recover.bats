@@ -41,6 +41,8 @@ crash() {
 	cmp "$T/store/a.certs" "$T/new.certs"
 	run certctl recover "$T/store/a.certs"
 	assert_output "$T/store/a.certs: clean"
+	run certctl locks "$T/store/a.certs"
+	assert_output "$T/store/a.certs: no locks"
 }
 
 @test "recover: a torn journal is discarded, the table left as it was" {
@@ -110,6 +112,13 @@ $T/store/c.certs: replayed: the interrupted update was completed"
 	[ "$(jq -r '.store.tables[0].status' <<<"$output")" = interrupted ]
 	run --separate-stderr certctl status
 	assert_line --regexp '^  a\.certs +interrupted +an update was interrupted'
+	run certctl locks "$T/store/a.certs"
+	assert_success
+	assert_output "$T/store/a.certs: no locks
+  awaiting recovery: an update was interrupted; 'snp-certctl recover $T/store/a.certs' (or the next update) completes it"
+	run certctl locks --json
+	[ "$(jq -c '[.files[] | [(.file | sub(".*/"; "")), .awaiting_recovery]]' <<<"$output")" = \
+		'[[".snp-certctl.lock",false],["a.certs",true]]' ]
 	# Any workflow repairs it first, here the refresh timer's run, which then
 	# fails (the simulated platform is not this chain's): whole again all the same.
 	fake_sev_setup
@@ -119,4 +128,6 @@ $T/store/c.certs: replayed: the interrupted update was completed"
 	cmp "$T/store/a.certs" "$T/new.certs"
 	run certctl recover "$T/store/a.certs"
 	assert_output "$T/store/a.certs: clean"
+	run certctl locks "$T/store/a.certs"
+	assert_output "$T/store/a.certs: no locks"
 }

@@ -219,6 +219,22 @@ wait_for_line() {
 	[ ! -s "$T/.t.certs.snpcert-journal" ]
 }
 
+@test "update: a table replaced while the writer waits: says so, names the old file's holder" {
+	"$READER" -H 3000 "$T/t.certs" 3>&- &
+	reader=$!
+	sleep 0.2
+	cp "$T/t.certs" "$T/new.certs"
+	( sleep 0.5; mv "$T/new.certs" "$T/t.certs" ) &
+	mover=$!
+	run --separate-stderr certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
+		--timeout 1
+	wait "$mover"
+	kill "$reader"
+	assert_failure 3
+	[[ "$stderr" == *"cannot lock '$T/t.certs' within 1s: the file was replaced while waiting for its lock, and the old file is held by $reader (stock-reader) READ; run the command again"* ]]
+	[[ "$stderr" != *"no process found"* ]]
+}
+
 @test "update: a short timeout says nothing while waiting; --timeout 0 tries once" {
 	"$READER" -H 2000 "$T/t.certs" 3>&- &
 	reader=$!

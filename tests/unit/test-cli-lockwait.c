@@ -7,7 +7,7 @@
  * the lock was had.
  *
  * The lookup is replaced here by a slow one: this file defines
- * lock_holders_describe_paths(), so holders.o is not linked.
+ * lock_holders_describe_files(), so holders.o is not linked.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,9 +50,9 @@ static void sleep_s(double s)
 }
 
 /* The /proc scan, slowed down. */
-void lock_holders_describe_paths(const char *const *paths, size_t n, char *buf, size_t len)
+void lock_holders_describe_files(const struct stat *files, size_t n, char *buf, size_t len)
 {
-	(void)paths;
+	(void)files;
 	(void)n;
 	atomic_fetch_add(&lookups_started, 1);
 	sleep_s(lookup_s);
