@@ -321,18 +321,12 @@ post-update 10-log cmd=fw-update old=$OLD new=$NEW tables=$TABLE"
 	# Each member is locked across the firmware step: its table and its journal,
 	# 4,000 descriptors; COMMAND runs with the soft limit it was given.  On
 	# tmpfs when there is one: 2,000 journals fsync'd.
-	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-		SHM_STORE=$(mktemp -d /dev/shm/snpcert-bats.XXXXXX)
-		mv "$TABLE" "$SHM_STORE/"
-		export SNP_CERTCTL_STORE=$SHM_STORE
-	fi
+	big_store 2000
 	store=$SNP_CERTCTL_STORE
 	step "ulimit -Sn >'$T/step.nofile'
 		$UPDATE_FW"
-	for i in $(seq 2 2000); do cp "$store/t.certs" "$store/t$i.certs"; done
-	run --separate-stderr bash -c "ulimit -Sn 1024 && \
-		LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \
-		'$SNP_CERTCTL' fw-update --json --commit --reported-tcb current -- '$T/step.sh'"
+	run --separate-stderr fake_nofile 1024 fw-update --json --commit --reported-tcb current \
+		-- "$T/step.sh"
 	assert_success
 	refute [ -n "$(grep -i 'open files' <<<"$stderr")" ]
 	jq -e '(.tables | length) == 2000 and all(.tables[]; .action == "updated")

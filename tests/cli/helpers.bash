@@ -111,6 +111,28 @@ fake() {
 	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" "$SNP_CERTCTL" "$@"
 }
 
+# big_store N: a store of N copies of $TABLE (t.certs, t2.certs, ...), on
+# tmpfs when there is one (N journals fsync'd; SHM_STORE, for the teardown).
+big_store() {
+	local i
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		SHM_STORE=$(mktemp -d /dev/shm/snpcert-bats.XXXXXX)
+		mv "$TABLE" "$SHM_STORE/"
+		export SNP_CERTCTL_STORE=$SHM_STORE
+	fi
+	for i in $(seq 2 "$1"); do
+		cp "$SNP_CERTCTL_STORE/t.certs" "$SNP_CERTCTL_STORE/t$i.certs"
+	done
+}
+
+# fake_nofile N ARG...: fake, under a soft limit of N open files.
+fake_nofile() {
+	local n=$1
+	shift
+	bash -c 'ulimit -Sn "$0" && exec "$@"' "$n" env LD_PRELOAD="$FAKE_SO" \
+		FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" "$SNP_CERTCTL" "$@"
+}
+
 # set_state key=value...: change the simulated firmware's state.
 set_state() {
 	local kv

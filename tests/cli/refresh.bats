@@ -473,16 +473,9 @@ time.sleep(3)' "$T/store/.snp-certctl.lock" "$T/held" &
 @test "refresh: 2,000 tables in the store under a soft limit of 1,024 open files" {
 	# Every table needs the VCEK: 2,000 writers, 4,000 descriptors, one lock
 	# order.  On tmpfs when there is one: 2,000 journals fsync'd.
-	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-		SHM_STORE=$(mktemp -d /dev/shm/snpcert-bats.XXXXXX)
-		mv "$TABLE" "$SHM_STORE/"
-		export SNP_CERTCTL_STORE=$SHM_STORE
-	fi
+	big_store 2000
 	store=$SNP_CERTCTL_STORE
-	for i in $(seq 2 2000); do cp "$store/t.certs" "$store/t$i.certs"; done
-	run --separate-stderr bash -c "ulimit -Sn 1024 && \
-		LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \
-		'$SNP_CERTCTL' refresh --json"
+	run --separate-stderr fake_nofile 1024 refresh --json
 	assert_success
 	refute [ -n "$(grep -i 'open files' <<<"$stderr")" ]
 	jq -e '(.tables | length) == 2000 and all(.tables[]; .action == "updated")
@@ -490,9 +483,7 @@ time.sleep(3)' "$T/store/.snp-certctl.lock" "$T/held" &
 	assert_equal "$(kds_requests "$VCEK_REQ 200")" 1
 	assert_equal "$(find "$store" -name '.*.snpcert-journal' -size +0 | wc -l)" 0
 	# Now every table is right: none is opened for writing, nothing locked.
-	run --separate-stderr bash -c "ulimit -Sn 1024 && \
-		LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \
-		'$SNP_CERTCTL' refresh --json"
+	run --separate-stderr fake_nofile 1024 refresh --json
 	assert_success
 	jq -e 'all(.tables[]; .action == "unchanged") and .locks_held_us == 0' <<<"$output"
 }
