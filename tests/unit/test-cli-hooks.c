@@ -22,6 +22,7 @@
 
 #include "cmd.h"
 #include "hooks.h"
+#include "scratch.h"
 #include "tap.h"
 #include "util.h"
 
@@ -42,33 +43,9 @@ static const struct hook_env env = {
 	.new_tcb = "bl=3,tee=0,snp=22,ucode=213",
 };
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(99);
-}
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-}
-
 static char *at(const char *name)
 {
-	static char bufs[8][512];
-	static int i;
-	char *p = bufs[i++ % 8];
-
-	snprintf(p, sizeof(bufs[0]), "%s/%s", base, name);
-	return p;
+	return scratch_path(base, name);
 }
 
 /* Redirect stdout and stderr into files around a call. */

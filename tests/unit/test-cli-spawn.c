@@ -20,38 +20,14 @@
 
 #include "base.h"
 #include "spawn.h"
+#include "scratch.h"
 #include "tap.h"
 
 static char base[] = "/tmp/test-cli-spawn.XXXXXX";
 
-static void die(const char *what)
-{
-	perror(what);
-	exit(99);
-}
-
 static char *at(const char *name)
 {
-	static char bufs[8][512];
-	static int i;
-	char *p = bufs[i++ % 8];
-
-	snprintf(p, sizeof(bufs[0]), "%s/%s", base, name);
-	return p;
-}
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n = 0;
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
+	return scratch_path(base, name);
 }
 
 static void write_file(const char *path, const char *text, mode_t mode)
@@ -93,7 +69,7 @@ static bool gone(pid_t pid)
 		if (kill(pid, 0) < 0 && errno == ESRCH)
 			return true;
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		slurp(path, buf, sizeof(buf));
+		slurp_line(path, buf, sizeof(buf));
 		p = strrchr(buf, ')');
 		if (p && p[1] == ' ' && p[2] == 'Z')
 			return true;
@@ -172,11 +148,11 @@ static void test_timeout_and_group(void)
 	snprintf(body, sizeof(body), "sleep 30 &\necho $! > '%s'\nexit 0", at("left.pid"));
 	leave[0] = script("leave", body);
 	CHECK_EQ(run(leave, SPAWN_PGROUP, 0, &ws, &why), 0, "a leader that leaves a child behind");
-	slurp(at("left.pid"), buf, sizeof(buf));
+	slurp_line(at("left.pid"), buf, sizeof(buf));
 	left = (pid_t)atoi(buf);
 	CHECK(left > 0 && gone(left), "SPAWN_PGROUP: what it left in its group is killed");
 	CHECK_EQ(run(leave, 0, 0, &ws, &why), 0, "the same without a group of its own");
-	slurp(at("left.pid"), buf, sizeof(buf));
+	slurp_line(at("left.pid"), buf, sizeof(buf));
 	left = (pid_t)atoi(buf);
 	CHECK(left > 0 && kill(left, 0) == 0, "without SPAWN_PGROUP it is left running");
 	if (left > 0)
@@ -225,11 +201,11 @@ static void test_stdio_and_fds(void)
 	fflush(stdout);
 	dup2(out_saved, STDOUT_FILENO);
 	CHECK(r1 == 0 && ws1 == 0, "probe ran");
-	slurp(at("fd"), buf, sizeof(buf));
+	slurp_line(at("fd"), buf, sizeof(buf));
 	CHECK_STR(buf, "open", "without SPAWN_CLEAN a descriptor is inherited");
-	slurp(at("stdout"), buf, sizeof(buf));
+	slurp_line(at("stdout"), buf, sizeof(buf));
 	CHECK_STR(buf, "to-stdout", "without SPAWN_STDOUT_TO_STDERR stdout is inherited");
-	slurp(at("stdin"), buf, sizeof(buf));
+	slurp_line(at("stdin"), buf, sizeof(buf));
 	CHECK_STR(buf, ours, "without SPAWN_STDIN_NULL stdin is inherited");
 
 	fflush(stdout);
@@ -242,13 +218,13 @@ static void test_stdio_and_fds(void)
 	close(out_saved);
 	close(err_saved);
 	CHECK(r2 == 0 && ws2 == 0, "probe ran again");
-	slurp(at("fd"), buf, sizeof(buf));
+	slurp_line(at("fd"), buf, sizeof(buf));
 	CHECK_STR(buf, "closed", "SPAWN_CLEAN: no descriptor from 3 up crosses exec");
-	slurp(at("stderr"), buf, sizeof(buf));
+	slurp_line(at("stderr"), buf, sizeof(buf));
 	CHECK_STR(buf, "to-stdout", "SPAWN_STDOUT_TO_STDERR: stdout goes to stderr");
-	slurp(at("stdout"), buf, sizeof(buf));
+	slurp_line(at("stdout"), buf, sizeof(buf));
 	CHECK_STR(buf, "", "and nothing to stdout");
-	slurp(at("stdin"), buf, sizeof(buf));
+	slurp_line(at("stdin"), buf, sizeof(buf));
 	CHECK_STR(buf, "/dev/null", "SPAWN_STDIN_NULL: stdin is /dev/null");
 	close(50);
 }
@@ -266,10 +242,10 @@ static void test_env(void)
 	show[0] = script("env", body);
 	setenv("SPAWN_TEST", "inherited", 1);
 	CHECK_EQ(run(show, 0, 0, &ws, &why), 0, "envp NULL");
-	slurp(at("env.out"), buf, sizeof(buf));
+	slurp_line(at("env.out"), buf, sizeof(buf));
 	CHECK_STR(buf, "inherited", "envp NULL: the program's environment");
 	CHECK_EQ(spawn_run(&o, &ws, &why), 0, "envp given");
-	slurp(at("env.out"), buf, sizeof(buf));
+	slurp_line(at("env.out"), buf, sizeof(buf));
 	CHECK_STR(buf, "given", "envp given: that environment");
 	unsetenv("SPAWN_TEST");
 }
@@ -313,7 +289,7 @@ static void test_forward(void)
 	trap[0] = script("trap", body);
 	CHECK_EQ(forwarded(trap, SPAWN_FORWARD_SIGNALS, &ws), 0, "forwarding: the command ran");
 	CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 7, "SIGTERM to the program reached the child");
-	slurp(at("got"), buf, sizeof(buf));
+	slurp_line(at("got"), buf, sizeof(buf));
 	CHECK_STR(buf, "TERM", "the child's trap ran");
 	ws = -1;
 	CHECK_EQ(forwarded(trap, SPAWN_FORWARD_SIGNALS | SPAWN_PGROUP, &ws), 0,
