@@ -47,7 +47,8 @@ static const char usage[] =
 	HELP_CACHE
 	"      --offline         use the cache only; exit 6 when it lacks the VCEK\n"
 	"      --dry-run         say what would be done; no request, no lock, no change\n"
-	"      --splay SEC       first wait a random time below SEC seconds (fleets)\n"
+	"      --splay SEC       first wait a random time below SEC seconds (fleets;\n"
+	"                        not with --dry-run)\n"
 	HELP_PRODUCT
 	HELP_TRUST_ROOT
 	HELP_TIMEOUT
@@ -69,13 +70,17 @@ struct refresh_args {
 	double splay_s;
 };
 
-/* A random wait in [0, secs): fleets do not all ask KDS at once. */
-static void splay(double secs)
+/* A random wait in [0, secs): fleets do not all ask KDS at once.  Not for a dry run. */
+static void splay(double secs, bool dry_run)
 {
 	double s;
 
 	if (secs <= 0)
 		return;
+	if (dry_run) {
+		debug("not waiting first (--splay %g): a dry run", secs);
+		return;
+	}
 	s = secs * sc_random01();
 	debug("waiting %.3f s first (--splay %g)", s, secs);
 	sc_sleep_s(s);
@@ -363,7 +368,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	splay(r.a.splay_s);
+	splay(r.a.splay_s, r.a.dry_run);
 
 	ret = trust_load(ctx, &r.trust);
 	if (ret)

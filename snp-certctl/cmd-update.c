@@ -150,13 +150,11 @@ static int stage(struct workflow *wf, void *arg, struct why *why)
 	why->msg[0] = '\0';
 	if (!t->member)
 		return 0; /* it could not be read: said */
-	for (size_t i = 0; i < u->a.n_remove; i++) {
-		if (table_remove(&t->t, u->a.remove[i].guid) < 0) {
-			wf_set(t, WF_FAILED, -ENOENT, "no such entry");
-			return why_set(why, -ENOENT, "cannot remove %s from '%s': the table has no "
-				       "such entry", u->a.remove[i].arg, t->path);
-		}
-	}
+	/* Removing what is not there changes nothing: playbooks run twice. */
+	for (size_t i = 0; i < u->a.n_remove; i++)
+		if (table_remove(&t->t, u->a.remove[i].guid) < 0)
+			info("'%s' has no %s entry: nothing to remove", t->path,
+			     u->a.remove[i].arg);
 	for (size_t i = 0; i < u->add.n; i++) {
 		if (table_set(&t->t, u->add.items[i].guid, u->add.items[i].data,
 			      u->add.items[i].len) < 0) {

@@ -47,6 +47,7 @@ struct ctx {
 	double lock_timeout;         /* seconds, resolved */
 	bool json;
 	int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
+	bool quiet_opt, verbose_opt; /* -q and -v given: together, a usage error */
 	const struct cmd *cmd;
 	bool loaded;
 };

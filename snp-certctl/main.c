@@ -138,9 +138,11 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		return 1;
 	case 'q':
 		ctx->verbosity = -1;
+		ctx->quiet_opt = true;
 		return 1;
 	case 'v':
 		ctx->verbosity = 1;
+		ctx->verbose_opt = true;
 		return 1;
 	case 'C':
 		ctx->config_path = arg;

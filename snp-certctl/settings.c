@@ -136,6 +136,8 @@ int ctx_load(struct ctx *ctx)
 
 	if (ctx->loaded)
 		return 0;
+	if (ctx->quiet_opt && ctx->verbose_opt)
+		return usage_error(ctx, "-q (--quiet) and -v (--verbose) cannot be given together");
 	log_verbosity = ctx->verbosity;
 	if (!ctx->config_path) {
 		const char *env = getenv("SNP_CERTCTL_CONFIG");

@@ -131,3 +131,12 @@ setup() {
 	assert_success
 	assert_line "Usage: snp-certctl help [COMMAND]"
 }
+
+@test "-q and -v together are a usage error, before anything is done" {
+	run --separate-stderr certctl -q -v show "$T/none.certs"
+	assert_failure 2
+	assert_equal "${stderr_lines[0]}" \
+		"snp-certctl: show: -q (--quiet) and -v (--verbose) cannot be given together"
+	run --separate-stderr certctl recover --verbose --quiet "$T/none.certs"
+	assert_failure 2
+}

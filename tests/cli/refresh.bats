@@ -369,10 +369,14 @@ post-update 20-log $env"
 	assert_equal "$(fingerprint "$TABLE")" "$before"
 }
 
-@test "refresh --splay: waits first and says so at -v" {
-	run --separate-stderr fake refresh -v --splay 0.2 --dry-run
+@test "refresh --splay: waits first and says so at -v; a dry run does not wait" {
+	run --separate-stderr fake refresh -v --splay 0.2
 	assert_success
 	[[ "$stderr" == *"s first (--splay 0.2)"* ]]
+	run --separate-stderr fake refresh -v --splay 3600 --dry-run
+	assert_success
+	[[ "$stderr" == *"not waiting first (--splay 3600): a dry run"* ]]
+	[[ "$stderr" != *"s first (--splay"* ]]
 	run --separate-stderr fake refresh --splay soon
 	assert_failure 2
 }
