@@ -10,12 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amdcert.h"
 #include "certs.h"
 #include "lockwait.h"
 #include "table.h"
 #include "util.h"
 
 /* ---- a table file ----------------------------------------------------- */
+
+/*
+ * A file given as a table that is a certificate or a CRL: say so, and how
+ * to make a table of it.  1 when said, else 0.
+ */
+static int not_a_table(const char *path, const uint8_t *buf, size_t len)
+{
+	struct amd_cert_info info;
+	uint8_t *der = NULL;
+	size_t der_len = 0;
+	const char *opt;
+	X509 *x = NULL;
+
+	if (amd_cert_load(buf, len, &x) == 0) {
+		opt = amd_cert_info(x, &info) == 0 && info.kind != AMD_CERT_UNKNOWN ?
+			      amd_cert_kind_name(info.kind) : "vcek";
+		X509_free(x);
+		err("'%s' is a certificate, not a certificate table: make a table of it with "
+		    "'snp-certctl build -o TABLE --%s %s ...'", path, opt, path);
+		return 1;
+	}
+	if (amd_crl_load(buf, len, &der, &der_len) == 0) {
+		free(der);
+		err("'%s' is a CRL, not a certificate table: add it to a table with "
+		    "'snp-certctl update TABLE --crl %s'", path, path);
+		return 1;
+	}
+	return 0;
+}
 
 int table_file_load(const char *path, double timeout_s, uint8_t **blob, size_t *size,
 		    struct ghcb_entry **e, size_t *n)
@@ -39,7 +69,9 @@ int table_file_load(const char *path, double timeout_s, uint8_t **blob, size_t *
 		err("out of memory");
 		ret = EXIT_FAIL;
 	} else if (ret < 0) {
-		if (d.entry >= 0)
+		if (not_a_table(path, *blob, *size))
+			;
+		else if (d.entry >= 0)
 			err("'%s' is malformed at byte %zu (entry %d): %s", path, d.offset, d.entry,
 			    ghcb_strerror(d.code));
 		else

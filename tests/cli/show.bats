@@ -174,3 +174,15 @@ PY
 	assert_failure 1
 	[[ "$stderr" == *"refusing '$T/fifo.certs': not a regular file"* ]]
 }
+
+@test "show: a certificate or a CRL instead of a table says what it is and what to run" {
+	run --separate-stderr certctl show "$SNPCERT_FIXTURES/milan/ask.pem"
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: '$SNPCERT_FIXTURES/milan/ask.pem' is a certificate, not a certificate table: make a table of it with 'snp-certctl build -o TABLE --ask $SNPCERT_FIXTURES/milan/ask.pem ...'"
+	run --separate-stderr certctl show "$SNPCERT_FIXTURES/milan/vcek.der"
+	assert_failure 4
+	[[ "$stderr" == *"is a certificate, not a certificate table: "*"--vcek "* ]]
+	run --separate-stderr certctl show "$SNPCERT_FIXTURES/milan/crl.der"
+	assert_failure 4
+	[[ "$stderr" == *"is a CRL, not a certificate table: add it to a table with 'snp-certctl update TABLE --crl "* ]]
+}
