@@ -98,10 +98,9 @@ static int plan(const char *path, const char *dir, bool der, const uint8_t *blob
 			if (ret < 0)
 				return ret;
 		}
-		if (asprintf(&f->path, "%s/%s", dir, name) < 0) {
-			f->path = NULL;
+		f->path = path_join(dir, name);
+		if (!f->path)
 			return -ENOMEM;
-		}
 	}
 	return 0;
 }

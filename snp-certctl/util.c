@@ -569,3 +569,23 @@ void nofile_restore(void)
 	rl.rlim_cur = nofile_soft_at_start;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
+
+char *path_join(const char *dir, const char *name)
+{
+	size_t dlen = strlen(dir), nlen = strlen(name), o = 0;
+	char *p = malloc(dlen + nlen + 2);
+
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < dlen; i++)
+		if (dir[i] != '/' || o == 0 || p[o - 1] != '/')
+			p[o++] = dir[i];
+	if (o > 1 && p[o - 1] == '/')
+		o--;
+	if (o == 1 && p[0] == '.')
+		o = 0;
+	else if (o > 0 && p[o - 1] != '/')
+		p[o++] = '/';
+	memcpy(p + o, name, nlen + 1);
+	return p;
+}

@@ -48,6 +48,11 @@ void format_time(time_t t, char *out, size_t len);
  * file: "refusing '%s': not a regular file"), or -errno.
  */
 int read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+/*
+ * dir/name, written cleanly: runs of slashes in dir as one, no trailing
+ * slash, "." left out ("x", not "./x").  A new string, or NULL (no memory).
+ */
+char *path_join(const char *dir, const char *name);
 /* "a FIFO", "a character device", "a symbolic link", ... for messages. */
 const char *file_type_name(mode_t mode);
 

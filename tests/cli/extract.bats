@@ -96,3 +96,15 @@ setup() {
 	run certctl extract -d "$T/out"
 	assert_failure 2
 }
+
+@test "extract: the paths it prints are clean, however DIR is written" {
+	sample_table "$T/t.certs"
+	mkdir "$T/out" "$T/here"
+	run certctl extract "$T/t.certs" -d "$T//out///"
+	assert_success
+	assert_line "wrote $T/out/vcek.pem"
+	cd "$T/here"
+	run certctl extract "$T/t.certs" -d .
+	assert_success
+	assert_line "wrote vcek.pem"
+}

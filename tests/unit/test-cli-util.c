@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The program's checked number parsers (snp-certctl/util.c): decimal only. */
+/*
+ * The program's checked number parsers (snp-certctl/util.c): decimal only;
+ * and path_join(), the clean paths it prints.
+ */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tap.h"
 #include "util.h"
@@ -42,9 +47,28 @@ static void test_u64(void)
 	}
 }
 
+static void test_path_join(void)
+{
+	static const char *const cases[][2] = {
+		{ "o", "o/x" },		{ "o/", "o/x" },     { "./o//", "./o/x" },
+		{ ".", "x" },		{ "", "x" },	     { "/", "/x" },
+		{ "//", "/x" },		{ "a//b///", "a/b/x" }, { "/var/lib/", "/var/lib/x" },
+	};
+	char name[96];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = path_join(cases[i][0], "x");
+
+		snprintf(name, sizeof(name), "path_join: '%s' + x is '%s'", cases[i][0], cases[i][1]);
+		CHECK(p && strcmp(p, cases[i][1]) == 0, name);
+		free(p);
+	}
+}
+
 int main(void)
 {
 	test_seconds();
 	test_u64();
+	test_path_join();
 	return tap_done();
 }
