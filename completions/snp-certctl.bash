@@ -53,7 +53,7 @@ _snp_certctl_options() {
 		echo '--kds-url --cache --offline --dry-run --splay --product
 			--trust-root --timeout --json' ;;
 	fw-update)
-		echo '--commit --reported-tcb --timeout --kds-url --cache --offline
+		echo '--commit --force --reported-tcb --timeout --kds-url --cache --offline
 			--product --trust-root --json' ;;
 	vlek-load)
 		echo '--hashstick --vlek --asvk --ark --timeout --product --trust-root

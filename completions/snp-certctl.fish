@@ -203,6 +203,7 @@ complete -c snp-certctl -n '__snp_certctl_using refresh' -l json -d 'one JSON do
 
 # fw-update
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l commit -d 'SNP_COMMIT after COMMAND: no rollback'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l force -d '--commit even while a table does not match the platform'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l reported-tcb -x -a current -d 'SNP_SET_CONFIG: report this TCB (SPEC or current)'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l timeout -x -d 'wait at most SEC seconds for the locks'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'

@@ -31,7 +31,7 @@
 #include "util.h"
 #include "workflow.h"
 
-enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE };
+enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE, OPT_FORCE };
 
 /*
  * Seconds each KDS request may take, retries included, while the locks are
@@ -42,7 +42,8 @@ enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE };
 #define KDS_LOCKED_DEADLINE 8.0
 
 static const char usage[] =
-	"Usage: snp-certctl fw-update [FILE...] [--commit] [--reported-tcb SPEC|current]\n"
+	"Usage: snp-certctl fw-update [FILE...] [--commit [--force]]\n"
+	"                             [--reported-tcb SPEC|current]\n"
 	"                             [--timeout SEC] [--kds-url URL] [--cache DIR] [--offline]\n"
 	"                             [--product P] [--trust-root PEM]... [--json]\n"
 	"                             [-- COMMAND [ARG]...]\n"
@@ -64,10 +65,13 @@ static const char usage[] =
 	"longer matches the reported TCB: load a new one with 'snp-certctl vlek-load'.\n"
 	"\n"
 	"      --commit          SNP_COMMIT after COMMAND: the running firmware becomes the\n"
-	"                        minimum (no rollback)\n"
+	"                        minimum (no rollback); refused while a table does not\n"
+	"                        match the platform already, unless --force\n"
+	"      --force           --commit even so\n"
 	"      --reported-tcb SPEC|current\n"
 	"                        SNP_SET_CONFIG: report this TCB (bl=N,tee=N,snp=N,ucode=N\n"
-	"                        [,fmc=N] or 0x...), or the current TCB after COMMAND\n"
+	"                        [,fmc=N] or 0x...), or the current TCB after COMMAND;\n"
+	"                        a SPEC above the current TCB is refused (no COMMAND)\n"
 	HELP_TIMEOUT
 	HELP_KDS_URL
 	HELP_CACHE
@@ -91,7 +95,7 @@ static const char usage[] =
 struct fw_args {
 	char **cmd;            /* after "--", or NULL */
 	const char *reported;  /* --reported-tcb as given */
-	bool commit, offline;
+	bool commit, offline, force;
 };
 
 /* What happened to the platform, for the report. */
@@ -310,6 +314,7 @@ struct fw {
 	bool fw_done;     /* the firmware step ran: stage() judges against its result */
 	bool restage;     /* ... and some VCEK table needs a VCEK fetched under the locks */
 	const char *next; /* after a failure once the firmware may have changed: what to run */
+	char next_buf[256];
 	char old_spec[WF_TCB_LEN], new_spec[WF_TCB_LEN]; /* reported TCBs for the hooks */
 };
 
@@ -353,6 +358,7 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 		LONGOPT_KDS_URL,
 		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		LONGOPT_PRODUCT,
 		LONGOPT_TRUST_ROOT,
 		{ NULL, 0, NULL, 0 },
@@ -376,8 +382,13 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 		case OPT_OFFLINE:
 			a->offline = true;
 			break;
+		case OPT_FORCE:
+			a->force = true;
+			break;
 		}
 	}
+	if (a->force && !a->commit)
+		return usage_error(ctx, "--force goes with --commit");
 	if (dd >= 0 && dd + 1 >= argc)
 		return usage_error(ctx, "no command after '--'");
 	a->cmd = dd >= 0 ? argv + dd + 1 : NULL;
@@ -387,15 +398,44 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 }
 
 /* What the tables hold (readers' view) and whether a VCEK is needed. */
+/*
+ * --commit makes the running firmware the minimum for good: not while a
+ * VCEK table is already wrong for the platform (another chip, or not the
+ * reported TCB), which the update could be blamed for, unless --force.
+ */
+static int commit_check(struct workflow *wf, const struct fw *f, struct why *why)
+{
+	const struct platform_id *p = &f->s.old;
+	char reason[WF_REASON_LEN];
+	struct amd_tcb rep;
+
+	if (!f->a.commit || f->a.force || !p->chip_id_known)
+		return 0;
+	amd_tcb_from_raw(p->product, p->st.reported_tcb, &rep);
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		const struct wf_table *t = workflow_table(wf, i);
+
+		if (t->vlek || wf_vcek_matches(t, p, &rep, reason, sizeof(reason)))
+			continue;
+		workflow_fail_pending(wf, -ERR_VERIFY, "not updated: '%s' does not match the "
+				      "platform already; nothing was done", t->path);
+		return why_set(why, -ERR_VERIFY, "refusing --commit: '%s' does not match the "
+			       "platform already (%s), and SNP_COMMIT cannot be undone; run "
+			       "'snp-certctl refresh' first, or give --force", t->path, reason);
+	}
+	return 0;
+}
+
 static int survey(struct workflow *wf, void *arg, struct why *why)
 {
 	struct fw *f = arg;
+	int rc;
 
 	workflow_set_tcbs(wf, f->old_spec, f->new_spec);
 	for (size_t i = 0; i < workflow_n(wf); i++) {
 		struct wf_table *t = workflow_table(wf, i);
-		int rc = wf_peek(wf, t, why);
 
+		rc = wf_peek(wf, t, why);
 		if (rc == -ERR_VERIFY)
 			rc = wf_read(wf, t, why);
 		if (rc) {
@@ -404,6 +444,9 @@ static int survey(struct workflow *wf, void *arg, struct why *why)
 		}
 		f->need_vcek |= !t->vlek;
 	}
+	rc = commit_check(wf, f, why);
+	if (rc)
+		return rc;
 	if (f->need_vcek && !f->s.old.chip_id_known) {
 		workflow_fail_pending(wf, -ERR_PLATFORM, "not updated: the chip id is masked");
 		return why_set(why, -ERR_PLATFORM, "cannot update the VCEK tables: the firmware "
@@ -468,6 +511,25 @@ static int stage(struct workflow *wf, void *arg, struct why *why)
 	return 0;
 }
 
+/* What to run after the firmware step failed: naming only the steps that ran. */
+static void next_after_step(struct fw *f)
+{
+	const char *step = strcmp(f->s.failed, "open") == 0 ? "opening the SEV device" :
+							     f->s.failed;
+
+	if (strcmp(f->s.failed, "COMMAND") == 0)
+		snprintf(f->next_buf, sizeof(f->next_buf), "find out why the firmware step "
+			 "failed ('snp-certctl status' shows the TCBs), then run fw-update again");
+	else if (f->s.cmd_ok || f->s.committed)
+		snprintf(f->next_buf, sizeof(f->next_buf), "check 'snp-certctl status', then "
+			 "repeat %s (fw-update without COMMAND does SNP_COMMIT and "
+			 "SNP_SET_CONFIG alone) and run 'snp-certctl refresh'", step);
+	else
+		snprintf(f->next_buf, sizeof(f->next_buf), "find out why %s failed ('snp-certctl "
+			 "status' shows the platform), then run fw-update again", step);
+	f->next = f->next_buf;
+}
+
 /* The firmware step, then which tables need another VCEK. */
 static int under_locks(struct workflow *wf, void *arg, struct why *why)
 {
@@ -481,12 +543,7 @@ static int under_locks(struct workflow *wf, void *arg, struct why *why)
 	rc = firmware_step(workflow_ctx(wf), &f->a, &f->s, &f->dev);
 	if (rc) {
 		workflow_fail_pending(wf, rc, "not updated: %s failed", f->s.failed);
-		f->next = f->s.cmd_ok || f->s.committed ?
-			  "check 'snp-certctl status', then repeat the failed step (fw-update "
-			  "without COMMAND does SNP_COMMIT and SNP_SET_CONFIG alone) and run "
-			  "'snp-certctl refresh'" :
-			  "find out why the firmware step failed ('snp-certctl status' shows "
-			  "the TCBs), then run fw-update again";
+		next_after_step(f);
 		return rc;
 	}
 	f->fw_done = true;
@@ -544,6 +601,30 @@ static void finish(struct workflow *wf, void *arg, int rc)
 		report_state(&f->s, &f->a, wf, f->next);
 }
 
+/*
+ * Without a firmware step the current TCB is what the firmware will run:
+ * it reports no TCB above it.  0, or EXIT_PLATFORM after saying which part.
+ */
+static int above_current(const struct platform_id *p, const struct amd_tcb *want)
+{
+	static const char *const names[] = { "bl", "tee", "snp", "ucode", "fmc" };
+	char spec[WF_TCB_LEN];
+	struct amd_tcb cur;
+
+	amd_tcb_from_raw(p->product, p->st.current_tcb, &cur);
+	wf_tcb_spec(p->product, p->st.current_tcb, spec, sizeof(spec));
+	const uint8_t w[] = { want->bl, want->tee, want->snp, want->ucode, want->fmc };
+	const uint8_t c[] = { cur.bl, cur.tee, cur.snp, cur.ucode, cur.fmc };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (w[i] > c[i]) {
+			err("refusing --reported-tcb: %s=%u is above the current TCB %s, which "
+			    "the firmware would refuse; nothing was done", names[i], w[i], spec);
+			return EXIT_PLATFORM;
+		}
+	return 0;
+}
+
 static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct workflow_ops base_ops = {
@@ -587,6 +668,11 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 		}
 		f.s.target = amd_tcb_to_raw(f.s.old.product, &tcb);
 		f.s.known = true;
+		if (!f.a.cmd) {
+			ret = above_current(&f.s.old, &tcb);
+			if (ret)
+				goto out;
+		}
 	} else if (!f.a.cmd) {
 		f.s.target = f.a.reported ? f.s.old.st.current_tcb : f.s.old.st.reported_tcb;
 		f.s.known = true;

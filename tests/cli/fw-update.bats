@@ -172,14 +172,48 @@ lock 3"
 	[[ "$stderr" == *"snp-certctl: SNP_COMMIT failed on '$T/sev': "* ]]
 	[[ "$stderr" == *"snp-certctl: the platform now: current TCB $NEW, reported TCB $OLD (was $OLD); SNP_COMMIT failed, SNP_SET_CONFIG not reached"* ]]
 	[[ "$stderr" == *"snp-certctl: '$TABLE' still holds its old VCEK (TCB $OLD), whole (never torn)"* ]]
-	[[ "$stderr" == *"snp-certctl: next: check 'snp-certctl status'"* ]]
+	[[ "$stderr" == *"snp-certctl: next: check 'snp-certctl status', then repeat SNP_COMMIT (fw-update without COMMAND"* ]]
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 	assert_equal "$(cut -d' ' -f1 "$T/hooks.log" | tr '\n' ' ')" "pre-update locked update-failed "
 	! grep -q "SNP_SET_CONFIG" "$LOG"
 }
 
-@test "fw-update: SNP_SET_CONFIG above the current TCB is refused (exit 5), tables whole" {
+@test "fw-update: without COMMAND, the advice after a failure names no firmware step" {
+	set_state fail_SNP_COMMIT=1
+	run --separate-stderr fake fw-update --commit
+	assert_failure 5
+	[[ "$stderr" == *"snp-certctl: next: find out why SNP_COMMIT failed ('snp-certctl status' shows the platform), then run fw-update again"* ]]
+	[[ "$stderr" != *"firmware step"* ]]
+	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
+}
+
+@test "fw-update: a reported TCB above the current one is refused before anything (exit 5)" {
 	run --separate-stderr fake fw-update --reported-tcb "$NEW"
+	assert_failure 5
+	assert_equal "$stderr" "snp-certctl: refusing --reported-tcb: bl=4 is above the current TCB bl=3,tee=1,snp=8,ucode=115, which the firmware would refuse; nothing was done"
+	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
+	! grep -q "SNP_SET_CONFIG" "$LOG"
+	[ ! -e "$SNP_CERTCTL_STORE/.snp-certctl.lock" ]
+}
+
+@test "fw-update --commit: refused while a table is already wrong for the platform, unless --force" {
+	set_state reported_tcb=0x7307000000000103 # snp=7: the table holds snp=8's VCEK
+	run --separate-stderr fake fw-update --commit
+	assert_failure 4
+	[[ "$stderr" == *"refusing --commit: '$TABLE' does not match the platform already ("*"), and SNP_COMMIT cannot be undone; run 'snp-certctl refresh' first, or give --force"* ]]
+	! grep -q "SNP_COMMIT" "$LOG"
+	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
+	run --separate-stderr fake fw-update --commit --force
+	[[ "$stderr" != *"refusing --commit"* ]]
+	grep -q "SNP_COMMIT" "$LOG"
+	run --separate-stderr fake fw-update --force
+	assert_failure 2
+	[[ "$stderr" == *"--force goes with --commit"* ]]
+}
+
+@test "fw-update: SNP_SET_CONFIG refused by the firmware after COMMAND (exit 5), tables whole" {
+	step ":"
+	run --separate-stderr fake fw-update --reported-tcb "$NEW" -- "$T/step.sh"
 	assert_failure 5
 	[[ "$stderr" == *"SNP_SET_CONFIG failed on '$T/sev': firmware error"* ]]
 	[[ "$stderr" == *"SNP_COMMIT not asked, SNP_SET_CONFIG failed"* ]]
