@@ -33,8 +33,8 @@ static const char usage[] =
 	"\n"
 	"      --json            print the result as JSON:\n"
 	"                        {\"files\":[{\"file\",\"awaiting_recovery\",\"locks\":[{\"pid\",\n"
-	"                        \"command\",\"mode\",\"state\",\"kind\",\"fd\",\"intent\",\"journal\",\n"
-	"                        \"start\",\"end\"}]}]}\n"
+	"                        \"command\",\"mode\",\"state\",\"kind\",\"fd\",\"intent\",\n"
+	"                        \"journal\",\"start\",\"end\"}]}]}\n"
 	"\n"
 	"Exit status: 0, or 1 if a file does not exist or /proc cannot be read.\n";
 

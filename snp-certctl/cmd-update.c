@@ -39,15 +39,17 @@ struct update_args {
 enum { OPT_REMOVE = OPT_TABLE_LAST, OPT_NO_VERIFY };
 
 static const char usage[] =
-	"Usage: snp-certctl update FILE [--vcek FILE | --vlek FILE] [--ask FILE | --asvk FILE]\n"
-	"                          [--ark FILE] [--crl FILE] [--entry GUID=FILE]...\n"
+	"Usage: snp-certctl update FILE [--vcek FILE | --vlek FILE]\n"
+	"                          [--ask FILE | --asvk FILE] [--ark FILE] [--crl FILE]\n"
+	"                          [--entry GUID=FILE]...\n"
 	"                          [--remove GUID|KIND]... [--timeout SEC] [--no-verify]\n"
 	"                          [--trust-root PEM]... [--json]\n"
 	"\n"
 	"Replace, add or remove entries of the table FILE, in place (same inode) and\n"
 	"crash-safe: the new table is journaled first, then written under the exclusive\n"
 	"lock.  Entries not named keep their bytes and their place; new entries are\n"
-	"appended in the build order (VCEK or VLEK, ASK or ASVK, ARK, CRL, extra entries).\n"
+	"appended in the build order (VCEK or VLEK, ASK or ASVK, ARK, CRL, extra\n"
+	"entries).\n"
 	"An interrupted earlier update is completed (or rolled back) first.  If the\n"
 	"result equals the table, nothing is written and no lock is taken.\n"
 	"\n"

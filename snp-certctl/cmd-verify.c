@@ -29,14 +29,16 @@ static const char usage[] =
 	"One line per check; exit 0 when all pass, 4 otherwise.\n"
 	"\n"
 	HELP_TRUST_ROOT
-	"      --tcb SPEC        the key must be for this TCB: bl=N,tee=N,snp=N,ucode=N[,fmc=N]\n"
-	"                        or a raw TCB_VERSION (0x...)\n"
-	"      --hwid HEX        the key must be for this chip id (128 hex digits; 16 on Turin)\n"
-	"      --platform        the key must be for this platform's reported TCB and chip id\n"
-	"                        (read from the SEV device; exit 5 without one)\n"
-	"      --product P       the product when CPUID cannot tell (Milan, Genoa, Turin)\n"
-	"      --at TIME         check validity at TIME (2025-01-01T00:00:00Z, 2025-01-01,\n"
-	"                        @EPOCH) instead of now\n"
+	"      --tcb SPEC        the key must be for this TCB:\n"
+	"                        bl=N,tee=N,snp=N,ucode=N[,fmc=N] or 0x... (raw)\n"
+	"      --hwid HEX        the key must be for this chip id (128 hex digits;\n"
+	"                        16 on Turin)\n"
+	"      --platform        the key must be for this platform's reported TCB and\n"
+	"                        chip id (read from the SEV device; exit 5 without one)\n"
+	"      --product P       the product when CPUID cannot tell (Milan, Genoa,\n"
+	"                        Turin)\n"
+	"      --at TIME         check validity at TIME (2025-01-01T00:00:00Z,\n"
+	"                        2025-01-01, @EPOCH) instead of now\n"
 	"      --json            one JSON document on stdout\n";
 
 static void print_json(const char *path, bool ok, const struct amd_check_list *l)

@@ -90,8 +90,8 @@ enum {
 /* The help lines of the shared options, the same in every command's --help. */
 #define HELP_TRUST_ROOT "      --trust-root PEM  also trust this AMD root (repeatable)\n"
 #define HELP_TIMEOUT                                                                        \
-	"      --timeout SEC     wait at most SEC seconds for the locks (fractions allowed;\n"   \
-	"                        0: try once; default: lock_timeout, 10)\n"
+	"      --timeout SEC     wait at most SEC seconds for the locks (fractions\n"          \
+	"                        allowed; 0: try once; default: lock_timeout, 10)\n"
 #define HELP_PRODUCT "      --product P       Milan, Genoa or Turin instead of detecting it\n"
 #define HELP_KDS_URL "      --kds-url URL     KDS or a mirror (default " DEFAULT_KDS_URL ")\n"
 #define HELP_CACHE "      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"

@@ -252,6 +252,14 @@ check_offered() {
 	return $bad
 }
 
+@test "docs: every --help, and help itself, fits in 80 columns" {
+	local cmd long
+	long=$({ "$SNP_CERTCTL" --help
+		for cmd in $(commands); do "$SNP_CERTCTL" help "$cmd" | sed "s/^/$cmd: /"; done
+	} | awk '{ line = $0; sub(/^[a-z-]+: /, "", line) } length(line) > 79')
+	[ -z "$long" ] || { echo "lines over 79 columns:"; echo "$long"; false; }
+}
+
 @test "docs: the global options of --help are in snp-certctl(1) under GLOBAL OPTIONS" {
 	render_man "$MAN1" |
 		awk '/^[^ ]/ { on = ($0 == "GLOBAL OPTIONS"); next } on' > "$T/global.txt"
