@@ -77,7 +77,7 @@ static int trust_add_file(struct amd_trust *t, const char *path)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char bad[128] = "";
+	char bad[512] = "";
 	int ret;
 
 	/* Whoever can write a trust root makes any chain under it verify. */

@@ -34,6 +34,7 @@
 #include "cmd.h"
 #include "hooks.h"
 #include "spawn.h"
+#include "trustpath.h"
 #include "util.h"
 
 extern char **environ;
@@ -223,168 +224,54 @@ out:
 	return ret;
 }
 
-/* Symbolic links followed above hooks_dir, at most (as the kernel's 40). */
-#define MAX_LINKS 40
-
 /*
- * A directory above hooks_dir: sc_trust_check, except that a sticky one
- * (/tmp) may be writable by group or others, who cannot move or replace
- * entries they do not own.  0, or -1 after report().
- */
-static int check_above(const struct stat *st, const char *walked, const char *dir, bool fatal,
-		       struct why *why)
-{
-	struct stat s = *st;
-	char bad[128];
-
-	if (s.st_mode & S_ISVTX)
-		s.st_mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
-	if (sc_trust_check(&s, bad, sizeof(bad)) < 0) {
-		report(why, fatal, "refusing hooks directory '%s': '%s' above it is %s", dir, walked,
-		       bad);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Open hooks_dir for reading, walking its path from "/" (a relative
- * hooks_dir from the working directory's path) one component at a time
- * with O_NOFOLLOW, each directory checked (check_above) as it is entered.
- * A symbolic link above hooks_dir is followed: the directory holding it
- * has been checked, so only a trusted user can re-point it, and its target
- * is walked the same way.  hooks_dir itself must be a directory, not a
- * symbolic link, and pass sc_trust_check (sticky or not).
+ * Open hooks_dir for reading, every directory above it checked
+ * (trust_path_walk).  hooks_dir itself must be a directory, not a symbolic
+ * link, and pass sc_trust_check (sticky or not).
  *
  * Returns the descriptor, -ENOENT when a component does not exist (no
  * hooks), or -1 after report().
  */
 static int open_hooks_dir(const char *dir, bool fatal, struct why *why)
 {
-	char rest[2 * PATH_MAX], tmp[2 * PATH_MAX], walked[2 * PATH_MAX], comp[NAME_MAX + 1];
-	char link[PATH_MAX], cwd[PATH_MAX], bad[128];
-	int cur = -1, next = -1, links = 0, ret = -1, err = 0;
+	char name[NAME_MAX + 1], bad[PATH_MAX + 128];
+	int parent, fd = -1, ret = -1;
 	struct stat st;
-	const char *p;
-	size_t len;
 
-	if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd))) {
-		err = errno;
-		goto cannot;
-	}
-	if ((size_t)snprintf(rest, sizeof(rest), "%s/%s", dir[0] == '/' ? "" : cwd, dir) >=
-	    sizeof(rest)) {
-		err = ENAMETOOLONG;
-		goto cannot;
-	}
-	p = rest;
-	strcpy(walked, "/");
-	cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur < 0 || fstat(cur, &st) < 0) {
-		err = errno;
-		goto cannot;
-	}
-	if (check_above(&st, walked, dir, fatal, why) < 0)
-		goto out;
-	for (;;) {
-		bool last;
-
-		p += strspn(p, "/");
-		if (!*p)
-			break;
-		len = strcspn(p, "/");
-		if (len > NAME_MAX) {
-			err = ENAMETOOLONG;
-			goto cannot;
-		}
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		p += len;
-		last = p[strspn(p, "/")] == '\0';
-		if (strcmp(comp, ".") == 0)
-			continue;
-		next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 || fstat(next, &st) < 0) {
-			err = errno;
-			if (err == ENOENT) {
-				ret = -ENOENT;
-				goto out;
-			}
-			goto cannot;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			ssize_t n;
-
-			if (last) {
-				report(why, fatal, "refusing hooks directory '%s': a symbolic link", dir);
-				goto out;
-			}
-			n = readlinkat(cur, comp, link, sizeof(link) - 1);
-			if (n < 0 || ++links > MAX_LINKS) {
-				err = n < 0 ? errno : ELOOP;
-				goto cannot;
-			}
-			link[n] = '\0';
-			if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s", link, p) >= sizeof(tmp)) {
-				err = ENAMETOOLONG;
-				goto cannot;
-			}
-			memcpy(rest, tmp, sizeof(rest));
-			p = rest;
-			sc_close(next);
-			next = -1;
-			if (link[0] == '/') {
-				sc_close(cur);
-				cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-				if (cur < 0) {
-					err = errno;
-					goto cannot;
-				}
-				strcpy(walked, "/");
-			}
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			err = ENOTDIR;
-			goto cannot;
-		}
-		if (strcmp(comp, "..") == 0) {
-			char *slash = strrchr(walked, '/');
-
-			slash[slash == walked ? 1 : 0] = '\0';
-		} else if (strlen(walked) + 1 + len < sizeof(walked)) {
-			if (strcmp(walked, "/") != 0)
-				strcat(walked, "/");
-			strcat(walked, comp);
-		}
-		sc_close(cur);
-		cur = next;
-		next = -1;
-		if (!last && check_above(&st, walked, dir, fatal, why) < 0)
-			goto out;
-	}
-	if (fstat(cur, &st) < 0) {
-		err = errno;
-		goto cannot;
-	}
-	if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
+	parent = trust_path_walk(dir, false, name, bad, sizeof(bad));
+	if (parent == -ENOENT)
+		return -ENOENT;
+	if (parent == -EPERM) {
 		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
-		goto out;
+		return -1;
 	}
-	/* The directory checked, now open for reading: "." of its own descriptor. */
-	ret = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ret < 0) {
-		err = errno;
-		goto cannot;
+	if (parent < 0) {
+		report(why, fatal, "cannot open hooks directory '%s': %s", dir, strerror(-parent));
+		return -1;
 	}
-	goto out;
-cannot:
-	report(why, fatal, "cannot open hooks directory '%s': %s", dir, strerror(err));
-	ret = -1;
-out:
-	sc_close(cur);
-	sc_close(next);
-	return ret;
+	fd = openat(parent, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (errno == ENOENT)
+			ret = -ENOENT;
+		else
+			report(why, fatal, "cannot open hooks directory '%s': %s", dir,
+			       strerror(errno));
+	} else if (S_ISLNK(st.st_mode)) {
+		report(why, fatal, "refusing hooks directory '%s': a symbolic link", dir);
+	} else if (!S_ISDIR(st.st_mode)) {
+		report(why, fatal, "cannot open hooks directory '%s': %s", dir, strerror(ENOTDIR));
+	} else if (sc_trust_check(&st, bad, sizeof(bad)) < 0) {
+		report(why, fatal, "refusing hooks directory '%s': %s", dir, bad);
+	} else {
+		/* The directory checked, now open for reading: "." of its own descriptor. */
+		ret = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ret < 0)
+			report(why, fatal, "cannot open hooks directory '%s': %s", dir,
+			       strerror(errno));
+	}
+	sc_close(fd);
+	sc_close(parent);
+	return ret < 0 && ret != -ENOENT ? -1 : ret;
 }
 
 /*

@@ -94,7 +94,7 @@ static int load_file(struct ctx *ctx, char *from_file[SET_COUNT])
 	unsigned int bad_line = 0;
 	uint8_t *text = NULL;
 	size_t len = 0;
-	char bad[128] = "";
+	char bad[512] = "";
 	int ret;
 
 	/* Whoever can write it chooses the trust roots and the hooks: the one rule. */

@@ -14,6 +14,7 @@
 
 #include "base.h"
 #include "cmd.h"
+#include "trustpath.h"
 #include "util.h"
 
 int log_verbosity;
@@ -235,8 +236,12 @@ void format_time(time_t t, char *out, size_t len)
 }
 
 /* read_file, with the fstat of the descriptor it read in *sto. */
-static int read_file_st(const char *path, size_t max, uint8_t **out, size_t *len,
-			struct stat *sto)
+/*
+ * Open path relative to dirfd (AT_FDCWD: as given) with extra flags, and
+ * read it as read_file() does, its fstat in *sto.
+ */
+static int read_file_at(int dirfd, const char *path, int flags, size_t max, uint8_t **out,
+			size_t *len, struct stat *sto)
 {
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -244,11 +249,11 @@ static int read_file_st(const char *path, size_t max, uint8_t **out, size_t *len
 	int fd, ret;
 
 	/*
-	 * Links are followed (an input is named by the user), but the open
-	 * never blocks: a FIFO, or a device that would wait, is refused after
-	 * fstat, before a byte is read.
+	 * Links are followed (an input is named by the user) unless flags say
+	 * O_NOFOLLOW, but the open never blocks: a FIFO, or a device that would
+	 * wait, is refused after fstat, before a byte is read.
 	 */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {
@@ -325,18 +330,26 @@ int read_file(const char *path, size_t max, uint8_t **out, size_t *len)
 {
 	struct stat st;
 
-	return read_file_st(path, max, out, len, &st);
+	return read_file_at(AT_FDCWD, path, 0, max, out, len, &st);
 }
 
 int read_trusted_file(const char *path, size_t max, uint8_t **out, size_t *len, char *bad,
 		      size_t badlen)
 {
+	char name[NAME_MAX + 1];
 	uint8_t *buf = NULL;
 	struct stat st;
 	size_t n = 0;
-	int ret;
+	int dir, ret;
 
-	ret = read_file_st(path, max, &buf, &n, &st);
+	/* Every directory above it, then the file read: the one rule all the way. */
+	dir = trust_path_walk(path, true, name, bad, badlen);
+	if (dir < 0)
+		return dir;
+	ret = read_file_at(dir, name, O_NOFOLLOW, max, &buf, &n, &st);
+	sc_close(dir);
+	if (ret == -ELOOP)
+		ret = -ERR_REFUSED; /* a link swapped in after the walk: not a regular file */
 	if (ret < 0)
 		return ret;
 	ret = sc_trust_check(&st, bad, badlen);

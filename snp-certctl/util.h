@@ -61,9 +61,10 @@ const char *file_type_name(mode_t mode);
 #define WRITE_DEVICE 2u  /* the user named path (-o): write into a character device */
 /*
  * read_file for a file that decides what is trusted (the configuration, a
- * trust root): the descriptor read must also pass sc_trust_check.  0,
- * -EPERM with the phrase in bad (badlen bytes), -ERR_REFUSED (not a regular
- * file), -EFBIG, or -errno.
+ * trust root): every directory above it (trust_path_walk) and the
+ * descriptor read must also pass sc_trust_check.  0, -EPERM with the
+ * phrase in bad (badlen bytes), -ERR_REFUSED (not a regular file), -EFBIG,
+ * or -errno.
  */
 int read_trusted_file(const char *path, size_t max, uint8_t **buf, size_t *len, char *bad,
 		      size_t badlen);

@@ -75,6 +75,31 @@ setup() {
 	fi
 }
 
+@test "configuration, trust root: a directory above that others can write is refused; sticky ones are not" {
+	sample_table "$T/t.certs"
+	mkdir -p "$T/open/etc"
+	chmod 0777 "$T/open"
+	printf 'lock_timeout = 2\n' > "$T/open/etc/c.conf"
+	cp "$SNPCERT_FIXTURES/milan/ark.pem" "$T/open/etc/ark.pem"
+	ln -s "$T/open/etc/c.conf" "$T/link.conf"
+	run certctl -C "$T/open/etc/c.conf" show "$T/t.certs"
+	assert_failure 2
+	assert_output "snp-certctl: refusing configuration '$T/open/etc/c.conf': '$T/open' above it is writable by group or others"
+	# through a symbolic link: the directories of its target are checked
+	run certctl -C "$T/link.conf" show "$T/t.certs"
+	assert_failure 2
+	assert_output "snp-certctl: refusing configuration '$T/link.conf': '$T/open' above it is writable by group or others"
+	run certctl verify "$T/t.certs" --trust-root "$T/open/etc/ark.pem"
+	assert_failure 1
+	assert_output "snp-certctl: refusing trust root '$T/open/etc/ark.pem': '$T/open' above it is writable by group or others"
+	# others cannot move root's entries out of a sticky directory (/tmp)
+	chmod 1777 "$T/open"
+	run certctl -C "$T/link.conf" show "$T/t.certs"
+	assert_success
+	run certctl verify "$T/t.certs" --trust-root "$T/open/etc/ark.pem"
+	assert_success
+}
+
 @test "a FIFO or a device as the configuration file is refused, never waited on" {
 	mkfifo "$T/fifo.conf"
 	sample_table "$T/t.certs"

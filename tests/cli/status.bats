@@ -314,7 +314,7 @@ SEV_GET_ID2 ok" ]
 	# can reach (the test's own tree is private).
 	local d as_user=()
 	d=$(mktemp -d /tmp/snp-certctl-status.XXXXXX)
-	chmod 777 "$d"
+	chmod 1777 "$d" # sticky: the configuration in it stays trusted
 	mkdir -m 755 "$d/store"
 	sample_table "$d/store/a.certs"
 	sample_table "$d/store/b.certs"
