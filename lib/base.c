@@ -250,3 +250,12 @@ int sc_trust_check(const struct stat *st, char *buf, size_t len)
 	}
 	return 0;
 }
+
+int sc_trust_check_dir(const struct stat *st, char *buf, size_t len)
+{
+	struct stat s = *st;
+
+	if (s.st_mode & S_ISVTX)
+		s.st_mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
+	return sc_trust_check(&s, buf, len);
+}

@@ -83,5 +83,11 @@ int sc_open_file(const char *path, int oflags, struct stat *st);
  * neither root nor the running user (uid 1001)") in buf (len bytes).
  */
 int sc_trust_check(const struct stat *st, char *buf, size_t len);
+/*
+ * The rule for a directory holding what is trusted: sc_trust_check, except
+ * that a sticky directory (/tmp) may be writable by group or others, who
+ * cannot move, replace or remove entries they do not own.
+ */
+int sc_trust_check_dir(const struct stat *st, char *buf, size_t len);
 
 #endif

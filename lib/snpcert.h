@@ -130,9 +130,11 @@ struct snpcert_writer;
  * Open path for an update.  Refuses symlinks (-ELOOP), non-regular files
  * (-EINVAL), files writable by group or others or owned by someone else
  * (-EPERM: the owner must be root or the effective uid; when the
- * effective uid is 0, root), and tables with more than one name (-EMLINK:
- * a hard link; since 0.2.0).  Waits at most timeout_ms for another writer of the same
- * table (-ETIMEDOUT).  If an interrupted update is found, it is completed
+ * effective uid is 0, root), a table in a directory that fails the same
+ * rule (-EPERM; a sticky directory may be writable by others), and tables
+ * or journals with more than one name (-EMLINK: a hard link; since 0.2.0).
+ * Waits at most timeout_ms for another writer of the same table
+ * (-ETIMEDOUT).  If an interrupted update is found, it is completed
  * from a good journal (rolled forward) or a bad journal is discarded, which
  * may take the exclusive lock briefly within the same timeout.  With
  * timeout_ms 0, -EAGAIN instead of -ETIMEDOUT.  A wait cut short by a

@@ -44,11 +44,13 @@ static int writer_lock_until(struct snpcert_writer *w, uint64_t deadline, bool o
 
 /*
  * Open a table or journal for writing, refusing what a writer must not
- * touch.  one_name: a table has exactly one name (hard links, -EMLINK):
- * its journal is named after it, so writers and recovery through another
- * name would neither be serialised with it nor see its interrupted update.
+ * touch.  Each must have exactly one name (hard links, -EMLINK): a
+ * table's journal is named after it, so writers and recovery through
+ * another name would neither be serialised with it nor see its interrupted
+ * update; a journal with another name is someone else's file, which
+ * clearing it would destroy.
  */
-static int open_checked(const char *path, int oflags, bool one_name)
+static int open_checked(const char *path, int oflags)
 {
 	struct stat st;
 	int fd, ret;
@@ -57,13 +59,35 @@ static int open_checked(const char *path, int oflags, bool one_name)
 	if (fd < 0)
 		return fd == -EISDIR ? -EINVAL : fd;
 	ret = sc_check_regular(&st) < 0 ? -EINVAL : sc_check_owner(&st);
-	if (ret == 0 && one_name && st.st_nlink > 1)
+	if (ret == 0 && st.st_nlink > 1)
 		ret = -EMLINK;
 	if (ret < 0) {
 		sc_close(fd);
 		return ret;
 	}
 	return fd;
+}
+
+/*
+ * The directory of a table holds its journal and its name: whoever may
+ * write it can rename another file over the table or delete the journal of
+ * an interrupted update.  It must pass the ownership rule, but for a sticky
+ * directory (/tmp), where others cannot move or remove root's entries.
+ * 0, -EPERM, or -errno.
+ */
+static int dir_checked(const char *path)
+{
+	char *dir = sc_dir_of(path), why[96];
+	struct stat st;
+	int ret;
+
+	if (!dir)
+		return -ENOMEM;
+	ret = stat(dir, &st) < 0 ? -errno : 0;
+	free(dir);
+	if (ret < 0)
+		return ret;
+	return sc_trust_check_dir(&st, why, sizeof(why));
 }
 
 /*
@@ -75,10 +99,10 @@ static int journal_open_locked(struct snpcert_writer *w, uint64_t deadline, unsi
 	int ret;
 
 	for (;;) {
-		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL, false);
+		w->jfd = open_checked(w->jpath, O_RDWR | O_CREAT | O_EXCL);
 		w->jcreated = w->jfd >= 0;
 		if (w->jfd == -EEXIST) {
-			w->jfd = open_checked(w->jpath, O_RDWR, false);
+			w->jfd = open_checked(w->jpath, O_RDWR);
 			if (w->jfd == -ENOENT)
 				continue; /* removed between the two opens */
 		}
@@ -256,7 +280,10 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	ret = snpcert_journal_path(path, &w->jpath);
 	if (ret < 0)
 		goto out;
-	w->fd = open_checked(path, O_RDWR, true);
+	ret = dir_checked(path);
+	if (ret < 0)
+		goto out;
+	w->fd = open_checked(path, O_RDWR);
 	if (w->fd < 0) {
 		ret = w->fd;
 		goto out;
@@ -268,7 +295,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	ret = sc_same_file(path, w->fd);
 	if (ret == 0) {
 		sc_close(w->fd);
-		w->fd = open_checked(path, O_RDWR, true);
+		w->fd = open_checked(path, O_RDWR);
 		if (w->fd < 0) {
 			ret = w->fd;
 			goto out;

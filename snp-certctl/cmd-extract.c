@@ -152,6 +152,14 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 		ret = EXIT_FAIL;
 		goto out;
 	}
+	/* Every target checked before the first is written: no partial set when one is refused. */
+	for (size_t i = 0; i < n; i++) {
+		if (write_target(files[i].path, WRITE_REPLACE, &why) < 0) {
+			err("%s; nothing written", why.msg);
+			ret = EXIT_FAIL;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		/* Never into a special file, never through a link planted in dir. */
 		int r = write_file_atomic(files[i].path, files[i].data, files[i].len, 0644,

@@ -180,11 +180,18 @@ static void wait_report_stop(struct wait_report *r)
  */
 static int refusal(const char *path, struct why *why)
 {
-	char *jpath = NULL, reason[128];
+	char *jpath = NULL, *dir = sc_dir_of(path), reason[128];
 	struct stat st;
 	int found = 0;
 
-	if (lstat(path, &st) == 0) {
+	/* The directory: the rule, but for sticky ones (as libsnpcert's writers apply it). */
+	if (dir && stat(dir, &st) == 0) {
+		if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+			found = why_set(why, 1, "refusing '%s': its directory '%s' is %s (anyone who "
+					"can write it can replace the table)", path, dir, reason);
+	}
+	free(dir);
+	if (!found && lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode))
 			found = why_set(why, 1, "refusing '%s': it is a symbolic link", path);
 		else if (!S_ISREG(st.st_mode))
@@ -204,6 +211,10 @@ static int refusal(const char *path, struct why *why)
 					jpath);
 		else if (sc_trust_check(&st, reason, sizeof(reason)) < 0)
 			found = why_set(why, 1, "refusing the journal '%s': %s", jpath, reason);
+		else if (st.st_nlink > 1)
+			found = why_set(why, 1, "refusing the journal '%s': it has %lu names (hard "
+					"links), so it is another file too", jpath,
+					(unsigned long)st.st_nlink);
 	}
 	free(jpath);
 	return found;
@@ -235,8 +246,8 @@ int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct 
 		return why_set(why, -ERR_REFUSED, "refusing '%s' (or its journal): a symbolic "
 			       "link or not a regular file", path);
 	case -ESTALE:
-		return why_set(why, ret, "cannot lock '%s': the file was replaced while waiting "
-			       "for its lock", path);
+		return why_set(why, -ERR_LOCK, "cannot lock '%s': the file was replaced while "
+			       "waiting for its lock; run the command again", path);
 	case -EBADMSG:
 		return why_set(why, -ERR_VERIFY, "'%s' is not a well-formed certificate table",
 			       path);

@@ -10,6 +10,7 @@
 
 #include "holders.h"
 #include "store.h"
+#include "trustpath.h"
 #include "util.h"
 
 void store_free(char **paths, size_t n)
@@ -242,6 +243,31 @@ char *store_lock_path(const struct ctx *ctx)
 	return asprintf(&path, "%s/%s", ctx_get(ctx, SET_STORE), STORE_LOCK_NAME) < 0 ? NULL : path;
 }
 
+/*
+ * Whoever can write the store, or a directory above it, can swap its
+ * tables or remove their journals: the rule of trust_path_walk for the
+ * whole path.  0 (also for a store that does not exist), or -ERR_REFUSED.
+ */
+static int store_trusted(const char *store, struct why *why)
+{
+	char name[NAME_MAX + 1], bad[PATH_MAX + 128];
+	struct stat st;
+	int dir, ret = 0;
+
+	if (!store || !*store)
+		return 0;
+	dir = trust_path_walk(store, true, name, bad, sizeof(bad));
+	if (dir == -EPERM)
+		return why_set(why, -ERR_REFUSED, "refusing the store '%s': %s", store, bad);
+	if (dir < 0)
+		return 0; /* missing, or unreadable: said when its tables are listed */
+	if (fstatat(dir, name, &st, 0) == 0 && sc_trust_check_dir(&st, bad, sizeof(bad)) < 0)
+		ret = why_set(why, -ERR_REFUSED, "refusing the store '%s': %s, so anyone who can "
+			      "write it can replace its tables", store, bad);
+	sc_close(dir);
+	return ret;
+}
+
 int store_lock(const struct ctx *ctx, const struct sc_deadline *d, int *out, struct why *why)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -253,6 +279,9 @@ int store_lock(const struct ctx *ctx, const struct sc_deadline *d, int *out, str
 	*out = -1;
 	if (!path)
 		return why_set(why, -ENOMEM, "out of memory");
+	ret = store_trusted(ctx_get(ctx, SET_STORE), why);
+	if (ret)
+		goto out;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0 && errno == ENOENT) {
 		ret = 0; /* no store: no tables of its to serialise */

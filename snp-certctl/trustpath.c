@@ -16,12 +16,9 @@
 /* A directory on the way: sc_trust_check, sticky ones writable by others allowed. */
 static int check_above(const struct stat *st, const char *walked, char *bad, size_t badlen)
 {
-	struct stat s = *st;
 	char why[96];
 
-	if (s.st_mode & S_ISVTX)
-		s.st_mode &= ~(mode_t)(S_IWGRP | S_IWOTH);
-	if (sc_trust_check(&s, why, sizeof(why)) < 0) {
+	if (sc_trust_check_dir(st, why, sizeof(why)) < 0) {
 		snprintf(bad, badlen, "'%s' above it is %s", walked, why);
 		return -EPERM;
 	}

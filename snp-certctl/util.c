@@ -427,7 +427,7 @@ out:
  * What is at path now decides: 0 to go ahead with the temporary file and
  * the rename, 1 to write into the named device, or a code with why.
  */
-static int write_target(const char *path, unsigned int flags, struct why *why)
+int write_target(const char *path, unsigned int flags, struct why *why)
 {
 	struct stat st, named;
 

@@ -80,6 +80,13 @@ int read_trusted_file(const char *path, size_t max, uint8_t **buf, size_t *len, 
  */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		      unsigned int flags, struct why *why);
+/*
+ * What write_file_atomic() would make of path now, for a caller that
+ * writes several files and would rather refuse before the first: 0 (a new
+ * file, or one replaced by rename), 1 (written into the named device,
+ * WRITE_DEVICE), or a code with why.
+ */
+int write_target(const char *path, unsigned int flags, struct why *why);
 
 /*
  * Open files.  nofile_raise(), once at program start: the soft

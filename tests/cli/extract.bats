@@ -108,3 +108,14 @@ setup() {
 	assert_success
 	assert_line "wrote vcek.pem"
 }
+
+@test "extract: a refused target is found before anything is written" {
+	sample_table "$T/t.certs"
+	mkdir "$T/out"
+	mkfifo "$T/out/ask.pem"
+	run timeout 10 "$SNP_CERTCTL" extract "$T/t.certs" -d "$T/out"
+	assert_failure 1
+	assert_output "snp-certctl: refusing to write '$T/out/ask.pem': it is a FIFO; nothing written"
+	[ ! -e "$T/out/vcek.pem" ]
+	[ ! -e "$T/out/ark.pem" ]
+}

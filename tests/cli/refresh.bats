@@ -453,6 +453,22 @@ post-update 20-log $env"
 	[ ! -s "$T/store/.t.certs.snpcert-journal" ]
 }
 
+@test "refresh: a store others can write is refused before anything, even with nothing to do" {
+	run --separate-stderr fake refresh
+	assert_success
+	chmod 0777 "$SNP_CERTCTL_STORE"
+	run --separate-stderr fake refresh
+	assert_failure 1
+	[[ "$stderr" == *"refusing the store '$SNP_CERTCTL_STORE': writable by group or others, so anyone who can write it can replace its tables"* ]]
+	chmod 0755 "$SNP_CERTCTL_STORE"
+	mkdir -m 0777 "$T/srv"
+	mv "$SNP_CERTCTL_STORE" "$T/srv/store"
+	export SNP_CERTCTL_STORE="$T/srv/store"
+	run --separate-stderr fake refresh
+	assert_failure 1
+	[[ "$stderr" == *"refusing the store '$T/srv/store': '$T/srv' above it is writable by group or others"* ]]
+}
+
 @test "refresh: workflows on one store are serialised by the store lock, shown by locks" {
 	# Another workflow holds the store: this one waits, then gives up (exit 3).
 	python3 -c '

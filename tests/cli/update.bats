@@ -385,6 +385,33 @@ wait_for_line() {
 	unchanged
 }
 
+@test "update: a journal that is a hard link to another file is refused, the file kept" {
+	printf 'precious\n' > "$T/precious"
+	chmod 600 "$T/precious"
+	ln "$T/precious" "$T/.t.certs.snpcert-journal"
+	run certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing the journal '$T/.t.certs.snpcert-journal': it has 2 names (hard links), so it is another file too"
+	assert_equal "$(cat "$T/precious")" precious
+	unchanged
+	run certctl recover "$T/t.certs"
+	assert_failure 1
+	assert_equal "$(cat "$T/precious")" precious
+}
+
+@test "update: a table in a directory others can write is refused; a sticky one is fine" {
+	mkdir "$T/open"
+	cp "$T/t.certs" "$T/open/t.certs"
+	chmod 0777 "$T/open"
+	run certctl update "$T/open/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_failure 1
+	assert_output --partial "refusing '$T/open/t.certs': its directory '$T/open' is writable by group or others (anyone who can write it can replace the table)"
+	cmp "$T/open/t.certs" "$T/t.certs"
+	chmod 1777 "$T/open"
+	run certctl update "$T/open/t.certs" --vcek "$VCEK2" "${TRUST[@]}"
+	assert_success
+}
+
 @test "update: as root, refuses a table owned by another user" {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 	chown nobody "$T/t.certs"
