@@ -19,10 +19,12 @@
 /* ---- a table file ----------------------------------------------------- */
 
 /*
- * A file given as a table that is a certificate or a CRL: say so, and how
- * to make a table of it.  1 when said, else 0.
+ * Say what a file given as a table is when it does not parse as one: a
+ * certificate or a CRL (and how to make a table of it), else a table
+ * malformed where d says.
  */
-static int not_a_table(const char *path, const uint8_t *buf, size_t len)
+static void say_not_a_table(const char *path, const uint8_t *buf, size_t len,
+			    const struct ghcb_diag *d)
 {
 	struct amd_cert_info info;
 	uint8_t *der = NULL;
@@ -36,15 +38,16 @@ static int not_a_table(const char *path, const uint8_t *buf, size_t len)
 		X509_free(x);
 		err("'%s' is a certificate, not a certificate table: make a table of it with "
 		    "'snp-certctl build -o TABLE --%s %s ...'", path, opt, path);
-		return 1;
-	}
-	if (amd_crl_load(buf, len, &der, &der_len) == 0) {
+	} else if (amd_crl_load(buf, len, &der, &der_len) == 0) {
 		free(der);
 		err("'%s' is a CRL, not a certificate table: add it to a table with "
 		    "'snp-certctl update TABLE --crl %s'", path, path);
-		return 1;
+	} else if (d->entry >= 0) {
+		err("'%s' is malformed at byte %zu (entry %d): %s", path, d->offset, d->entry,
+		    ghcb_strerror(d->code));
+	} else {
+		err("'%s' is malformed at byte %zu: %s", path, d->offset, ghcb_strerror(d->code));
 	}
-	return 0;
 }
 
 int table_file_load(const char *path, double timeout_s, uint8_t **blob, size_t *size,
@@ -69,14 +72,7 @@ int table_file_load(const char *path, double timeout_s, uint8_t **blob, size_t *
 		err("out of memory");
 		ret = EXIT_FAIL;
 	} else if (ret < 0) {
-		if (not_a_table(path, *blob, *size))
-			;
-		else if (d.entry >= 0)
-			err("'%s' is malformed at byte %zu (entry %d): %s", path, d.offset, d.entry,
-			    ghcb_strerror(d.code));
-		else
-			err("'%s' is malformed at byte %zu: %s", path, d.offset,
-			    ghcb_strerror(d.code));
+		say_not_a_table(path, *blob, *size, &d);
 		ret = EXIT_VERIFY;
 	} else if (*size > GHCB_MAX_SIZE) {
 		warn("'%s' is %zu bytes, over the %u KiB Linux guests accept", path, *size,
