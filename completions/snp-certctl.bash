@@ -39,7 +39,8 @@ _snp_certctl_options() {
 		echo '--product --json' ;;
 	fetch)
 		echo '--product --hwid --tcb --platform --vlek -o --output --kds-url
-			--cache --offline --trust-root --json' ;;
+			--cache --offline --trust-root --json --client-cert --client-key
+			--csp-url' ;;
 	update)
 		echo '--vcek --vlek --ask --asvk --ark --crl --entry --remove
 			--timeout --no-verify --trust-root --json' ;;
@@ -197,10 +198,11 @@ _snp_certctl() {
 		local kind=
 		for ((i = cmd_i + 1; i < cword; i++)); do
 			case ${words[i]} in
-			vcek | ca | crl) kind=${words[i]} ;;
+			vcek | ca | crl | vlek | hashsticks) kind=${words[i]} ;;
 			esac
 		done
-		[[ -z $kind ]] && COMPREPLY=($(compgen -W 'vcek ca crl' -- "$cur")) ;;
+		[[ -z $kind ]] &&
+			COMPREPLY=($(compgen -W 'vcek ca crl vlek hashsticks' -- "$cur")) ;;
 	show | verify | extract | update | lock | locks | recover | refresh | \
 		fw-update | vlek-load)
 		_snp_certctl_tables ;;

@@ -151,7 +151,7 @@ complete -c snp-certctl -n '__snp_certctl_using status' -l product -x -a 'Milan 
 complete -c snp-certctl -n '__snp_certctl_using status' -l json -d 'one JSON document on stdout'
 
 # fetch
-complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from vcek ca crl' -a 'vcek ca crl'
+complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from vcek ca crl vlek hashsticks' -a 'vcek ca crl vlek hashsticks'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l product -x -a 'Milan Genoa Turin' -d 'the product'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l hwid -x -d 'the chip id'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l tcb -x -d 'the reported TCB'
@@ -163,6 +163,9 @@ complete -c snp-certctl -n '__snp_certctl_using fetch' -l cache -x -a '(__fish_c
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l offline -d 'use the cache only'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l trust-root -r -F -d 'also trust this AMD root'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l json -d 'describe the result as JSON'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l client-cert -r -F -d "vlek, hashsticks: the provider's client certificate"
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l client-key -r -F -d "the client certificate's private key"
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l csp-url -x -a 'https://kdsintf.amd.com:444' -d 'the KDS endpoint for providers'
 
 # update
 complete -c snp-certctl -n '__snp_certctl_using update' -l vcek -r -F -d 'put this VCEK into the table'

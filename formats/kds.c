@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <openssl/bio.h>
@@ -18,6 +19,8 @@
 #include "kds.h"
 
 static const char *const family_names[] = { "vcek", "vlek" };
+
+static const char *skip_space(const char *s, const char *end);
 
 static void hex(const uint8_t *buf, size_t len, char *out)
 {
@@ -76,23 +79,63 @@ static int checked(const struct kds_vcek_id *id, struct kds_vcek_id *out)
 	return kds_vcek_id_normalize(out);
 }
 
+/* "?[fmcSPL=F&]blSPL=B&teeSPL=T&snpSPL=S&ucodeSPL=U": KDS's order, decimal. */
+static int spl_query(enum amd_product p, const struct amd_tcb *t, char *buf, size_t len)
+{
+	if (!t || !amd_product_name(p) || (p != AMD_PRODUCT_TURIN && t->fmc != 0))
+		return -EINVAL;
+	if (p == AMD_PRODUCT_TURIN)
+		return fmt(buf, len, "?fmcSPL=%u&blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u",
+			   t->fmc, t->bl, t->tee, t->snp, t->ucode);
+	return fmt(buf, len, "?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u", t->bl, t->tee,
+		   t->snp, t->ucode);
+}
+
 int kds_vcek_path(const struct kds_vcek_id *id, char *buf, size_t len)
 {
 	struct kds_vcek_id v;
-	char h[2 * AMD_HWID_MAX + 1];
-	const struct amd_tcb *t = &v.tcb;
+	char h[2 * AMD_HWID_MAX + 1], q[96];
 	int r;
 
 	r = checked(id, &v);
+	if (r == 0)
+		r = spl_query(v.product, &v.tcb, q, sizeof(q));
 	if (r < 0)
 		return r;
 	hex(v.hwid, v.hwid_len, h);
-	if (v.product == AMD_PRODUCT_TURIN)
-		return fmt(buf, len,
-			   "/vcek/v1/%s/%s?fmcSPL=%u&blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u",
-			   amd_product_name(v.product), h, t->fmc, t->bl, t->tee, t->snp, t->ucode);
-	return fmt(buf, len, "/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u",
-		   amd_product_name(v.product), h, t->bl, t->tee, t->snp, t->ucode);
+	return fmt(buf, len, "/vcek/v1/%s/%s%s", amd_product_name(v.product), h, q);
+}
+
+/* A CSP endpoint path: /vlek/v1/<Product>/<leaf>?<SPLs>. */
+static int csp_path(enum amd_product p, const struct amd_tcb *tcb, const char *leaf, char *buf,
+		    size_t len)
+{
+	char q[96];
+	int r = spl_query(p, tcb, q, sizeof(q));
+
+	if (r < 0)
+		return r;
+	return fmt(buf, len, "/vlek/v1/%s/%s%s", amd_product_name(p), leaf, q);
+}
+
+int kds_vlek_path(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len)
+{
+	return csp_path(p, tcb, "cert", buf, len);
+}
+
+int kds_hashsticks_path(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len)
+{
+	return csp_path(p, tcb, "hash_sticks", buf, len);
+}
+
+int kds_hashsticks_body(const uint8_t *hwid, size_t hwid_len, char *buf, size_t len)
+{
+	char h[2 * AMD_HWID_MAX + 1];
+
+	if (!hwid || hwid_len == 0 || hwid_len > AMD_HWID_MAX)
+		return -EINVAL;
+	hex(hwid, hwid_len, h);
+	return fmt(buf, len, "{\"hwids\":[\"%s\"]}", h);
 }
 
 static int product_path(enum amd_product p, enum kds_family f, const char *leaf, char *buf,
@@ -146,6 +189,139 @@ int kds_crl_name(enum amd_product p, enum kds_family f, char *buf, size_t len)
 	if (!name || (f != KDS_FAMILY_VCEK && f != KDS_FAMILY_VLEK))
 		return -EINVAL;
 	return fmt(buf, len, "%s/%s/crl.der", family_names[f], name);
+}
+
+/* The TCB_VERSION of tcb in p's layout, 16 hex digits; 0 or -EINVAL. */
+static int tcb_hex(enum amd_product p, const struct amd_tcb *tcb, char out[17])
+{
+	if (!tcb || !amd_product_name(p) || (p != AMD_PRODUCT_TURIN && tcb->fmc != 0))
+		return -EINVAL;
+	snprintf(out, 17, "%016llx", (unsigned long long)amd_tcb_to_raw(p, tcb));
+	return 0;
+}
+
+int kds_vlek_name(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len)
+{
+	char t[17];
+	int r = tcb_hex(p, tcb, t);
+
+	if (r < 0)
+		return r;
+	return fmt(buf, len, "vlek/%s/cert/%s.der", amd_product_name(p), t);
+}
+
+int kds_hashstick_name(enum amd_product p, const uint8_t *hwid, size_t hwid_len,
+		       const struct amd_tcb *tcb, char *buf, size_t len)
+{
+	char h[2 * AMD_HWID_MAX + 1], t[17];
+	int r = tcb_hex(p, tcb, t);
+
+	if (r < 0)
+		return r;
+	if (!hwid || hwid_len == 0 || hwid_len > AMD_HWID_MAX)
+		return -EINVAL;
+	hex(hwid, hwid_len, h);
+	return fmt(buf, len, "vlek/%s/hash_sticks/%s/%s.bin", amd_product_name(p), h, t);
+}
+
+/* ---- the hash_sticks reply: a strict reader of its one shape ----------- */
+
+struct jr {
+	const char *s, *end;
+};
+
+static bool jr_punct(struct jr *j, char c)
+{
+	j->s = skip_space(j->s, j->end);
+	if (j->s < j->end && *j->s == c) {
+		j->s++;
+		return true;
+	}
+	return false;
+}
+
+/* A string without escapes or control characters: *str, *n point into the reply. */
+static bool jr_string(struct jr *j, const char **str, size_t *n)
+{
+	const char *q;
+
+	if (!jr_punct(j, '"'))
+		return false;
+	for (q = j->s; q < j->end && *q != '"'; q++)
+		if (*q == '\\' || (unsigned char)*q < 0x20)
+			return false;
+	if (q == j->end)
+		return false;
+	*str = j->s;
+	*n = (size_t)(q - j->s);
+	j->s = q + 1;
+	return true;
+}
+
+static bool hex_equal(const char *s, size_t n, const char *want)
+{
+	return n == strlen(want) && strncasecmp(s, want, n) == 0;
+}
+
+static int unhex(const char *s, size_t n, uint8_t *out, size_t outlen)
+{
+	if (n != 2 * outlen)
+		return -EBADMSG;
+	for (size_t i = 0; i < outlen; i++) {
+		int hi = isxdigit((unsigned char)s[2 * i]), lo = isxdigit((unsigned char)s[2 * i + 1]);
+		char b[3] = { s[2 * i], s[2 * i + 1], '\0' };
+
+		if (!hi || !lo)
+			return -EBADMSG;
+		out[i] = (uint8_t)strtoul(b, NULL, 16);
+	}
+	return 0;
+}
+
+int kds_hashsticks_parse(const void *reply, size_t len, const uint8_t *hwid, size_t hwid_len,
+			 uint8_t out[KDS_HASHSTICK_LEN])
+{
+	struct jr j = { reply, (const char *)reply + len };
+	char want[2 * AMD_HWID_MAX + 1];
+	const char *k, *v;
+	size_t kn, vn;
+	int found = 0; /* 1: the hashstick, -1: "not found" */
+
+	if (!reply || !hwid || hwid_len == 0 || hwid_len > AMD_HWID_MAX || !out ||
+	    memchr(reply, '\0', len))
+		return -EINVAL;
+	hex(hwid, hwid_len, want);
+	if (!jr_punct(&j, '{') || !jr_string(&j, &k, &kn) || !hex_equal(k, kn, "results") ||
+	    !jr_punct(&j, ':') || !jr_punct(&j, '['))
+		return -EBADMSG;
+	if (!jr_punct(&j, ']')) {
+		do {
+			if (!jr_punct(&j, '{'))
+				return -EBADMSG;
+			if (jr_punct(&j, '}'))
+				continue;
+			do {
+				if (!jr_string(&j, &k, &kn) || !jr_punct(&j, ':') ||
+				    !jr_string(&j, &v, &vn))
+					return -EBADMSG;
+				if (!hex_equal(k, kn, want) || found != 0)
+					continue;
+				if (hex_equal(v, vn, "not found"))
+					found = -1;
+				else if (unhex(v, vn, out, KDS_HASHSTICK_LEN) < 0)
+					return -EBADMSG;
+				else
+					found = 1;
+			} while (jr_punct(&j, ','));
+			if (!jr_punct(&j, '}'))
+				return -EBADMSG;
+		} while (jr_punct(&j, ','));
+		if (!jr_punct(&j, ']'))
+			return -EBADMSG;
+	}
+	if (!jr_punct(&j, '}') || skip_space(j.s, j.end) != j.end)
+		return -EBADMSG;
+	return found == 1 ? 0 : -ENOENT;
 }
 
 void kds_vcek_describe(const struct kds_vcek_id *id, char *buf, size_t len)

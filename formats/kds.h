@@ -61,6 +61,44 @@ int kds_chain_path(enum amd_product p, enum kds_family f, char *buf, size_t len)
 int kds_crl_path(enum amd_product p, enum kds_family f, char *buf, size_t len);
 
 /*
+ * The cloud providers' (CSP) endpoint: VLEKs and hashsticks.  KDS serves it
+ * on another port of the same host (https://kdsintf.amd.com:444) and only
+ * to a client that presents the certificate AMD issued to the provider.
+ * Paths and formats as virtee/snphost uses them (src/cert/fetch/vek.rs,
+ * "vlek/v1/{product}/cert", and src/cert/fetch/hashsticks.rs,
+ * "vlek/v1/{product}/hash_sticks"); AMD's KDS specification (57230) does
+ * not describe this endpoint in its public revisions:
+ *   VLEK        GET  /vlek/v1/<Product>/cert?<SPLs as for a VCEK>        DER
+ *   hashsticks  POST /vlek/v1/<Product>/hash_sticks?<SPLs as for a VCEK>
+ *               body {"hwids":["<chip id hex>"]} (application/json),
+ *               reply {"results":[{"<chip id hex>":"<hashstick hex>"}]},
+ *               the value "not found" when KDS has none for that chip.
+ * The SPLs are the reported TCB of the product's layout (fmcSPL first on
+ * Turin).  0, -EINVAL (unknown product, an fmc SPL on Milan/Genoa) or -ENOSPC.
+ */
+#define KDS_HASHSTICK_LEN 432 /* a wrapped VLEK, as SNP_VLEK_LOAD takes it */
+int kds_vlek_path(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
+int kds_hashsticks_path(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
+
+/*
+ * The request body for one chip id (lowercase hex).  0 or -EINVAL/-ENOSPC.
+ * KDS_HASHSTICKS_BODY_MAX always suffices.
+ */
+#define KDS_HASHSTICKS_BODY_MAX (2 * AMD_HWID_MAX + 32)
+int kds_hashsticks_body(const uint8_t *hwid, size_t hwid_len, char *buf, size_t len);
+
+/*
+ * The hashstick for hwid in a hash_sticks reply: exactly the JSON above
+ * (white space allowed between tokens, keys compared case-insensitively,
+ * no escapes in strings; other chips' results are skipped), its value
+ * 2 * KDS_HASHSTICK_LEN hex digits.  0 with the bytes in out, -ENOENT
+ * (KDS said "not found", or no result for hwid), -EBADMSG (not such a
+ * reply, or the value is not a hashstick of KDS_HASHSTICK_LEN bytes).
+ */
+int kds_hashsticks_parse(const void *reply, size_t len, const uint8_t *hwid, size_t hwid_len,
+			 uint8_t out[KDS_HASHSTICK_LEN]);
+
+/*
  * Cache names, relative to the cache directory, mirroring the KDS paths:
  *   vcek/<Product>/<hwid hex>/<TCB_VERSION as 16 hex digits>.der
  *   {vcek,vlek}/<Product>/cert_chain.pem
@@ -71,6 +109,15 @@ int kds_crl_path(enum amd_product p, enum kds_family f, char *buf, size_t len);
 int kds_vcek_name(const struct kds_vcek_id *id, char *buf, size_t len);
 int kds_chain_name(enum amd_product p, enum kds_family f, char *buf, size_t len);
 int kds_crl_name(enum amd_product p, enum kds_family f, char *buf, size_t len);
+/*
+ *   vlek/<Product>/cert/<TCB_VERSION hex>.der                 a VLEK
+ *   vlek/<Product>/hash_sticks/<hwid hex>/<TCB_VERSION hex>.bin  a hashstick
+ * (one cache serves one provider: KDS picks the VLEK by the client
+ * certificate, which the names do not carry).
+ */
+int kds_vlek_name(enum amd_product p, const struct amd_tcb *tcb, char *buf, size_t len);
+int kds_hashstick_name(enum amd_product p, const uint8_t *hwid, size_t hwid_len,
+		       const struct amd_tcb *tcb, char *buf, size_t len);
 
 /*
  * One line naming a VCEK request for messages:

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fetch: a VCEK, a CA chain or a CRL from the AMD KDS, through the cache.
+ * fetch: a VCEK, a CA chain or a CRL from the AMD KDS, through the cache;
+ * a VLEK or a hashstick from KDS's endpoint for cloud providers, with a
+ * client certificate.
  * Whatever comes back is verified before it is cached, written or printed;
  * on any failure the cache and the output file are left as they were.
  */
@@ -21,21 +23,40 @@
 #include "platform.h"
 #include "util.h"
 
-enum { OPT_HWID = OPT_COMMON_LAST, OPT_TCB, OPT_VLEK, OPT_OFFLINE, OPT_PLATFORM };
+enum {
+	OPT_HWID = OPT_COMMON_LAST,
+	OPT_TCB,
+	OPT_VLEK,
+	OPT_OFFLINE,
+	OPT_PLATFORM,
+	OPT_CLIENT_CERT,
+	OPT_CLIENT_KEY,
+	OPT_CSP_URL,
+};
 
-enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL };
+enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL, WHAT_VLEK, WHAT_HASHSTICKS };
 
 static const char usage[] =
 	"Usage: snp-certctl fetch [vcek|ca|crl] [--product P] [--hwid HEX] [--tcb SPEC]\n"
 	"                         [--vlek] [--platform] [-o PATH] [--kds-url URL]\n"
 	"                         [--cache DIR] [--offline]\n"
 	"                         [--trust-root PEM]... [--json]\n"
+	"       snp-certctl fetch vlek|hashsticks --client-cert PEM --client-key PEM\n"
+	"                         [--csp-url URL] [--product P] [--tcb SPEC]\n"
+	"                         [--hwid HEX] [--platform] [-o PATH] [--cache DIR]\n"
+	"                         [--offline] [--trust-root PEM]... [--json]\n"
 	"\n"
 	"Get a VCEK (the default), the CA chain (ASK or ASVK, then ARK) or the CRL of a\n"
 	"product from the AMD KDS, through the cache.  Everything is verified before it\n"
 	"is cached, written or printed: a VCEK must be for the product, chip id and TCB\n"
 	"asked for and chain to a trusted ARK; a CA chain must end in a trusted ARK; a\n"
 	"CRL must be signed by it.  A cached VCEK is used without asking KDS.\n"
+	"\n"
+	"vlek and hashsticks come from KDS's endpoint for cloud providers, which wants\n"
+	"the client certificate AMD issued to the provider (mutual TLS).  A VLEK (for\n"
+	"the product and reported TCB) must chain to a trusted ARK through the ASVK;\n"
+	"a hashstick (the wrapped VLEK for a chip and TCB, written as its 432 binary\n"
+	"bytes; -o needed) is checked as verify --hashstick does.  Both are cached.\n"
 	"\n"
 	"Output: with -o, a VCEK or CRL is written as DER (PEM when PATH ends in .pem),\n"
 	"a CA chain as PEM; without -o, PEM goes to stdout (with --json, a description\n"
@@ -51,6 +72,10 @@ static const char usage[] =
 	"                        $SNP_CERTCTL_DEVICE),\n"
 	"                        the product detected unless --product says\n"
 	"      --vlek            ca, crl: the VLEK chain (ASVK), not the VCEK chain\n"
+	"      --client-cert PEM vlek, hashsticks: the provider's client certificate\n"
+	"      --client-key PEM  its private key (default: in the --client-cert file)\n"
+	"      --csp-url URL     the endpoint for providers (default\n"
+	"                        " DEFAULT_KDS_CSP_URL "; setting kds_csp_url)\n"
 	"  -o, --output PATH     write the result to PATH (replaced whole)\n"
 	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com;\n"
 	"                        plain http:// allowed)\n"
@@ -67,14 +92,22 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 fetched (or cached), 4 KDS sent something that does not\n"
 	"verify, 5 platform error (--platform: no SEV device, a command failed, the\n"
-	"chip id masked), 6 KDS or network error (or --offline and not cached).\n";
+	"chip id masked), 6 KDS or network error (or --offline and not cached; a\n"
+	"client certificate missing or refused; no hashstick for the chip).\n";
 
 struct fetch_args {
 	enum what what;
 	enum kds_family family;
 	const char *hwid, *tcb, *out;
+	const char *client_cert, *client_key;
 	bool offline, platform, vlek;
 };
+
+/* Is w from the endpoint for cloud providers? */
+static bool csp_object(enum what w)
+{
+	return w == WHAT_VLEK || w == WHAT_HASHSTICKS;
+}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -94,7 +127,7 @@ static int render(enum what w, const struct cache_item *it, bool pem, uint8_t **
 	int r = -ENOMEM;
 
 	*out = NULL;
-	if (w == WHAT_CA || !pem) {
+	if (w == WHAT_CA || w == WHAT_HASHSTICKS || !pem) {
 		/* The CA chain is PEM as KDS sends it; DER stays as is. */
 		*out = malloc(it->len);
 		if (!*out)
@@ -106,7 +139,7 @@ static int render(enum what w, const struct cache_item *it, bool pem, uint8_t **
 	bio = BIO_new(BIO_s_mem());
 	if (!bio)
 		goto out;
-	if (w == WHAT_VCEK) {
+	if (w == WHAT_VCEK || w == WHAT_VLEK) {
 		if (!PEM_write_bio_X509(bio, it->cert))
 			goto out;
 	} else {
@@ -136,7 +169,7 @@ static void print_json(const struct fetch_args *a, enum amd_product p,
 		       const struct kds_vcek_id *id, const struct cache_item *it,
 		       const struct cache *c)
 {
-	static const char *const kinds[] = { "vcek", "ca", "crl" };
+	static const char *const kinds[] = { "vcek", "ca", "crl", "vlek", "hashsticks" };
 	unsigned char md[32];
 	char hex[2 * AMD_HWID_MAX + 1], buf[KDS_PATH_MAX], t[32];
 	struct amd_cert_info info;
@@ -152,13 +185,22 @@ static void print_json(const struct fetch_args *a, enum amd_product p,
 		json_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
 		if (kds_vcek_path(id, buf, sizeof(buf)) == 0)
 			json_string(&j, "request", buf);
+	} else if (csp_object(a->what)) {
+		if (a->what == WHAT_HASHSTICKS) {
+			format_hex(id->hwid, id->hwid_len, hex);
+			json_string(&j, "hwid", hex);
+		}
+		json_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
+		if ((a->what == WHAT_VLEK ? kds_vlek_path(p, &id->tcb, buf, sizeof(buf))
+					  : kds_hashsticks_path(p, &id->tcb, buf, sizeof(buf))) == 0)
+			json_string(&j, "request", buf);
 	} else {
 		json_string(&j, "family", a->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
 		if ((a->what == WHAT_CA ? kds_chain_path(p, a->family, buf, sizeof(buf))
 					: kds_crl_path(p, a->family, buf, sizeof(buf))) == 0)
 			json_string(&j, "request", buf);
 	}
-	json_string(&j, "kds_url", c->http.base_url);
+	json_string(&j, "kds_url", csp_object(a->what) ? c->csp.base_url : c->http.base_url);
 	json_string(&j, "cache", it->path);
 	json_bool(&j, "from_cache", it->from_cache);
 	json_string(&j, "output", a->out);
@@ -178,36 +220,52 @@ static void print_json(const struct fetch_args *a, enum amd_product p,
 	json_finish(&j);
 }
 
-/* The VCEK request from the options, in product p's layout. */
-static int vcek_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_product p,
-		   struct kds_vcek_id *id)
+/*
+ * The request from the options, in product p's layout: chip id and TCB
+ * (a VCEK, a hashstick) or the TCB alone (a VLEK).
+ */
+static int request_id(const struct ctx *ctx, const struct fetch_args *a, enum amd_product p,
+		      struct kds_vcek_id *id)
 {
+	static const char *const names[] = { [WHAT_VCEK] = "a VCEK", [WHAT_VLEK] = "a VLEK",
+					     [WHAT_HASHSTICKS] = "hashsticks" };
 	uint8_t *hw = NULL;
 	size_t n = 0;
 
 	*id = (struct kds_vcek_id){ .product = p };
-	if (!a->hwid || !a->tcb)
-		return usage_error(ctx, "fetching a VCEK needs --hwid and --tcb");
-	if (parse_hex(a->hwid, &hw, &n) < 0 || !amd_chip_id_len_valid(p, n)) {
+	if (a->what == WHAT_VLEK && a->hwid)
+		return usage_error(ctx, "a VLEK is not for one chip: --hwid is for vcek and "
+				   "hashsticks");
+	if (a->what == WHAT_VLEK && !a->tcb)
+		return usage_error(ctx, "fetching a VLEK needs --tcb (or --platform)");
+	if (a->what != WHAT_VLEK && (!a->hwid || !a->tcb))
+		return usage_error(ctx, "fetching %s needs --hwid and --tcb (or --platform)",
+				   names[a->what]);
+	if (a->hwid && (parse_hex(a->hwid, &hw, &n) < 0 || !amd_chip_id_len_valid(p, n))) {
 		free(hw);
 		return usage_error(ctx, "invalid chip id '%s': want 128 hex digits%s", a->hwid,
 				   p == AMD_PRODUCT_TURIN ? " (or 16 on Turin)" : "");
 	}
-	memcpy(id->hwid, hw, n);
+	if (hw)
+		memcpy(id->hwid, hw, n);
 	id->hwid_len = n;
 	free(hw);
 	if (amd_tcb_parse(a->tcb, p, &id->tcb) < 0)
 		return usage_error(ctx, "invalid TCB '%s' for %s: want bl=N,tee=N,snp=N,ucode=N%s "
 				   "or 0x...", a->tcb, amd_product_name(p),
 				   p == AMD_PRODUCT_TURIN ? "[,fmc=N]" : "");
-	if (kds_vcek_id_normalize(id) < 0)
+	if (a->what == WHAT_VCEK && kds_vcek_id_normalize(id) < 0)
 		return usage_error(ctx, "invalid chip id '%s' for %s", a->hwid,
 				   amd_product_name(p));
 	return 0;
 }
 
-/* The VCEK request of this platform: product, chip id, reported TCB. */
-static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
+/*
+ * The request of this platform: product, reported TCB and (a VCEK, a
+ * hashstick: the whole GET_ID2 chip id, as snphost sends it; a VCEK then
+ * reduced to what KDS uses) the chip id.
+ */
+static int platform_id(const struct ctx *ctx, enum what w, struct kds_vcek_id *id)
 {
 	struct platform_id plat;
 	char spec[64];
@@ -216,15 +274,19 @@ static int platform_vcek_id(const struct ctx *ctx, struct kds_vcek_id *id)
 	ret = cmd_platform(ctx, &plat);
 	if (ret)
 		return ret;
-	if (!plat.chip_id_known) {
-		err("cannot fetch this platform's VCEK: the firmware masks the chip id "
-		    "(mask_chip_id); use a VLEK instead");
+	if (!plat.chip_id_known && w != WHAT_VLEK) {
+		err("cannot fetch this platform's %s: the firmware masks the chip id "
+		    "(mask_chip_id)%s", w == WHAT_VCEK ? "VCEK" : "hashstick",
+		    w == WHAT_VCEK ? "; use a VLEK instead" : "");
 		return EXIT_PLATFORM;
 	}
-	*id = (struct kds_vcek_id){ .product = plat.product, .hwid_len = SEV_CHIP_ID_LEN };
-	memcpy(id->hwid, plat.chip_id, SEV_CHIP_ID_LEN);
+	*id = (struct kds_vcek_id){ .product = plat.product };
+	if (w != WHAT_VLEK) {
+		id->hwid_len = SEV_CHIP_ID_LEN;
+		memcpy(id->hwid, plat.chip_id, SEV_CHIP_ID_LEN);
+	}
 	amd_tcb_from_raw(plat.product, plat.st.reported_tcb, &id->tcb);
-	if (kds_vcek_id_normalize(id) < 0) {
+	if (w == WHAT_VCEK && kds_vcek_id_normalize(id) < 0) {
 		err("cannot ask KDS for this platform's VCEK (%s)", amd_product_name(plat.product));
 		return EXIT_PLATFORM;
 	}
@@ -248,10 +310,14 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		LONGOPT_TRUST_ROOT,
 		{ "platform", no_argument, NULL, OPT_PLATFORM },
+		{ "client-cert", required_argument, NULL, OPT_CLIENT_CERT },
+		{ "client-key", required_argument, NULL, OPT_CLIENT_KEY },
+		{ "csp-url", required_argument, NULL, OPT_CSP_URL },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const objects[] = { [WHAT_VCEK] = "vcek", [WHAT_CA] = "ca",
-					       [WHAT_CRL] = "crl" };
+					       [WHAT_CRL] = "crl", [WHAT_VLEK] = "vlek",
+					       [WHAT_HASHSTICKS] = "hashsticks" };
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "o:", longopts, NULL)) != -1) {
@@ -276,6 +342,15 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 		case OPT_PLATFORM:
 			a->platform = true;
 			break;
+		case OPT_CLIENT_CERT:
+			a->client_cert = optarg;
+			break;
+		case OPT_CLIENT_KEY:
+			a->client_key = optarg;
+			break;
+		case OPT_CSP_URL:
+			ctx->cli[SET_KDS_CSP_URL] = optarg;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -284,23 +359,30 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 		while (i < sizeof(objects) / sizeof(objects[0]) && strcmp(argv[optind], objects[i]))
 			i++;
 		if (i == sizeof(objects) / sizeof(objects[0]))
-			return usage_error(ctx, "unknown object '%s': want vcek, ca or crl",
-					   argv[optind]);
+			return usage_error(ctx, "unknown object '%s': want vcek, ca, crl, vlek or "
+					   "hashsticks", argv[optind]);
 		a->what = (enum what)i;
 		optind++;
 	}
 	if (optind < argc)
 		return usage_error(ctx, "unexpected argument '%s'", argv[optind]);
-	if (a->platform && a->what != WHAT_VCEK)
-		return usage_error(ctx, "--platform is for fetching a VCEK");
+	if (a->platform && (a->what == WHAT_CA || a->what == WHAT_CRL))
+		return usage_error(ctx, "--platform is for fetching a VCEK, a VLEK or hashsticks");
 	if (a->platform && (a->hwid || a->tcb))
 		return usage_error(ctx, "--platform conflicts with --%s: the platform says its "
 				   "chip id and reported TCB", a->hwid ? "hwid" : "tcb");
-	if (a->what != WHAT_VCEK && (a->hwid || a->tcb))
-		return usage_error(ctx, "--hwid and --tcb are for fetching a VCEK");
-	if (a->what == WHAT_VCEK && a->vlek)
-		return usage_error(ctx, "--vlek is for 'ca' and 'crl': VLEKs are not fetched "
-				   "from KDS, they come as files");
+	if ((a->what == WHAT_CA || a->what == WHAT_CRL) && (a->hwid || a->tcb))
+		return usage_error(ctx, "--hwid and --tcb are for fetching a VCEK, a VLEK or "
+				   "hashsticks");
+	if (a->vlek && a->what != WHAT_CA && a->what != WHAT_CRL)
+		return usage_error(ctx, "--vlek is for 'ca' and 'crl' (a VLEK itself: fetch vlek)");
+	if (!csp_object(a->what) && (a->client_cert || a->client_key || ctx->cli[SET_KDS_CSP_URL]))
+		return usage_error(ctx, "--client-cert, --client-key and --csp-url are for "
+				   "'vlek' and 'hashsticks'");
+	if (a->client_key && !a->client_cert)
+		return usage_error(ctx, "--client-key needs --client-cert");
+	if (a->what == WHAT_HASHSTICKS && !a->out && !ctx->json)
+		return usage_error(ctx, "hashsticks are binary: give -o PATH");
 	if (a->out && !*a->out)
 		return usage_error(ctx, "empty output path");
 	a->family = a->vlek ? KDS_FAMILY_VLEK : KDS_FAMILY_VCEK;
@@ -314,7 +396,7 @@ static int what_to_ask(struct ctx *ctx, const struct fetch_args *a, enum amd_pro
 	int ret;
 
 	if (a->platform) {
-		ret = platform_vcek_id(ctx, id);
+		ret = platform_id(ctx, a->what, id);
 		if (ret)
 			return ret;
 		*p = id->product;
@@ -324,8 +406,8 @@ static int what_to_ask(struct ctx *ctx, const struct fetch_args *a, enum amd_pro
 	if (*p == AMD_PRODUCT_UNKNOWN)
 		return usage_error(ctx, "no product: give --product Milan, Genoa or Turin "
 				   "(or set 'product')");
-	if (a->what == WHAT_VCEK && !a->platform)
-		return vcek_id(ctx, a, *p, id);
+	if ((a->what == WHAT_VCEK || csp_object(a->what)) && !a->platform)
+		return request_id(ctx, a, *p, id);
 	return 0;
 }
 
@@ -340,6 +422,10 @@ static int get(struct cache *cache, const struct fetch_args *a, enum amd_product
 		return cache_chain(cache, p, a->family, it, why);
 	case WHAT_CRL:
 		return cache_crl(cache, p, a->family, it, why);
+	case WHAT_VLEK:
+		return cache_vlek(cache, p, &id->tcb, it, why);
+	case WHAT_HASHSTICKS:
+		return cache_hashstick(cache, p, id->hwid, id->hwid_len, &id->tcb, it, why);
 	}
 	return why_set(why, -EINVAL, "nothing to fetch");
 }
@@ -396,6 +482,7 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	ret = cache_init(&cache, ctx, trust, a.offline, &why);
+	cache_client_cert(&cache, a.client_cert, a.client_key);
 	if (ret == 0)
 		ret = get(&cache, &a, p, &id, &it, &why);
 	if (ret) {
@@ -413,5 +500,5 @@ out:
 }
 
 const struct cmd cmd_fetch = { "fetch", cmd_fetch_main,
-			       "get a VCEK, CA chain or CRL from the AMD KDS (cached, verified)",
+			       "get a VCEK, CA chain, CRL, VLEK or hashstick from KDS (verified)",
 			       usage };

@@ -18,14 +18,12 @@
 
 #include "certs.h"
 #include "cmd.h"
+#include "hashstick.h"
 #include "json.h"
 #include "platform.h"
 #include "sev.h"
 #include "util.h"
 #include "workflow.h"
-
-/* The most read of a hashstick file (one is SNP_VLEK_HASHSTICK_LEN bytes). */
-#define HASHSTICK_FILE_MAX (64 * 1024)
 
 enum { OPT_HASHSTICK = OPT_COMMON_LAST, OPT_VLEK, OPT_ASVK, OPT_ARK };
 
@@ -105,25 +103,17 @@ static int load_inputs(const struct vlek_args *a, const struct amd_trust *trust,
 		       struct vlek_inputs *in)
 {
 	struct amd_check_list checks = { 0 };
+	char why[256];
 	int ret, r;
 
-	r = read_file(a->hashstick, HASHSTICK_FILE_MAX, &in->hashstick, &in->hashstick_len);
-	if (r == -ERR_REFUSED) {
-		err("refusing '%s': not a regular file", a->hashstick);
-		return EXIT_FAIL;
-	}
-	if (r == -EFBIG) {
-		err("cannot read hashstick '%s': larger than %d KiB", a->hashstick,
-		    HASHSTICK_FILE_MAX / 1024);
-		return EXIT_VERIFY;
-	}
+	ret = hashstick_read(a->hashstick, &in->hashstick, &in->hashstick_len);
+	if (ret)
+		return ret;
+	r = hashstick_check(in->hashstick, in->hashstick_len, why, sizeof(why));
+	if (r == -ENOMEM)
+		return cmd_oom();
 	if (r < 0) {
-		err("cannot read hashstick '%s': %s", a->hashstick, strerror(-r));
-		return EXIT_FAIL;
-	}
-	if (in->hashstick_len != SNP_VLEK_HASHSTICK_LEN) {
-		err("hashstick '%s' is %zu bytes, not the %d of a wrapped VLEK", a->hashstick,
-		    in->hashstick_len, SNP_VLEK_HASHSTICK_LEN);
+		err("hashstick '%s': %s", a->hashstick, why);
 		return EXIT_VERIFY;
 	}
 	ret = cert_input_load(a->vlek, "VLEK", &in->vlek);

@@ -17,6 +17,8 @@
 #define DEFAULT_STORE "/var/lib/snp-certctl"
 #define DEFAULT_CACHE "/var/cache/snp-certctl"
 #define DEFAULT_KDS_URL "https://kdsintf.amd.com"
+/* KDS's endpoint for cloud providers (virtee/snphost src/cert/fetch/vek.rs). */
+#define DEFAULT_KDS_CSP_URL "https://kdsintf.amd.com:444"
 #define DEFAULT_HOOKS "/etc/snp-certctl/hooks.d"
 #define DEFAULT_LOCK_TIMEOUT 10.0
 #define DEFAULT_DEVICE "/dev/sev"
@@ -31,6 +33,7 @@ enum setting {
 	SET_HOOK_TIMEOUT,
 	SET_PRODUCT,
 	SET_TRUST_ROOT,
+	SET_KDS_CSP_URL, /* the CSP endpoint: VLEKs and hashsticks (fetch vlek, hashsticks) */
 	SET_COUNT,
 };
 
@@ -163,6 +166,7 @@ CMD(recover);
 CMD(refresh);
 CMD(fw_update);
 CMD(vlek_load);
+CMD(config);
 #undef CMD
 
 #endif

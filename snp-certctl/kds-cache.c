@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "base.h"
+#include "hashstick.h"
 #include "kds-cache.h"
 #include "util.h"
 
@@ -25,8 +26,11 @@ int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *t
 	*c = (struct cache){ .dir = ctx_get(ctx, SET_CACHE_DIR), .offline = offline,
 			     .trust = trust, .now = time(NULL) };
 	r = kds_http_opts_init(&c->http, ctx_get(ctx, SET_KDS_URL), why);
+	if (r == 0)
+		r = kds_http_opts_init(&c->csp, ctx_get(ctx, SET_KDS_CSP_URL), why);
 	if (r)
 		return r;
+	c->csp.client_auth = true;
 	if (!c->dir || !*c->dir)
 		return why_set(why, -ERR_USAGE,
 			       "no cache directory: set cache_dir or give --cache DIR");
@@ -438,6 +442,37 @@ int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cac
 /* ---- the VCEK --------------------------------------------------------- */
 
 /*
+ * The chain of an endorsement key x of product p (family f: a VCEK or a
+ * VLEK): the built-in ASK or ASVK for AMD's own roots, else the product's
+ * CA chain of f, from the cache or KDS into *chain and not cached here (the
+ * caller caches it once the key is good too: a failure leaves no trace).
+ * 0, -EBADMSG with the reason, or another negative code with why.
+ */
+static int check_key_chain(struct cache *c, X509 *x, enum amd_product p, enum kds_family f,
+			   struct cache_item *chain, char *reason, size_t rlen, struct why *why)
+{
+	struct amd_check_list checks = { 0 };
+	int ret, r;
+
+	if (!amd_trust_ark_is_builtin(c->trust, p) && !chain->data) {
+		ret = cached_get(c, &chain_kind, p, f, chain, false, why);
+		if (ret)
+			return ret;
+	}
+	r = amd_chain_verify(x, chain->cert, chain->ark, c->trust, c->now, &checks);
+	if (r == -ENOMEM)
+		ret = why_set(why, -ENOMEM, "out of memory");
+	else if (r < 0)
+		ret = -EBADMSG;
+	else
+		ret = 0;
+	if (ret == -EBADMSG)
+		first_failure(&checks, reason, rlen);
+	amd_check_list_free(&checks);
+	return ret;
+}
+
+/*
  * Is der the VCEK asked for, with a good chain?  0 with the certificate,
  * -EBADMSG with the reason it is not, or another negative code with why
  * (the CA chain could not be had, out of memory).
@@ -446,10 +481,9 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 		      size_t len, X509 **out, struct cache_item *chain, char *reason, size_t rlen,
 		      struct why *why)
 {
-	struct amd_check_list checks = { 0 };
 	struct amd_cert_info info;
 	X509 *x = NULL;
-	int ret = -EBADMSG, r;
+	int ret = -EBADMSG;
 
 	if (amd_cert_load(der, len, &x) < 0) {
 		snprintf(reason, rlen, "it is not a certificate");
@@ -461,28 +495,12 @@ static int check_vcek(struct cache *c, const struct kds_vcek_id *id, const uint8
 	}
 	if (amd_vcek_match(&info, id->product, id->hwid, id->hwid_len, &id->tcb, reason, rlen) != 0)
 		goto out;
-	/* The chain: the built-in ASK for AMD's own roots, else the product's CA chain. */
-	if (!amd_trust_ark_is_builtin(c->trust, id->product) && !chain->data) {
-		/* Cached only once the VCEK is good too: a failure leaves no trace. */
-		ret = cached_get(c, &chain_kind, id->product, KDS_FAMILY_VCEK, chain, false, why);
-		if (ret)
-			goto out;
-		ret = -EBADMSG;
+	ret = check_key_chain(c, x, id->product, KDS_FAMILY_VCEK, chain, reason, rlen, why);
+	if (ret == 0) {
+		*out = x;
+		x = NULL;
 	}
-	r = amd_chain_verify(x, chain->cert, chain->ark, c->trust, c->now, &checks);
-	if (r == -ENOMEM) {
-		ret = why_set(why, -ENOMEM, "out of memory");
-		goto out;
-	}
-	if (r < 0) {
-		first_failure(&checks, reason, rlen);
-		goto out;
-	}
-	*out = x;
-	x = NULL;
-	ret = 0;
 out:
-	amd_check_list_free(&checks);
 	X509_free(x);
 	return ret;
 }
@@ -542,6 +560,196 @@ int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_it
 	ret = 0;
 out:
 	cache_item_clear(&chain);
+	cache_item_clear(&it);
+	return ret;
+}
+
+/* ---- the CSP endpoint: VLEK and hashsticks ----------------------------- */
+
+void cache_client_cert(struct cache *c, const char *cert, const char *key)
+{
+	c->csp.client_cert = cert;
+	c->csp.client_key = key;
+}
+
+/* Is der the VLEK of (p, tcb), with a good chain?  As check_vcek(). */
+static int check_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
+		      const uint8_t *der, size_t len, X509 **out, struct cache_item *chain,
+		      char *reason, size_t rlen, struct why *why)
+{
+	struct amd_cert_info info;
+	char got[64], want[64];
+	X509 *x = NULL;
+	int ret = -EBADMSG;
+
+	if (amd_cert_load(der, len, &x) < 0) {
+		snprintf(reason, rlen, "it is not a certificate");
+		goto out;
+	}
+	if (amd_cert_info(x, &info) < 0) {
+		snprintf(reason, rlen, "it has a malformed AMD extension");
+		goto out;
+	}
+	if (info.kind != AMD_CERT_VLEK) {
+		snprintf(reason, rlen, "it is '%s', not a VLEK", info.common_name);
+		goto out;
+	}
+	if (info.product != p || !info.has_tcb) {
+		snprintf(reason, rlen, "it is for %s, not %s",
+			 amd_product_name(info.product) ?: "an unknown product",
+			 amd_product_name(p));
+		goto out;
+	}
+	if (!amd_tcb_equal(p, &info.tcb, tcb)) {
+		amd_tcb_format(p, &info.tcb, got, sizeof(got));
+		amd_tcb_format(p, tcb, want, sizeof(want));
+		snprintf(reason, rlen, "it is for TCB %s, not %s", got, want);
+		goto out;
+	}
+	ret = check_key_chain(c, x, p, KDS_FAMILY_VLEK, chain, reason, rlen, why);
+	if (ret == 0) {
+		*out = x;
+		x = NULL;
+	}
+out:
+	X509_free(x);
+	return ret;
+}
+
+int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
+	       struct cache_item *out, struct why *why)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[128], reason[256], t[64];
+	struct cache_item it = { 0 }, chain = { 0 };
+	time_t mtime = 0;
+	int ret;
+
+	*out = (struct cache_item){ 0 };
+	if (kds_vlek_name(p, tcb, rel, sizeof(rel)) < 0 ||
+	    kds_vlek_path(p, tcb, req, sizeof(req)) < 0)
+		return why_set(why, -ERR_USAGE, "cannot ask KDS for a VLEK of product '%s'",
+			       amd_product_name(p) ?: "unknown");
+	amd_tcb_format(p, tcb, t, sizeof(t));
+	snprintf(what, sizeof(what), "%s VLEK TCB %s", amd_product_name(p), t);
+	ret = cache_lookup(c, rel, &it, &mtime, why);
+	if (ret < 0)
+		goto out;
+	if (ret > 0) {
+		ret = check_vlek(c, p, tcb, it.data, it.len, &it.cert, &chain, reason,
+				 sizeof(reason), why);
+		if (ret && ret != -EBADMSG)
+			goto out;
+		it.from_cache = ret == 0;
+		if (it.from_cache)
+			debug("using the cached %s '%s'", what, it.path);
+		else
+			warn("cached VLEK '%s' does not verify: %s; fetching it again", it.path,
+			     reason);
+	}
+	if (!it.from_cache) {
+		free(it.data);
+		it.data = NULL;
+		if (c->offline) {
+			ret = why_set(why, -ERR_KDS, "no usable %s in the cache '%s', and "
+				      "--offline forbids asking KDS", what, c->dir);
+			goto out;
+		}
+		ret = kds_http_get(&c->csp, req, true, what, &it.data, &it.len, why);
+		if (ret)
+			goto out;
+		ret = check_vlek(c, p, tcb, it.data, it.len, &it.cert, &chain, reason,
+				 sizeof(reason), why);
+		if (ret == -EBADMSG)
+			ret = why_set(why, -ERR_VERIFY, "the VLEK KDS sent for %s does not verify: %s",
+				      what, reason);
+		if (ret)
+			goto out;
+		cache_store(it.path, it.data, it.len);
+	}
+	if (chain.data && !chain.from_cache)
+		cache_store(chain.path, chain.data, chain.len);
+	*out = it;
+	it = (struct cache_item){ 0 };
+	ret = 0;
+out:
+	cache_item_clear(&chain);
+	cache_item_clear(&it);
+	return ret;
+}
+
+int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
+		    const struct amd_tcb *tcb, struct cache_item *out, struct why *why)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], body[KDS_HASHSTICKS_BODY_MAX], what[128];
+	char h[2 * AMD_HWID_MAX + 1], t[64], reason[128];
+	struct cache_item it = { 0 };
+	uint8_t *reply = NULL;
+	size_t reply_len = 0;
+	time_t mtime = 0;
+	int ret, r;
+
+	*out = (struct cache_item){ 0 };
+	if (kds_hashstick_name(p, hwid, hwid_len, tcb, rel, sizeof(rel)) < 0 ||
+	    kds_hashsticks_path(p, tcb, req, sizeof(req)) < 0 ||
+	    kds_hashsticks_body(hwid, hwid_len, body, sizeof(body)) < 0)
+		return why_set(why, -ERR_USAGE, "cannot ask KDS for a hashstick of product '%s'",
+			       amd_product_name(p) ?: "unknown");
+	format_hex(hwid, hwid_len, h);
+	amd_tcb_format(p, tcb, t, sizeof(t));
+	snprintf(what, sizeof(what), "%s hashstick hwid %.8s... TCB %s", amd_product_name(p), h,
+		 t);
+	ret = cache_lookup(c, rel, &it, &mtime, why);
+	if (ret < 0)
+		goto out;
+	if (ret > 0) {
+		it.from_cache = hashstick_check(it.data, it.len, reason, sizeof(reason)) == 0;
+		if (it.from_cache)
+			debug("using the cached %s '%s'", what, it.path);
+		else
+			warn("cached hashstick '%s' is not one: %s; fetching it again", it.path,
+			     reason);
+	}
+	if (!it.from_cache) {
+		free(it.data);
+		it.data = NULL;
+		if (c->offline) {
+			ret = why_set(why, -ERR_KDS, "no usable %s in the cache '%s', and "
+				      "--offline forbids asking KDS", what, c->dir);
+			goto out;
+		}
+		ret = kds_http_post(&c->csp, req, body, "application/json", what, &reply,
+				    &reply_len, why);
+		if (ret)
+			goto out;
+		it.data = malloc(KDS_HASHSTICK_LEN);
+		if (!it.data) {
+			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		}
+		it.len = KDS_HASHSTICK_LEN;
+		r = kds_hashsticks_parse(reply, reply_len, hwid, hwid_len, it.data);
+		if (r == -ENOENT) {
+			ret = why_set(why, -ERR_KDS, "KDS has no %s (\"not found\")", what);
+			goto out;
+		}
+		if (r < 0) {
+			ret = why_set(why, -ERR_VERIFY, "KDS reply for %s is malformed: not a "
+				      "hash_sticks result with a %d-byte hashstick for this chip",
+				      what, KDS_HASHSTICK_LEN);
+			goto out;
+		}
+		if (hashstick_check(it.data, it.len, reason, sizeof(reason)) < 0) {
+			ret = why_set(why, -ERR_VERIFY, "the hashstick KDS sent for %s is not one: %s",
+				      what, reason);
+			goto out;
+		}
+		cache_store(it.path, it.data, it.len);
+	}
+	*out = it;
+	it = (struct cache_item){ 0 };
+	ret = 0;
+out:
+	free(reply);
 	cache_item_clear(&it);
 	return ret;
 }

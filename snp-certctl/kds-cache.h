@@ -7,6 +7,8 @@
  *   vcek/<Product>/<hwid>/<TCB_VERSION hex>.der   a VCEK, forever
  *   {vcek,vlek}/<Product>/cert_chain.pem          ASK/ASVK + ARK, 7 days
  *   {vcek,vlek}/<Product>/crl.der                 1 day, at most to nextUpdate
+ *   vlek/<Product>/cert/<TCB_VERSION hex>.der     a VLEK, forever
+ *   vlek/<Product>/hash_sticks/<hwid>/<TCB>.bin   a hashstick, forever
  *
  * Nothing unverified is ever cached or returned: a reply is verified before
  * it is written, and a cached entry again when it is read (one that no
@@ -35,6 +37,7 @@ struct cache {
 	const char *dir;               /* the cache directory */
 	bool offline;                  /* never ask KDS: the cache or nothing */
 	struct kds_http_opts http;     /* where KDS is and how to ask it */
+	struct kds_http_opts csp;      /* the CSP endpoint (setting kds_csp_url): VLEK, hashsticks */
 	const struct amd_trust *trust; /* the trusted ARKs (borrowed) */
 	time_t now;                    /* validity is checked at this time */
 };
@@ -84,5 +87,29 @@ int cache_chain(struct cache *c, enum amd_product p, enum kds_family f, struct c
 /* The CRL for (p, f), signed by the trusted ARK of p.  As above. */
 int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cache_item *out,
 	      struct why *why);
+
+/*
+ * The client certificate and key (PEM files, kept, not copied) for the CSP
+ * endpoint; NULL: none (KDS will refuse).
+ */
+void cache_client_cert(struct cache *c, const char *cert, const char *key);
+
+/*
+ * The VLEK of this provider for (p, reported TCB tcb) from the CSP endpoint,
+ * verified: CN SEV-VLEK, product and TCB equal, VLEK <- ASVK <- ARK to a
+ * trusted ARK (the built-in ASVK for AMD's roots, else the product's vlek
+ * cert_chain, cached only once the VLEK is good).  As cache_vcek().
+ */
+int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
+	       struct cache_item *out, struct why *why);
+
+/*
+ * The hashstick (wrapped VLEK) for chip hwid at (p, tcb) from the CSP
+ * endpoint, checked as far as it can be without the firmware
+ * (hashstick_check()); it->data holds its KDS_HASHSTICK_LEN bytes.
+ * -ERR_KDS also when KDS answers "not found".  As cache_vcek().
+ */
+int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
+		    const struct amd_tcb *tcb, struct cache_item *out, struct why *why);
 
 #endif

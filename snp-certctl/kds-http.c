@@ -80,6 +80,13 @@ struct result {
 	size_t len;
 };
 
+/* What to send: a GET (data NULL) or a POST of data as ctype. */
+struct request {
+	const char *url;
+	bool der;
+	const char *data, *ctype;
+};
+
 /* Where the body goes: kept for a 200 only, never more than max bytes. */
 struct sink {
 	CURL *h;
@@ -301,8 +308,8 @@ static long timeout_ms(double seconds)
 	return ms < 1 ? 1 : (long)ms;
 }
 
-static CURLcode setup(CURL *h, const struct kds_http_opts *o, const char *url, long ms,
-		      char *errbuf, struct sink *s)
+static CURLcode setup(CURL *h, const struct kds_http_opts *o, const struct request *rq, long ms,
+		      char *errbuf, struct sink *s, struct curl_slist **hdrs)
 {
 	CURLcode cc = CURLE_OK;
 
@@ -312,7 +319,7 @@ static CURLcode setup(CURL *h, const struct kds_http_opts *o, const char *url, l
 			cc = curl_easy_setopt(h, opt, val);   \
 	} while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
-	SET(CURLOPT_URL, url);
+	SET(CURLOPT_URL, rq->url);
 	/* KDS does not redirect: a 3xx is a final answer, and no other protocol. */
 	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -327,15 +334,57 @@ static CURLcode setup(CURL *h, const struct kds_http_opts *o, const char *url, l
 	SET(CURLOPT_TIMEOUT_MS, ms);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SET(CURLOPT_SSLVERSION, o->client_auth ?
+		(long)(CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2) :
+		(long)CURL_SSLVERSION_TLSv1_2);
 	if (o->ca_file) {
 		/* Instead of the system store, not in addition to it. */
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, (char *)NULL);
 	}
+	if (o->client_cert) {
+		/* Mutual TLS (the CSP endpoint): PEM certificate and key. */
+		SET(CURLOPT_SSLCERT, o->client_cert);
+		SET(CURLOPT_SSLCERTTYPE, "PEM");
+		SET(CURLOPT_SSLKEY, o->client_key ? o->client_key : o->client_cert);
+		SET(CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	if (rq->data) {
+		*hdrs = curl_slist_append(NULL, rq->ctype);
+		if (!*hdrs && cc == CURLE_OK)
+			cc = CURLE_OUT_OF_MEMORY;
+		SET(CURLOPT_HTTPHEADER, *hdrs);
+		SET(CURLOPT_POSTFIELDS, rq->data);
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(rq->data));
+	}
 	/* No CURLOPT_PROXY: libcurl takes http_proxy, https_proxy, no_proxy from environ. */
 #undef SET
 	return cc;
+}
+
+/*
+ * Did a server that wants client certificates refuse the handshake (a TLS
+ * alert)?  Then it is for the client certificate, given or not, and final.
+ */
+static bool client_refused(const struct kds_http_opts *o, const char *errbuf, struct result *r)
+{
+	const char *alert = strstr(errbuf, "alert ");
+	size_t n;
+
+	if (!o->client_auth || !alert)
+		return false;
+	alert += strlen("alert ");
+	n = strcspn(alert, ",;:\n");
+	r->outcome = OUT_TLS;
+	if (o->client_cert)
+		snprintf(r->why, sizeof(r->why),
+			 "the server refused the client certificate '%s' (TLS alert: %.*s)",
+			 o->client_cert, (int)n, alert);
+	else
+		snprintf(r->why, sizeof(r->why),
+			 "the server wants a client certificate (TLS alert: %.*s): give "
+			 "--client-cert and --client-key", (int)n, alert);
+	return true;
 }
 
 /* A TLS failure, in OpenSSL's words where it has them. */
@@ -375,6 +424,8 @@ static void classify(CURL *h, CURLcode cc, const struct kds_http_opts *o, bool i
 	FILE *f;
 
 	curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno);
+	if (client_refused(o, errbuf, r))
+		return;
 	switch (cc) {
 	case CURLE_OUT_OF_MEMORY:
 		r->outcome = OUT_NOMEM;
@@ -444,9 +495,13 @@ static void classify(CURL *h, CURLcode cc, const struct kds_http_opts *o, bool i
 		if (f)
 			fclose(f);
 		break;
+	case CURLE_SSL_CERTPROBLEM:
+		r->outcome = OUT_TLS;
+		snprintf(r->why, sizeof(r->why), "cannot use the client certificate or key: %s",
+			 detail);
+		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CERTPROBLEM:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_INVALIDCERTSTATUS:
@@ -460,11 +515,12 @@ static void classify(CURL *h, CURLcode cc, const struct kds_http_opts *o, bool i
 }
 
 /* One request on a new handle (and so a new connection). */
-static void attempt(const struct kds_http_opts *o, const char *url, bool ip_host, bool der,
+static void attempt(const struct kds_http_opts *o, const struct request *rq, bool ip_host,
 		    double timeout, struct result *r)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct sink s = { .max = o->max_len };
+	struct curl_slist *hdrs = NULL;
 	curl_off_t ra = 0;
 	CURL *h = NULL;
 	CURLcode cc;
@@ -474,14 +530,14 @@ static void attempt(const struct kds_http_opts *o, const char *url, bool ip_host
 	if (!h)
 		goto out;
 	s.h = h;
-	cc = setup(h, o, url, timeout_ms(timeout), errbuf, &s);
+	cc = setup(h, o, rq, timeout_ms(timeout), errbuf, &s, &hdrs);
 	if (cc != CURLE_OK) {
 		r->outcome = cc == CURLE_OUT_OF_MEMORY ? OUT_NOMEM : OUT_OTHER;
 		snprintf(r->why, sizeof(r->why), "cannot set up libcurl: %s",
 			 curl_easy_strerror(cc));
 		goto out;
 	}
-	debug("GET %s", url);
+	debug("%s %s", rq->data ? "POST" : "GET", rq->url);
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK)
 		debug("libcurl: %s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
@@ -502,7 +558,7 @@ static void attempt(const struct kds_http_opts *o, const char *url, bool ip_host
 		snprintf(r->why, sizeof(r->why), "it has no HTTP status");
 		goto out;
 	}
-	if (der && der_whole(s.data, s.len, r->why, sizeof(r->why)) < 0) {
+	if (rq->der && der_whole(s.data, s.len, r->why, sizeof(r->why)) < 0) {
 		r->outcome = OUT_BADREPLY;
 		goto out;
 	}
@@ -519,6 +575,7 @@ static void attempt(const struct kds_http_opts *o, const char *url, bool ip_host
 out:
 	free(s.data);
 	curl_easy_cleanup(h);
+	curl_slist_free_all(hdrs);
 }
 
 /* ---- retries ---------------------------------------------------------- */
@@ -629,8 +686,8 @@ static int report(const struct kds_http_opts *o, const struct result *r, const c
 	}
 }
 
-int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
-		 uint8_t **body, size_t *len, struct why *why)
+static int request(const struct kds_http_opts *o, const char *path, struct request *rq,
+		   const char *what, uint8_t **body, size_t *len, struct why *why)
 {
 	struct result r = { 0 };
 	unsigned int attempts = 0, limit;
@@ -674,7 +731,8 @@ int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, cons
 		timeout = left < o->timeout ? left : o->timeout;
 		attempts++;
 		free(r.body);
-		attempt(o, url, ip_host, der, timeout, &r);
+		rq->url = url;
+		attempt(o, rq, ip_host, timeout, &r);
 		if (r.outcome == OUT_OK) {
 			*body = r.body;
 			*len = r.len;
@@ -714,4 +772,23 @@ out:
 	free(r.body);
 	free(url);
 	return ret;
+}
+
+int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
+		 uint8_t **body, size_t *len, struct why *why)
+{
+	struct request rq = { .der = der };
+
+	return request(o, path, &rq, what, body, len, why);
+}
+
+int kds_http_post(const struct kds_http_opts *o, const char *path, const char *data,
+		  const char *ctype, const char *what, uint8_t **body, size_t *len,
+		  struct why *why)
+{
+	char header[128];
+	struct request rq = { .data = data, .ctype = header };
+
+	snprintf(header, sizeof(header), "Content-Type: %s", ctype);
+	return request(o, path, &rq, what, body, len, why);
 }

@@ -33,6 +33,15 @@ struct kds_http_opts {
 	double deadline;      /* seconds for all attempts and waits together, > 0 */
 	size_t max_len;       /* reply size cap */
 	const char *ca_file;  /* CA certificates (PEM) trusted instead of the system's, or NULL */
+	/*
+	 * TLS client authentication (the CSP endpoint): the server wants a
+	 * client certificate; PEM files, or NULL (the server will refuse).
+	 * Such a connection is TLS 1.2: under TLS 1.3 the server refuses a
+	 * client certificate after the handshake, and a client already sending
+	 * its request sees only a broken pipe, not why.
+	 */
+	bool client_auth;
+	const char *client_cert, *client_key;
 };
 
 /*
@@ -61,5 +70,15 @@ int kds_url_check(const char *url);
  */
 int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
 		 uint8_t **body, size_t *len, struct why *why);
+
+/*
+ * The same as a POST of data (NUL-terminated, sent as Content-Type ctype),
+ * with the same retries; the reply is text.  A server that asks for a
+ * client certificate and gets none, or refuses the one o->client_cert
+ * names, fails at once with -ERR_KDS and says so.
+ */
+int kds_http_post(const struct kds_http_opts *o, const char *path, const char *data,
+		  const char *ctype, const char *what, uint8_t **body, size_t *len,
+		  struct why *why);
 
 #endif

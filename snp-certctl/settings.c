@@ -28,6 +28,7 @@ static const struct {
 	[SET_HOOK_TIMEOUT] = { "hook_timeout", "SNP_CERTCTL_HOOK_TIMEOUT", "30" },
 	[SET_PRODUCT] = { "product", "SNP_CERTCTL_PRODUCT", NULL },
 	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
+	[SET_KDS_CSP_URL] = { "kds_csp_url", "SNP_CERTCTL_KDS_CSP_URL", DEFAULT_KDS_CSP_URL },
 };
 
 /* Largest configuration file read. */

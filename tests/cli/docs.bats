@@ -474,7 +474,7 @@ fake_program() {
 	run -0 bash_complete snp-certctl update --ti
 	assert_output --timeout
 	run -0 bash_complete snp-certctl fetch ''
-	assert_equal "$(sort <<< "$output" | xargs)" "ca crl vcek"
+	assert_equal "$(sort <<< "$output" | xargs)" "ca crl hashsticks vcek vlek"
 	# Once the kind is given, not again.
 	run -0 bash_complete snp-certctl fetch --product Milan vcek ''
 	assert_output ""
@@ -557,7 +557,7 @@ fake_program() {
 	run -0 zsh_complete "snp-certctl update --ti"
 	assert_output --timeout
 	run -0 zsh_complete "snp-certctl fetch "
-	assert_equal "$(sort <<< "$output" | xargs)" "ca crl vcek"
+	assert_equal "$(sort <<< "$output" | xargs)" "ca crl hashsticks vcek vlek"
 	run -0 zsh_complete "snp-certctl fw-update --reported-tcb "
 	assert_output current
 	run -0 zsh_complete "snp-certctl lock t.certs -- ech"
@@ -576,7 +576,7 @@ fake_program() {
 	run -0 fish_complete "snp-certctl update --ti"
 	assert_output --timeout
 	run -0 fish_complete "snp-certctl fetch "
-	assert_equal "$(sort <<< "$output" | xargs)" "ca crl vcek"
+	assert_equal "$(sort <<< "$output" | xargs)" "ca crl hashsticks vcek vlek"
 	run -0 fish_complete "snp-certctl fw-update --reported-tcb "
 	assert_output current
 	run -0 fish_complete "snp-certctl lock t.certs -- ech"

@@ -13,7 +13,8 @@ DESC_MILAN="Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=115"
 setup_file() {
 	need_fixtures
 	start_kds http
-	start_kds https --tls --ca-out "$BATS_FILE_TMPDIR/ca.pem"
+	start_kds https --tls --ca-out "$BATS_FILE_TMPDIR/ca.pem" \
+		--csp-port-file "$BATS_FILE_TMPDIR/csp.port" --client-out "$BATS_FILE_TMPDIR/client"
 	start_kds wrongname --tls --cert-name wrong.invalid --ca-out "$BATS_FILE_TMPDIR/ca-wrong.pem"
 	start_kds stalled --stall-connect
 	wait_kds http && wait_kds https && wait_kds wrongname && wait_kds stalled
@@ -52,6 +53,27 @@ requests() { # [PATTERN]: how many requests the stand-ins logged
 
 fetch_milan() {
 	certctl fetch --product milan --hwid "$HWID_MILAN" --tcb "$TCB_MILAN" "$@"
+}
+
+# The endpoint for providers (client certificates required) of the https stand-in.
+csp_setup() {
+	CSP_PORT=$(cat "$BATS_FILE_TMPDIR/csp.port")
+	export SNP_CERTCTL_KDS_CA="$BATS_FILE_TMPDIR/ca.pem"
+	export SNP_CERTCTL_KDS_CSP_URL="https://localhost:$CSP_PORT"
+	C="$BATS_FILE_TMPDIR/client"
+	CLIENT=(--client-cert "$C/client.pem" --client-key "$C/client.key")
+	VLEK_REQ="/vlek/v1/Milan/cert?blSPL=3&teeSPL=1&snpSPL=8&ucodeSPL=115"
+	HS_REQ="/vlek/v1/Milan/hash_sticks?blSPL=3&teeSPL=1&snpSPL=8&ucodeSPL=115"
+}
+
+# The hashstick the stand-in makes for a chip id and query (kds-server.py hashstick()).
+expected_hashstick() {
+	python3 -c 'import hashlib, sys
+out, i = b"", 0
+while len(out) < 432:
+    out += hashlib.sha256(("%s?%s#%d" % (sys.argv[1], sys.argv[2], i)).encode()).digest()
+    i += 1
+sys.stdout.buffer.write(out[:432])' "$1" "${HS_REQ#*\?}"
 }
 
 # Every file in the cache with its digest: proves it did not change.
@@ -607,4 +629,127 @@ assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
 	run --separate-stderr fake fetch --platform
 	assert_failure 5
 	assert_equal "$(kds_requests)" 0
+}
+
+# ---- the endpoint for cloud providers: VLEK and hashsticks (mutual TLS) ----
+
+@test "fetch vlek: with the client certificate, the VLEK for the TCB, verified against the vlek cert_chain, then cached" {
+	csp_setup
+	run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" "${CLIENT[@]}" \
+		-o "$T/vlek.der" --json
+	assert_success
+	[ "$(jq -r '.kind + " " + .request + " " + (.from_cache|tostring)' <<<"$output")" = \
+		"vlek $VLEK_REQ false" ]
+	[ "$(jq -r .kds_url <<<"$output")" = "https://localhost:$CSP_PORT" ]
+	openssl x509 -inform der -in "$T/vlek.der" -noout -subject | grep -q 'CN = SEV-VLEK'
+	cmp "$T/vlek.der" "$T/cache/vlek/Milan/cert/7308000000000103.der"
+	[ -f "$T/cache/vlek/Milan/cert_chain.pem" ]
+	grep -qxF "GET $VLEK_REQ 200" "$LOG"
+	grep -qxF "GET /vlek/v1/Milan/cert_chain 200" "$LOG"
+	# A cached VLEK makes no request at all.
+	: >"$LOG"
+	run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" "${CLIENT[@]}" --json
+	assert_success
+	[ "$(jq -r .from_cache <<<"$output")" = true ]
+	[ "$(requests)" = 0 ]
+	run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" --offline
+	assert_success
+	[[ "$output" == "-----BEGIN CERTIFICATE-----"* ]]
+}
+
+@test "fetch vlek: no client certificate is refused in the handshake: exit 6 and says what to give, nothing cached" {
+	csp_setup
+	run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" -o "$T/vlek.der"
+	[ "$status" -eq 6 ]
+	assert_equal "$stderr" "snp-certctl: cannot talk to KDS at 'https://localhost:$CSP_PORT' over TLS: the server wants a client certificate (TLS alert: handshake failure): give --client-cert and --client-key"
+	[ ! -e "$T/vlek.der" ]
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch vlek, hashsticks: a client certificate of another CA is refused: exit 6, once, naming the file" {
+	csp_setup
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" --client-cert "$C/wrong.pem" --client-key "$C/wrong.key" -o "$T/out"
+	[ "$status" -eq 6 ]
+	[[ "$stderr" == *"the server refused the client certificate '$C/wrong.pem' (TLS alert: unknown ca)" ]]
+	run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" \
+		--client-cert "$C/wrong.pem" --client-key "$C/wrong.key"
+	[ "$status" -eq 6 ]
+	assert_equal "$stderr" "snp-certctl: cannot talk to KDS at 'https://localhost:$CSP_PORT' over TLS: the server refused the client certificate '$C/wrong.pem' (TLS alert: unknown ca)"
+	[ ! -e "$T/out" ]
+	[ -z "$(cache_state)" ]
+	[ "$(requests /vlek/)" = 0 ]
+}
+
+@test "fetch vlek: a VLEK that does not verify (signed by the ASK, or for another TCB) exits 4 and is neither cached nor written" {
+	csp_setup
+	for fault in wrong-signer wrong-tcb; do
+		mode "$fault target=vlek"
+		run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" "${CLIENT[@]}" \
+			-o "$T/vlek.der"
+		[ "$status" -eq 4 ]
+		[[ "$stderr" == "snp-certctl: the VLEK KDS sent for Milan VLEK TCB bl=3,tee=1,snp=8,ucode=115 does not verify: "* ]]
+		[ ! -e "$T/vlek.der" ]
+		[ -z "$(find "$T/cache" -name '*.der')" ]
+	done
+	mode "wrong-tcb target=vlek"
+	run --separate-stderr certctl fetch vlek --product milan --tcb "$TCB_MILAN" "${CLIENT[@]}"
+	[[ "$stderr" == *"it is for TCB bl=3,tee=1,snp=8,ucode=116, not bl=3,tee=1,snp=8,ucode=115" ]]
+}
+
+@test "fetch hashsticks: POSTs the chip id, writes the 432-byte hashstick, caches it; a cached one makes no request" {
+	csp_setup
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}" -o "$T/hs.bin"
+	assert_success
+	grep -qxF "POST $HS_REQ 200" "$LOG"
+	cmp "$T/hs.bin" <(expected_hashstick "$HWID_MILAN")
+	cmp "$T/hs.bin" "$T/cache/vlek/Milan/hash_sticks/$HWID_MILAN/7308000000000103.bin"
+	: >"$LOG"
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}" -o "$T/hs2.bin" --json
+	assert_success
+	[ "$(jq -r '.kind + " " + .hwid + " " + (.from_cache|tostring)' <<<"$output")" = \
+		"hashsticks $HWID_MILAN true" ]
+	[ "$(requests /vlek/)" = 0 ]
+	cmp "$T/hs.bin" "$T/hs2.bin"
+}
+
+@test "fetch hashsticks: KDS's \"not found\" exits 6, a reply that is not a hashstick exits 4, nothing cached or written" {
+	csp_setup
+	local other=ff${HWID_MILAN:2}
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$other" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}" -o "$T/hs.bin"
+	[ "$status" -eq 6 ]
+	assert_equal "$stderr" "snp-certctl: KDS has no Milan hashstick hwid ff010203... TCB bl=3,tee=1,snp=8,ucode=115 (\"not found\")"
+	mode "garbage target=hashsticks"
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}" -o "$T/hs.bin"
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == *"is malformed: not a hash_sticks result with a 432-byte hashstick for this chip" ]]
+	[ ! -e "$T/hs.bin" ]
+	[ -z "$(cache_state)" ]
+}
+
+@test "fetch vlek, hashsticks: --platform asks for the reported TCB (and the chip id); usage errors exit 2" {
+	csp_setup
+	fake_sev_setup
+	set_state reported_tcb=0x7308000000000103 chip_id="$HWID_MILAN"
+	run --separate-stderr fake fetch vlek --platform --product milan "${CLIENT[@]}" -o "$T/v.der"
+	assert_success
+	grep -qxF "GET $VLEK_REQ 200" "$BATS_FILE_TMPDIR/kds.log"
+	run --separate-stderr fake fetch hashsticks --platform --product milan "${CLIENT[@]}" \
+		-o "$T/hs.bin"
+	assert_success
+	cmp "$T/hs.bin" <(expected_hashstick "$HWID_MILAN")
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"hashsticks are binary: give -o PATH"* ]]
+	run --separate-stderr certctl fetch vlek --product milan --hwid "$HWID_MILAN" --tcb "$TCB_MILAN"
+	[ "$status" -eq 2 ]
+	run --separate-stderr certctl fetch vcek --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--client-cert, --client-key and --csp-url are for 'vlek' and 'hashsticks'"* ]]
 }

@@ -45,7 +45,7 @@ entries() {
 	sleep 0.2
 	run --separate-stderr fake vlek-load --hashstick "$T/short" "${CHAIN[@]}" --timeout 0
 	assert_failure 4
-	assert_equal "$stderr" "snp-certctl: hashstick '$T/short' is 431 bytes, not the 432 of a wrapped VLEK"
+	assert_equal "$stderr" "snp-certctl: hashstick '$T/short': 431 bytes, not the 432 of a wrapped VLEK"
 	[ ! -e "$LOG" ] || ! grep -q . "$LOG"
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 }

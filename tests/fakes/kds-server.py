@@ -44,6 +44,23 @@ A "target=vcek|chain|crl|all" item picks which requests the fault applies
 to (default vcek); other requests are served normally.  Counts restart when
 the file's content changes.
 
+The endpoint for cloud providers (--csp-port-file, with --tls): a second
+HTTPS listener that, like KDS's on port 444, requires a client certificate
+(CERT_REQUIRED) issued by a throw-away client CA, and serves only
+
+  GET  /vlek/v1/<Product>/cert?<SPLs as for a VCEK>          DER VLEK
+  POST /vlek/v1/<Product>/hash_sticks?<SPLs>  {"hwids":["<hex>"]}
+       -> {"results":[{"<hex>":"<864 hex digits>"}]}  ("not found" for a
+          chip id starting with "ff")
+
+(the shapes virtee/snphost uses).  The VLEK is signed on demand by the
+ASVK of the test chain (cspId test-csp); a hashstick is 432 bytes derived
+from the chip id and TCB (SHA-256 in counter mode).  --client-out DIR gets
+client.pem/client.key (a good client certificate and key) and wrong.pem/
+wrong.key (one of another CA, which the server refuses).  Fault targets
+vlek and hashsticks; wrong-tcb and wrong-signer (a VLEK signed by the ASK)
+apply to a VLEK; garbage to both.
+
 HTTPS (--tls): a throw-away CA and a server certificate for --cert-name
 (default: DNS localhost and IP 127.0.0.1) are made with the openssl CLI at
 start; the CA is written to --ca-out for SNP_CERTCTL_KDS_CA.
@@ -55,7 +72,9 @@ kernel drops the SYNs) like those to an unreachable host.
 
 import argparse
 import email.utils
+import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
@@ -140,10 +159,55 @@ def make_tls(work, names, ca_out):
         os.replace(tmp, ca_out)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(pem, key)
+    return ctx, pem, key
+
+
+def make_client_ca(work, name):
+    """A client CA and one client certificate it issued: (ca.pem, cert.pem, key.pem)."""
+    ca_key, ca_pem = (os.path.join(work, "%s-ca.%s" % (name, e)) for e in ("key", "pem"))
+    key, csr, pem = (os.path.join(work, "%s.%s" % (name, e)) for e in ("key", "csr", "pem"))
+    ext = os.path.join(work, "%s.ext" % name)
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", ca_key, "-out", ca_pem, "-days", "2", "-subj",
+         "/CN=snp-certctl test %s client CA" % name,
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign"])
+    run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", csr, "-subj", "/CN=test CSP %s" % name])
+    with open(ext, "w") as f:
+        f.write("extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n")
+    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_pem, "-CAkey", ca_key,
+         "-CAcreateserial", "-out", pem, "-days", "2", "-extfile", ext])
+    return ca_pem, pem, key
+
+
+def make_csp_tls(work, server_pem, server_key, client_out):
+    """The CSP listener's context: client certificates of the good client CA required."""
+    good_ca, good_pem, good_key = make_client_ca(work, "client")
+    _, wrong_pem, wrong_key = make_client_ca(work, "wrong")
+    if client_out:
+        os.makedirs(client_out, exist_ok=True)
+        for src, dst in ((good_pem, "client.pem"), (good_key, "client.key"),
+                         (wrong_pem, "wrong.pem"), (wrong_key, "wrong.key")):
+            shutil.copyfile(src, os.path.join(client_out, dst + ".tmp"))
+            os.replace(os.path.join(client_out, dst + ".tmp"), os.path.join(client_out, dst))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(server_pem, server_key)
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_verify_locations(good_ca)
     return ctx
 
 
-def make_handler(state):
+def hashstick(hwid, query):
+    """432 bytes standing in for a wrapped VLEK, the same for the same chip and TCB."""
+    out, i = b"", 0
+    while len(out) < 432:
+        out += hashlib.sha256(("%s?%s#%d" % (hwid, query, i)).encode()).digest()
+        i += 1
+    return out[:432]
+
+
+def make_handler(state, csp=False):
     args = state.args
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -156,7 +220,7 @@ def make_handler(state):
         def reply(self, status, body=b"", ctype="application/octet-stream", headers=(),
                   length=True):
             if not self.logged:
-                state.log("GET %s %d" % (self.path, status))
+                state.log("%s %s %d" % (self.command, self.path, status))
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
@@ -186,6 +250,35 @@ def make_handler(state):
                 with open(out, "rb") as f:
                     return f.read()
 
+        def vlek(self, product, tcb, signer):
+            """DER of a VLEK for tcb (signer asvk, or ask for a bad one), signed on demand."""
+            chain = os.path.join(args.fixtures, PRODUCTS[product])
+            spec = ",".join("%s=%d" % (TCB_KEYS[k], v) for k, v in tcb.items())
+            name = "vlek-%s-%s-%s.der" % (product, spec.replace(",", "_").replace("=", ""),
+                                          signer)
+            out = os.path.join(state.work, name)
+            with state.sign_lock:
+                if not os.path.exists(out):
+                    run(["sh", os.path.join(args.fixtures_scripts, "make-vcek.sh"), chain,
+                         PRODUCTS[product], "-", spec, out, "--vlek", "test-csp",
+                         "--signer", signer])
+                with open(out, "rb") as f:
+                    return f.read()
+
+        def tcb_query(self, product, query):
+            """The SPLs of a query as KDS checks them, or None."""
+            items = [kv.partition("=") for kv in query.split("&")] if query else []
+            if [k for k, _, _ in items] != SPLS[product]:
+                return None
+            try:
+                tcb = {k: int(v) for k, _, v in items}
+            except ValueError:
+                return None
+            return None if any(v < 0 or v > 255 for v in tcb.values()) else tcb
+
+        def do_POST(self):
+            self.do_GET()
+
         def do_GET(self):
             state.last_request = time.monotonic()
             self.logged = False
@@ -198,6 +291,12 @@ def make_handler(state):
             family, product, leaf = m.groups()
             target = "vcek" if leaf not in ("cert_chain", "crl") else (
                 "chain" if leaf == "cert_chain" else "crl")
+            if family == "vlek" and leaf in ("cert", "hash_sticks"):
+                target = "vlek" if leaf == "cert" else "hashsticks"
+            if (target in ("vlek", "hashsticks")) != csp:
+                return self.reply(404, b"not found\n", "text/plain")
+            if self.command != ("POST" if target == "hashsticks" else "GET"):
+                return self.reply(405, b"method not allowed\n", "text/plain")
             if target == "vcek" and family != "vcek":
                 return self.reply(404, b"not found\n", "text/plain")
 
@@ -237,6 +336,32 @@ def make_handler(state):
             if fault == "garbage":
                 junk = os.urandom(1500)
                 return self.reply(200, b"\x04" + junk[1:])
+            if target == "vlek":
+                tcb = self.tcb_query(product, query)
+                if tcb is None:
+                    return self.reply(400, b"bad TCB parameters\n", "text/plain")
+                if fault == "wrong-tcb":
+                    tcb["ucodeSPL"] = (tcb["ucodeSPL"] + 1) % 256
+                try:
+                    body = self.vlek(product, tcb, "ask" if fault == "wrong-signer" else "asvk")
+                except RuntimeError as e:
+                    return self.reply(500, str(e).encode(), "text/plain")
+                return self.reply(200, body, "application/pkix-cert")
+            if target == "hashsticks":
+                if self.tcb_query(product, query) is None:
+                    return self.reply(400, b"bad TCB parameters\n", "text/plain")
+                try:
+                    n = int(self.headers.get("Content-Length", "0"))
+                    req = json.loads(self.rfile.read(n))
+                    hwids = req["hwids"]
+                    assert self.headers.get("Content-Type") == "application/json"
+                    assert isinstance(hwids, list) and all(isinstance(h, str) for h in hwids)
+                except (ValueError, KeyError, TypeError, AssertionError):
+                    return self.reply(400, b"bad request\n", "text/plain")
+                result = {h: "not found" if h.startswith("ff") else
+                          hashstick(h.lower(), query).hex() for h in hwids}
+                return self.reply(200, json.dumps({"results": [result]}).encode(),
+                                  "application/json")
 
             chain = os.path.join(args.fixtures, PRODUCTS[product])
             if target == "chain":
@@ -327,6 +452,8 @@ def main():
     p.add_argument("--tls", action="store_true")
     p.add_argument("--cert-name", action="append", help="names in the server certificate")
     p.add_argument("--ca-out", help="write the test CA (PEM) here")
+    p.add_argument("--csp-port-file", help="with --tls: also the endpoint for providers")
+    p.add_argument("--client-out", help="write the client certificates and keys here")
     p.add_argument("--stall-connect", action="store_true",
                    help="accept no connection: a full accept queue, never drained")
     p.add_argument("--idle", type=float, default=120, help="exit after this many idle seconds")
@@ -340,10 +467,23 @@ def main():
         state = State(args, work)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
         server.daemon_threads = True
+        servers = [server]
         if args.tls:
-            ctx = make_tls(work, args.cert_name or ["localhost", "127.0.0.1"], args.ca_out)
+            ctx, pem, key = make_tls(work, args.cert_name or ["localhost", "127.0.0.1"],
+                                     args.ca_out)
             server.socket = ctx.wrap_socket(server.socket, server_side=True,
                                             do_handshake_on_connect=False)
+            if args.csp_port_file:
+                csp = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      make_handler(state, csp=True))
+                csp.daemon_threads = True
+                csp.socket = make_csp_tls(work, pem, key, args.client_out).wrap_socket(
+                    csp.socket, server_side=True, do_handshake_on_connect=False)
+                csp.handle_error = lambda request, address: None  # refused clients
+                threading.Thread(target=csp.serve_forever, kwargs={"poll_interval": 0.2},
+                                 daemon=True).start()
+                servers.append(csp)
+                write_port(args.csp_port_file, csp.server_address[1])
         write_port(args.port_file, server.server_address[1])
 
         def watchdog():
@@ -356,7 +496,8 @@ def main():
                         os.kill(args.parent_pid, 0)
                     except ProcessLookupError:
                         break
-            server.shutdown()
+            for srv in servers:
+                srv.shutdown()
 
         threading.Thread(target=watchdog, daemon=True).start()
         server.serve_forever(poll_interval=0.2)

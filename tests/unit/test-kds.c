@@ -292,9 +292,63 @@ static void test_retry_after(void)
 	CHECK_EQ(kds_parse_retry_after("", now, &s), -EINVAL, "empty");
 }
 
+/* The endpoint for providers: paths, names, the hash_sticks request and reply. */
+static void test_csp(void)
+{
+	struct amd_tcb milan = { .bl = 3, .tee = 1, .snp = 8, .ucode = 115 };
+	struct amd_tcb turin = { .fmc = 1, .bl = 4, .tee = 3, .snp = 22, .ucode = 71 };
+	uint8_t hw[2] = { 0xab, 0x01 }, out[KDS_HASHSTICK_LEN];
+	char buf[KDS_PATH_MAX], reply[2048], hex[2 * KDS_HASHSTICK_LEN + 1];
+
+	CHECK_EQ(kds_vlek_path(AMD_PRODUCT_MILAN, &milan, buf, sizeof(buf)), 0, "VLEK path");
+	CHECK_STR(buf, "/vlek/v1/Milan/cert?blSPL=3&teeSPL=1&snpSPL=8&ucodeSPL=115",
+		  "Milan VLEK path: the SPLs of a VCEK request");
+	CHECK_EQ(kds_hashsticks_path(AMD_PRODUCT_TURIN, &turin, buf, sizeof(buf)), 0,
+		 "hash_sticks path");
+	CHECK_STR(buf, "/vlek/v1/Turin/hash_sticks?fmcSPL=1&blSPL=4&teeSPL=3&snpSPL=22&ucodeSPL=71",
+		  "Turin hash_sticks path: fmcSPL first");
+	CHECK_EQ(kds_vlek_path(AMD_PRODUCT_MILAN, &turin, buf, sizeof(buf)), -EINVAL,
+		 "an fmc SPL on Milan is refused");
+	CHECK_EQ(kds_vlek_name(AMD_PRODUCT_MILAN, &milan, buf, sizeof(buf)), 0, "VLEK name");
+	CHECK_STR(buf, "vlek/Milan/cert/7308000000000103.der", "VLEK cache name");
+	CHECK_EQ(kds_hashstick_name(AMD_PRODUCT_MILAN, hw, 2, &milan, buf, sizeof(buf)), 0,
+		 "hashstick name");
+	CHECK_STR(buf, "vlek/Milan/hash_sticks/ab01/7308000000000103.bin", "hashstick cache name");
+	CHECK_EQ(kds_hashsticks_body(hw, 2, buf, sizeof(buf)), 0, "hash_sticks body");
+	CHECK_STR(buf, "{\"hwids\":[\"ab01\"]}", "hash_sticks body: one chip id, lowercase");
+
+	for (int i = 0; i < KDS_HASHSTICK_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02X", (unsigned int)(i & 0xff));
+	snprintf(reply, sizeof(reply), " {\"results\" : [ {\"cd00\": \"not found\", \"AB01\":\"%s\"} ] }\n",
+		 hex);
+	memset(out, 0, sizeof(out));
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), 0,
+		 "hash_sticks reply: the chip's value, keys in any case, other chips skipped");
+	CHECK(out[0] == 0 && out[1] == 1 && out[431] == (431 & 0xff), "hash_sticks reply: decoded");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":\"not found\"}]}");
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -ENOENT,
+		 "hash_sticks reply: \"not found\"");
+	snprintf(reply, sizeof(reply), "{\"results\":[]}");
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -ENOENT,
+		 "hash_sticks reply: no result for the chip");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":\"00ff\"}]}");
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
+		 "hash_sticks reply: a value that is not 432 bytes");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":\"%s\"}]} x", hex);
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
+		 "hash_sticks reply: trailing garbage");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab\\u0030\":\"x\"}]}");
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
+		 "hash_sticks reply: escapes are refused");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":\"%s\"}", hex);
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
+		 "hash_sticks reply: cut short");
+}
+
 int main(void)
 {
 	test_paths();
+	test_csp();
 	test_names();
 	test_describe();
 	test_chain_split();
