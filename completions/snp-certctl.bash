@@ -32,7 +32,8 @@ _snp_certctl_options() {
 	show)
 		echo '--json' ;;
 	verify)
-		echo '--trust-root --tcb --hwid --platform --product --at --json' ;;
+		echo '--trust-root --tcb --hwid --platform --product --at --json
+			--hashstick' ;;
 	extract)
 		echo '-d --directory --der --json' ;;
 	status)

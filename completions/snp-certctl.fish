@@ -140,6 +140,7 @@ complete -c snp-certctl -n '__snp_certctl_using verify' -l platform -d "the key 
 complete -c snp-certctl -n '__snp_certctl_using verify' -l product -x -a 'Milan Genoa Turin' -d 'the product when CPUID cannot tell'
 complete -c snp-certctl -n '__snp_certctl_using verify' -l at -x -d 'check validity at TIME'
 complete -c snp-certctl -n '__snp_certctl_using verify' -l json -d 'one JSON document on stdout'
+complete -c snp-certctl -n '__snp_certctl_using verify' -l hashstick -r -F -d 'check this hashstick instead of a table'
 
 # extract
 complete -c snp-certctl -n '__snp_certctl_using extract' -s d -l directory -x -a '(__fish_complete_directories)' -d 'where to write'

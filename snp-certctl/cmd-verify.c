@@ -12,21 +12,26 @@
 
 #include "certs.h"
 #include "cmd.h"
+#include "hashstick.h"
 #include "json.h"
 #include "platform.h"
 #include "table.h"
 #include "util.h"
 
-enum { OPT_TCB = OPT_COMMON_LAST, OPT_HWID, OPT_AT, OPT_PLATFORM };
+enum { OPT_TCB = OPT_COMMON_LAST, OPT_HWID, OPT_AT, OPT_PLATFORM, OPT_HASHSTICK };
 
 static const char usage[] =
 	"Usage: snp-certctl verify FILE [--trust-root PEM]... [--tcb SPEC] [--hwid HEX]\n"
 	"                          [--platform [--product P]] [--at TIME] [--json]\n"
+	"       snp-certctl verify --hashstick FILE [--json]\n"
 	"\n"
 	"Check a certificate table: its structure, the chain ARK -> ASK -> VCEK or\n"
 	"ARK -> ASVK -> VLEK to the built-in AMD roots (RSASSA-PSS, SHA-384, salt 48),\n"
 	"validity at TIME, the CRL, and, when asked, the endorsement key's TCB and chip.\n"
 	"One line per check; exit 0 when all pass, 4 otherwise.\n"
+	"With --hashstick, check a wrapped VLEK before vlek-load instead: its size (432\n"
+	"bytes) and that it is the binary key, not hex text, a certificate or filler\n"
+	"(it is encrypted for the chip: only the firmware can check more).\n"
 	"\n"
 	HELP_TRUST_ROOT
 	"      --tcb SPEC        the key must be for this TCB:\n"
@@ -39,6 +44,7 @@ static const char usage[] =
 	"                        Turin)\n"
 	"      --at TIME         check validity at TIME (2025-01-01T00:00:00Z,\n"
 	"                        2025-01-01, @EPOCH) instead of now\n"
+	"      --hashstick FILE  check this hashstick instead of a table\n"
 	"      --json            one JSON document on stdout\n";
 
 static void print_json(const char *path, bool ok, const struct amd_check_list *l)
@@ -62,6 +68,36 @@ static void print_json(const char *path, bool ok, const struct amd_check_list *l
 	json_finish(&j);
 }
 
+/* verify --hashstick FILE: the checks vlek-load makes of it.  0, or an exit status. */
+static int verify_hashstick(const struct ctx *ctx, const char *path)
+{
+	struct amd_check_list checks = { 0 };
+	uint8_t *b = NULL;
+	size_t n = 0;
+	int ret, r;
+
+	ret = hashstick_read(path, &b, &n);
+	if (ret)
+		return ret;
+	r = hashstick_checks(b, n, &checks);
+	free(b);
+	if (r == -ENOMEM) {
+		amd_check_list_free(&checks);
+		return cmd_oom();
+	}
+	if (ctx->json)
+		print_json(path, r == 0, &checks);
+	else
+		checks_print(&checks, ctx->verbosity);
+	if (r < 0) {
+		if (!ctx->json)
+			err("hashstick '%s' failed verification", path);
+		ret = EXIT_VERIFY;
+	}
+	amd_check_list_free(&checks);
+	return ret;
+}
+
 static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -72,6 +108,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "platform", no_argument, NULL, OPT_PLATFORM },
 		LONGOPT_PRODUCT,
+		{ "hashstick", required_argument, NULL, OPT_HASHSTICK },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct verify_opts vo = { .at = time(NULL) };
@@ -82,7 +119,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 	struct ghcb_entry *e = NULL;
 	uint8_t *blob = NULL, *hwid = NULL;
 	size_t size = 0, n = 0;
-	const char *path, *hwid_arg = NULL;
+	const char *path, *hwid_arg = NULL, *hashstick = NULL;
 	bool platform = false;
 	char platform_tcb[24];
 	int c, ret;
@@ -104,12 +141,22 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		case OPT_PLATFORM:
 			platform = true;
 			break;
+		case OPT_HASHSTICK:
+			hashstick = optarg;
+			break;
 		case OPT_AT:
 			if (parse_time(optarg, &vo.at) < 0)
 				return usage_error(ctx, "invalid time '%s': want 2025-01-01T00:00:00Z, "
 						   "2025-01-01 or @EPOCH", optarg);
 			break;
 		}
+	}
+	if (hashstick) {
+		if (optind < argc || vo.tcb_spec || hwid_arg || platform || ctx->n_trust_roots)
+			return usage_error(ctx, "--hashstick checks a hashstick alone: no table, "
+					   "--tcb, --hwid, --platform or --trust-root");
+		ret = ctx_load(ctx);
+		return ret ? ret : verify_hashstick(ctx, hashstick);
 	}
 	if (hwid_arg) {
 		if (parse_hex(hwid_arg, &hwid, &vo.hwid_len) < 0 ||

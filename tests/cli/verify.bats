@@ -240,3 +240,60 @@ setup() {
 	assert_failure 4
 	assert_line "FAIL vlek-extensions: VLEK carries a hwID; a VLEK is not bound to a chip"
 }
+
+# ---- verify --hashstick: the wrapped VLEK before vlek-load ----
+
+@test "verify --hashstick: a 432-byte binary hashstick passes, one line per check" {
+	head -c 432 /dev/urandom >"$T/hs"
+	run --separate-stderr certctl verify --hashstick "$T/hs"
+	assert_success
+	assert_equal "$output" "PASS hashstick-size: 432 bytes, a wrapped VLEK
+PASS hashstick-format: binary, not hex text, a certificate or filler"
+	run --separate-stderr certctl verify --hashstick "$T/hs" --json
+	assert_success
+	[ "$(jq -c '[.ok, [.checks[] | .name, .ok]]' <<<"$output")" = \
+		'[true,["hashstick-size",true,"hashstick-format",true]]' ]
+}
+
+@test "verify --hashstick: wrong size, hex text, a certificate, filler: each exits 4 with the check that failed" {
+	head -c 431 /dev/urandom >"$T/short"
+	run --separate-stderr certctl verify --hashstick "$T/short"
+	assert_failure 4
+	assert_line "FAIL hashstick-size: 431 bytes, not the 432 of a wrapped VLEK"
+	assert_equal "$stderr" "snp-certctl: hashstick '$T/short' failed verification"
+	head -c 216 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/hex"
+	run --separate-stderr certctl verify --hashstick "$T/hex" --json
+	assert_failure 4
+	[ "$(jq -r '.ok, (.checks[] | select(.name == "hashstick-format") | .detail)' <<<"$output")" = \
+		"false
+it is hex text (432 bytes), the form KDS sends it in: decode it to the binary 432 bytes" ]
+	head -c 432 /dev/zero >"$T/zero"
+	run --separate-stderr certctl verify --hashstick "$T/zero"
+	assert_failure 4
+	assert_line "FAIL hashstick-format: it is the byte 0x00 repeated: a placeholder, not a key"
+	run --separate-stderr certctl verify --hashstick "$SAMPLE_VCEK"
+	assert_failure 4
+	assert_line "FAIL hashstick-format: it is a PEM file (a certificate?), not a wrapped VLEK"
+	openssl x509 -in "$SAMPLE_VCEK" -outform der -out "$T/vcek.der"
+	run --separate-stderr certctl verify --hashstick "$T/vcek.der"
+	assert_failure 4
+	assert_line "FAIL hashstick-format: it is a certificate (the VLEK itself?), not the wrapped VLEK"
+}
+
+@test "verify --hashstick: vlek-load refuses what verify --hashstick fails, with the same words" {
+	head -c 432 /dev/zero >"$T/zero"
+	run --separate-stderr certctl vlek-load --hashstick "$T/zero" --vlek "$SAMPLE_VCEK"
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: hashstick '$T/zero': it is the byte 0x00 repeated: a placeholder, not a key"
+}
+
+@test "verify --hashstick: unreadable exits 1; with a table or key options, a usage error" {
+	run --separate-stderr certctl verify --hashstick "$T/missing"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: cannot read hashstick '$T/missing': No such file or directory"
+	head -c 432 /dev/urandom >"$T/hs"
+	run --separate-stderr certctl verify --hashstick "$T/hs" "$T/t.certs"
+	assert_failure 2
+	run --separate-stderr certctl verify --hashstick "$T/hs" --tcb bl=1,tee=0,snp=1,ucode=1
+	assert_failure 2
+}
