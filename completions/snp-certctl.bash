@@ -60,6 +60,8 @@ _snp_certctl_options() {
 	vlek-load)
 		echo '--hashstick --vlek --asvk --ark --timeout --product --trust-root
 			--json' ;;
+	config)
+		echo '--mask-chip-id --mask-chip-key --force --timeout --product --json' ;;
 	help)
 		;;
 	esac
@@ -207,6 +209,12 @@ _snp_certctl() {
 	show | verify | extract | update | lock | locks | recover | refresh | \
 		fw-update | vlek-load)
 		_snp_certctl_tables ;;
+	config)
+		case $prev in
+		--mask-chip-id | --mask-chip-key)
+			COMPREPLY=($(compgen -W 'on off' -- "$cur")) ;;
+		*) _snp_certctl_tables ;;
+		esac ;;
 	build | status) ;;
 	esac
 } &&

@@ -94,7 +94,7 @@ function __snp_certctl_store_tables
     end
 end
 
-set -l table_commands show verify extract update lock locks recover refresh fw-update vlek-load
+set -l table_commands show verify extract update lock locks recover refresh fw-update vlek-load config
 
 complete -c snp-certctl -f
 
@@ -226,6 +226,14 @@ complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l timeout -x -d 'wai
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l trust-root -r -F -d 'also trust this AMD root'
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l json -d 'one JSON document on stdout'
+
+# config
+complete -c snp-certctl -n '__snp_certctl_using config' -l mask-chip-id -x -a 'on off' -d 'mask the chip id in reports, or stop'
+complete -c snp-certctl -n '__snp_certctl_using config' -l mask-chip-key -x -a 'on off' -d 'stop signing reports with the VCEK, or sign again'
+complete -c snp-certctl -n '__snp_certctl_using config' -l force -d 'mask even while a table holds a VCEK'
+complete -c snp-certctl -n '__snp_certctl_using config' -l timeout -x -d 'wait at most SEC seconds for the locks'
+complete -c snp-certctl -n '__snp_certctl_using config' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
+complete -c snp-certctl -n '__snp_certctl_using config' -l json -d 'one JSON document on stdout'
 
 # help COMMAND
 complete -c snp-certctl -n '__snp_certctl_using help' -a '(__snp_certctl_commands)'

@@ -42,6 +42,7 @@ static const struct cmd *const commands[] = {
 	&cmd_refresh,
 	&cmd_fw_update,
 	&cmd_vlek_load,
+	&cmd_config,
 	&cmd_help,
 };
 

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * config: the firmware's SNP_CONFIG, mask_chip_id and mask_chip_key.  With
+ * no option, print them; else set or reset them with SNP_SET_CONFIG (the
+ * reported TCB kept as the firmware has it) as a workflow: it changes what
+ * attestation reports carry (no chip id) or who signs them (not the VCEK),
+ * so, like SNP_COMMIT and SNP_VLEK_LOAD, it runs under every table's
+ * exclusive lock, with the hooks, and the tables are checked against the
+ * platform again after it.  Before any lock: masking the chip id or the
+ * chip key while a table still holds a VCEK is refused (--force), since
+ * guests could no longer use that VCEK; the tables are never written.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "platform.h"
+#include "sev.h"
+#include "util.h"
+#include "workflow.h"
+
+enum { OPT_MASK_CHIP_ID = OPT_COMMON_LAST, OPT_MASK_CHIP_KEY, OPT_FORCE };
+
+static const char usage[] =
+	"Usage: snp-certctl config [--mask-chip-id on|off] [--mask-chip-key on|off]\n"
+	"                          [--force] [--timeout SEC] [--product P] [--json]\n"
+	"                          [FILE...]\n"
+	"\n"
+	"Without an option, print the firmware's configuration: mask_chip_id (reports\n"
+	"carry no chip id, GET_ID2 answers none), mask_chip_key (reports are not signed\n"
+	"with the VCEK) and the reported TCB.  With one, set or reset the masks with\n"
+	"SNP_SET_CONFIG, the reported TCB kept as the firmware has it, under the\n"
+	"exclusive lock of every table FILE (default: every table in the store), with\n"
+	"the hooks as for fw-update; then every table is checked against the platform\n"
+	"again.  The tables are not written.  Masking either while a table holds a VCEK\n"
+	"is refused before any lock: guests could not use that VCEK (switch to a VLEK\n"
+	"first with vlek-load, or give --force).  A configuration already in place is\n"
+	"left alone (exit 0).\n"
+	"\n"
+	"      --mask-chip-id on|off   mask the chip id in reports, or stop masking it\n"
+	"      --mask-chip-key on|off  stop signing reports with the VCEK, or sign again\n"
+	"      --force           mask even while a table holds a VCEK\n"
+	HELP_TIMEOUT
+	HELP_PRODUCT
+	"      --json            one JSON document on stdout:\n"
+	"  {\"product\", \"reported_tcb\", \"mask_chip_id\", \"mask_chip_key\"}, and when\n"
+	"  setting also \"changed\", \"was\": {\"mask_chip_id\", \"mask_chip_key\"},\n"
+	"  \"locks_held_us\", \"tables\": [{\"file\", \"action\", \"reason\", ...}]\n"
+	"\n"
+	"Exit status: 0 shown, or set (or already so); 1 failure (a hook failed);\n"
+	"2 usage; 3 a lock was not had in time; 4 a table holds a VCEK the new masks\n"
+	"would strand (no --force), or does not match the platform after; 5 platform\n"
+	"error (no SEV device, SNP_SET_CONFIG failed or did not take).\n";
+
+/* A mask option: -1 not given, 0 off, 1 on. */
+struct config_args {
+	int chip_id, chip_key;
+	bool force;
+};
+
+struct config {
+	struct config_args a;
+	struct platform_id plat;   /* before */
+	bool was_id, was_key;      /* the masks before */
+	bool new_id, new_key;      /* the masks asked for */
+	struct sev_dev *dev;
+	bool set;                  /* SNP_SET_CONFIG ran and took */
+};
+
+static int parse_onoff(const struct ctx *ctx, const char *opt, const char *arg, int *out)
+{
+	if (strcmp(arg, "on") == 0)
+		*out = 1;
+	else if (strcmp(arg, "off") == 0)
+		*out = 0;
+	else
+		return usage_error(ctx, "invalid --%s '%s': want on or off", opt, arg);
+	return 0;
+}
+
+static const char *onoff(bool b)
+{
+	return b ? "on" : "off";
+}
+
+/* The masks as they are, and the platform's product and reported TCB. */
+static void print_config(const struct ctx *ctx, const struct config *c)
+{
+	const struct platform_id *p = &c->plat;
+	char tcb[WF_TCB_LEN];
+	struct amd_tcb t;
+	struct json j;
+
+	amd_tcb_from_raw(p->product, p->st.reported_tcb, &t);
+	if (!ctx->json) {
+		wf_tcb_spec(p->product, p->st.reported_tcb, tcb, sizeof(tcb));
+		tprintf("mask_chip_id: %s\n", onoff(c->was_id));
+		tprintf("mask_chip_key: %s\n", onoff(c->was_key));
+		tprintf("reported_tcb: %s\n", tcb);
+		return;
+	}
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "product", amd_product_name(p->product));
+	json_tcb(&j, "reported_tcb", p->product, &t, p->st.reported_tcb);
+	json_bool(&j, "mask_chip_id", c->was_id);
+	json_bool(&j, "mask_chip_key", c->was_key);
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+/* The device must open for writing before anything is locked. */
+static int prepare(struct workflow *wf, void *arg, struct why *why)
+{
+	struct config *c = arg;
+
+	if (sev_open(sev_device_path(), true, &c->dev, NULL, why) < 0) {
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not configured: the SEV device cannot "
+				      "be opened");
+		return -ERR_PLATFORM;
+	}
+	return 0;
+}
+
+/*
+ * Nothing to write: every table stays pending (so that any failure before
+ * SNP_SET_CONFIG marks it) and locked; recheck() decides after.
+ */
+static int stage(struct workflow *wf, void *arg, struct why *why)
+{
+	(void)wf;
+	(void)arg;
+	(void)why;
+	return 0;
+}
+
+/*
+ * SNP_SET_CONFIG with the reported TCB as it is, then SNP_PLATFORM_STATUS:
+ * the masks must be as asked and the reported TCB unchanged.  0 or
+ * -ERR_PLATFORM with why.
+ */
+static int set_config(struct config *c, struct why *why)
+{
+	struct snp_platform_status st;
+	int rc;
+
+	rc = sev_set_config(c->dev, c->plat.st.reported_tcb, c->new_id, c->new_key, NULL, why);
+	if (rc == 0)
+		rc = sev_platform_status(c->dev, &st, NULL, why);
+	if (rc < 0)
+		return rc;
+	if (!!(st.features & SNP_FEATURE_MASK_CHIP_ID) != c->new_id ||
+	    !!(st.features & SNP_FEATURE_MASK_CHIP_KEY) != c->new_key ||
+	    st.reported_tcb != c->plat.st.reported_tcb)
+		return why_set(why, -ERR_PLATFORM, "SNP_SET_CONFIG did not take on '%s': the "
+			       "firmware reports mask_chip_id %s, mask_chip_key %s, reported TCB "
+			       "0x%016llx", sev_dev_path(c->dev),
+			       onoff(st.features & SNP_FEATURE_MASK_CHIP_ID),
+			       onoff(st.features & SNP_FEATURE_MASK_CHIP_KEY),
+			       (unsigned long long)st.reported_tcb);
+	c->set = true;
+	c->plat.st = st;
+	return 0;
+}
+
+/* Every table against the platform as it is now configured. */
+static void recheck(struct workflow *wf, const struct config *c)
+{
+	char reason[WF_REASON_LEN];
+	struct amd_tcb rep;
+
+	amd_tcb_from_raw(c->plat.product, c->plat.st.reported_tcb, &rep);
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+
+		if (!t->has_key) {
+			wf_set(t, WF_UNCHANGED, 0, "kept (no endorsement key)");
+		} else if (t->vlek) {
+			wf_set(t, WF_UNCHANGED, 0, "kept: a VLEK, whatever the masks");
+		} else if (c->new_key || c->new_id) {
+			wf_set(t, WF_UNCHANGED, 0, "kept (--force): holds a VCEK that guests cannot "
+			       "use with mask_chip_%s on", c->new_key ? "key" : "id");
+		} else if (!c->plat.chip_id_known) {
+			wf_set(t, WF_UNCHANGED, 0, "kept: the chip id was masked, so its VCEK was "
+			       "not checked against this chip");
+		} else if (wf_vcek_matches(t, &c->plat, &rep, reason, sizeof(reason))) {
+			wf_set(t, WF_UNCHANGED, 0, "kept: %s", reason);
+		} else {
+			wf_set(t, WF_FAILED, -ERR_VERIFY, "does not match the platform: %s",
+			       reason);
+		}
+	}
+}
+
+/*
+ * Before any lock: a table that holds a VCEK while a mask goes on would be
+ * of no use to guests.  0, or -ERR_VERIFY with why (the tables marked).
+ */
+static int vcek_check(struct workflow *wf, const struct config *c, struct why *why)
+{
+	const char *mask = c->new_key && !c->was_key ? "mask_chip_key" : "mask_chip_id";
+	const char *what = c->new_key && !c->was_key ?
+				   "reports would no longer be signed with it" :
+				   "reports would carry no chip id to tie it to";
+
+	if (c->a.force || !((c->new_id && !c->was_id) || (c->new_key && !c->was_key)))
+		return 0;
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		const struct wf_table *t = workflow_table(wf, i);
+
+		if (!t->has_key || t->vlek)
+			continue;
+		workflow_fail_pending(wf, -ERR_VERIFY, "not configured: '%s' holds a VCEK; "
+				      "nothing was done", t->path);
+		return why_set(why, -ERR_VERIFY, "refusing to set %s: '%s' holds a VCEK and %s; "
+			       "switch the tables to a VLEK first (snp-certctl vlek-load), or "
+			       "give --force", mask, t->path, what);
+	}
+	return 0;
+}
+
+static int survey(struct workflow *wf, void *arg, struct why *why)
+{
+	struct config *c = arg;
+	char tcb[WF_TCB_LEN];
+	int rc;
+
+	wf_tcb_spec(c->plat.product, c->plat.st.reported_tcb, tcb, sizeof(tcb));
+	workflow_set_tcbs(wf, tcb, tcb);
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+
+		rc = wf_peek(wf, t, why);
+		if (rc == -ERR_VERIFY)
+			rc = wf_read(wf, t, why);
+		if (rc) {
+			workflow_fail_pending(wf, rc, "not configured: '%s' cannot be read",
+					      t->path);
+			return rc;
+		}
+	}
+	rc = vcek_check(wf, c, why);
+	if (rc || workflow_n(wf) > 0)
+		return rc;
+	/* No table to lock (the store's lock is held): the firmware step at once. */
+	rc = sev_open(sev_device_path(), true, &c->dev, NULL, why);
+	return rc ? rc : set_config(c, why);
+}
+
+static int under_locks(struct workflow *wf, void *arg, struct why *why)
+{
+	struct config *c = arg;
+	int rc = set_config(c, why);
+
+	if (rc < 0) {
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not configured: SNP_SET_CONFIG failed; "
+				      "the table is unchanged");
+		return rc;
+	}
+	recheck(wf, c);
+	return 0;
+}
+
+static void json_extra(struct workflow *wf, void *arg, struct json *j)
+{
+	const struct config *c = arg;
+	struct amd_tcb t;
+
+	amd_tcb_from_raw(c->plat.product, c->plat.st.reported_tcb, &t);
+	json_string(j, "product", amd_product_name(c->plat.product));
+	json_tcb(j, "reported_tcb", c->plat.product, &t, c->plat.st.reported_tcb);
+	json_bool(j, "mask_chip_id", c->set ? c->new_id : c->was_id);
+	json_bool(j, "mask_chip_key", c->set ? c->new_key : c->was_key);
+	json_bool(j, "changed", c->set);
+	json_object_begin(j, "was");
+	json_bool(j, "mask_chip_id", c->was_id);
+	json_bool(j, "mask_chip_key", c->was_key);
+	json_object_end(j);
+	json_int(j, "locks_held_us", workflow_held_us(wf));
+}
+
+static const struct workflow_ops config_ops = {
+	.command = "config",
+	.flags = WF_ALL_OR_NOTHING | WF_JOURNAL_UNDER_LOCKS,
+	.survey = survey,
+	.prepare = prepare,
+	.stage = stage,
+	.under_locks = under_locks,
+	.json = json_extra,
+};
+
+static int parse_args(struct ctx *ctx, int argc, char **argv, struct config_args *a)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "mask-chip-id", required_argument, NULL, OPT_MASK_CHIP_ID },
+		{ "mask-chip-key", required_argument, NULL, OPT_MASK_CHIP_KEY },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		LONGOPT_TIMEOUT,
+		LONGOPT_PRODUCT,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, ret = 0;
+
+	*a = (struct config_args){ .chip_id = -1, .chip_key = -1 };
+	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (common_option(ctx, c, optarg, argv))
+			continue;
+		switch (c) {
+		case OPT_MASK_CHIP_ID:
+			ret = parse_onoff(ctx, "mask-chip-id", optarg, &a->chip_id);
+			break;
+		case OPT_MASK_CHIP_KEY:
+			ret = parse_onoff(ctx, "mask-chip-key", optarg, &a->chip_key);
+			break;
+		case OPT_FORCE:
+			a->force = true;
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+	if (a->chip_id < 0 && a->chip_key < 0 && (a->force || optind < argc))
+		return usage_error(ctx, "%s: give --mask-chip-id or --mask-chip-key",
+				   a->force ? "--force is for setting" : "tables are for setting");
+	return 0;
+}
+
+static int cmd_config_main(struct ctx *ctx, int argc, char **argv)
+{
+	struct config c = { 0 };
+	int ret;
+
+	ret = parse_args(ctx, argc, argv, &c.a);
+	if (ret == 0)
+		ret = ctx_load(ctx);
+	if (ret == 0)
+		ret = cmd_platform(ctx, &c.plat);
+	if (ret)
+		return ret;
+	c.was_id = c.plat.st.features & SNP_FEATURE_MASK_CHIP_ID;
+	c.was_key = c.plat.st.features & SNP_FEATURE_MASK_CHIP_KEY;
+	c.new_id = c.a.chip_id < 0 ? c.was_id : c.a.chip_id == 1;
+	c.new_key = c.a.chip_key < 0 ? c.was_key : c.a.chip_key == 1;
+	if (c.a.chip_id < 0 && c.a.chip_key < 0) {
+		print_config(ctx, &c);
+		return 0;
+	}
+	if (c.new_id == c.was_id && c.new_key == c.was_key) {
+		info("mask_chip_id is %s and mask_chip_key %s already; nothing to do",
+		     onoff(c.was_id), onoff(c.was_key));
+		print_config(ctx, &c);
+		return 0;
+	}
+	ret = workflow_run(ctx, &config_ops, &c, argv + optind, (size_t)(argc - optind));
+	if (c.set)
+		info("set mask_chip_id %s, mask_chip_key %s (was %s, %s)", onoff(c.new_id),
+		     onoff(c.new_key), onoff(c.was_id), onoff(c.was_key));
+	sev_close(c.dev);
+	return ret;
+}
+
+const struct cmd cmd_config = { "config", cmd_config_main,
+				"show or set the firmware's chip id and chip key masks", usage };
