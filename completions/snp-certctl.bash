@@ -30,7 +30,7 @@ _snp_certctl_options() {
 		echo '-o --output --vcek --vlek --ask --asvk --ark --crl --entry
 			--from-dir --no-verify --force --trust-root --json' ;;
 	show)
-		echo '--json' ;;
+		echo '--json --url --product' ;;
 	verify)
 		echo '--trust-root --tcb --hwid --platform --product --at --json
 			--hashstick' ;;

@@ -131,6 +131,8 @@ complete -c snp-certctl -n '__snp_certctl_using build' -l json -d 'print the res
 
 # show
 complete -c snp-certctl -n '__snp_certctl_using show' -l json -d 'one JSON document on stdout'
+complete -c snp-certctl -n '__snp_certctl_using show' -l url -d "this host's KDS URLs instead of a table"
+complete -c snp-certctl -n '__snp_certctl_using show' -l product -x -a 'Milan Genoa Turin' -d 'with --url: the product instead of detecting it'
 
 # verify
 complete -c snp-certctl -n '__snp_certctl_using verify' -l trust-root -r -F -d 'also trust this AMD root'

@@ -12,16 +12,26 @@
 #include "cmd.h"
 #include "ghcb.h"
 #include "json.h"
+#include "show-url.h"
 #include "table.h"
 #include "util.h"
 
+enum { OPT_URL = OPT_COMMON_LAST };
+
 static const char usage[] =
 	"Usage: snp-certctl show FILE [--json]\n"
+	"       snp-certctl show --url [--product P] [--json]\n"
 	"\n"
 	"Print every entry of a GHCB certificate table: GUID, type, place, SHA-256, and\n"
 	"for certificates the subject, issuer, validity, product, TCB and chip id.\n"
 	"A malformed table exits 4 and names the byte offset at fault.\n"
+	"With --url, print instead the KDS URLs of this host's VCEK (its chip id and\n"
+	"reported TCB), of the VCEK and VLEK CA chains and CRLs, and of its provider's\n"
+	"VLEK (settings kds_url, kds_csp_url); exit 5 without a SEV device or on a CPU\n"
+	"after Turin (AMD has published no KDS endpoint for it).\n"
 	"\n"
+	"      --url             the KDS URLs of this host, not a table\n"
+	HELP_PRODUCT
 	"      --json            one JSON document on stdout\n";
 
 /* What one entry holds, decoded as far as it goes. */
@@ -224,16 +234,28 @@ static void print_json(const char *path, size_t size, const struct shown *v, siz
 
 static int cmd_show_main(struct ctx *ctx, int argc, char **argv)
 {
-	static const struct option longopts[] = { COMMON_LONGOPTS, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "url", no_argument, NULL, OPT_URL },
+		LONGOPT_PRODUCT,
+		{ NULL, 0, NULL, 0 },
+	};
 	struct ghcb_entry *e = NULL;
 	struct shown *v = NULL;
 	uint8_t *blob = NULL;
 	size_t size = 0, n = 0;
-	bool bad = false;
+	bool bad = false, url = false;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
-		common_option(ctx, c, optarg, argv);
+		if (!common_option(ctx, c, optarg, argv) && c == OPT_URL)
+			url = true;
+	if (url && optind < argc)
+		return usage_error(ctx, "--url shows this host's KDS URLs: no table");
+	if (!url && ctx->cli[SET_PRODUCT])
+		return usage_error(ctx, "--product is for --url");
+	if (url)
+		return show_urls(ctx);
 	ret = cmd_load_table(ctx, argc, argv, &blob, &size, &e, &n);
 	if (ret)
 		return ret;

@@ -164,6 +164,24 @@ int kds_url_check(const char *url)
 	return url_parse(url, NULL) == 0 ? 0 : -EINVAL;
 }
 
+int kds_url_join(const char *base, const char *path, char **out)
+{
+	size_t n;
+	int r = url_parse(base, NULL);
+
+	*out = NULL;
+	if (r)
+		return r;
+	n = strlen(base);
+	if (n && base[n - 1] == '/')
+		n--;
+	if (asprintf(out, "%.*s%s", (int)n, base, path) < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Seconds from the environment; def when unset.  0 or -ERR_USAGE with why. */
 static int env_seconds(const char *name, double def, double *out, struct why *why)
 {
@@ -695,7 +713,6 @@ static int request(const struct kds_http_opts *o, const char *path, struct reque
 	double left, wait, timeout;
 	bool ip_host = false;
 	char *url = NULL;
-	size_t n;
 	int ret;
 
 	*body = NULL;
@@ -704,19 +721,11 @@ static int request(const struct kds_http_opts *o, const char *path, struct reque
 	if (ret)
 		goto out;
 	ret = url_parse(o->base_url, &ip_host);
+	if (ret == 0)
+		ret = kds_url_join(o->base_url, path, &url);
 	if (ret == -EINVAL) {
 		ret = bad_url(o->base_url, why);
 		goto out;
-	}
-	if (ret == 0) {
-		/* A mirror may live under a path: "https://mirror/kds" + "/vcek/v1/...". */
-		n = strlen(o->base_url);
-		if (n && o->base_url[n - 1] == '/')
-			n--;
-		if (asprintf(&url, "%.*s%s", (int)n, o->base_url, path) < 0) {
-			url = NULL;
-			ret = -ENOMEM;
-		}
 	}
 	if (ret) {
 		ret = why_set(why, -ENOMEM, "out of memory");

@@ -57,6 +57,14 @@ int kds_http_opts_init(struct kds_http_opts *o, const char *base_url, struct why
 int kds_url_check(const char *url);
 
 /*
+ * The URL of path (a path from formats/kds.h) under the base URL base, as
+ * requests are made: a mirror may live under a path ("https://mirror/kds"
+ * + "/vcek/v1/..."), a trailing '/' of base is dropped.  0 with *out
+ * (malloc'd), -EINVAL (base is not a KDS URL) or -ENOMEM.
+ */
+int kds_url_join(const char *base, const char *path, char **out);
+
+/*
  * GET o->base_url + path (a path from formats/kds.h).  der: the reply must
  * be one DER SEQUENCE (VCEK, CRL), nothing before or after it; otherwise
  * it is text (PEM).  what names the request in messages ("Milan VCEK hwid

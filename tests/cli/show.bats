@@ -186,3 +186,57 @@ PY
 	assert_failure 4
 	[[ "$stderr" == *"is a CRL, not a certificate table: add it to a table with 'snp-certctl update TABLE --crl "* ]]
 }
+
+# ---- show --url: this host's KDS URLs (snphost show vcek-url) ----
+
+@test "show --url: the VCEK URL for the reported TCB and chip id, the CA chains and CRLs, the provider's VLEK" {
+	fake_sev_setup
+	run --separate-stderr fake show --url --product milan
+	assert_success
+	assert_equal "$output" "vcek: https://kdsintf.amd.com/vcek/v1/Milan/$SAMPLE_HWID?blSPL=2&teeSPL=0&snpSPL=5&ucodeSPL=68
+vcek_cert_chain: https://kdsintf.amd.com/vcek/v1/Milan/cert_chain
+vcek_crl: https://kdsintf.amd.com/vcek/v1/Milan/crl
+vlek: https://kdsintf.amd.com:444/vlek/v1/Milan/cert?blSPL=2&teeSPL=0&snpSPL=5&ucodeSPL=68  (client certificate: fetch vlek)
+vlek_cert_chain: https://kdsintf.amd.com/vlek/v1/Milan/cert_chain
+vlek_crl: https://kdsintf.amd.com/vlek/v1/Milan/crl"
+	# The same URL fetch --platform asks for.
+	grep -q "^reported_tcb=$SAMPLE_TCB$" "$STATE"
+}
+
+@test "show --url: Turin asks with the first 8 bytes of the chip id and fmcSPL first; --json; a mirror's base" {
+	fake_sev_setup
+	fake_test_platform turin
+	export SNP_CERTCTL_KDS_URL=http://mirror.example/kds/ SNP_CERTCTL_KDS_CSP_URL=https://csp.example:8444
+	run --separate-stderr fake show --url --json
+	assert_success
+	[ "$(jq -r '.urls.vcek' <<<"$output")" = \
+		"http://mirror.example/kds/vcek/v1/Turin/0123456789abcdef?fmcSPL=1&blSPL=4&teeSPL=3&snpSPL=22&ucodeSPL=71" ]
+	[ "$(jq -r '.urls.vlek' <<<"$output")" = \
+		"https://csp.example:8444/vlek/v1/Turin/cert?fmcSPL=1&blSPL=4&teeSPL=3&snpSPL=22&ucodeSPL=71" ]
+	[ "$(jq -r '.urls.vlek_crl, .product, .reported_tcb.fmc, .chip_id' <<<"$output")" = \
+		"http://mirror.example/kds/vlek/v1/Turin/crl
+Turin
+1
+$FX_HWID_TURIN" ]
+}
+
+@test "show --url: a masked chip id has no VCEK URL (said on stderr, null in JSON), the others stay" {
+	fake_sev_setup
+	set_state mask_chip_id=1
+	run --separate-stderr fake show --url --product milan
+	assert_success
+	[[ "$stderr" == *"the firmware masks the chip id (mask_chip_id): no VCEK URL; use a VLEK"* ]]
+	refute_line --partial "vcek: "
+	assert_line "vcek_crl: https://kdsintf.amd.com/vcek/v1/Milan/crl"
+	run --separate-stderr fake show --url --product milan --json
+	[ "$(jq -c '[.urls.vcek, .chip_id]' <<<"$output")" = '[null,null]' ]
+}
+
+@test "show --url: no SEV device exits 5; with a table, or --product without --url, a usage error" {
+	SNP_CERTCTL_DEVICE="$T/none" run --separate-stderr certctl show --url --product milan
+	assert_failure 5
+	run --separate-stderr certctl show --url "$T/t.certs"
+	assert_failure 2
+	run --separate-stderr certctl show --product milan "$T/t.certs"
+	assert_failure 2
+}
