@@ -482,7 +482,8 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	ret = cache_init(&cache, ctx, trust, a.offline, &why);
-	cache_client_cert(&cache, a.client_cert, a.client_key);
+	if (ret == 0 && csp_object(a.what))
+		ret = cache_csp_init(&cache, ctx, a.client_cert, a.client_key, &why);
 	if (ret == 0)
 		ret = get(&cache, &a, p, &id, &it, &why);
 	if (ret) {

@@ -26,11 +26,8 @@ int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *t
 	*c = (struct cache){ .dir = ctx_get(ctx, SET_CACHE_DIR), .offline = offline,
 			     .trust = trust, .now = time(NULL) };
 	r = kds_http_opts_init(&c->http, ctx_get(ctx, SET_KDS_URL), why);
-	if (r == 0)
-		r = kds_http_opts_init(&c->csp, ctx_get(ctx, SET_KDS_CSP_URL), why);
 	if (r)
 		return r;
-	c->csp.client_auth = true;
 	if (!c->dir || !*c->dir)
 		return why_set(why, -ERR_USAGE,
 			       "no cache directory: set cache_dir or give --cache DIR");
@@ -566,10 +563,17 @@ out:
 
 /* ---- the CSP endpoint: VLEK and hashsticks ----------------------------- */
 
-void cache_client_cert(struct cache *c, const char *cert, const char *key)
+int cache_csp_init(struct cache *c, const struct ctx *ctx, const char *cert, const char *key,
+		   struct why *why)
 {
+	int r = kds_http_opts_init(&c->csp, ctx_get(ctx, SET_KDS_CSP_URL), why);
+
+	if (r)
+		return r;
+	c->csp.client_auth = true;
 	c->csp.client_cert = cert;
 	c->csp.client_key = key;
+	return 0;
 }
 
 /* Is der the VLEK of (p, tcb), with a good chain?  As check_vcek(). */

@@ -89,10 +89,13 @@ int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cac
 	      struct why *why);
 
 /*
- * The client certificate and key (PEM files, kept, not copied) for the CSP
- * endpoint; NULL: none (KDS will refuse).
+ * After cache_init(), for cache_vlek() and cache_hashstick(): the CSP
+ * endpoint from the setting kds_csp_url, and the client certificate and
+ * key (PEM files, kept, not copied; NULL: none, and KDS will refuse).
+ * 0, or -ERR_USAGE (a bad URL) or -ENOMEM with why.
  */
-void cache_client_cert(struct cache *c, const char *cert, const char *key);
+int cache_csp_init(struct cache *c, const struct ctx *ctx, const char *cert, const char *key,
+		   struct why *why);
 
 /*
  * The VLEK of this provider for (p, reported TCB tcb) from the CSP endpoint,
