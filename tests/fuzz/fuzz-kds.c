@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * libFuzzer harness for what KDS (or a host path) hands the program as text:
- * a cert_chain reply, a Retry-After value, and certificate-directory names.
+ * a cert_chain reply, a hash_sticks reply, a Retry-After value, and
+ * certificate-directory names.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,8 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const uint8_t hwid[2] = { 0xab, 0x01 };
 	X509 *mid = NULL, *ark = NULL;
-	uint8_t guid[GHCB_GUID_LEN];
+	uint8_t guid[GHCB_GUID_LEN], stick[KDS_HASHSTICK_LEN];
 	unsigned long secs = 0;
 	char *text;
 
@@ -23,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	X509_free(mid);
 	X509_free(ark);
+	kds_hashsticks_parse(data, size, hwid, sizeof(hwid), stick);
 	text = strndup((const char *)data, size);
 	if (!text)
 		return 0;
