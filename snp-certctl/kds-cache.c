@@ -142,12 +142,13 @@ static int cache_lookup(const struct cache *c, const char *rel, struct cache_ite
 }
 
 /*
- * Drop the cached copy read into it and ask KDS for req (der: a DER reply)
- * instead, unless --offline.  0, or kds_http_get()'s codes (-ERR_KDS when
- * --offline) with why.
+ * Drop the cached copy read into it and ask o for req instead (a GET, der:
+ * a DER reply; or with post, a POST of that JSON), unless --offline.  0, or
+ * kds_http_get()'s codes (-ERR_KDS when --offline) with why.
  */
-static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, bool der,
-		       const char *what, struct why *why)
+static int cache_fetch(struct cache *c, const struct kds_http_opts *o, struct cache_item *it,
+		       const char *req, const char *post, bool der, const char *what,
+		       struct why *why)
 {
 	free(it->data);
 	it->data = NULL;
@@ -158,7 +159,10 @@ static int cache_fetch(struct cache *c, struct cache_item *it, const char *req, 
 		return why_set(why, -ERR_KDS,
 			       "no usable %s in the cache '%s', and --offline forbids asking KDS",
 			       what, c->dir);
-	return kds_http_get(&c->http, req, der, what, &it->data, &it->len, why);
+	if (post)
+		return kds_http_post(o, req, post, "application/json", what, &it->data, &it->len,
+				     why);
+	return kds_http_get(o, req, der, what, &it->data, &it->len, why);
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -399,7 +403,7 @@ static int cached_get(struct cache *c, const struct cached_kind *k, enum amd_pro
 		}
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, &it, req, k->der, what, why);
+		ret = cache_fetch(c, &c->http, &it, req, NULL, k->der, what, why);
 		if (ret)
 			goto out;
 		r = k->check(c, p, f, &it, reason, sizeof(reason));
@@ -502,80 +506,6 @@ out:
 	return ret;
 }
 
-int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_item *out,
-	       struct why *why)
-{
-	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[256], reason[256];
-	struct cache_item it = { 0 };
-	struct cache_item chain = { 0 };
-	struct kds_vcek_id id;
-	time_t mtime = 0;
-	int ret;
-
-	*out = (struct cache_item){ 0 };
-	id = *id_in;
-	if (kds_vcek_id_normalize(&id) < 0 || kds_vcek_name(&id, rel, sizeof(rel)) < 0 ||
-	    kds_vcek_path(&id, req, sizeof(req)) < 0)
-		return why_set(why, -ERR_USAGE,
-			       "cannot ask KDS for a VCEK of product '%s' with a %zu-byte chip id",
-			       amd_product_name(id.product) ?: "unknown", id.hwid_len);
-	kds_vcek_describe(&id, what, sizeof(what));
-	ret = cache_lookup(c, rel, &it, &mtime, why);
-	if (ret < 0)
-		goto out;
-	if (ret > 0) {
-		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, reason,
-				 sizeof(reason), why);
-		if (ret && ret != -EBADMSG)
-			goto out;
-		it.from_cache = ret == 0;
-		if (it.from_cache)
-			debug("using the cached %s '%s'", what, it.path);
-		else
-			warn("cached VCEK '%s' does not verify: %s; fetching it again", it.path,
-			     reason);
-	}
-	if (!it.from_cache) {
-		ret = cache_fetch(c, &it, req, true, what, why);
-		if (ret)
-			goto out;
-		ret = check_vcek(c, &id, it.data, it.len, &it.cert, &chain, reason,
-				 sizeof(reason), why);
-		if (ret == -EBADMSG)
-			ret = why_set(why, -ERR_VERIFY,
-				      "the VCEK KDS sent for %s does not verify: %s", what,
-				      reason);
-		if (ret)
-			goto out;
-		cache_store(it.path, it.data, it.len);
-	}
-	/* A CA chain fetched to check the VCEK is cached now that both are good. */
-	if (chain.data && !chain.from_cache)
-		cache_store(chain.path, chain.data, chain.len);
-	*out = it;
-	it = (struct cache_item){ 0 };
-	ret = 0;
-out:
-	cache_item_clear(&chain);
-	cache_item_clear(&it);
-	return ret;
-}
-
-/* ---- the CSP endpoint: VLEK and hashsticks ----------------------------- */
-
-int cache_csp_init(struct cache *c, const struct ctx *ctx, const char *cert, const char *key,
-		   struct why *why)
-{
-	int r = kds_http_opts_init(&c->csp, ctx_get(ctx, SET_KDS_CSP_URL), why);
-
-	if (r)
-		return r;
-	c->csp.client_auth = true;
-	c->csp.client_cert = cert;
-	c->csp.client_key = key;
-	return 0;
-}
-
 /* Is der the VLEK of (p, tcb), with a good chain?  As check_vcek(). */
 static int check_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
 		      const uint8_t *der, size_t len, X509 **out, struct cache_item *chain,
@@ -620,56 +550,67 @@ out:
 	return ret;
 }
 
-int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
-	       struct cache_item *out, struct why *why)
+/* An endorsement key to get: a VCEK (id) or a VLEK (id's product and TCB). */
+struct key_want {
+	enum kds_family f;
+	const struct kds_vcek_id *id;
+};
+
+/* check_vcek() or check_vlek(), as k asks. */
+static int check_key(struct cache *c, const struct key_want *k, const uint8_t *der, size_t len,
+		     X509 **out, struct cache_item *chain, char *reason, size_t rlen,
+		     struct why *why)
 {
-	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[128], reason[256], t[64];
+	if (k->f == KDS_FAMILY_VLEK)
+		return check_vlek(c, k->id->product, &k->id->tcb, der, len, out, chain, reason,
+				  rlen, why);
+	return check_vcek(c, k->id, der, len, out, chain, reason, rlen, why);
+}
+
+/*
+ * The key k: cached at rel if it verifies, else asked of o at req and
+ * verified, then cached (and the CA chain fetched to check it).  As
+ * cache_vcek().
+ */
+static int cached_key(struct cache *c, const struct kds_http_opts *o, const struct key_want *k,
+		      const char *rel, const char *req, const char *what, struct cache_item *out,
+		      struct why *why)
+{
+	const char *label = k->f == KDS_FAMILY_VLEK ? "VLEK" : "VCEK";
 	struct cache_item it = { 0 }, chain = { 0 };
+	char reason[256];
 	time_t mtime = 0;
 	int ret;
 
-	*out = (struct cache_item){ 0 };
-	if (kds_vlek_name(p, tcb, rel, sizeof(rel)) < 0 ||
-	    kds_vlek_path(p, tcb, req, sizeof(req)) < 0)
-		return why_set(why, -ERR_USAGE, "cannot ask KDS for a VLEK of product '%s'",
-			       amd_product_name(p) ?: "unknown");
-	amd_tcb_format(p, tcb, t, sizeof(t));
-	snprintf(what, sizeof(what), "%s VLEK TCB %s", amd_product_name(p), t);
 	ret = cache_lookup(c, rel, &it, &mtime, why);
 	if (ret < 0)
 		goto out;
 	if (ret > 0) {
-		ret = check_vlek(c, p, tcb, it.data, it.len, &it.cert, &chain, reason,
-				 sizeof(reason), why);
+		ret = check_key(c, k, it.data, it.len, &it.cert, &chain, reason, sizeof(reason),
+				why);
 		if (ret && ret != -EBADMSG)
 			goto out;
 		it.from_cache = ret == 0;
 		if (it.from_cache)
 			debug("using the cached %s '%s'", what, it.path);
 		else
-			warn("cached VLEK '%s' does not verify: %s; fetching it again", it.path,
-			     reason);
+			warn("cached %s '%s' does not verify: %s; fetching it again", label,
+			     it.path, reason);
 	}
 	if (!it.from_cache) {
-		free(it.data);
-		it.data = NULL;
-		if (c->offline) {
-			ret = why_set(why, -ERR_KDS, "no usable %s in the cache '%s', and "
-				      "--offline forbids asking KDS", what, c->dir);
-			goto out;
-		}
-		ret = kds_http_get(&c->csp, req, true, what, &it.data, &it.len, why);
+		ret = cache_fetch(c, o, &it, req, NULL, true, what, why);
 		if (ret)
 			goto out;
-		ret = check_vlek(c, p, tcb, it.data, it.len, &it.cert, &chain, reason,
-				 sizeof(reason), why);
+		ret = check_key(c, k, it.data, it.len, &it.cert, &chain, reason, sizeof(reason),
+				why);
 		if (ret == -EBADMSG)
-			ret = why_set(why, -ERR_VERIFY, "the VLEK KDS sent for %s does not verify: %s",
-				      what, reason);
+			ret = why_set(why, -ERR_VERIFY, "the %s KDS sent for %s does not verify: %s",
+				      label, what, reason);
 		if (ret)
 			goto out;
 		cache_store(it.path, it.data, it.len);
 	}
+	/* A CA chain fetched to check the key is cached now that both are good. */
 	if (chain.data && !chain.from_cache)
 		cache_store(chain.path, chain.data, chain.len);
 	*out = it;
@@ -679,6 +620,55 @@ out:
 	cache_item_clear(&chain);
 	cache_item_clear(&it);
 	return ret;
+}
+
+int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_item *out,
+	       struct why *why)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[256];
+	struct kds_vcek_id id = *id_in;
+	struct key_want k = { KDS_FAMILY_VCEK, &id };
+
+	*out = (struct cache_item){ 0 };
+	if (kds_vcek_id_normalize(&id) < 0 || kds_vcek_name(&id, rel, sizeof(rel)) < 0 ||
+	    kds_vcek_path(&id, req, sizeof(req)) < 0)
+		return why_set(why, -ERR_USAGE,
+			       "cannot ask KDS for a VCEK of product '%s' with a %zu-byte chip id",
+			       amd_product_name(id.product) ?: "unknown", id.hwid_len);
+	kds_vcek_describe(&id, what, sizeof(what));
+	return cached_key(c, &c->http, &k, rel, req, what, out, why);
+}
+
+/* ---- the CSP endpoint: VLEK and hashsticks ----------------------------- */
+
+int cache_csp_init(struct cache *c, const struct ctx *ctx, const char *cert, const char *key,
+		   struct why *why)
+{
+	int r = kds_http_opts_init(&c->csp, ctx_get(ctx, SET_KDS_CSP_URL), why);
+
+	if (r)
+		return r;
+	c->csp.client_auth = true;
+	c->csp.client_cert = cert;
+	c->csp.client_key = key;
+	return 0;
+}
+
+int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
+	       struct cache_item *out, struct why *why)
+{
+	char rel[KDS_PATH_MAX], req[KDS_PATH_MAX], what[128], t[64];
+	struct kds_vcek_id id = { .product = p, .tcb = *tcb };
+	struct key_want k = { KDS_FAMILY_VLEK, &id };
+
+	*out = (struct cache_item){ 0 };
+	if (kds_vlek_name(p, tcb, rel, sizeof(rel)) < 0 ||
+	    kds_vlek_path(p, tcb, req, sizeof(req)) < 0)
+		return why_set(why, -ERR_USAGE, "cannot ask KDS for a VLEK of product '%s'",
+			       amd_product_name(p) ?: "unknown");
+	amd_tcb_format(p, tcb, t, sizeof(t));
+	snprintf(what, sizeof(what), "%s VLEK TCB %s", amd_product_name(p), t);
+	return cached_key(c, &c->csp, &k, rel, req, what, out, why);
 }
 
 int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
@@ -714,17 +704,11 @@ int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, si
 			     reason);
 	}
 	if (!it.from_cache) {
-		free(it.data);
-		it.data = NULL;
-		if (c->offline) {
-			ret = why_set(why, -ERR_KDS, "no usable %s in the cache '%s', and "
-				      "--offline forbids asking KDS", what, c->dir);
-			goto out;
-		}
-		ret = kds_http_post(&c->csp, req, body, "application/json", what, &reply,
-				    &reply_len, why);
+		ret = cache_fetch(c, &c->csp, &it, req, body, false, what, why);
 		if (ret)
 			goto out;
+		reply = it.data;
+		reply_len = it.len;
 		it.data = malloc(KDS_HASHSTICK_LEN);
 		if (!it.data) {
 			ret = why_set(why, -ENOMEM, "out of memory");
