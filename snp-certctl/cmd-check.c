@@ -553,9 +553,9 @@ static void check_expiry(struct checks *l, const struct status_store *s, time_t 
 			continue;
 		format_time(t->not_after, when, sizeof(when));
 		if (o < sizeof(list))
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s (its %s %s %s)",
-					      n ? ", " : "", t->name,
-					      amd_cert_kind_name(t->expiry_kind),
+			o += (size_t)snprintf(list + o, sizeof(list) - o,
+					      "%s%s (its %s certificate %s %s)", n ? ", " : "",
+					      t->name, amd_cert_kind_name(t->expiry_kind),
 					      t->not_after < now ? "expired" : "expires", when);
 		n++;
 	}
