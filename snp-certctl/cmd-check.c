@@ -65,7 +65,8 @@ _Static_assert(sizeof(struct kvm_device_attr) == 24, "struct kvm_device_attr");
 #define EXPIRY_DAYS 30
 
 static const char usage[] =
-	"Usage: snp-certctl check [--online] [--product P] [--json]\n"
+	"Usage: snp-certctl check [--online] [--product P] [--kds-url URL] [--cache DIR]\n"
+	"                         [--json]\n"
 	"\n"
 	"Check that this host is ready to serve SEV-SNP certificate tables: one line\n"
 	"per check, PASS, FAIL or SKIP, a reason and, when not PASS, what to do.\n"
