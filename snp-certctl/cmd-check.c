@@ -732,8 +732,7 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	status_read_platform(&p, ctx_get(ctx, SET_PRODUCT));
-	if (status_read_store(&s, ctx_get(ctx, SET_STORE), &p, ctx->lock_timeout) < 0) {
+	if (status_read(ctx, &p, &s) < 0) {
 		status_store_free(&s);
 		return EXIT_FAIL;
 	}

@@ -257,8 +257,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		return ret;
-	status_read_platform(&p, ctx_get(ctx, SET_PRODUCT));
-	ret = status_read_store(&s, ctx_get(ctx, SET_STORE), &p, ctx->lock_timeout);
+	ret = status_read(ctx, &p, &s);
 	if (ret == 0) {
 		if (ctx->json)
 			print_json(&p, &s);

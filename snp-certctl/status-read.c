@@ -318,3 +318,9 @@ void status_store_free(struct status_store *s)
 	s->v = NULL;
 	s->n = 0;
 }
+
+int status_read(const struct ctx *ctx, struct status_platform *p, struct status_store *s)
+{
+	status_read_platform(p, ctx_get(ctx, SET_PRODUCT));
+	return status_read_store(s, ctx_get(ctx, SET_STORE), p, ctx->lock_timeout);
+}

@@ -76,6 +76,12 @@ void status_read_platform(struct status_platform *p, const char *product_overrid
 int status_read_store(struct status_store *s, const char *dir, const struct status_platform *p,
 		      double lock_timeout);
 void status_store_free(struct status_store *s);
+/*
+ * Both, as the settings say (product, store, lock_timeout; ctx loaded):
+ * 0, or -ENOMEM (said).  Free *s with status_store_free() either way.
+ */
+struct ctx;
+int status_read(const struct ctx *ctx, struct status_platform *p, struct status_store *s);
 
 /* "uninit", "init", "unknown". */
 const char *status_state_name(uint8_t state);

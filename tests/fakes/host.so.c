@@ -295,128 +295,77 @@ static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 	return classify(path, out, len);
 }
 
-#define OPEN_BODY(real, ...)                                                                \
-	char file[4096];                                                                    \
-	enum kind k = classify(path, file, sizeof(file));                                   \
-	if (k != NONE)                                                                      \
-		return fake_open(k, file, flags);                                           \
-	return ((open_fn)next(real))(__VA_ARGS__)
+/* The open entry points, plain and 64-bit; the fortified ones (-D_FORTIFY_SOURCE). */
+#define WRAP_OPEN(name)                                                                     \
+	__attribute__((visibility("default"))) int name(const char *path, int flags, ...)   \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = classify(path, file, sizeof(file));                           \
+		va_list ap;                                                                 \
+		mode_t mode;                                                                \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		va_start(ap, flags);                                                        \
+		mode = mode_arg(flags, ap);                                                 \
+		va_end(ap);                                                                 \
+		return ((open_fn)next(#name))(path, flags, mode);                           \
+	}
+#define WRAP_OPENAT(name)                                                                   \
+	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags, \
+							...)                                \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
+		va_list ap;                                                                 \
+		mode_t mode;                                                                \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		va_start(ap, flags);                                                        \
+		mode = mode_arg(flags, ap);                                                 \
+		va_end(ap);                                                                 \
+		return ((openat_fn)next(#name))(dirfd, path, flags, mode);                  \
+	}
+#define WRAP_OPEN2(name)                                                                    \
+	int name(const char *path, int flags);                                              \
+	__attribute__((visibility("default"))) int name(const char *path, int flags)        \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = classify(path, file, sizeof(file));                           \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		return ((open2_fn)next(#name))(path, flags);                                \
+	}
+#define WRAP_OPENAT2(name)                                                                  \
+	int name(int dirfd, const char *path, int flags);                                   \
+	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags) \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		return ((openat2_fn)next(#name))(dirfd, path, flags);                       \
+	}
 
-__attribute__((visibility("default"))) int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
+WRAP_OPEN(open)
+WRAP_OPEN(open64)
+WRAP_OPENAT(openat)
+WRAP_OPENAT(openat64)
+WRAP_OPEN2(__open_2)
+WRAP_OPEN2(__open64_2)
+WRAP_OPENAT2(__openat_2)
+WRAP_OPENAT2(__openat64_2)
 
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	OPEN_BODY("open", path, flags, mode);
-}
-
-__attribute__((visibility("default"))) int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	OPEN_BODY("open64", path, flags, mode);
-}
-
-__attribute__((visibility("default"))) int openat(int dirfd, const char *path, int flags, ...)
-{
-	char file[4096];
-	enum kind k = at_classify(dirfd, path, file, sizeof(file));
-	va_list ap;
-	mode_t mode;
-
-	if (k != NONE)
-		return fake_open(k, file, flags);
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	return ((openat_fn)next("openat"))(dirfd, path, flags, mode);
-}
-
-__attribute__((visibility("default"))) int openat64(int dirfd, const char *path, int flags, ...)
-{
-	char file[4096];
-	enum kind k = at_classify(dirfd, path, file, sizeof(file));
-	va_list ap;
-	mode_t mode;
-
-	if (k != NONE)
-		return fake_open(k, file, flags);
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	return ((openat_fn)next("openat64"))(dirfd, path, flags, mode);
-}
-
-/* The fortified entry points (-D_FORTIFY_SOURCE builds call these). */
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
-__attribute__((visibility("default"))) int __open_2(const char *path, int flags)
-{
-	char file[4096];
-	enum kind k = classify(path, file, sizeof(file));
-
-	if (k != NONE)
-		return fake_open(k, file, flags);
-	return ((open2_fn)next("__open_2"))(path, flags);
-}
-
-__attribute__((visibility("default"))) int __open64_2(const char *path, int flags)
-{
-	char file[4096];
-	enum kind k = classify(path, file, sizeof(file));
-
-	if (k != NONE)
-		return fake_open(k, file, flags);
-	return ((open2_fn)next("__open64_2"))(path, flags);
-}
-
-__attribute__((visibility("default"))) int __openat_2(int dirfd, const char *path, int flags)
-{
-	char file[4096];
-	enum kind k = at_classify(dirfd, path, file, sizeof(file));
-
-	if (k != NONE)
-		return fake_open(k, file, flags);
-	return ((openat2_fn)next("__openat_2"))(dirfd, path, flags);
-}
-
-__attribute__((visibility("default"))) int __openat64_2(int dirfd, const char *path, int flags)
-{
-	char file[4096];
-	enum kind k = at_classify(dirfd, path, file, sizeof(file));
-
-	if (k != NONE)
-		return fake_open(k, file, flags);
-	return ((openat2_fn)next("__openat64_2"))(dirfd, path, flags);
-}
-
-__attribute__((visibility("default"))) ssize_t pread(int fd, void *buf, size_t len, off_t off)
-{
-	struct fake_fd *f = ours(fd);
-
-	if (f)
-		return fake_pread(f, buf, len, off);
-	return ((pread_fn)next("pread"))(fd, buf, len, off);
-}
-
-__attribute__((visibility("default"))) ssize_t pread64(int fd, void *buf, size_t len, off_t off)
-{
-	struct fake_fd *f = ours(fd);
-
-	if (f)
-		return fake_pread(f, buf, len, off);
-	return ((pread_fn)next("pread64"))(fd, buf, len, off);
-}
+#define WRAP_PREAD(name)                                                                    \
+	__attribute__((visibility("default"))) ssize_t name(int fd, void *buf, size_t len,  \
+							    off_t off)                      \
+	{                                                                                   \
+		struct fake_fd *f = ours(fd);                                               \
+		if (f)                                                                      \
+			return fake_pread(f, buf, len, off);                                \
+		return ((pread_fn)next(#name))(fd, buf, len, off);                          \
+	}
+WRAP_PREAD(pread)
+WRAP_PREAD(pread64)
 
 __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...)
 {
