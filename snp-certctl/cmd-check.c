@@ -610,8 +610,8 @@ static void check_kds(struct checks *l, const struct ctx *ctx, const struct stat
 {
 	struct kds_http_opts o;
 	char path[KDS_PATH_MAX];
+	struct why why = { "cannot form the CA chain's request" };
 	uint8_t *body = NULL;
-	struct why why;
 	size_t len = 0;
 
 	if (p->product == AMD_PRODUCT_UNKNOWN) {

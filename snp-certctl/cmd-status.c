@@ -82,7 +82,11 @@ static void print_text(const struct status_platform *p, const struct status_stor
 	tprintf(LABEL "%s\n", "sev_snp",
 	       p->sev_snp == TRI_YES ? "Y" : p->sev_snp == TRI_NO ? "N" : "unknown");
 	tprintf(LABEL "%s\n", "ccp", platform_module_state_name(p->ccp));
-	if (p->product == AMD_PRODUCT_UNKNOWN && p->have_cpu)
+	if (p->product == AMD_PRODUCT_UNKNOWN && p->have_cpu &&
+	    platform_is_venice(p->cpu.vendor, p->cpu.family, p->cpu.model))
+		tprintf(LABEL "Venice (CPU family 0x%x model 0x%x): no KDS endpoint is known, TCBs "
+			"not decoded\n", "product", p->cpu.family, p->cpu.model);
+	else if (p->product == AMD_PRODUCT_UNKNOWN && p->have_cpu)
 		tprintf(LABEL "unknown (CPU %s family 0x%x model 0x%x)\n", "product", p->cpu.vendor,
 		       p->cpu.family, p->cpu.model);
 	else if (p->product == AMD_PRODUCT_UNKNOWN)

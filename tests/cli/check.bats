@@ -142,6 +142,9 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	assert_success
 	[ "$(jq -r .product <<< "$output")" = null ]
 	[ "$(jq -c .cpu <<< "$output")" = '{"vendor":"AuthenticAMD","family":26,"model":80,"stepping":1}' ]
+	run on_host status
+	assert_line "product         Venice (CPU family 0x1a model 0x50): no KDS endpoint is known, TCBs not decoded"
+	assert_line "reported TCB    $SAMPLE_TCB (product unknown: not decoded)"
 }
 
 @test "cpuid-sev, cpuid-sev-es, cpuid-snp: each bit of leaf 0x8000001F, and no such leaf" {
