@@ -206,7 +206,8 @@ static void check_cpu(struct checks *l, const struct status_platform *p)
 		    "CPUID cannot be read: not an x86 CPU");
 	else if (!is_amd(p))
 		say(l, "cpu-vendor", CLASS_PLATFORM, FAIL, "run on an AMD EPYC host (Milan or later)",
-		    "the CPU is %s, not AuthenticAMD: SEV-SNP is AMD's", c->vendor);
+		    "the CPU is %s, not AuthenticAMD (from %s): SEV-SNP is AMD's", c->vendor,
+		    platform_cpuid_source_name(src));
 	else
 		say(l, "cpu-vendor", CLASS_PLATFORM, PASS, NULL,
 		    "AuthenticAMD, family 0x%x model 0x%x stepping %u (from %s)", c->family,

@@ -97,7 +97,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	run --separate-stderr on_host check --json
 	assert_failure 5
 	[ "$(not_passed)" = "cpu-vendor=fail product=fail cpuid-sev=skip cpuid-sev-es=skip cpuid-snp=skip cache=skip kds-reachable=skip" ]
-	[ "$(reason cpu-vendor)" = "the CPU is GenuineIntel, not AuthenticAMD: SEV-SNP is AMD's" ]
+	[ "$(reason cpu-vendor)" = "the CPU is GenuineIntel, not AuthenticAMD (from /dev/cpu/0/cpuid): SEV-SNP is AMD's" ]
 	[ "$(result product)" = fail ]
 	[ "$(fix product)" = "set 'product' (Milan, Genoa or Turin) or give --product" ]
 	[ "$(result cpuid-snp)" = skip ]
@@ -105,6 +105,14 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	run --separate-stderr on_host check --json --product Milan
 	[ "$(result product)" = pass ]
 	[ "$(reason product)" = "Milan, from the product setting" ]
+}
+
+@test "cpu-vendor: without the cpuid device, the cpuid instruction answers, and says so" {
+	rm "$HOST/dev/cpu/0/cpuid"
+	run --separate-stderr on_host check --json
+	[[ "$(reason cpu-vendor)" == *"(from the cpuid instruction)"* ]]
+	! grep -q ' cpuid pread ' "$HOST_LOG"
+	grep -q ' cpuid open errno=ENOENT$' "$HOST_LOG"
 }
 
 @test "product: an AMD CPU of no SNP product fails; Genoa and Turin pass" {
