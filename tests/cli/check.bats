@@ -439,3 +439,21 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	[ "$(result cache)" = fail ]
 	[ "$(reason cache)" = "the cache '$T/cache' is a regular file, not a directory" ]
 }
+
+@test "table:NAME: a table a writer holds past the lock timeout is class store, exit 1" {
+	"$SNP_CERTCTL" lock "$T/store/a.certs" -- sleep 5 3>&- &
+	local pid=$! i
+	# Held once a shared lock can no longer be had.
+	for i in $(seq 50); do
+		"$SNP_CERTCTL" lock --shared --timeout 0 "$T/store/a.certs" -- true 2>/dev/null || break
+		sleep 0.1
+	done
+	SNP_CERTCTL_LOCK_TIMEOUT=0.2 run --separate-stderr on_host check --json
+	kill "$pid"
+	wait "$pid" || true
+	assert_failure 1
+	[ "$(result table:a.certs)" = fail ]
+	[[ "$(reason table:a.certs)" == "busy: "* ]]
+	[ "$(jq -r '.checks[] | select(.name == "table:a.certs") | .class' <<< "$output")" = store ]
+	[ "$(fix table:a.certs)" = "see who holds it: snp-certctl locks" ]
+}
