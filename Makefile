@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # snp-certctl: one plain Makefile.
 #
 #   make                  build the library and the program (build/lib, build/snp-certctl)

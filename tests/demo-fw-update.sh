@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # `make demo-fw-update`: a firmware update on a simulated SEV-SNP host, end
 # to end, with nothing real at stake.  The firmware is the LD_PRELOAD
 # simulation (tests/fakes/sev.so), AMD KDS is the loopback stand-in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The demo `make demo` runs, on built-in defaults: build a real certificate
 # table from AMD's sample Milan VCEK and the built-in AMD roots, show it,
 # verify it, then update it in place under the exclusive lock while a

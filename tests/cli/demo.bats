@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The README's demos run as documented: `make demo` (tests/demo.sh) and
 # `make demo-fw-update` (tests/demo-fw-update.sh), against the build under test.
 

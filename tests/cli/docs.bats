@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The man pages and the shell completions, checked against the program:
 # every command of its command table (the hidden `snp-certctl help
 # --commands`) is documented in snp-certctl(1) with the synopsis and the

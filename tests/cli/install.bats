@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make install: every piece lands under DESTDIR and PREFIX, and a VMM can
 # build against the installed library with pkg-config alone.  Always the
 # plain build, $SNPCERT_O (a sanitizer build is not for installing).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Makefile: every build product under the build directory, make clean
 # removing exactly that, and `make check T=NAME` running one test alone.
 # It tests the Makefile, not a build: tests/run-all runs it once, with the
