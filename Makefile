@@ -206,8 +206,9 @@ $(CLIA): $(CLI_OBJS)
 LINK_PROG = $(CC) $(ALL_LDFLAGS) $(1) -o $@ $(O)/obj/snp-certctl/main.o \
 	$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CLI_LIBS)
 PROG_INST := $(O)/install/snp-certctl
+PROG_RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 $(PROG): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
-	$(call LINK_PROG,-Wl,-rpath,'$$ORIGIN/../lib')
+	$(call LINK_PROG,$(PROG_RPATH))
 
 $(PROG_INST): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
 	@mkdir -p $(@D)
