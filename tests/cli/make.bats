@@ -20,9 +20,25 @@ clean_make() {
 	env -i PATH="$path" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 make "$@"
 }
 
+# Whether the tree is a git checkout of its own (not an unpacked tarball,
+# which may lie inside another checkout's build directory).
+in_git() {
+	[ "$(git -C "$REPO" rev-parse --show-toplevel 2>/dev/null)" = "$REPO" ]
+}
+
 # A fresh clone of the repository with the working tree's changes on top
-# (committed there), so what is tested is what is in the tree.
+# (committed there), so what is tested is what is in the tree.  From an
+# unpacked tarball (no git): the tree without its build directory, made a
+# repository of its own.
 fresh_clone() {
+	if ! in_git; then
+		mkdir -p "$1"
+		tar -C "$REPO" --exclude=./build -cf - . | tar -C "$1" -xf -
+		git -C "$1" init -q
+		git -C "$1" add -A
+		git -C "$1" -c user.name=test -c user.email=test@invalid commit -qm tarball
+		return
+	fi
 	git clone -q "$REPO" "$1"
 	git -C "$REPO" diff --binary HEAD > "$T/changes.diff"
 	[ ! -s "$T/changes.diff" ] || git -C "$1" apply --binary "$T/changes.diff"
@@ -115,4 +131,41 @@ build_unit_plan() {
 		assert_output --regexp "O=$o is (the source tree or above it|inside a source directory)"
 	done
 	[ -f "$REPO/Makefile" ] && [ -f "$REPO/tests/unit/tap.h" ]
+}
+
+@test "make dist: snp-certctl-VERSION.tar.gz of the tracked files; in it, make and make check work" {
+	local version dist
+	version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
+	dist="snp-certctl-$version"
+	if in_git; then
+		run clean_make -s -C "$REPO" O="$T/o" dist
+		assert_success
+		assert_output "made $T/o/$dist.tar.gz"
+		# Exactly the tracked files, below snp-certctl-VERSION/, owned by 0/0.
+		diff <(git -C "$REPO" ls-files | sed "s|^|$dist/|" | sort) \
+			<(tar -tzf "$T/o/$dist.tar.gz" | sort)
+		tar -tvzf "$T/o/$dist.tar.gz" | awk '$2 != "0/0" { print; bad = 1 } END { exit bad }'
+		# Reproducible: the same tree gives the same bytes.
+		cp "$T/o/$dist.tar.gz" "$T/first.tar.gz"
+		clean_make -s -C "$REPO" O="$T/o" dist > /dev/null
+		cmp "$T/first.tar.gz" "$T/o/$dist.tar.gz"
+	else
+		# From an unpacked tarball make dist refuses (it packs what git tracks).
+		run clean_make -s -C "$REPO" O="$T/o" dist
+		assert_failure
+		assert_output --partial "is not a git checkout"
+		return
+	fi
+	mkdir "$T/u"
+	tar -C "$T/u" -xzf "$T/o/$dist.tar.gz"
+	cd "$T/u/$dist"
+	run clean_make -j2
+	assert_success
+	[ -x build/snp-certctl/snp-certctl ]
+	run -0 build/snp-certctl/snp-certctl --version
+	assert_output --partial "$version"
+	# A quick subset of make check (make distcheck runs all of it).
+	run clean_make -j2 check T='main ghcb'
+	assert_success
+	assert_line --regexp '^[1-9][0-9]* passed, 0 failed$'
 }
