@@ -8,6 +8,7 @@
 #   make check T='NAME...' build, make the fixtures, run only the tests named, on both
 #                         builds: tests/cli/NAME.bats or tests/unit/[test-]NAME.c
 #   make demo             install missing build packages, build, run the demo
+#   make examples         the files the README's examples use, in build/examples/
 #   make deps / test-deps install the Debian packages needed (idempotent)
 #   make fuzz             run the fuzzers for FUZZ_SECONDS each
 #   make torture / bench  the long lock torture test / the benchmarks
@@ -135,7 +136,7 @@ MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
 
 .PHONY: all tests fixtures san check install install-hooks uninstall dist distcheck clean \
-	demo demo-fw-update \
+	demo demo-fw-update examples \
 	deps test-deps \
 	fuzz fuzz-build fuzz-smoke torture bench
 .DEFAULT_GOAL := all
@@ -299,6 +300,26 @@ demo: deps all
 demo-fw-update: all $(O)/tests/fakes/sev.so fixtures
 	SNPCERT_BUILD=$(O) SNPCERT_FIXTURES=$(FIXTURES) DEMO_DIR=$(DEMO_O)/fw-update \
 		tests/demo-fw-update.sh
+
+# The files the README's examples name, made afresh in $(O)/examples (run
+# them there): AMD's sample Milan VCEK (PEM and DER, also as new-vcek.der)
+# with AMD's Milan ASK and ARK, the same in a certificate directory certs/,
+# a generated Milan test chain with its CRL in test/ (its root is trusted
+# with --trust-root test/ark.pem), an opaque entry blob.bin, and an empty
+# store/ and cache/.
+EXAMPLES := $(O)/examples
+examples: all fixtures
+	rm -rf $(EXAMPLES)
+	install -d -m 0755 $(EXAMPLES) $(EXAMPLES)/certs $(EXAMPLES)/test $(EXAMPLES)/store \
+		$(EXAMPLES)/cache
+	cp tests/data/milan-vcek.pem $(EXAMPLES)/vcek.pem
+	openssl x509 -in tests/data/milan-vcek.pem -outform DER -out $(EXAMPLES)/vcek.der
+	cp $(EXAMPLES)/vcek.der $(EXAMPLES)/new-vcek.der
+	cp formats/amd-roots/milan/ask.pem formats/amd-roots/milan/ark.pem $(EXAMPLES)/
+	cp $(EXAMPLES)/vcek.pem $(EXAMPLES)/ask.pem $(EXAMPLES)/ark.pem $(EXAMPLES)/certs/
+	cp $(addprefix $(FIXTURES)/milan/,ark.pem ask.pem vcek.pem crl.der) $(EXAMPLES)/test/
+	printf 'an opaque entry, kept byte for byte\n' > $(EXAMPLES)/blob.bin
+	@echo "the README's examples run in $(EXAMPLES)"
 
 deps:
 	.ci/install-deps build
