@@ -49,3 +49,19 @@ setup() {
 	assert_failure 1
 	refute_output --partial "does not exist"
 }
+
+@test "locks: a libsnpcert reader's lock (all below the intent byte) shows as the whole file" {
+	sample_table "$T/t.certs"
+	certctl lock --shared "$T/t.certs" -- sleep 3 3>&- &
+	local reader=$!
+	local i
+	for i in $(seq 50); do
+		certctl locks "$T/t.certs" | grep -q READ && break
+		sleep 0.1
+	done
+	run -0 certctl locks "$T/t.certs"
+	kill "$reader" 2> /dev/null || true
+	wait "$reader" 2> /dev/null || true
+	assert_line --regexp "^  [0-9]+ +snp-certctl +READ +held +OFD +[0-9]+ +whole file\$"
+	refute_output --partial "1099511627775"
+}
