@@ -415,7 +415,8 @@ uninstall:
 # snp-certctl-VERSION.tar.gz in the build directory: the files git tracks,
 # as they are in the working tree, below snp-certctl-VERSION/, reproducibly
 # (sorted, owner root, the last commit's time).  make distcheck unpacks it in
-# $(O)/distcheck and runs make, make check, install and uninstall there.
+# $(O)/distcheck and runs make, make check, install and uninstall there
+# (make distcheck T='NAME...': only those tests; see check).
 DIST := snp-certctl-$(VERSION)
 DIST_TAR := $(O)/$(DIST).tar.gz
 dist: | $(STAMP)

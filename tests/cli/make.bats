@@ -133,7 +133,7 @@ build_unit_plan() {
 	[ -f "$REPO/Makefile" ] && [ -f "$REPO/tests/unit/tap.h" ]
 }
 
-@test "make dist: snp-certctl-VERSION.tar.gz of the tracked files; in it, make and make check work" {
+@test "make dist: snp-certctl-VERSION.tar.gz of the tracked files; distcheck: in it, make, make check, install, uninstall work" {
 	local version dist
 	version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
 	dist="snp-certctl-$version"
@@ -156,16 +156,13 @@ build_unit_plan() {
 		assert_output --partial "is not a git checkout"
 		return
 	fi
-	mkdir "$T/u"
-	tar -C "$T/u" -xzf "$T/o/$dist.tar.gz"
-	cd "$T/u/$dist"
-	run clean_make -j2
-	assert_success
-	[ -x build/snp-certctl/snp-certctl ]
-	run -0 build/snp-certctl/snp-certctl --version
-	assert_output --partial "$version"
-	# A quick subset of make check (make distcheck runs all of it).
-	run clean_make -j2 check T='main ghcb'
+	# make distcheck: unpacked in $T/o/distcheck, make, make check (here only
+	# a quick subset: T; without it, every test), install and uninstall there.
+	run clean_make -C "$REPO" O="$T/o" distcheck T='main ghcb'
 	assert_success
 	assert_line --regexp '^[1-9][0-9]* passed, 0 failed$'
+	assert_line --partial "cc -D_GNU_SOURCE"
+	assert_line --regexp "^install -m 0755 build/install/snp-certctl $T/o/distcheck/root/usr/local/bin/snp-certctl\$"
+	assert_line "$T/o/$dist.tar.gz is ready for distribution"
+	[ ! -e "$T/o/distcheck" ]
 }
