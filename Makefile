@@ -29,6 +29,9 @@
 #   build/san/             the ASan/UBSan build, the same layout (make san: O=build/san SAN=1)
 #   build/fuzz/            the libFuzzer harnesses, their corpora and logs
 #   build/demo/            what `make demo` and `make demo-fw-update` write
+#   build/examples/        the files the README's examples use (make examples)
+#   build/install/         the program as make install installs it (no RUNPATH)
+#   build/snp-certctl-VERSION.tar.gz   make dist; build/distcheck/ while make distcheck runs
 #
 # `make clean` removes the build directory, and only one this Makefile made
 # (it holds .snpcert-build).  The tests find the builds the same way:
