@@ -12,6 +12,7 @@
 # Every command the demo runs is printed first ("$ ..."), exactly as the
 # shell runs it: run CODE prints CODE, then evaluates it, in DEMO_DIR, with
 # the build's snp-certctl first in PATH.
+# shellcheck disable=SC2016 # CODE is quoted as printed; run expands it
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SNPCERT_BUILD:-$top/build}
@@ -46,9 +47,10 @@ reported_tcb=0x7308000000000103
 chip_id=$(printf '%02x' $(seq 0 63))
 guest_count=2
 EOT"
+kds=
 run "python3 '$top/tests/fakes/kds-server.py' --fixtures '$fx' --port-file kds.port \\
 	--log kds.log --idle 120 --parent-pid $$ > kds.out 2>&1 & kds=\$!"
-trap 'kill $kds 2>/dev/null || true' EXIT
+trap 'kill "$kds" 2>/dev/null || true' EXIT
 run 'i=0; until [ -s kds.port ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || { cat kds.out >&2; exit 1; }; sleep 0.1
 done'

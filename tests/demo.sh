@@ -10,6 +10,7 @@
 # Every command the demo runs is printed first ("$ ..."), exactly as the
 # shell runs it: run CODE prints CODE, then evaluates it, in DEMO_DIR, with
 # the build's snp-certctl first in PATH.
+# shellcheck disable=SC2016 # CODE is quoted as printed; run expands it
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${SNPCERT_BUILD:-$top/build}
