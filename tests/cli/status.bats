@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # status: the platform through the LD_PRELOAD firmware fake (tests/fakes/sev.so),
 # and whether each table in the store matches it.  Exits 0 whenever it could
 # report: without a device, and when a firmware command fails (it says so).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # update: entries replaced in place, crash-safe, under the lock protocol.
 
 load helpers
