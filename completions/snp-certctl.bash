@@ -38,6 +38,8 @@ _snp_certctl_options() {
 		echo '-d --directory --der --json' ;;
 	status)
 		echo '--product --json' ;;
+	check)
+		echo '--online --product --kds-url --cache --json' ;;
 	fetch)
 		echo '--product --hwid --tcb --platform --vlek -o --output --kds-url
 			--cache --offline --trust-root --json --client-cert --client-key
@@ -215,7 +217,7 @@ _snp_certctl() {
 			COMPREPLY=($(compgen -W 'on off' -- "$cur")) ;;
 		*) _snp_certctl_tables ;;
 		esac ;;
-	build | status) ;;
+	build | status | check) ;;
 	esac
 } &&
 	complete -F _snp_certctl snp-certctl
