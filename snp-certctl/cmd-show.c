@@ -27,8 +27,8 @@ static const char usage[] =
 	"A malformed table exits 4 and names the byte offset at fault.\n"
 	"With --url, print instead the KDS URLs of this host's VCEK (its chip id and\n"
 	"reported TCB), of the VCEK and VLEK CA chains and CRLs, and of its provider's\n"
-	"VLEK (settings kds_url, kds_csp_url); exit 5 without a SEV device or on a CPU\n"
-	"after Turin (AMD has published no KDS endpoint for it).\n"
+	"VLEK (settings kds_url, kds_csp_url); exit 5 without a SEV device or on\n"
+	"Venice (AMD has published no KDS endpoint for it).\n"
 	"\n"
 	"      --url             the KDS URLs of this host, not a table\n"
 	HELP_PRODUCT

@@ -25,21 +25,18 @@ struct url {
 enum { U_VCEK, U_VCEK_CHAIN, U_VCEK_CRL, U_VLEK, U_VLEK_CHAIN, U_VLEK_CRL, U_COUNT };
 
 /*
- * A CPU after Turin (AMD family 0x1a, but not a product we know): AMD has
- * published no KDS endpoint for it; never guess one.  0 or EXIT_PLATFORM.
+ * Venice: AMD has published no KDS endpoint or CA chain for it; never
+ * guess one.  0 or EXIT_PLATFORM.
  */
-static int after_turin(const struct ctx *ctx)
+static int venice(const struct ctx *ctx)
 {
 	struct platform_cpu cpu;
-	enum platform_source src;
 
-	if (platform_product(ctx_get(ctx, SET_PRODUCT), &cpu, &src) != AMD_PRODUCT_UNKNOWN ||
-	    src != PLATFORM_SOURCE_NONE || strcmp(cpu.vendor, "AuthenticAMD") != 0 ||
-	    cpu.family < 0x1a)
+	if (platform_product(ctx_get(ctx, SET_PRODUCT), &cpu, NULL) != AMD_PRODUCT_UNKNOWN ||
+	    !platform_is_venice(cpu.vendor, cpu.family, cpu.model))
 		return 0;
-	err("this CPU (family 0x%x model 0x%x) is a product after Turin (Venice?): AMD has "
-	    "published no KDS endpoint or CA chain for it, so no URL is known", cpu.family,
-	    cpu.model);
+	err("this CPU is Venice (Zen 6, family 0x%x model 0x%x): AMD has published no KDS "
+	    "endpoint or CA chain for it yet, so no URL is known", cpu.family, cpu.model);
 	return EXIT_PLATFORM;
 }
 
@@ -128,7 +125,7 @@ int show_urls(struct ctx *ctx)
 
 	ret = ctx_load(ctx);
 	if (ret == 0)
-		ret = after_turin(ctx);
+		ret = venice(ctx);
 	if (ret == 0)
 		ret = cmd_platform(ctx, &p);
 	if (ret)

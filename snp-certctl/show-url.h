@@ -10,8 +10,8 @@
  * device), the KDS URLs of its VCEK, of the VCEK and VLEK CA chains and
  * CRLs, and of its provider's VLEK (the CSP endpoint), under the settings
  * kds_url and kds_csp_url; text or, with --json, one document.  0, or an
- * exit status after saying why (5: no device, or a CPU after Turin, for
- * which AMD has published no KDS endpoint).
+ * exit status after saying why (5: no device, or Venice, for which AMD has
+ * published no KDS endpoint).
  */
 int show_urls(struct ctx *ctx);
 

@@ -241,3 +241,19 @@ $FX_HWID_TURIN" ]
 	run --separate-stderr certctl show --product milan "$T/t.certs"
 	assert_failure 2
 }
+
+@test "show --url: on Venice (the simulated CPU), no URL: AMD has published no KDS endpoint (exit 5)" {
+	load host
+	fake_sev_setup
+	fake_host_setup
+	host_cpu amd 0x1a 0x50
+	run --separate-stderr on_host show --url
+	assert_failure 5
+	assert_output ""
+	assert_equal "$stderr" "snp-certctl: this CPU is Venice (Zen 6, family 0x1a model 0x50): AMD has published no KDS endpoint or CA chain for it yet, so no URL is known"
+	# Family 0x1a next to Venice's models is Turin: its URLs.
+	host_cpu amd 0x1a 0x02
+	run --separate-stderr on_host show --url
+	assert_success
+	assert_line --partial "vcek_cert_chain: https://kdsintf.amd.com/vcek/v1/Turin/cert_chain"
+}
