@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # config: SNP_SET_CONFIG's mask_chip_id and mask_chip_key shown, set and
 # reset with the reported TCB kept, under every table's exclusive lock (a
 # stock reader and `lock --shared` are kept out), the hooks as for the other
