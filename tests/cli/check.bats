@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check: every named check in both outcomes, on the simulated host
 # (tests/fakes/host.so: CPUID, MSR, /dev/kvm; a bound /sys/module) and
 # firmware (tests/fakes/sev.so), and the exit status by the worst class.

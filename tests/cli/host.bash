@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The simulated host for check and status (load host, after helpers and
 # fake_sev_setup): tests/fakes/host.so answers /dev/cpu/0/cpuid,
 # /dev/cpu/0/msr and /dev/kvm from files under $HOST, and the program runs
