@@ -242,12 +242,7 @@ static int survey(struct workflow *wf, void *arg, struct why *why)
 			return rc;
 		}
 	}
-	rc = vcek_check(wf, c, why);
-	if (rc || workflow_n(wf) > 0)
-		return rc;
-	/* No table to lock (the store's lock is held): the firmware step at once. */
-	rc = sev_open(sev_device_path(), true, &c->dev, NULL, why);
-	return rc ? rc : set_config(c, why);
+	return vcek_check(wf, c, why);
 }
 
 static int under_locks(struct workflow *wf, void *arg, struct why *why)
@@ -284,7 +279,7 @@ static void json_extra(struct workflow *wf, void *arg, struct json *j)
 
 static const struct workflow_ops config_ops = {
 	.command = "config",
-	.flags = WF_ALL_OR_NOTHING | WF_JOURNAL_UNDER_LOCKS,
+	.flags = WF_ALL_OR_NOTHING | WF_JOURNAL_UNDER_LOCKS | WF_FIRMWARE_STEP,
 	.survey = survey,
 	.prepare = prepare,
 	.stage = stage,

@@ -631,7 +631,7 @@ static int cmd_fw_update_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct workflow_ops base_ops = {
 		.command = "fw-update",
-		.flags = WF_ALL_OR_NOTHING,
+		.flags = WF_ALL_OR_NOTHING | WF_FIRMWARE_STEP,
 		.survey = survey,
 		.prepare = prepare,
 		.stage = stage,

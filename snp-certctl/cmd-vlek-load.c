@@ -292,7 +292,7 @@ static int survey(struct workflow *wf, void *arg, struct why *why)
 
 static const struct workflow_ops vlek_ops = {
 	.command = "vlek-load",
-	.flags = WF_ALL_OR_NOTHING | WF_JOURNAL_UNDER_LOCKS,
+	.flags = WF_ALL_OR_NOTHING | WF_JOURNAL_UNDER_LOCKS | WF_FIRMWARE_STEP,
 	.survey = survey,
 	.prepare = prepare,
 	.stage = stage,

@@ -40,6 +40,7 @@ struct workflow {
 	long long held_us;           /* how long the exclusive locks were held */
 	bool locks_held;
 	int cancelled;               /* the signal that stopped it before the locks, or 0 */
+	int step_rc;                 /* the first failed step's code (a run with no table) */
 };
 
 const char *wf_action_name(enum wf_action a)
@@ -157,7 +158,18 @@ static int first_failure(const struct workflow *wf)
 	for (size_t i = 0; i < wf->n; i++)
 		if (wf->v[i].action == WF_FAILED)
 			return wf->v[i].rc;
-	return 0;
+	/* With no table, nothing is marked: the step that failed says. */
+	return wf->n ? 0 : wf->step_rc;
+}
+
+/*
+ * No table at all, and a firmware step: it still runs (an empty store is
+ * no reason to skip a firmware update, SNP_COMMIT, SNP_SET_CONFIG or
+ * SNP_VLEK_LOAD), with the hooks, and nothing to lock.
+ */
+static bool firmware_only(const struct workflow *wf)
+{
+	return wf->n == 0 && wf->ops->under_locks && (wf->ops->flags & WF_FIRMWARE_STEP);
 }
 
 static void event(struct workflow *wf, enum wf_event ev)
@@ -404,6 +416,8 @@ static int hooks(struct workflow *wf, enum hook_event ev, struct why *why)
 /* A step failed with rc: say why (when the step did not), mark what is left. */
 static int failed_step(struct workflow *wf, int rc, const struct why *why, const char *reason)
 {
+	if (!wf->step_rc)
+		wf->step_rc = rc;
 	if (why->msg[0])
 		err("%s", why->msg);
 	workflow_fail_pending(wf, rc, "%s", reason);
@@ -530,7 +544,7 @@ static int run_steps(struct workflow *wf)
 		}
 		keep_staged(wf);
 	}
-	if (workflow_members(wf) == 0)
+	if (workflow_members(wf) == 0 && !firmware_only(wf))
 		goto out;
 	rc = lock_all(wf, &why);
 	if (cancel(wf, &why))
@@ -730,7 +744,7 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 		else if (rc)
 			failed_step(&wf, rc, &why, "unchanged");
 	}
-	if (rc == 0 && workflow_members(&wf))
+	if (rc == 0 && (workflow_members(&wf) || firmware_only(&wf)))
 		run_steps(&wf);
 	/* Whatever a step left undecided did not happen. */
 	for (size_t i = 0; i < wf.n; i++)

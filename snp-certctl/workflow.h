@@ -6,7 +6,9 @@
  *
  *   the tables      the files named, or every table in the store, sorted
  *                   by real path: the one lock order, so that no two
- *                   commands can deadlock
+ *                   commands can deadlock (none at all: only a command
+ *                   with a firmware step, WF_FIRMWARE_STEP, goes on, with
+ *                   nothing to lock)
  *   survey()        the command reads the tables (wf_peek()) and decides
  *                   which need a change: the members (default: all)
  *   hooks check     nothing runs if a hook would be refused
@@ -120,6 +122,8 @@ enum wf_event {
 #define WF_ALL_OR_NOTHING 0x1u     /* one table failing fails all; every member stays locked */
 #define WF_JOURNAL_UNDER_LOCKS 0x2u /* a firmware step: journals after it, under the locks */
 #define WF_NO_HOOKS 0x4u            /* update, build --force: no hooks */
+/* under_locks() is a firmware step: it runs, with the hooks, even when there is no table. */
+#define WF_FIRMWARE_STEP 0x8u
 
 /*
  * What a command supplies.  Each step returns 0 or a negative code

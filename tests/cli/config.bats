@@ -152,11 +152,18 @@ lock 3"
 	done
 }
 
-@test "config: with no table at all, SNP_SET_CONFIG runs at once (under the store's lock)" {
+@test "config: with no table at all, SNP_SET_CONFIG still runs, with the hooks; its failure is the exit status" {
 	rm "$TABLE" "$VLEK_TABLE"
+	add_hook 10-log
 	run --separate-stderr fake config --mask-chip-key on --json
 	assert_success
 	[ "$(jq -c '[.mask_chip_key, .changed, .tables]' <<<"$output")" = '[true,true,[]]' ]
 	assert_equal "$(masks)" "0 1"
 	assert_equal "$(fw_log)" "open SNP_PLATFORM_STATUS SEV_GET_ID2 open SNP_SET_CONFIG SNP_PLATFORM_STATUS "
+	assert_equal "$(cut -d' ' -f1 "$T/hooks.log" | tr '\n' ' ')" "pre-update locked post-update "
+	set_state fail_SNP_SET_CONFIG=7
+	run --separate-stderr fake config --mask-chip-key off
+	assert_failure 5
+	[[ "$stderr" == *"SNP_SET_CONFIG failed on '$T/sev': "* ]]
+	assert_equal "$(masks)" "0 1"
 }

@@ -370,3 +370,14 @@ post-update 10-log cmd=fw-update old=$OLD new=$NEW tables=$TABLE"
 	assert_equal "$(vcek_tcb "$store/t1999.certs")" "$NEW_RAW"
 	assert_equal "$(find "$store" -name '.*.snpcert-journal' -size +0 | wc -l)" 0
 }
+
+@test "fw-update: with no table in the store COMMAND and SNP_COMMIT still run; a failing COMMAND is the exit status" {
+	rm "$TABLE"
+	step "$UPDATE_FW"
+	run --separate-stderr fake fw-update --commit -- "$T/step.sh"
+	assert_success
+	assert_equal "$(fw_log)" "open SNP_PLATFORM_STATUS SEV_GET_ID2 open STEP open SNP_COMMIT SNP_PLATFORM_STATUS "
+	grep -q "^committed_tcb=$NEW_RAW$" "$T/sev.state"
+	run --separate-stderr fake fw-update -- false
+	assert_failure 5
+}

@@ -155,3 +155,17 @@ entries() {
 	run --separate-stderr fake vlek-load --hashstick "$T/hashstick" "${CHAIN[@]}" --timeout x
 	assert_failure 2
 }
+
+@test "vlek-load: with no table in the store the VLEK is still loaded (with the hooks); its failure is the exit status" {
+	rm "$TABLE"
+	add_hook 10-log
+	run --separate-stderr fake vlek-load --hashstick "$T/hashstick" "${CHAIN[@]}" --json
+	assert_success
+	[ "$(jq -c '[.loaded, .tables]' <<<"$output")" = '[true,[]]' ]
+	grep -q "^vlek_sha256=$(sha256sum <"$T/hashstick" | cut -d' ' -f1)$" "$T/sev.state"
+	assert_equal "$(cut -d' ' -f1 "$T/hooks.log" | tr '\n' ' ')" "pre-update locked post-update "
+	set_state fail_SNP_VLEK_LOAD=7
+	run --separate-stderr fake vlek-load --hashstick "$T/hashstick" "${CHAIN[@]}"
+	assert_failure 5
+	[[ "$stderr" == *"SNP_VLEK_LOAD failed on '$T/sev': "* ]]
+}
