@@ -230,19 +230,8 @@ static int survey(struct workflow *wf, void *arg, struct why *why)
 
 	wf_tcb_spec(c->plat.product, c->plat.st.reported_tcb, tcb, sizeof(tcb));
 	workflow_set_tcbs(wf, tcb, tcb);
-	for (size_t i = 0; i < workflow_n(wf); i++) {
-		struct wf_table *t = workflow_table(wf, i);
-
-		rc = wf_peek(wf, t, why);
-		if (rc == -ERR_VERIFY)
-			rc = wf_read(wf, t, why);
-		if (rc) {
-			workflow_fail_pending(wf, rc, "not configured: '%s' cannot be read",
-					      t->path);
-			return rc;
-		}
-	}
-	return vcek_check(wf, c, why);
+	rc = wf_look_all(wf, "not configured", why);
+	return rc ? rc : vcek_check(wf, c, why);
 }
 
 static int under_locks(struct workflow *wf, void *arg, struct why *why)

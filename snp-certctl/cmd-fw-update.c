@@ -434,18 +434,11 @@ static int survey(struct workflow *wf, void *arg, struct why *why)
 	int rc;
 
 	workflow_set_tcbs(wf, f->old_spec, f->new_spec);
-	for (size_t i = 0; i < workflow_n(wf); i++) {
-		struct wf_table *t = workflow_table(wf, i);
-
-		rc = wf_peek(wf, t, why);
-		if (rc == -ERR_VERIFY)
-			rc = wf_read(wf, t, why);
-		if (rc) {
-			workflow_fail_pending(wf, rc, "not updated: '%s' cannot be read", t->path);
-			return rc;
-		}
-		f->need_vcek |= !t->vlek;
-	}
+	rc = wf_look_all(wf, "not updated", why);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < workflow_n(wf); i++)
+		f->need_vcek |= !workflow_table(wf, i)->vlek;
 	rc = commit_check(wf, f, why);
 	if (rc)
 		return rc;

@@ -160,11 +160,8 @@ static int survey(struct workflow *wf, void *arg, struct why *unused)
 	for (size_t i = 0; i < workflow_n(wf); i++) {
 		struct wf_table *t = workflow_table(wf, i);
 		struct why why;
-		int rc = wf_peek(wf, t, &why);
+		int rc = wf_look(wf, t, &why);
 
-		/* Malformed, or half-written by a writer that died: read it as its writer. */
-		if (rc == -ERR_VERIFY)
-			rc = wf_read(wf, t, &why);
 		if (rc) {
 			err("%s", why.msg);
 			wf_set(t, WF_FAILED, rc, "cannot be read; unchanged");

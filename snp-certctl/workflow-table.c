@@ -123,6 +123,30 @@ int wf_read(struct workflow *wf, struct wf_table *t, struct why *why)
 	return decode(t, buf, len, why);
 }
 
+int wf_look(struct workflow *wf, struct wf_table *t, struct why *why)
+{
+	int rc = wf_peek(wf, t, why);
+
+	/* Malformed, or half-written by a writer that died: read it as its writer. */
+	if (rc == -ERR_VERIFY)
+		rc = wf_read(wf, t, why);
+	return rc;
+}
+
+int wf_look_all(struct workflow *wf, const char *not_done, struct why *why)
+{
+	for (size_t i = 0; i < workflow_n(wf); i++) {
+		struct wf_table *t = workflow_table(wf, i);
+		int rc = wf_look(wf, t, why);
+
+		if (rc) {
+			workflow_fail_pending(wf, rc, "%s: '%s' cannot be read", not_done, t->path);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 /* ---- staging ------------------------------------------------------------ */
 
 static void stage_bytes(struct wf_table *t, uint8_t *blob, size_t len)

@@ -195,6 +195,13 @@ void wf_join(struct wf_table *t);
 int wf_peek(struct workflow *wf, struct wf_table *t, struct why *why);
 /* Become t's writer (journal lock; recovery) and read and decode its contents. */
 int wf_read(struct workflow *wf, struct wf_table *t, struct why *why);
+/* wf_peek(), and wf_read() when t is malformed or half-written. */
+int wf_look(struct workflow *wf, struct wf_table *t, struct why *why);
+/*
+ * wf_look() at every table; at the first that cannot be read, the pending
+ * ones fail with "NOT_DONE: 'T' cannot be read" and its code is returned.
+ */
+int wf_look_all(struct workflow *wf, const char *not_done, struct why *why);
 
 /*
  * Encode next and verify it against vo (NULL: no verification; the caller
