@@ -133,6 +133,19 @@ int cmd_oom(void);
 /* Has path a journal with something in it: an update that did not finish? */
 bool cmd_interrupted(const char *path);
 
+/*
+ * Does cmd have JSON output?  Its --help (the usage) offers --json: the
+ * usage text is what documents it, so the two cannot disagree.  Without,
+ * --json is a usage error.
+ */
+bool cmd_has_json(const struct cmd *cmd);
+/*
+ * The end of every run (main(), and the exits of common_option()): under
+ * --json a failure that wrote no document on stdout writes the error
+ * document there ({"error": {"message", "exit"}}, json.h).  Returns status.
+ */
+int cmd_finish(const struct ctx *ctx, int status);
+
 /* Report a usage error for the current command and return EXIT_USAGE. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

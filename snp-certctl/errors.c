@@ -61,3 +61,36 @@ const char *err_name(int rc)
 		return rc < 0 && -rc < ERR_BASE ? strerror(-rc) : "unknown error";
 	}
 }
+
+const char *exit_name(int status)
+{
+	switch (status) {
+	case EXIT_OK:
+		return "success";
+	case EXIT_USAGE:
+		return "usage error";
+	case EXIT_LOCK:
+		return "lock not had in time";
+	case EXIT_VERIFY:
+		return "verification failed";
+	case EXIT_PLATFORM:
+		return "platform error";
+	case EXIT_KDS:
+		return "KDS or network error";
+	default:
+		return status > 128 ? "stopped by a signal" : "failed";
+	}
+}
+
+static char noted[WHY_MAX];
+
+void error_note(const char *msg)
+{
+	if (!noted[0] && msg)
+		snprintf(noted, sizeof(noted), "%s", msg);
+}
+
+const char *error_noted(void)
+{
+	return noted[0] ? noted : NULL;
+}

@@ -124,6 +124,12 @@ static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* --json for a command without JSON output. */
+static int no_json(const struct ctx *ctx)
+{
+	return usage_error(ctx, "no JSON output; --json is not accepted");
+}
+
 int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 {
 	double secs;
@@ -137,6 +143,8 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		exit(close_stdout() ? EXIT_FAIL : EXIT_OK);
 	case OPT_JSON:
 		ctx->json = true;
+		if (ctx->cmd && !cmd_has_json(ctx->cmd))
+			exit(cmd_finish(ctx, no_json(ctx)));
 		return 1;
 	case 'q':
 		ctx->verbosity = -1;
@@ -161,27 +169,27 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		return 1;
 	case OPT_PRODUCT:
 		if (amd_product_parse(arg) == AMD_PRODUCT_UNKNOWN)
-			exit(usage_error(ctx, "invalid product '%s': want Milan, Genoa or Turin",
-					 arg));
+			exit(cmd_finish(ctx, usage_error(ctx, "invalid product '%s': want Milan, Genoa or Turin",
+					 arg)));
 		ctx->cli[SET_PRODUCT] = arg;
 		return 1;
 	case OPT_TRUST_ROOT:
 		if (ctx->n_trust_roots == CTX_MAX_TRUST_ROOTS)
-			exit(usage_error(ctx, "too many --trust-root options"));
+			exit(cmd_finish(ctx, usage_error(ctx, "too many --trust-root options")));
 		ctx->trust_roots[ctx->n_trust_roots++] = arg;
 		return 1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &secs) < 0)
-			exit(usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5",
-					 arg));
+			exit(cmd_finish(ctx, usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5",
+					 arg)));
 		ctx->cli[SET_LOCK_TIMEOUT] = arg;
 		return 1;
 	case ':':
-		exit(usage_error(ctx, "option '%s' needs an argument", argv[optind - 1]));
+		exit(cmd_finish(ctx, usage_error(ctx, "option '%s' needs an argument", argv[optind - 1])));
 	case '?':
 		if (optopt && optopt < 0x100)
-			exit(usage_error(ctx, "unknown option '-%c'", optopt));
-		exit(usage_error(ctx, "unknown option '%s'", argv[optind - 1]));
+			exit(cmd_finish(ctx, usage_error(ctx, "unknown option '-%c'", optopt)));
+		exit(cmd_finish(ctx, usage_error(ctx, "unknown option '%s'", argv[optind - 1])));
 	}
 	return 0;
 }
@@ -216,20 +224,20 @@ int main(int argc, char **argv)
 		common_option(&ctx, c, optarg, argv);
 	}
 	log_verbosity = ctx.verbosity;
-	if (optind >= argc) {
-		usage_error(NULL, "no command given");
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return cmd_finish(&ctx, usage_error(NULL, "no command given"));
 	ctx.cmd = find_command(argv[optind]);
 	if (!ctx.cmd) {
 		err("unknown command '%s'; 'snp-certctl help' lists them", argv[optind]);
-		return EXIT_USAGE;
+		return cmd_finish(&ctx, EXIT_USAGE);
 	}
+	if (ctx.json && !cmd_has_json(ctx.cmd))
+		return cmd_finish(&ctx, no_json(&ctx));
 	/* The command sees its own name as argv[0]. */
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	ret = ctx.cmd->main(&ctx, argc, argv);
+	ret = cmd_finish(&ctx, ctx.cmd->main(&ctx, argc, argv));
 	ctx_free(&ctx);
 	if (close_stdout() && ret == 0)
 		ret = EXIT_FAIL;
