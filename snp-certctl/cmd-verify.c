@@ -47,7 +47,7 @@ static void print_json(const char *path, bool ok, const struct amd_check_list *l
 
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
-	json_string(&j, "file", path);
+	json_table(&j, path);
 	json_bool(&j, "ok", ok);
 	json_array_begin(&j, "checks");
 	for (size_t i = 0; i < l->n; i++) {

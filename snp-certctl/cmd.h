@@ -97,6 +97,15 @@ enum {
 #define HELP_CACHE "      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
 
 /*
+ * The JSON conventions, after a workflow's document in its --help (the rest
+ * in JSON OUTPUT, snp-certctl(1)).
+ */
+#define HELP_JSON_WORKFLOW                                                                  \
+	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\"}; a table is\n" \
+	"  \"file\" (as given or found in the store) and \"path\" (absolute).  When it\n"      \
+	"  failed part way, \"error\": {\"message\", \"exit\"} follows what was done.\n"
+
+/*
  * Handle one of the common or shared options (returns 1), or not (0).
  * --help prints the command's usage and exits 0; '?' and ':', an invalid
  * --product or --timeout and more than CTX_MAX_TRUST_ROOTS --trust-root

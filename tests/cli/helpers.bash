@@ -231,6 +231,11 @@ add_hook() {
 	chmod 755 "$T/hooks/$1"
 }
 
+# jq's `spec`: a TCB object ({"bl", "tee", "snp", "ucode"[, "fmc"], "raw"}) as
+# a TCB SPEC, to compare with the text output: jq "$JQ_SPEC"' .x | spec'.
+JQ_SPEC='def spec: "bl=\(.bl),tee=\(.tee),snp=\(.snp),ucode=\(.ucode)" +
+	(if has("fmc") then ",fmc=\(.fmc)" else "" end);'
+
 # Every top-level key of the JSON document in $output is named (quoted) in
 # COMMAND's --help, so the documented keys cannot drift from the output.
 json_keys_documented() {
