@@ -264,6 +264,8 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json) {
 		json_array_end(&j);
+		if (ret)
+			json_error(&j, ret);
 		json_object_end(&j);
 		json_finish(&j);
 	}

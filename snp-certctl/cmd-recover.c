@@ -113,12 +113,14 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
+	ret = failed ? EXIT_FAIL : busy ? EXIT_LOCK : 0;
 	if (ctx->json) {
 		json_array_end(&j);
+		if (ret)
+			json_error(&j, ret);
 		json_object_end(&j);
 		json_finish(&j);
 	}
-	ret = failed ? EXIT_FAIL : busy ? EXIT_LOCK : 0;
 out:
 	store_free(store, n);
 	return ret;

@@ -46,6 +46,7 @@ struct ctx {
 	char *value[SET_COUNT];      /* resolved: cli > env > config > default */
 	double lock_timeout;         /* seconds, resolved */
 	bool json;
+	bool json_errors;            /* --json on the command line: failures as the error document */
 	int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
 	bool quiet_opt, verbose_opt; /* -q and -v given: together, a usage error */
 	const struct cmd *cmd;
@@ -150,7 +151,7 @@ bool cmd_interrupted(const char *path);
 bool cmd_has_json(const struct cmd *cmd);
 /*
  * The end of every run (main(), and the exits of common_option()): under
- * --json a failure that wrote no document on stdout writes the error
+ * --json (anywhere before "--", even after an option at fault) a failure that wrote no document on stdout writes the error
  * document there ({"error": {"message", "exit"}}, json.h).  Returns status.
  */
 int cmd_finish(const struct ctx *ctx, int status);

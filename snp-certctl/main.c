@@ -194,6 +194,19 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 	return 0;
 }
 
+/*
+ * Is --json on the command line (before "--", after which the words are a
+ * COMMAND's)?  Then a usage error in an option before it is the error
+ * document too; the option itself takes effect where it is parsed.
+ */
+static bool json_on_command_line(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -215,6 +228,7 @@ int main(int argc, char **argv)
 	 * run needs beyond this (nofile_reserve).
 	 */
 	nofile_raise();
+	ctx.json_errors = json_on_command_line(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 'V') {
