@@ -115,6 +115,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 HELPER_BINS := $(patsubst %.c,$(O)/%,$(filter-out %.so.c,$(HELPER_SRCS)))
 PRELOADS := $(patsubst %.so.c,$(O)/%.so,$(filter %.so.c,$(HELPER_SRCS)))
 
+# The JSON Schemas of --json (installed with the docs; tests/tools/validate-json).
+SCHEMAS := $(sort $(wildcard snp-certctl/schema/*.json))
 MAN1 := $(wildcard snp-certctl/*.1)
 MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
@@ -302,6 +304,8 @@ install: all
 		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl)
 	$(if $(wildcard completions/snp-certctl.fish),install -m 0644 completions/snp-certctl.fish \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish)
+	install -d $(DESTDIR)$(DOCDIR)/schema
+	install -m 0644 $(SCHEMAS) $(DESTDIR)$(DOCDIR)/schema/
 	$(MAKE) --no-print-directory install-hooks
 
 # What runs snp-certctl at the right moment (hooks/): systemd units with the
