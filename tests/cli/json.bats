@@ -13,11 +13,16 @@ setup() {
 	VALIDATE="$REPO/tests/tools/validate-json"
 }
 
+# json_ok [JQ OPTION]... FILTER: $output is JSON for which FILTER is true
+# (jq -e alone takes an empty input for true).
+json_ok() {
+	[ -n "$output" ] || { echo "no output"; return 1; }
+	jq -e "$@" <<<"$output" >/dev/null || { echo "not so: $output"; return 1; }
+}
+
 # error_doc STATUS MESSAGE: $output is the error document, exactly.
 error_doc() {
-	jq -e --argjson st "$1" --arg msg "$2" \
-		'. == {error: {message: $msg, exit: $st}}' <<<"$output" ||
-		{ echo "not the error document ($1, $2): $output"; return 1; }
+	json_ok --argjson st "$1" --arg msg "$2" '. == {error: {message: $msg, exit: $st}}'
 }
 
 @test "validate-json: valid documents pass, a wrong one fails and says where" {
@@ -94,7 +99,7 @@ Try 'snp-certctl show --help'."
 	error_doc 2 "show: no table given"
 	run --separate-stderr certctl --json fetch vcek --tcb x --hwid 00
 	assert_failure 2
-	jq -e '.error.exit == 2 and (.error.message | startswith("fetch: "))' <<<"$output"
+	json_ok '.error.exit == 2 and (.error.message | startswith("fetch: "))'
 	run --separate-stderr certctl --json nosuch
 	assert_failure 2
 	error_doc 2 "unknown command 'nosuch'; 'snp-certctl help' lists them"
@@ -121,8 +126,7 @@ Try 'snp-certctl show --help'."
 		run --separate-stderr certctl $args
 		assert_failure 2
 		[[ "$stderr" == *": no JSON output; --json is not accepted"* ]]
-		jq -e '.error.exit == 2 and (.error.message | test("^(lock|help): no JSON output"))' \
-			<<<"$output"
+		json_ok '.error.exit == 2 and (.error.message | test("^(lock|help): no JSON output"))'
 	done
 	# After --, --json is the command's.
 	run -0 certctl lock "$T/t.certs" -- echo --json
@@ -155,8 +159,8 @@ Try 'snp-certctl show --help'."
 	SNP_CERTCTL_KDS_DEADLINE=1 run --separate-stderr certctl fetch ca --json --product Milan \
 		--kds-url http://127.0.0.1:1 -o "$T/ca.pem"
 	assert_failure 6
-	jq -e '.error.exit == 6 and (.error.message | startswith("cannot connect to KDS at '"'"'http://127.0.0.1:1'"'"'"))' \
-		<<<"$output"
+	json_ok --arg url "http://127.0.0.1:1" \
+		'.error.exit == 6 and (.error.message | startswith("cannot connect to KDS at '"'"'" + $url))'
 	assert_equal "${stderr##*$'\n'}" "snp-certctl: $(jq -r .error.message <<<"$output")"
 }
 
@@ -168,9 +172,8 @@ Try 'snp-certctl show --help'."
 		--vcek "$SAMPLE_VCEK"
 	wait
 	assert_failure 3
-	jq -e --arg f "$T/t.certs" '.error.exit == 3 and
-		(.error.message | startswith("cannot lock '"'"'" + $f + "'"'"' within 0.2s: held by "))' \
-		<<<"$output"
+	json_ok --arg f "$T/t.certs" '.error.exit == 3 and
+		(.error.message | startswith("cannot lock '"'"'" + $f + "'"'"' within 0.2s: held by "))'
 }
 
 @test "--json: verify, locks and recover that fail carry \"error\" after what they report" {
@@ -178,16 +181,16 @@ Try 'snp-certctl show --help'."
 	# A chain that does not verify at a time outside its validity.
 	run --separate-stderr certctl verify --json --at 2100-01-01 "$T/t.certs"
 	assert_failure 4
-	jq -e --arg f "$T/t.certs" '.file == $f and .path == $f and .ok == false
-		and .error == {message: ("'"'"'" + $f + "'"'"' failed verification"), exit: 4}' <<<"$output"
+	json_ok --arg f "$T/t.certs" '.file == $f and .path == $f and .ok == false
+		and .error == {message: ("'"'"'" + $f + "'"'"' failed verification"), exit: 4}'
 	run --separate-stderr certctl locks --json "$T/t.certs" "$T/none.certs"
 	assert_failure 1
-	jq -e --arg f "$T/t.certs" '.files == [{file: $f, path: $f, awaiting_recovery: false, locks: []}]
-		and .error.exit == 1 and (.error.message | contains("none.certs"))' <<<"$output"
+	json_ok --arg f "$T/t.certs" '.files == [{file: $f, path: $f, awaiting_recovery: false, locks: []}]
+		and .error.exit == 1 and (.error.message | contains("none.certs"))'
 	run --separate-stderr certctl recover --json "$T/t.certs" "$T/none.certs"
 	assert_failure 1
-	jq -e --arg f "$T/t.certs" '.tables[0] == {file: $f, path: $f, result: "clean"}
-		and .tables[1].result == "error" and .error.exit == 1' <<<"$output"
+	json_ok --arg f "$T/t.certs" '.tables[0] == {file: $f, path: $f, result: "clean"}
+		and .tables[1].result == "error" and .error.exit == 1'
 }
 
 @test "--json: a table is file as given and path absolute, in every command" {
@@ -196,15 +199,15 @@ Try 'snp-certctl show --help'."
 	ln -s .. "$T/sub/up"
 	cd "$T/sub"
 	run -0 certctl show --json up/t.certs
-	jq -e --arg p "$T/t.certs" '.file == "up/t.certs" and .path == $p' <<<"$output"
+	json_ok --arg p "$T/t.certs" '.file == "up/t.certs" and .path == $p'
 	run -0 certctl verify --json ../t.certs
-	jq -e --arg p "$T/t.certs" '.file == "../t.certs" and .path == $p' <<<"$output"
+	json_ok --arg p "$T/t.certs" '.file == "../t.certs" and .path == $p'
 	run -0 certctl locks --json ../t.certs
-	jq -e --arg p "$T/t.certs" '.files[0].file == "../t.certs" and .files[0].path == $p' <<<"$output"
+	json_ok --arg p "$T/t.certs" '.files[0].file == "../t.certs" and .files[0].path == $p'
 	run -0 certctl recover --json ../t.certs
-	jq -e --arg p "$T/t.certs" '.tables[0].file == "../t.certs" and .tables[0].path == $p' <<<"$output"
+	json_ok --arg p "$T/t.certs" '.tables[0].file == "../t.certs" and .tables[0].path == $p'
 	run -0 certctl build --json -o new.certs --vcek "$SAMPLE_VCEK"
-	jq -e --arg p "$T/sub/new.certs" '.file == "new.certs" and .path == $p' <<<"$output"
+	json_ok --arg p "$T/sub/new.certs" '.file == "new.certs" and .path == $p'
 	run -0 certctl extract --json -d "$T/sub" ../t.certs
-	jq -e --arg p "$T/t.certs" '.file == "../t.certs" and .path == $p' <<<"$output"
+	json_ok --arg p "$T/t.certs" '.file == "../t.certs" and .path == $p'
 }
