@@ -62,24 +62,32 @@ const char *err_name(int rc)
 	}
 }
 
-const char *exit_name(int status)
+/* The class of an exit status, as a code for err_name(); 0 for none. */
+static int exit_class(int status)
 {
 	switch (status) {
-	case EXIT_OK:
-		return "success";
 	case EXIT_USAGE:
-		return "usage error";
+		return -ERR_USAGE;
 	case EXIT_LOCK:
-		return "lock not had in time";
+		return -ERR_LOCK;
 	case EXIT_VERIFY:
-		return "verification failed";
+		return -ERR_VERIFY;
 	case EXIT_PLATFORM:
-		return "platform error";
+		return -ERR_PLATFORM;
 	case EXIT_KDS:
-		return "KDS or network error";
+		return -ERR_KDS;
 	default:
-		return status > 128 ? "stopped by a signal" : "failed";
+		return 0;
 	}
+}
+
+const char *exit_name(int status)
+{
+	if (status == EXIT_OK)
+		return "success";
+	if (exit_class(status))
+		return err_name(exit_class(status));
+	return status > 128 ? "stopped by a signal" : "failed";
 }
 
 static char noted[WHY_MAX];

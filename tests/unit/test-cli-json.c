@@ -125,22 +125,15 @@ static void check_errors(void)
 	CHECK(!json_document_written(), "documents elsewhere are not stdout's");
 }
 
+static void file_member(struct json *j, const void *arg)
+{
+	json_string(j, "file", arg);
+}
+
 /* {"file": s} as the writer prints it, malloc'd. */
 static char *doc(const char *s)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct json j;
-
-	if (!f)
-		exit(99);
-	json_init(&j, f);
-	json_object_begin(&j, NULL);
-	json_string(&j, "file", s);
-	json_object_end(&j);
-	fclose(f);
-	return buf;
+	return written(file_member, s);
 }
 
 static void check(const char *in, const char *want, const char *name)
