@@ -102,8 +102,9 @@ enum {
  * in JSON OUTPUT, snp-certctl(1)).
  */
 #define HELP_JSON_WORKFLOW                                                                  \
-	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\"}; a table is\n" \
-	"  \"file\" (as given or found in the store) and \"path\" (absolute).  When it\n"      \
+	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\"};"        \
+	" a table is\n"                                                                      \
+	"  \"file\" (as given or found in the store) and \"path\" (absolute).  When it\n"    \
 	"  failed part way, \"error\": {\"message\", \"exit\"} follows what was done.\n"
 
 /*
@@ -151,8 +152,9 @@ bool cmd_interrupted(const char *path);
 bool cmd_has_json(const struct cmd *cmd);
 /*
  * The end of every run (main(), and the exits of common_option()): under
- * --json (anywhere before "--", even after an option at fault) a failure that wrote no document on stdout writes the error
- * document there ({"error": {"message", "exit"}}, json.h).  Returns status.
+ * --json (anywhere before "--", even after an option at fault) a failure
+ * that wrote no document on stdout writes the error document there
+ * ({"error": {"message", "exit"}}, json.h).  Returns status.
  */
 int cmd_finish(const struct ctx *ctx, int status);
 

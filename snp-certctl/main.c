@@ -124,6 +124,9 @@ static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* Report a usage error (the error document too, under --json) and exit 2. */
+#define USAGE_EXIT(ctx, ...) exit(cmd_finish((ctx), usage_error((ctx), __VA_ARGS__)))
+
 /* --json for a command without JSON output. */
 static int no_json(const struct ctx *ctx)
 {
@@ -169,27 +172,25 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		return 1;
 	case OPT_PRODUCT:
 		if (amd_product_parse(arg) == AMD_PRODUCT_UNKNOWN)
-			exit(cmd_finish(ctx, usage_error(ctx, "invalid product '%s': want Milan, Genoa or Turin",
-					 arg)));
+			USAGE_EXIT(ctx, "invalid product '%s': want Milan, Genoa or Turin", arg);
 		ctx->cli[SET_PRODUCT] = arg;
 		return 1;
 	case OPT_TRUST_ROOT:
 		if (ctx->n_trust_roots == CTX_MAX_TRUST_ROOTS)
-			exit(cmd_finish(ctx, usage_error(ctx, "too many --trust-root options")));
+			USAGE_EXIT(ctx, "too many --trust-root options");
 		ctx->trust_roots[ctx->n_trust_roots++] = arg;
 		return 1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &secs) < 0)
-			exit(cmd_finish(ctx, usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5",
-					 arg)));
+			USAGE_EXIT(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5", arg);
 		ctx->cli[SET_LOCK_TIMEOUT] = arg;
 		return 1;
 	case ':':
-		exit(cmd_finish(ctx, usage_error(ctx, "option '%s' needs an argument", argv[optind - 1])));
+		USAGE_EXIT(ctx, "option '%s' needs an argument", argv[optind - 1]);
 	case '?':
 		if (optopt && optopt < 0x100)
-			exit(cmd_finish(ctx, usage_error(ctx, "unknown option '-%c'", optopt)));
-		exit(cmd_finish(ctx, usage_error(ctx, "unknown option '%s'", argv[optind - 1])));
+			USAGE_EXIT(ctx, "unknown option '-%c'", optopt);
+		USAGE_EXIT(ctx, "unknown option '%s'", argv[optind - 1]);
 	}
 	return 0;
 }

@@ -36,7 +36,7 @@ setup() {
 	done
 	[ -f "$dir/common.json" ] && [ -f "$dir/refresh.json" ]
 	# The installed schemas alone resolve their $ref (common.json beside them).
-	run "$T/root/usr/bin/snp-certctl" --json lock
+	run --separate-stderr "$T/root/usr/bin/snp-certctl" --json lock
 	assert_failure 2
 	"$REPO/tests/tools/validate-json" "$dir" lock <<< "$output"
 	sample_table "$T/t.certs"
