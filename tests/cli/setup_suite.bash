@@ -16,11 +16,16 @@ setup_suite() {
 }
 
 teardown_suite() {
-	local repo ret=0
+	local repo out ret=0
 	repo=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	[ -n "${JSON_CHECK_DIR-}" ] && [ -d "$JSON_CHECK_DIR/log" ] || return 0
-	"$repo/tests/tools/validate-json" "$repo/snp-certctl/schema" --log "$JSON_CHECK_DIR/log" \
-		>&2 || ret=1
+	out=$("$repo/tests/tools/validate-json" "$repo/snp-certctl/schema" \
+		--log "$JSON_CHECK_DIR/log" 2>&1) || ret=1
 	rm -rf "$JSON_CHECK_DIR"
+	if [ "$ret" = 0 ]; then
+		echo "# ${out##*$'\n'}" >&3 # the count, as a TAP comment
+	else
+		echo "$out" >&2
+	fi
 	return "$ret"
 }
