@@ -42,7 +42,8 @@ json_check_wrapper() {
 		for a; do
 			[ "\$a" = -- ] && break
 			[ "\$a" = --json ] || continue
-			d=\$(mktemp -d '$JSON_CHECK_DIR/log/run.XXXXXXXX') || break
+			d=\$(mktemp -d '$JSON_CHECK_DIR/log/run.XXXXXXXX') ||
+				{ echo "snp-certctl (test wrapper): cannot record this run" >&2; exit 125; }
 			printf '%s\\0' "\$@" > "\$d/args"
 			"\$real" "\$@" > "\$d/stdout"
 			st=\$?
