@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # snp-certctl: one plain Makefile.
 #
 #   make                  build the library and the program (build/lib, build/snp-certctl)
@@ -7,10 +8,13 @@
 #   make check T='NAME...' build, make the fixtures, run only the tests named, on both
 #                         builds: tests/cli/NAME.bats or tests/unit/[test-]NAME.c
 #   make demo             install missing build packages, build, run the demo
+#   make examples         the files the README's examples use, in build/examples/
 #   make deps / test-deps install the Debian packages needed (idempotent)
 #   make fuzz             run the fuzzers for FUZZ_SECONDS each
 #   make torture / bench  the long lock torture test / the benchmarks
-#   make install          PREFIX=/usr/local DESTDIR= (honoured)
+#   make install          PREFIX=/usr/local DESTDIR= (honoured); make uninstall
+#   make dist             snp-certctl-VERSION.tar.gz (in the build directory)
+#   make distcheck        make dist, then make and make check in the unpacked tarball
 #   make clean            remove the build directory
 #
 # Every file the build makes lies under one build directory, build/ in the
@@ -25,6 +29,9 @@
 #   build/san/             the ASan/UBSan build, the same layout (make san: O=build/san SAN=1)
 #   build/fuzz/            the libFuzzer harnesses, their corpora and logs
 #   build/demo/            what `make demo` and `make demo-fw-update` write
+#   build/examples/        the files the README's examples use (make examples)
+#   build/install/         the program as make install installs it (no RUNPATH)
+#   build/snp-certctl-VERSION.tar.gz   make dist; build/distcheck/ while make distcheck runs
 #
 # `make clean` removes the build directory, and only one this Makefile made
 # (it holds .snpcert-build).  The tests find the builds the same way:
@@ -38,12 +45,24 @@ O ?= build
 override O := $(patsubst %/,%,$(O))
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
-LIBDIR ?= $(PREFIX)/lib
+# The multiarch library directory (lib/x86_64-linux-gnu) where the system has
+# one: the compiler names a triplet and /usr/lib/TRIPLET exists; lib otherwise.
+ifeq ($(origin MULTIARCH),undefined)
+MULTIARCH := $(shell t=$$($(CC) -print-multiarch 2>/dev/null) || t=; \
+	[ -n "$$t" ] || t=$$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) || t=; \
+	[ -n "$$t" ] && [ -d "/usr/lib/$$t" ] && echo "$$t")
+endif
+LIBDIR ?= $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
-SYSTEMDUNITDIR ?= /lib/systemd/system
+# Where systemd looks for units, as its pkg-config file says; /lib/systemd/system
+# where systemd.pc is not installed.
+PKG_CONFIG ?= pkg-config
+ifeq ($(origin SYSTEMDUNITDIR),undefined)
+SYSTEMDUNITDIR := $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+endif
 DOCDIR ?= $(DATADIR)/doc/snp-certctl
 DESTDIR ?=
 
@@ -121,7 +140,8 @@ MAN1 := $(wildcard snp-certctl/*.1)
 MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
 
-.PHONY: all tests fixtures san check install install-hooks uninstall clean demo demo-fw-update \
+.PHONY: all tests fixtures san check install install-hooks uninstall dist distcheck clean \
+	demo demo-fw-update examples \
 	deps test-deps \
 	fuzz fuzz-build fuzz-smoke torture bench
 .DEFAULT_GOAL := all
@@ -185,11 +205,20 @@ $(CLIA): $(CLI_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-# The program links the shared library (so tests exercise the real ABI);
-# $ORIGIN/../lib finds it both in the build tree and under PREFIX.
+# The program links the shared library (so tests exercise the real ABI).
+# In the build tree it finds it by its RUNPATH ($ORIGIN/../lib); the one
+# make install installs is linked again without one (PROG_INST), as a
+# distribution wants it: the library is found in LIBDIR by the loader.
+LINK_PROG = $(CC) $(ALL_LDFLAGS) $(1) -o $@ $(O)/obj/snp-certctl/main.o \
+	$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CLI_LIBS)
+PROG_INST := $(O)/install/snp-certctl
+PROG_RPATH := -Wl,-rpath,'$$ORIGIN/../lib'
 $(PROG): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
-	$(CC) $(ALL_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../lib' -o $@ $(O)/obj/snp-certctl/main.o \
-		$(CLIA) $(FMTA) -L$(O)/lib -lsnpcert $(CLI_LIBS)
+	$(call LINK_PROG,$(PROG_RPATH))
+
+$(PROG_INST): $(O)/obj/snp-certctl/main.o $(CLIA) $(FMTA) $(LIBLINK)
+	@mkdir -p $(@D)
+	$(call LINK_PROG)
 
 # ---- test programs --------------------------------------------------------
 # Unit tests link the internal objects statically: test-cli-*.c also get
@@ -277,6 +306,26 @@ demo-fw-update: all $(O)/tests/fakes/sev.so fixtures
 	SNPCERT_BUILD=$(O) SNPCERT_FIXTURES=$(FIXTURES) DEMO_DIR=$(DEMO_O)/fw-update \
 		tests/demo-fw-update.sh
 
+# The files the README's examples name, made afresh in $(O)/examples (run
+# them there): AMD's sample Milan VCEK (PEM and DER, also as new-vcek.der)
+# with AMD's Milan ASK and ARK, the same in a certificate directory certs/,
+# a generated Milan test chain with its CRL in test/ (its root is trusted
+# with --trust-root test/ark.pem), an opaque entry blob.bin, and an empty
+# store/ and cache/.
+EXAMPLES := $(O)/examples
+examples: all fixtures
+	rm -rf $(EXAMPLES)
+	install -d -m 0755 $(EXAMPLES) $(EXAMPLES)/certs $(EXAMPLES)/test $(EXAMPLES)/store \
+		$(EXAMPLES)/cache
+	cp tests/data/milan-vcek.pem $(EXAMPLES)/vcek.pem
+	openssl x509 -in tests/data/milan-vcek.pem -outform DER -out $(EXAMPLES)/vcek.der
+	cp $(EXAMPLES)/vcek.der $(EXAMPLES)/new-vcek.der
+	cp formats/amd-roots/milan/ask.pem formats/amd-roots/milan/ark.pem $(EXAMPLES)/
+	cp $(EXAMPLES)/vcek.pem $(EXAMPLES)/ask.pem $(EXAMPLES)/ark.pem $(EXAMPLES)/certs/
+	cp $(addprefix $(FIXTURES)/milan/,ark.pem ask.pem vcek.pem crl.der) $(EXAMPLES)/test/
+	printf 'an opaque entry, kept byte for byte\n' > $(EXAMPLES)/blob.bin
+	@echo "the README's examples run in $(EXAMPLES)"
+
 deps:
 	.ci/install-deps build
 
@@ -284,12 +333,29 @@ test-deps:
 	.ci/install-deps test
 
 # ---- install ----------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions \
-		$(DESTDIR)$(DATADIR)/zsh/vendor-completions $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/snp-certctl
+# make install records the directories it creates (those that did not exist)
+# in DOCDIR/installed-directories; make uninstall removes the files it
+# installed and, of those directories, the ones left empty: never one that
+# was there before, nor one that holds anything else.
+INSTALLED_DIRS := $(DOCDIR)/installed-directories
+# install_dirs DIR...: create DIR... below DESTDIR, recording each one made.
+define install_dirs
+	@set -e; new=; for d in $(1) $(DOCDIR); do \
+		while [ -n "$$d" ] && [ ! -d '$(DESTDIR)'"$$d" ]; do new="$$new $$d"; d=$${d%/*}; done; \
+	done; \
+	echo "install -d $(addprefix $(DESTDIR),$(1))"; install -d $(addprefix '$(DESTDIR)',$(1) $(DOCDIR)); \
+	m='$(DESTDIR)$(INSTALLED_DIRS)'; \
+	{ [ ! -f "$$m" ] || cat "$$m"; [ -z "$$new" ] || printf '%s\n' $$new; } | sort -u > "$$m.tmp"; \
+	mv "$$m.tmp" "$$m"; chmod 0644 "$$m"
+endef
+
+install: all $(PROG_INST)
+	$(call install_dirs,$(BINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) \
+		$(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 \
+		$(DATADIR)/bash-completion/completions \
+		$(DATADIR)/zsh/vendor-completions $(DATADIR)/fish/vendor_completions.d \
+		$(DOCDIR)/examples $(DOCDIR)/LICENSES $(DOCDIR)/schema)
+	install -m 0755 $(PROG_INST) $(DESTDIR)$(BINDIR)/snp-certctl
 	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libsnpcert.so.$(SOVERSION)
 	ln -sf libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
 	install -m 0644 lib/snpcert.h $(DESTDIR)$(INCLUDEDIR)/snpcert.h
@@ -304,18 +370,23 @@ install: all
 		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl)
 	$(if $(wildcard completions/snp-certctl.fish),install -m 0644 completions/snp-certctl.fish \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish)
-	install -d $(DESTDIR)$(DOCDIR)/schema
+	install -m 0644 COPYING $(DESTDIR)$(DOCDIR)/COPYING
+	install -m 0644 LICENSES/*.txt $(DESTDIR)$(DOCDIR)/LICENSES/
+	$(if $(wildcard snp-certctl/snp-certctl.conf.example),install -m 0644 \
+		snp-certctl/snp-certctl.conf.example $(DESTDIR)$(DOCDIR)/examples/snp-certctl.conf)
 	install -m 0644 $(SCHEMAS) $(DESTDIR)$(DOCDIR)/schema/
 	$(MAKE) --no-print-directory install-hooks
+	@# The loader's cache, for the library just installed (root, no DESTDIR).
+	$(if $(DESTDIR),,@[ "$$(id -u)" != 0 ] || ldconfig)
 
 # What runs snp-certctl at the right moment (hooks/): systemd units with the
 # installed program's path, the hooks directory, and the examples.
 ROLE := hooks/ansible/roles/snp_certctl_fw_update
 SUBST_BINDIR = sed -e 's|/usr/bin/snp-certctl|$(BINDIR)/snp-certctl|g'
 install-hooks:
-	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/snp-certctl/hooks.d \
-		$(DESTDIR)$(DOCDIR)/examples/hooks $(DESTDIR)$(DOCDIR)/examples/cron.d \
-		$(addprefix $(DESTDIR)$(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/,tasks defaults meta)
+	$(call install_dirs,$(SYSTEMDUNITDIR) $(SYSCONFDIR)/snp-certctl/hooks.d \
+		$(DOCDIR)/examples/hooks $(DOCDIR)/examples/cron.d \
+		$(addprefix $(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/,tasks defaults meta))
 	for f in hooks/systemd/*.service hooks/systemd/*.timer; do \
 		$(SUBST_BINDIR) $$f > $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} || exit 1; done
@@ -326,7 +397,11 @@ install-hooks:
 		$(DESTDIR)$(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/$$d/ || exit 1; done
 	install -m 0644 hooks/README.md $(DESTDIR)$(DOCDIR)/README.hooks.md
 
+# The files install put in place, then DOCDIR (all ours), then the recorded
+# directories left empty, deepest first.
 uninstall:
+	@dirs=$$(cat '$(DESTDIR)$(INSTALLED_DIRS)' 2>/dev/null || true); set -e; \
+	echo "rm -f (the files make install installed)"; \
 	rm -f $(DESTDIR)$(BINDIR)/snp-certctl $(DESTDIR)$(LIBDIR)/libsnpcert.so* \
 		$(DESTDIR)$(INCLUDEDIR)/snpcert.h $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
@@ -335,8 +410,41 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/snp-certctl \
 		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish \
-		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard hooks/systemd/*)))
-	rm -rf $(DESTDIR)$(DOCDIR)
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard hooks/systemd/*))); \
+	echo "rm -rf $(DESTDIR)$(DOCDIR)"; rm -rf '$(DESTDIR)$(DOCDIR)'; \
+	for d in $$(printf '%s\n' $$dirs | sort -r); do \
+		if [ -d '$(DESTDIR)'"$$d" ] && rmdir '$(DESTDIR)'"$$d" 2>/dev/null; then \
+			echo "rmdir $(DESTDIR)$$d"; fi; \
+	done
+
+# ---- dist -------------------------------------------------------------------
+# snp-certctl-VERSION.tar.gz in the build directory: the files git tracks,
+# as they are in the working tree, below snp-certctl-VERSION/, reproducibly
+# (sorted, owner root, the last commit's time).  make distcheck unpacks it in
+# $(O)/distcheck and runs make, make check, install and uninstall there
+# (make distcheck T='NAME...': only those tests; see check).
+DIST := snp-certctl-$(VERSION)
+DIST_TAR := $(O)/$(DIST).tar.gz
+dist: | $(STAMP)
+	@[ "$$(git rev-parse --show-toplevel 2>/dev/null)" = '$(CURDIR)' ] || \
+		{ echo "make dist: $(CURDIR) is not a git checkout: the tarball is made of the files git tracks" >&2; exit 1; }
+	git ls-files -z | tar --null -T - --sort=name --owner=0 --group=0 --numeric-owner \
+		--mtime=@$$(git log -1 --format=%ct) --transform 's|^|$(DIST)/|' -cf - | \
+		gzip -n -9 > $(DIST_TAR).tmp
+	mv $(DIST_TAR).tmp $(DIST_TAR)
+	@echo "made $(DIST_TAR)"
+
+distcheck: dist
+	rm -rf $(O)/distcheck && mkdir -p $(O)/distcheck
+	tar -C $(O)/distcheck -xzf $(DIST_TAR)
+	$(MAKE) -C $(O)/distcheck/$(DIST) O=build -j2
+	$(MAKE) -C $(O)/distcheck/$(DIST) O=build check
+	$(MAKE) -C $(O)/distcheck/$(DIST) O=build install DESTDIR=$(O_ABS)/distcheck/root
+	$(MAKE) -C $(O)/distcheck/$(DIST) O=build uninstall DESTDIR=$(O_ABS)/distcheck/root
+	@left=$$(find $(O)/distcheck/root -mindepth 1); [ -z "$$left" ] || \
+		{ echo "make distcheck: uninstall left:"; echo "$$left"; exit 1; } >&2
+	rm -rf $(O)/distcheck
+	@echo "$(DIST_TAR) is ready for distribution"
 
 # Everything the build made is in $(O): remove it, if this Makefile made it
 # (build/ in the tree always is ours).

@@ -37,6 +37,8 @@ _snp_certctl_options() {
 		echo '-d --directory --der --json' ;;
 	status)
 		echo '--product --json' ;;
+	check)
+		echo '--online --product --kds-url --cache --json' ;;
 	fetch)
 		echo '--product --hwid --tcb --platform --vlek -o --output --kds-url
 			--cache --offline --trust-root --json' ;;
@@ -204,7 +206,7 @@ _snp_certctl() {
 	show | verify | extract | update | lock | locks | recover | refresh | \
 		fw-update | vlek-load)
 		_snp_certctl_tables ;;
-	build | status) ;;
+	build | status | check) ;;
 	esac
 } &&
 	complete -F _snp_certctl snp-certctl

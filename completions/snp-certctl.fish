@@ -150,6 +150,13 @@ complete -c snp-certctl -n '__snp_certctl_using extract' -l json -d 'list the fi
 complete -c snp-certctl -n '__snp_certctl_using status' -l product -x -a 'Milan Genoa Turin' -d 'decode as this product'
 complete -c snp-certctl -n '__snp_certctl_using status' -l json -d 'one JSON document on stdout'
 
+# check
+complete -c snp-certctl -n '__snp_certctl_using check' -l online -d 'also check the cache and that KDS answers'
+complete -c snp-certctl -n '__snp_certctl_using check' -l product -x -a 'Milan Genoa Turin' -d 'take the product to be this'
+complete -c snp-certctl -n '__snp_certctl_using check' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using check' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c snp-certctl -n '__snp_certctl_using check' -l json -d 'one JSON document on stdout'
+
 # fetch
 complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from vcek ca crl' -a 'vcek ca crl'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l product -x -a 'Milan Genoa Turin' -d 'the product'

@@ -717,7 +717,9 @@ int amd_chain_verify(X509 *leaf, X509 *mid, X509 *ark, const struct amd_trust *t
 	if (trusted(t, ark, p))
 		add(&c, true, "ark-trusted", "ARK '%s' is a trusted root", a->info.common_name);
 	else
-		add(&c, false, "ark-trusted", "ARK '%s' is not byte for byte a trusted root",
+		add(&c, false, "ark-trusted",
+		    "ARK '%s' is not byte for byte a trusted root (to trust a private root: "
+		    "--trust-root FILE, or trust_root = FILE in the configuration)",
 		    a->info.common_name);
 	check_link(&c, a, a, false, at, NULL);
 

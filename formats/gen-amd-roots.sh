@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Turn the AMD root certificates (formats/amd-roots/<product>/<kind>.pem)
 # into C data: their DER encodings and a table naming them.
 # Usage: gen-amd-roots.sh PEM... > amd-roots.c

@@ -7,11 +7,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "certdir.h"
 #include "certs.h"
@@ -108,6 +110,49 @@ static int scan_dir(const struct ctx *ctx, struct build_args *a)
 		ret = EXIT_USAGE;
 	}
 	return ret;
+}
+
+/* An absolute form of path (cwd-relative made absolute), in buf, no trailing '/'. */
+static void absolute(const char *path, char *buf, size_t size)
+{
+	char cwd[PATH_MAX];
+	size_t n;
+
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		n = (size_t)snprintf(buf, size, "%s/%s", cwd, path);
+	else
+		n = (size_t)snprintf(buf, size, "%s", path);
+	if (n >= size)
+		n = size - 1;
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = '\0';
+}
+
+/*
+ * OUT could not be written for lack of its directory: say how to make it,
+ * the store as the store wants it (root's, 0755; see store.c).
+ */
+static void say_missing_dir(const struct ctx *ctx, const char *out, struct why *why)
+{
+	char dir[PATH_MAX], abs_dir[PATH_MAX], abs_store[PATH_MAX];
+	const char *slash = strrchr(out, '/');
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	if (stat(dir, &st) == 0 || errno != ENOENT)
+		return;
+	absolute(dir, abs_dir, sizeof(abs_dir));
+	absolute(ctx_get(ctx, SET_STORE), abs_store, sizeof(abs_store));
+	if (strcmp(abs_dir, abs_store) == 0)
+		why_set(why, -ENOENT,
+			"cannot write '%s': the store '%s' does not exist: create it with "
+			"'install -d -m 0755 -o root -g root %s'", out, dir, dir);
+	else
+		why_set(why, -ENOENT,
+			"cannot write '%s': the directory '%s' does not exist: create it first "
+			"(mkdir -p %s)", out, dir, dir);
 }
 
 /* build --force on an existing table: its new contents, written in place. */
@@ -238,6 +283,8 @@ static int cmd_build_main(struct ctx *ctx, int argc, char **argv)
 		err("'%s' exists: use --force to replace it in place", a.out);
 		ret = EXIT_FAIL;
 	} else if (ret < 0) {
+		if (ret == -ENOENT)
+			say_missing_dir(ctx, a.out, &why);
 		err("%s", why.msg);
 		ret = EXIT_FAIL;
 	} else {

@@ -57,8 +57,9 @@ static void range_text(const struct lock_holder *h, bool journal, char *buf, siz
 		snprintf(buf, len, "journal");
 	else if (lock_holder_is_intent(h))
 		snprintf(buf, len, "intent byte");
-	else if (h->start == 0 && h->end == ULLONG_MAX)
-		snprintf(buf, len, "whole file");
+	else if (h->start == 0 && (h->end == ULLONG_MAX ||
+				   h->end == (unsigned long long)SNPCERT_INTENT_OFFSET - 1))
+		snprintf(buf, len, "whole file"); /* libsnpcert's readers: all below the intent byte */
 	else if (h->end == ULLONG_MAX)
 		snprintf(buf, len, "%llu-EOF", h->start);
 	else

@@ -180,6 +180,7 @@ CMD(show);
 CMD(verify);
 CMD(extract);
 CMD(status);
+CMD(check);
 CMD(fetch);
 CMD(update);
 CMD(lock);

@@ -33,18 +33,28 @@ static int interrupted(int ret, const char *path, struct why *why)
 		       strsignal(lockwait_signal));
 }
 
-static void describe_holders(const char *path, char *buf, size_t len)
+/*
+ * The files a wait is on: the one open as fd (the path's file when fd is
+ * -1) and the table's journal.  Returns how many of files[2] were found.
+ */
+static size_t waited_files(const char *path, int fd, struct stat files[2])
 {
-	struct stat files[2];
 	char *jpath = NULL;
 	size_t n = 0;
 
-	if (stat(path, &files[n]) == 0)
+	if ((fd >= 0 ? fstat(fd, &files[n]) : stat(path, &files[n])) == 0)
 		n++;
 	if (snpcert_journal_path(path, &jpath) == 0 && stat(jpath, &files[n]) == 0)
 		n++;
-	lock_holders_describe_files(files, n, buf, len);
 	free(jpath);
+	return n;
+}
+
+static void describe_holders(const char *path, char *buf, size_t len)
+{
+	struct stat files[2];
+
+	lock_holders_describe_files(files, waited_files(path, -1, files), buf, len);
 }
 
 /*
@@ -65,6 +75,9 @@ struct wait_shared {
 	unsigned int refs;
 	bool done;
 	char *path;
+	/* The files waited on, found when the wait started. */
+	struct stat files[2];
+	size_t nfiles;
 };
 
 struct wait_report {
@@ -102,7 +115,7 @@ static void *wait_report_main(void *arg)
 	fire = !s->done;
 	pthread_mutex_unlock(&s->mu);
 	if (fire) {
-		describe_holders(s->path, who, sizeof(who));
+		lock_holders_describe_files(s->files, s->nfiles, who, sizeof(who));
 		pthread_mutex_lock(&s->mu);
 		if (!s->done)
 			info("waiting for the lock on '%s', held by %s", s->path, who);
@@ -112,7 +125,11 @@ static void *wait_report_main(void *arg)
 	return NULL;
 }
 
-static void wait_report_start(struct wait_report *r, const char *path,
+/*
+ * fd: the file being waited on, when it is open already (so the holders
+ * named are its own even if path is renamed over meanwhile), or -1.
+ */
+static void wait_report_start(struct wait_report *r, const char *path, int fd,
 			      const struct sc_deadline *d)
 {
 	struct wait_shared *s = NULL;
@@ -134,6 +151,7 @@ static void wait_report_start(struct wait_report *r, const char *path,
 		free(s);
 		return;
 	}
+	s->nfiles = waited_files(path, fd, s->files);
 	s->refs = 2;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -262,7 +280,7 @@ int lockwait_writer_open(const char *path, const struct sc_deadline *d,
 	struct wait_report r;
 	int ret;
 
-	wait_report_start(&r, path, d);
+	wait_report_start(&r, path, -1, d);
 	do
 		ret = snpcert_writer_open(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), out);
 	while (interrupted(ret, path, why) == 1);
@@ -304,7 +322,7 @@ int lockwait_writer_lock(struct snpcert_writer *w, const char *path, const struc
 	/* Uncontended (the usual case): no reporting thread, nothing in the way. */
 	ret = snpcert_writer_lock(w, 0);
 	if (ret == -EAGAIN && !d->once) {
-		wait_report_start(&r, path, d);
+		wait_report_start(&r, path, snpcert_writer_fd(w), d);
 		do
 			ret = snpcert_writer_lock(w, sc_deadline_ms(d));
 		while (interrupted(ret, path, why) == 1);
@@ -325,7 +343,7 @@ int lockwait_reader_lock(struct snpcert_file *f, const char *path, const struct 
 
 	ret = snpcert_lock_shared(f, 0);
 	if (ret == -EAGAIN && !d->once) {
-		wait_report_start(&r, path, d);
+		wait_report_start(&r, path, snpcert_fd(f), d);
 		ret = snpcert_lock_shared(f, sc_deadline_ms(d));
 		wait_report_stop(&r);
 	}
@@ -338,7 +356,7 @@ int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome
 	struct wait_report r;
 	int ret;
 
-	wait_report_start(&r, path, d);
+	wait_report_start(&r, path, -1, d);
 	do
 		ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d),
 				      outcome);

@@ -34,6 +34,7 @@ static const struct cmd *const commands[] = {
 	&cmd_verify,
 	&cmd_extract,
 	&cmd_status,
+	&cmd_check,
 	&cmd_fetch,
 	&cmd_update,
 	&cmd_lock,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The host around /dev/sev: CPU product, modules, the sev_snp parameter.  See platform.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -16,36 +18,107 @@
 #include "util.h"
 
 #define SEV_SNP_PARAM "/sys/module/kvm_amd/parameters/sev_snp"
+#define CPUID_DEVICE "/dev/cpu/0/cpuid"
+#define MSR_DEVICE "/dev/cpu/0/msr"
+
+int platform_cpuid(uint32_t leaf, uint32_t regs[4], enum cpuid_source *source)
+{
+	uint8_t buf[16];
+	ssize_t n;
+	int fd;
+
+	/* The kernel's cpuid device: the offset is the leaf (subleaf 0). */
+	fd = open(CPUID_DEVICE, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0) {
+		n = pread(fd, buf, sizeof(buf), (off_t)leaf);
+		close(fd);
+		if (n == (ssize_t)sizeof(buf)) {
+			memcpy(regs, buf, sizeof(buf));
+			if (source)
+				*source = CPUID_FROM_DEVICE;
+			return 0;
+		}
+	}
+#if defined(__x86_64__) || defined(__i386__)
+	{
+		unsigned int max = __get_cpuid_max(leaf & 0x80000000u, NULL);
+
+		if (source)
+			*source = CPUID_FROM_INSTRUCTION;
+		if (max < leaf) {
+			memset(regs, 0, 16);
+			return 0; /* above the highest leaf: zeros, as the device answers */
+		}
+		__cpuid_count(leaf, 0, regs[0], regs[1], regs[2], regs[3]);
+		return 0;
+	}
+#else
+	if (source)
+		*source = CPUID_FROM_NONE;
+	return -ENOTSUP;
+#endif
+}
+
+const char *platform_cpuid_source_name(enum cpuid_source s)
+{
+	switch (s) {
+	case CPUID_FROM_DEVICE:
+		return CPUID_DEVICE;
+	case CPUID_FROM_INSTRUCTION:
+		return "the cpuid instruction";
+	case CPUID_FROM_NONE:
+		break;
+	}
+	return "nothing";
+}
 
 int platform_cpu_read(struct platform_cpu *cpu)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned int eax, ebx, ecx, edx, base_family, base_model;
+	unsigned int base_family, base_model;
+	uint32_t r[4];
 
 	memset(cpu, 0, sizeof(*cpu));
-	if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx))
+	if (platform_cpuid(0, r, NULL) < 0)
 		return -ENOTSUP;
-	memcpy(cpu->vendor, &ebx, 4);
-	memcpy(cpu->vendor + 4, &edx, 4);
-	memcpy(cpu->vendor + 8, &ecx, 4);
+	memcpy(cpu->vendor, &r[1], 4);
+	memcpy(cpu->vendor + 4, &r[3], 4);
+	memcpy(cpu->vendor + 8, &r[2], 4);
 	cpu->vendor[12] = '\0';
-	if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+	if (platform_cpuid(1, r, NULL) < 0)
 		return -ENOTSUP;
-	base_family = (eax >> 8) & 0xf;
-	base_model = (eax >> 4) & 0xf;
-	cpu->stepping = eax & 0xf;
+	base_family = (r[0] >> 8) & 0xf;
+	base_model = (r[0] >> 4) & 0xf;
+	cpu->stepping = r[0] & 0xf;
 	cpu->family = base_family;
 	cpu->model = base_model;
 	/* AMD (and Intel) add the extended fields to family 0xf; Intel also to 6. */
 	if (base_family == 0xf)
-		cpu->family += (eax >> 20) & 0xff;
+		cpu->family += (r[0] >> 20) & 0xff;
 	if (base_family == 0xf || base_family == 0x6)
-		cpu->model |= ((eax >> 16) & 0xf) << 4;
+		cpu->model |= ((r[0] >> 16) & 0xf) << 4;
 	return 0;
-#else
-	memset(cpu, 0, sizeof(*cpu));
-	return -ENOTSUP;
-#endif
+}
+
+int platform_msr_read(uint32_t msr, uint64_t *value)
+{
+	ssize_t n;
+	int fd, e;
+
+	fd = open(MSR_DEVICE, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, value, sizeof(*value), (off_t)msr);
+	e = n < 0 ? errno : EIO;
+	close(fd);
+	return n == (ssize_t)sizeof(*value) ? 0 : -e;
+}
+
+bool platform_is_venice(const char *vendor, unsigned int family, unsigned int model)
+{
+	if (!vendor || strcmp(vendor, "AuthenticAMD") != 0 || family != 0x1a)
+		return false;
+	return (model >= 0x50 && model <= 0x57) || (model >= 0x90 && model <= 0xaf) ||
+	       (model >= 0xc0 && model <= 0xc7);
 }
 
 enum amd_product platform_product_map(const char *vendor, unsigned int family,
@@ -60,7 +133,7 @@ enum amd_product platform_product_map(const char *vendor, unsigned int family,
 			return AMD_PRODUCT_GENOA;
 		return AMD_PRODUCT_UNKNOWN;
 	}
-	if (family == 0x1a)
+	if (family == 0x1a && !platform_is_venice(vendor, family, model))
 		return AMD_PRODUCT_TURIN;
 	return AMD_PRODUCT_UNKNOWN;
 }

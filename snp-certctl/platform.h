@@ -8,6 +8,7 @@
 #define SNP_CERTCTL_PLATFORM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "amdtcb.h"
 #include "errors.h"
@@ -21,13 +22,42 @@ struct platform_cpu {
 	unsigned int stepping;
 };
 
-/* CPUID leaves 0 and 1.  0, or -ENOTSUP (not an x86 CPU). */
+/* Where a CPUID answer came from. */
+enum cpuid_source {
+	CPUID_FROM_NONE = 0,
+	CPUID_FROM_DEVICE,      /* /dev/cpu/0/cpuid (the kernel's cpuid module) */
+	CPUID_FROM_INSTRUCTION, /* the cpuid instruction, where the device is not there */
+};
+/* "/dev/cpu/0/cpuid", "the cpuid instruction", "nothing". */
+const char *platform_cpuid_source_name(enum cpuid_source s);
+/*
+ * CPUID leaf (subleaf 0) of CPU 0 into regs (eax, ebx, ecx, edx): read
+ * from /dev/cpu/0/cpuid (pread at offset leaf) when it can be, else with
+ * the cpuid instruction (zeros above the highest leaf, as the device
+ * gives).  *source (may be NULL) says which.  0, or -ENOTSUP (not x86 and
+ * no device).
+ */
+int platform_cpuid(uint32_t leaf, uint32_t regs[4], enum cpuid_source *source);
+/* CPUID leaves 0 and 1 (platform_cpuid()).  0, or -ENOTSUP (not an x86 CPU). */
 int platform_cpu_read(struct platform_cpu *cpu);
+/*
+ * The MSR msr of CPU 0 from /dev/cpu/0/msr (pread at offset msr).  0, or
+ * -errno: -ENOENT (the msr module is not loaded), -EACCES/-EPERM (not
+ * root), -EIO (the CPU has no such MSR).
+ */
+int platform_msr_read(uint32_t msr, uint64_t *value);
+/*
+ * Venice (Zen 6): family 0x1a, models 0x50-0x57, 0x90-0x9f, 0xa0-0xaf,
+ * 0xc0-0xc7 (facts.md section 7).  AMD has published no KDS endpoint for
+ * it: platform_product_map() says AMD_PRODUCT_UNKNOWN.
+ */
+bool platform_is_venice(const char *vendor, unsigned int family, unsigned int model);
 
 /*
  * The product for a CPU, pure: Milan is family 0x19 model 0x00-0x0f;
  * Genoa family 0x19 model 0x10-0x1f, and 0xa0-0xaf (Bergamo, Siena: they
- * use Genoa's keys); Turin family 0x1a.  Anything else, or a vendor other
+ * use Genoa's keys); Turin family 0x1a except Venice's models
+ * (platform_is_venice()).  Anything else, or a vendor other
  * than "AuthenticAMD", is AMD_PRODUCT_UNKNOWN.
  */
 enum amd_product platform_product_map(const char *vendor, unsigned int family,

@@ -243,12 +243,7 @@ char *store_lock_path(const struct ctx *ctx)
 	return asprintf(&path, "%s/%s", ctx_get(ctx, SET_STORE), STORE_LOCK_NAME) < 0 ? NULL : path;
 }
 
-/*
- * Whoever can write the store, or a directory above it, can swap its
- * tables or remove their journals: the rule of trust_path_walk for the
- * whole path.  0 (also for a store that does not exist), or -ERR_REFUSED.
- */
-static int store_trusted(const char *store, struct why *why)
+int store_trusted(const char *store, struct why *why)
 {
 	char name[NAME_MAX + 1], bad[PATH_MAX + 128];
 	struct stat st;

@@ -49,6 +49,14 @@ int store_tables(const struct ctx *ctx, char ***paths, size_t *n, size_t *unmana
 void store_warn_unmanaged(const char *dir, const char *name);
 void store_free(char **paths, size_t n);
 
+/*
+ * Whoever can write the store, or a directory above it, can swap its
+ * tables or remove their journals: the rule of trust_path_walk for the
+ * whole path.  0 (also for a store that does not exist), or -ERR_REFUSED
+ * with why.
+ */
+int store_trusted(const char *store, struct why *why);
+
 /* One table in the lock order. */
 struct lock_ref {
 	const char *path; /* as given (borrowed) */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The rolling firmware-update playbook (hooks/ansible/fw-update.yml and its
 # role), run with `ansible-playbook -c local` against this host with the
 # simulated firmware (tests/fakes/sev.so) and the loopback KDS stand-in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The man pages and the shell completions, checked against the program:
 # every command of its command table (the hidden `snp-certctl help
 # --commands`) is documented in snp-certctl(1) with the synopsis and the
@@ -665,4 +666,84 @@ fake_program() {
 		MANPATH="$T/root/usr/share/man" run -0 man -w snp-certctl.conf
 		assert_output "$T/root/usr/share/man/man5/snp-certctl.conf.5"
 	fi
+}
+
+# ---- the configuration keys everywhere ---------------------------------------
+
+# The configuration keys of settings.c, one per line, in its order.
+settings_keys() {
+	sed -nE 's/^\s*\[SET_[A-Z_]+\] = \{ "([a-z_]+)", "([A-Z_]+)".*/\1/p' \
+		"$REPO/snp-certctl/settings.c"
+}
+
+# The keys of the README's configuration table: rows "| `key` | ...".
+readme_keys() {
+	awk '/^## / { on = ($0 == "## Configuration"); next } on' "$REPO/README.md" |
+		sed -nE 's/^\| `([a-z_]+)` \|.*/\1/p'
+}
+
+# The keys of snp-certctl.conf(5)'s KEYS section (tags "key = VALUE").
+man5_keys() {
+	render_man "$MAN5" | awk '/^[^ ]/ { on = ($0 == "KEYS"); next } on' |
+		sed -nE 's/^ {7}([a-z_]+) = .*/\1/p'
+}
+
+# The keys of a configuration file, set or commented out ("#key = ").
+example_keys() {
+	sed -nE 's/^#?([a-z_]+) = .*/\1/p' "$1"
+}
+
+# same_keys WHAT: stdin lists the same keys as settings.c (any order).
+same_keys() {
+	local got want
+	want=$(settings_keys | sort)
+	got=$(sort)
+	[ "$want" = "$got" ] && return 0
+	echo "$1 and settings.c differ (< settings.c, > $1):"
+	diff <(echo "$want") <(echo "$got") | grep '^[<>]' | sed 's/^/  /'
+	return 1
+}
+
+@test "docs: the README, snp-certctl.conf(5) and the example list exactly the keys of settings.c" {
+	local bad=0
+	[ "$(settings_keys | wc -l)" -ge 8 ] || fail "found only $(settings_keys | wc -l) keys"
+	settings_keys | grep -qx hook_timeout
+	readme_keys | same_keys README.md || bad=1
+	man5_keys | same_keys snp-certctl.conf.5 || bad=1
+	example_keys "$REPO/snp-certctl/snp-certctl.conf.example" |
+		same_keys snp-certctl.conf.example || bad=1
+	return $bad
+}
+
+@test "docs: the key checks fail on a README or an example without hook_timeout" {
+	sed '/^| `hook_timeout` |/d' "$REPO/README.md" > "$T/README.md"
+	run same_keys README.md < <(awk '/^## / { on = ($0 == "## Configuration"); next } on' \
+		"$T/README.md" | sed -nE 's/^\| `([a-z_]+)` \|.*/\1/p')
+	assert_failure
+	assert_line "  < hook_timeout"
+	sed '/^hook_timeout = /d' "$REPO/snp-certctl/snp-certctl.conf.example" > "$T/x.conf"
+	run same_keys x.conf < <(example_keys "$T/x.conf")
+	assert_failure
+	assert_line "  < hook_timeout"
+}
+
+@test "docs: the example configuration parses, with every key set (install.bats: it is installed)" {
+	local ex="$REPO/snp-certctl/snp-certctl.conf.example" key
+	sample_table "$T/t.certs"
+	# As shipped (its paths are the defaults; nothing here reads them).
+	install -m 0644 "$ex" "$T/ex.conf"
+	run -0 certctl -C "$T/ex.conf" show "$T/t.certs"
+	# With the commented keys set too, each checked as it is read.
+	install -m 0644 "$REPO/formats/amd-roots/milan/ark.pem" "$T/root.pem"
+	sed -e 's/^#product = .*/product = Milan/' -e "s|^#trust_root = .*|trust_root = $T/root.pem|" \
+		"$ex" > "$T/all.conf"
+	for key in $(settings_keys); do
+		grep -q "^$key = " "$T/all.conf" || fail "$key not set in $T/all.conf"
+	done
+	run -0 certctl -C "$T/all.conf" verify --quiet "$T/t.certs"
+	# It is really read: a bad value in it is an error naming its line.
+	sed 's/^hook_timeout = .*/hook_timeout = soon/' "$T/all.conf" > "$T/bad.conf"
+	run certctl -C "$T/bad.conf" show "$T/t.certs"
+	assert_failure 2
+	assert_output --partial "$T/bad.conf:$(grep -n '^hook_timeout' "$T/bad.conf" | cut -d: -f1): invalid hook_timeout 'soon'"
 }

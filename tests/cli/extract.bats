@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # extract: entries back into files, the inverse of build --from-dir.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fetch: VCEKs, CA chains and CRLs from a loopback KDS stand-in
 # (tests/fakes/kds-server.py) over HTTP and HTTPS, the cache, --offline,
 # and every fault the stand-in can play, with the exit code and message,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fw-update: the exclusive locks held across the firmware step (a stock
 # reader and `lock --shared` are kept out), SNP_COMMIT and SNP_SET_CONFIG
 # after it, the new VCEK installed; the prefetch (no KDS request while the

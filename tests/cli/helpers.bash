@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared setup for the bats files: which build to test, fixtures, and a
 # private store, cache, hooks directory and configuration per test.
 #

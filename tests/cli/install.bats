@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make install: every piece lands under DESTDIR and PREFIX, and a VMM can
 # build against the installed library with pkg-config alone.  Always the
 # plain build, $SNPCERT_O (a sanitizer build is not for installing).
@@ -7,26 +8,98 @@ load helpers
 
 setup() {
 	common_setup
-	make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" PREFIX=/usr \
-		SYSTEMDUNITDIR=/lib/systemd/system > "$T/install.log" 2>&1 ||
-		{ cat "$T/install.log"; return 1; }
+	# The multiarch library directory (usr/lib/x86_64-linux-gnu), where the
+	# system has one: what LIBDIR defaults to.
+	MA=$(cc -print-multiarch)
+	[ -n "$MA" ] && [ -d "/usr/lib/$MA" ] || fail "no multiarch triplet on this system"
+	LIB=usr/lib/$MA
+	make_install install > "$T/install.log" 2>&1 || { cat "$T/install.log"; return 1; }
+}
+
+# make_install TARGET [VAR=VALUE...]: make TARGET into $T/root, PREFIX=/usr.
+make_install() {
+	local target=$1
+	shift
+	make -s -C "$REPO" O="$SNPCERT_O" "$target" DESTDIR="$T/root" PREFIX=/usr \
+		SYSTEMDUNITDIR=/lib/systemd/system "$@"
 }
 
 @test "install: program, library, header, pkg-config file, man pages, units" {
-	for f in usr/bin/snp-certctl usr/lib/libsnpcert.so.1 usr/include/snpcert.h \
-		usr/lib/pkgconfig/snpcert.pc usr/share/man/man3/libsnpcert.3 \
+	for f in usr/bin/snp-certctl "$LIB/libsnpcert.so.1" usr/include/snpcert.h \
+		"$LIB/pkgconfig/snpcert.pc" usr/share/man/man3/libsnpcert.3 \
 		lib/systemd/system/snp-certctl-refresh.service \
 		lib/systemd/system/snp-certctl-refresh.timer \
 		lib/systemd/system/snp-certctl-recover.service; do
 		[ -f "$T/root/$f" ] || { echo "missing $f"; return 1; }
 	done
-	[ "$(readlink "$T/root/usr/lib/libsnpcert.so")" = libsnpcert.so.1 ]
+	[ "$(readlink "$T/root/$LIB/libsnpcert.so")" = libsnpcert.so.1 ]
 	[ -d "$T/root/etc/snp-certctl/hooks.d" ]
 	grep -q '^ExecStart=/usr/bin/snp-certctl refresh' \
 		"$T/root/lib/systemd/system/snp-certctl-refresh.service"
-	# The installed program finds the installed library ($ORIGIN/../lib).
-	run "$T/root/usr/bin/snp-certctl" --version
-	assert_success
+	# The installed program runs with the installed library.
+	LD_LIBRARY_PATH="$T/root/$LIB" run -0 "$T/root/usr/bin/snp-certctl" --version
+	# The licences and the example configuration are in the docs.
+	local doc="$T/root/usr/share/doc/snp-certctl"
+	cmp "$doc/COPYING" "$REPO/COPYING"
+	cmp "$doc/LICENSES/GPL-2.0-or-later.txt" "$REPO/LICENSES/GPL-2.0-or-later.txt"
+	cmp "$doc/LICENSES/LGPL-2.1-or-later.txt" "$REPO/LICENSES/LGPL-2.1-or-later.txt"
+	cmp "$doc/examples/snp-certctl.conf" "$REPO/snp-certctl/snp-certctl.conf.example"
+}
+
+@test "install: the installed program has no RUNPATH or RPATH; the build tree's keeps its own" {
+	run -0 readelf -d "$T/root/usr/bin/snp-certctl"
+	assert_line --partial "Shared library: [libsnpcert.so.1]"
+	refute_output --partial RUNPATH
+	refute_output --partial RPATH
+	# Not found without the loader's path: it depends on LIBDIR, not on $ORIGIN.
+	[ -e "/usr/lib/$MA/libsnpcert.so.1" ] ||
+		run -127 env -u LD_LIBRARY_PATH "$T/root/usr/bin/snp-certctl" --version
+	# The build tree's program finds the build tree's library by its RUNPATH.
+	run -0 readelf -d "$SNPCERT_O/snp-certctl/snp-certctl"
+	assert_line --regexp 'RUNPATH.*\[\$ORIGIN/\.\./lib\]'
+}
+
+@test "install: LIBDIR is the multiarch directory by default, lib without one, or as given" {
+	[ -f "$T/root/$LIB/libsnpcert.so.1" ]
+	grep -qx "libdir=/$LIB" "$T/root/$LIB/pkgconfig/snpcert.pc"
+	rm -rf "$T/root"
+	make_install install MULTIARCH= > /dev/null
+	[ -f "$T/root/usr/lib/libsnpcert.so.1" ]
+	grep -qx "libdir=/usr/lib" "$T/root/usr/lib/pkgconfig/snpcert.pc"
+	rm -rf "$T/root"
+	make_install install LIBDIR=/usr/lib64 > /dev/null
+	[ -f "$T/root/usr/lib64/libsnpcert.so.1" ] && [ -f "$T/root/usr/lib64/pkgconfig/snpcert.pc" ]
+}
+
+@test "install: the units go where pkg-config systemd says, /lib/systemd/system without it" {
+	mkdir -p "$T/pc" "$T/nopc"
+	printf 'systemdsystemunitdir=/opt/units\nName: systemd\nDescription: x\nVersion: 252\n' \
+		> "$T/pc/systemd.pc"
+	rm -rf "$T/root"
+	PKG_CONFIG_LIBDIR="$T/pc" make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" \
+		PREFIX=/usr > /dev/null
+	[ -f "$T/root/opt/units/snp-certctl-refresh.timer" ]
+	[ ! -e "$T/root/lib/systemd" ]
+	PKG_CONFIG_LIBDIR="$T/pc" make -s -C "$REPO" O="$SNPCERT_O" uninstall DESTDIR="$T/root" \
+		PREFIX=/usr > /dev/null
+	[ ! -e "$T/root/opt" ]
+	PKG_CONFIG_LIBDIR="$T/nopc" make -s -C "$REPO" O="$SNPCERT_O" install DESTDIR="$T/root" \
+		PREFIX=/usr > /dev/null
+	[ -f "$T/root/lib/systemd/system/snp-certctl-refresh.timer" ]
+}
+
+@test "snpcert.pc: Libs.private names exactly what libsnpcert links besides libc" {
+	local pc="$T/root/$LIB/pkgconfig/snpcert.pc" needed private
+	needed=$(readelf -d "$T/root/$LIB/libsnpcert.so.1" |
+		sed -n 's/.*(NEEDED).*\[lib\([^.]*\)\.so.*/-l\1/p' | grep -vx -e -lc | sort | xargs)
+	[ -n "$needed" ]
+	private=$(sed -n 's/^Libs\.private: *//p' "$pc" | tr ' ' '\n' | sort | xargs)
+	assert_equal "$private" "$needed"
+	# No Requires.private: a VMM's build needs no other .pc file.
+	! grep -q '^Requires' "$pc"
+	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/$LIB/pkgconfig"
+	run -0 pkg-config --static --libs snpcert
+	assert_equal "$(xargs <<< "$output")" "-L$T/root/$LIB -lsnpcert $needed"
 }
 
 @test "install: the JSON schemas, with the docs; they hold the installed program's output" {
@@ -36,6 +109,7 @@ setup() {
 	done
 	[ -f "$dir/common.json" ] && [ -f "$dir/refresh.json" ]
 	# The installed schemas alone resolve their $ref (common.json beside them).
+	export LD_LIBRARY_PATH="$T/root/$LIB" # the installed program has no RUNPATH
 	run --separate-stderr "$T/root/usr/bin/snp-certctl" --json lock
 	assert_failure 2
 	"$REPO/tests/tools/validate-json" "$dir" lock <<< "$output"
@@ -45,7 +119,7 @@ setup() {
 }
 
 @test "install: the installed library carries no test knob and never exits" {
-	local lib="$T/root/usr/lib/libsnpcert.so.1"
+	local lib="$T/root/$LIB/libsnpcert.so.1"
 	[ -f "$lib" ]
 	# Crashes for the tests come from tests/fakes/crash.so, not from a
 	# variable the library reads.
@@ -56,26 +130,51 @@ setup() {
 }
 
 @test "install: a VMM builds against the installed library with pkg-config" {
-	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/usr/lib/pkgconfig"
+	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/$LIB/pkgconfig"
 	run pkg-config --modversion snpcert
 	assert_success
 	# The paths are the installed ones, whatever PREFIX the build had.
-	grep -qx 'includedir=/usr/include' "$T/root/usr/lib/pkgconfig/snpcert.pc"
-	assert_output "$("$T/root/usr/bin/snp-certctl" --version | cut -d' ' -f2)"
+	grep -qx 'includedir=/usr/include' "$T/root/$LIB/pkgconfig/snpcert.pc"
+	assert_output "$(LD_LIBRARY_PATH="$T/root/$LIB" "$T/root/usr/bin/snp-certctl" --version |
+		cut -d' ' -f2)"
 	# shellcheck disable=SC2046
 	cc -o "$T/vmm" "$REPO/tests/tools/example-vmm.c" $(pkg-config --cflags --libs snpcert)
 	sample_table "$T/t.certs"
-	LD_LIBRARY_PATH="$T/root/usr/lib" run "$T/vmm" "$T/t.certs" 2
+	LD_LIBRARY_PATH="$T/root/$LIB" run "$T/vmm" "$T/t.certs" 2
 	assert_success
 	assert_output --partial "4772 bytes of certificates go to the guest"
 	# One page is too few for 4772 bytes: the guest is told to offer 2.
-	LD_LIBRARY_PATH="$T/root/usr/lib" run "$T/vmm" "$T/t.certs" 1
+	LD_LIBRARY_PATH="$T/root/$LIB" run "$T/vmm" "$T/t.certs" 1
 	assert_output --partial "buffer of 1 pages too small, 2 needed"
 }
 
-@test "uninstall removes what install put there" {
-	make -s -C "$REPO" O="$SNPCERT_O" uninstall DESTDIR="$T/root" PREFIX=/usr \
-		SYSTEMDUNITDIR=/lib/systemd/system
-	run find "$T/root" -type f
-	assert_output ""
+@test "uninstall removes what install put there, and the directories it made, no other" {
+	make_install uninstall > /dev/null
+	run find "$T/root"
+	assert_output "$T/root"
+}
+
+@test "uninstall keeps the directories that were there and those holding other files" {
+	rm -rf "$T/root"
+	# Before: an empty directory install uses, one with a file of its own.
+	mkdir -p "$T/root/usr/share/man/man3" "$T/root/usr/bin"
+	echo other > "$T/root/usr/bin/other"
+	(cd "$T/root" && find . | sort) > "$T/before"
+	make_install install > /dev/null
+	# A hook the administrator added since.
+	echo '#!/bin/sh' > "$T/root/etc/snp-certctl/hooks.d/10-mine"
+	make_install uninstall > /dev/null
+	(cd "$T/root" && find . | sort) > "$T/after"
+	run bash -c "diff '$T/before' '$T/after' | grep '^[<>]'"
+	assert_output "> ./etc
+> ./etc/snp-certctl
+> ./etc/snp-certctl/hooks.d
+> ./etc/snp-certctl/hooks.d/10-mine"
+	# Again, from there (the hook gone, its directory now one that was there).
+	rm "$T/root/etc/snp-certctl/hooks.d/10-mine"
+	(cd "$T/root" && find . | sort) > "$T/before"
+	make_install install > /dev/null
+	make_install uninstall > /dev/null
+	(cd "$T/root" && find . | sort) > "$T/after"
+	run -0 diff "$T/before" "$T/after"
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lock: hold the table locks while a command runs, like flock(1).
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # locks: who holds or waits for the locks of a table.
 
 load helpers

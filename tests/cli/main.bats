@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The program as a whole: help, version, global options, configuration.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The Makefile: every build product under the build directory, make clean
 # removing exactly that, and `make check T=NAME` running one test alone.
 # It tests the Makefile, not a build: tests/run-all runs it once, with the
@@ -19,9 +20,25 @@ clean_make() {
 	env -i PATH="$path" HOME="$HOME" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 make "$@"
 }
 
+# Whether the tree is a git checkout of its own (not an unpacked tarball,
+# which may lie inside another checkout's build directory).
+in_git() {
+	[ "$(git -C "$REPO" rev-parse --show-toplevel 2>/dev/null)" = "$REPO" ]
+}
+
 # A fresh clone of the repository with the working tree's changes on top
-# (committed there), so what is tested is what is in the tree.
+# (committed there), so what is tested is what is in the tree.  From an
+# unpacked tarball (no git): the tree without its build directory, made a
+# repository of its own.
 fresh_clone() {
+	if ! in_git; then
+		mkdir -p "$1"
+		tar -C "$REPO" --exclude=./build -cf - . | tar -C "$1" -xf -
+		git -C "$1" init -q
+		git -C "$1" add -A
+		git -C "$1" -c user.name=test -c user.email=test@invalid commit -qm tarball
+		return
+	fi
 	git clone -q "$REPO" "$1"
 	git -C "$REPO" diff --binary HEAD > "$T/changes.diff"
 	[ ! -s "$T/changes.diff" ] || git -C "$1" apply --binary "$T/changes.diff"
@@ -114,4 +131,38 @@ build_unit_plan() {
 		assert_output --regexp "O=$o is (the source tree or above it|inside a source directory)"
 	done
 	[ -f "$REPO/Makefile" ] && [ -f "$REPO/tests/unit/tap.h" ]
+}
+
+@test "make dist: snp-certctl-VERSION.tar.gz of the tracked files; distcheck: in it, make, make check, install, uninstall work" {
+	local version dist
+	version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
+	dist="snp-certctl-$version"
+	if in_git; then
+		run clean_make -s -C "$REPO" O="$T/o" dist
+		assert_success
+		assert_output "made $T/o/$dist.tar.gz"
+		# Exactly the tracked files, below snp-certctl-VERSION/, owned by 0/0.
+		diff <(git -C "$REPO" ls-files | sed "s|^|$dist/|" | sort) \
+			<(tar -tzf "$T/o/$dist.tar.gz" | sort)
+		tar -tvzf "$T/o/$dist.tar.gz" | awk '$2 != "0/0" { print; bad = 1 } END { exit bad }'
+		# Reproducible: the same tree gives the same bytes.
+		cp "$T/o/$dist.tar.gz" "$T/first.tar.gz"
+		clean_make -s -C "$REPO" O="$T/o" dist > /dev/null
+		cmp "$T/first.tar.gz" "$T/o/$dist.tar.gz"
+	else
+		# From an unpacked tarball make dist refuses (it packs what git tracks).
+		run clean_make -s -C "$REPO" O="$T/o" dist
+		assert_failure
+		assert_output --partial "is not a git checkout"
+		return
+	fi
+	# make distcheck: unpacked in $T/o/distcheck, make, make check (here only
+	# a quick subset: T; without it, every test), install and uninstall there.
+	run clean_make -C "$REPO" O="$T/o" distcheck T='main ghcb'
+	assert_success
+	assert_line --regexp '^[1-9][0-9]* passed, 0 failed$'
+	assert_line --partial "cc -D_GNU_SOURCE"
+	assert_line --regexp "^install -m 0755 build/install/snp-certctl $T/o/distcheck/root/usr/local/bin/snp-certctl\$"
+	assert_line "$T/o/$dist.tar.gz is ready for distribution"
+	[ ! -e "$T/o/distcheck" ]
 }

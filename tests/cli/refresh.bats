@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # refresh: the cron job, against the simulated firmware (tests/fakes/sev.so)
 # set up as the Milan test chain's platform, and the KDS stand-in
 # (tests/fakes/kds-server.py): in-place updates with every other entry kept,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # show: every entry, text and JSON; malformed tables name the byte.
 
 load helpers

@@ -1,9 +1,11 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # status: the platform through the LD_PRELOAD firmware fake (tests/fakes/sev.so),
 # and whether each table in the store matches it.  Exits 0 whenever it could
 # report: without a device, and when a firmware command fails (it says so).
 
 load helpers
+load host
 
 PSF="SNP_PLATFORM_STATUS failed"
 INVALID_STATE="firmware error INVALID_PLATFORM_STATE (1)"
@@ -161,15 +163,24 @@ SEV_GET_ID2 ok" ]
 }
 
 @test "status: an unknown product shows raw TCBs only" {
-	run fake status --json
+	# A CPU of no SNP product (Rome), through the simulated cpuid device.
+	fake_host_setup
+	host_cpu amd 0x17 0x31
+	run on_host status --json
 	assert_success
-	if [ "$(jq -r .product <<< "$output")" != null ]; then
-		skip "this CPU is $(jq -r .product <<< "$output")"
-	fi
+	[ "$(jq -r .product <<< "$output")" = null ]
+	[ "$(jq -c .cpu <<< "$output")" = '{"vendor":"AuthenticAMD","family":23,"model":49,"stepping":1}' ]
 	[ "$(jq -c .sev.reported_tcb <<< "$output")" = '{"raw":"0x4405000000000002"}' ]
 	[ "$(jq -r .product_source <<< "$output")" = none ]
-	run fake status
+	run on_host status
+	assert_line "product         unknown (CPU AuthenticAMD family 0x17 model 0x31)"
 	assert_line "reported TCB    0x4405000000000002 (product unknown: not decoded)"
+	# The same host as a Genoa: detected, decoded.
+	host_cpu amd 0x19 0x11
+	run on_host status --json
+	[ "$(jq -r '[.product, .product_source] | join(" ")' <<< "$output")" = "Genoa cpuid" ]
+	[ "$(jq -c .sev.reported_tcb <<< "$output")" = \
+		'{"bl":2,"tee":0,"snp":5,"ucode":68,"raw":"0x4405000000000002"}' ]
 }
 
 @test "status: masked chip id and a loaded VLEK" {
@@ -406,23 +417,11 @@ SEV_GET_ID2 ok" ]
 	grep -q ' SNP_SET_CONFIG fw=3$' "$LOG"
 }
 
-# Run status with a sysfs of our own: a tmpfs over /sys/module in a private
-# mount namespace, laid out as the kernel does for loaded modules.
-status_with_sysfs() {
-	local setup=$1
-	shift
-	[ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
-	command -v unshare >/dev/null || skip "no unshare(1)"
-	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
-		unshare -m --propagation private sh -c "
-			mount -t tmpfs snp-certctl-test /sys/module && cd /sys/module && $setup &&
-			exec \"\$0\" \"\$@\"" "$SNP_CERTCTL" "$@"
-}
-
+# The modules through the simulated host (host.bash): a tree bound over
+# /sys/module in a private mount namespace, laid out as the kernel does.
 @test "status: kvm_amd and ccp loaded, sev_snp=Y (sysfs faked in a mount namespace)" {
-	run status_with_sysfs 'mkdir -p kvm_amd/parameters ccp && echo live > kvm_amd/initstate &&
-		echo live > ccp/initstate && echo Y > kvm_amd/parameters/sev_snp' \
-		status --json --product Milan
+	fake_host_setup
+	run on_host status --json --product Milan
 	assert_success
 	[ "$(jq -r .modules.kvm_amd.state <<< "$output")" = loaded ]
 	[ "$(jq -r .modules.kvm_amd.sev_snp <<< "$output")" = true ]
@@ -430,8 +429,11 @@ status_with_sysfs() {
 }
 
 @test "status: sev_snp=N and kvm_amd going, ccp absent" {
-	run status_with_sysfs 'mkdir -p kvm_amd/parameters && echo going > kvm_amd/initstate &&
-		echo N > kvm_amd/parameters/sev_snp' status --product Milan
+	fake_host_setup
+	host_module kvm_amd going
+	host_param sev_snp N
+	host_module ccp absent
+	run on_host status --product Milan
 	assert_success
 	assert_line --regexp '^kvm_amd +going$'
 	assert_line --regexp '^sev_snp +N$'

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The systemd units in hooks/systemd pass `systemd-analyze verify`.  verify
 # checks that ExecStart's binary exists, so the copies verified point it at
 # the build's program; --man=no because the man pages are checked by their

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # update: entries replaced in place, crash-safe, under the lock protocol.
 
 load helpers
@@ -224,7 +225,7 @@ wait_for_line() {
 	[ ! -s "$T/.t.certs.snpcert-journal" ]
 }
 
-@test "update: a table replaced while the writer waits: says so, names the old file's holder" {
+@test "update: a table replaced while the writer waits: says so, names the old file's holder, also while waiting" {
 	"$READER" -H 3000 "$T/t.certs" 3>&- &
 	reader=$!
 	sleep 0.2
@@ -232,11 +233,13 @@ wait_for_line() {
 	( sleep 0.5; mv "$T/new.certs" "$T/t.certs" ) &
 	mover=$!
 	run --separate-stderr certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
-		--timeout 1
+		--timeout 1.5
 	wait "$mover"
 	kill "$reader"
 	assert_failure 3
-	[[ "$stderr" == *"cannot lock '$T/t.certs' within 1s: the file was replaced while waiting for its lock, and the old file is held by $reader (stock-reader) READ; run the command again"* ]]
+	# the waiting line, a second in (after the move), names the file waited on
+	[ "${stderr_lines[0]}" = "snp-certctl: waiting for the lock on '$T/t.certs', held by $reader (stock-reader) READ" ]
+	[[ "$stderr" == *"cannot lock '$T/t.certs' within 1.5s: the file was replaced while waiting for its lock, and the old file is held by $reader (stock-reader) READ; run the command again"* ]]
 	[[ "$stderr" != *"no process found"* ]]
 }
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # verify: structure, chain with exact PSS parameters, validity, TCB, chip.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # vlek-load: the hashstick checked before any lock or device access, the
 # VLEK's chain, product and TCB checked against the platform, SNP_VLEK_LOAD
 # under the locks, and the tables switched to VLEK + ASVK + ARK with the CRL

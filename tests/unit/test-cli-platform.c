@@ -74,6 +74,15 @@ static void test_product_map(void)
 		{ "AuthenticAMD", 0x1a, 0x00, AMD_PRODUCT_TURIN },  /* Turin */
 		{ "AuthenticAMD", 0x1a, 0x02, AMD_PRODUCT_TURIN },
 		{ "AuthenticAMD", 0x1a, 0x11, AMD_PRODUCT_TURIN },  /* Turin dense */
+		{ "AuthenticAMD", 0x1a, 0x4f, AMD_PRODUCT_TURIN },
+		{ "AuthenticAMD", 0x1a, 0x50, AMD_PRODUCT_UNKNOWN }, /* Venice: no KDS yet */
+		{ "AuthenticAMD", 0x1a, 0x57, AMD_PRODUCT_UNKNOWN },
+		{ "AuthenticAMD", 0x1a, 0x58, AMD_PRODUCT_TURIN },
+		{ "AuthenticAMD", 0x1a, 0x90, AMD_PRODUCT_UNKNOWN },
+		{ "AuthenticAMD", 0x1a, 0xaf, AMD_PRODUCT_UNKNOWN },
+		{ "AuthenticAMD", 0x1a, 0xc0, AMD_PRODUCT_UNKNOWN },
+		{ "AuthenticAMD", 0x1a, 0xc7, AMD_PRODUCT_UNKNOWN },
+		{ "AuthenticAMD", 0x1a, 0xc8, AMD_PRODUCT_TURIN },
 		{ "AuthenticAMD", 0x17, 0x31, AMD_PRODUCT_UNKNOWN }, /* Rome: no SNP */
 		{ "AuthenticAMD", 0x17, 0x01, AMD_PRODUCT_UNKNOWN }, /* Naples */
 		{ "AuthenticAMD", 0x18, 0x00, AMD_PRODUCT_UNKNOWN }, /* Hygon */

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The platform and the store as status and check see them.  See status-read.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "lockwait.h"
+#include "status-read.h"
+#include "store.h"
+#include "table.h"
+#include "util.h"
+
+void status_read_platform(struct status_platform *p, const char *product_override)
+{
+	struct sev_dev *dev = NULL;
+	struct sev_fault fault = { 0 };
+	struct why why;
+	char text[128];
+	int ret;
+
+	p->kvm_amd = platform_module_state("kvm_amd");
+	p->ccp = platform_module_state("ccp");
+	p->sev_snp = platform_sev_snp_param();
+	p->product = platform_product(product_override, &p->cpu, &p->source);
+	p->have_cpu = p->cpu.vendor[0] != '\0';
+
+	p->path = sev_device_path();
+	ret = sev_open(p->path, false, &dev, &fault, &why);
+	if (ret && (fault.err == -ENOENT || fault.err == -ENODEV || fault.err == -ENXIO)) {
+		snprintf(p->error, sizeof(p->error), "%s", strerror(-fault.err));
+		goto out;
+	}
+	p->present = true;
+	if (ret) {
+		snprintf(p->error, sizeof(p->error), "cannot open '%s': %s", p->path,
+			 strerror(-fault.err));
+		warn("%s", why.msg);
+		goto out;
+	}
+	p->opened = true;
+	ret = sev_platform_status(dev, &p->st, &fault, &why);
+	if (ret) {
+		sev_error_text(fault.err, fault.fw, text, sizeof(text));
+		snprintf(p->error, sizeof(p->error), "SNP_PLATFORM_STATUS failed: %s", text);
+		warn("%s", why.msg);
+	} else {
+		p->have_status = true;
+	}
+	ret = sev_get_id(dev, p->chip_id, &fault, &why);
+	if (ret) {
+		if (fault.err == -EBADMSG)
+			snprintf(text, sizeof(text), "the firmware returned fewer than %d bytes",
+				 SEV_CHIP_ID_LEN);
+		else
+			sev_error_text(fault.err, fault.fw, text, sizeof(text));
+		snprintf(p->chip_id_error, sizeof(p->chip_id_error), "SEV_GET_ID2 failed: %s",
+			 text);
+		warn("SEV_GET_ID2 failed on '%s': %s", p->path, text);
+	} else {
+		static const uint8_t zero[SEV_CHIP_ID_LEN];
+
+		/* A firmware masking the chip id may answer zeros. */
+		if (memcmp(p->chip_id, zero, sizeof(zero)) == 0)
+			p->chip_id_masked = true;
+		else
+			p->have_chip_id = true;
+	}
+	if (p->have_status && (p->st.features & SNP_FEATURE_MASK_CHIP_ID) && !p->have_chip_id)
+		p->chip_id_masked = true;
+out:
+	sev_close(dev);
+}
+
+const char *status_state_name(uint8_t state)
+{
+	switch (state) {
+	case SNP_STATE_UNINIT:
+		return "uninit";
+	case SNP_STATE_INIT:
+		return "init";
+	}
+	return "unknown";
+}
+
+void status_tcb_text(enum amd_product p, uint64_t raw, char *buf, size_t len)
+{
+	struct amd_tcb tcb;
+	char spec[80];
+
+	if (p == AMD_PRODUCT_UNKNOWN) {
+		snprintf(buf, len, "0x%016llx (product unknown: not decoded)",
+			 (unsigned long long)raw);
+		return;
+	}
+	amd_tcb_from_raw(p, raw, &tcb);
+	amd_tcb_format(p, &tcb, spec, sizeof(spec));
+	snprintf(buf, len, "%s (0x%016llx)", spec, (unsigned long long)raw);
+}
+
+/* A TCB as the firmware reports it: decoded when the product is known. */
+void status_tcb_json(struct json *j, const char *key, enum amd_product p, uint64_t raw)
+{
+	struct amd_tcb tcb;
+
+	amd_tcb_from_raw(p, raw, &tcb);
+	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
+}
+
+/* The certificate of t that expires first (entries that are no certificate: passed over). */
+static void first_expiry(const struct table *t, struct status_table *ts)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct amd_cert_info info;
+		X509 *x = NULL;
+
+		if (amd_cert_load(t->items[i].data, t->items[i].len, &x) < 0)
+			continue;
+		if (amd_cert_info(x, &info) == 0 &&
+		    (!ts->has_expiry || info.not_after < ts->not_after)) {
+			ts->has_expiry = true;
+			ts->not_after = info.not_after;
+			ts->expiry_kind = info.kind;
+		}
+		X509_free(x);
+	}
+}
+
+/* Judge one table against the platform (read as a VMM does, by the deadline d).  0 or -ENOMEM. */
+static int judge(const struct status_platform *p, struct status_table *ts,
+		 const struct sc_deadline *d)
+{
+	const struct amd_cert_info *in = &ts->info;
+	struct table t = { 0 };
+	struct ghcb_diag diag;
+	struct amd_tcb rep;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	char a[80], b[80];
+	struct why why;
+	int ret;
+
+	ret = lockwait_read_table(ts->path, d, GHCB_PARSE_LIMIT, &blob, &len, &why);
+	if (ret == -ERR_LOCK) {
+		ts->status = "busy";
+		snprintf(ts->detail, sizeof(ts->detail), "%s", why.msg);
+		ret = 0;
+		goto out;
+	}
+	if (ret == -EFBIG) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "larger than %u MiB",
+			 GHCB_PARSE_LIMIT / (1024 * 1024));
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0) {
+		ts->status = "unreadable";
+		snprintf(ts->detail, sizeof(ts->detail), "%s", -ret < ERR_BASE ? strerror(-ret) :
+			 why.msg);
+		ret = ret == -ENOMEM ? ret : 0;
+		goto out;
+	}
+	ret = table_from_blob(blob, len, GHCB_ALLOW_LARGE, &t, &diag);
+	if (ret == -ENOMEM)
+		goto out;
+	if (ret < 0 && cmd_interrupted(ts->path)) {
+		ts->status = "interrupted";
+		snprintf(ts->detail, sizeof(ts->detail), "an update was interrupted: 'snp-certctl "
+			 "recover' (or the next refresh) completes it");
+		ret = 0;
+		goto out;
+	}
+	if (ret < 0) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "at byte %zu: %s", diag.offset,
+			 ghcb_strerror(diag.code));
+		ret = 0;
+		goto out;
+	}
+	first_expiry(&t, ts);
+	ts->vlek = !table_find(&t, GHCB_KIND_VCEK) && table_find(&t, GHCB_KIND_VLEK);
+	ret = table_endorsement_key(&t, &ts->info);
+	if (ret == -ENOENT) {
+		ts->status = "no-key";
+		snprintf(ts->detail, sizeof(ts->detail), "neither a VCEK nor a VLEK entry");
+		ret = 0;
+		goto out;
+	}
+	if (ret == -ENOMEM)
+		goto out;
+	if (ret < 0 || in->product == AMD_PRODUCT_UNKNOWN || !in->has_tcb) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "the %s is not a valid %s certificate",
+			 ts->vlek ? "VLEK" : "VCEK", ts->vlek ? "VLEK" : "VCEK");
+		ret = 0;
+		goto out;
+	}
+	ts->has_key = true;
+	ret = 0;
+	if (!ts->vlek && !in->has_hwid) {
+		ts->status = "malformed";
+		snprintf(ts->detail, sizeof(ts->detail), "the VCEK has no hwID extension");
+		goto out;
+	}
+	if (!p->have_status) {
+		ts->status = "unknown";
+		snprintf(ts->detail, sizeof(ts->detail), "the platform status is not available");
+		goto out;
+	}
+	if (p->product != AMD_PRODUCT_UNKNOWN && in->product != p->product) {
+		ts->status = "product-mismatch";
+		snprintf(ts->detail, sizeof(ts->detail), "a %s key, the platform is %s",
+			 amd_product_name(in->product), amd_product_name(p->product));
+		goto out;
+	}
+	amd_tcb_format(in->product, &in->tcb, a, sizeof(a));
+	amd_tcb_from_raw(in->product, p->st.reported_tcb, &rep);
+	amd_tcb_format(in->product, &rep, b, sizeof(b));
+	if (!ts->vlek) {
+		if (!p->have_chip_id) {
+			ts->status = "unknown";
+			snprintf(ts->detail, sizeof(ts->detail), "TCB %s; chip id %s, not compared",
+				 amd_tcb_equal(in->product, &rep, &in->tcb) ? "matches" : "differs",
+				 p->chip_id_masked ? "masked" : "unavailable");
+			goto out;
+		}
+		if (amd_vcek_match(in, in->product, p->chip_id, sizeof(p->chip_id), NULL, NULL,
+				   0) != 0) {
+			ts->status = "chip-mismatch";
+			snprintf(ts->detail, sizeof(ts->detail), "the VCEK is for another chip%s",
+				 amd_tcb_equal(in->product, &rep, &in->tcb) ? "" :
+									       " and another TCB");
+			goto out;
+		}
+	}
+	if (!amd_tcb_equal(in->product, &rep, &in->tcb)) {
+		ts->status = "tcb-mismatch";
+		snprintf(ts->detail, sizeof(ts->detail), "key %s, reported %s", a, b);
+		goto out;
+	}
+	if (ts->vlek) {
+		ts->status = "vlek";
+		snprintf(ts->detail, sizeof(ts->detail), "VLEK for the reported TCB %s%s", a,
+			 (p->st.features & SNP_FEATURE_VLEK_EN) ?
+				 "" : "; no VLEK is loaded in the firmware");
+	} else {
+		ts->status = "match";
+		snprintf(ts->detail, sizeof(ts->detail),
+			 "VCEK for the reported TCB %s and this chip", a);
+	}
+out:
+	table_free(&t);
+	free(blob);
+	return ret;
+}
+
+/* An entry of the store that is not a table: said and counted. */
+static void count_unmanaged(void *arg, const char *dir, const char *name, int error)
+{
+	if (error)
+		return; /* store_list() fails with it */
+	store_warn_unmanaged(dir, name);
+	(*(size_t *)arg)++;
+}
+
+int status_read_store(struct status_store *s, const char *dir, const struct status_platform *p,
+		      double lock_timeout)
+{
+	char **names = NULL;
+	struct sc_deadline d;
+	size_t n = 0;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->path = dir;
+	/* One lock timeout for the whole store: quick even when a writer is stuck. */
+	sc_deadline_init(&d, lock_timeout);
+	ret = store_list(dir, &names, &n, count_unmanaged, &s->unmanaged);
+	if (ret == -ENOMEM)
+		return cmd_oom(), -ENOMEM;
+	if (ret < 0) {
+		/* A store not created yet is not an error for status. */
+		s->list_error = ret;
+		s->error = strerror(-ret);
+		if (ret != -ENOENT)
+			warn("cannot read the store '%s': %s", dir, s->error);
+		n = 0;
+	}
+	s->v = calloc(n ? n : 1, sizeof(*s->v));
+	if (!s->v) {
+		store_free(names, n);
+		return cmd_oom(), -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		s->v[i].name = names[i];
+		names[i] = NULL;
+		s->n = i + 1;
+		if (asprintf(&s->v[i].path, "%s/%s", dir, s->v[i].name) < 0)
+			s->v[i].path = NULL;
+		if (!s->v[i].path || judge(p, &s->v[i], &d) < 0) {
+			store_free(names, n);
+			return cmd_oom(), -ENOMEM;
+		}
+	}
+	store_free(names, n);
+	return 0;
+}
+
+void status_store_free(struct status_store *s)
+{
+	for (size_t i = 0; s->v && i < s->n; i++) {
+		free(s->v[i].name);
+		free(s->v[i].path);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+int status_read(const struct ctx *ctx, struct status_platform *p, struct status_store *s)
+{
+	status_read_platform(p, ctx_get(ctx, SET_PRODUCT));
+	return status_read_store(s, ctx_get(ctx, SET_STORE), p, ctx->lock_timeout);
+}

@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The README's examples run as written: every ```sh block of README.md, in
+# order, in one shell that stops at the first failing command, from the top
+# of the tree (the first block runs `make examples` and goes to the
+# examples directory).  A block is left out only when the line just above
+# it (blank lines aside) is "<!-- readme-test: not run: REASON -->", and
+# REASON must be given.  A block under "<!-- readme-test: simulated host -->"
+# runs on the simulated host: the LD_PRELOAD firmware (tests/fakes/sev.so)
+# as the sample VCEK's platform, and the KDS stand-in, whose test chains'
+# roots it trusts; the settings for that are made for that block alone.
+# Other fences (```c, plain ```) are not commands.
+
+load helpers
+
+README="$REPO/README.md"
+
+setup() {
+	common_setup
+	command -v jq > /dev/null || fail "jq is not installed"
+}
+
+teardown() {
+	stop_kds readme
+}
+
+# The simulated host, as sim_begin and sim_end (around a simulated-host
+# block) in $T/sim.sh: the sample VCEK's chip and reported TCB, a current
+# TCB above it, the KDS stand-in, the test roots trusted.
+simulated_host() {
+	need_fixtures
+	fake_sev_setup
+	set_state current_tcb=0x7308000000000103
+	start_kds readme
+	wait_kds readme
+	cat "$SNPCERT_FIXTURES"/{milan,genoa,turin}/ark.pem > "$T/test-roots.pem"
+	chmod 0644 "$T/test-roots.pem"
+	cat > "$T/sim.sh" <<-EOF
+		sim_begin() {
+			export LD_PRELOAD='$FAKE_SO' FAKE_SEV_STATE='$STATE' FAKE_SEV_LOG='$LOG' \\
+				FAKE_SEV_DEVICE='$T/sev' SNP_CERTCTL_DEVICE='$T/sev' SNP_CERTCTL_PRODUCT=Milan \\
+				SNP_CERTCTL_KDS_URL='http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/readme.port")' \\
+				SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=20 \\
+				SNP_CERTCTL_TRUST_ROOT='$T/test-roots.pem'
+		}
+		sim_end() {
+			unset LD_PRELOAD FAKE_SEV_STATE FAKE_SEV_LOG FAKE_SEV_DEVICE SNP_CERTCTL_DEVICE \\
+				SNP_CERTCTL_PRODUCT SNP_CERTCTL_KDS_URL SNP_CERTCTL_KDS_TIMEOUT \\
+				SNP_CERTCTL_KDS_DEADLINE SNP_CERTCTL_TRUST_ROOT
+		}
+	EOF
+	# Outside those blocks, none of it.
+	unset SNP_CERTCTL_DEVICE FAKE_SEV_DEVICE
+}
+
+# readme_script FILE: a bash script of the runnable blocks of FILE, each
+# line at its line number in FILE (everything else blank), so that $LINENO
+# is the README's line.  Fails on a marker without a reason, or one that
+# marks no sh block.
+readme_script() {
+	awk '
+		function blank() { print "" }
+		inother { blank(); if (/^```$/) inother = 0; next }
+		inblock && /^```$/ { inblock = 0; if (sim) print "sim_end"; else blank(); next }
+		inblock { if (skip) blank(); else print; next }
+		/^<!-- readme-test: / {
+			if ($0 ~ /^<!-- readme-test: simulated host -->$/) {
+				pending = 2
+			} else if ($0 ~ /^<!-- readme-test: not run: [^ ].* -->$/) {
+				pending = 1
+			} else {
+				print "readme.bats: " FILENAME ":" NR ": bad marker: " $0 > "/dev/stderr"
+				bad = 1
+			}
+			blank(); next
+		}
+		/^```sh$/ {
+			inblock = 1; skip = (pending == 1); sim = (pending == 2); pending = 0
+			if (sim) print "sim_begin"; else blank()
+			nblocks++
+			if (!skip) nrun++
+			if (sim) nsim++
+			next
+		}
+		/^```/ {
+			if (pending) {
+				print "readme.bats: " FILENAME ":" NR ": marker above a block that is not sh" > "/dev/stderr"
+				bad = 1
+			}
+			pending = 0; inother = 1; blank(); next
+		}
+		{ blank(); if (!/^[[:space:]]*$/) pending = 0 }
+		END {
+			if (bad) exit 1
+			printf "# %d sh blocks, %d run, %d on the simulated host\n", nblocks, nrun, nsim > "/dev/stderr"
+		}' "$1"
+}
+
+# The tree to run in: the repository when its build directory is build/,
+# else a tree of links to it with build/ the build directory under test.
+readme_top() {
+	if [ "$SNPCERT_O" = "$REPO/build" ]; then
+		echo "$REPO"
+		return
+	fi
+	mkdir -p "$T/top"
+	local f
+	for f in "$REPO"/* "$REPO"/.ci; do
+		[ "${f##*/}" = build ] || ln -s "$f" "$T/top/${f##*/}"
+	done
+	ln -s "$SNPCERT_O" "$T/top/build"
+	echo "$T/top"
+}
+
+@test "README: every sh block runs as written, in order" {
+	readme_script "$README" > "$T/readme.sh" 2> "$T/parse.err" || fail "$(cat "$T/parse.err")"
+	grep -q '^# [0-9]* sh blocks' "$T/parse.err"
+	local top
+	simulated_host
+	top=$(readme_top)
+	# The shell: stop at the first failure and say at which README line.
+	# snp-certctl is $SNP_CERTCTL whatever PATH says (a function comes
+	# first): the build under test, its --json runs validated (setup_suite).
+	cd "$top"
+	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u O -u T bash -e -o pipefail -c "
+		trap 'echo \"README.md:\$LINENO: failed (exit \$?)\" >&2' ERR
+		snp-certctl() { '$SNP_CERTCTL' \"\$@\"; }
+		source '$T/sim.sh'; source '$T/readme.sh'"
+	[ "$status" = 0 ] || fail "$output"
+	# What the blocks made is where the README says.
+	[ -f "$SNPCERT_O/examples/host.certs" ] && [ -f "$SNPCERT_O/examples/out/crl.der" ]
+	[ -f "$SNPCERT_O/examples/store/host.certs" ]
+	assert_line --partial "built test.certs: 5 entries"
+	assert_line "PASS crl-revocation: nothing in the chain is revoked"
+	assert_line "the firmware step runs here"
+	# The simulated host's blocks ran there: its firmware and the stand-in.
+	grep -q SNP_PLATFORM_STATUS "$LOG"
+	[ "$(kds_requests /vcek/)" -ge 1 ] && [ "$(kds_requests /crl)" -ge 1 ]
+	assert_line --partial "host.certs: the VCEK is for the reported TCB bl=2,tee=0,snp=5,ucode=68 and this chip"
+	[ -s "$SNPCERT_O/examples/genoa-chain.pem" ] && [ -s "$SNPCERT_O/examples/turin.crl" ]
+}
+
+@test "README: which blocks run; a marker needs a reason and an sh block under it" {
+	run -0 --separate-stderr readme_script "$README"
+	# The runnable blocks are most of them; the ones left out say why.
+	[[ "$stderr" =~ ([0-9]+)\ sh\ blocks,\ ([0-9]+)\ run,\ ([0-9]+)\ on ]]
+	local all=${BASH_REMATCH[1]} ran=${BASH_REMATCH[2]} sim=${BASH_REMATCH[3]}
+	[ "$ran" -ge 5 ] && [ "$sim" = 2 ] && [ $((all - ran)) -le 5 ] || fail "$stderr"
+	[ "$(grep -c '^<!-- readme-test: simulated host -->$' "$README")" = "$sim" ]
+	# The simulated host is set up for those blocks alone.
+	[ "$(grep -c '^sim_begin$' <<< "$output")" = "$sim" ]
+	[ "$(grep -c '^sim_end$' <<< "$output")" = "$sim" ]
+	[ "$(grep -c '^<!-- readme-test: not run: ' "$README")" = $((all - ran)) ]
+	# The lines kept are the README's, at their line numbers.
+	assert_equal "$(sed -n "$(grep -n '^snp-certctl build -o host.certs' "$README" | cut -d: -f1)p" <<< "$output")" \
+		"snp-certctl build -o host.certs --vcek vcek.der"
+	[ "$(wc -l <<< "$output")" -le "$(wc -l < "$README")" ]
+	refute_output --partial "make install"
+	refute_output --partial "snpcert_open"
+	# A marker without a reason, and one above a C block, are refused.
+	printf '%s\n' '<!-- readme-test: not run: -->' '```sh' 'true' '```' > "$T/bad.md"
+	run readme_script "$T/bad.md"
+	assert_failure
+	assert_output --partial "bad marker"
+	printf '%s\n' '<!-- readme-test: not run: not shell -->' '```c' 'int x;' '```' > "$T/bad.md"
+	run readme_script "$T/bad.md"
+	assert_failure
+	assert_output --partial "marker above a block that is not sh"
+	# A failing command stops the run and names its README line.
+	printf '%s\n' 'text' '```sh' 'true' 'false' 'echo not reached' '```' > "$T/fail.md"
+	readme_script "$T/fail.md" > "$T/fail.sh" 2> /dev/null
+	run bash -e -o pipefail -c "trap 'echo \"README.md:\$LINENO: failed (exit \$?)\" >&2' ERR
+		source '$T/fail.sh'"
+	assert_failure
+	assert_output "README.md:4: failed (exit 1)"
+}

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A simulated host around the SEV device, for LD_PRELOAD: the kernel's
+ * cpuid and msr devices and /dev/kvm, answered from files of a test tree.
+ *
+ *   LD_PRELOAD=.../tests/fakes/host.so FAKE_HOST_ROOT=tree snp-certctl check
+ *
+ * open()/openat() (and their 64-bit and fortified variants) of
+ * /dev/cpu/N/cpuid, /dev/cpu/N/msr and /dev/kvm read TREE/dev/cpu/N/cpuid,
+ * TREE/dev/cpu/N/msr or TREE/dev/kvm instead (missing: the open fails
+ * with ENOENT, as on a host without the module) and return a descriptor of
+ * /dev/null that the fake remembers with what the file said; pread() on
+ * it answers as the device would, ioctl() as KVM would.  Everything else
+ * goes to the real functions, so this fake stacks with sev.so
+ * (LD_PRELOAD="host.so sev.so").  Without FAKE_HOST_ROOT it does nothing.
+ *
+ * /sys/module is not redirected: libkmod reads it with calls of its own
+ * (stat, opendir), so the tests bind a tree over /sys/module in a private
+ * mount namespace instead (tests/cli/host.bash), kvm_amd's sev_snp
+ * parameter included.
+ *
+ * The files hold lines (numbers hex with 0x, or decimal):
+ *   cpuid:  LEAF EAX EBX ECX EDX   what CPUID LEAF (subleaf 0) answers;
+ *                                  a leaf not listed answers zeros
+ *   msr:    MSR VALUE              what RDMSR answers; an MSR not listed:
+ *                                  pread fails with EIO, as the kernel says
+ *                                  of an MSR the CPU does not have
+ *   kvm:    has_attr GROUP ATTR    KVM_HAS_DEVICE_ATTR of that group and
+ *                                  attribute succeeds; any other: ENXIO,
+ *                                  as kvm_x86_dev_has_attr() says
+ *   any:    open_errno=N           opening fails with errno N (13: EACCES)
+ * Every open and answer appends one line to FAKE_HOST_LOG (when set):
+ *   <pid> <cpuid|msr|kvm> <open|pread OFFSET|KVM_HAS_DEVICE_ATTR G A> <ok|errno=NAME>
+ */
+#undef _FORTIFY_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/* The ABI, written out by hand so the program's use is checked, not copied. */
+#define FAKE_KVM_HAS_DEVICE_ATTR 0x4018aee3UL /* _IOW(0xAE, 0xe3, 24 bytes) */
+#define MAX_FDS 4096
+#define MAX_ROWS 64
+
+enum kind { NONE = 0, CPUID, MSR, KVM };
+
+struct row {
+	uint64_t key;
+	uint64_t v[4];
+};
+
+/* What an open descriptor of ours said. */
+struct fake_fd {
+	enum kind kind;
+	struct row rows[MAX_ROWS];
+	int n;
+};
+
+static struct fake_fd *fds[MAX_FDS];
+
+typedef int (*open_fn)(const char *, int, ...);
+typedef int (*openat_fn)(int, const char *, int, ...);
+typedef int (*open2_fn)(const char *, int);
+typedef int (*openat2_fn)(int, const char *, int);
+typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
+typedef int (*ioctl_fn)(int, unsigned long, ...);
+typedef int (*close_fn)(int);
+
+static void *next(const char *name)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	if (!p) {
+		fprintf(stderr, "fake-host: cannot find the real %s: %s\n", name, dlerror());
+		abort();
+	}
+	return p;
+}
+
+static const char *kind_name(enum kind k)
+{
+	return k == CPUID ? "cpuid" : k == MSR ? "msr" : "kvm";
+}
+
+static void log_line(enum kind k, const char *fmt, ...)
+{
+	const char *path = getenv("FAKE_HOST_LOG");
+	char what[128];
+	va_list ap;
+	FILE *f;
+
+	if (!path || !*path)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "%d %s %s\n", (int)getpid(), kind_name(k), what);
+	fclose(f);
+}
+
+static const char *errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "?";
+}
+
+/* Which device path is this, and where in the tree is it?  NONE: not ours. */
+static enum kind classify(const char *path, char *out, size_t len)
+{
+	const char *root = getenv("FAKE_HOST_ROOT");
+	const char *p = path;
+	enum kind k = NONE;
+
+	if (!root || !*root || !path)
+		return NONE;
+	if (strcmp(path, "/dev/kvm") == 0) {
+		k = KVM;
+	} else if (strncmp(path, "/dev/cpu/", 9) == 0) {
+		p = path + 9;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == path + 9)
+			return NONE;
+		if (strcmp(p, "/cpuid") == 0)
+			k = CPUID;
+		else if (strcmp(p, "/msr") == 0)
+			k = MSR;
+		else
+			return NONE;
+	} else {
+		return NONE;
+	}
+	snprintf(out, len, "%s%s", root, path);
+	return k;
+}
+
+/* Parse the tree's file into f: 0, or the errno opening the device fails with. */
+static int load(const char *file, struct fake_fd *f)
+{
+	char line[256];
+	FILE *in = fopen(file, "re");
+	int e = 0;
+
+	if (!in)
+		return errno;
+	while (fgets(line, sizeof(line), in)) {
+		struct row *r = &f->rows[f->n];
+		char *s = line, *end;
+		int i = 0;
+
+		if (strncmp(line, "open_errno=", 11) == 0) {
+			e = (int)strtol(line + 11, NULL, 0);
+			continue;
+		}
+		if (strncmp(s, "has_attr", 8) == 0)
+			s += 8;
+		r->key = strtoull(s, &end, 0);
+		if (end == s || f->n == MAX_ROWS)
+			continue;
+		for (s = end; i < 4; i++, s = end) {
+			r->v[i] = strtoull(s, &end, 0);
+			if (end == s)
+				break;
+		}
+		f->n++;
+	}
+	fclose(in);
+	return e;
+}
+
+static int fake_open(enum kind k, const char *file, int flags)
+{
+	struct fake_fd *f = calloc(1, sizeof(*f));
+	int e, fd;
+
+	if (!f) {
+		errno = ENOMEM;
+		return -1;
+	}
+	f->kind = k;
+	e = load(file, f);
+	if (e) {
+		free(f);
+		log_line(k, "open errno=%s", errname(e));
+		errno = e;
+		return -1;
+	}
+	fd = ((open_fn)next("open"))("/dev/null", (flags & O_ACCMODE) | (flags & O_CLOEXEC));
+	if (fd < 0 || fd >= MAX_FDS) {
+		if (fd >= 0)
+			((close_fn)next("close"))(fd);
+		free(f);
+		errno = EMFILE;
+		return -1;
+	}
+	free(fds[fd]);
+	fds[fd] = f;
+	log_line(k, "open ok");
+	return fd;
+}
+
+static const struct row *find(const struct fake_fd *f, uint64_t key)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->rows[i].key == key)
+			return &f->rows[i];
+	return NULL;
+}
+
+static ssize_t fake_pread(struct fake_fd *f, void *buf, size_t len, off_t off)
+{
+	const struct row *r = find(f, (uint64_t)off & 0xffffffffu);
+	uint32_t regs[4] = { 0 };
+	uint64_t v;
+
+	if (f->kind == CPUID) {
+		/* As the kernel's cpuid_read(): 16 bytes, eax ebx ecx edx. */
+		if (len < sizeof(regs)) {
+			errno = EINVAL;
+			return -1;
+		}
+		for (int i = 0; r && i < 4; i++)
+			regs[i] = (uint32_t)r->v[i];
+		memcpy(buf, regs, sizeof(regs));
+		log_line(CPUID, "pread 0x%llx ok", (unsigned long long)off);
+		return sizeof(regs);
+	}
+	if (f->kind != MSR || len < sizeof(v)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!r) {
+		log_line(MSR, "pread 0x%llx errno=EIO", (unsigned long long)off);
+		errno = EIO;
+		return -1;
+	}
+	v = r->v[0];
+	memcpy(buf, &v, sizeof(v));
+	log_line(MSR, "pread 0x%llx ok", (unsigned long long)off);
+	return sizeof(v);
+}
+
+static int fake_ioctl(struct fake_fd *f, unsigned long request, void *arg)
+{
+	/* struct kvm_device_attr { u32 flags; u32 group; u64 attr; u64 addr; } */
+	uint32_t group;
+	uint64_t attr;
+
+	if (f->kind != KVM || request != FAKE_KVM_HAS_DEVICE_ATTR) {
+		errno = ENOTTY;
+		return -1;
+	}
+	memcpy(&group, (const char *)arg + 4, sizeof(group));
+	memcpy(&attr, (const char *)arg + 8, sizeof(attr));
+	for (int i = 0; i < f->n; i++) {
+		if (f->rows[i].key == group && f->rows[i].v[0] == attr) {
+			log_line(KVM, "KVM_HAS_DEVICE_ATTR %u %llu ok", group,
+				 (unsigned long long)attr);
+			return 0;
+		}
+	}
+	log_line(KVM, "KVM_HAS_DEVICE_ATTR %u %llu errno=ENXIO", group, (unsigned long long)attr);
+	errno = ENXIO;
+	return -1;
+}
+
+static struct fake_fd *ours(int fd)
+{
+	return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL;
+}
+
+static mode_t mode_arg(int flags, va_list ap)
+{
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+}
+
+/* An absolute path, or one relative to the working directory, is ours to judge. */
+static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
+{
+	if (!path || (path[0] != '/' && dirfd != AT_FDCWD))
+		return NONE;
+	return classify(path, out, len);
+}
+
+/* The open entry points, plain and 64-bit; the fortified ones (-D_FORTIFY_SOURCE). */
+#define WRAP_OPEN(name)                                                                     \
+	__attribute__((visibility("default"))) int name(const char *path, int flags, ...)   \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = classify(path, file, sizeof(file));                           \
+		va_list ap;                                                                 \
+		mode_t mode;                                                                \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		va_start(ap, flags);                                                        \
+		mode = mode_arg(flags, ap);                                                 \
+		va_end(ap);                                                                 \
+		return ((open_fn)next(#name))(path, flags, mode);                           \
+	}
+#define WRAP_OPENAT(name)                                                                   \
+	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags, \
+							...)                                \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
+		va_list ap;                                                                 \
+		mode_t mode;                                                                \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		va_start(ap, flags);                                                        \
+		mode = mode_arg(flags, ap);                                                 \
+		va_end(ap);                                                                 \
+		return ((openat_fn)next(#name))(dirfd, path, flags, mode);                  \
+	}
+#define WRAP_OPEN2(name)                                                                    \
+	int name(const char *path, int flags);                                              \
+	__attribute__((visibility("default"))) int name(const char *path, int flags)        \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = classify(path, file, sizeof(file));                           \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		return ((open2_fn)next(#name))(path, flags);                                \
+	}
+#define WRAP_OPENAT2(name)                                                                  \
+	int name(int dirfd, const char *path, int flags);                                   \
+	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags) \
+	{                                                                                   \
+		char file[4096];                                                            \
+		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
+		if (k != NONE)                                                              \
+			return fake_open(k, file, flags);                                   \
+		return ((openat2_fn)next(#name))(dirfd, path, flags);                       \
+	}
+
+WRAP_OPEN(open)
+WRAP_OPEN(open64)
+WRAP_OPENAT(openat)
+WRAP_OPENAT(openat64)
+WRAP_OPEN2(__open_2)
+WRAP_OPEN2(__open64_2)
+WRAP_OPENAT2(__openat_2)
+WRAP_OPENAT2(__openat64_2)
+
+#define WRAP_PREAD(name)                                                                    \
+	__attribute__((visibility("default"))) ssize_t name(int fd, void *buf, size_t len,  \
+							    off_t off)                      \
+	{                                                                                   \
+		struct fake_fd *f = ours(fd);                                               \
+		if (f)                                                                      \
+			return fake_pread(f, buf, len, off);                                \
+		return ((pread_fn)next(#name))(fd, buf, len, off);                          \
+	}
+WRAP_PREAD(pread)
+WRAP_PREAD(pread64)
+
+__attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...)
+{
+	struct fake_fd *f = ours(fd);
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (f)
+		return fake_ioctl(f, request, arg);
+	return ((ioctl_fn)next("ioctl"))(fd, request, arg);
+}
+
+__attribute__((visibility("default"))) int close(int fd)
+{
+	struct fake_fd *f = ours(fd);
+
+	if (f) {
+		fds[fd] = NULL;
+		free(f);
+	}
+	return ((close_fn)next("close"))(fd);
+}
