@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # One JSON convention for every command (snp-certctl(1), JSON OUTPUT): the
 # error document for every failure, --json refused where there is no JSON
 # output, and the schemas (snp-certctl/schema/) and their validator

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Once per bats run (bats finds this file beside the first test file): every
 # --json output of the run is recorded (the wrapper in helpers.bash) and, at
 # the end, validated against snp-certctl/schema/ by tests/tools/validate-json.
