@@ -134,6 +134,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(UNIT_SRCS))
 HELPER_BINS := $(patsubst %.c,$(O)/%,$(filter-out %.so.c,$(HELPER_SRCS)))
 PRELOADS := $(patsubst %.so.c,$(O)/%.so,$(filter %.so.c,$(HELPER_SRCS)))
 
+# The JSON Schemas of --json (installed with the docs; tests/tools/validate-json).
+SCHEMAS := $(sort $(wildcard snp-certctl/schema/*.json))
 MAN1 := $(wildcard snp-certctl/*.1)
 MAN3 := $(wildcard lib/*.3)
 MAN5 := $(wildcard snp-certctl/*.5)
@@ -352,7 +354,7 @@ install: all $(PROG_INST)
 		$(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 \
 		$(DATADIR)/bash-completion/completions \
 		$(DATADIR)/zsh/vendor-completions $(DATADIR)/fish/vendor_completions.d \
-		$(DOCDIR)/examples $(DOCDIR)/LICENSES)
+		$(DOCDIR)/examples $(DOCDIR)/LICENSES $(DOCDIR)/schema)
 	install -m 0755 $(PROG_INST) $(DESTDIR)$(BINDIR)/snp-certctl
 	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libsnpcert.so.$(SOVERSION)
 	ln -sf libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
@@ -372,6 +374,7 @@ install: all $(PROG_INST)
 	install -m 0644 LICENSES/*.txt $(DESTDIR)$(DOCDIR)/LICENSES/
 	$(if $(wildcard snp-certctl/snp-certctl.conf.example),install -m 0644 \
 		snp-certctl/snp-certctl.conf.example $(DESTDIR)$(DOCDIR)/examples/snp-certctl.conf)
+	install -m 0644 $(SCHEMAS) $(DESTDIR)$(DOCDIR)/schema/
 	$(MAKE) --no-print-directory install-hooks
 	@# The loader's cache, for the library just installed (root, no DESTDIR).
 	$(if $(DESTDIR),,@[ "$$(id -u)" != 0 ] || ldconfig)

@@ -90,7 +90,7 @@ static const char usage[] =
 	"  {\"checks\": [{\"name\", \"result\" (\"pass\"|\"fail\"|\"skip\"), \"class\"\n"
 	"               (\"platform\"|\"table\"|\"store\"|\"kds\"), \"reason\", \"fix\",\n"
 	"               \"file\", \"path\" (table:NAME only)}],\n"
-	"   \"passed\", \"failed\", \"skipped\", \"exit\"}\n";
+	"   \"passed\", \"failed\", \"skipped\", \"exit\", \"error\" (when exit is not 0)}\n";
 
 enum result { PASS, FAIL, SKIP };
 /* In rising precedence: the exit status is that of the highest class that failed. */
@@ -671,6 +671,26 @@ static void print_text(const struct checks *l, int status)
 		status);
 }
 
+/*
+ * The error a failing check's document ends with: the first failed check of
+ * the class that decided the exit status, and how many others failed.
+ */
+static void json_failure(struct json *j, const struct checks *l, int status, size_t failed)
+{
+	const struct check *decisive = NULL;
+	char msg[2 * WHY_MAX]; /* a name and a reason; error_note keeps WHY_MAX of it */
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].result == FAIL && (!decisive || l->v[i].cls > decisive->cls))
+			decisive = &l->v[i];
+	if (decisive) {
+		snprintf(msg, sizeof(msg), "%s: %s%s", decisive->name, decisive->reason,
+			 failed > 1 ? " (and other checks failed)" : "");
+		error_note(msg);
+	}
+	json_error(j, status);
+}
+
 static void print_json(const struct checks *l, int status)
 {
 	struct json j;
@@ -689,10 +709,8 @@ static void print_json(const struct checks *l, int status)
 		json_string(&j, "reason", c->reason);
 		if (c->result != PASS && c->fix[0])
 			json_string(&j, "fix", c->fix);
-		if (c->table) {
-			json_string(&j, "file", c->table->name);
-			json_string(&j, "path", c->table->path);
-		}
+		if (c->table)
+			json_table(&j, c->table->path);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -701,6 +719,8 @@ static void print_json(const struct checks *l, int status)
 	json_uint(&j, "failed", n[FAIL]);
 	json_uint(&j, "skipped", n[SKIP]);
 	json_uint(&j, "exit", (unsigned int)status);
+	if (status)
+		json_failure(&j, l, status, n[FAIL]);
 	json_object_end(&j);
 	json_finish(&j);
 }

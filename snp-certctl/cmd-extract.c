@@ -176,7 +176,7 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
-		json_string(&j, "file", argv[optind]);
+		json_table(&j, argv[optind]);
 		json_array_begin(&j, "written");
 		for (size_t i = 0; i < n; i++) {
 			json_object_begin(&j, NULL);

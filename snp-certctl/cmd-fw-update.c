@@ -85,8 +85,9 @@ static const char usage[] =
 	"  {\"platform\": {\"product\", \"old_reported_tcb\", \"new_reported_tcb\",\n"
 	"                \"current_tcb\", \"committed\", \"reported_tcb_set\"},\n"
 	"   \"firmware_step\", \"vcek_fetched_under_locks\", \"locks_held_us\",\n"
-	"   \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\", \"old_tcb\",\n"
-	"   \"new_tcb\"}]}\n"
+	"   \"tables\": [{\"file\", \"path\", \"action\", \"reason\", \"exit_status\",\n"
+	"   \"old_tcb\", \"new_tcb\"}], \"error\"}\n"
+	HELP_JSON_WORKFLOW
 	"\n"
 	"Exit status: 0 done, every table right; 1 failure (a hook at pre-update or\n"
 	"locked failed: nothing changed), 2 usage, 3 a lock was not had in time (nothing\n"
@@ -205,7 +206,7 @@ static int stage_all(struct workflow *wf, struct wf_vcek *src, const struct amd_
 		}
 		if (t->vlek || !vcek || t->action != WF_PENDING)
 			continue;
-		wf_set_new_tcb(t, spec);
+		wf_set_new_tcb(t, p->product, spec);
 		r = wf_build_vcek(t, src, &next, &why);
 		if (r == 0) {
 			r = wf_stage(t, &next, &vo);
@@ -325,20 +326,15 @@ static void json_extra(struct workflow *wf, void *arg, struct json *j)
 	const struct fw *f = arg;
 	const struct fw_state *s = &f->s;
 	enum amd_product p = s->old.product;
-	char buf[WF_TCB_LEN];
 
 	json_object_begin(j, "platform");
 	json_string(j, "product", amd_product_name(p));
-	wf_tcb_spec(p, s->old.st.reported_tcb, buf, sizeof(buf));
-	json_string(j, "old_reported_tcb", buf);
-	if (s->have_new) {
-		wf_tcb_spec(p, s->now.reported_tcb, buf, sizeof(buf));
-		json_string(j, "new_reported_tcb", buf);
-	} else {
+	json_tcb_raw(j, "old_reported_tcb", p, s->old.st.reported_tcb);
+	if (s->have_new)
+		json_tcb_raw(j, "new_reported_tcb", p, s->now.reported_tcb);
+	else
 		json_string(j, "new_reported_tcb", NULL);
-	}
-	wf_tcb_spec(p, s->have_new ? s->now.current_tcb : s->old.st.current_tcb, buf, sizeof(buf));
-	json_string(j, "current_tcb", buf);
+	json_tcb_raw(j, "current_tcb", p, s->have_new ? s->now.current_tcb : s->old.st.current_tcb);
 	json_bool(j, "committed", s->committed);
 	json_bool(j, "reported_tcb_set", s->config_set);
 	json_object_end(j);

@@ -32,9 +32,9 @@ static const char usage[] =
 	"\"awaiting recovery\".\n"
 	"\n"
 	"      --json            print the result as JSON:\n"
-	"                        {\"files\":[{\"file\",\"awaiting_recovery\",\"locks\":[{\"pid\",\n"
-	"                        \"command\",\"mode\",\"state\",\"kind\",\"fd\",\"intent\",\n"
-	"                        \"journal\",\"start\",\"end\"}]}]}\n"
+	"                        {\"files\":[{\"file\",\"path\",\"awaiting_recovery\",\n"
+	"                        \"locks\":[{\"pid\",\"command\",\"mode\",\"state\",\"kind\",\n"
+	"                        \"fd\",\"intent\",\"journal\",\"start\",\"end\"}]}]}\n"
 	"\n"
 	"Exit status: 0, or 1 if a file does not exist or /proc cannot be read.\n";
 
@@ -163,7 +163,7 @@ static void print_text(const struct file_locks *fl)
 static void print_json(struct json *j, const struct file_locks *fl)
 {
 	json_object_begin(j, NULL);
-	json_string(j, "file", fl->path);
+	json_table(j, fl->path);
 	json_bool(j, "awaiting_recovery", fl->recovery);
 	json_array_begin(j, "locks");
 	for (size_t i = 0; i < fl->n; i++) {
@@ -265,6 +265,8 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->json) {
 		json_array_end(&j);
+		if (ret)
+			json_error(&j, ret);
 		json_object_end(&j);
 		json_finish(&j);
 	}

@@ -29,8 +29,8 @@ static const char usage[] =
 	"      --timeout SEC     wait at most SEC seconds for each table's locks\n"
 	"                        (fractions allowed; 0: try once; default: lock_timeout)\n"
 	"      --json            print the result as JSON:\n"
-	"                        {\"tables\":[{\"file\",\"result\"}]}, result one of clean,\n"
-	"                        replayed, discarded, busy, error\n"
+	"                        {\"tables\":[{\"file\",\"path\",\"result\"}]}, result one\n"
+	"                        of clean, replayed, discarded, busy, error\n"
 	"\n"
 	"Exit status: 0, 1 if a table could not be recovered, 3 if a lock was not had in\n"
 	"time (and nothing else failed).\n";
@@ -105,7 +105,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 			failed = true;
 		if (ctx->json) {
 			json_object_begin(&j, NULL);
-			json_string(&j, "file", paths[i]);
+			json_table(&j, paths[i]);
 			json_string(&j, "result", r == EXIT_LOCK ? "busy" : r ? "error" :
 					outcome_name(outcome));
 			json_object_end(&j);
@@ -113,12 +113,14 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
+	ret = failed ? EXIT_FAIL : busy ? EXIT_LOCK : 0;
 	if (ctx->json) {
 		json_array_end(&j);
+		if (ret)
+			json_error(&j, ret);
 		json_object_end(&j);
 		json_finish(&j);
 	}
-	ret = failed ? EXIT_FAIL : busy ? EXIT_LOCK : 0;
 out:
 	store_free(store, n);
 	return ret;

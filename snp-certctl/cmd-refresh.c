@@ -53,12 +53,13 @@ static const char usage[] =
 	HELP_TRUST_ROOT
 	HELP_TIMEOUT
 	"      --json            one JSON document on stdout:\n"
-	"  {\"platform\": {\"product\", \"reported_tcb\", \"chip_id\"},\n"
-	"   \"dry_run\", \"locks_held_us\", \"tables\": [{\"file\", \"action\", \"reason\",\n"
-	"   \"exit_status\", \"old_tcb\", \"new_tcb\"}]}\n"
-	"  action: unchanged, updated, skipped, failed or would-update; TCBs in TCB SPEC\n"
-	"  form; exit_status only for failed tables; locks_held_us: how long readers\n"
-	"  were kept out (0: nothing was locked).\n"
+	"  {\"platform\": {\"product\", \"reported_tcb\", \"chip_id\", \"vlek_loaded\"},\n"
+	"   \"dry_run\", \"locks_held_us\", \"tables\": [{\"file\", \"path\", \"action\",\n"
+	"   \"reason\", \"exit_status\", \"old_tcb\", \"new_tcb\"}], \"error\"}\n"
+	"  action: unchanged, updated, skipped, failed or would-update; exit_status\n"
+	"  only for failed tables; locks_held_us: how long readers were kept out (0:\n"
+	"  nothing was locked).\n"
+	HELP_JSON_WORKFLOW
 	"\n"
 	"Exit status: 0 every table is right (changed or not), else that of the first\n"
 	"table that is not: 3 its lock was not had in time, 4 verification failed (or a\n"
@@ -103,7 +104,7 @@ static bool judge(struct wf_table *t, const struct refresh *r)
 	const struct platform_id *p = &r->plat;
 	char why[WF_REASON_LEN];
 
-	wf_set_new_tcb(t, NULL);
+	wf_set_new_tcb(t, p->product, NULL);
 	if (t->vlek) {
 		if (p->st.features & SNP_FEATURE_VLEK_EN) {
 			wf_set(t, WF_SKIPPED, 0, "a VLEK is loaded; refresh leaves VLEK tables alone");
@@ -125,7 +126,7 @@ static bool judge(struct wf_table *t, const struct refresh *r)
 		return false;
 	}
 	wf_set(t, WF_PENDING, 0, "%s", why);
-	wf_set_new_tcb(t, r->rep_spec);
+	wf_set_new_tcb(t, p->product, r->rep_spec);
 	return true;
 }
 
@@ -306,7 +307,7 @@ static void json_extra(struct workflow *wf, void *arg, struct json *j)
 	(void)wf;
 	json_object_begin(j, "platform");
 	json_string(j, "product", amd_product_name(p->product));
-	json_string(j, "reported_tcb", r->rep_spec);
+	json_tcb(j, "reported_tcb", p->product, &r->rep, amd_tcb_to_raw(p->product, &r->rep));
 	if (p->chip_id_known) {
 		format_hex(p->chip_id, SEV_CHIP_ID_LEN, hex);
 		json_string(j, "chip_id", hex);

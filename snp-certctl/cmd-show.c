@@ -178,7 +178,7 @@ static void print_json(const char *path, size_t size, const struct shown *v, siz
 
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
-	json_string(&j, "file", path);
+	json_table(&j, path);
 	json_uint(&j, "size", size);
 	json_array_begin(&j, "entries");
 	for (size_t i = 0; i < n; i++) {

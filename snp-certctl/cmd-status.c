@@ -221,8 +221,7 @@ static void print_json(const struct status_platform *p, const struct status_stor
 		const struct amd_cert_info *in = &v[i].info;
 
 		json_object_begin(&j, NULL);
-		json_string(&j, "file", v[i].name);
-		json_string(&j, "path", v[i].path);
+		json_table(&j, v[i].path);
 		json_string(&j, "status", v[i].status);
 		json_string(&j, "detail", v[i].detail);
 		if (v[i].has_key) {

@@ -47,13 +47,26 @@ static const char usage[] =
 	"      --hashstick FILE  check this hashstick instead of a table\n"
 	"      --json            one JSON document on stdout\n";
 
+/* The one line a table that does not verify gets (on stderr without --json). */
+static void failed_verification(const char *path, bool json)
+{
+	char msg[WHY_MAX];
+
+	snprintf(msg, sizeof(msg), "'%s' failed verification", path);
+	if (json)
+		error_note(msg);
+	else
+		err("%s", msg);
+}
+
+/* The report; one that did not verify carries "error" (exit 4) too. */
 static void print_json(const char *path, bool ok, const struct amd_check_list *l)
 {
 	struct json j;
 
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
-	json_string(&j, "file", path);
+	json_table(&j, path);
 	json_bool(&j, "ok", ok);
 	json_array_begin(&j, "checks");
 	for (size_t i = 0; i < l->n; i++) {
@@ -64,6 +77,10 @@ static void print_json(const char *path, bool ok, const struct amd_check_list *l
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	if (!ok) {
+		failed_verification(path, true);
+		json_error(&j, EXIT_VERIFY);
+	}
 	json_object_end(&j);
 	json_finish(&j);
 }
@@ -232,7 +249,7 @@ static int cmd_verify_main(struct ctx *ctx, int argc, char **argv)
 		checks_print(&checks, ctx->verbosity);
 	if (!amd_check_list_ok(&checks)) {
 		if (!ctx->json)
-			err("'%s' failed verification", path);
+			failed_verification(path, false);
 		ret = EXIT_VERIFY;
 	}
 out:

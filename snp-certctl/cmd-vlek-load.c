@@ -52,10 +52,11 @@ static const char usage[] =
 	HELP_TRUST_ROOT
 	"      --json            one JSON document on stdout:\n"
 	"  {\"platform\": {\"product\", \"reported_tcb\", \"vlek_loaded\"},\n"
-	"   \"vlek\": {\"file\", \"tcb\", \"csp_id\", \"hashstick_sha256\"}, \"loaded\",\n"
-	"   \"locks_held_us\",\n"
-	"   \"tables\": [{\"file\", \"action\", \"reason\", \"exit_status\", \"old_tcb\",\n"
-	"   \"new_tcb\"}]}\n"
+	"   \"vlek\": {\"file\", \"path\", \"tcb\", \"csp_id\", \"hashstick_sha256\"},\n"
+	"   \"loaded\", \"locks_held_us\",\n"
+	"   \"tables\": [{\"file\", \"path\", \"action\", \"reason\", \"exit_status\",\n"
+	"   \"old_tcb\", \"new_tcb\"}], \"error\"}\n"
+	HELP_JSON_WORKFLOW
 	"\n"
 	"Exit status: 0 loaded and every table switched; 1 failure (a hook at pre-update\n"
 	"or locked failed), 2 usage, 3 a lock was not had in time, 4 the hashstick, the\n"
@@ -217,7 +218,7 @@ static int stage(struct workflow *wf, void *arg, struct why *why)
 		if (t->has_key)
 			snprintf(was, sizeof(was), "%s for TCB %s", t->vlek ? "VLEK" : "VCEK",
 				 t->old_tcb);
-		wf_set_new_tcb(t, v->in.tcb);
+		wf_set_new_tcb(t, v->plat.product, v->in.tcb);
 		rc = wf_build_vlek(t, &v->in.vlek, &v->in.asvk, &v->in.ark, &next, why);
 		if (rc == 0)
 			rc = wf_stage(t, &next, &vo);
@@ -256,17 +257,16 @@ static void json_extra(struct workflow *wf, void *arg, struct json *j)
 	const struct vlek *v = arg;
 	const struct vlek_inputs *in = &v->in;
 	unsigned char md[32];
-	char buf[WF_TCB_LEN], hex[65];
+	char hex[65];
 
 	json_object_begin(j, "platform");
 	json_string(j, "product", amd_product_name(v->plat.product));
-	wf_tcb_spec(v->plat.product, v->plat.st.reported_tcb, buf, sizeof(buf));
-	json_string(j, "reported_tcb", buf);
+	json_tcb_raw(j, "reported_tcb", v->plat.product, v->plat.st.reported_tcb);
 	json_bool(j, "vlek_loaded", v->loaded || (v->plat.st.features & SNP_FEATURE_VLEK_EN));
 	json_object_end(j);
 	json_object_begin(j, "vlek");
-	json_string(j, "file", v->a.vlek);
-	json_string(j, "tcb", in->tcb);
+	json_table(j, v->a.vlek);
+	json_tcb_spec(j, "tcb", v->plat.product, in->tcb);
 	if (in->vlek.info.has_csp_id)
 		json_string(j, "csp_id", in->vlek.info.csp_id);
 	if (EVP_Digest(in->hashstick, in->hashstick_len, md, NULL, EVP_sha256(), NULL) == 1) {

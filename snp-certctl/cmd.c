@@ -3,9 +3,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "cmd.h"
+#include "json.h"
 #include "platform.h"
 #include "snpcert.h"
 #include "store.h"
@@ -15,19 +17,37 @@
 int usage_error(const struct ctx *ctx, const char *fmt, ...)
 {
 	const char *name = ctx && ctx->cmd ? ctx->cmd->name : NULL;
+	char *msg = NULL;
 	va_list ap;
+	int r;
 
-	fputs("snp-certctl: ", stderr);
-	if (name)
-		fprintf(stderr, "%s: ", name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	r = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (r < 0)
+		msg = NULL;
 	if (name)
-		fprintf(stderr, "\nTry 'snp-certctl %s --help'.\n", name);
+		err("%s: %s", name, msg ? msg : "out of memory");
 	else
-		fputs("\nTry 'snp-certctl --help'.\n", stderr);
+		err("%s", msg ? msg : "out of memory");
+	free(msg);
+	if (name)
+		fprintf(stderr, "Try 'snp-certctl %s --help'.\n", name);
+	else
+		fputs("Try 'snp-certctl --help'.\n", stderr);
 	return EXIT_USAGE;
+}
+
+bool cmd_has_json(const struct cmd *cmd)
+{
+	return strstr(cmd->usage, "--json") != NULL;
+}
+
+int cmd_finish(const struct ctx *ctx, int status)
+{
+	if (status && (ctx->json || ctx->json_errors))
+		json_error_document(status);
+	return status;
 }
 
 int cmd_error(int rc, const struct why *why)

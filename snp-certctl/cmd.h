@@ -49,6 +49,7 @@ struct ctx {
 	char *value[SET_COUNT];      /* resolved: cli > env > config > default */
 	double lock_timeout;         /* seconds, resolved */
 	bool json;
+	bool json_errors;            /* --json on the command line: failures as the error document */
 	int verbosity;               /* -1 quiet, 0 normal, 1 verbose */
 	bool quiet_opt, verbose_opt; /* -q and -v given: together, a usage error */
 	const struct cmd *cmd;
@@ -100,6 +101,16 @@ enum {
 #define HELP_CACHE "      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
 
 /*
+ * The JSON conventions, after a workflow's document in its --help (the rest
+ * in JSON OUTPUT, snp-certctl(1)).
+ */
+#define HELP_JSON_WORKFLOW                                                                  \
+	"  A TCB is {\"bl\", \"tee\", \"snp\", \"ucode\", \"fmc\" (Turin), \"raw\"};"        \
+	" a table is\n"                                                                      \
+	"  \"file\" (as given or found in the store) and \"path\" (absolute).  When it\n"    \
+	"  failed part way, \"error\": {\"message\", \"exit\"} follows what was done.\n"
+
+/*
  * Handle one of the common or shared options (returns 1), or not (0).
  * --help prints the command's usage and exits 0; '?' and ':', an invalid
  * --product or --timeout and more than CTX_MAX_TRUST_ROOTS --trust-root
@@ -135,6 +146,20 @@ int cmd_tables(const struct ctx *ctx, int argc, char **argv, char ***owned, char
 int cmd_oom(void);
 /* Has path a journal with something in it: an update that did not finish? */
 bool cmd_interrupted(const char *path);
+
+/*
+ * Does cmd have JSON output?  Its --help (the usage) offers --json: the
+ * usage text is what documents it, so the two cannot disagree.  Without,
+ * --json is a usage error.
+ */
+bool cmd_has_json(const struct cmd *cmd);
+/*
+ * The end of every run (main(), and the exits of common_option()): under
+ * --json (anywhere before "--", even after an option at fault) a failure
+ * that wrote no document on stdout writes the error document there
+ * ({"error": {"message", "exit"}}, json.h).  Returns status.
+ */
+int cmd_finish(const struct ctx *ctx, int status);
 
 /* Report a usage error for the current command and return EXIT_USAGE. */
 int usage_error(const struct ctx *ctx, const char *fmt, ...)

@@ -61,3 +61,44 @@ const char *err_name(int rc)
 		return rc < 0 && -rc < ERR_BASE ? strerror(-rc) : "unknown error";
 	}
 }
+
+/* The class of an exit status, as a code for err_name(); 0 for none. */
+static int exit_class(int status)
+{
+	switch (status) {
+	case EXIT_USAGE:
+		return -ERR_USAGE;
+	case EXIT_LOCK:
+		return -ERR_LOCK;
+	case EXIT_VERIFY:
+		return -ERR_VERIFY;
+	case EXIT_PLATFORM:
+		return -ERR_PLATFORM;
+	case EXIT_KDS:
+		return -ERR_KDS;
+	default:
+		return 0;
+	}
+}
+
+const char *exit_name(int status)
+{
+	if (status == EXIT_OK)
+		return "success";
+	if (exit_class(status))
+		return err_name(exit_class(status));
+	return status > 128 ? "stopped by a signal" : "failed";
+}
+
+static char noted[WHY_MAX];
+
+void error_note(const char *msg)
+{
+	if (!noted[0] && msg)
+		snprintf(noted, sizeof(noted), "%s", msg);
+}
+
+const char *error_noted(void)
+{
+	return noted[0] ? noted : NULL;
+}

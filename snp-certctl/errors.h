@@ -58,6 +58,17 @@ int why_set(struct why *w, int rc, const char *fmt, ...) __attribute__((format(p
  */
 int exit_status(int rc);
 
+/* A phrase for an exit status: "verification failed", ... ("stopped by a signal" past 128). */
+const char *exit_name(int status);
+
+/*
+ * The first failure the program reported (err(), usage_error()), one line
+ * without the "snp-certctl: " prefix, for the JSON error document; NULL
+ * while there was none.  error_note keeps the first message only.
+ */
+void error_note(const char *msg);
+const char *error_noted(void);
+
 /* A name for a code in messages: strerror() for -errno, a phrase for -ERR_*. */
 const char *err_name(int rc);
 

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include <stdio.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "errors.h"
 #include "json.h"
+#include "util.h"
+
+/* A document was finished on stdout (json_document_written). */
+static bool stdout_written;
 
 void json_init(struct json *j, FILE *f)
 {
@@ -169,6 +178,8 @@ void json_bool(struct json *j, const char *key, bool value)
 void json_finish(struct json *j)
 {
 	fputc('\n', j->f);
+	if (j->f == stdout)
+		stdout_written = true;
 }
 
 void json_tcb(struct json *j, const char *key, enum amd_product p, const struct amd_tcb *tcb,
@@ -188,4 +199,86 @@ void json_tcb(struct json *j, const char *key, enum amd_product p, const struct 
 	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)raw);
 	json_string(j, "raw", hex);
 	json_object_end(j);
+}
+
+void json_tcb_raw(struct json *j, const char *key, enum amd_product p, uint64_t raw)
+{
+	struct amd_tcb tcb;
+
+	if (p != AMD_PRODUCT_UNKNOWN)
+		amd_tcb_from_raw(p, raw, &tcb);
+	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
+}
+
+void json_tcb_spec(struct json *j, const char *key, enum amd_product p, const char *spec)
+{
+	struct amd_tcb tcb;
+
+	if (!spec || !spec[0] || p == AMD_PRODUCT_UNKNOWN || amd_tcb_parse(spec, p, &tcb) < 0)
+		json_string(j, key, NULL);
+	else
+		json_tcb(j, key, p, &tcb, amd_tcb_to_raw(p, &tcb));
+}
+
+/* file made absolute (see json_table), malloc'd, or NULL. */
+static char *absolute(const char *file)
+{
+	char *real = realpath(file, NULL), *copy, *dir, *ret;
+	char cwd[PATH_MAX];
+
+	if (real)
+		return real;
+	copy = strdup(file);
+	if (!copy)
+		return NULL;
+	/* Not there (a table that failed, an output not written): its directory's real path. */
+	dir = realpath(dirname(copy), NULL);
+	free(copy);
+	copy = strdup(file);
+	if (dir && copy)
+		ret = path_join(dir, basename(copy));
+	else if (file[0] == '/')
+		ret = strdup(file);
+	else
+		ret = getcwd(cwd, sizeof(cwd)) ? path_join(cwd, file) : NULL;
+	free(dir);
+	free(copy);
+	return ret;
+}
+
+void json_table(struct json *j, const char *file)
+{
+	char *abs = absolute(file);
+
+	json_string(j, "file", file);
+	json_string(j, "path", abs ? abs : file);
+	free(abs);
+}
+
+void json_error(struct json *j, int status)
+{
+	const char *msg = error_noted();
+
+	json_object_begin(j, "error");
+	json_string(j, "message", msg ? msg : exit_name(status));
+	json_int(j, "exit", status);
+	json_object_end(j);
+}
+
+bool json_document_written(void)
+{
+	return stdout_written;
+}
+
+void json_error_document(int status)
+{
+	struct json j;
+
+	if (stdout_written)
+		return;
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_error(&j, status);
+	json_object_end(&j);
+	json_finish(&j);
 }

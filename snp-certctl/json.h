@@ -40,5 +40,31 @@ void json_finish(struct json *j);
  */
 void json_tcb(struct json *j, const char *key, enum amd_product p, const struct amd_tcb *tcb,
 	      uint64_t raw);
+/* The same from a raw TCB_VERSION (decoded in p's layout; only "raw" for an unknown p). */
+void json_tcb_raw(struct json *j, const char *key, enum amd_product p, uint64_t raw);
+/* The same from a TCB SPEC in p's layout (amd_tcb_format); null for "" or NULL. */
+void json_tcb_spec(struct json *j, const char *key, enum amd_product p, const char *spec);
+
+/*
+ * A table, named the one way every command names it: the members "file"
+ * (as given on the command line, or as found in the store) and "path"
+ * (absolute: the real path, or for a file that does not exist its
+ * directory's, the name appended).
+ */
+void json_table(struct json *j, const char *file);
+
+/*
+ * The failure member "error": {"message": the first error the program
+ * reported (error_noted(), errors.h), "exit": status}: in a workflow's
+ * report when it failed part way, and alone in the error document.
+ */
+void json_error(struct json *j, int status);
+/* Has a document been finished on stdout? */
+bool json_document_written(void);
+/*
+ * Unless a document was written on stdout already, the error document
+ * {"error": {...}} there.  main() calls it for every failure under --json.
+ */
+void json_error_document(int status);
 
 #endif

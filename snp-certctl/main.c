@@ -126,6 +126,15 @@ static int cmd_help_main(struct ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* Report a usage error (the error document too, under --json) and exit 2. */
+#define USAGE_EXIT(ctx, ...) exit(cmd_finish((ctx), usage_error((ctx), __VA_ARGS__)))
+
+/* --json for a command without JSON output. */
+static int no_json(const struct ctx *ctx)
+{
+	return usage_error(ctx, "no JSON output; --json is not accepted");
+}
+
 int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 {
 	double secs;
@@ -139,6 +148,8 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		exit(close_stdout() ? EXIT_FAIL : EXIT_OK);
 	case OPT_JSON:
 		ctx->json = true;
+		if (ctx->cmd && !cmd_has_json(ctx->cmd))
+			exit(cmd_finish(ctx, no_json(ctx)));
 		return 1;
 	case 'q':
 		ctx->verbosity = -1;
@@ -163,29 +174,40 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		return 1;
 	case OPT_PRODUCT:
 		if (amd_product_parse(arg) == AMD_PRODUCT_UNKNOWN)
-			exit(usage_error(ctx, "invalid product '%s': want Milan, Genoa or Turin",
-					 arg));
+			USAGE_EXIT(ctx, "invalid product '%s': want Milan, Genoa or Turin", arg);
 		ctx->cli[SET_PRODUCT] = arg;
 		return 1;
 	case OPT_TRUST_ROOT:
 		if (ctx->n_trust_roots == CTX_MAX_TRUST_ROOTS)
-			exit(usage_error(ctx, "too many --trust-root options"));
+			USAGE_EXIT(ctx, "too many --trust-root options");
 		ctx->trust_roots[ctx->n_trust_roots++] = arg;
 		return 1;
 	case OPT_TIMEOUT:
 		if (parse_seconds(arg, &secs) < 0)
-			exit(usage_error(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5",
-					 arg));
+			USAGE_EXIT(ctx, "invalid --timeout '%s': want seconds, e.g. 10 or 0.5", arg);
 		ctx->cli[SET_LOCK_TIMEOUT] = arg;
 		return 1;
 	case ':':
-		exit(usage_error(ctx, "option '%s' needs an argument", argv[optind - 1]));
+		USAGE_EXIT(ctx, "option '%s' needs an argument", argv[optind - 1]);
 	case '?':
 		if (optopt && optopt < 0x100)
-			exit(usage_error(ctx, "unknown option '-%c'", optopt));
-		exit(usage_error(ctx, "unknown option '%s'", argv[optind - 1]));
+			USAGE_EXIT(ctx, "unknown option '-%c'", optopt);
+		USAGE_EXIT(ctx, "unknown option '%s'", argv[optind - 1]);
 	}
 	return 0;
+}
+
+/*
+ * Is --json on the command line (before "--", after which the words are a
+ * COMMAND's)?  Then a usage error in an option before it is the error
+ * document too; the option itself takes effect where it is parsed.
+ */
+static bool json_on_command_line(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -209,6 +231,7 @@ int main(int argc, char **argv)
 	 * run needs beyond this (nofile_reserve).
 	 */
 	nofile_raise();
+	ctx.json_errors = json_on_command_line(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:" COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == 'V') {
@@ -218,20 +241,20 @@ int main(int argc, char **argv)
 		common_option(&ctx, c, optarg, argv);
 	}
 	log_verbosity = ctx.verbosity;
-	if (optind >= argc) {
-		usage_error(NULL, "no command given");
-		return EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return cmd_finish(&ctx, usage_error(NULL, "no command given"));
 	ctx.cmd = find_command(argv[optind]);
 	if (!ctx.cmd) {
 		err("unknown command '%s'; 'snp-certctl help' lists them", argv[optind]);
-		return EXIT_USAGE;
+		return cmd_finish(&ctx, EXIT_USAGE);
 	}
+	if (ctx.json && !cmd_has_json(ctx.cmd))
+		return cmd_finish(&ctx, no_json(&ctx));
 	/* The command sees its own name as argv[0]. */
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	ret = ctx.cmd->main(&ctx, argc, argv);
+	ret = cmd_finish(&ctx, ctx.cmd->main(&ctx, argc, argv));
 	ctx_free(&ctx);
 	if (close_stdout() && ret == 0)
 		ret = EXIT_FAIL;

@@ -192,7 +192,7 @@ void table_report(const struct ctx *ctx, const char *path, const char *action, s
 	if (ctx->json) {
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
-		json_string(&j, "file", path);
+		json_table(&j, path);
 		json_string(&j, "action", action);
 		json_uint(&j, "entries", n);
 		json_uint(&j, "size", size);

@@ -50,13 +50,18 @@ static char *vformat(const char *fmt, va_list ap)
 	return vasprintf(&buf, fmt, ap) < 0 ? NULL : buf;
 }
 
+static void put_msg(const char *prefix, const char *msg)
+{
+	fprintf(stderr, "snp-certctl: %s", prefix);
+	put_escaped(stderr, msg ? msg : "(out of memory)");
+	fputc('\n', stderr);
+}
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char *msg = vformat(fmt, ap);
 
-	fprintf(stderr, "snp-certctl: %s", prefix);
-	put_escaped(stderr, msg ? msg : "(out of memory)");
-	fputc('\n', stderr);
+	put_msg(prefix, msg);
 	free(msg);
 }
 
@@ -72,13 +77,18 @@ void tprintf(const char *fmt, ...)
 	free(line);
 }
 
+/* Errors are also noted for the JSON error document (error_note, errors.h). */
 void err(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg;
 
 	va_start(ap, fmt);
-	vmsg("", fmt, ap);
+	msg = vformat(fmt, ap);
 	va_end(ap);
+	error_note(msg ? msg : "out of memory");
+	put_msg("", msg);
+	free(msg);
 }
 
 void warn(const char *fmt, ...)

@@ -68,8 +68,9 @@ void wf_set(struct wf_table *t, enum wf_action a, int rc, const char *fmt, ...)
 	va_end(ap);
 }
 
-void wf_set_new_tcb(struct wf_table *t, const char *tcb)
+void wf_set_new_tcb(struct wf_table *t, enum amd_product p, const char *tcb)
 {
+	t->new_tcb_product = p;
 	snprintf(t->new_tcb, sizeof(t->new_tcb), "%s", tcb ? tcb : "");
 }
 
@@ -600,7 +601,22 @@ static void print_tables(const struct workflow *wf)
 	}
 }
 
-static void print_json(struct workflow *wf)
+/* The first failed table's "file: reason", for a report with no error noted. */
+static void note_first_failure(const struct workflow *wf)
+{
+	char msg[WHY_MAX];
+
+	for (size_t i = 0; i < wf->n; i++) {
+		if (wf->v[i].action == WF_FAILED) {
+			snprintf(msg, sizeof(msg), "%s: %s", wf->v[i].path, wf->v[i].reason);
+			error_note(msg);
+			return;
+		}
+	}
+}
+
+/* The report; status: the exit status, and when not 0 the member "error". */
+static void print_json(struct workflow *wf, int status)
 {
 	struct json j;
 
@@ -613,18 +629,22 @@ static void print_json(struct workflow *wf)
 		const struct wf_table *t = &wf->v[i];
 
 		json_object_begin(&j, NULL);
-		json_string(&j, "file", t->path);
+		json_table(&j, t->path);
 		json_string(&j, "action", wf_action_name(t->action));
 		json_string(&j, "reason", t->reason);
 		if (t->action == WF_FAILED)
 			json_int(&j, "exit_status", exit_status(t->rc));
 		if (t->old_tcb[0])
-			json_string(&j, "old_tcb", t->old_tcb);
+			json_tcb_spec(&j, "old_tcb", t->key.product, t->old_tcb);
 		if (t->new_tcb[0])
-			json_string(&j, "new_tcb", t->new_tcb);
+			json_tcb_spec(&j, "new_tcb", t->new_tcb_product, t->new_tcb);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
+	if (status) {
+		note_first_failure(wf);
+		json_error(&j, status);
+	}
 	json_object_end(&j);
 	json_finish(&j);
 }
@@ -764,7 +784,7 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 	if (ops->print)
 		ops->print(&wf, arg);
 	else if (ctx->json)
-		print_json(&wf);
+		print_json(&wf, wf.cancelled ? 128 + wf.cancelled : exit_status(rc));
 	else
 		print_tables(&wf);
 out:

@@ -97,6 +97,7 @@ struct wf_table {
 	char reason[WF_REASON_LEN];  /* one phrase for the report */
 	char old_tcb[WF_TCB_LEN];    /* TCB SPEC of the old key, or "" */
 	char new_tcb[WF_TCB_LEN];    /* TCB SPEC of the new key, or "" */
+	enum amd_product new_tcb_product; /* its layout */
 	/* The driver's. */
 	struct snpcert_writer *w;
 	uint8_t *cur, *next;
@@ -181,7 +182,7 @@ void workflow_fail_pending(struct workflow *wf, int rc, const char *fmt, ...)
 /* Mark t (printf reason); WF_FAILED takes rc (errors.h), others ignore it. */
 void wf_set(struct wf_table *t, enum wf_action a, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void wf_set_new_tcb(struct wf_table *t, const char *tcb);
+void wf_set_new_tcb(struct wf_table *t, enum amd_product p, const char *tcb);
 /* Leave t out (not locked, not written), or take it in. */
 void wf_drop(struct wf_table *t);
 void wf_join(struct wf_table *t);

@@ -124,7 +124,7 @@ state_value() {
 	run fake status --json
 	assert_success
 	[ "$(jq -c '[.store.tables[] | [.file, .status, .tcb.raw]]' <<< "$output")" = \
-		"[[\"a.certs\",\"match\",\"$NEW_TCB\"],[\"b.certs\",\"match\",\"$NEW_TCB\"]]" ]
+		"[[\"$T/store/a.certs\",\"match\",\"$NEW_TCB\"],[\"$T/store/b.certs\",\"match\",\"$NEW_TCB\"]]" ]
 }
 
 @test "ansible: the roll stops at the first host whose firmware step fails" {

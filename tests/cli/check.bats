@@ -86,7 +86,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	[ "$(jq -r '[.checks[].name] | join(" ")' <<< "$output")" = "$(echo $ALL_CHECKS)" ]
 	[ "$(jq -c '[.passed, .failed, .skipped, .exit]' <<< "$output")" = '[18,0,2,0]' ]
 	[ "$(jq -c '.checks[] | select(.name == "table:a.certs") | [.result, .class, .file, .path]' \
-		<<< "$output")" = "[\"pass\",\"table\",\"a.certs\",\"$T/store/a.certs\"]" ]
+		<<< "$output")" = "[\"pass\",\"table\",\"$T/store/a.certs\",\"$T/store/a.certs\"]" ]
 	# A PASS has no fix; a SKIP says what to do.
 	[ "$(jq '[.checks[] | select(.result == "pass") | has("fix")] | any' <<< "$output")" = false ]
 	[ "$(fix cache)" = "give --online" ]
@@ -97,6 +97,8 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	host_cpu intel 6 0x8f
 	run --separate-stderr on_host check --json
 	assert_failure 5
+	# The document ends with the error: the first failed check of the deciding class.
+	[ "$(jq -r '.error | "\(.exit) \(.message | split(":")[0])"' <<< "$output")" = "5 cpu-vendor" ]
 	[ "$(not_passed)" = "cpu-vendor=fail product=fail cpuid-sev=skip cpuid-sev-es=skip cpuid-snp=skip cache=skip kds-reachable=skip" ]
 	[ "$(reason cpu-vendor)" = "the CPU is GenuineIntel, not AuthenticAMD (from /dev/cpu/0/cpuid): SEV-SNP is AMD's" ]
 	[ "$(result product)" = fail ]

@@ -99,12 +99,13 @@ lock 3"
 	assert_equal "$(cat "$T/at-step")" 1
 	assert_equal "$(wc -l <"$KDS_LOG")" "$(cat "$T/lines-at-step")"
 	[[ "$stderr" != *"while holding the locks"* ]]
-	jq -e --arg old "$OLD" --arg new "$NEW" '
-		.platform.old_reported_tcb == $old and .platform.new_reported_tcb == $new
-		and .platform.current_tcb == $new and .platform.committed == false
+	jq -e --arg old "$OLD" --arg new "$NEW" "$JQ_SPEC"'
+		(.platform.old_reported_tcb | spec) == $old and (.platform.new_reported_tcb | spec) == $new
+		and (.platform.current_tcb | spec) == $new and .platform.current_tcb.raw == "'"$NEW_RAW"'"
+		and .platform.committed == false
 		and .platform.reported_tcb_set == true and .vcek_fetched_under_locks == false
 		and .locks_held_us > 0 and .tables[0].action == "updated"
-		and .tables[0].old_tcb == $old and .tables[0].new_tcb == $new' <<<"$output"
+		and (.tables[0].old_tcb | spec) == $old and (.tables[0].new_tcb | spec) == $new' <<<"$output"
 	assert_equal "$(vcek_tcb "$TABLE")" "$NEW_RAW"
 }
 

@@ -24,7 +24,43 @@ SNPCERT_BUILD=$(cd "$SNPCERT_BUILD" && pwd)
 SNPCERT_O=$(cd "$SNPCERT_O" && pwd)
 : "${SNPCERT_FIXTURES:=$SNPCERT_O/fixtures}"
 export SNPCERT_O SNPCERT_BUILD SNPCERT_FIXTURES REPO
-SNP_CERTCTL="$SNPCERT_BUILD/snp-certctl/snp-certctl"
+SNP_CERTCTL_REAL="$SNPCERT_BUILD/snp-certctl/snp-certctl"
+SNP_CERTCTL=$SNP_CERTCTL_REAL
+
+# Under the suite (setup_suite.bash: JSON_CHECK_DIR), $SNP_CERTCTL is a
+# wrapper named snp-certctl: a run with --json (before any "--") records its
+# arguments, stdout and exit status in a directory of its own under
+# $JSON_CHECK_DIR/log, for teardown_suite to validate; any other run is the
+# program itself (exec: same pid, same descriptors).
+json_check_wrapper() {
+	local w="$JSON_CHECK_DIR/bin/snp-certctl" tmp
+	[ -x "$w" ] && return 0
+	tmp=$(mktemp "$JSON_CHECK_DIR/bin/.wrapper.XXXXXX")
+	cat > "$tmp" <<-EOF
+		#!/bin/bash
+		# snp-certctl for the test suite (tests/cli/helpers.bash)
+		real='$SNP_CERTCTL_REAL'
+		for a; do
+			[ "\$a" = -- ] && break
+			[ "\$a" = --json ] || continue
+			d=\$(mktemp -d '$JSON_CHECK_DIR/log/run.XXXXXXXX') ||
+				{ echo "snp-certctl (test wrapper): cannot record this run" >&2; exit 125; }
+			printf '%s\\0' "\$@" > "\$d/args"
+			"\$real" "\$@" > "\$d/stdout"
+			st=\$?
+			echo "\$st" > "\$d/status"
+			cat "\$d/stdout" || exit 1
+			exit "\$st"
+		done
+		exec "\$real" "\$@"
+	EOF
+	chmod 755 "$tmp"
+	mv -f "$tmp" "$w"
+}
+if [ -n "${JSON_CHECK_DIR-}" ] && [ -d "$JSON_CHECK_DIR/log" ]; then
+	json_check_wrapper
+	SNP_CERTCTL="$JSON_CHECK_DIR/bin/snp-certctl"
+fi
 SAMPLE_VCEK="$REPO/tests/data/milan-vcek.pem"
 # A sanitizer build under LD_PRELOAD fakes: the fake comes first.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-verify_asan_link_order=0:detect_leaks=1:abort_on_error=0}"
@@ -231,6 +267,11 @@ add_hook() {
 	EOF
 	chmod 755 "$T/hooks/$1"
 }
+
+# jq's `spec`: a TCB object ({"bl", "tee", "snp", "ucode"[, "fmc"], "raw"}) as
+# a TCB SPEC, to compare with the text output: jq "$JQ_SPEC"' .x | spec'.
+JQ_SPEC='def spec: "bl=\(.bl),tee=\(.tee),snp=\(.snp),ucode=\(.ucode)" +
+	(if has("fmc") then ",fmc=\(.fmc)" else "" end);'
 
 # Every top-level key of the JSON document in $output is named (quoted) in
 # COMMAND's --help, so the documented keys cannot drift from the output.

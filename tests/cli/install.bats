@@ -102,6 +102,22 @@ make_install() {
 	assert_equal "$(xargs <<< "$output")" "-L$T/root/$LIB -lsnpcert $needed"
 }
 
+@test "install: the JSON schemas, with the docs; they hold the installed program's output" {
+	local dir="$T/root/usr/share/doc/snp-certctl/schema" f
+	for f in "$REPO"/snp-certctl/schema/*.json; do
+		cmp "$f" "$dir/${f##*/}" || { echo "not installed: ${f##*/}"; return 1; }
+	done
+	[ -f "$dir/common.json" ] && [ -f "$dir/refresh.json" ]
+	# The installed schemas alone resolve their $ref (common.json beside them).
+	export LD_LIBRARY_PATH="$T/root/$LIB" # the installed program has no RUNPATH
+	run --separate-stderr "$T/root/usr/bin/snp-certctl" --json lock
+	assert_failure 2
+	"$REPO/tests/tools/validate-json" "$dir" lock <<< "$output"
+	sample_table "$T/t.certs"
+	run -0 "$T/root/usr/bin/snp-certctl" show --json "$T/t.certs"
+	"$REPO/tests/tools/validate-json" "$dir" show <<< "$output"
+}
+
 @test "install: the installed library carries no test knob and never exits" {
 	local lib="$T/root/$LIB/libsnpcert.so.1"
 	[ -f "$lib" ]

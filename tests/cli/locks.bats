@@ -23,7 +23,7 @@ teardown() {
 	assert_output "$T/t.certs: no locks"
 	run certctl locks --json "$T/t.certs"
 	assert_success
-	[ "$(jq -c '.' <<< "$output")" = "{\"files\":[{\"file\":\"$T/t.certs\",\"awaiting_recovery\":false,\"locks\":[]}]}" ]
+	[ "$(jq -c '.' <<< "$output")" = "{\"files\":[{\"file\":\"$T/t.certs\",\"path\":\"$T/t.certs\",\"awaiting_recovery\":false,\"locks\":[]}]}" ]
 }
 
 @test "locks: a stock reader holding READ, in text and JSON" {

@@ -119,9 +119,12 @@ readme_top() {
 	simulated_host
 	top=$(readme_top)
 	# The shell: stop at the first failure and say at which README line.
+	# snp-certctl is $SNP_CERTCTL whatever PATH says (a function comes
+	# first): the build under test, its --json runs validated (setup_suite).
 	cd "$top"
 	run env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u O -u T bash -e -o pipefail -c "
 		trap 'echo \"README.md:\$LINENO: failed (exit \$?)\" >&2' ERR
+		snp-certctl() { '$SNP_CERTCTL' \"\$@\"; }
 		source '$T/sim.sh'; source '$T/readme.sh'"
 	[ "$status" = 0 ] || fail "$output"
 	# What the blocks made is where the README says.

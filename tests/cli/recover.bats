@@ -51,7 +51,7 @@ crash() {
 	ino=$(stat -c %i "$T/store/a.certs")
 	run certctl recover --json "$T/store/a.certs"
 	assert_success
-	[ "$(jq -c '.' <<< "$output")" = "{\"tables\":[{\"file\":\"$T/store/a.certs\",\"result\":\"discarded\"}]}" ]
+	[ "$(jq -c '.' <<< "$output")" = "{\"tables\":[{\"file\":\"$T/store/a.certs\",\"path\":\"$T/store/a.certs\",\"result\":\"discarded\"}]}" ]
 	cmp "$T/store/a.certs" "$T/old.certs"
 	[ "$(stat -c %i "$T/store/a.certs")" = "$ino" ]
 }

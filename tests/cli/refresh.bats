@@ -326,20 +326,29 @@ post-update 20-log $env"
 	assert_success
 	json_keys_documented refresh
 	jq -e --arg a "$T/store/a.certs" --arg t "$TABLE" --arg new "$NEW" --arg old "$OLDTCB" \
-		--arg hw "$FX_HWID_MILAN" '
-		.platform == {product: "Milan", reported_tcb: $new, chip_id: $hw, vlek_loaded: false}
+		--arg hw "$FX_HWID_MILAN" "$JQ_SPEC"'
+		(.platform | .reported_tcb |= spec) ==
+			{product: "Milan", reported_tcb: $new, chip_id: $hw, vlek_loaded: false}
+		and .platform.reported_tcb.raw == "0x7308000000000103"
 		and .dry_run == false
 		and (.locks_held_us | type == "number" and . > 0)
-		and .tables[0].file == $a and .tables[0].action == "unchanged"
-		and .tables[1] == {file: $t, action: "updated",
+		and .tables[0].file == $a and .tables[0].path == $a
+		and .tables[0].action == "unchanged"
+		and (.tables[1] | .old_tcb |= spec | .new_tcb |= spec) ==
+			{file: $t, path: $t, action: "updated",
 			reason: ("installed the VCEK for the reported TCB " + $new + " (was " + $old + ")"),
-			old_tcb: $old, new_tcb: $new}' <<<"$output"
+			old_tcb: $old, new_tcb: $new}
+		and .tables[1].new_tcb.raw == "0x7308000000000103"
+		and (has("error") | not)' <<<"$output"
 	kds_mode 404
 	old_table "$TABLE"
 	rm -r "$T/cache"
 	run --separate-stderr fake refresh --json
 	assert_failure 6
-	jq -e '.tables[1].action == "failed" and .tables[1].exit_status == 6' <<<"$output"
+	# Failed part way: what was done, and the error.
+	jq -e --arg t "$TABLE" '.tables[1].action == "failed" and .tables[1].exit_status == 6
+		and .tables[0].action == "unchanged" and .error.exit == 6
+		and (.error.message | startswith("'"$TABLE"': ") or test("KDS|HTTP|404"))' <<<"$output"
 }
 
 @test "refresh: a masked chip id fails VCEK tables (exit 5) and suggests a VLEK" {

@@ -19,9 +19,17 @@ need_fixtures() {
 	[ -f "$SNPCERT_FIXTURES/.complete" ] || skip "no generated chains in $SNPCERT_FIXTURES"
 }
 
-# status of one table in the JSON output
+# table_status NAME [STORE]: the status of the store's table NAME ("file" is the store's path).
 table_status() {
-	jq -r --arg f "$1" '.store.tables[] | select(.file == $f) | .status' <<< "$output"
+	jq -r --arg f "${2:-$T/store}/$1" '.store.tables[] | select(.file == $f) | .status' \
+		<<< "$output"
+}
+
+# table_json NAME FILTER: FILTER (jq) of the store's table NAME: a string as it is, else compact.
+table_json() {
+	jq -r --arg f "$T/store/$1" \
+		".store.tables[] | select(.file == \$f) | $2 | if type == \"string\" then . else tojson end" \
+		<<< "$output"
 }
 
 @test "status --help documents the statuses and the JSON keys" {
@@ -274,7 +282,7 @@ SEV_GET_ID2 ok" ]
 		"bad.certs empty.certs good.certs " ]
 	run fake status --json --product Milan
 	[ "$(jq -c '[.store.tables[].file]' <<< "$output")" = \
-		'["bad.certs","empty.certs","good.certs"]' ]
+		"[\"$T/store/bad.certs\",\"$T/store/empty.certs\",\"$T/store/good.certs\"]" ]
 	[ "$(jq -c '.store.tables[2] | [.status, .key, .product, .tcb.raw, .hwid]' \
 		<<< "$output")" = "[\"match\",\"vcek\",\"Milan\",\"$SAMPLE_TCB\",\"$SAMPLE_HWID\"]" ]
 	[ "$(jq -r '.store.tables[2].path' <<< "$output")" = "$T/store/good.certs" ]
@@ -301,7 +309,7 @@ SEV_GET_ID2 ok" ]
 	run --separate-stderr fake status --json --product Milan
 	assert_success
 	[ "$(jq -c '[.store.tables[] | [.file, .status]]' <<< "$output")" = \
-		'[["a.certs","match"]]' ]
+		"[[\"$T/store/a.certs\",\"match\"]]" ]
 	# Not tables, but not silent either: counted, and said on stderr (dot files are ours).
 	[ "$(jq .store.unmanaged <<< "$output")" = 3 ]
 	[[ "$stderr" == *"holds 'sub', which is not a regular file"* ]]
@@ -339,8 +347,8 @@ SEV_GET_ID2 ok" ]
 		"$SNP_CERTCTL" status --json --product Milan
 	rm -rf "$d"
 	assert_success
-	[ "$(table_status a.certs)" = unreadable ]
-	[ "$(table_status b.certs)" = match ]
+	[ "$(table_status a.certs "$d/store")" = unreadable ]
+	[ "$(table_status b.certs "$d/store")" = match ]
 }
 
 @test "status: generated chains: Genoa and Turin VCEKs, a VLEK, a product mismatch" {
@@ -367,9 +375,9 @@ SEV_GET_ID2 ok" ]
 	run fake status --json --product Turin
 	assert_success
 	[ "$(table_status turin.certs)" = match ]
-	[ "$(jq -c '.store.tables[] | select(.file == "turin.certs") | .tcb' <<< "$output")" = \
+	[ "$(table_json turin.certs .tcb)" = \
 		'{"bl":4,"tee":3,"snp":22,"ucode":71,"fmc":1,"raw":"0x4700000016030401"}' ]
-	[ "$(jq -r '.store.tables[] | select(.file == "turin.certs") | .hwid' <<< "$output")" = \
+	[ "$(table_json turin.certs .hwid)" = \
 		0123456789abcdef ]
 	set_state "chip_id=0123456789abcdee$(printf '%0112x' 9)"
 	run fake status --json --product Turin
@@ -381,7 +389,7 @@ SEV_GET_ID2 ok" ]
 	assert_success
 	assert_line --regexp '^  vlek\.certs +vlek +VLEK for the reported TCB bl=3,tee=1,snp=8,ucode=115$'
 	run fake status --json --product Milan
-	[ "$(jq -r '.store.tables[] | select(.file == "vlek.certs") | .key' <<< "$output")" = vlek ]
+	[ "$(table_json vlek.certs .key)" = vlek ]
 	set_state vlek_loaded=0
 	run fake status --product Milan
 	assert_line --regexp '^  vlek\.certs +vlek +.*; no VLEK is loaded in the firmware$'

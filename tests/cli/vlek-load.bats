@@ -89,12 +89,14 @@ entries() {
 @test "vlek-load --json" {
 	run --separate-stderr fake vlek-load --json --hashstick "$T/hashstick" "${CHAIN[@]}"
 	assert_success
-	jq -e --arg t "$TABLE" --arg tcb "$TCB" '
+	jq -e --arg t "$TABLE" --arg tcb "$TCB" "$JQ_SPEC"'
 		.platform.product == "Milan" and .platform.vlek_loaded == true
-		and .vlek.tcb == $tcb and .vlek.csp_id == "test-csp-milan" and .loaded == true
+		and (.platform.reported_tcb | spec) == $tcb
+		and (.vlek.tcb | spec) == $tcb and .vlek.tcb.raw == "0x7308000000000103"
+		and .vlek.csp_id == "test-csp-milan" and .loaded == true
 		and (.vlek.hashstick_sha256 | length) == 64
-		and .tables[0].file == $t and .tables[0].action == "updated"
-		and .tables[0].new_tcb == $tcb' <<<"$output"
+		and .tables[0].file == $t and .tables[0].path == $t and .tables[0].action == "updated"
+		and (.tables[0].new_tcb | spec) == $tcb' <<<"$output"
 	json_keys_documented vlek-load
 }
 

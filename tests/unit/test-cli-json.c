@@ -2,17 +2,20 @@
 /*
  * The --json writer (snp-certctl/json.c): strings from odd inputs (paths
  * with quotes, control characters, bytes that are not UTF-8) still make
- * valid JSON.
+ * valid JSON; TCBs from a SPEC or a raw value; a table's file and path.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "errors.h"
 #include "json.h"
 #include "tap.h"
 
-/* {"file": s} as the writer prints it, malloc'd. */
-static char *doc(const char *s)
+/* What fn wrote into a document of its own, malloc'd. */
+static char *written(void (*fn)(struct json *j, const void *arg), const void *arg)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -23,10 +26,114 @@ static char *doc(const char *s)
 		exit(99);
 	json_init(&j, f);
 	json_object_begin(&j, NULL);
-	json_string(&j, "file", s);
+	fn(&j, arg);
 	json_object_end(&j);
 	fclose(f);
 	return buf;
+}
+
+static void tcb_milan(struct json *j, const void *arg)
+{
+	json_tcb_spec(j, "tcb", AMD_PRODUCT_MILAN, arg);
+}
+
+static void tcb_turin_raw(struct json *j, const void *arg)
+{
+	json_tcb_raw(j, "tcb", AMD_PRODUCT_TURIN, *(const uint64_t *)arg);
+}
+
+static void tcb_unknown_raw(struct json *j, const void *arg)
+{
+	json_tcb_raw(j, "tcb", AMD_PRODUCT_UNKNOWN, *(const uint64_t *)arg);
+}
+
+static void table(struct json *j, const void *arg)
+{
+	json_table(j, arg);
+}
+
+static void error(struct json *j, const void *arg)
+{
+	json_error(j, *(const int *)arg);
+}
+
+static void check_tcbs(void)
+{
+	uint64_t turin = 0x4700000016030401ULL;
+	char *got;
+
+	got = written(tcb_milan, "bl=3,tee=1,snp=8,ucode=115");
+	CHECK_STR(got, "{\n  \"tcb\": {\n    \"bl\": 3,\n    \"tee\": 1,\n    \"snp\": 8,\n"
+		  "    \"ucode\": 115,\n    \"raw\": \"0x7308000000000103\"\n  }\n}",
+		  "a TCB SPEC becomes the TCB object");
+	free(got);
+	got = written(tcb_milan, "");
+	CHECK_STR(got, "{\n  \"tcb\": null\n}", "no TCB SPEC: null");
+	free(got);
+	got = written(tcb_milan, "bl=300");
+	CHECK_STR(got, "{\n  \"tcb\": null\n}", "a TCB SPEC that does not parse: null");
+	free(got);
+	got = written(tcb_turin_raw, &turin);
+	CHECK(strstr(got, "\"fmc\": 1,\n    \"raw\": \"0x4700000016030401\"") != NULL,
+	      "a raw Turin TCB is decoded, fmc too");
+	free(got);
+	got = written(tcb_unknown_raw, &turin);
+	CHECK_STR(got, "{\n  \"tcb\": {\n    \"raw\": \"0x4700000016030401\"\n  }\n}",
+		  "an unknown product: raw only");
+	free(got);
+}
+
+static void check_tables(void)
+{
+	char cwd[PATH_MAX], *got, *exp = NULL;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		exit(99);
+	got = written(table, "/");
+	CHECK_STR(got, "{\n  \"file\": \"/\",\n  \"path\": \"/\"\n}", "an absolute path");
+	free(got);
+	/* Not there: its directory's real path, the name appended. */
+	got = written(table, "no-such-table.certs");
+	if (asprintf(&exp, "{\n  \"file\": \"no-such-table.certs\",\n"
+		     "  \"path\": \"%s%sno-such-table.certs\"\n}", cwd, strcmp(cwd, "/") ? "/" : "") < 0)
+		exit(99);
+	CHECK_STR(got, exp, "a relative name that does not exist");
+	free(got);
+	free(exp);
+	got = written(table, "/proc/self/../no-such.certs");
+	CHECK_STR(got, "{\n  \"file\": \"/proc/self/../no-such.certs\",\n"
+		  "  \"path\": \"/proc/no-such.certs\"\n}", "links and .. resolved in the directory");
+	free(got);
+}
+
+static void check_errors(void)
+{
+	int st = 4;
+	char *got;
+
+	got = written(error, &st);
+	CHECK_STR(got, "{\n  \"error\": {\n    \"message\": \"verification failed\",\n"
+		  "    \"exit\": 4\n  }\n}", "nothing noted: the exit status's phrase");
+	free(got);
+	error_note("cannot open '/dev/sev': No such file or directory");
+	error_note("a later message");
+	st = 5;
+	got = written(error, &st);
+	CHECK_STR(got, "{\n  \"error\": {\n    \"message\": \"cannot open '/dev/sev': No such file "
+		  "or directory\",\n    \"exit\": 5\n  }\n}", "the first message noted");
+	free(got);
+	CHECK(!json_document_written(), "documents elsewhere are not stdout's");
+}
+
+static void file_member(struct json *j, const void *arg)
+{
+	json_string(j, "file", arg);
+}
+
+/* {"file": s} as the writer prints it, malloc'd. */
+static char *doc(const char *s)
+{
+	return written(file_member, s);
 }
 
 static void check(const char *in, const char *want, const char *name)
@@ -53,5 +160,8 @@ int main(void)
 	check("\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd", "a surrogate");
 	check("\xf4\x90\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd", "past U+10FFFF");
 	check("\xe2\x82" "a", "\\ufffd\\ufffda", "a truncated sequence before ASCII");
+	check_tcbs();
+	check_tables();
+	check_errors();
 	return tap_done();
 }
