@@ -298,4 +298,4 @@ out:
 	return ret;
 }
 
-const struct cmd cmd_build = { "build", cmd_build_main, "build a certificate table", usage };
+const struct cmd cmd_build = { "build", cmd_build_main, "build a certificate table", usage, .json = true };

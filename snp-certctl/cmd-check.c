@@ -791,4 +791,4 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 
 const struct cmd cmd_check = { "check", cmd_check_main,
 			       "check that this host is ready for SEV-SNP certificate tables",
-			       usage };
+			       usage, .json = true };

@@ -348,4 +348,4 @@ static int cmd_config_main(struct ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd cmd_config = { "config", cmd_config_main,
-				"show or set the firmware's chip id and chip key masks", usage };
+				"show or set the firmware's chip id and chip key masks", usage, .json = true };

@@ -205,4 +205,4 @@ out:
 }
 
 const struct cmd cmd_extract = { "extract", cmd_extract_main,
-				 "write a table's entries as files", usage };
+				 "write a table's entries as files", usage, .json = true };

@@ -503,4 +503,4 @@ out:
 
 const struct cmd cmd_fetch = { "fetch", cmd_fetch_main,
 			       "get a VCEK, CA chain, CRL, VLEK or hashstick from KDS (verified)",
-			       usage };
+			       usage, .json = true };

@@ -687,4 +687,4 @@ out:
 
 const struct cmd cmd_fw_update = { "fw-update", cmd_fw_update_main,
 				   "update the firmware with every table locked, then its VCEK",
-				   usage };
+				   usage, .json = true };

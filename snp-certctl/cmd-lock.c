@@ -166,4 +166,4 @@ out:
 }
 
 const struct cmd cmd_lock = { "lock", cmd_lock_main, "hold the lock on tables while a command runs",
-			      usage };
+			      usage, .json = false };

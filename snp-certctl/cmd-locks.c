@@ -285,4 +285,4 @@ out:
 }
 
 const struct cmd cmd_locks = { "locks", cmd_locks_main, "show who holds or waits for the locks",
-			       usage };
+			       usage, .json = true };

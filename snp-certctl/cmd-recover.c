@@ -127,4 +127,4 @@ out:
 }
 
 const struct cmd cmd_recover = { "recover", cmd_recover_main,
-				 "finish or roll back interrupted updates", usage };
+				 "finish or roll back interrupted updates", usage, .json = true };

@@ -386,4 +386,4 @@ out:
 
 const struct cmd cmd_refresh = { "refresh", cmd_refresh_main,
 				 "install the VCEK for the reported TCB in every table (cron)",
-				 usage };
+				 usage, .json = true };

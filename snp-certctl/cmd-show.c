@@ -285,4 +285,4 @@ out:
 	return ret;
 }
 
-const struct cmd cmd_show = { "show", cmd_show_main, "print every entry of a table", usage };
+const struct cmd cmd_show = { "show", cmd_show_main, "print every entry of a table", usage, .json = true };

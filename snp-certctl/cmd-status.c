@@ -272,4 +272,4 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd cmd_status = { "status", cmd_status_main,
-				"report the SEV platform and whether the tables match it", usage };
+				"report the SEV platform and whether the tables match it", usage, .json = true };

@@ -272,4 +272,4 @@ out:
 }
 
 const struct cmd cmd_update = { "update", cmd_update_main, "replace entries of a table in place",
-				usage };
+				usage, .json = true };

@@ -263,4 +263,4 @@ out:
 }
 
 const struct cmd cmd_verify = { "verify", cmd_verify_main,
-				"check a table's structure, chain and key", usage };
+				"check a table's structure, chain and key", usage, .json = true };

@@ -362,4 +362,4 @@ out:
 
 const struct cmd cmd_vlek_load = { "vlek-load", cmd_vlek_load_main,
 				   "load a VLEK into the firmware and switch the tables to it",
-				   usage };
+				   usage, .json = true };

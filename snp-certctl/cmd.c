@@ -40,7 +40,7 @@ int usage_error(const struct ctx *ctx, const char *fmt, ...)
 
 bool cmd_has_json(const struct cmd *cmd)
 {
-	return strstr(cmd->usage, "--json") != NULL;
+	return cmd->json;
 }
 
 int cmd_finish(const struct ctx *ctx, int status)

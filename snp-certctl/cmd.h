@@ -61,6 +61,7 @@ struct cmd {
 	int (*main)(struct ctx *ctx, int argc, char **argv);
 	const char *summary;  /* one line for `snp-certctl help` */
 	const char *usage;    /* synopsis and options, printed by --help */
+	bool json;            /* has JSON output: --json accepted (its --help says so) */
 };
 
 /*
@@ -148,9 +149,8 @@ int cmd_oom(void);
 bool cmd_interrupted(const char *path);
 
 /*
- * Does cmd have JSON output?  Its --help (the usage) offers --json: the
- * usage text is what documents it, so the two cannot disagree.  Without,
- * --json is a usage error.
+ * Does cmd have JSON output (cmd->json)?  Without, --json is a usage error.
+ * Its --help offers --json exactly then (tests/cli/json.bats).
  */
 bool cmd_has_json(const struct cmd *cmd);
 /*

@@ -19,7 +19,8 @@ static const struct cmd cmd_help = {
 	"help", cmd_help_main, "list the commands, or show one command's options",
 	"Usage: snp-certctl help [COMMAND]\n"
 	"\n"
-	"List the commands, or print the usage of COMMAND as COMMAND --help does.\n"
+	"List the commands, or print the usage of COMMAND as COMMAND --help does.\n",
+	.json = false,
 };
 
 /*

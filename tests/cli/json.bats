@@ -132,12 +132,17 @@ Try 'snp-certctl show --help'."
 	# After --, --json is the command's.
 	run -0 certctl lock "$T/t.certs" -- echo --json
 	assert_output "--json"
-	# Every command that offers --json has a schema, and none other.
-	local cmd
+	# Every command that offers --json accepts it and has a schema, and none other.
+	local cmd refused
 	while IFS=$'\t' read -r cmd _; do
+		refused=no
+		"$SNP_CERTCTL_REAL" "$cmd" --json --no-such-option 2>&1 | grep -q "no JSON output" &&
+			refused=yes
 		if "$SNP_CERTCTL_REAL" "$cmd" --help | grep -q -- '--json'; then
+			[ "$refused" = no ] || { echo "$cmd offers --json but refuses it"; return 1; }
 			[ -f "$SCHEMAS/$cmd.json" ] || { echo "$cmd offers --json: no schema/$cmd.json"; return 1; }
 		else
+			[ "$refused" = yes ] || { echo "$cmd accepts --json but does not offer it"; return 1; }
 			[ ! -e "$SCHEMAS/$cmd.json" ] || { echo "$cmd has no --json, but a schema"; return 1; }
 		fi
 	done < <("$SNP_CERTCTL_REAL" help --commands)
