@@ -495,6 +495,8 @@ static const struct {
 	{ "unreadable", FAIL, CLASS_STORE, "check the file's owner and mode" },
 	{ "busy", FAIL, CLASS_STORE, "see who holds it: snp-certctl locks" },
 	{ "interrupted", FAIL, CLASS_STORE, "snp-certctl recover" },
+	{ "untrusted", FAIL, CLASS_STORE, "make it root's and not writable by others: "
+	  "chown root FILE; chmod go-w FILE" },
 	{ "unknown", SKIP, CLASS_TABLE, "see the platform checks above" },
 };
 

@@ -36,6 +36,7 @@ static const char usage[] =
 	"  unreadable        the file cannot be read\n"
 	"  busy              a writer held the table's lock past the lock timeout\n"
 	"  interrupted       an update was cut short: recover (or refresh) completes it\n"
+	"  untrusted         others may write the file: writers refuse it (chmod go-w)\n"
 	"  unknown           the platform (or its chip id) could not be read\n"
 	"\n"
 	"Exits 0 whenever it could report, also without an SEV device or when a\n"

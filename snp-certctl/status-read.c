@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The platform and the store as status and check see them.  See status-read.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "base.h"
 #include "cmd.h"
 #include "lockwait.h"
 #include "status-read.h"
@@ -125,6 +128,40 @@ static void first_expiry(const struct table *t, struct status_table *ts)
 		}
 		X509_free(x);
 	}
+}
+
+/*
+ * What a VMM reads is not all there is to say about a table: one that
+ * others may write is refused by every writer (and anyone who can write it
+ * can change its certificates), and a table may have an interrupted
+ * update pending in its journal.  Said over or after ts's verdict.
+ */
+static void __attribute__((format(printf, 2, 3))) detail_set(struct status_table *ts,
+								const char *fmt, ...)
+{
+	char d[sizeof(ts->detail)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof(d), fmt, ap); /* may name the old detail */
+	va_end(ap);
+	memcpy(ts->detail, d, sizeof(d));
+}
+
+static void caveats(struct status_table *ts)
+{
+	char reason[128];
+	struct stat st;
+
+	if (lstat(ts->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    sc_trust_check(&st, reason, sizeof(reason)) < 0) {
+		detail_set(ts, "%s: writers refuse it, and whoever can write it can change its "
+			   "certificates (as read: %s: %s)", reason, ts->status, ts->detail);
+		ts->status = "untrusted";
+	}
+	if (strcmp(ts->status, "interrupted") != 0 && cmd_interrupted(ts->path))
+		detail_set(ts, "%s; an interrupted update is pending: 'snp-certctl recover' "
+			   "completes it", ts->detail);
 }
 
 /* Judge one table against the platform (read as a VMM does, by the deadline d).  0 or -ENOMEM. */
@@ -251,6 +288,8 @@ static int judge(const struct status_platform *p, struct status_table *ts,
 			 "VCEK for the reported TCB %s and this chip", a);
 	}
 out:
+	if (ret == 0)
+		caveats(ts);
 	table_free(&t);
 	free(blob);
 	return ret;

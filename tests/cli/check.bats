@@ -352,6 +352,15 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	[ "$(result tables-interrupted)" = pass ]
 }
 
+@test "table:NAME: a table others may write fails as class store, exit 1" {
+	chmod g+w "$T/store/a.certs"
+	run --separate-stderr on_host check --json
+	assert_failure 1
+	[ "$(result table:a.certs)" = fail ]
+	[[ "$(reason table:a.certs)" == "untrusted: writable by group or others: writers refuse it"*"(as read: match: "* ]]
+	[ "$(fix table:a.certs)" = "make it root's and not writable by others: chown root FILE; chmod go-w FILE" ]
+}
+
 @test "cert-expiry: a certificate that expires within 30 days, or has expired, fails" {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=soon \
 		-days 10 -keyout "$T/soon.key" -outform DER -out "$T/soon.der" 2>/dev/null

@@ -300,6 +300,21 @@ SEV_GET_ID2 ok" ]
 	[ "$(table_status good.certs)" = chip-mismatch ]
 }
 
+@test "status: a table others may write is untrusted; a pending journal is said" {
+	sample_table "$T/store/good.certs"
+	chmod o+w "$T/store/good.certs"
+	run fake status --product Milan
+	assert_success
+	assert_line --regexp '^  good\.certs +untrusted +writable by group or others: writers refuse it, and whoever can write it can change its certificates \(as read: match: VCEK for the reported TCB bl=2,tee=0,snp=5,ucode=68 and this chip\)$'
+	run fake status --json --product Milan
+	[ "$(table_status good.certs)" = untrusted ]
+	chmod o-w "$T/store/good.certs"
+	# A journal holding an update: the table as read, and that it is pending.
+	cp "$T/store/good.certs" "$T/store/.good.certs.snpcert-journal"
+	run fake status --product Milan
+	assert_line --regexp "^  good\.certs +match +VCEK for the reported TCB bl=2,tee=0,snp=5,ucode=68 and this chip; an interrupted update is pending: 'snp-certctl recover' completes it$"
+}
+
 @test "status: dot files, directories, symlinks and other non-regular files are not tables" {
 	sample_table "$T/store/a.certs"
 	cp "$T/store/a.certs" "$T/store/.a.certs.snpcert-journal"
