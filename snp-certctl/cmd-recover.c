@@ -15,6 +15,7 @@
 #include "json.h"
 #include "snpcert.h"
 #include "store.h"
+#include "table.h"
 #include "util.h"
 
 static const char usage[] =
@@ -24,16 +25,17 @@ static const char usage[] =
 	"every table in the store, in name order; names starting with '.' are not\n"
 	"tables).  Says per table: clean (nothing to do), replayed (the update was\n"
 	"completed from its journal) or discarded (a torn journal was dropped; the\n"
-	"table had not been touched).\n"
+	"table had not been touched); then that the table is well formed.\n"
 	"\n"
 	"      --timeout SEC     wait at most SEC seconds for each table's locks\n"
 	"                        (fractions allowed; 0: try once; default: lock_timeout)\n"
 	"      --json            print the result as JSON:\n"
 	"                        {\"tables\":[{\"file\",\"path\",\"result\"}]}, result one\n"
-	"                        of clean, replayed, discarded, busy, error\n"
+	"                        of clean, replayed, discarded, malformed, busy, error\n"
 	"\n"
-	"Exit status: 0, 1 if a table could not be recovered, 3 if a lock was not had in\n"
-	"time (and nothing else failed).\n";
+	"Exit status: 0, 1 if a table could not be recovered, 4 if one is no table (it\n"
+	"was zeroed or cut short outside the protocol: rebuild it), 3 if a lock was not\n"
+	"had in time (and nothing else failed).\n";
 
 static const char *outcome_name(int outcome)
 {
@@ -59,6 +61,35 @@ static const char *outcome_text(int outcome)
 	}
 }
 
+/*
+ * After recovery, is path a table at all?  One zeroed or cut short outside
+ * the protocol has no journal to recover it from: 0, or -ERR_VERIFY (or
+ * another code) with why.
+ */
+static int well_formed(const char *path, const struct sc_deadline *d, struct why *why)
+{
+	struct table t = { 0 };
+	struct ghcb_diag diag;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int r;
+
+	r = lockwait_read_table(path, d, GHCB_PARSE_LIMIT, &blob, &len, why);
+	if (r == 0) {
+		r = table_from_blob(blob, len, GHCB_ALLOW_LARGE, &t, &diag);
+		if (r == -ENOMEM)
+			r = why_set(why, r, "out of memory");
+		else if (r < 0)
+			r = why_set(why, -ERR_VERIFY, "'%s': no interrupted update to complete, but "
+				    "it is not a well-formed certificate table (at byte %zu: %s); "
+				    "rebuild it with 'snp-certctl build --force -o %s ...'", path,
+				    diag.offset, ghcb_strerror(diag.code), path);
+	}
+	table_free(&t);
+	free(blob);
+	return r;
+}
+
 static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -70,7 +101,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	char *const *paths;
 	struct why why;
 	size_t n = 0;
-	bool busy = false, failed = false;
+	bool busy = false, failed = false, malformed = false;
 	struct json j;
 	int c, ret;
 
@@ -97,23 +128,27 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 
 		sc_deadline_init(&d, ctx->lock_timeout);
 		r = lockwait_recover(paths[i], &d, &outcome, &why);
+		if (r == 0)
+			r = well_formed(paths[i], &d, &why);
 		if (r)
 			r = cmd_error(r, &why);
 		if (r == EXIT_LOCK)
 			busy = true;
+		else if (r == EXIT_VERIFY)
+			malformed = true;
 		else if (r)
 			failed = true;
 		if (ctx->json) {
 			json_object_begin(&j, NULL);
 			json_table(&j, paths[i]);
-			json_string(&j, "result", r == EXIT_LOCK ? "busy" : r ? "error" :
-					outcome_name(outcome));
+			json_string(&j, "result", r == EXIT_LOCK ? "busy" : r == EXIT_VERIFY ?
+					"malformed" : r ? "error" : outcome_name(outcome));
 			json_object_end(&j);
 		} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
 			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
-	ret = failed ? EXIT_FAIL : busy ? EXIT_LOCK : 0;
+	ret = failed ? EXIT_FAIL : malformed ? EXIT_VERIFY : busy ? EXIT_LOCK : 0;
 	if (ctx->json) {
 		json_array_end(&j);
 		if (ret)

@@ -34,6 +34,21 @@ crash() {
 	cmp "$T/store/a.certs" "$T/old.certs"
 }
 
+@test "recover: a table zeroed outside the protocol (no journal) is malformed, exit 4" {
+	dd if=/dev/zero of="$T/store/a.certs" bs=24 count=1 conv=notrunc status=none
+	cp "$T/store/a.certs" "$T/zeroed.certs"
+	run --separate-stderr certctl recover "$T/store/a.certs"
+	assert_failure 4
+	[[ "$stderr" == "snp-certctl: '$T/store/a.certs': no interrupted update to complete, but it is not a well-formed certificate table (at byte "*"); rebuild it with 'snp-certctl build --force -o $T/store/a.certs ...'" ]]
+	[ -z "$output" ]
+	run --separate-stderr certctl recover --json "$T/store/a.certs"
+	assert_failure 4
+	[ "$(jq -r '.tables[0].result' <<< "$output")" = malformed ]
+	[ "$(jq -r '.error.exit' <<< "$output")" = 4 ]
+	# Nothing was changed.
+	cmp "$T/store/a.certs" "$T/zeroed.certs"
+}
+
 @test "recover: an update killed under the lock is completed" {
 	crash "$T/store/a.certs" zeroed
 	run certctl recover "$T/store/a.certs"
