@@ -497,6 +497,7 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 		print_json(&a, p, &id, &it, &cache);
 out:
 	cache_item_clear(&it);
+	cache_fini(&cache);
 	amd_trust_free(trust);
 	return ret;
 }

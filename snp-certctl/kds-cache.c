@@ -641,17 +641,86 @@ int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_it
 
 /* ---- the CSP endpoint: VLEK and hashsticks ----------------------------- */
 
+/* A PEM certificate or key file is far smaller. */
+#define CLIENT_PEM_MAX (64 * 1024)
+
+/* Read the client certificate or key (what) at path as a trusted file. */
+static int read_client_file(const char *path, const char *what, const uint8_t **out,
+			    size_t *outlen, struct why *why)
+{
+	char bad[256];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r = read_trusted_file(path, CLIENT_PEM_MAX, &buf, &len, bad, sizeof(bad));
+
+	if (r == -EPERM)
+		return why_set(why, -ERR_REFUSED, "refusing the client %s '%s': %s", what, path,
+			       bad);
+	if (r == -ERR_REFUSED)
+		return why_set(why, r, "refusing the client %s '%s': not a regular file", what,
+			       path);
+	if (r == -EFBIG)
+		return why_set(why, -ERR_REFUSED, "refusing the client %s '%s': larger than "
+			       "%u KiB, not a PEM file", what, path, CLIENT_PEM_MAX / 1024);
+	if (r < 0)
+		return why_set(why, r, "cannot read the client %s '%s': %s", what, path,
+			       strerror(-r));
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/* The key's PEM (at path) must be usable without a prompt, and should be private. */
+static int check_client_key(const char *path, const uint8_t *pem, size_t len, struct why *why)
+{
+	struct stat st;
+
+	if (memmem(pem, len, "ENCRYPTED", strlen("ENCRYPTED")))
+		return why_set(why, -ERR_REFUSED, "refusing the client key '%s': it is encrypted, "
+			       "and snp-certctl never asks for a passphrase; give it unencrypted "
+			       "(openssl pkey -in KEY -out PLAIN, mode 0600)", path);
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		warn("the client key '%s' is readable by group or others: chmod 0600 it", path);
+	return 0;
+}
+
 int cache_csp_init(struct cache *c, const struct ctx *ctx, const char *cert, const char *key,
 		   struct why *why)
 {
-	int r = kds_http_opts_init(&c->csp, ctx_get(ctx, SET_KDS_CSP_URL), why);
+	struct kds_http_opts *o = &c->csp;
+	int r = kds_http_opts_init(o, ctx_get(ctx, SET_KDS_CSP_URL), why);
 
 	if (r)
 		return r;
-	c->csp.client_auth = true;
-	c->csp.client_cert = cert;
-	c->csp.client_key = key;
-	return 0;
+	o->client_auth = true;
+	o->client_cert = cert;
+	o->client_key = key;
+	if (!cert)
+		return 0;
+	r = read_client_file(cert, "certificate", &o->client_cert_pem, &o->client_cert_len, why);
+	if (r == 0 && key)
+		r = read_client_file(key, "key", &o->client_key_pem, &o->client_key_len, why);
+	if (r == 0 && !key) {
+		/* The key is in the certificate's file. */
+		o->client_key_pem = o->client_cert_pem;
+		o->client_key_len = o->client_cert_len;
+	}
+	if (r == 0)
+		r = check_client_key(key ? key : cert, o->client_key_pem, o->client_key_len, why);
+	if (r)
+		cache_fini(c);
+	return r;
+}
+
+void cache_fini(struct cache *c)
+{
+	struct kds_http_opts *o = &c->csp;
+
+	if (o->client_key_pem != o->client_cert_pem)
+		free((void *)o->client_key_pem);
+	free((void *)o->client_cert_pem);
+	o->client_cert_pem = o->client_key_pem = NULL;
+	o->client_cert_len = o->client_key_len = 0;
 }
 
 int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
@@ -669,6 +738,30 @@ int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
 	amd_tcb_format(p, tcb, t, sizeof(t));
 	snprintf(what, sizeof(what), "%s VLEK TCB %s", amd_product_name(p), t);
 	return cached_key(c, &c->csp, &k, rel, req, what, out, why);
+}
+
+/*
+ * A hashstick cannot be verified: the cached copy is used only if nobody
+ * else could have put it there (read_trusted_file: the file and every
+ * directory above it root's, or ours, and written by no one else).  it's
+ * data is replaced by what that read; false after a warning otherwise.
+ */
+static bool hashstick_trusted(struct cache_item *it)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char bad[256] = "";
+	int r = read_trusted_file(it->path, CACHE_FILE_MAX, &buf, &len, bad, sizeof(bad));
+
+	if (r < 0) {
+		warn("refusing the cached hashstick '%s': %s; fetching it again", it->path,
+		     r == -EPERM ? bad : r == -ERR_REFUSED ? "not a regular file" : strerror(-r));
+		return false;
+	}
+	free(it->data);
+	it->data = buf;
+	it->len = len;
+	return true;
 }
 
 int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
@@ -695,7 +788,9 @@ int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, si
 	ret = cache_lookup(c, rel, &it, &mtime, why);
 	if (ret < 0)
 		goto out;
-	if (ret > 0) {
+	if (ret > 0 && !hashstick_trusted(&it)) {
+		ret = 0;
+	} else if (ret > 0) {
 		it.from_cache = hashstick_check(it.data, it.len, reason, sizeof(reason)) == 0;
 		if (it.from_cache)
 			debug("using the cached %s '%s'", what, it.path);

@@ -91,11 +91,16 @@ int cache_crl(struct cache *c, enum amd_product p, enum kds_family f, struct cac
 /*
  * After cache_init(), for cache_vlek() and cache_hashstick(): the CSP
  * endpoint from the setting kds_csp_url, and the client certificate and
- * key (PEM files, kept, not copied; NULL: none, and KDS will refuse).
- * 0, or -ERR_USAGE (a bad URL) or -ENOMEM with why.
+ * key (PEM files; NULL: none, and KDS will refuse; key NULL: in the
+ * certificate's file).  They are read now, as trusted files are
+ * (read_trusted_file: regular files only, never blocking; as root, root's
+ * and written by no one else along the whole path); an encrypted key is
+ * refused, one readable by others warned about.  0, or -ERR_USAGE (a bad
+ * URL), -ERR_REFUSED, -errno or -ENOMEM with why.  cache_fini() frees them.
  */
 int cache_csp_init(struct cache *c, const struct ctx *ctx, const char *cert, const char *key,
 		   struct why *why);
+void cache_fini(struct cache *c);
 
 /*
  * The VLEK of this provider for (p, reported TCB tcb) from the CSP endpoint,

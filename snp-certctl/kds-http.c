@@ -360,12 +360,24 @@ static CURLcode setup(CURL *h, const struct kds_http_opts *o, const struct reque
 		SET(CURLOPT_CAINFO, o->ca_file);
 		SET(CURLOPT_CAPATH, (char *)NULL);
 	}
-	if (o->client_cert) {
-		/* Mutual TLS (the CSP endpoint): PEM certificate and key. */
-		SET(CURLOPT_SSLCERT, o->client_cert);
+	if (o->client_cert_pem) {
+		/*
+		 * Mutual TLS (the CSP endpoint): the PEM certificate and key as
+		 * read and checked by the caller, never a path for OpenSSL to
+		 * open (it would block on a FIFO and follow any link).  No
+		 * passphrase: OpenSSL must not prompt (an encrypted key is refused
+		 * before).
+		 */
+		struct curl_blob cert = { (void *)o->client_cert_pem, o->client_cert_len,
+					  CURL_BLOB_COPY };
+		struct curl_blob key = { (void *)o->client_key_pem, o->client_key_len,
+					 CURL_BLOB_COPY };
+
+		SET(CURLOPT_SSLCERT_BLOB, &cert);
 		SET(CURLOPT_SSLCERTTYPE, "PEM");
-		SET(CURLOPT_SSLKEY, o->client_key ? o->client_key : o->client_cert);
+		SET(CURLOPT_SSLKEY_BLOB, &key);
 		SET(CURLOPT_SSLKEYTYPE, "PEM");
+		SET(CURLOPT_KEYPASSWD, "");
 	}
 	if (rq->data) {
 		*hdrs = curl_slist_append(NULL, rq->ctype);

@@ -41,7 +41,10 @@ struct kds_http_opts {
 	 * its request sees only a broken pipe, not why.
 	 */
 	bool client_auth;
-	const char *client_cert, *client_key;
+	const char *client_cert, *client_key; /* their names, for messages */
+	/* Their contents, as read (cache_csp_init): libcurl never opens them. */
+	const uint8_t *client_cert_pem, *client_key_pem;
+	size_t client_cert_len, client_key_len;
 };
 
 /*

@@ -682,6 +682,48 @@ assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
 	[ "$(requests /vlek/)" = 0 ]
 }
 
+@test "fetch vlek: the client certificate and key are read as trusted files, never opened by TLS" {
+	csp_setup
+	local vlek=(fetch vlek --product milan --tcb "$TCB_MILAN")
+	# A FIFO as the key or the certificate: refused at once, no request.
+	mkfifo "$T/k.fifo"
+	run --separate-stderr timeout 20 "$SNP_CERTCTL" "${vlek[@]}" --client-cert "$C/client.pem" \
+		--client-key "$T/k.fifo"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "snp-certctl: refusing the client key '$T/k.fifo': not a regular file"
+	run --separate-stderr timeout 20 "$SNP_CERTCTL" "${vlek[@]}" --client-cert "$T/k.fifo" \
+		--client-key "$C/client.key"
+	assert_equal "$status" 1
+	assert_equal "$stderr" "snp-certctl: refusing the client certificate '$T/k.fifo': not a regular file"
+	# As root: another user's key, or one others may write, is refused (through a link too).
+	cp "$C/client.key" "$T/nobody.key"
+	chmod 600 "$T/nobody.key"
+	chown nobody "$T/nobody.key"
+	ln -s "$T/nobody.key" "$T/link.key"
+	run --separate-stderr certctl "${vlek[@]}" --client-cert "$C/client.pem" --client-key "$T/link.key"
+	assert_failure 1
+	[[ "$stderr" == "snp-certctl: refusing the client key '$T/link.key': "*"not owned by root"* ]]
+	cp "$C/client.pem" "$T/open.pem"
+	chmod 666 "$T/open.pem"
+	run --separate-stderr certctl "${vlek[@]}" --client-cert "$T/open.pem" --client-key "$C/client.key"
+	assert_failure 1
+	[[ "$stderr" == "snp-certctl: refusing the client certificate '$T/open.pem': "*"writable by group or others"* ]]
+	# An encrypted key: refused before asking anything (never a prompt).
+	openssl pkey -in "$C/client.key" -aes256 -passout pass:secret -out "$T/enc.key"
+	chmod 600 "$T/enc.key"
+	run --separate-stderr certctl "${vlek[@]}" --client-cert "$C/client.pem" --client-key "$T/enc.key" < /dev/null
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: refusing the client key '$T/enc.key': it is encrypted, and snp-certctl never asks for a passphrase; give it unencrypted (openssl pkey -in KEY -out PLAIN, mode 0600)"
+	[ "$(requests /vlek/)" = 0 ]
+	# A key others may read works, with a warning.
+	cp "$C/client.key" "$T/readable.key"
+	chmod 644 "$T/readable.key"
+	run --separate-stderr certctl "${vlek[@]}" --client-cert "$C/client.pem" --client-key "$T/readable.key" -o "$T/vlek.der"
+	assert_success
+	assert_equal "$stderr" "snp-certctl: warning: the client key '$T/readable.key' is readable by group or others: chmod 0600 it"
+	[ -s "$T/vlek.der" ]
+}
+
 @test "fetch vlek: a VLEK that does not verify (signed by the ASK, or for another TCB) exits 4 and is neither cached nor written" {
 	csp_setup
 	for fault in wrong-signer wrong-tcb; do
@@ -714,6 +756,27 @@ assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
 		"hashsticks $HWID_MILAN true" ]
 	[ "$(requests /vlek/)" = 0 ]
 	cmp "$T/hs.bin" "$T/hs2.bin"
+}
+
+@test "fetch hashsticks: a cached hashstick someone else could have planted is not used" {
+	csp_setup
+	local d="$T/cache/vlek/Milan/hash_sticks/$HWID_MILAN"
+	mkdir -p "$d"
+	head -c 432 /dev/urandom > "$T/planted.bin"
+	ln -s "$T/planted.bin" "$d/7308000000000103.bin"
+	chown -R nobody "$T/cache"
+	chmod -R 777 "$T/cache"
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" "${CLIENT[@]}" -o "$T/hs.bin"
+	assert_success
+	[[ "$stderr" == "snp-certctl: warning: refusing the cached hashstick '$d/7308000000000103.bin': "*"; fetching it again"* ]]
+	grep -qxF "POST $HS_REQ 200" "$LOG"
+	cmp "$T/hs.bin" <(expected_hashstick "$HWID_MILAN")
+	# --offline: nothing usable, nothing written.
+	run --separate-stderr certctl fetch hashsticks --product milan --hwid "$HWID_MILAN" \
+		--tcb "$TCB_MILAN" --offline -o "$T/hs-offline.bin"
+	[ "$status" -eq 6 ]
+	[ ! -e "$T/hs-offline.bin" ]
 }
 
 @test "fetch hashsticks: KDS's \"not found\" exits 6, a reply that is not a hashstick exits 4, nothing cached or written" {

@@ -190,6 +190,9 @@ def make_csp_tls(work, server_pem, server_key, client_out):
         for src, dst in ((good_pem, "client.pem"), (good_key, "client.key"),
                          (wrong_pem, "wrong.pem"), (wrong_key, "wrong.key")):
             shutil.copyfile(src, os.path.join(client_out, dst + ".tmp"))
+            # Keys private, as an operator keeps them.
+            os.chmod(os.path.join(client_out, dst + ".tmp"),
+                     0o600 if dst.endswith(".key") else 0o644)
             os.replace(os.path.join(client_out, dst + ".tmp"), os.path.join(client_out, dst))
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(server_pem, server_key)
