@@ -450,8 +450,33 @@ static void check_kvm(struct checks *l)
 
 /* ---- the store and its tables ------------------------------------------- */
 
+/*
+ * The store lock as store_lock() takes it: absent (made then), or a regular
+ * file passing sc_trust_check.  0, or -1 with what is wrong in bad.
+ */
+static int store_lock_usable(const char *store, char *bad, size_t len)
+{
+	char *path = path_join(store, STORE_LOCK_NAME), reason[128];
+	struct stat st;
+	int r = 0;
+
+	if (path && lstat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode)) {
+			snprintf(bad, len, "its lock '%s' is %s, not a regular file", path,
+				 file_type_name(st.st_mode));
+			r = -1;
+		} else if (sc_trust_check(&st, reason, sizeof(reason)) < 0) {
+			snprintf(bad, len, "its lock '%s' is %s", path, reason);
+			r = -1;
+		}
+	}
+	free(path);
+	return r;
+}
+
 static void check_store(struct checks *l, const struct status_store *s)
 {
+	char bad[WHY_MAX];
 	struct why why;
 	struct stat st;
 
@@ -470,6 +495,15 @@ static void check_store(struct checks *l, const struct status_store *s)
 	else if (s->list_error)
 		say(l, "store", CLASS_STORE, FAIL, "check its owner and mode",
 		    "cannot read the store '%s': %s", s->path, s->error);
+	else if (store_lock_usable(s->path, bad, sizeof(bad)) < 0)
+		say(l, "store", CLASS_STORE, FAIL, "remove it (workflows make it again)",
+		    "every workflow refuses the store '%s': %s", s->path, bad);
+	else if (s->unmanaged)
+		say(l, "store", CLASS_STORE, FAIL, "remove or move them out of the store (see the "
+		    "warnings above)", "the store '%s' holds %zu %s that %s not %s "
+		    "snp-certctl can manage, so refresh fails", s->path, s->unmanaged,
+		    s->unmanaged == 1 ? "entry" : "entries", s->unmanaged == 1 ? "is" : "are",
+		    s->unmanaged == 1 ? "a table" : "tables");
 	else
 		say(l, "store", CLASS_STORE, PASS, NULL,
 		    "%s: %zu %s, owned by uid %u, not writable by group or others", s->path, s->n,

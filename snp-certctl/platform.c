@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -274,17 +275,16 @@ enum tristate platform_parse_bool_param(const char *text)
 
 enum tristate platform_sev_snp_param(void)
 {
-	char buf[16] = "";
-	FILE *f;
-	size_t n;
+	char text[16] = "";
+	uint8_t *buf = NULL;
+	size_t len = 0;
 
-	f = fopen(SEV_SNP_PARAM, "re");
-	if (!f)
+	/* As every input: never blocking (sysfs says 4096 bytes for any attribute). */
+	if (read_file(SEV_SNP_PARAM, 4096, &buf, &len) < 0)
 		return TRI_UNKNOWN;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return platform_parse_bool_param(buf);
+	memcpy(text, buf, len < sizeof(text) - 1 ? len : sizeof(text) - 1);
+	free(buf);
+	return platform_parse_bool_param(text);
 }
 
 int platform_identify(const char *product_override, struct platform_id *out, struct why *why)

@@ -352,6 +352,31 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	[ "$(result tables-interrupted)" = pass ]
 }
 
+@test "store: entries refresh cannot manage, or a lock every workflow refuses, fail (exit 1)" {
+	mkfifo "$T/store/b.certs"
+	run --separate-stderr on_host check --json
+	assert_failure 1
+	[ "$(result store)" = fail ]
+	[ "$(reason store)" = "the store '$T/store' holds 1 entry that is not a table snp-certctl can manage, so refresh fails" ]
+	rm "$T/store/b.certs"
+	mkfifo "$T/store/.snp-certctl.lock"
+	ON_HOST_TIMEOUT=20 run --separate-stderr on_host check --json
+	assert_failure 1
+	[ "$(result store)" = fail ]
+	[ "$(reason store)" = "every workflow refuses the store '$T/store': its lock '$T/store/.snp-certctl.lock' is a FIFO, not a regular file" ]
+	rm "$T/store/.snp-certctl.lock"
+	run --separate-stderr on_host check --json
+	assert_success
+}
+
+@test "kvm-amd-sev-snp: a FIFO as the parameter is not waited on" {
+	rm -f "$HOST/sys/module/kvm_amd/parameters/sev_snp"
+	mkfifo "$HOST/sys/module/kvm_amd/parameters/sev_snp"
+	ON_HOST_TIMEOUT=20 run --separate-stderr on_host check --json
+	assert_failure 5
+	[ "$(result kvm-amd-sev-snp)" = fail ]
+}
+
 @test "table:NAME: a table others may write fails as class store, exit 1" {
 	chmod g+w "$T/store/a.certs"
 	run --separate-stderr on_host check --json

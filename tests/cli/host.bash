@@ -67,12 +67,14 @@ host_param() {
 	fi
 }
 
-# on_host ARG...: the program on the simulated host, with the simulated firmware.
+# on_host ARG...: the program on the simulated host, with the simulated firmware
+# (with ON_HOST_TIMEOUT=SEC: killed after SEC seconds, exit 124).
 on_host() {
-	local ns=(unshare -m --propagation private)
+	local ns=(unshare -m --propagation private) prog=("$SNP_CERTCTL")
 	[ "$(id -u)" = 0 ] || ns=(unshare -Ur -m --propagation private)
+	[ -z "${ON_HOST_TIMEOUT-}" ] || prog=(timeout "$ON_HOST_TIMEOUT" "$SNP_CERTCTL")
 	LD_PRELOAD="$HOST_SO $FAKE_SO" FAKE_HOST_ROOT="$HOST" FAKE_HOST_LOG="$HOST_LOG" \
 		FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
 		"${ns[@]}" sh -c 'mount --bind "$FAKE_HOST_ROOT/sys/module" /sys/module &&
-			exec "$0" "$@"' "$SNP_CERTCTL" "$@"
+			exec "$0" "$@"' "${prog[@]}" "$@"
 }
