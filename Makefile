@@ -353,7 +353,7 @@ record = m='$(DESTDIR)$(1)'; rm -f "$$m.tmp"; \
 check_own_dirs = for d in $(1); do for r in $(OWN_DIRS); do \
 		case "$$d/" in "$$r"/*) ;; *) continue ;; esac; p=$$r; rest=$${d\#"$$r"}; \
 		while :; do \
-			[ ! -L '$(DESTDIR)'"$$p" ] || { echo "make $@: $(DESTDIR)$$p is a symbolic link: not installing through it" >&2; exit 1; }; \
+			[ ! -L '$(DESTDIR)'"$$p" ] || { echo "make $@: $(DESTDIR)$$p is a symbolic link: not $(if $(filter uninstall,$@),removing,installing) through it" >&2; exit 1; }; \
 			rest=$${rest\#/}; [ -n "$$rest" ] || break; c=$${rest%%/*}; p=$$p/$$c; rest=$${rest\#"$$c"}; \
 		done; \
 	done; done
@@ -389,8 +389,7 @@ install: all $(PROG_INST)
 	$(call install_dirs,$(INSTALL_DIRS) $(HOOKS_DIRS))
 	$(call install_files,0755,$(PROG_INST),$(BINDIR),snp-certctl)
 	$(call install_files,0755,$(LIBSO),$(LIBDIR))
-	ln -sfn libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so.tmp
-	mv -T $(DESTDIR)$(LIBDIR)/libsnpcert.so.tmp $(DESTDIR)$(LIBDIR)/libsnpcert.so
+	ln -sfn libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
 	@$(call record,$(INSTALLED_FILES),$(LIBDIR)/libsnpcert.so)
 	$(call install_files,0644,lib/snpcert.h,$(INCLUDEDIR))
 	@mkdir -p $(GEN_INST)
@@ -430,12 +429,13 @@ install-hooks:
 	$(call install_files,0644,hooks/README.md,$(DOCDIR),README.hooks.md)
 
 # The files install recorded (those still files or links), the two records,
-# then the recorded directories left empty, deepest first.
+# then the recorded directories left empty, deepest first; nothing without
+# the record of the files, nothing through a symbolic link where DOCDIR is.
 uninstall:
 	@set -e; $(call check_own_dirs,$(DOCDIR)); \
 	files=$$(cat '$(DESTDIR)$(INSTALLED_FILES)' 2>/dev/null || true); \
 	dirs=$$(cat '$(DESTDIR)$(INSTALLED_DIRS)' 2>/dev/null || true); \
-	[ -n "$$files" ] || echo "make uninstall: no $(DESTDIR)$(INSTALLED_FILES): no file to remove" >&2; \
+	[ -n "$$files" ] || { echo "make uninstall: no $(DESTDIR)$(INSTALLED_FILES): nothing recorded, nothing removed" >&2; exit 0; }; \
 	echo "rm -f (the files make install installed, as $(DESTDIR)$(INSTALLED_FILES) lists them)"; \
 	for f in $$files; do \
 		if [ -L '$(DESTDIR)'"$$f" ] || [ -f '$(DESTDIR)'"$$f" ]; then rm -f '$(DESTDIR)'"$$f"; fi; \

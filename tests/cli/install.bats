@@ -232,3 +232,25 @@ $doc/my-notes.txt"
 	[ ! -L "$T/root/usr/lib/$MA/pkgconfig/snpcert.pc" ]
 	grep -q '/usr/bin/snp-certctl' "$T/root/usr/share/doc/snp-certctl/examples/cron.d/snp-certctl"
 }
+
+@test "uninstall removes nothing through a symbolic link where DOCDIR is, nor without its record" {
+	local doc="$T/root/usr/share/doc/snp-certctl"
+	rm -rf "$T/root" "$T/victim"
+	mkdir -p "$T/victim" "${doc%/*}"
+	echo precious > "$T/victim/precious"
+	printf '%s\n' /usr/share/doc/snp-certctl/precious > "$T/victim/installed-files"
+	ln -s "$T/victim" "$doc"
+	run make_install uninstall
+	assert_failure
+	assert_line --index 0 "make uninstall: $doc is a symbolic link: not removing through it"
+	[ -L "$doc" ] && [ "$(cat "$T/victim/precious")" = precious ]
+	[ -f "$T/victim/installed-files" ]
+	# Without installed-files (nothing installed there), nothing at all.
+	rm -rf "$T/root"
+	mkdir -p "$doc"
+	printf '%s\n' /usr/share/doc/snp-certctl > "$doc/installed-directories"
+	run make_install uninstall
+	assert_success
+	assert_output "make uninstall: no $doc/installed-files: nothing recorded, nothing removed"
+	[ -f "$doc/installed-directories" ]
+}
