@@ -333,48 +333,78 @@ test-deps:
 	.ci/install-deps test
 
 # ---- install ----------------------------------------------------------------
-# make install records the directories it creates (those that did not exist)
-# in DOCDIR/installed-directories; make uninstall removes the files it
-# installed and, of those directories, the ones left empty: never one that
-# was there before, nor one that holds anything else.
+# make install records, in DOCDIR, each file it installs (installed-files)
+# and the directories it creates, those that did not exist
+# (installed-directories); make uninstall removes exactly those files, then
+# those directories left empty: never a file it did not install, nor a
+# directory that was there before or holds anything else.  Install refuses
+# (writing nothing) a symbolic link where one of its own directories (DOCDIR,
+# SYSCONFDIR/snp-certctl, anything below them) would be; every file goes in
+# by install(1), which replaces a link planted in its place.
+INSTALLED_FILES := $(DOCDIR)/installed-files
 INSTALLED_DIRS := $(DOCDIR)/installed-directories
+OWN_DIRS := $(DOCDIR) $(SYSCONFDIR)/snp-certctl
+# record LIST,WORDS: add the paths WORDS (shell words) to the record LIST.
+record = m='$(DESTDIR)$(1)'; rm -f "$$m.tmp"; \
+	{ [ ! -f "$$m" ] || cat "$$m"; [ -z "$(strip $(2))" ] || printf '%s\n' $(2); } | \
+	sort -u > "$$m.tmp"; mv "$$m.tmp" "$$m"; chmod 0644 "$$m"
+# check_own_dirs DIR...: fail if DIR, or one of its directories from the own
+# directory it is in down, is a symbolic link below DESTDIR.
+check_own_dirs = for d in $(1); do for r in $(OWN_DIRS); do \
+		case "$$d/" in "$$r"/*) ;; *) continue ;; esac; p=$$r; rest=$${d\#"$$r"}; \
+		while :; do \
+			[ ! -L '$(DESTDIR)'"$$p" ] || { echo "make $@: $(DESTDIR)$$p is a symbolic link: not $(if $(filter uninstall,$@),removing,installing) through it" >&2; exit 1; }; \
+			rest=$${rest\#/}; [ -n "$$rest" ] || break; c=$${rest%%/*}; p=$$p/$$c; rest=$${rest\#"$$c"}; \
+		done; \
+	done; done
 # install_dirs DIR...: create DIR... below DESTDIR, recording each one made.
 define install_dirs
-	@set -e; new=; for d in $(1) $(DOCDIR); do \
+	@set -e; $(call check_own_dirs,$(1) $(DOCDIR)); \
+	new=; for d in $(1) $(DOCDIR); do \
 		while [ -n "$$d" ] && [ ! -d '$(DESTDIR)'"$$d" ]; do new="$$new $$d"; d=$${d%/*}; done; \
 	done; \
 	echo "install -d $(addprefix $(DESTDIR),$(1))"; install -d $(addprefix '$(DESTDIR)',$(1) $(DOCDIR)); \
-	m='$(DESTDIR)$(INSTALLED_DIRS)'; \
-	{ [ ! -f "$$m" ] || cat "$$m"; [ -z "$$new" ] || printf '%s\n' $$new; } | sort -u > "$$m.tmp"; \
-	mv "$$m.tmp" "$$m"; chmod 0644 "$$m"
+	$(call record,$(INSTALLED_DIRS),$$new)
+endef
+# install_files MODE,SRC...,DIR[,NAME]: install SRC... into DIR below DESTDIR
+# (the one SRC as DIR/NAME with NAME), recording each file installed.
+define install_files
+	$(if $(strip $(2)),install -m $(1) $(2) $(DESTDIR)$(3)/$(4))
+	@$(call record,$(INSTALLED_FILES),$(if $(4),$(3)/$(4),$(addprefix $(3)/,$(notdir $(2)))))
 endef
 
+# What install writes, generated afresh with the paths of this make.
+GEN_INST := $(O)/install/gen
+INSTALL_DIRS = $(BINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) \
+	$(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 \
+	$(DATADIR)/bash-completion/completions \
+	$(DATADIR)/zsh/vendor-completions $(DATADIR)/fish/vendor_completions.d \
+	$(DOCDIR)/examples $(DOCDIR)/LICENSES $(DOCDIR)/schema
+ROLE_INST = $(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update
+HOOKS_DIRS = $(SYSTEMDUNITDIR) $(SYSCONFDIR)/snp-certctl/hooks.d \
+	$(DOCDIR)/examples/hooks $(DOCDIR)/examples/cron.d \
+	$(addprefix $(ROLE_INST)/,tasks defaults meta)
+
 install: all $(PROG_INST)
-	$(call install_dirs,$(BINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) \
-		$(MANDIR)/man1 $(MANDIR)/man3 $(MANDIR)/man5 \
-		$(DATADIR)/bash-completion/completions \
-		$(DATADIR)/zsh/vendor-completions $(DATADIR)/fish/vendor_completions.d \
-		$(DOCDIR)/examples $(DOCDIR)/LICENSES $(DOCDIR)/schema)
-	install -m 0755 $(PROG_INST) $(DESTDIR)$(BINDIR)/snp-certctl
-	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/libsnpcert.so.$(SOVERSION)
-	ln -sf libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
-	install -m 0644 lib/snpcert.h $(DESTDIR)$(INCLUDEDIR)/snpcert.h
-	$(SUBST_PC) lib/snpcert.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc
-	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc
-	$(if $(MAN1),install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
-	$(if $(MAN3),install -m 0644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
-	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
-	$(if $(wildcard completions/snp-certctl.bash),install -m 0644 completions/snp-certctl.bash \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions/snp-certctl)
-	$(if $(wildcard completions/_snp-certctl),install -m 0644 completions/_snp-certctl \
-		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl)
-	$(if $(wildcard completions/snp-certctl.fish),install -m 0644 completions/snp-certctl.fish \
-		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish)
-	install -m 0644 COPYING $(DESTDIR)$(DOCDIR)/COPYING
-	install -m 0644 LICENSES/*.txt $(DESTDIR)$(DOCDIR)/LICENSES/
-	$(if $(wildcard snp-certctl/snp-certctl.conf.example),install -m 0644 \
-		snp-certctl/snp-certctl.conf.example $(DESTDIR)$(DOCDIR)/examples/snp-certctl.conf)
-	install -m 0644 $(SCHEMAS) $(DESTDIR)$(DOCDIR)/schema/
+	$(call install_dirs,$(INSTALL_DIRS) $(HOOKS_DIRS))
+	$(call install_files,0755,$(PROG_INST),$(BINDIR),snp-certctl)
+	$(call install_files,0755,$(LIBSO),$(LIBDIR))
+	ln -sfn libsnpcert.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libsnpcert.so
+	@$(call record,$(INSTALLED_FILES),$(LIBDIR)/libsnpcert.so)
+	$(call install_files,0644,lib/snpcert.h,$(INCLUDEDIR))
+	@mkdir -p $(GEN_INST)
+	$(SUBST_PC) lib/snpcert.pc.in > $(GEN_INST)/snpcert.pc
+	$(call install_files,0644,$(GEN_INST)/snpcert.pc,$(LIBDIR)/pkgconfig)
+	$(call install_files,0644,$(MAN1),$(MANDIR)/man1)
+	$(call install_files,0644,$(MAN3),$(MANDIR)/man3)
+	$(call install_files,0644,$(MAN5),$(MANDIR)/man5)
+	$(call install_files,0644,$(wildcard completions/snp-certctl.bash),$(DATADIR)/bash-completion/completions,snp-certctl)
+	$(call install_files,0644,$(wildcard completions/_snp-certctl),$(DATADIR)/zsh/vendor-completions)
+	$(call install_files,0644,$(wildcard completions/snp-certctl.fish),$(DATADIR)/fish/vendor_completions.d)
+	$(call install_files,0644,COPYING,$(DOCDIR))
+	$(call install_files,0644,$(wildcard LICENSES/*.txt),$(DOCDIR)/LICENSES)
+	$(call install_files,0644,$(wildcard snp-certctl/snp-certctl.conf.example),$(DOCDIR)/examples,snp-certctl.conf)
+	$(call install_files,0644,$(SCHEMAS),$(DOCDIR)/schema)
 	$(MAKE) --no-print-directory install-hooks
 	@# The loader's cache, for the library just installed (root, no DESTDIR).
 	$(if $(DESTDIR),,@[ "$$(id -u)" != 0 ] || ldconfig)
@@ -383,35 +413,34 @@ install: all $(PROG_INST)
 # installed program's path, the hooks directory, and the examples.
 ROLE := hooks/ansible/roles/snp_certctl_fw_update
 SUBST_BINDIR = sed -e 's|/usr/bin/snp-certctl|$(BINDIR)/snp-certctl|g'
+UNITS := $(sort $(wildcard hooks/systemd/*.service hooks/systemd/*.timer))
 install-hooks:
-	$(call install_dirs,$(SYSTEMDUNITDIR) $(SYSCONFDIR)/snp-certctl/hooks.d \
-		$(DOCDIR)/examples/hooks $(DOCDIR)/examples/cron.d \
-		$(addprefix $(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/,tasks defaults meta))
-	for f in hooks/systemd/*.service hooks/systemd/*.timer; do \
-		$(SUBST_BINDIR) $$f > $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} && \
-		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${f##*/} || exit 1; done
-	$(SUBST_BINDIR) hooks/cron/snp-certctl > $(DESTDIR)$(DOCDIR)/examples/cron.d/snp-certctl
-	install -m 0755 hooks/examples/* $(DESTDIR)$(DOCDIR)/examples/hooks/
-	install -m 0644 hooks/ansible/fw-update.yml $(DESTDIR)$(DOCDIR)/examples/ansible/
-	for d in tasks defaults meta; do install -m 0644 $(ROLE)/$$d/main.yml \
-		$(DESTDIR)$(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update/$$d/ || exit 1; done
-	install -m 0644 hooks/README.md $(DESTDIR)$(DOCDIR)/README.hooks.md
+	$(call install_dirs,$(HOOKS_DIRS))
+	@mkdir -p $(GEN_INST)/units $(GEN_INST)/cron.d
+	for f in $(UNITS); do $(SUBST_BINDIR) $$f > $(GEN_INST)/units/$${f##*/} || exit 1; done
+	$(SUBST_BINDIR) hooks/cron/snp-certctl > $(GEN_INST)/cron.d/snp-certctl
+	$(call install_files,0644,$(addprefix $(GEN_INST)/units/,$(notdir $(UNITS))),$(SYSTEMDUNITDIR))
+	$(call install_files,0644,$(GEN_INST)/cron.d/snp-certctl,$(DOCDIR)/examples/cron.d)
+	$(call install_files,0755,$(wildcard hooks/examples/*),$(DOCDIR)/examples/hooks)
+	$(call install_files,0644,hooks/ansible/fw-update.yml,$(DOCDIR)/examples/ansible)
+	$(call install_files,0644,$(ROLE)/tasks/main.yml,$(ROLE_INST)/tasks)
+	$(call install_files,0644,$(ROLE)/defaults/main.yml,$(ROLE_INST)/defaults)
+	$(call install_files,0644,$(ROLE)/meta/main.yml,$(ROLE_INST)/meta)
+	$(call install_files,0644,hooks/README.md,$(DOCDIR),README.hooks.md)
 
-# The files install put in place, then DOCDIR (all ours), then the recorded
-# directories left empty, deepest first.
+# The files install recorded (those still files or links), the two records,
+# then the recorded directories left empty, deepest first; nothing without
+# the record of the files, nothing through a symbolic link where DOCDIR is.
 uninstall:
-	@dirs=$$(cat '$(DESTDIR)$(INSTALLED_DIRS)' 2>/dev/null || true); set -e; \
-	echo "rm -f (the files make install installed)"; \
-	rm -f $(DESTDIR)$(BINDIR)/snp-certctl $(DESTDIR)$(LIBDIR)/libsnpcert.so* \
-		$(DESTDIR)$(INCLUDEDIR)/snpcert.h $(DESTDIR)$(LIBDIR)/pkgconfig/snpcert.pc \
-		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
-		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(MAN3))) \
-		$(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions/snp-certctl \
-		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_snp-certctl \
-		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/snp-certctl.fish \
-		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(wildcard hooks/systemd/*))); \
-	echo "rm -rf $(DESTDIR)$(DOCDIR)"; rm -rf '$(DESTDIR)$(DOCDIR)'; \
+	@set -e; $(call check_own_dirs,$(DOCDIR)); \
+	files=$$(cat '$(DESTDIR)$(INSTALLED_FILES)' 2>/dev/null || true); \
+	dirs=$$(cat '$(DESTDIR)$(INSTALLED_DIRS)' 2>/dev/null || true); \
+	[ -n "$$files" ] || { echo "make uninstall: no $(DESTDIR)$(INSTALLED_FILES): nothing recorded, nothing removed" >&2; exit 0; }; \
+	echo "rm -f (the files make install installed, as $(DESTDIR)$(INSTALLED_FILES) lists them)"; \
+	for f in $$files; do \
+		if [ -L '$(DESTDIR)'"$$f" ] || [ -f '$(DESTDIR)'"$$f" ]; then rm -f '$(DESTDIR)'"$$f"; fi; \
+	done; \
+	rm -f '$(DESTDIR)$(INSTALLED_FILES)' '$(DESTDIR)$(INSTALLED_DIRS)'; \
 	for d in $$(printf '%s\n' $$dirs | sort -r); do \
 		if [ -d '$(DESTDIR)'"$$d" ] && rmdir '$(DESTDIR)'"$$d" 2>/dev/null; then \
 			echo "rmdir $(DESTDIR)$$d"; fi; \

@@ -178,3 +178,79 @@ make_install() {
 	(cd "$T/root" && find . | sort) > "$T/after"
 	run -0 diff "$T/before" "$T/after"
 }
+
+@test "uninstall removes only the files install installed: the user's own in DOCDIR stay" {
+	rm -rf "$T/root"
+	local doc="$T/root/usr/share/doc/snp-certctl"
+	mkdir -p "$doc"
+	echo mine > "$doc/my-notes.txt"
+	make_install install > /dev/null
+	# One added since, in a directory install made.
+	echo also-mine > "$doc/examples/my-example.conf"
+	make_install uninstall > /dev/null
+	[ "$(cat "$doc/my-notes.txt")" = mine ]
+	[ "$(cat "$doc/examples/my-example.conf")" = also-mine ]
+	run bash -c "find '$doc' | sort"
+	assert_output "$doc
+$doc/examples
+$doc/examples/my-example.conf
+$doc/my-notes.txt"
+}
+
+@test "install refuses a symbolic link among its own directories, writing nothing" {
+	local dir
+	for dir in usr/share/doc/snp-certctl usr/share/doc/snp-certctl/schema \
+		usr/share/doc/snp-certctl/examples/hooks etc/snp-certctl/hooks.d; do
+		rm -rf "$T/root" "$T/victim"
+		mkdir -p "$T/victim" "$T/root/${dir%/*}"
+		ln -s "$T/victim" "$T/root/$dir"
+		(cd "$T/root" && find . | sort) > "$T/before"
+		run make_install install
+		assert_failure
+		# Its one line, then make's own.
+		assert_line --index 0 "make install: $T/root/$dir is a symbolic link: not installing through it"
+		[ "${#lines[@]}" = 2 ] && assert_line --index 1 --partial "make: *** [Makefile"
+		run find "$T/victim" -mindepth 1
+		assert_output ""
+		(cd "$T/root" && find . | sort) > "$T/after"
+		run -0 diff "$T/before" "$T/after"
+	done
+}
+
+@test "install replaces a symbolic link planted where a file goes, never writes through it" {
+	rm -rf "$T/root" "$T/victim"
+	mkdir -p "$T/victim" "$T/root/usr/share/doc/snp-certctl/examples/cron.d" \
+		"$T/root/lib/systemd/system" "$T/root/usr/lib/$MA/pkgconfig"
+	echo victim > "$T/victim/file"
+	ln -s "$T/victim/file" "$T/root/usr/share/doc/snp-certctl/examples/cron.d/snp-certctl"
+	ln -s "$T/victim/file" "$T/root/lib/systemd/system/snp-certctl-refresh.timer"
+	ln -s "$T/victim/file" "$T/root/usr/lib/$MA/pkgconfig/snpcert.pc"
+	make_install install > /dev/null
+	[ "$(cat "$T/victim/file")" = victim ]
+	[ ! -L "$T/root/usr/share/doc/snp-certctl/examples/cron.d/snp-certctl" ]
+	[ ! -L "$T/root/lib/systemd/system/snp-certctl-refresh.timer" ]
+	[ ! -L "$T/root/usr/lib/$MA/pkgconfig/snpcert.pc" ]
+	grep -q '/usr/bin/snp-certctl' "$T/root/usr/share/doc/snp-certctl/examples/cron.d/snp-certctl"
+}
+
+@test "uninstall removes nothing through a symbolic link where DOCDIR is, nor without its record" {
+	local doc="$T/root/usr/share/doc/snp-certctl"
+	rm -rf "$T/root" "$T/victim"
+	mkdir -p "$T/victim" "${doc%/*}"
+	echo precious > "$T/victim/precious"
+	printf '%s\n' /usr/share/doc/snp-certctl/precious > "$T/victim/installed-files"
+	ln -s "$T/victim" "$doc"
+	run make_install uninstall
+	assert_failure
+	assert_line --index 0 "make uninstall: $doc is a symbolic link: not removing through it"
+	[ -L "$doc" ] && [ "$(cat "$T/victim/precious")" = precious ]
+	[ -f "$T/victim/installed-files" ]
+	# Without installed-files (nothing installed there), nothing at all.
+	rm -rf "$T/root"
+	mkdir -p "$doc"
+	printf '%s\n' /usr/share/doc/snp-certctl > "$doc/installed-directories"
+	run make_install uninstall
+	assert_success
+	assert_output "make uninstall: no $doc/installed-files: nothing recorded, nothing removed"
+	[ -f "$doc/installed-directories" ]
+}
