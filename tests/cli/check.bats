@@ -114,7 +114,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	rm "$HOST/dev/cpu/0/cpuid"
 	run --separate-stderr on_host check --json
 	[[ "$(reason cpu-vendor)" == *"(from the cpuid instruction)"* ]]
-	! grep -q ' cpuid pread ' "$HOST_LOG"
+	refute grep -q ' cpuid pread ' "$HOST_LOG"
 	grep -q ' cpuid open errno=ENOENT$' "$HOST_LOG"
 }
 

@@ -108,7 +108,7 @@ lock 3"
 	assert_failure 4
 	assert_equal "$stderr" "snp-certctl: refusing to set mask_chip_key: '$TABLE' holds a VCEK and reports would no longer be signed with it; switch the tables to a VLEK first (snp-certctl vlek-load), or give --force"
 	assert_equal "$(masks)" "0 0"
-	! grep -q "open rdwr" "$LOG"
+	refute grep -q "open rdwr" "$LOG"
 	[ ! -e "$T/hooks.log" ]
 	# Only the VLEK table named: allowed.
 	run --separate-stderr fake config --mask-chip-id on "$VLEK_TABLE"
@@ -134,7 +134,7 @@ lock 3"
 	run --separate-stderr fake config --mask-chip-id on --force --timeout 0.2
 	assert_failure 3
 	[[ "$stderr" == *"held by $reader (stock-reader) READ"* ]]
-	! grep -q SNP_SET_CONFIG "$LOG"
+	refute grep -q SNP_SET_CONFIG "$LOG"
 	assert_equal "$(masks)" "0 0"
 }
 
@@ -142,7 +142,7 @@ lock 3"
 	run --separate-stderr fake config --mask-chip-id off --mask-chip-key off
 	assert_success
 	[[ "$stderr" == *"mask_chip_id is off and mask_chip_key off already; nothing to do"* ]]
-	! grep -q "open rdwr" "$LOG"
+	refute grep -q "open rdwr" "$LOG"
 	rm -f "$T/sev"
 	SNP_CERTCTL_DEVICE="$T/missing" run --separate-stderr fake config
 	assert_failure 5

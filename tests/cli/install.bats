@@ -96,7 +96,7 @@ make_install() {
 	private=$(sed -n 's/^Libs\.private: *//p' "$pc" | tr ' ' '\n' | sort | xargs)
 	assert_equal "$private" "$needed"
 	# No Requires.private: a VMM's build needs no other .pc file.
-	! grep -q '^Requires' "$pc"
+	refute grep -q '^Requires' "$pc"
 	export PKG_CONFIG_SYSROOT_DIR="$T/root" PKG_CONFIG_LIBDIR="$T/root/$LIB/pkgconfig"
 	run -0 pkg-config --static --libs snpcert
 	assert_equal "$(xargs <<< "$output")" "-L$T/root/$LIB -lsnpcert $needed"

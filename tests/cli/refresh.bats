@@ -97,7 +97,7 @@ VCEK_REQ="/vcek/v1/Milan/$(printf '%02x' $(seq 0 63))?blSPL=3&teeSPL=1&snpSPL=8&
 	assert_equal "$(kds_requests)" "$n"
 	assert_equal "$(fingerprint "$TABLE")" "$before"
 	# The firmware was only asked, never opened for writing.
-	! grep -q rdwr "$LOG"
+	refute grep -q rdwr "$LOG"
 }
 
 @test "refresh: a matching table takes no exclusive lock (a reader holding it is no obstacle)" {

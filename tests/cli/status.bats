@@ -134,7 +134,7 @@ table_json() {
 SNP_PLATFORM_STATUS ok
 SEV_GET_ID2 ok" ]
 	# Nothing was changed.
-	! grep -q committed_tcb "$STATE"
+	refute grep -q committed_tcb "$STATE"
 }
 
 @test "status: the default device is /dev/sev" {

@@ -132,7 +132,7 @@ wait_for_line() {
 	run --separate-stderr certctl update "$T/t.certs" --remove vlek --vcek "$VCEK2" "${TRUST[@]}"
 	assert_success
 	[[ "$stderr" == *"has no vlek entry: nothing to remove"* ]]
-	! unchanged
+	refute unchanged
 }
 
 @test "update: a FIFO as input is refused at once; the table is unchanged" {
@@ -203,9 +203,9 @@ wait_for_line() {
 	wait "$watcher" || true
 	[ "$(stat -c %i "$T/t.certs")" = "$ino" ]
 	grep -q MODIFY "$T/events"
-	! grep -E 'DELETE_SELF|MOVE_SELF' "$T/events"
+	refute grep -E 'DELETE_SELF|MOVE_SELF' "$T/events"
 	# every event is on the table itself, never a new file at the path
-	! grep -v "^$T/t.certs " "$T/events"
+	refute grep -v "^$T/t.certs " "$T/events"
 }
 
 @test "update: waits for a stock reader, says who after a second, times out with exit 3" {

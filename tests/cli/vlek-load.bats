@@ -110,7 +110,7 @@ entries() {
 		--trust-root "$M/ark.pem"
 	assert_failure 4
 	assert_equal "$stderr" "snp-certctl: VLEK '$M/vlek.pem' is for Milan, this platform is Genoa"
-	! grep -q SNP_VLEK_LOAD "$LOG"
+	refute grep -q SNP_VLEK_LOAD "$LOG"
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 }
 
@@ -122,7 +122,7 @@ entries() {
 	run --separate-stderr fake vlek-load --hashstick "$T/hashstick" --vlek "$M/vcek.pem"
 	assert_failure 4
 	assert_equal "$stderr" "snp-certctl: VLEK '$M/vcek.pem' is not a VLEK (CN 'SEV-VCEK')"
-	! grep -q SNP_VLEK_LOAD "$LOG"
+	refute grep -q SNP_VLEK_LOAD "$LOG"
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 }
 
@@ -135,7 +135,7 @@ entries() {
 	assert_output "failed $TABLE: not switched: SNP_VLEK_LOAD failed; the table is unchanged"
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 	assert_equal "$(cut -d' ' -f1 "$T/hooks.log" | tr '\n' ' ')" "pre-update locked update-failed "
-	! grep -q '^vlek_loaded=1' "$T/sev.state"
+	refute grep -q '^vlek_loaded=1' "$T/sev.state"
 	[ ! -s "$T/store/.t.certs.snpcert-journal" ]
 }
 
@@ -146,7 +146,7 @@ entries() {
 	run --separate-stderr fake vlek-load --hashstick "$T/hashstick" "${CHAIN[@]}" --timeout 0.2
 	assert_failure 3
 	[[ "$stderr" == *"held by $reader (stock-reader) READ"* ]]
-	! grep -q SNP_VLEK_LOAD "$LOG"
+	refute grep -q SNP_VLEK_LOAD "$LOG"
 	assert_equal "$(fingerprint "$TABLE")" "$BEFORE"
 }
 
