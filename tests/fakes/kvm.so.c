@@ -39,7 +39,8 @@
  *               chip_id, vlek_loaded, vlek_sha256 of FAKE_SEV_STATE, read
  *               under sev.so's lock), and the table in the guest's buffer
  *               (FNV-1a 64 of its bytes; FAKE_KVM_DUMP=DIR: DIR/<hash>.certs);
- *               the guest sees SW_EXITINFO2 0;
+ *               the guest sees SW_EXITINFO2 0.  FAKE_KVM_FIRMWARE_US=N: the
+ *               request takes N microseconds (below a second) to get there;
  *   ENOSPC      SW_EXITINFO2 0x0000000100000000, RBX = kvm_run's npages;
  *   EAGAIN      SW_EXITINFO2 0x0000000200000000;
  *   EIO         SW_EXITINFO2 0xffffffff00000000;
@@ -49,15 +50,17 @@
  * request itself: the empty table, firmware at once.  When the guest has no
  * more requests: KVM_EXIT_SHUTDOWN.
  *
- * Every event appends one line to FAKE_KVM_LOG (when set):
- *   <pid> kvm open ok|errno=NAME
- *   <pid> kvm KVM_HAS_DEVICE_ATTR G A ok|errno=ENXIO
- *   <pid> kvm KVM_CREATE_VM type=N | KVM_CREATE_VCPU N | ENABLE_REQ_CERTS ok|errno=EINVAL
- *   <pid> kvm EXIT req=N gpa=0x... npages=P
- *   <pid> kvm FIRMWARE req=N shared_lock=0|1 writer_lock=0|1 table=HASH len=L
- *         reported_tcb=0x... chip_id=HEX vlek=0|1 vlek_sha256=HEX|-
- *   <pid> kvm GUEST req=N ret=R exitinfo2=0x... rax=0x... rbx=N [table=HASH]
- *   <pid> kvm KVM_RUN errno=EINVAL ret=R | KVM_RUN errno=EINTR | SHUTDOWN
+ * Every event appends one line to FAKE_KVM_LOG (when set), after
+ * "<epoch seconds.nanoseconds> <pid> kvm ":
+ *   open ok|errno=NAME
+ *   KVM_HAS_DEVICE_ATTR G A ok|errno=ENXIO
+ *   KVM_CREATE_VM type=N | KVM_CREATE_VCPU N | ENABLE_REQ_CERTS ok|errno=EINVAL
+ *   EXIT req=N gpa=0x... npages=P
+ *   FIRMWARE req=N shared_lock=0|1 writer_lock=0|1 table=HASH len=L
+ *            reported_tcb=0x... chip_id=HEX vlek=0|1 vlek_sha256=HEX|-
+ *   GUEST req=N ret=R exitinfo2=0x... rax=0x... rbx=N [table=HASH]
+ *   KVM_RUN errno=EINVAL ret=R | KVM_RUN errno=EINTR | SHUTDOWN
+ * (shared_lock and writer_lock are -1 without FAKE_KVM_CERTS.)
  */
 #undef _FORTIFY_SOURCE
 #include <dirent.h>
@@ -142,6 +145,7 @@ static void log_line(const char *fmt, ...)
 {
 	const char *path = getenv("FAKE_KVM_LOG");
 	char what[1024];
+	struct timespec ts;
 	va_list ap;
 	FILE *f;
 
@@ -150,10 +154,11 @@ static void log_line(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	f = fopen(path, "ae");
 	if (!f)
 		return;
-	fprintf(f, "%d kvm %s\n", (int)getpid(), what);
+	fprintf(f, "%lld.%09ld %d kvm %s\n", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid(), what);
 	fclose(f);
 }
 
@@ -538,7 +543,7 @@ static uint8_t *guest_buf(struct vm *vm, uint64_t npages)
 /* SNP_GUEST_REQUEST reaches the firmware: what holds at this instant. */
 static uint64_t firmware(struct fake_fd *c)
 {
-	const char *certs = getenv("FAKE_KVM_CERTS");
+	const char *certs = getenv("FAKE_KVM_CERTS"), *delay;
 	static const uint8_t empty[24];
 	const uint8_t *p = empty;
 	struct stat st;
@@ -547,6 +552,14 @@ static uint64_t firmware(struct fake_fd *c)
 	uint64_t h;
 	int shared = -1, writer = -1;
 
+	/* The request takes its time to reach the firmware, which signs at the end. */
+	delay = getenv("FAKE_KVM_FIRMWARE_US");
+	if (delay && *delay) {
+		struct timespec ts = { 0, strtol(delay, NULL, 10) * 1000L };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	if (c->vm->enabled) {
 		p = guest_buf(c->vm, c->npages);
 		len = p ? table_len(p, c->npages * 4096) : 0;
