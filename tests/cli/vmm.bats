@@ -219,3 +219,22 @@ vcek_of() {
 		"$T/vceks" "$KLOG"
 	assert_success
 }
+
+@test "vmm: libsnpcert(3) shows example-vmm's exit handler and run loop verbatim" {
+	local fn
+	for fn in handle_req_certs run_vcpu; do
+		# From the comment or line that opens the function to its closing brace.
+		src=$(awk -v f="$fn" '
+			/^\/\* One KVM_EXIT_SNP_REQ_CERTS/ && f == "handle_req_certs" { on = 1 }
+			$0 ~ "^static int " f "\\(" { on = 1 }
+			on { print } on && /^}$/ { exit }' "$REPO/tests/tools/example-vmm.c")
+		man=$(sed -e 's/\\-/-/g' -e 's/\\e/\\/g' "$REPO/lib/libsnpcert.3" | awk -v f="$fn" '
+			/^\/\* One KVM_EXIT_SNP_REQ_CERTS/ && f == "handle_req_certs" { on = 1 }
+			$0 ~ "^static int " f "\\(" { on = 1 }
+			on { print } on && /^}$/ { exit }')
+		[ -n "$src" ]
+		assert_equal "$man" "$src"
+	done
+	# About 30 lines are what a VMM adds.
+	[ "$(wc -l <<< "$src")" -le 32 ]
+}
