@@ -140,12 +140,16 @@ make_install() {
 	# shellcheck disable=SC2046
 	cc -o "$T/vmm" "$REPO/tests/tools/example-vmm.c" $(pkg-config --cflags --libs snpcert)
 	sample_table "$T/t.certs"
-	LD_LIBRARY_PATH="$T/root/$LIB" run "$T/vmm" "$T/t.certs" 2
+	# On the simulated KVM (tests/fakes/kvm.so), a guest offering 1 page, then 2.
+	echo "has_attr 1 2" > "$T/kvm.conf"
+	LD_LIBRARY_PATH="$T/root/$LIB" LD_PRELOAD="$SNPCERT_BUILD/tests/fakes/kvm.so" \
+		FAKE_KVM="$T/kvm.conf" FAKE_KVM_LOG="$T/kvm.log" FAKE_KVM_GUEST="1 2" \
+		run "$T/vmm" "$T/t.certs"
 	assert_success
-	assert_output --partial "4772 bytes of certificates go to the guest"
+	assert_output "example-vmm: the guest shut down after 3 certificate requests"
 	# One page is too few for 4772 bytes: the guest is told to offer 2.
-	LD_LIBRARY_PATH="$T/root/$LIB" run "$T/vmm" "$T/t.certs" 1
-	assert_output --partial "buffer of 1 pages too small, 2 needed"
+	grep -q ' GUEST req=0 ret=28 exitinfo2=0x0000000100000000 rax=0x10000 rbx=2$' "$T/kvm.log"
+	[ "$(grep -c ' FIRMWARE .* len=4772 ' "$T/kvm.log")" = 2 ]
 }
 
 @test "uninstall removes what install put there, and the directories it made, no other" {
