@@ -203,6 +203,69 @@ int snpcert_recover(const char *path, unsigned int flags, unsigned int timeout_m
  */
 int snpcert_journal_path(const char *path, char **out);
 
+/* ---- the KVM certificate exit (LIBSNPCERT_1.1, 0.2.0) -------------------- */
+
+/*
+ * Linux 7.0's KVM_EXIT_SNP_REQ_CERTS, for headers that lack it (Debian 12's):
+ * the exit reason in kvm_run->exit_reason, and the exit's data, struct
+ * kvm_exit_snp_req_certs (run->snp_req_certs in Linux 7.0's <linux/kvm.h>),
+ * which sits at the start of kvm_run's exit union, byte 32.
+ */
+#define SNPCERT_KVM_EXIT_SNP_REQ_CERTS 43
+struct snpcert_kvm_req_certs {
+	uint64_t gpa;    /* the guest's buffer (4 KiB aligned), as the guest gave it */
+	uint64_t npages; /* its size in pages; on ENOSPC, the VMM sets the pages needed */
+	uint64_t ret;    /* 0 on exit; the VMM sets snpcert_req_certs_ret() */
+};
+#define SNPCERT_KVM_REQ_CERTS(run) \
+	((struct snpcert_kvm_req_certs *)(void *)((unsigned char *)(run) + 32))
+
+/*
+ * Serve one KVM_EXIT_SNP_REQ_CERTS exit into the guest's buffer buf of
+ * npages 4 KiB pages (the host address of the exit's gpa; the caller checks
+ * that the whole range is guest memory).  Returns
+ *   0        the table was read under the shared lock and copied to buf,
+ *            the rest of the npages * 4096 bytes zeroed, and THE SHARED
+ *            LOCK IS STILL HELD: set kvm_run->immediate_exit, re-enter
+ *            KVM_RUN (KVM sends the request to the firmware and returns
+ *            -EINTR), then snpcert_unlock(f).  A missing file (the path is
+ *            gone) is answered as the empty table: 24 zero bytes, the
+ *            buffer zeroed, no lock held (snpcert_unlock() is still right);
+ *   -ENOSPC  the buffer is too small: *npages_needed is ceil(size / 4096)
+ *            (1 for a missing file); nothing written, no lock held;
+ *   -EAGAIN  a writer held or announced the lock for timeout_ms
+ *            milliseconds (0: one attempt); no lock held;
+ *   -EBADMSG the file does not hold a valid table; no lock held;
+ *   other    -errno (-EINVAL for bad arguments, timeout_ms < 0 or a buffer
+ *            over SIZE_MAX; -EALREADY if f is locked); no lock held.
+ * npages_needed may be NULL; it is set only on -ENOSPC.
+ */
+int snpcert_req_certs(struct snpcert_file *f, void *buf, uint64_t npages, int timeout_ms,
+		      uint64_t *npages_needed);
+
+/*
+ * The value for kvm_run->snp_req_certs.ret that goes with a result of
+ * snpcert_req_certs(): 0 -> 0, -ENOSPC -> ENOSPC, -EAGAIN -> EAGAIN, any
+ * other -> EIO (the only values KVM accepts).
+ */
+uint64_t snpcert_req_certs_ret(int rc);
+
+/*
+ * Does this kernel have the certificate exit?  KVM_HAS_DEVICE_ATTR on the
+ * /dev/kvm descriptor kvm_fd, group KVM_X86_GRP_SEV, attribute
+ * KVM_X86_SEV_SNP_REQ_CERTS.  Returns 0 (it has), -ENXIO (it has not: a
+ * kernel before 7.0, or without SEV), or another -errno of ioctl(2).
+ */
+int snpcert_kvm_probe(int kvm_fd);
+
+/*
+ * Turn the exit on for the SNP VM vm_fd (KVM_MEMORY_ENCRYPT_OP with
+ * KVM_SEV_SNP_ENABLE_REQ_CERTS; sev_fd: the VMM's /dev/sev descriptor, or
+ * -1).  Before any vCPU exists: KVM answers -EINVAL afterwards, and for a
+ * VM that is not SNP.  Returns 0 or -errno of ioctl(2).
+ */
+int snpcert_kvm_enable(int vm_fd, int sev_fd);
+
 #ifdef __cplusplus
 }
 #endif

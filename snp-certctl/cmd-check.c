@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/kvm.h>
-
 #include "cmd.h"
 #include "json.h"
 #include "kds-http.h"
@@ -27,21 +25,6 @@
 #include "status-read.h"
 #include "store.h"
 #include "util.h"
-
-/*
- * The kernel's probe for the certificate exit (facts.md section 6), as
- * Linux 7.0 defines it: KVM_HAS_DEVICE_ATTR is
- * _IOW(KVMIO, 0xe3, struct kvm_device_attr) in include/uapi/linux/kvm.h
- * (Debian 12's headers have it already); the group and attribute are in
- * arch/x86/include/uapi/asm/kvm.h (KVM_X86_GRP_SEV 1, next to
- * KVM_X86_SEV_VMSA_FEATURES 0 and KVM_X86_SNP_POLICY_BITS 1;
- * KVM_X86_SEV_SNP_REQ_CERTS 2), which Debian 12's lack.
- */
-#define CHECK_KVM_DEVICE "/dev/kvm"
-#define CHECK_KVM_X86_GRP_SEV 1
-#define CHECK_KVM_X86_SEV_SNP_REQ_CERTS 2
-_Static_assert(KVM_HAS_DEVICE_ATTR == 0x4018aee3, "KVM_HAS_DEVICE_ATTR");
-_Static_assert(sizeof(struct kvm_device_attr) == 24, "struct kvm_device_attr");
 
 /* CPUID leaf 0x8000001F EAX (AMD APM vol. 3, "Encrypted Memory Capabilities"). */
 #define CPUID_MEM_ENC 0x8000001fu
@@ -412,40 +395,30 @@ static void check_firmware(struct checks *l, const struct status_platform *p)
 		    st->api_major, st->api_minor, MIN_API_MAJOR, MIN_API_MINOR);
 }
 
-static void check_kvm(struct checks *l)
+/* The certificate exit: libsnpcert's probe (status-read.c), as a VMM makes it. */
+static void check_kvm(struct checks *l, const struct status_platform *p)
 {
-	struct kvm_device_attr attr = {
-		.group = CHECK_KVM_X86_GRP_SEV,
-		.attr = CHECK_KVM_X86_SEV_SNP_REQ_CERTS,
-	};
-	int fd, ret, e;
+	const char *w = status_kvm_req_certs(p);
+	int e = p->kvm_open_err ? -p->kvm_open_err : -p->kvm_req_certs;
 
-	fd = open(CHECK_KVM_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		e = errno;
-		if (e == EACCES || e == EPERM)
-			say(l, "kvm-req-certs", CLASS_PLATFORM, SKIP,
-			    "run check as root (or in group kvm) to check it",
-			    "cannot open " CHECK_KVM_DEVICE ": %s", strerror(e));
-		else
-			say(l, "kvm-req-certs", CLASS_PLATFORM, FAIL, "load kvm_amd",
-			    "cannot open " CHECK_KVM_DEVICE ": %s", strerror(e));
-		return;
-	}
-	ret = ioctl(fd, KVM_HAS_DEVICE_ATTR, &attr);
-	e = errno;
-	close(fd);
-	if (ret == 0)
+	if (p->kvm_open_err && (e == EACCES || e == EPERM))
+		say(l, "kvm-req-certs", CLASS_PLATFORM, SKIP,
+		    "run check as root (or in group kvm) to check it",
+		    "cannot open " STATUS_KVM_DEVICE ": %s", strerror(e));
+	else if (p->kvm_open_err)
+		say(l, "kvm-req-certs", CLASS_PLATFORM, FAIL, "load kvm_amd",
+		    "cannot open " STATUS_KVM_DEVICE ": %s", strerror(e));
+	else if (strcmp(w, "yes") == 0)
 		say(l, "kvm-req-certs", CLASS_PLATFORM, PASS, NULL,
 		    "KVM has the certificate exit (KVM_X86_SEV_SNP_REQ_CERTS): VMMs can hand "
 		    "guests these tables");
-	else if (e == ENXIO || e == EINVAL || e == ENOTTY)
+	else if (strcmp(w, "no") == 0)
 		say(l, "kvm-req-certs", CLASS_PLATFORM, FAIL, "boot Linux 7.0 or later",
 		    "KVM lacks the certificate exit (KVM_X86_SEV_SNP_REQ_CERTS): no VMM can hand "
 		    "guests the tables");
 	else
 		say(l, "kvm-req-certs", CLASS_PLATFORM, FAIL, "see the kernel log",
-		    "KVM_HAS_DEVICE_ATTR on " CHECK_KVM_DEVICE " failed: %s", strerror(e));
+		    "KVM_HAS_DEVICE_ATTR on " STATUS_KVM_DEVICE " failed: %s", strerror(e));
 }
 
 /* ---- the store and its tables ------------------------------------------- */
@@ -762,7 +735,7 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 	check_msr(&l);
 	check_modules(&l, &p);
 	check_firmware(&l, &p);
-	check_kvm(&l);
+	check_kvm(&l, &p);
 	check_store(&l, &s);
 	check_tables(&l, &s);
 	check_interrupted(&l, &s);

@@ -21,7 +21,8 @@ static const char usage[] =
 	"Usage: snp-certctl status [--product P] [--json]\n"
 	"\n"
 	"Report the SEV device (" DEFAULT_DEVICE ", or $SNP_CERTCTL_DEVICE), the kvm_amd\n"
-	"and ccp modules and kvm_amd's sev_snp parameter, the firmware's API version,\n"
+	"and ccp modules and kvm_amd's sev_snp parameter, whether KVM has the\n"
+	"certificate exit (KVM_EXIT_SNP_REQ_CERTS, Linux 7.0), the firmware's API version,\n"
 	"build, state, current and reported TCB, chip id, VLEK and guest count, and for\n"
 	"every table in the store whether its endorsement key matches the reported TCB\n"
 	"and chip:\n"
@@ -50,6 +51,7 @@ static const char usage[] =
 	"           \"chip_id_error\", \"mask_chip_id\", \"mask_chip_key\", \"vlek_loaded\",\n"
 	"           \"guest_count\"},\n"
 	"   \"modules\": {\"kvm_amd\": {\"state\", \"sev_snp\"}, \"ccp\": {\"state\"}},\n"
+	"   \"kvm\": {\"device\", \"req_certs\" (true|false|null: unknown), \"error\"},\n"
 	"   \"product\", \"product_source\" (\"cpuid\"|\"setting\"|\"none\"),\n"
 	"   \"cpu\": {\"vendor\", \"family\", \"model\", \"stepping\"},\n"
 	"   \"store\": {\"path\", \"error\", \"unmanaged\", \"tables\": [{\"file\", \"path\",\n"
@@ -82,6 +84,11 @@ static void print_text(const struct status_platform *p, const struct status_stor
 	tprintf(LABEL "%s\n", "sev_snp",
 	       p->sev_snp == TRI_YES ? "Y" : p->sev_snp == TRI_NO ? "N" : "unknown");
 	tprintf(LABEL "%s\n", "ccp", platform_module_state_name(p->ccp));
+	if (p->kvm_req_certs && strcmp(status_kvm_req_certs(p), "unknown") == 0)
+		tprintf(LABEL "unknown (%s: %s)\n", "KVM cert exit", STATUS_KVM_DEVICE,
+			strerror(-p->kvm_req_certs));
+	else
+		tprintf(LABEL "%s\n", "KVM cert exit", status_kvm_req_certs(p));
 	if (p->product == AMD_PRODUCT_UNKNOWN && p->have_cpu &&
 	    platform_is_venice(p->cpu.vendor, p->cpu.family, p->cpu.model))
 		tprintf(LABEL "Venice (CPU family 0x%x model 0x%x): no KDS endpoint is known, TCBs "
@@ -198,6 +205,16 @@ static void print_json(const struct status_platform *p, const struct status_stor
 	json_object_begin(&j, "ccp");
 	json_string(&j, "state", platform_module_state_name(p->ccp));
 	json_object_end(&j);
+	json_object_end(&j);
+
+	json_object_begin(&j, "kvm");
+	json_string(&j, "device", STATUS_KVM_DEVICE);
+	if (strcmp(status_kvm_req_certs(p), "unknown") == 0)
+		json_string(&j, "req_certs", NULL);
+	else
+		json_bool(&j, "req_certs", p->kvm_req_certs == 0);
+	if (p->kvm_req_certs && strcmp(status_kvm_req_certs(p), "unknown") == 0)
+		json_string(&j, "error", strerror(-p->kvm_req_certs));
 	json_object_end(&j);
 
 	json_string(&j, "product", amd_product_name(p->product));

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The platform and the store as status and check see them.  See status-read.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "lockwait.h"
@@ -11,6 +13,30 @@
 #include "store.h"
 #include "table.h"
 #include "util.h"
+#include "snpcert.h"
+
+/* Does KVM have the certificate exit?  libsnpcert's probe, as a VMM makes it. */
+static void read_kvm(struct status_platform *p)
+{
+	int fd = open(STATUS_KVM_DEVICE, O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+	p->kvm_open_err = fd < 0 ? -errno : 0;
+	p->kvm_req_certs = fd < 0 ? p->kvm_open_err : snpcert_kvm_probe(fd);
+	if (fd >= 0)
+		close(fd);
+}
+
+const char *status_kvm_req_certs(const struct status_platform *p)
+{
+	if (p->kvm_open_err)
+		return "unknown";
+	if (p->kvm_req_certs == 0)
+		return "yes";
+	if (p->kvm_req_certs == -ENXIO || p->kvm_req_certs == -EINVAL ||
+	    p->kvm_req_certs == -ENOTTY)
+		return "no";
+	return "unknown";
+}
 
 void status_read_platform(struct status_platform *p, const char *product_override)
 {
@@ -25,6 +51,7 @@ void status_read_platform(struct status_platform *p, const char *product_overrid
 	p->sev_snp = platform_sev_snp_param();
 	p->product = platform_product(product_override, &p->cpu, &p->source);
 	p->have_cpu = p->cpu.vendor[0] != '\0';
+	read_kvm(p);
 
 	p->path = sev_device_path();
 	ret = sev_open(p->path, false, &dev, &fault, &why);

@@ -39,7 +39,14 @@ struct status_platform {
 	enum platform_source source;
 	struct platform_cpu cpu;
 	bool have_cpu;
+	/* The certificate exit (Linux 7.0): opening /dev/kvm, then snpcert_kvm_probe(). */
+	int kvm_open_err;            /* -errno, else 0 */
+	int kvm_req_certs;           /* 0: the kernel has it; -errno (-ENXIO: it has not) */
 };
+
+#define STATUS_KVM_DEVICE "/dev/kvm"
+/* status's and check's words for kvm_req_certs: "yes", "no" or "unknown". */
+const char *status_kvm_req_certs(const struct status_platform *p);
 
 /* What one table says. */
 struct status_table {

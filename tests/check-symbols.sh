@@ -14,8 +14,10 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The global: names of every node (comments and local: sections dropped).
-sed -e 's|/\*.*\*/||g' -e 's|/\*.*||' -e 's|.*\*/||' "$sym" | tr -s ' \t;{}' '\n' |
+# The global: names of every node (comments, local: sections and the names
+# of the nodes a node depends on, "} LIBSNPCERT_1;", dropped).
+sed -e 's|/\*.*\*/||g' -e 's|/\*.*||' -e 's|.*\*/||' \
+	-e 's|}[[:space:]]*[A-Za-z_][A-Za-z0-9_.]*[[:space:]]*;|};|g' "$sym" | tr -s ' \t;{}' '\n' |
 	awk '/^global:$/ { g = 1; next } /^local:$/ { g = 0; next }
 	     /^[A-Za-z_][A-Za-z0-9_]*$/ && g' | sort -u > "$tmp/want"
 # Defined dynamic symbols, minus the version nodes themselves (type A).

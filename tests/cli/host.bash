@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The simulated host for check and status (load host, after helpers and
-# fake_sev_setup): tests/fakes/host.so answers /dev/cpu/0/cpuid,
-# /dev/cpu/0/msr and /dev/kvm from files under $HOST, and the program runs
+# fake_sev_setup): tests/fakes/host.so answers /dev/cpu/0/cpuid and
+# /dev/cpu/0/msr, tests/fakes/kvm.so /dev/kvm, from files under $HOST, and the program runs
 # in a private mount namespace with $HOST/sys/module bound over /sys/module,
 # since libkmod reads that itself (stat, opendir).  fake_host_setup makes a
 # ready Milan host: SEV, SEV-ES and SNP in CPUID, SME and SNP in SYSCFG,
@@ -9,7 +9,8 @@
 
 fake_host_setup() {
 	HOST_SO="$SNPCERT_BUILD/tests/fakes/host.so"
-	[ -f "$HOST_SO" ] || { echo "no $HOST_SO: make tests" >&2; return 1; }
+	KVM_SO="$SNPCERT_BUILD/tests/fakes/kvm.so"
+	[ -f "$HOST_SO" ] && [ -f "$KVM_SO" ] || { echo "no $HOST_SO or $KVM_SO: make tests" >&2; return 1; }
 	HOST="$T/host"
 	HOST_LOG="$T/host.log"
 	mkdir -p "$HOST/dev/cpu/0" "$HOST/sys/module"
@@ -71,7 +72,8 @@ host_param() {
 on_host() {
 	local ns=(unshare -m --propagation private)
 	[ "$(id -u)" = 0 ] || ns=(unshare -Ur -m --propagation private)
-	LD_PRELOAD="$HOST_SO $FAKE_SO" FAKE_HOST_ROOT="$HOST" FAKE_HOST_LOG="$HOST_LOG" \
+	LD_PRELOAD="$HOST_SO $KVM_SO $FAKE_SO" FAKE_HOST_ROOT="$HOST" FAKE_HOST_LOG="$HOST_LOG" \
+		FAKE_KVM="$HOST/dev/kvm" FAKE_KVM_LOG="$HOST_LOG" \
 		FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
 		"${ns[@]}" sh -c 'mount --bind "$FAKE_HOST_ROOT/sys/module" /sys/module &&
 			exec "$0" "$@"' "$SNP_CERTCTL" "$@"

@@ -439,3 +439,26 @@ SEV_GET_ID2 ok" ]
 	assert_line --regexp '^sev_snp +N$'
 	assert_line --regexp '^ccp +absent$'
 }
+
+# The certificate exit, probed with libsnpcert on the simulated /dev/kvm (tests/fakes/kvm.so).
+@test "status: whether KVM has the certificate exit (text and JSON)" {
+	fake_host_setup
+	run on_host status --product Milan
+	assert_success
+	assert_line --regexp '^KVM cert exit +yes$'
+	run on_host status --json --product Milan
+	assert_success
+	assert_equal "$(jq -c .kvm <<< "$output")" '{"device":"/dev/kvm","req_certs":true}'
+	grep -q ' kvm KVM_HAS_DEVICE_ATTR 1 2 ok$' "$HOST_LOG"
+	: > "$HOST/dev/kvm"
+	run on_host status --product Milan
+	assert_line --regexp '^KVM cert exit +no$'
+	run on_host status --json --product Milan
+	assert_equal "$(jq -c .kvm.req_certs <<< "$output")" false
+	rm "$HOST/dev/kvm"
+	run on_host status --product Milan
+	assert_line --regexp '^KVM cert exit +unknown \(/dev/kvm: No such file or directory\)$'
+	run on_host status --json --product Milan
+	assert_equal "$(jq -c .kvm <<< "$output")" \
+		'{"device":"/dev/kvm","req_certs":null,"error":"No such file or directory"}'
+}

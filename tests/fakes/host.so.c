@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * A simulated host around the SEV device, for LD_PRELOAD: the kernel's
- * cpuid and msr devices and /dev/kvm, answered from files of a test tree.
+ * cpuid and msr devices, answered from files of a test tree (/dev/kvm is
+ * kvm.so's, which reads TREE/dev/kvm when FAKE_KVM names it).
  *
  *   LD_PRELOAD=.../tests/fakes/host.so FAKE_HOST_ROOT=tree snp-certctl check
  *
  * open()/openat() (and their 64-bit and fortified variants) of
- * /dev/cpu/N/cpuid, /dev/cpu/N/msr and /dev/kvm read TREE/dev/cpu/N/cpuid,
- * TREE/dev/cpu/N/msr or TREE/dev/kvm instead (missing: the open fails
- * with ENOENT, as on a host without the module) and return a descriptor of
- * /dev/null that the fake remembers with what the file said; pread() on
- * it answers as the device would, ioctl() as KVM would.  Everything else
- * goes to the real functions, so this fake stacks with sev.so
- * (LD_PRELOAD="host.so sev.so").  Without FAKE_HOST_ROOT it does nothing.
+ * /dev/cpu/N/cpuid and /dev/cpu/N/msr read TREE/dev/cpu/N/cpuid or
+ * TREE/dev/cpu/N/msr instead (missing: the open fails with ENOENT, as on a
+ * host without the module) and return a descriptor of /dev/null that the
+ * fake remembers with what the file said; pread() on it answers as the
+ * device would.  Everything else goes to the real functions, so this fake
+ * stacks with sev.so and kvm.so (LD_PRELOAD="host.so kvm.so sev.so").
+ * Without FAKE_HOST_ROOT it does nothing.
  *
  * /sys/module is not redirected: libkmod reads it with calls of its own
  * (stat, opendir), so the tests bind a tree over /sys/module in a private
@@ -25,12 +26,9 @@
  *   msr:    MSR VALUE              what RDMSR answers; an MSR not listed:
  *                                  pread fails with EIO, as the kernel says
  *                                  of an MSR the CPU does not have
- *   kvm:    has_attr GROUP ATTR    KVM_HAS_DEVICE_ATTR of that group and
- *                                  attribute succeeds; any other: ENXIO,
- *                                  as kvm_x86_dev_has_attr() says
  *   any:    open_errno=N           opening fails with errno N (13: EACCES)
  * Every open and answer appends one line to FAKE_HOST_LOG (when set):
- *   <pid> <cpuid|msr|kvm> <open|pread OFFSET|KVM_HAS_DEVICE_ATTR G A> <ok|errno=NAME>
+ *   <pid> <cpuid|msr> <open|pread OFFSET> <ok|errno=NAME>
  */
 #undef _FORTIFY_SOURCE
 #include <dlfcn.h>
@@ -46,12 +44,10 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-/* The ABI, written out by hand so the program's use is checked, not copied. */
-#define FAKE_KVM_HAS_DEVICE_ATTR 0x4018aee3UL /* _IOW(0xAE, 0xe3, 24 bytes) */
 #define MAX_FDS 4096
 #define MAX_ROWS 64
 
-enum kind { NONE = 0, CPUID, MSR, KVM };
+enum kind { NONE = 0, CPUID, MSR };
 
 struct row {
 	uint64_t key;
@@ -88,7 +84,7 @@ static void *next(const char *name)
 
 static const char *kind_name(enum kind k)
 {
-	return k == CPUID ? "cpuid" : k == MSR ? "msr" : "kvm";
+	return k == CPUID ? "cpuid" : "msr";
 }
 
 static void log_line(enum kind k, const char *fmt, ...)
@@ -126,9 +122,7 @@ static enum kind classify(const char *path, char *out, size_t len)
 
 	if (!root || !*root || !path)
 		return NONE;
-	if (strcmp(path, "/dev/kvm") == 0) {
-		k = KVM;
-	} else if (strncmp(path, "/dev/cpu/", 9) == 0) {
+	if (strncmp(path, "/dev/cpu/", 9) == 0) {
 		p = path + 9;
 		while (*p >= '0' && *p <= '9')
 			p++;
@@ -165,8 +159,6 @@ static int load(const char *file, struct fake_fd *f)
 			e = (int)strtol(line + 11, NULL, 0);
 			continue;
 		}
-		if (strncmp(s, "has_attr", 8) == 0)
-			s += 8;
 		r->key = strtoull(s, &end, 0);
 		if (end == s || f->n == MAX_ROWS)
 			continue;
@@ -251,30 +243,6 @@ static ssize_t fake_pread(struct fake_fd *f, void *buf, size_t len, off_t off)
 	memcpy(buf, &v, sizeof(v));
 	log_line(MSR, "pread 0x%llx ok", (unsigned long long)off);
 	return sizeof(v);
-}
-
-static int fake_ioctl(struct fake_fd *f, unsigned long request, void *arg)
-{
-	/* struct kvm_device_attr { u32 flags; u32 group; u64 attr; u64 addr; } */
-	uint32_t group;
-	uint64_t attr;
-
-	if (f->kind != KVM || request != FAKE_KVM_HAS_DEVICE_ATTR) {
-		errno = ENOTTY;
-		return -1;
-	}
-	memcpy(&group, (const char *)arg + 4, sizeof(group));
-	memcpy(&attr, (const char *)arg + 8, sizeof(attr));
-	for (int i = 0; i < f->n; i++) {
-		if (f->rows[i].key == group && f->rows[i].v[0] == attr) {
-			log_line(KVM, "KVM_HAS_DEVICE_ATTR %u %llu ok", group,
-				 (unsigned long long)attr);
-			return 0;
-		}
-	}
-	log_line(KVM, "KVM_HAS_DEVICE_ATTR %u %llu errno=ENXIO", group, (unsigned long long)attr);
-	errno = ENXIO;
-	return -1;
 }
 
 static struct fake_fd *ours(int fd)
@@ -376,8 +344,10 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (f)
-		return fake_ioctl(f, request, arg);
+	if (f) {
+		errno = ENOTTY; /* the cpuid and msr devices have no ioctls */
+		return -1;
+	}
 	return ((ioctl_fn)next("ioctl"))(fd, request, arg);
 }
 

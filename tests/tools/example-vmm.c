@@ -1,134 +1,169 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * example-vmm: the VMM side of an SNP extended guest request, with
+ * example-vmm: a VMM's run loop on Linux 7.0's certificate exit, with
  * libsnpcert.  Build against the installed library with
  *
  *     cc example-vmm.c $(pkg-config --cflags --libs snpcert)
  *
- * example-vmm FILE [GUEST_PAGES [REQUESTS]]
+ * example-vmm FILE
  *
- * A guest asks for an attestation report plus the certificate table and
- * offers GUEST_PAGES 4 KiB pages for the table.  The host must hand over the
- * table that matches the keys the firmware signs with *now*, so it holds the
- * shared lock from reading the table until the firmware has produced the
- * report; snp-certctl takes the exclusive lock while it changes keys or the
- * table.
+ * Opens /dev/kvm, checks that the kernel has the exit, creates an SNP VM
+ * with guest memory, enables the exit (before any vCPU), creates a vCPU,
+ * maps its kvm_run and runs it until the guest shuts down, serving every
+ * KVM_EXIT_SNP_REQ_CERTS from the certificate table FILE (lock timeout
+ * 100 ms, as QEMU's).  The SNP launch itself (KVM_SEV_INIT2,
+ * KVM_SEV_SNP_LAUNCH_*) is left out.  handle_req_certs() is the code
+ * libsnpcert(3) shows.  Exits 0 when the guest shut down, 1 otherwise.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
 
 #include "snpcert.h"
 
-/* What a VMM answers the guest (the GHCB's SW_EXITINFO2 codes, simplified). */
-enum guest_answer { ANSWER_OK, ANSWER_BUSY, ANSWER_TOO_SMALL, ANSWER_ERROR };
+/* arch/x86/include/uapi/asm/kvm.h (Linux 6.11): the VM type of SNP guests. */
+#define EXAMPLE_X86_SNP_VM 4
+#define GUEST_MEM (1u << 20)
 
-/* Stands in for SNP_GUEST_REQUEST: the report is made under our shared lock. */
-static void firmware_make_report(const void *certs, size_t len)
+static uint8_t *guest_mem;
+
+/* The host address of guest physical [gpa, gpa + npages * 4096), or NULL. */
+static void *gpa_to_hva(uint64_t gpa, uint64_t npages)
 {
-	(void)certs;
-	printf("firmware: report made; %zu bytes of certificates go to the guest\n", len);
+	if (npages > GUEST_MEM / 4096 || gpa > GUEST_MEM - npages * 4096)
+		return NULL;
+	return guest_mem + gpa;
 }
 
-/*
- * One guest request.  The table's bytes go into the guest's buffer (here a
- * plain one of guest_len bytes).  *pages is set when the guest must retry
- * with more pages.
- */
-static enum guest_answer handle_request(struct snpcert_file *f, void *guest_buf, size_t guest_len,
-					size_t *pages)
+/* One KVM_EXIT_SNP_REQ_CERTS: 0, or -1 when the vCPU cannot go on. */
+static int handle_req_certs(int vcpu, struct kvm_run *run, struct snpcert_file *certs)
 {
-	enum guest_answer answer;
-	size_t size = 0;
+	struct snpcert_kvm_req_certs *req = SNPCERT_KVM_REQ_CERTS(run);
+	void *buf = gpa_to_hva(req->gpa, req->npages);
+	uint64_t need = 0;
+	int rc, r;
+
+	/* The table into the guest's pages, under the shared lock (kept on success). */
+	rc = buf ? snpcert_req_certs(certs, buf, req->npages, 100, &need) : -EFAULT;
+	req->ret = snpcert_req_certs_ret(rc);
+	if (rc == -ENOSPC)
+		req->npages = need;        /* KVM hands it to the guest in RBX */
+	if (rc != 0)
+		return 0;                  /* the next KVM_RUN tells the guest */
+	/*
+	 * Still locked: KVM sends the request to the firmware on re-entry, and
+	 * immediate_exit brings the vCPU straight back (-EINTR), so the lock
+	 * covers the instant the firmware signs.  Only then unlock.
+	 */
+	run->immediate_exit = 1;
+	r = ioctl(vcpu, KVM_RUN, 0);
+	rc = r < 0 ? -errno : 0;
+	run->immediate_exit = 0;
+	snpcert_unlock(certs);
+	if (rc != -EINTR) {
+		fprintf(stderr, "example-vmm: KVM_RUN: %s\n", rc ? strerror(-rc) : "no -EINTR");
+		return -1;
+	}
+	return 0;
+}
+
+static int run_vcpu(int vcpu, struct kvm_run *run, struct snpcert_file *certs)
+{
+	unsigned long exits = 0;
+
+	for (;;) {
+		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "example-vmm: KVM_RUN: %s\n", strerror(errno));
+			return -1;
+		}
+		switch (run->exit_reason) {
+		case SNPCERT_KVM_EXIT_SNP_REQ_CERTS:
+			exits++;
+			if (handle_req_certs(vcpu, run, certs) < 0)
+				return -1;
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			printf("example-vmm: the guest shut down after %lu certificate requests\n",
+			       exits);
+			return 0;
+		default:
+			fprintf(stderr, "example-vmm: unexpected exit %u\n", run->exit_reason);
+			return -1;
+		}
+	}
+}
+
+/* /dev/kvm, the probe, the VM and its memory, the exit enabled, one vCPU. */
+static int setup(int *kvm, int *vm, int *vcpu, struct kvm_run **run)
+{
+	struct kvm_userspace_memory_region mem = { .slot = 0, .memory_size = GUEST_MEM };
+	long size;
 	int ret;
 
-	/*
-	 * 1. The shared lock.  100 ms is what QEMU waits; past it the guest is
-	 * told "busy" and retries later (Linux guests retry every 2 s for 60 s).
-	 * If the table at the path was replaced, the handle reopens it here.
-	 */
-	ret = snpcert_lock_shared(f, 100);
-	if (ret == -EAGAIN || ret == -ETIMEDOUT)
-		return ANSWER_BUSY;
-	if (ret < 0) {
-		fprintf(stderr, "example-vmm: lock: %s\n", snpcert_strerror(ret));
-		return ANSWER_ERROR;
-	}
-
-	/* 2. The whole table, validated; nothing is copied unless it is whole. */
-	ret = snpcert_read(f, guest_buf, guest_len, &size);
-	if (ret == -ENOSPC) {
-		/* The guest's buffer is too small: tell it how many pages to offer. */
-		*pages = snpcert_npages(size);
-		answer = ANSWER_TOO_SMALL;
-		goto out;
-	}
-	if (ret < 0) {
-		/*
-		 * -EBADMSG: malformed, or a writer died mid-update and nobody has
-		 * run "snp-certctl recover" yet.  Never hand such bytes out.
-		 */
-		fprintf(stderr, "example-vmm: read: %s\n", snpcert_strerror(ret));
-		answer = ret == -EBADMSG ? ANSWER_BUSY : ANSWER_ERROR;
-		goto out;
-	}
-
-	/* 3. Still under the lock: the firmware signs with the matching key. */
-	firmware_make_report(guest_buf, size);
-	answer = ANSWER_OK;
-out:
-	/* 4. Let writers in again. */
-	snpcert_unlock(f);
-	return answer;
+	*kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (*kvm < 0)
+		return fprintf(stderr, "example-vmm: /dev/kvm: %s\n", strerror(errno)), -1;
+	ret = snpcert_kvm_probe(*kvm);
+	if (ret < 0)
+		return fprintf(stderr, "example-vmm: KVM lacks the certificate exit: %s\n",
+			       strerror(-ret)), -1;
+	*vm = ioctl(*kvm, KVM_CREATE_VM, EXAMPLE_X86_SNP_VM);
+	guest_mem = mmap(NULL, GUEST_MEM, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	if (*vm < 0 || guest_mem == MAP_FAILED)
+		return fprintf(stderr, "example-vmm: the VM: %s\n", strerror(errno)), -1;
+	mem.userspace_addr = (uintptr_t)guest_mem;
+	if (ioctl(*vm, KVM_SET_USER_MEMORY_REGION, &mem) < 0)
+		return fprintf(stderr, "example-vmm: guest memory: %s\n", strerror(errno)), -1;
+	ret = snpcert_kvm_enable(*vm, -1);
+	if (ret < 0)
+		return fprintf(stderr, "example-vmm: KVM_SEV_SNP_ENABLE_REQ_CERTS: %s\n",
+			       strerror(-ret)), -1;
+	*vcpu = ioctl(*vm, KVM_CREATE_VCPU, 0);
+	size = ioctl(*kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (*vcpu < 0 || size < (long)sizeof(**run))
+		return fprintf(stderr, "example-vmm: the vCPU: %s\n", strerror(errno)), -1;
+	*run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, *vcpu, 0);
+	if (*run == MAP_FAILED)
+		return fprintf(stderr, "example-vmm: kvm_run: %s\n", strerror(errno)), -1;
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct snpcert_file *f = NULL;
-	size_t pages, requests, done = 0;
-	void *buf = NULL;
-	int ret, status = 1;
+	struct snpcert_file *certs = NULL;
+	int kvm = -1, vm = -1, vcpu = -1, ret, status = 1;
+	struct kvm_run *run = NULL;
 
-	if (argc < 2 || argc > 4) {
-		fprintf(stderr, "usage: example-vmm FILE [GUEST_PAGES [REQUESTS]]\n");
+	if (argc != 2) {
+		fprintf(stderr, "usage: example-vmm FILE\n");
 		return 2;
 	}
-	pages = argc > 2 ? strtoul(argv[2], NULL, 10) : 1;
-	requests = argc > 3 ? strtoul(argv[3], NULL, 10) : 1;
-
 	/* Open once, when the VM starts; the handle lives as long as the VM. */
-	ret = snpcert_open(argv[1], &f);
+	ret = snpcert_open(argv[1], &certs);
 	if (ret < 0) {
 		fprintf(stderr, "example-vmm: cannot open '%s': %s\n", argv[1],
 			snpcert_strerror(ret));
-		goto out;
+		return 1;
 	}
-	while (done < requests) {
-		size_t need = 0;
-
-		free(buf);
-		buf = calloc(pages ? pages : 1, 4096);
-		if (!buf)
-			goto out;
-		switch (handle_request(f, buf, pages * 4096, &need)) {
-		case ANSWER_OK:
-			done++;
-			break;
-		case ANSWER_BUSY:
-			printf("guest: host busy, retrying\n");
-			break;
-		case ANSWER_TOO_SMALL:
-			/* What the guest does: retry with the number of pages asked for. */
-			printf("guest: buffer of %zu pages too small, %zu needed\n", pages, need);
-			pages = need;
-			break;
-		case ANSWER_ERROR:
-			goto out;
-		}
-	}
-	status = 0;
-out:
-	free(buf);
-	snpcert_close(f);
+	if (setup(&kvm, &vm, &vcpu, &run) == 0 && run_vcpu(vcpu, run, certs) == 0)
+		status = 0;
+	snpcert_close(certs);
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (kvm >= 0)
+		close(kvm);
 	return status;
 }
