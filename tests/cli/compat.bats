@@ -3,7 +3,9 @@
 # compat: libsnpcert and snp-certctl next to programs outside the lock
 # protocol: a tool that truncates and rewrites the table without any lock
 # (snphost import; tests/tools/unlocked-writer) and the stock QEMU v2 reader
-# (tests/tools/compat-reader -m qemu).  Every read a reader returns as a
+# (tests/tools/compat-reader -m qemu).  libsnpcert readers read both ways:
+# snpcert_read (-m lib) and snpcert_req_certs, as a VMM serves the guest's
+# request (-m req).  Every read a reader returns as a
 # success must be one of the tables written, byte for byte ("neither" is a
 # torn or mixed table accepted).  Each test prints its figures (# lines).
 
@@ -40,24 +42,28 @@ report() {
 }
 
 @test "compat: an unlocked writer (truncate, write in chunks) while libsnpcert readers read: every success is one of the two tables" {
-	run --separate-stderr "$READER" -m lib -j 2 "${TABLES[@]}" "$T/t.certs" -- \
-		"$WRITER" -o -n 20000 -c 512 "$T/t.certs" "$T/a.certs" "$T/b.certs"
-	report "lib, unlocked writer"
-	assert_success
-	[ "$(figure neither)" = 0 ]
-	[ "$(figure other)" = 0 ]
-	[ "$(figure reads)" -gt 0 ]
-	[[ "$output" == *"command=0" ]]
+	for mode in lib req; do
+		run --separate-stderr "$READER" -m "$mode" -j 2 "${TABLES[@]}" "$T/t.certs" -- \
+			"$WRITER" -o -n 10000 -c 512 "$T/t.certs" "$T/a.certs" "$T/b.certs"
+		report "$mode, unlocked writer"
+		assert_success
+		[ "$(figure neither)" = 0 ]
+		[ "$(figure other)" = 0 ]
+		[ "$(figure reads)" -gt 0 ]
+		[[ "$output" == *"command=0" ]]
+	done
 }
 
 @test "compat: the unlocked writer's half-written states are refused (-EBADMSG), never returned; a reader that does not validate returns them" {
 	# A pause between chunks: the file is half-written most of the time.
-	run --separate-stderr "$READER" -m lib -j 2 "${TABLES[@]}" "$T/t.certs" -- \
-		"$WRITER" -n 300 -c 512 -s 200 "$T/t.certs" "$T/a.certs" "$T/b.certs"
-	report "lib, unlocked writer pausing between chunks"
-	assert_success
-	[ "$(figure neither)" = 0 ]
-	[ "$(figure ebadmsg)" -gt 0 ]
+	for mode in lib req; do
+		run --separate-stderr "$READER" -m "$mode" -j 2 "${TABLES[@]}" "$T/t.certs" -- \
+			"$WRITER" -n 300 -c 512 -s 200 "$T/t.certs" "$T/a.certs" "$T/b.certs"
+		report "$mode, unlocked writer pausing between chunks"
+		assert_success
+		[ "$(figure neither)" = 0 ]
+		[ "$(figure ebadmsg)" -gt 0 ]
+	done
 	# The same writer under the stock QEMU reader, which takes its lock and
 	# reads what is there: the torn tables are real, and would be seen.
 	run --separate-stderr "$READER" -m qemu -j 2 "${TABLES[@]}" "$T/t.certs" -- \
@@ -71,13 +77,15 @@ report() {
 	# Every second pread of the table is cut after its first page by a
 	# rewrite (tests/fakes/unlocked-writer.so.c); fstat sees the same size
 	# before and after: only the file's times tell.
-	run --separate-stderr env LD_PRELOAD="$TORN_SO" UNLOCKED_WRITER_FILE="$T/t.certs" \
-		UNLOCKED_WRITER_A="$T/a.certs" UNLOCKED_WRITER_B="$T/b.certs" \
-		"$READER" -m lib -j 1 -n 200 "${TABLES[@]}" "$T/t.certs" -- true
-	report "lib, a rewrite inside every second read"
-	assert_success
-	[ "$(figure neither)" = 0 ]
-	[ "$(figure a)" = 200 ]
+	for mode in lib req; do
+		run --separate-stderr env LD_PRELOAD="$TORN_SO" UNLOCKED_WRITER_FILE="$T/t.certs" \
+			UNLOCKED_WRITER_A="$T/a.certs" UNLOCKED_WRITER_B="$T/b.certs" \
+			"$READER" -m "$mode" -j 1 -n 200 "${TABLES[@]}" "$T/t.certs" -- true
+		report "$mode, a rewrite inside every second read"
+		assert_success
+		[ "$(figure neither)" = 0 ]
+		[ "$(figure a)" = 200 ]
+	done
 }
 
 @test "compat: the stock QEMU v2 reader and libsnpcert readers never read a mixed table while snp-certctl update alternates the table" {
@@ -96,7 +104,7 @@ report() {
 		\"\$0\" update -q \"\$1\" --vcek \"\$2\" --crl \"\$3\" --trust-root \"\$5\" >/dev/null &&
 		\"\$0\" update -q \"\$1\" --vcek \"\$4\" --remove crl --trust-root \"\$5\" >/dev/null || exit
 	done"
-	for mode in qemu lib; do
+	for mode in qemu lib req; do
 		run --separate-stderr "$READER" -m "$mode" -j 2 -t 2000 "${TABLES[@]}" \
 			"$T/t.certs" -- bash -c "$flip" "$SNP_CERTCTL" "$T/t.certs" "$vcek2" \
 			"$SNPCERT_FIXTURES/milan/crl.der" "$SNPCERT_FIXTURES/milan/vcek.pem" \

@@ -8,6 +8,10 @@
  * compat-reader -m MODE [-j READERS] [-n READS] [-t TIMEOUT_MS] [-P PAGES]
  *               -a TABLE... FILE -- COMMAND [ARG...]
  *   -m lib   libsnpcert: snpcert_lock_shared, snpcert_read, snpcert_unlock
+ *   -m req   libsnpcert as a VMM serves KVM_EXIT_SNP_REQ_CERTS:
+ *            snpcert_req_certs into a guest buffer of PAGES pages (the
+ *            table, then zeros to the end: anything else is "neither"),
+ *            snpcert_unlock
  *   -m qemu  the stock QEMU v2 reader: stat(FILE)'s st_ino against the open
  *            descriptor's (reopen when it differs), a whole-file
  *            F_OFD_SETLK F_RDLCK polled every 1 ms up to the timeout, read
@@ -24,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,12 +104,27 @@ static int load(const char *path, struct table *t)
 	return 0;
 }
 
-/* A read that succeeded: which table it is, or "neither". */
-static void classify(const unsigned char *buf, size_t len)
+static bool all_zero(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
+ * A read that succeeded: which table it is, or "neither".  padded: buf is
+ * a guest buffer of len bytes, a table followed by zeros.
+ */
+static void classify(const unsigned char *buf, size_t len, bool padded)
 {
 	ADD(sh->reads);
 	for (int i = 0; i < ntables; i++) {
-		if (tables[i].len == len && memcmp(tables[i].p, buf, len) == 0) {
+		const struct table *t = &tables[i];
+
+		if (padded ? t->len <= len && memcmp(t->p, buf, t->len) == 0 &&
+			     all_zero(buf + t->len, len - t->len)
+			   : t->len == len && memcmp(t->p, buf, len) == 0) {
 			ADD(sh->table[i]);
 			return;
 		}
@@ -146,7 +166,36 @@ static void lib_reader(const char *path)
 			snpcert_unlock(f);
 		}
 		if (ret == 0)
-			classify(buf, size);
+			classify(buf, size, false);
+		else
+			failed(ret);
+	} while (++done < min_reads || !sh->stop);
+	snpcert_close(f);
+	free(buf);
+	_exit(0);
+}
+
+static void req_reader(const char *path)
+{
+	size_t len = guest_pages * 4096 < BUF_SIZE ? guest_pages * 4096 : BUF_SIZE;
+	unsigned char *buf = malloc(BUF_SIZE);
+	struct snpcert_file *f = NULL;
+	unsigned long done = 0;
+	uint64_t needed;
+	int ret;
+
+	ret = buf ? snpcert_open(path, &f) : -ENOMEM;
+	if (ret < 0) {
+		failed(ret);
+		_exit(1);
+	}
+	do {
+		/* What a guest left there before: the table must overwrite it all. */
+		memset(buf, 0xa5, len);
+		ret = snpcert_req_certs(f, buf, len / 4096, (int)timeout_ms, &needed);
+		snpcert_unlock(f);
+		if (ret == 0)
+			classify(buf, len, true);
 		else
 			failed(ret);
 	} while (++done < min_reads || !sh->stop);
@@ -227,7 +276,7 @@ static void qemu_reader(const char *path)
 	do {
 		ret = qemu_read_one(path, &fd, buf, &got);
 		if (ret == 0)
-			classify(buf, got);
+			classify(buf, got, false);
 		else
 			failed(ret);
 	} while (++done < min_reads || !sh->stop);
@@ -277,9 +326,9 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (!mode || (strcmp(mode, "lib") && strcmp(mode, "qemu")) || !ntables || readers < 1 ||
+	if (!mode || (strcmp(mode, "lib") && strcmp(mode, "req") && strcmp(mode, "qemu")) || !ntables || readers < 1 ||
 	    readers > 64 || argc - optind < 3 || strcmp(argv[optind + 1], "--")) {
-		fprintf(stderr, "usage: compat-reader -m lib|qemu [-j N] [-n READS] [-t MS] [-P PAGES] -a TABLE... "
+		fprintf(stderr, "usage: compat-reader -m lib|req|qemu [-j N] [-n READS] [-t MS] [-P PAGES] -a TABLE... "
 			"FILE -- COMMAND [ARG...]\n");
 		return 2;
 	}
@@ -292,7 +341,8 @@ int main(int argc, char **argv)
 		if (pids[i] < 0)
 			return 1;
 		if (pids[i] == 0)
-			(strcmp(mode, "lib") ? qemu_reader : lib_reader)(path);
+			(!strcmp(mode, "lib") ? lib_reader : !strcmp(mode, "req") ? req_reader
+						  : qemu_reader)(path);
 	}
 	status = run_command(&argv[optind + 2]);
 	sh->stop = 1;
