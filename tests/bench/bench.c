@@ -9,8 +9,9 @@
  *  (c) writer wait with 32 readers locking back to back: plain whole-file
  *      OFD readers vs libsnpcert readers (intent byte)
  *  (d) reader wake-up latency after the writer releases
- *  (e) one guest request's round trip as a VMM serves it (shared lock, the
- *      table copied into the guest's buffer, unlock) vs a plain pread of
+ *  (e) one guest request's round trip as a VMM serves it (snpcert_req_certs:
+ *      shared lock, the table copied into the guest's pages; snpcert_unlock)
+ *      vs a plain pread of
  *      the same bytes from the open descriptor, 4 and 16 KiB; and the
  *      floor of any locked read: bare F_OFD_SETLK, pread, F_OFD_SETLK unlock
  */
@@ -166,10 +167,10 @@ static void bench_read(const char *dir, unsigned int n)
 static double round_trip(struct snpcert_file *f, uint8_t *buf, size_t len, unsigned int n)
 {
 	double t0 = now_us();
-	size_t got;
+	uint64_t needed;
 
 	for (unsigned int i = 0; i < n; i++) {
-		if (snpcert_lock_shared(f, 100) < 0 || snpcert_read(f, buf, len, &got) < 0) {
+		if (snpcert_req_certs(f, buf, snpcert_npages(len), 100, &needed) < 0) {
 			fprintf(stderr, "bench: a round trip failed\n");
 			exit(1);
 		}
@@ -246,7 +247,7 @@ static void bench_roundtrip(const char *dir, unsigned int n)
 		l = quantile(lib, ROUNDS, 0.5);
 		p = quantile(plain, ROUNDS, 0.5);
 		b = quantile(bare, ROUNDS, 0.5);
-		printf("(e) %2zu KiB  one request (lock_shared, read into the guest's buffer, unlock) "
+		printf("(e) %2zu KiB  one request (snpcert_req_certs, snpcert_unlock) "
 		       "%6.2f us  plain pread %6.2f us  ratio %.2f; floor (bare OFD lock, pread, "
 		       "unlock) %6.2f us, ratio %.2f\n", sizes[s] / 1024, l, p, l / p, b, b / p);
 		close(fd);
