@@ -9,7 +9,7 @@
  *  (c) writer wait with 32 readers locking back to back: plain whole-file
  *      OFD readers vs libsnpcert readers (intent byte)
  *  (d) reader wake-up latency after the writer releases
- *  (e) one guest request's round trip as a VMM serves it (snpcert_req_certs:
+ *  (f) one guest request's round trip as a VMM serves it (snpcert_req_certs:
  *      shared lock, the table copied into the guest's pages; snpcert_unlock)
  *      vs a plain pread of
  *      the same bytes from the open descriptor, 4 and 16 KiB; and the
@@ -163,7 +163,7 @@ static void bench_read(const char *dir, unsigned int n)
 	}
 }
 
-/* (e): one request: lock, copy into the guest's pages, unlock. */
+/* (f): one request: lock, copy into the guest's pages, unlock. */
 static double round_trip(struct snpcert_file *f, uint8_t *buf, size_t len, unsigned int n)
 {
 	double t0 = now_us();
@@ -247,7 +247,7 @@ static void bench_roundtrip(const char *dir, unsigned int n)
 		l = quantile(lib, ROUNDS, 0.5);
 		p = quantile(plain, ROUNDS, 0.5);
 		b = quantile(bare, ROUNDS, 0.5);
-		printf("(e) %2zu KiB  one request (snpcert_req_certs, snpcert_unlock) "
+		printf("(f) %2zu KiB  one request (snpcert_req_certs, snpcert_unlock) "
 		       "%6.2f us  plain pread %6.2f us  ratio %.2f; floor (bare OFD lock, pread, "
 		       "unlock) %6.2f us, ratio %.2f\n", sizes[s] / 1024, l, p, l / p, b, b / p);
 		close(fd);
