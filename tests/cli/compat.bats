@@ -88,6 +88,21 @@ report() {
 	done
 }
 
+@test "compat: a table an unlocked rewrite cuts into at every read is -EBADMSG after three reads, never returned" {
+	for mode in lib req; do
+		run --separate-stderr env LD_PRELOAD="$TORN_SO" UNLOCKED_WRITER_FILE="$T/t.certs" \
+			UNLOCKED_WRITER_A="$T/a.certs" UNLOCKED_WRITER_B="$T/b.certs" \
+			UNLOCKED_WRITER_EVERY=1 UNLOCKED_WRITER_COUNT="$T/preads" \
+			"$READER" -m "$mode" -j 1 -n 50 "${TABLES[@]}" "$T/t.certs" -- true
+		report "$mode, a rewrite inside every read"
+		assert_success
+		[ "$(figure neither)" = 0 ]
+		[ "$(figure ebadmsg)" = 50 ]
+		# Three preads of the table per request, each one cut.
+		[ "$(cat "$T/preads")" = 150 ]
+	done
+}
+
 @test "compat: the stock QEMU v2 reader and libsnpcert readers never read a mixed table while snp-certctl update alternates the table" {
 	local vcek2="$BATS_TEST_TMPDIR/vcek2.der" flip
 	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \

@@ -16,11 +16,13 @@
  * of A and the rest of B at A's size: a table that can validate (A's
  * entries cover it) but is neither, while fstat(2) before and after shows
  * the same size.  Other calls pass through.  The reader's own pread of
- * FILE is recognised by st_dev and st_ino.
+ * FILE is recognised by st_dev and st_ino.  With UNLOCKED_WRITER_COUNT, the
+ * number of preads cut so far is written to that file after each one.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,7 +33,7 @@
 
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 
-static unsigned long calls;
+static unsigned long calls, cuts;
 
 static pread_fn real_pread(void)
 {
@@ -69,6 +71,20 @@ static int rewrite(const char *dst, const char *src)
 	return ret;
 }
 
+static void count_cut(void)
+{
+	const char *count = getenv("UNLOCKED_WRITER_COUNT");
+	int fd;
+
+	cuts++;
+	if (!count)
+		return;
+	fd = open(count, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || dprintf(fd, "%lu\n", cuts) < 0)
+		abort();
+	close(fd);
+}
+
 static ssize_t torn_pread(int fd, unsigned char *buf, size_t len, const char *path)
 {
 	ssize_t first, rest;
@@ -86,6 +102,7 @@ static ssize_t torn_pread(int fd, unsigned char *buf, size_t len, const char *pa
 	rest = real_pread()(fd, buf + PAGE, len - PAGE, PAGE);
 	if (rewrite(path, getenv("UNLOCKED_WRITER_A")) < 0)
 		abort();
+	count_cut();
 	return rest < 0 ? rest : first + rest;
 }
 
