@@ -145,10 +145,67 @@ out:
 	return ret;
 }
 
+/* Everything an unlocked rewrite of the file changes: size, mtime, ctime. */
+static bool same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int scratch_reserve(struct snpcert_file *f, size_t len)
+{
+	uint8_t *p;
+
+	if (f->scratch_len >= len)
+		return 0;
+	p = realloc(f->scratch, len);
+	if (!p)
+		return -ENOMEM;
+	f->scratch = p;
+	f->scratch_len = len;
+	return 0;
+}
+
+/*
+ * The whole table into f->scratch, *len bytes.  Under the shared lock no
+ * protocol writer runs, but a tool outside the protocol (truncate, then
+ * write, no lock: snphost import) may: a read it overlaps can join the
+ * start of one table to the rest of another, and that can validate.  Such
+ * a read is seen by the file's size, mtime or ctime changing across it
+ * (a stat(2) makes the next write's timestamps fine-grained, since Linux
+ * 6.13 on ext4, xfs, btrfs and tmpfs) and is tried again, SC_READER_TRIES
+ * times in all; a file still changing then is -EBADMSG.
+ */
+static int reader_load(struct snpcert_file *f, size_t *len)
+{
+	struct stat before, after;
+	size_t got;
+	int ret;
+
+	for (unsigned int i = 0; i < SC_READER_TRIES; i++) {
+		if (fstat(f->fd, &before) < 0)
+			return -errno;
+		if (before.st_size > (off_t)GHCB_PARSE_LIMIT)
+			return -EFBIG;
+		*len = (size_t)before.st_size;
+		ret = scratch_reserve(f, *len);
+		if (ret == 0)
+			ret = sc_pread_all(f->fd, f->scratch, *len, 0, &got);
+		if (ret < 0)
+			return ret;
+		if (fstat(f->fd, &after) < 0)
+			return -errno;
+		/* Shorter than fstat said: someone not following the protocol. */
+		if (got == *len && same_version(&before, &after))
+			return 0;
+	}
+	return -EBADMSG;
+}
+
 SNPCERT_EXPORT int snpcert_read(struct snpcert_file *f, void *buf, size_t buf_len, size_t *size)
 {
-	struct stat st;
-	size_t len, got;
+	size_t len;
 	int ret;
 
 	if (!f || !size || (!buf && buf_len)) {
@@ -159,30 +216,10 @@ SNPCERT_EXPORT int snpcert_read(struct snpcert_file *f, void *buf, size_t buf_le
 		ret = -ENOLCK;
 		goto out;
 	}
-	if (fstat(f->fd, &st) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (st.st_size > (off_t)GHCB_PARSE_LIMIT) {
-		ret = -EFBIG;
-		goto out;
-	}
-	len = (size_t)st.st_size;
-	if (f->scratch_len < len) {
-		uint8_t *p = realloc(f->scratch, len);
-
-		if (!p) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		f->scratch = p;
-		f->scratch_len = len;
-	}
-	ret = sc_pread_all(f->fd, f->scratch, len, 0, &got);
+	ret = reader_load(f, &len);
 	if (ret < 0)
 		goto out;
-	/* Shorter than fstat said: someone not following the protocol. */
-	if (got != len || ghcb_validate(f->scratch, len, GHCB_ALLOW_LARGE, NULL) < 0) {
+	if (ghcb_validate(f->scratch, len, GHCB_ALLOW_LARGE, NULL) < 0) {
 		ret = -EBADMSG;
 		goto out;
 	}

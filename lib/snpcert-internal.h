@@ -24,6 +24,8 @@ _Static_assert(sizeof(off_t) >= 8, "libsnpcert needs a 64-bit off_t");
 /* Reader polling: sleeps grow from START to CAP microseconds. */
 #define SC_READER_SLEEP_START_US 20u
 #define SC_READER_SLEEP_CAP_US 1000u
+/* Reads of a table a tool outside the protocol was changing meanwhile. */
+#define SC_READER_TRIES 3u
 /* Writer polling (intent byte, whole file, journal lock). */
 #define SC_WRITER_SLEEP_START_US 50u
 #define SC_WRITER_SLEEP_CAP_US 2000u

@@ -62,8 +62,10 @@ int snpcert_lock_shared(struct snpcert_file *f, unsigned int timeout_ms);
  * Copy the whole table into buf and set *size to its length.  Only while
  * locked (-ENOLCK otherwise).  If buf_len is smaller than the table,
  * returns -ENOSPC with *size set to the bytes needed and copies nothing.
- * A malformed or half-written table is -EBADMSG and is never copied; a
- * table over 1 MiB is -EFBIG.  Returns 0 or the errno of pread(2).
+ * A malformed or half-written table is -EBADMSG and is never copied, as
+ * is one a tool outside the protocol kept changing during three reads
+ * (see libsnpcert(3)); a table over 1 MiB is -EFBIG.  Returns 0 or the
+ * errno of pread(2).
  */
 int snpcert_read(struct snpcert_file *f, void *buf, size_t buf_len, size_t *size);
 
