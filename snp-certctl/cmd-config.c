@@ -412,7 +412,7 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct config_args
 			return ret;
 	}
 	if (optind < argc)
-		return usage_error(ctx, "config takes no table: it acts on every table in the "
+		return usage_error(ctx, "a table was given: config acts on every table in the "
 				   "store");
 	if (a->chip_id < 0 && a->chip_key < 0 && a->force)
 		return usage_error(ctx, "--force is for setting: give --mask-chip-id or "

@@ -113,7 +113,7 @@ lock 3"
 	# Naming only the VLEK table does not get around it: config takes no table.
 	run --separate-stderr fake config --mask-chip-id on "$VLEK_TABLE"
 	assert_failure 2
-	[[ "$stderr" == *"config takes no table: it acts on every table in the store"* ]]
+	[[ "$stderr" == *"snp-certctl: config: a table was given: config acts on every table in the store"* ]]
 	assert_equal "$(masks)" "0 0"
 	# With the VCEK table gone from the store: allowed.
 	rm "$TABLE"
