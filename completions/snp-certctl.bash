@@ -215,7 +215,6 @@ _snp_certctl() {
 		case $prev in
 		--mask-chip-id | --mask-chip-key)
 			COMPREPLY=($(compgen -W 'on off' -- "$cur")) ;;
-		*) _snp_certctl_tables ;;
 		esac ;;
 	build | status | check) ;;
 	esac

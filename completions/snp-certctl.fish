@@ -94,7 +94,7 @@ function __snp_certctl_store_tables
     end
 end
 
-set -l table_commands show verify extract update lock locks recover refresh fw-update vlek-load config
+set -l table_commands show verify extract update lock locks recover refresh fw-update vlek-load
 
 complete -c snp-certctl -f
 

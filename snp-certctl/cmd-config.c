@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * config: the firmware's SNP_CONFIG, mask_chip_id and mask_chip_key.  With
- * no option, print them; else set or reset them with SNP_SET_CONFIG (the
- * reported TCB kept as the firmware has it) as a workflow: it changes what
- * attestation reports carry (no chip id) or who signs them (not the VCEK),
- * so, like SNP_COMMIT and SNP_VLEK_LOAD, it runs under every table's
- * exclusive lock, with the hooks, and the tables are checked against the
- * platform again after it.  Before any lock: masking the chip id or the
- * chip key while a table still holds a VCEK is refused (--force), since
- * guests could no longer use that VCEK; the tables are never written.
+ * no option, print them; else set or reset them with SNP_SET_CONFIG as a
+ * workflow on every table in the store (no FILE: a change of endorsement
+ * key concerns every table): it changes what attestation reports carry (no
+ * chip id) or who signs them (not the VCEK), so, like SNP_COMMIT and
+ * SNP_VLEK_LOAD, it runs under every table's exclusive lock, with the
+ * hooks, and the tables are checked against the platform again after it.
+ * The firmware is read again under the store lock (survey) and once more
+ * under the tables' locks just before SNP_SET_CONFIG: the mask not asked
+ * for and the reported TCB are written as the firmware has them then.
+ * Masking the chip id or the chip key while a table holds a VCEK is
+ * refused (--force), before any lock and again under them, since guests
+ * could no longer use that VCEK; the tables are never written.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,16 +31,15 @@ enum { OPT_MASK_CHIP_ID = OPT_COMMON_LAST, OPT_MASK_CHIP_KEY, OPT_FORCE };
 static const char usage[] =
 	"Usage: snp-certctl config [--mask-chip-id on|off] [--mask-chip-key on|off]\n"
 	"                          [--force] [--timeout SEC] [--product P] [--json]\n"
-	"                          [FILE...]\n"
 	"\n"
 	"Without an option, print the firmware's configuration: mask_chip_id (reports\n"
 	"carry no chip id, GET_ID2 answers none), mask_chip_key (reports are not signed\n"
 	"with the VCEK) and the reported TCB.  With one, set or reset the masks with\n"
-	"SNP_SET_CONFIG, the reported TCB kept as the firmware has it, under the\n"
-	"exclusive lock of every table FILE (default: every table in the store), with\n"
-	"the hooks as for fw-update; then every table is checked against the platform\n"
-	"again.  The tables are not written.  Masking either while a table holds a VCEK\n"
-	"is refused before any lock: guests could not use that VCEK (switch to a VLEK\n"
+	"SNP_SET_CONFIG under the exclusive lock of every table in the store, with the\n"
+	"hooks as for fw-update; the other mask and the reported TCB are kept as the\n"
+	"firmware has them at that moment.  Then every table is checked against the\n"
+	"platform again.  The tables are not written.  Masking either while a table\n"
+	"holds a VCEK is refused: guests could not use that VCEK (switch to a VLEK\n"
 	"first with vlek-load, or give --force).  A configuration already in place is\n"
 	"left alone (exit 0).\n"
 	"\n"
@@ -48,12 +51,15 @@ static const char usage[] =
 	"      --json            one JSON document on stdout:\n"
 	"  {\"product\", \"reported_tcb\", \"mask_chip_id\", \"mask_chip_key\"}, and when\n"
 	"  setting also \"changed\", \"was\": {\"mask_chip_id\", \"mask_chip_key\"},\n"
-	"  \"locks_held_us\", \"tables\": [{\"file\", \"action\", \"reason\", ...}]\n"
+	"  \"locks_held_us\", \"tables\": [{\"file\", \"action\", \"reason\", ...}],\n"
+	"  \"error\"; \"reported_tcb\", the masks and \"changed\" are null when\n"
+	"  SNP_SET_CONFIG was accepted but the configuration could not be read back\n"
 	"\n"
 	"Exit status: 0 shown, or set (or already so); 1 failure (a hook failed);\n"
 	"2 usage; 3 a lock was not had in time; 4 a table holds a VCEK the new masks\n"
 	"would strand (no --force), or does not match the platform after; 5 platform\n"
-	"error (no SEV device, SNP_SET_CONFIG failed or did not take).\n";
+	"error (no SEV device, SNP_SET_CONFIG failed or did not take, or the\n"
+	"configuration could not be read back after it).\n";
 
 /* A mask option: -1 not given, 0 off, 1 on. */
 struct config_args {
@@ -63,11 +69,13 @@ struct config_args {
 
 struct config {
 	struct config_args a;
-	struct platform_id plat;   /* before */
-	bool was_id, was_key;      /* the masks before */
-	bool new_id, new_key;      /* the masks asked for */
+	struct platform_id plat;   /* as last read */
+	bool was_id, was_key;      /* the masks before SNP_SET_CONFIG */
+	bool new_id, new_key;      /* the masks to set */
 	struct sev_dev *dev;
-	bool set;                  /* SNP_SET_CONFIG ran and took */
+	bool issued;               /* SNP_SET_CONFIG was issued and accepted */
+	bool unknown;              /* ... and plat could not be read back after it */
+	bool set;                  /* ... and it took */
 };
 
 static int parse_onoff(const struct ctx *ctx, const char *opt, const char *arg, int *out)
@@ -84,6 +92,34 @@ static int parse_onoff(const struct ctx *ctx, const char *opt, const char *arg, 
 static const char *onoff(bool b)
 {
 	return b ? "on" : "off";
+}
+
+/* The masks as plat has them (was_*), and those to set (new_*: the others as they are). */
+static void config_masks(struct config *c)
+{
+	c->was_id = c->plat.st.features & SNP_FEATURE_MASK_CHIP_ID;
+	c->was_key = c->plat.st.features & SNP_FEATURE_MASK_CHIP_KEY;
+	c->new_id = c->a.chip_id < 0 ? c->was_id : c->a.chip_id == 1;
+	c->new_key = c->a.chip_key < 0 ? c->was_key : c->a.chip_key == 1;
+}
+
+/* The masks asked for are already in place: say so. */
+static bool already(const struct config *c)
+{
+	if (c->new_id != c->was_id || c->new_key != c->was_key)
+		return false;
+	info("mask_chip_id is %s and mask_chip_key %s already; nothing to do",
+	     onoff(c->was_id), onoff(c->was_key));
+	return true;
+}
+
+/* Every table kept, since nothing is to be done (another run did it meanwhile). */
+static void keep_all(struct workflow *wf, const struct config *c)
+{
+	for (size_t i = 0; i < workflow_n(wf); i++)
+		wf_set(workflow_table(wf, i), WF_UNCHANGED, 0, "kept: nothing to do: "
+		       "mask_chip_id is %s and mask_chip_key %s already", onoff(c->was_id),
+		       onoff(c->was_key));
 }
 
 /* The masks as they are, and the platform's product and reported TCB. */
@@ -138,35 +174,54 @@ static int stage(struct workflow *wf, void *arg, struct why *why)
 }
 
 /*
- * SNP_SET_CONFIG with the reported TCB as it is, then SNP_PLATFORM_STATUS:
- * the masks must be as asked and the reported TCB unchanged.  0 or
- * -ERR_PLATFORM with why.
+ * After SNP_SET_CONFIG was accepted: SNP_PLATFORM_STATUS and the chip id
+ * (GET_ID2: unmasked, it is there to check the VCEKs against) read back;
+ * the masks must be as asked and the reported TCB the one written (tcb).
+ * 0 or -ERR_PLATFORM with why (the tables marked).
  */
-static int set_config(struct config *c, struct why *why)
+static int read_back(struct workflow *wf, struct config *c, uint64_t tcb, struct why *why)
 {
-	struct snp_platform_status st;
-	int rc;
+	const struct snp_platform_status *st = &c->plat.st;
+	struct why w;
 
-	rc = sev_set_config(c->dev, c->plat.st.reported_tcb, c->new_id, c->new_key, NULL, why);
-	if (rc == 0)
-		rc = sev_platform_status(c->dev, &st, NULL, why);
-	if (rc < 0)
-		return rc;
-	if (!!(st.features & SNP_FEATURE_MASK_CHIP_ID) != c->new_id ||
-	    !!(st.features & SNP_FEATURE_MASK_CHIP_KEY) != c->new_key ||
-	    st.reported_tcb != c->plat.st.reported_tcb)
+	if (platform_read(c->dev, &c->plat, &w) < 0) {
+		c->unknown = true;
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not checked: SNP_SET_CONFIG was "
+				      "accepted, but the configuration could not be read back "
+				      "(it may have changed; see 'snp-certctl config'); the "
+				      "table is unchanged");
+		return why_set(why, -ERR_PLATFORM, "SNP_SET_CONFIG was issued and accepted, but "
+			       "the configuration could not be read back (%s); it may have "
+			       "changed: run 'snp-certctl config' to see", w.msg);
+	}
+	if (!!(st->features & SNP_FEATURE_MASK_CHIP_ID) != c->new_id ||
+	    !!(st->features & SNP_FEATURE_MASK_CHIP_KEY) != c->new_key ||
+	    st->reported_tcb != tcb) {
+		workflow_fail_pending(wf, -ERR_PLATFORM, "not checked: SNP_SET_CONFIG did not "
+				      "take; the table is unchanged");
 		return why_set(why, -ERR_PLATFORM, "SNP_SET_CONFIG did not take on '%s': the "
 			       "firmware reports mask_chip_id %s, mask_chip_key %s, reported TCB "
 			       "0x%016llx", sev_dev_path(c->dev),
-			       onoff(st.features & SNP_FEATURE_MASK_CHIP_ID),
-			       onoff(st.features & SNP_FEATURE_MASK_CHIP_KEY),
-			       (unsigned long long)st.reported_tcb);
+			       onoff(st->features & SNP_FEATURE_MASK_CHIP_ID),
+			       onoff(st->features & SNP_FEATURE_MASK_CHIP_KEY),
+			       (unsigned long long)st->reported_tcb);
+	}
 	c->set = true;
-	c->plat.st = st;
 	return 0;
 }
 
-/* Every table against the platform as it is now configured. */
+/* A VCEK table while mask (on now) keeps guests from using it; was: it was on before. */
+static void kept_masked(struct wf_table *t, const struct config *c, const char *mask, bool was)
+{
+	if (was)
+		wf_set(t, WF_UNCHANGED, 0, "kept: holds a VCEK that guests cannot use while %s "
+		       "is on (it was on before)", mask);
+	else
+		wf_set(t, WF_UNCHANGED, 0, "kept%s: holds a VCEK that guests cannot use with %s "
+		       "on", c->a.force ? " (--force)" : "", mask);
+}
+
+/* Every table against the platform as it is now configured (c->plat, read back). */
 static void recheck(struct workflow *wf, const struct config *c)
 {
 	char reason[WF_REASON_LEN];
@@ -180,12 +235,13 @@ static void recheck(struct workflow *wf, const struct config *c)
 			wf_set(t, WF_UNCHANGED, 0, "kept (no endorsement key)");
 		} else if (t->vlek) {
 			wf_set(t, WF_UNCHANGED, 0, "kept: a VLEK, whatever the masks");
-		} else if (c->new_key || c->new_id) {
-			wf_set(t, WF_UNCHANGED, 0, "kept (--force): holds a VCEK that guests cannot "
-			       "use with mask_chip_%s on", c->new_key ? "key" : "id");
+		} else if (c->new_key) {
+			kept_masked(t, c, "mask_chip_key", c->was_key);
+		} else if (c->new_id) {
+			kept_masked(t, c, "mask_chip_id", c->was_id);
 		} else if (!c->plat.chip_id_known) {
-			wf_set(t, WF_UNCHANGED, 0, "kept: the chip id was masked, so its VCEK was "
-			       "not checked against this chip");
+			wf_set(t, WF_UNCHANGED, 0, "kept: the firmware gave no chip id, so its VCEK "
+			       "was not checked against this chip");
 		} else if (wf_vcek_matches(t, &c->plat, &rep, reason, sizeof(reason))) {
 			wf_set(t, WF_UNCHANGED, 0, "kept: %s", reason);
 		} else {
@@ -196,8 +252,9 @@ static void recheck(struct workflow *wf, const struct config *c)
 }
 
 /*
- * Before any lock: a table that holds a VCEK while a mask goes on would be
- * of no use to guests.  0, or -ERR_VERIFY with why (the tables marked).
+ * A table that holds a VCEK while a mask goes on would be of no use to
+ * guests: before any lock, and again under them (the writers' reads).  0,
+ * or -ERR_VERIFY with why (the tables marked).
  */
 static int vcek_check(struct workflow *wf, const struct config *c, struct why *why)
 {
@@ -222,43 +279,90 @@ static int vcek_check(struct workflow *wf, const struct config *c, struct why *w
 	return 0;
 }
 
+/* Under the store lock: the firmware read again, every table in the store read. */
 static int survey(struct workflow *wf, void *arg, struct why *why)
 {
 	struct config *c = arg;
 	char tcb[WF_TCB_LEN];
 	int rc;
 
+	rc = platform_identify(ctx_get(workflow_ctx(wf), SET_PRODUCT), &c->plat, why);
+	if (rc)
+		return rc;
+	config_masks(c);
+	if (already(c)) {
+		keep_all(wf, c);
+		for (size_t i = 0; i < workflow_n(wf); i++)
+			wf_drop(workflow_table(wf, i));
+		workflow_skip_firmware_step(wf);
+		return 0;
+	}
 	wf_tcb_spec(c->plat.product, c->plat.st.reported_tcb, tcb, sizeof(tcb));
 	workflow_set_tcbs(wf, tcb, tcb);
 	rc = wf_look_all(wf, "not configured", why);
 	return rc ? rc : vcek_check(wf, c, why);
 }
 
+/*
+ * The firmware read once more, then SNP_SET_CONFIG with the reported TCB
+ * and the mask not asked for as it has them now, then read back.
+ */
 static int under_locks(struct workflow *wf, void *arg, struct why *why)
 {
 	struct config *c = arg;
-	int rc = set_config(c, why);
+	int rc;
 
+	rc = sev_platform_status(c->dev, &c->plat.st, NULL, why);
+	if (rc < 0) {
+		workflow_fail_pending(wf, rc, "not configured: the firmware's configuration "
+				      "could not be read; the table is unchanged");
+		return rc;
+	}
+	config_masks(c);
+	if (already(c)) {
+		keep_all(wf, c);
+		return 0;
+	}
+	rc = vcek_check(wf, c, why);
+	if (rc)
+		return rc;
+	rc = sev_set_config(c->dev, c->plat.st.reported_tcb, c->new_id, c->new_key, NULL, why);
 	if (rc < 0) {
 		workflow_fail_pending(wf, -ERR_PLATFORM, "not configured: SNP_SET_CONFIG failed; "
 				      "the table is unchanged");
 		return rc;
 	}
+	c->issued = true;
+	rc = read_back(wf, c, c->plat.st.reported_tcb, why);
+	if (rc)
+		return rc;
 	recheck(wf, c);
 	return 0;
 }
 
+/*
+ * The configuration as last read (null where it could not be read back
+ * after SNP_SET_CONFIG), whether it changed, what it was.
+ */
 static void json_extra(struct workflow *wf, void *arg, struct json *j)
 {
 	const struct config *c = arg;
-	struct amd_tcb t;
+	const struct platform_id *p = &c->plat;
+	bool id = p->st.features & SNP_FEATURE_MASK_CHIP_ID;
+	bool key = p->st.features & SNP_FEATURE_MASK_CHIP_KEY;
 
-	amd_tcb_from_raw(c->plat.product, c->plat.st.reported_tcb, &t);
-	json_string(j, "product", amd_product_name(c->plat.product));
-	json_tcb(j, "reported_tcb", c->plat.product, &t, c->plat.st.reported_tcb);
-	json_bool(j, "mask_chip_id", c->set ? c->new_id : c->was_id);
-	json_bool(j, "mask_chip_key", c->set ? c->new_key : c->was_key);
-	json_bool(j, "changed", c->set);
+	json_string(j, "product", amd_product_name(p->product));
+	if (c->unknown) {
+		json_string(j, "reported_tcb", NULL);
+		json_string(j, "mask_chip_id", NULL);
+		json_string(j, "mask_chip_key", NULL);
+		json_string(j, "changed", NULL);
+	} else {
+		json_tcb_raw(j, "reported_tcb", p->product, p->st.reported_tcb);
+		json_bool(j, "mask_chip_id", id);
+		json_bool(j, "mask_chip_key", key);
+		json_bool(j, "changed", id != c->was_id || key != c->was_key);
+	}
 	json_object_begin(j, "was");
 	json_bool(j, "mask_chip_id", c->was_id);
 	json_bool(j, "mask_chip_key", c->was_key);
@@ -307,9 +411,12 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct config_args
 		if (ret)
 			return ret;
 	}
-	if (a->chip_id < 0 && a->chip_key < 0 && (a->force || optind < argc))
-		return usage_error(ctx, "%s: give --mask-chip-id or --mask-chip-key",
-				   a->force ? "--force is for setting" : "tables are for setting");
+	if (optind < argc)
+		return usage_error(ctx, "a table was given: config acts on every table in the "
+				   "store");
+	if (a->chip_id < 0 && a->chip_key < 0 && a->force)
+		return usage_error(ctx, "--force is for setting: give --mask-chip-id or "
+				   "--mask-chip-key");
 	return 0;
 }
 
@@ -325,21 +432,17 @@ static int cmd_config_main(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_platform(ctx, &c.plat);
 	if (ret)
 		return ret;
-	c.was_id = c.plat.st.features & SNP_FEATURE_MASK_CHIP_ID;
-	c.was_key = c.plat.st.features & SNP_FEATURE_MASK_CHIP_KEY;
-	c.new_id = c.a.chip_id < 0 ? c.was_id : c.a.chip_id == 1;
-	c.new_key = c.a.chip_key < 0 ? c.was_key : c.a.chip_key == 1;
+	config_masks(&c);
 	if (c.a.chip_id < 0 && c.a.chip_key < 0) {
 		print_config(ctx, &c);
 		return 0;
 	}
-	if (c.new_id == c.was_id && c.new_key == c.was_key) {
-		info("mask_chip_id is %s and mask_chip_key %s already; nothing to do",
-		     onoff(c.was_id), onoff(c.was_key));
+	/* Without a lock: then again under the store lock (survey), as others may change it. */
+	if (already(&c)) {
 		print_config(ctx, &c);
 		return 0;
 	}
-	ret = workflow_run(ctx, &config_ops, &c, argv + optind, (size_t)(argc - optind));
+	ret = workflow_run(ctx, &config_ops, &c, NULL, 0);
 	if (c.set)
 		info("set mask_chip_id %s, mask_chip_key %s (was %s, %s)", onoff(c.new_id),
 		     onoff(c.new_key), onoff(c.was_id), onoff(c.was_key));

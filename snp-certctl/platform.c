@@ -287,9 +287,25 @@ enum tristate platform_sev_snp_param(void)
 	return platform_parse_bool_param(text);
 }
 
-int platform_identify(const char *product_override, struct platform_id *out, struct why *why)
+int platform_read(struct sev_dev *dev, struct platform_id *out, struct why *why)
 {
 	static const uint8_t zero[SEV_CHIP_ID_LEN];
+	int ret;
+
+	out->chip_id_known = false;
+	ret = sev_platform_status(dev, &out->st, NULL, why);
+	if (ret == 0)
+		ret = sev_get_id(dev, out->chip_id, NULL, why);
+	if (ret)
+		return ret;
+	/* A firmware masking the chip id may answer zeros. */
+	out->chip_id_known = memcmp(out->chip_id, zero, sizeof(zero)) != 0 &&
+			     !(out->st.features & SNP_FEATURE_MASK_CHIP_ID);
+	return 0;
+}
+
+int platform_identify(const char *product_override, struct platform_id *out, struct why *why)
+{
 	struct sev_dev *dev = NULL;
 	int ret;
 
@@ -301,17 +317,8 @@ int platform_identify(const char *product_override, struct platform_id *out, str
 		goto out;
 	}
 	ret = sev_open(sev_device_path(), false, &dev, NULL, why);
-	if (ret)
-		goto out;
-	ret = sev_platform_status(dev, &out->st, NULL, why);
-	if (ret)
-		goto out;
-	ret = sev_get_id(dev, out->chip_id, NULL, why);
-	if (ret)
-		goto out;
-	/* A firmware masking the chip id may answer zeros. */
-	out->chip_id_known = memcmp(out->chip_id, zero, sizeof(zero)) != 0 &&
-			     !(out->st.features & SNP_FEATURE_MASK_CHIP_ID);
+	if (ret == 0)
+		ret = platform_read(dev, out, why);
 out:
 	sev_close(dev);
 	return ret;

@@ -119,5 +119,11 @@ struct platform_id {
  * chip_id_known says.
  */
 int platform_identify(const char *product_override, struct platform_id *out, struct why *why);
+/*
+ * SNP_PLATFORM_STATUS and the chip id (SEV_GET_ID2) from the open device
+ * into out->st, chip_id and chip_id_known; out->product is left as it is.
+ * 0, or -ERR_PLATFORM with why.
+ */
+int platform_read(struct sev_dev *dev, struct platform_id *out, struct why *why);
 
 #endif

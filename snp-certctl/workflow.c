@@ -41,6 +41,7 @@ struct workflow {
 	bool locks_held;
 	int cancelled;               /* the signal that stopped it before the locks, or 0 */
 	int step_rc;                 /* the first failed step's code (a run with no table) */
+	bool no_firmware_step;       /* survey() found it not needed */
 };
 
 const char *wf_action_name(enum wf_action a)
@@ -170,7 +171,13 @@ static int first_failure(const struct workflow *wf)
  */
 static bool firmware_only(const struct workflow *wf)
 {
-	return wf->n == 0 && wf->ops->under_locks && (wf->ops->flags & WF_FIRMWARE_STEP);
+	return wf->n == 0 && wf->ops->under_locks && (wf->ops->flags & WF_FIRMWARE_STEP) &&
+	       !wf->no_firmware_step;
+}
+
+void workflow_skip_firmware_step(struct workflow *wf)
+{
+	wf->no_firmware_step = true;
 }
 
 static void event(struct workflow *wf, enum wf_event ev)

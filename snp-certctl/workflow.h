@@ -170,6 +170,11 @@ void workflow_set_tcbs(struct workflow *wf, const char *old_tcb, const char *new
 const struct sc_deadline *workflow_deadline(const struct workflow *wf);
 /* Forget t's current contents (the driver's, and wf_read()'s before reading anew). */
 void wf_clear_contents(struct wf_table *t);
+/*
+ * survey(): the firmware step is not needed after all (already done): with
+ * no member left, nothing more runs, not even the hooks, table or not.
+ */
+void workflow_skip_firmware_step(struct workflow *wf);
 /* Microseconds the exclusive locks were held (0 before they were released). */
 long long workflow_held_us(const struct workflow *wf);
 /* Members in state a; all members. */

@@ -530,6 +530,12 @@ fake_program() {
 	# Plain files too, and only tables' paths that match.
 	run -0 bash_complete snp-certctl verify "$T/store/b"
 	assert_output "$T/store/b.certs"
+	# config takes no table: it acts on the whole store.
+	run -0 bash_complete snp-certctl config ''
+	assert_output ""
+	run -0 bash_complete snp-certctl config --mask-chip-id ''
+	assert_output "on
+off"
 }
 
 @test "completion (bash): after '--' of lock and fw-update, a command line" {

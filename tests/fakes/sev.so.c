@@ -22,6 +22,9 @@
  *   fail_<CMD>=N         the firmware refuses CMD with status N (once per call)
  *   errno_<CMD>=N        the kernel refuses CMD with errno N, firmware not called
  *   delay_ms_<CMD>=N     the command takes N ms (before it acts)
+ *   then_<CMD>=KEY=VALUE once CMD succeeded, KEY is set to VALUE (e.g.
+ *                        then_SNP_SET_CONFIG=errno_SNP_PLATFORM_STATUS=5:
+ *                        the command takes, the status can then not be read)
  * <CMD> is SEV_GET_ID2, SNP_PLATFORM_STATUS, SNP_COMMIT, SNP_SET_CONFIG or
  * SNP_VLEK_LOAD.  The fake behaves like the kernel and firmware:
  *   - SNP_COMMIT sets committed_tcb = current_tcb;
@@ -526,6 +529,23 @@ static int run(struct state *s, uint32_t cmd, uint64_t data, bool writable, uint
 	return -EINVAL;
 }
 
+/* then_<CMD>=KEY=VALUE: after CMD succeeded, the state gets KEY=VALUE.  True: it did. */
+static bool then_apply(struct state *s, uint32_t cmd)
+{
+	const char *name = cmd_name(cmd), *v;
+	char key[64], kv[256], *eq;
+
+	snprintf(key, sizeof(key), "then_%s", name ? name : "");
+	v = state_get(s, key);
+	if (!v || snprintf(kv, sizeof(kv), "%s", v) >= (int)sizeof(kv))
+		return false;
+	eq = strchr(kv, '=');
+	if (!eq)
+		return false;
+	*eq = '\0';
+	return state_set(s, kv, eq + 1) == 0;
+}
+
 static int fake_ioctl(int fd, void *argp)
 {
 	const char *path = getenv("FAKE_SEV_STATE");
@@ -552,6 +572,8 @@ static int fake_ioctl(int fd, void *argp)
 		fw = 0xffffffffu;
 	} else {
 		ret = run(&s, cmd, get_u64(arg + 4), fd_mode[fd] == 2, &fw, &dirty);
+		if (ret == 0 && then_apply(&s, cmd))
+			dirty = true;
 		if (dirty && state_store(path, &s) < 0) {
 			fprintf(stderr, "fake-sev: cannot write '%s': %s\n", path, strerror(errno));
 			ret = -EIO;
