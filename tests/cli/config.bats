@@ -136,7 +136,7 @@ lock 3"
 	run --separate-stderr fake config --mask-chip-key on
 	assert_failure 4
 	[[ "$stderr" == *"refusing to set mask_chip_key: '$VLEK_TABLE' holds a VCEK"* ]]
-	! grep -q SNP_SET_CONFIG "$LOG"
+	refute grep -q SNP_SET_CONFIG "$LOG"
 	assert_equal "$(masks)" "0 0"
 }
 
@@ -292,7 +292,7 @@ second() {
 	chmod 755 "$T/hooks/10-change"
 	run --separate-stderr fake config --mask-chip-id on --force --json
 	assert_success
-	! grep -q SNP_SET_CONFIG "$LOG"
+	refute grep -q SNP_SET_CONFIG "$LOG"
 	[ "$(jq -c '[.changed, .mask_chip_id, .was.mask_chip_id, (.tables | map(.reason) | unique)]' <<<"$output")" = \
 		'[false,true,true,["kept: nothing to do: mask_chip_id is on and mask_chip_key off already"]]' ]
 }
