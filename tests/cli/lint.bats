@@ -9,3 +9,10 @@ load helpers
 	bad=$(grep -nE '^\s*! ' "$REPO"/tests/cli/*.bats "$REPO"/tests/cli/*.bash || true)
 	[ -z "$bad" ] || fail "$bad"
 }
+
+@test "tests: no '[ A ] && [ B ]' assertion line (a false A does not fail the test; one per line)" {
+	local bad
+	bad=$(grep -nE '^\s*\[\[? .*(\]|\]\]) && (\[|assert|refute|cmp|grep)' "$REPO"/tests/cli/*.bats |
+		grep -vE '\|\| ' || true)
+	[ -z "$bad" ] || fail "$bad"
+}

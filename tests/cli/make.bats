@@ -55,7 +55,8 @@ fresh_clone() {
 	cd "$T/clone"
 	run clean_make -j2
 	assert_success
-	[ -x build/snp-certctl/snp-certctl ] && [ -f build/lib/libsnpcert.so.1 ]
+	[ -x build/snp-certctl/snp-certctl ]
+	[ -f build/lib/libsnpcert.so.1 ]
 	run git status --porcelain --ignored
 	assert_output '!! build/'
 	run clean_make clean
@@ -75,8 +76,10 @@ fresh_clone() {
 	assert_line "# ==== cli ($T/clone/build/san): tests/cli/show.bats"
 	[ "$(grep -c '^ok ' <<< "$output")" = $((2 * n)) ]
 	assert_line "$((2 * n)) passed, 0 failed"
-	[ -x build/tests/unit/test-ghcb ] && [ -f build/tests/fakes/crash.so ] &&
-		[ -x build/san/snp-certctl/snp-certctl ] && [ -e build/fixtures/.complete ]
+	[ -x build/tests/unit/test-ghcb ]
+	[ -f build/tests/fakes/crash.so ]
+	[ -x build/san/snp-certctl/snp-certctl ]
+	[ -e build/fixtures/.complete ]
 	run git status --porcelain --ignored
 	assert_output '!! build/'
 	run clean_make clean
@@ -130,7 +133,8 @@ build_unit_plan() {
 		assert_failure 2
 		assert_output --regexp "O=$o is (the source tree or above it|inside a source directory)"
 	done
-	[ -f "$REPO/Makefile" ] && [ -f "$REPO/tests/unit/tap.h" ]
+	[ -f "$REPO/Makefile" ]
+	[ -f "$REPO/tests/unit/tap.h" ]
 }
 
 @test "make dist: snp-certctl-VERSION.tar.gz of the tracked files; distcheck: in it, make, make check, install, uninstall work" {

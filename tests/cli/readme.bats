@@ -128,16 +128,19 @@ readme_top() {
 		source '$T/sim.sh'; source '$T/readme.sh'"
 	[ "$status" = 0 ] || fail "$output"
 	# What the blocks made is where the README says.
-	[ -f "$SNPCERT_O/examples/host.certs" ] && [ -f "$SNPCERT_O/examples/out/crl.der" ]
+	[ -f "$SNPCERT_O/examples/host.certs" ]
+	[ -f "$SNPCERT_O/examples/out/crl.der" ]
 	[ -f "$SNPCERT_O/examples/store/host.certs" ]
 	assert_line --partial "built test.certs: 5 entries"
 	assert_line "PASS crl-revocation: nothing in the chain is revoked"
 	assert_line "the firmware step runs here"
 	# The simulated host's blocks ran there: its firmware and the stand-in.
 	grep -q SNP_PLATFORM_STATUS "$LOG"
-	[ "$(kds_requests /vcek/)" -ge 1 ] && [ "$(kds_requests /crl)" -ge 1 ]
+	[ "$(kds_requests /vcek/)" -ge 1 ]
+	[ "$(kds_requests /crl)" -ge 1 ]
 	assert_line --partial "host.certs: the VCEK is for the reported TCB bl=2,tee=0,snp=5,ucode=68 and this chip"
-	[ -s "$SNPCERT_O/examples/genoa-chain.pem" ] && [ -s "$SNPCERT_O/examples/turin.crl" ]
+	[ -s "$SNPCERT_O/examples/genoa-chain.pem" ]
+	[ -s "$SNPCERT_O/examples/turin.crl" ]
 }
 
 @test "README: which blocks run; a marker needs a reason and an sh block under it" {

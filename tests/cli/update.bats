@@ -66,7 +66,8 @@ wait_for_line() {
 	run certctl verify "$T/t.certs" "${TRUST[@]}"
 	assert_success
 	# the journal is kept, empty, for the next update
-	[ -f "$T/.t.certs.snpcert-journal" ] && [ ! -s "$T/.t.certs.snpcert-journal" ]
+	[ -f "$T/.t.certs.snpcert-journal" ]
+	[ ! -s "$T/.t.certs.snpcert-journal" ]
 }
 
 @test "update: --remove by kind and by GUID; new entries are appended in build order" {
@@ -217,7 +218,8 @@ wait_for_line() {
 		--timeout 1.5
 	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 	assert_failure 3
-	[ "$elapsed" -ge 1400 ] && [ "$elapsed" -lt 2500 ]
+	[ "$elapsed" -ge 1400 ]
+	[ "$elapsed" -lt 2500 ]
 	[ "${stderr_lines[0]}" = "snp-certctl: waiting for the lock on '$T/t.certs', held by $reader (stock-reader) READ" ]
 	[ "${stderr_lines[1]}" = "snp-certctl: cannot lock '$T/t.certs' within 1.5s: held by $reader (stock-reader) READ" ]
 	unchanged
