@@ -44,6 +44,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#define FAKE "fake-host"
+#include "preload.h"
+
 #define MAX_FDS 4096
 #define MAX_ROWS 64
 
@@ -71,17 +74,6 @@ typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef int (*close_fn)(int);
 
-static void *next(const char *name)
-{
-	void *p = dlsym(RTLD_NEXT, name);
-
-	if (!p) {
-		fprintf(stderr, "fake-host: cannot find the real %s: %s\n", name, dlerror());
-		abort();
-	}
-	return p;
-}
-
 static const char *kind_name(enum kind k)
 {
 	return k == CPUID ? "cpuid" : "msr";
@@ -89,28 +81,11 @@ static const char *kind_name(enum kind k)
 
 static void log_line(enum kind k, const char *fmt, ...)
 {
-	const char *path = getenv("FAKE_HOST_LOG");
-	char what[128];
 	va_list ap;
-	FILE *f;
 
-	if (!path || !*path)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	fake_vlog("FAKE_HOST_LOG", kind_name(k), fmt, ap);
 	va_end(ap);
-	f = fopen(path, "ae");
-	if (!f)
-		return;
-	fprintf(f, "%d %s %s\n", (int)getpid(), kind_name(k), what);
-	fclose(f);
-}
-
-static const char *errname(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	return n ? n : "?";
 }
 
 /* Which device path is this, and where in the tree is it?  NONE: not ours. */
@@ -186,14 +161,14 @@ static int fake_open(enum kind k, const char *file, int flags)
 	e = load(file, f);
 	if (e) {
 		free(f);
-		log_line(k, "open errno=%s", errname(e));
+		log_line(k, "open errno=%s", fake_errname(e));
 		errno = e;
 		return -1;
 	}
-	fd = ((open_fn)next("open"))("/dev/null", (flags & O_ACCMODE) | (flags & O_CLOEXEC));
+	fd = ((open_fn)fake_next("open"))("/dev/null", (flags & O_ACCMODE) | (flags & O_CLOEXEC));
 	if (fd < 0 || fd >= MAX_FDS) {
 		if (fd >= 0)
-			((close_fn)next("close"))(fd);
+			((close_fn)fake_next("close"))(fd);
 		free(f);
 		errno = EMFILE;
 		return -1;
@@ -276,7 +251,7 @@ static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 		va_start(ap, flags);                                                        \
 		mode = mode_arg(flags, ap);                                                 \
 		va_end(ap);                                                                 \
-		return ((open_fn)next(#name))(path, flags, mode);                           \
+		return ((open_fn)fake_next(#name))(path, flags, mode);                           \
 	}
 #define WRAP_OPENAT(name)                                                                   \
 	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags, \
@@ -291,7 +266,7 @@ static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 		va_start(ap, flags);                                                        \
 		mode = mode_arg(flags, ap);                                                 \
 		va_end(ap);                                                                 \
-		return ((openat_fn)next(#name))(dirfd, path, flags, mode);                  \
+		return ((openat_fn)fake_next(#name))(dirfd, path, flags, mode);                  \
 	}
 #define WRAP_OPEN2(name)                                                                    \
 	int name(const char *path, int flags);                                              \
@@ -301,7 +276,7 @@ static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 		enum kind k = classify(path, file, sizeof(file));                           \
 		if (k != NONE)                                                              \
 			return fake_open(k, file, flags);                                   \
-		return ((open2_fn)next(#name))(path, flags);                                \
+		return ((open2_fn)fake_next(#name))(path, flags);                                \
 	}
 #define WRAP_OPENAT2(name)                                                                  \
 	int name(int dirfd, const char *path, int flags);                                   \
@@ -311,7 +286,7 @@ static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
 		if (k != NONE)                                                              \
 			return fake_open(k, file, flags);                                   \
-		return ((openat2_fn)next(#name))(dirfd, path, flags);                       \
+		return ((openat2_fn)fake_next(#name))(dirfd, path, flags);                       \
 	}
 
 WRAP_OPEN(open)
@@ -330,7 +305,7 @@ WRAP_OPENAT2(__openat64_2)
 		struct fake_fd *f = ours(fd);                                               \
 		if (f)                                                                      \
 			return fake_pread(f, buf, len, off);                                \
-		return ((pread_fn)next(#name))(fd, buf, len, off);                          \
+		return ((pread_fn)fake_next(#name))(fd, buf, len, off);                          \
 	}
 WRAP_PREAD(pread)
 WRAP_PREAD(pread64)
@@ -348,7 +323,7 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
 		errno = ENOTTY; /* the cpuid and msr devices have no ioctls */
 		return -1;
 	}
-	return ((ioctl_fn)next("ioctl"))(fd, request, arg);
+	return ((ioctl_fn)fake_next("ioctl"))(fd, request, arg);
 }
 
 __attribute__((visibility("default"))) int close(int fd)
@@ -359,5 +334,5 @@ __attribute__((visibility("default"))) int close(int fd)
 		fds[fd] = NULL;
 		free(f);
 	}
-	return ((close_fn)next("close"))(fd);
+	return ((close_fn)fake_next("close"))(fd);
 }

@@ -82,6 +82,9 @@
 
 #include <linux/kvm.h>
 
+#define FAKE "fake-kvm"
+#include "preload.h"
+
 /* The new ABI, written out by hand so the library's definitions are checked, not copied. */
 #define FAKE_KVM_HAS_DEVICE_ATTR 0x4018aee3UL    /* _IOW(0xAE, 0xe3, 24 bytes) */
 #define FAKE_KVM_MEMORY_ENCRYPT_OP 0xc008aebaUL  /* _IOWR(0xAE, 0xba, unsigned long) */
@@ -130,43 +133,13 @@ typedef int (*openat2_fn)(int, const char *, int);
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef int (*close_fn)(int);
 
-static void *next(const char *name)
-{
-	void *p = dlsym(RTLD_NEXT, name);
-
-	if (!p) {
-		fprintf(stderr, "fake-kvm: cannot find the real %s: %s\n", name, dlerror());
-		abort();
-	}
-	return p;
-}
-
 static void log_line(const char *fmt, ...)
 {
-	const char *path = getenv("FAKE_KVM_LOG");
-	char what[1024];
-	struct timespec ts;
 	va_list ap;
-	FILE *f;
 
-	if (!path || !*path)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	fake_vlog("FAKE_KVM_LOG", "kvm", fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	f = fopen(path, "ae");
-	if (!f)
-		return;
-	fprintf(f, "%lld.%09ld %d kvm %s\n", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid(), what);
-	fclose(f);
-}
-
-static const char *errname(int e)
-{
-	const char *n = strerrorname_np(e);
-
-	return n ? n : "?";
 }
 
 static int fail(int e)
@@ -199,7 +172,7 @@ static int new_fd(enum kind kind, size_t size, struct fake_fd **out)
 	fd = memfd_create("fake-kvm", MFD_CLOEXEC);
 	if (fd < 0 || fd >= MAX_FDS || (size && ftruncate(fd, (off_t)size) < 0)) {
 		if (fd >= 0)
-			((close_fn)next("close"))(fd);
+			((close_fn)fake_next("close"))(fd);
 		free(f);
 		return fail(EMFILE);
 	}
@@ -253,8 +226,8 @@ static int fake_open(void)
 	if (e) {
 		fds[fd] = NULL;
 		free(f);
-		((close_fn)next("close"))(fd);
-		log_line("open errno=%s", errname(e));
+		((close_fn)fake_next("close"))(fd);
+		log_line("open errno=%s", fake_errname(e));
 		return fail(e);
 	}
 	log_line("open ok");
@@ -473,12 +446,12 @@ static int writer_lock(const char *path)
 {
 	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0,
 			    .l_len = (off_t)1 << 40 };
-	int fd = ((open_fn)next("open"))(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = ((open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return -1;
 	ret = fcntl(fd, F_OFD_GETLK, &fl) < 0 ? -1 : fl.l_type != F_UNLCK;
-	((close_fn)next("close"))(fd);
+	((close_fn)fake_next("close"))(fd);
 	return ret;
 }
 
@@ -512,17 +485,17 @@ static void firmware_key(char *out, size_t len)
 		return;
 	}
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
-	lfd = ((open_fn)next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lfd = ((open_fn)fake_next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lfd >= 0)
 		flock(lfd, LOCK_EX);
-	fd = ((open_fn)next("open"))(path, O_RDONLY | O_CLOEXEC);
+	fd = ((open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, state, sizeof(state) - 1);
 		state[n > 0 ? n : 0] = '\0';
-		((close_fn)next("close"))(fd);
+		((close_fn)fake_next("close"))(fd);
 	}
 	if (lfd >= 0)
-		((close_fn)next("close"))(lfd);
+		((close_fn)fake_next("close"))(lfd);
 	sev_value(state, "reported_tcb", tcb, sizeof(tcb));
 	sev_value(state, "chip_id", chip, sizeof(chip));
 	sev_value(state, "vlek_loaded", vlek, sizeof(vlek));
@@ -708,7 +681,7 @@ static mode_t mode_arg(int flags, va_list ap)
 		va_start(ap, flags);                                                        \
 		mode = mode_arg(flags, ap);                                                 \
 		va_end(ap);                                                                 \
-		return ((open_fn)next(#name))(path, flags, mode);                           \
+		return ((open_fn)fake_next(#name))(path, flags, mode);                           \
 	}
 #define WRAP_OPENAT(name)                                                                   \
 	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags, \
@@ -721,7 +694,7 @@ static mode_t mode_arg(int flags, va_list ap)
 		va_start(ap, flags);                                                        \
 		mode = mode_arg(flags, ap);                                                 \
 		va_end(ap);                                                                 \
-		return ((openat_fn)next(#name))(dirfd, path, flags, mode);                  \
+		return ((openat_fn)fake_next(#name))(dirfd, path, flags, mode);                  \
 	}
 #define WRAP_OPEN2(name)                                                                    \
 	int name(const char *path, int flags);                                              \
@@ -729,7 +702,7 @@ static mode_t mode_arg(int flags, va_list ap)
 	{                                                                                   \
 		if (is_kvm(AT_FDCWD, path))                                                 \
 			return fake_open();                                                 \
-		return ((open2_fn)next(#name))(path, flags);                                \
+		return ((open2_fn)fake_next(#name))(path, flags);                                \
 	}
 #define WRAP_OPENAT2(name)                                                                  \
 	int name(int dirfd, const char *path, int flags);                                   \
@@ -737,7 +710,7 @@ static mode_t mode_arg(int flags, va_list ap)
 	{                                                                                   \
 		if (is_kvm(dirfd, path))                                                    \
 			return fake_open();                                                 \
-		return ((openat2_fn)next(#name))(dirfd, path, flags);                       \
+		return ((openat2_fn)fake_next(#name))(dirfd, path, flags);                       \
 	}
 
 WRAP_OPEN(open)
@@ -760,7 +733,7 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
 	va_end(ap);
 	if (f)
 		return fake_ioctl(f, request, arg);
-	return ((ioctl_fn)next("ioctl"))(fd, request, arg);
+	return ((ioctl_fn)fake_next("ioctl"))(fd, request, arg);
 }
 
 __attribute__((visibility("default"))) int close(int fd)
@@ -775,5 +748,5 @@ __attribute__((visibility("default"))) int close(int fd)
 			free(f->vm);
 		free(f);
 	}
-	return ((close_fn)next("close"))(fd);
+	return ((close_fn)fake_next("close"))(fd);
 }

@@ -60,6 +60,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define FAKE "fake-sev"
+#include "preload.h"
+
 /* The ABI, written out by hand so the program's sev.h is checked, not copied. */
 #define FAKE_SEV_ISSUE_CMD 0xC0105300UL
 #define ISSUE_CMD_SIZE 16
@@ -90,17 +93,6 @@ struct state {
 	char *value[MAX_KEYS];
 	int n;
 };
-
-static void *next(const char *name)
-{
-	void *p = dlsym(RTLD_NEXT, name);
-
-	if (!p) {
-		fprintf(stderr, "fake-sev: cannot find the real %s: %s\n", name, dlerror());
-		abort();
-	}
-	return p;
-}
 
 static const char *device_path(void)
 {
@@ -135,25 +127,11 @@ static const char *cmd_name(uint32_t cmd)
 
 static void log_line(const char *what, const char *fmt, ...)
 {
-	const char *path = getenv("FAKE_SEV_LOG");
-	char result[64];
-	struct timespec ts;
 	va_list ap;
-	FILE *f;
 
-	if (!path || !*path)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(result, sizeof(result), fmt, ap);
+	fake_vlog("FAKE_SEV_LOG", what, fmt, ap);
 	va_end(ap);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	f = fopen(path, "ae");
-	if (!f)
-		return;
-	/* One write per line (the stream is unbuffered-sized): lines never interleave. */
-	fprintf(f, "%lld.%09ld %d %s %s\n", (long long)ts.tv_sec, ts.tv_nsec, (int)getpid(), what,
-		result);
-	fclose(f);
 }
 
 /* ---- the state file ----------------------------------------------------- */
@@ -563,7 +541,7 @@ static int fake_ioctl(int fd, void *argp)
 	memcpy(arg, argp, sizeof(arg));
 	cmd = get_u32(arg);
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
-	lockfd = ((open_fn)next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lockfd = ((open_fn)fake_next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lockfd >= 0)
 		flock(lockfd, LOCK_EX);
 	if (state_load(path, &s) < 0) {
@@ -581,7 +559,7 @@ static int fake_ioctl(int fd, void *argp)
 		}
 	}
 	if (lockfd >= 0)
-		((close_fn)next("close"))(lockfd);
+		((close_fn)fake_next("close"))(lockfd);
 	state_free(&s);
 
 	/* The kernel copies the whole argument back, error included. */
@@ -633,11 +611,11 @@ static int fake_open(int flags)
 		errno = e;
 		return -1;
 	}
-	fd = ((open_fn)next("open"))("/dev/null", acc | (flags & O_CLOEXEC));
+	fd = ((open_fn)fake_next("open"))("/dev/null", acc | (flags & O_CLOEXEC));
 	if (fd < 0)
 		return -1;
 	if (fd >= MAX_FDS) {
-		((close_fn)next("close"))(fd);
+		((close_fn)fake_next("close"))(fd);
 		errno = EMFILE;
 		return -1;
 	}
@@ -661,7 +639,7 @@ __attribute__((visibility("default"))) int open(const char *path, int flags, ...
 	va_end(ap);
 	if (is_device(AT_FDCWD, path))
 		return fake_open(flags);
-	return ((open_fn)next("open"))(path, flags, mode);
+	return ((open_fn)fake_next("open"))(path, flags, mode);
 }
 
 __attribute__((visibility("default"))) int open64(const char *path, int flags, ...)
@@ -674,7 +652,7 @@ __attribute__((visibility("default"))) int open64(const char *path, int flags, .
 	va_end(ap);
 	if (is_device(AT_FDCWD, path))
 		return fake_open(flags);
-	return ((open_fn)next("open64"))(path, flags, mode);
+	return ((open_fn)fake_next("open64"))(path, flags, mode);
 }
 
 __attribute__((visibility("default"))) int openat(int dirfd, const char *path, int flags, ...)
@@ -687,7 +665,7 @@ __attribute__((visibility("default"))) int openat(int dirfd, const char *path, i
 	va_end(ap);
 	if (is_device(dirfd, path))
 		return fake_open(flags);
-	return ((openat_fn)next("openat"))(dirfd, path, flags, mode);
+	return ((openat_fn)fake_next("openat"))(dirfd, path, flags, mode);
 }
 
 __attribute__((visibility("default"))) int openat64(int dirfd, const char *path, int flags, ...)
@@ -700,7 +678,7 @@ __attribute__((visibility("default"))) int openat64(int dirfd, const char *path,
 	va_end(ap);
 	if (is_device(dirfd, path))
 		return fake_open(flags);
-	return ((openat_fn)next("openat64"))(dirfd, path, flags, mode);
+	return ((openat_fn)fake_next("openat64"))(dirfd, path, flags, mode);
 }
 
 /* The _FORTIFY_SOURCE entry points (declared only under fortification). */
@@ -713,35 +691,35 @@ __attribute__((visibility("default"))) int __open_2(const char *path, int flags)
 {
 	if (is_device(AT_FDCWD, path))
 		return fake_open(flags);
-	return ((open2_fn)next("__open_2"))(path, flags);
+	return ((open2_fn)fake_next("__open_2"))(path, flags);
 }
 
 __attribute__((visibility("default"))) int __open64_2(const char *path, int flags)
 {
 	if (is_device(AT_FDCWD, path))
 		return fake_open(flags);
-	return ((open2_fn)next("__open64_2"))(path, flags);
+	return ((open2_fn)fake_next("__open64_2"))(path, flags);
 }
 
 __attribute__((visibility("default"))) int __openat_2(int dirfd, const char *path, int flags)
 {
 	if (is_device(dirfd, path))
 		return fake_open(flags);
-	return ((openat2_fn)next("__openat_2"))(dirfd, path, flags);
+	return ((openat2_fn)fake_next("__openat_2"))(dirfd, path, flags);
 }
 
 __attribute__((visibility("default"))) int __openat64_2(int dirfd, const char *path, int flags)
 {
 	if (is_device(dirfd, path))
 		return fake_open(flags);
-	return ((openat2_fn)next("__openat64_2"))(dirfd, path, flags);
+	return ((openat2_fn)fake_next("__openat64_2"))(dirfd, path, flags);
 }
 
 __attribute__((visibility("default"))) int close(int fd)
 {
 	if (fd >= 0 && fd < MAX_FDS)
 		fd_mode[fd] = 0;
-	return ((close_fn)next("close"))(fd);
+	return ((close_fn)fake_next("close"))(fd);
 }
 
 __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...)
@@ -759,5 +737,5 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
 		}
 		return fake_ioctl(fd, argp);
 	}
-	return ((ioctl_fn)next("ioctl"))(fd, request, argp);
+	return ((ioctl_fn)fake_next("ioctl"))(fd, request, argp);
 }

@@ -39,6 +39,8 @@
 #include <unistd.h>
 
 #include "snpcert.h"
+#define PROG "compat-reader"
+#include "tool.h"
 
 #define MAX_TABLES 4
 #define BUF_SIZE (1u << 20)
@@ -63,46 +65,6 @@ static struct counts *sh;
 static unsigned long timeout_ms = 100, guest_pages = 16, min_reads = 1;
 
 #define ADD(field) __atomic_add_fetch(&(field), 1, __ATOMIC_RELAXED)
-
-static unsigned long num(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s) {
-		fprintf(stderr, "compat-reader: invalid number '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
-
-static void sleep_ms(unsigned long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static int load(const char *path, struct table *t)
-{
-	struct stat st;
-	ssize_t n = -1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0 && fstat(fd, &st) == 0 && (t->p = malloc((size_t)st.st_size + 1)))
-		n = pread(fd, t->p, (size_t)st.st_size, 0);
-	if (fd >= 0)
-		close(fd);
-	if (n < 0 || n != st.st_size) {
-		fprintf(stderr, "compat-reader: cannot read '%s'\n", path);
-		return -1;
-	}
-	t->len = (size_t)n;
-	return 0;
-}
 
 static bool all_zero(const unsigned char *p, size_t len)
 {
@@ -219,7 +181,7 @@ static int qemu_lock(int fd, short type)
 			return -errno;
 		if (waited >= timeout_ms)
 			return -EAGAIN;
-		sleep_ms(1);
+		tool_sleep_us(1000);
 	}
 }
 
@@ -314,12 +276,12 @@ int main(int argc, char **argv)
 	while ((opt = getopt(argc, argv, "+m:j:n:t:P:a:")) != -1) {
 		switch (opt) {
 		case 'm': mode = optarg; break;
-		case 'j': readers = num(optarg); break;
-		case 'n': min_reads = num(optarg); break;
-		case 't': timeout_ms = num(optarg); break;
-		case 'P': guest_pages = num(optarg); break;
+		case 'j': readers = tool_num(optarg); break;
+		case 'n': min_reads = tool_num(optarg); break;
+		case 't': timeout_ms = tool_num(optarg); break;
+		case 'P': guest_pages = tool_num(optarg); break;
 		case 'a':
-			if (ntables == MAX_TABLES || load(optarg, &tables[ntables]) < 0)
+			if (ntables == MAX_TABLES || tool_slurp(optarg, &tables[ntables].p, &tables[ntables].len) < 0)
 				return 2;
 			ntables++;
 			break;

@@ -24,14 +24,8 @@
 #include <unistd.h>
 
 #include "ghcb.h"
-
-static void sleep_ms(unsigned long ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
+#define PROG "stock-reader"
+#include "tool.h"
 
 static int lock_whole(int fd, short type, unsigned long timeout_ms)
 {
@@ -49,22 +43,8 @@ static int lock_whole(int fd, short type, unsigned long timeout_ms)
 			return -errno;
 		if (type == F_UNLCK || waited >= timeout_ms)
 			return -EAGAIN;
-		sleep_ms(1);
+		tool_sleep_us(1000);
 	}
-}
-
-static unsigned long num(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s) {
-		fprintf(stderr, "stock-reader: invalid number '%s'\n", s);
-		exit(2);
-	}
-	return v;
 }
 
 int main(int argc, char **argv)
@@ -76,9 +56,9 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "t:H:n:pc")) != -1) {
 		switch (opt) {
-		case 't': timeout = num(optarg); break;
-		case 'H': hold = num(optarg); break;
-		case 'n': loops = num(optarg); break;
+		case 't': timeout = tool_num(optarg); break;
+		case 'H': hold = tool_num(optarg); break;
+		case 'n': loops = tool_num(optarg); break;
 		case 'p': print = 1; break;
 		case 'c': check = 1; break;
 		default: return 2;
@@ -117,7 +97,7 @@ int main(int argc, char **argv)
 		       (n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got)) > 0)
 			got += (size_t)n;
 		if (hold)
-			sleep_ms(hold);
+			tool_sleep_us(hold * 1000);
 		lock_whole(fd, F_UNLCK, 0);
 		if (got >= sizeof(zero) && memcmp(buf, zero, sizeof(zero)) == 0 && check) {
 			empty++;

@@ -25,56 +25,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PROG "unlocked-writer"
+#include "tool.h"
+
 struct blob {
 	unsigned char *p;
 	size_t len;
 };
-
-static unsigned long num(const char *s)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s) {
-		fprintf(stderr, "unlocked-writer: invalid number '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
-
-static void sleep_us(unsigned long us)
-{
-	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static int load(const char *path, struct blob *b)
-{
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		goto fail;
-	b->len = (size_t)st.st_size;
-	b->p = malloc(b->len ? b->len : 1);
-	if (!b->p)
-		goto fail;
-	n = pread(fd, b->p, b->len, 0);
-	if (n < 0 || (size_t)n != b->len)
-		goto fail;
-	close(fd);
-	return 0;
-fail:
-	fprintf(stderr, "unlocked-writer: cannot read '%s': %s\n", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
 
 /* One round: the file emptied, then b written from offset 0, chunk by chunk. */
 static int rewrite(int fd, const struct blob *b, size_t chunk, unsigned long pause_us)
@@ -94,7 +51,7 @@ static int rewrite(int fd, const struct blob *b, size_t chunk, unsigned long pau
 		}
 		done += (size_t)w;
 		if (pause_us && done < b->len)
-			sleep_us(pause_us);
+			tool_sleep_us(pause_us);
 	}
 	return 0;
 }
@@ -108,9 +65,9 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:c:s:o")) != -1) {
 		switch (opt) {
-		case 'n': rounds = num(optarg); break;
-		case 'c': chunk = num(optarg); break;
-		case 's': pause_us = num(optarg); break;
+		case 'n': rounds = tool_num(optarg); break;
+		case 'c': chunk = tool_num(optarg); break;
+		case 's': pause_us = tool_num(optarg); break;
 		case 'o': reopen = 1; break;
 		default: return 2;
 		}
@@ -125,7 +82,7 @@ int main(int argc, char **argv)
 	if (!t)
 		return 1;
 	for (int i = 0; i < ntables; i++)
-		if (load(argv[optind + i], &t[i]) < 0)
+		if (tool_slurp(argv[optind + i], &t[i].p, &t[i].len) < 0)
 			return 1;
 	for (unsigned long r = 0; r < rounds; r++) {
 		const struct blob *b = &t[r % (unsigned long)ntables];
