@@ -66,10 +66,6 @@ struct fake_fd {
 
 static struct fake_fd *fds[MAX_FDS];
 
-typedef int (*open_fn)(const char *, int, ...);
-typedef int (*openat_fn)(int, const char *, int, ...);
-typedef int (*open2_fn)(const char *, int);
-typedef int (*openat2_fn)(int, const char *, int);
 typedef ssize_t (*pread_fn)(int, void *, size_t, off_t);
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef int (*close_fn)(int);
@@ -165,7 +161,7 @@ static int fake_open(enum kind k, const char *file, int flags)
 		errno = e;
 		return -1;
 	}
-	fd = ((open_fn)fake_next("open"))("/dev/null", (flags & O_ACCMODE) | (flags & O_CLOEXEC));
+	fd = ((fake_open_fn)fake_next("open"))("/dev/null", (flags & O_ACCMODE) | (flags & O_CLOEXEC));
 	if (fd < 0 || fd >= MAX_FDS) {
 		if (fd >= 0)
 			((close_fn)fake_next("close"))(fd);
@@ -225,11 +221,6 @@ static struct fake_fd *ours(int fd)
 	return fd >= 0 && fd < MAX_FDS ? fds[fd] : NULL;
 }
 
-static mode_t mode_arg(int flags, va_list ap)
-{
-	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
-}
-
 /* An absolute path, or one relative to the working directory, is ours to judge. */
 static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 {
@@ -238,65 +229,16 @@ static enum kind at_classify(int dirfd, const char *path, char *out, size_t len)
 	return classify(path, out, len);
 }
 
-/* The open entry points, plain and 64-bit; the fortified ones (-D_FORTIFY_SOURCE). */
-#define WRAP_OPEN(name)                                                                     \
-	__attribute__((visibility("default"))) int name(const char *path, int flags, ...)   \
-	{                                                                                   \
-		char file[4096];                                                            \
-		enum kind k = classify(path, file, sizeof(file));                           \
-		va_list ap;                                                                 \
-		mode_t mode;                                                                \
-		if (k != NONE)                                                              \
-			return fake_open(k, file, flags);                                   \
-		va_start(ap, flags);                                                        \
-		mode = mode_arg(flags, ap);                                                 \
-		va_end(ap);                                                                 \
-		return ((open_fn)fake_next(#name))(path, flags, mode);                           \
-	}
-#define WRAP_OPENAT(name)                                                                   \
-	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags, \
-							...)                                \
-	{                                                                                   \
-		char file[4096];                                                            \
-		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
-		va_list ap;                                                                 \
-		mode_t mode;                                                                \
-		if (k != NONE)                                                              \
-			return fake_open(k, file, flags);                                   \
-		va_start(ap, flags);                                                        \
-		mode = mode_arg(flags, ap);                                                 \
-		va_end(ap);                                                                 \
-		return ((openat_fn)fake_next(#name))(dirfd, path, flags, mode);                  \
-	}
-#define WRAP_OPEN2(name)                                                                    \
-	int name(const char *path, int flags);                                              \
-	__attribute__((visibility("default"))) int name(const char *path, int flags)        \
-	{                                                                                   \
-		char file[4096];                                                            \
-		enum kind k = classify(path, file, sizeof(file));                           \
-		if (k != NONE)                                                              \
-			return fake_open(k, file, flags);                                   \
-		return ((open2_fn)fake_next(#name))(path, flags);                                \
-	}
-#define WRAP_OPENAT2(name)                                                                  \
-	int name(int dirfd, const char *path, int flags);                                   \
-	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags) \
-	{                                                                                   \
-		char file[4096];                                                            \
-		enum kind k = at_classify(dirfd, path, file, sizeof(file));                 \
-		if (k != NONE)                                                              \
-			return fake_open(k, file, flags);                                   \
-		return ((openat2_fn)fake_next(#name))(dirfd, path, flags);                       \
-	}
+/* For preload.h's open entry points: the cpuid and msr devices are ours. */
+static int fake_claim(int dirfd, const char *path, int flags)
+{
+	char file[4096];
+	enum kind k = at_classify(dirfd, path, file, sizeof(file));
 
-WRAP_OPEN(open)
-WRAP_OPEN(open64)
-WRAP_OPENAT(openat)
-WRAP_OPENAT(openat64)
-WRAP_OPEN2(__open_2)
-WRAP_OPEN2(__open64_2)
-WRAP_OPENAT2(__openat_2)
-WRAP_OPENAT2(__openat64_2)
+	return k == NONE ? FAKE_NOT_OURS : fake_open(k, file, flags);
+}
+
+FAKE_WRAP_OPENS()
 
 #define WRAP_PREAD(name)                                                                    \
 	__attribute__((visibility("default"))) ssize_t name(int fd, void *buf, size_t len,  \

@@ -126,10 +126,6 @@ struct fake_fd {
 
 static struct fake_fd *fds[MAX_FDS];
 
-typedef int (*open_fn)(const char *, int, ...);
-typedef int (*openat_fn)(int, const char *, int, ...);
-typedef int (*open2_fn)(const char *, int);
-typedef int (*openat2_fn)(int, const char *, int);
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef int (*close_fn)(int);
 
@@ -446,7 +442,7 @@ static int writer_lock(const char *path)
 {
 	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 0,
 			    .l_len = (off_t)1 << 40 };
-	int fd = ((open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = ((fake_open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC), ret;
 
 	if (fd < 0)
 		return -1;
@@ -485,10 +481,10 @@ static void firmware_key(char *out, size_t len)
 		return;
 	}
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
-	lfd = ((open_fn)fake_next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lfd = ((fake_open_fn)fake_next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lfd >= 0)
 		flock(lfd, LOCK_EX);
-	fd = ((open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC);
+	fd = ((fake_open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, state, sizeof(state) - 1);
 		state[n > 0 ? n : 0] = '\0';
@@ -666,61 +662,14 @@ static bool is_kvm(int dirfd, const char *path)
 	return strcmp(path, "/dev/kvm") == 0;
 }
 
-static mode_t mode_arg(int flags, va_list ap)
+/* For preload.h's open entry points: /dev/kvm is ours. */
+static int fake_claim(int dirfd, const char *path, int flags)
 {
-	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? va_arg(ap, mode_t) : 0;
+	(void)flags;
+	return is_kvm(dirfd, path) ? fake_open() : FAKE_NOT_OURS;
 }
 
-#define WRAP_OPEN(name)                                                                     \
-	__attribute__((visibility("default"))) int name(const char *path, int flags, ...)   \
-	{                                                                                   \
-		va_list ap;                                                                 \
-		mode_t mode;                                                                \
-		if (is_kvm(AT_FDCWD, path))                                                 \
-			return fake_open();                                                 \
-		va_start(ap, flags);                                                        \
-		mode = mode_arg(flags, ap);                                                 \
-		va_end(ap);                                                                 \
-		return ((open_fn)fake_next(#name))(path, flags, mode);                           \
-	}
-#define WRAP_OPENAT(name)                                                                   \
-	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags, \
-							...)                                \
-	{                                                                                   \
-		va_list ap;                                                                 \
-		mode_t mode;                                                                \
-		if (is_kvm(dirfd, path))                                                    \
-			return fake_open();                                                 \
-		va_start(ap, flags);                                                        \
-		mode = mode_arg(flags, ap);                                                 \
-		va_end(ap);                                                                 \
-		return ((openat_fn)fake_next(#name))(dirfd, path, flags, mode);                  \
-	}
-#define WRAP_OPEN2(name)                                                                    \
-	int name(const char *path, int flags);                                              \
-	__attribute__((visibility("default"))) int name(const char *path, int flags)        \
-	{                                                                                   \
-		if (is_kvm(AT_FDCWD, path))                                                 \
-			return fake_open();                                                 \
-		return ((open2_fn)fake_next(#name))(path, flags);                                \
-	}
-#define WRAP_OPENAT2(name)                                                                  \
-	int name(int dirfd, const char *path, int flags);                                   \
-	__attribute__((visibility("default"))) int name(int dirfd, const char *path, int flags) \
-	{                                                                                   \
-		if (is_kvm(dirfd, path))                                                    \
-			return fake_open();                                                 \
-		return ((openat2_fn)fake_next(#name))(dirfd, path, flags);                       \
-	}
-
-WRAP_OPEN(open)
-WRAP_OPEN(open64)
-WRAP_OPENAT(openat)
-WRAP_OPENAT(openat64)
-WRAP_OPEN2(__open_2)
-WRAP_OPEN2(__open64_2)
-WRAP_OPENAT2(__openat_2)
-WRAP_OPENAT2(__openat64_2)
+FAKE_WRAP_OPENS()
 
 __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...)
 {

@@ -78,10 +78,6 @@
 #define MAX_FDS 4096
 #define MAX_KEYS 128
 
-typedef int (*open_fn)(const char *, int, ...);
-typedef int (*openat_fn)(int, const char *, int, ...);
-typedef int (*open2_fn)(const char *, int);
-typedef int (*openat2_fn)(int, const char *, int);
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef int (*close_fn)(int);
 
@@ -541,7 +537,7 @@ static int fake_ioctl(int fd, void *argp)
 	memcpy(arg, argp, sizeof(arg));
 	cmd = get_u32(arg);
 	snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
-	lockfd = ((open_fn)fake_next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lockfd = ((fake_open_fn)fake_next("open"))(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (lockfd >= 0)
 		flock(lockfd, LOCK_EX);
 	if (state_load(path, &s) < 0) {
@@ -611,7 +607,7 @@ static int fake_open(int flags)
 		errno = e;
 		return -1;
 	}
-	fd = ((open_fn)fake_next("open"))("/dev/null", acc | (flags & O_CLOEXEC));
+	fd = ((fake_open_fn)fake_next("open"))("/dev/null", acc | (flags & O_CLOEXEC));
 	if (fd < 0)
 		return -1;
 	if (fd >= MAX_FDS) {
@@ -624,96 +620,13 @@ static int fake_open(int flags)
 	return fd;
 }
 
-static mode_t mode_arg(int flags, va_list ap)
+/* For preload.h's open entry points: the SEV device is ours. */
+static int fake_claim(int dirfd, const char *path, int flags)
 {
-	return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? va_arg(ap, mode_t) : 0;
+	return is_device(dirfd, path) ? fake_open(flags) : FAKE_NOT_OURS;
 }
 
-__attribute__((visibility("default"))) int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (is_device(AT_FDCWD, path))
-		return fake_open(flags);
-	return ((open_fn)fake_next("open"))(path, flags, mode);
-}
-
-__attribute__((visibility("default"))) int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (is_device(AT_FDCWD, path))
-		return fake_open(flags);
-	return ((open_fn)fake_next("open64"))(path, flags, mode);
-}
-
-__attribute__((visibility("default"))) int openat(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (is_device(dirfd, path))
-		return fake_open(flags);
-	return ((openat_fn)fake_next("openat"))(dirfd, path, flags, mode);
-}
-
-__attribute__((visibility("default"))) int openat64(int dirfd, const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = mode_arg(flags, ap);
-	va_end(ap);
-	if (is_device(dirfd, path))
-		return fake_open(flags);
-	return ((openat_fn)fake_next("openat64"))(dirfd, path, flags, mode);
-}
-
-/* The _FORTIFY_SOURCE entry points (declared only under fortification). */
-int __open_2(const char *path, int flags);
-int __open64_2(const char *path, int flags);
-int __openat_2(int dirfd, const char *path, int flags);
-int __openat64_2(int dirfd, const char *path, int flags);
-
-__attribute__((visibility("default"))) int __open_2(const char *path, int flags)
-{
-	if (is_device(AT_FDCWD, path))
-		return fake_open(flags);
-	return ((open2_fn)fake_next("__open_2"))(path, flags);
-}
-
-__attribute__((visibility("default"))) int __open64_2(const char *path, int flags)
-{
-	if (is_device(AT_FDCWD, path))
-		return fake_open(flags);
-	return ((open2_fn)fake_next("__open64_2"))(path, flags);
-}
-
-__attribute__((visibility("default"))) int __openat_2(int dirfd, const char *path, int flags)
-{
-	if (is_device(dirfd, path))
-		return fake_open(flags);
-	return ((openat2_fn)fake_next("__openat_2"))(dirfd, path, flags);
-}
-
-__attribute__((visibility("default"))) int __openat64_2(int dirfd, const char *path, int flags)
-{
-	if (is_device(dirfd, path))
-		return fake_open(flags);
-	return ((openat2_fn)fake_next("__openat64_2"))(dirfd, path, flags);
-}
+FAKE_WRAP_OPENS()
 
 __attribute__((visibility("default"))) int close(int fd)
 {
