@@ -80,9 +80,11 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -DSNPCERT_VERSION='"$(VERSION)"' -Ilib -Iformats -
 ALL_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 CRYPTO_LIBS := -lcrypto -lssl
+# What formats/ links: OpenSSL, and jansson for KDS's JSON replies.
+FMT_LIBS := $(CRYPTO_LIBS) -ljansson
 SYS_LIBS := -luuid -lkmod -lcurl
 # What the program and the test-cli-* unit tests link besides the archives.
-CLI_LIBS := $(CRYPTO_LIBS) $(SYS_LIBS)
+CLI_LIBS := $(FMT_LIBS) $(SYS_LIBS)
 
 # ---- the build directory --------------------------------------------------
 # O must be a directory of its own: make clean removes it whole.
@@ -229,13 +231,13 @@ $(O)/tests/unit/test-cli-%: $(O)/obj/tests/unit/test-cli-%.o $(CLIA) $(LIBA) $(F
 
 $(O)/tests/unit/test-%: $(O)/obj/tests/unit/test-%.o $(LIBA) $(FMTA)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(FMTA) $(CRYPTO_LIBS) -luuid -lpthread
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(FMTA) $(FMT_LIBS) -luuid -lpthread
 
 # Helper programs (torture, bench, tools) link the shared library.
 $(O)/tests/%: $(O)/obj/tests/%.o $(FMTA) $(LIBLINK)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -Wl,-rpath,'$$ORIGIN/../../lib' -o $@ $< $(FMTA) \
-		-L$(O)/lib -lsnpcert $(CRYPTO_LIBS) -luuid -lpthread -lm
+		-L$(O)/lib -lsnpcert $(FMT_LIBS) -luuid -lpthread -lm
 
 # LD_PRELOAD fakes: tests/fakes/NAME.so.c -> NAME.so (no sanitizer runtime).
 $(O)/tests/fakes/%.so: tests/fakes/%.so.c | $(STAMP)
@@ -252,7 +254,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 # Each harness is compiled with all of formats/ and lib/ (no program code).
 $(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(wildcard formats/*.h lib/*.h) | $(STAMP)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(CRYPTO_LIBS) -luuid
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(FMT_LIBS) -luuid
 
 fuzz-build: $(FUZZ_BINS)
 

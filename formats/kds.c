@@ -16,6 +16,8 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <jansson.h>
+
 #include "kds.h"
 
 static const char *const family_names[] = { "vcek", "vlek" };
@@ -224,39 +226,7 @@ int kds_hashstick_name(enum amd_product p, const uint8_t *hwid, size_t hwid_len,
 	return fmt(buf, len, "vlek/%s/hash_sticks/%s/%s.bin", amd_product_name(p), h, t);
 }
 
-/* ---- the hash_sticks reply: a strict reader of its one shape ----------- */
-
-struct jr {
-	const char *s, *end;
-};
-
-static bool jr_punct(struct jr *j, char c)
-{
-	j->s = skip_space(j->s, j->end);
-	if (j->s < j->end && *j->s == c) {
-		j->s++;
-		return true;
-	}
-	return false;
-}
-
-/* A string without escapes or control characters: *str, *n point into the reply. */
-static bool jr_string(struct jr *j, const char **str, size_t *n)
-{
-	const char *q;
-
-	if (!jr_punct(j, '"'))
-		return false;
-	for (q = j->s; q < j->end && *q != '"'; q++)
-		if (*q == '\\' || (unsigned char)*q < 0x20)
-			return false;
-	if (q == j->end)
-		return false;
-	*str = j->s;
-	*n = (size_t)(q - j->s);
-	j->s = q + 1;
-	return true;
-}
+/* ---- the hash_sticks reply, read with jansson --------------------------- */
 
 static bool hex_equal(const char *s, size_t n, const char *want)
 {
@@ -278,48 +248,60 @@ static int unhex(const char *s, size_t n, uint8_t *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * One result object: the value under the chip's key (hex, any case) into
+ * out.  1 the hashstick, -1 "not found", 0 not this chip's, -EBADMSG.
+ */
+static int hashstick_result(json_t *r, const char *want, uint8_t *out)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(r))
+		return -EBADMSG;
+	json_object_foreach(r, key, v) {
+		if (!json_is_string(v))
+			return -EBADMSG;
+		if (!hex_equal(key, strlen(key), want))
+			continue;
+		if (hex_equal(json_string_value(v), json_string_length(v), "not found"))
+			return -1;
+		return unhex(json_string_value(v), json_string_length(v), out,
+			     KDS_HASHSTICK_LEN) < 0 ? -EBADMSG : 1;
+	}
+	return 0;
+}
+
 int kds_hashsticks_parse(const void *reply, size_t len, const uint8_t *hwid, size_t hwid_len,
 			 uint8_t out[KDS_HASHSTICK_LEN])
 {
-	struct jr j = { reply, (const char *)reply + len };
 	char want[2 * AMD_HWID_MAX + 1];
-	const char *k, *v;
-	size_t kn, vn;
+	json_t *root, *results, *r;
 	int found = 0; /* 1: the hashstick, -1: "not found" */
+	size_t i;
 
-	if (!reply || !hwid || hwid_len == 0 || hwid_len > AMD_HWID_MAX || !out ||
-	    memchr(reply, '\0', len))
+	if (!reply || !hwid || hwid_len == 0 || hwid_len > AMD_HWID_MAX || !out)
 		return -EINVAL;
 	hex(hwid, hwid_len, want);
-	if (!jr_punct(&j, '{') || !jr_string(&j, &k, &kn) || !hex_equal(k, kn, "results") ||
-	    !jr_punct(&j, ':') || !jr_punct(&j, '['))
+	/* Exactly one object, no NUL in it (REJECT_DUPLICATES: one key, one value). */
+	root = json_loadb(reply, len, JSON_REJECT_DUPLICATES, NULL);
+	results = json_object_get(root, "results");
+	if (!json_is_object(root) || json_object_size(root) != 1 || !json_is_array(results)) {
+		json_decref(root);
 		return -EBADMSG;
-	if (!jr_punct(&j, ']')) {
-		do {
-			if (!jr_punct(&j, '{'))
-				return -EBADMSG;
-			if (jr_punct(&j, '}'))
-				continue;
-			do {
-				if (!jr_string(&j, &k, &kn) || !jr_punct(&j, ':') ||
-				    !jr_string(&j, &v, &vn))
-					return -EBADMSG;
-				if (!hex_equal(k, kn, want) || found != 0)
-					continue;
-				if (hex_equal(v, vn, "not found"))
-					found = -1;
-				else if (unhex(v, vn, out, KDS_HASHSTICK_LEN) < 0)
-					return -EBADMSG;
-				else
-					found = 1;
-			} while (jr_punct(&j, ','));
-			if (!jr_punct(&j, '}'))
-				return -EBADMSG;
-		} while (jr_punct(&j, ','));
-		if (!jr_punct(&j, ']'))
-			return -EBADMSG;
 	}
-	if (!jr_punct(&j, '}') || skip_space(j.s, j.end) != j.end)
+	json_array_foreach(results, i, r) {
+		int rc = hashstick_result(r, want, out);
+
+		if (rc == -EBADMSG) {
+			found = rc;
+			break;
+		}
+		if (found == 0)
+			found = rc;
+	}
+	json_decref(root);
+	if (found == -EBADMSG)
 		return -EBADMSG;
 	return found == 1 ? 0 : -ENOENT;
 }

@@ -337,9 +337,15 @@ static void test_csp(void)
 	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":\"%s\"}]} x", hex);
 	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
 		 "hash_sticks reply: trailing garbage");
-	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab\\u0030\":\"x\"}]}");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"\\u0061b01\":\"%s\"}]}", hex);
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), 0,
+		 "hash_sticks reply: escapes decoded as JSON says");
+	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":7}]}");
 	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
-		 "hash_sticks reply: escapes are refused");
+		 "hash_sticks reply: a value that is not a string");
+	snprintf(reply, sizeof(reply), "{\"results\":[],\"results\":[]}");
+	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
+		 "hash_sticks reply: a key twice");
 	snprintf(reply, sizeof(reply), "{\"results\":[{\"ab01\":\"%s\"}", hex);
 	CHECK_EQ(kds_hashsticks_parse(reply, strlen(reply), hw, 2, out), -EBADMSG,
 		 "hash_sticks reply: cut short");
