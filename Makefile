@@ -38,7 +38,7 @@
 # SNPCERT_BUILD (the build to test, default build/) for tests/cli, O for
 # tests/run-all, tests/torture/run and tests/bench/run.
 
-VERSION := 0.1.0
+VERSION := 0.2.0
 SOVERSION := 1
 
 O ?= build

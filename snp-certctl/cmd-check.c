@@ -532,7 +532,7 @@ static void check_interrupted(struct checks *l, const struct status_store *s)
 	size_t n = 0, o = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		if (!cmd_interrupted(s->v[i].path))
+		if (!s->v[i].interrupted)
 			continue;
 		if (o < sizeof(list))
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", n ? ", " : "",
@@ -593,13 +593,14 @@ static void check_cache(struct checks *l, const char *dir)
 {
 	char bad[128];
 	struct stat st;
+	int e = stat(dir, &st) < 0 ? errno : 0;
 
-	if (stat(dir, &st) < 0 && errno == ENOENT)
+	if (e == ENOENT)
 		say(l, "cache", CLASS_STORE, PASS, NULL,
 		    "the cache '%s' does not exist yet: the first fetch creates it", dir);
-	else if (stat(dir, &st) < 0)
+	else if (e)
 		say(l, "cache", CLASS_STORE, FAIL, "check its owner and mode (setting cache_dir)",
-		    "the cache '%s': %s", dir, strerror(errno));
+		    "the cache '%s': %s", dir, strerror(e));
 	else if (!S_ISDIR(st.st_mode))
 		say(l, "cache", CLASS_STORE, FAIL, "make it a directory (setting cache_dir)",
 		    "the cache '%s' is %s, not a directory", dir, file_type_name(st.st_mode));
@@ -622,6 +623,7 @@ static void check_kds(struct checks *l, const struct ctx *ctx, const struct stat
 	char path[KDS_PATH_MAX];
 	struct why why = { "cannot form the CA chain's request" };
 	uint8_t *body = NULL;
+	char *url = NULL;
 	size_t len = 0;
 
 	if (p->product == AMD_PRODUCT_UNKNOWN) {
@@ -640,8 +642,11 @@ static void check_kds(struct checks *l, const struct ctx *ctx, const struct stat
 		return;
 	}
 	free(body);
-	say(l, "kds-reachable", CLASS_KDS, PASS, NULL, "%s%s answered (%zu bytes)",
-	    ctx_get(ctx, SET_KDS_URL), path, len);
+	if (kds_url_join(ctx_get(ctx, SET_KDS_URL), path, &url) < 0)
+		url = NULL;
+	say(l, "kds-reachable", CLASS_KDS, PASS, NULL, "%s answered (%zu bytes)",
+	    url ? url : path, len);
+	free(url);
 }
 
 /* ---- output --------------------------------------------------------------- */

@@ -741,27 +741,28 @@ int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
 }
 
 /*
- * A hashstick cannot be verified: the cached copy is used only if nobody
- * else could have put it there (read_trusted_file: the file and every
- * directory above it root's, or ours, and written by no one else).  it's
- * data is replaced by what that read; false after a warning otherwise.
+ * The cached copy of hashstick rel, if any.  A hashstick cannot be
+ * verified, so it is read only as a trusted file (read_trusted_file: the
+ * file and every directory above it root's, or ours, and written by no
+ * one else): 1 read into it, 0 none (or refused, after a warning: it is
+ * fetched again), -ENOMEM with why.
  */
-static bool hashstick_trusted(struct cache_item *it)
+static int hashstick_lookup(const struct cache *c, const char *rel, struct cache_item *it,
+			    struct why *why)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	char bad[256] = "";
-	int r = read_trusted_file(it->path, CACHE_FILE_MAX, &buf, &len, bad, sizeof(bad));
+	int r;
 
-	if (r < 0) {
+	it->path = cache_path(c, rel);
+	if (!it->path)
+		return why_set(why, -ENOMEM, "out of memory");
+	r = read_trusted_file(it->path, CACHE_FILE_MAX, &it->data, &it->len, bad, sizeof(bad));
+	if (r == -ENOMEM)
+		return why_set(why, r, "out of memory");
+	if (r < 0 && r != -ENOENT)
 		warn("refusing the cached hashstick '%s': %s; fetching it again", it->path,
 		     r == -EPERM ? bad : r == -ERR_REFUSED ? "not a regular file" : strerror(-r));
-		return false;
-	}
-	free(it->data);
-	it->data = buf;
-	it->len = len;
-	return true;
+	return r == 0;
 }
 
 int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
@@ -772,7 +773,6 @@ int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, si
 	struct cache_item it = { 0 };
 	uint8_t *reply = NULL;
 	size_t reply_len = 0;
-	time_t mtime = 0;
 	int ret, r;
 
 	*out = (struct cache_item){ 0 };
@@ -785,12 +785,10 @@ int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, si
 	amd_tcb_format(p, tcb, t, sizeof(t));
 	snprintf(what, sizeof(what), "%s hashstick hwid %.8s... TCB %s", amd_product_name(p), h,
 		 t);
-	ret = cache_lookup(c, rel, &it, &mtime, why);
+	ret = hashstick_lookup(c, rel, &it, why);
 	if (ret < 0)
 		goto out;
-	if (ret > 0 && !hashstick_trusted(&it)) {
-		ret = 0;
-	} else if (ret > 0) {
+	if (ret > 0) {
 		it.from_cache = hashstick_check(it.data, it.len, reason, sizeof(reason)) == 0;
 		if (it.from_cache)
 			debug("using the cached %s '%s'", what, it.path);

@@ -186,7 +186,7 @@ static void caveats(struct status_table *ts)
 			   "certificates (as read: %s: %s)", reason, ts->status, ts->detail);
 		ts->status = "untrusted";
 	}
-	if (strcmp(ts->status, "interrupted") != 0 && cmd_interrupted(ts->path))
+	if (strcmp(ts->status, "interrupted") != 0 && ts->interrupted)
 		detail_set(ts, "%s; an interrupted update is pending: 'snp-certctl recover' "
 			   "completes it", ts->detail);
 }
@@ -206,6 +206,7 @@ static int judge(const struct status_platform *p, struct status_table *ts,
 	int ret;
 
 	ret = lockwait_read_table(ts->path, d, GHCB_PARSE_LIMIT, &blob, &len, &why);
+	ts->interrupted = cmd_interrupted(ts->path);
 	if (ret == -ERR_LOCK) {
 		ts->status = "busy";
 		snprintf(ts->detail, sizeof(ts->detail), "%s", why.msg);
@@ -229,7 +230,7 @@ static int judge(const struct status_platform *p, struct status_table *ts,
 	ret = table_from_blob(blob, len, GHCB_ALLOW_LARGE, &t, &diag);
 	if (ret == -ENOMEM)
 		goto out;
-	if (ret < 0 && cmd_interrupted(ts->path)) {
+	if (ret < 0 && ts->interrupted) {
 		ts->status = "interrupted";
 		snprintf(ts->detail, sizeof(ts->detail), "an update was interrupted: 'snp-certctl "
 			 "recover' (or the next refresh) completes it");

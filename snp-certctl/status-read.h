@@ -56,6 +56,7 @@ struct status_table {
 	char detail[WHY_MAX];
 	bool has_key;
 	bool vlek;
+	bool interrupted;            /* its journal holds an update (cmd_interrupted) */
 	struct amd_cert_info info;   /* the endorsement key, when has_key */
 	/* The certificate that expires first (has_expiry): its kind and end. */
 	bool has_expiry;

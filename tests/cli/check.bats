@@ -485,6 +485,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 		"$SNP_CERTCTL" lock --shared --timeout 0 "$T/store/a.certs" -- true 2>/dev/null || break
 		sleep 0.1
 	done
+	[ "$i" -lt 50 ] || fail "the writer never held the table"
 	SNP_CERTCTL_LOCK_TIMEOUT=0.2 run --separate-stderr on_host check --json
 	kill "$pid"
 	wait "$pid" || true
