@@ -160,12 +160,18 @@ $(STAMP):
 	@mkdir -p $(@D)
 	@echo 'made by the snp-certctl Makefile; make clean removes this directory' > $@
 
+# Every object is compiled with -DSNPCERT_VERSION: a new VERSION makes them all again.
+VERSION_STAMP := $(O)/.version-$(VERSION)
+$(VERSION_STAMP): | $(STAMP)
+	@rm -f $(O)/.version-*
+	@touch $@
+
 # ---- compilation ----------------------------------------------------------
-$(O)/obj/%.o: %.c | $(STAMP)
+$(O)/obj/%.o: %.c $(VERSION_STAMP) | $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/obj/gen/%.o: $(O)/gen/%.c | $(STAMP)
+$(O)/obj/gen/%.o: $(O)/gen/%.c $(VERSION_STAMP) | $(STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
