@@ -160,11 +160,15 @@ $(STAMP):
 	@mkdir -p $(@D)
 	@echo 'made by the snp-certctl Makefile; make clean removes this directory' > $@
 
-# Every object is compiled with -DSNPCERT_VERSION: a new VERSION makes them all again.
-VERSION_STAMP := $(O)/.version-$(VERSION)
+# Every object is compiled with -DSNPCERT_VERSION: a new VERSION makes them all
+# again.  The file holds the VERSION of the last build, rewritten (so newer than
+# every object) only when it changes; it must exist, as .SECONDARY ignores a
+# missing prerequisite.
+VERSION_STAMP := $(O)/.version
+$(shell [ -e '$(STAMP)' ] && { echo '$(VERSION)' | cmp -s - '$(VERSION_STAMP)' || \
+	echo '$(VERSION)' > '$(VERSION_STAMP)'; })
 $(VERSION_STAMP): | $(STAMP)
-	@rm -f $(O)/.version-*
-	@touch $@
+	@echo '$(VERSION)' > $@
 
 # ---- compilation ----------------------------------------------------------
 $(O)/obj/%.o: %.c $(VERSION_STAMP) | $(STAMP)
