@@ -29,6 +29,7 @@ static const struct {
 	[SET_PRODUCT] = { "product", "SNP_CERTCTL_PRODUCT", NULL },
 	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
 	[SET_KDS_CSP_URL] = { "kds_csp_url", "SNP_CERTCTL_KDS_CSP_URL", DEFAULT_KDS_CSP_URL },
+	[SET_SEV_TRUST_ROOT] = { "sev_trust_root", "SNP_CERTCTL_SEV_TRUST_ROOT", NULL },
 };
 
 /* Largest configuration file read. */
@@ -51,7 +52,8 @@ static int check_value(enum setting s, const char *value, const char *where)
 		err("%s: invalid product '%s': want Milan, Genoa or Turin", where, value);
 		return EXIT_USAGE;
 	}
-	if (*value == '\0' && s != SET_PRODUCT && s != SET_TRUST_ROOT) {
+	if (*value == '\0' && s != SET_PRODUCT && s != SET_TRUST_ROOT &&
+	    s != SET_SEV_TRUST_ROOT) {
 		err("%s: empty value for '%s'", where, settings[s].key);
 		return EXIT_USAGE;
 	}
