@@ -114,7 +114,8 @@ BASE_SRCS := $(sort $(wildcard lib/base*.c))
 FMT_SRCS := $(sort $(wildcard formats/*.c))
 CLI_SRCS := $(filter-out snp-certctl/main.c,$(sort $(wildcard snp-certctl/*.c)))
 ROOT_PEMS := $(sort $(wildcard formats/amd-roots/*/*.pem))
-GEN_SRCS := $(O)/gen/amd-roots.c
+SEV_ROOTS := $(sort $(wildcard formats/sev-roots/*/*.cert))
+GEN_SRCS := $(O)/gen/amd-roots.c $(O)/gen/sev-roots.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 HELPER_SRCS := $(sort $(wildcard tests/fakes/*.c tests/torture/*.c tests/bench/*.c tests/tools/*.c))
 
@@ -122,7 +123,7 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
 LIB_OBJS := $(call obj,$(LIB_SRCS))
 LIBSO_OBJS := $(LIB_OBJS) $(call obj,formats/ghcb.c)
-FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o
+FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o $(O)/obj/gen/sev-roots.o
 CLI_OBJS := $(call obj,$(CLI_SRCS) $(BASE_SRCS))
 
 LIBSO := $(O)/lib/libsnpcert.so.$(SOVERSION)
@@ -183,6 +184,9 @@ $(O)/obj/gen/%.o: $(O)/gen/%.c $(VERSION_STAMP) | $(STAMP)
 $(O)/gen/amd-roots.c: formats/gen-amd-roots.sh $(ROOT_PEMS) | $(STAMP)
 	@mkdir -p $(@D)
 	sh formats/gen-amd-roots.sh $(ROOT_PEMS) > $@.tmp && mv $@.tmp $@
+$(O)/gen/sev-roots.c: formats/gen-sev-roots.sh $(SEV_ROOTS) | $(STAMP)
+	@mkdir -p $(@D)
+	sh formats/gen-sev-roots.sh $(SEV_ROOTS) > $@.tmp && mv $@.tmp $@
 
 -include $(shell test -d $(O)/obj && find $(O)/obj -name '*.d' 2>/dev/null)
 

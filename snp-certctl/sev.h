@@ -36,8 +36,6 @@ struct sev_issue_cmd {
 
 /* Command ids (the kernel's, not the firmware's, numbering). */
 enum {
-	SEV_PLATFORM_STATUS = 1,
-	SEV_PDH_CERT_EXPORT = 5,
 	SEV_GET_ID2 = 8,
 	SNP_PLATFORM_STATUS = 9,
 	SNP_COMMIT = 10,
@@ -53,32 +51,6 @@ struct sev_get_id2 {
 
 #define SEV_CHIP_ID_LEN 64
 #define SEV_CHIP_ID_MAX 4096 /* never allocate more than this for GET_ID2 */
-
-/* SEV_PLATFORM_STATUS: the legacy (SEV, SEV-ES) platform. */
-struct sev_legacy_status {
-	uint8_t api_major;
-	uint8_t api_minor;
-	uint8_t state;        /* SEV_STATE_* */
-	uint32_t flags;       /* SEV_FLAG_* */
-	uint8_t build;
-	uint32_t guest_count;
-} __attribute__((packed));
-
-#define SEV_STATE_UNINIT 0
-#define SEV_STATE_INIT 1
-#define SEV_STATE_WORKING 2
-#define SEV_FLAG_OWNED (1u << 0)  /* externally owned (an OCA imported) */
-#define SEV_FLAG_ES (1u << 8)     /* SEV-ES available */
-
-/* SEV_PDH_CERT_EXPORT: both lengths in/out; a 0 address or length is a length query. */
-struct sev_pdh_cert_export {
-	uint64_t pdh_cert_address;
-	uint32_t pdh_cert_len;
-	uint64_t cert_chain_address; /* PEK | OCA | CEK */
-	uint32_t cert_chain_len;
-} __attribute__((packed));
-
-#define SEV_EXPORT_MAX 16384u /* the kernel refuses longer buffers (EFAULT) */
 
 /* SNP_PLATFORM_STATUS. */
 struct snp_platform_status {
@@ -172,19 +144,6 @@ int sev_platform_status(struct sev_dev *dev, struct snp_platform_status *out,
  */
 int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], struct sev_fault *fault,
 	       struct why *why);
-/* SEV_PLATFORM_STATUS into *out. */
-int sev_legacy_status(struct sev_dev *dev, struct sev_legacy_status *out, struct sev_fault *fault,
-		      struct why *why);
-/*
- * SEV_PDH_CERT_EXPORT: first the length query (the firmware answers
- * INVALID_LENGTH with the lengths it needs), then the export into buffers
- * of those lengths.  pdh gets the PDH certificate and chain PEK | OCA |
- * CEK; lengths other than SEV_CERT_LEN and SEV_CHAIN_EXPORT_LEN are
- * -ERR_PLATFORM with fault->err -EBADMSG.  Needs write (the kernel refuses
- * the export on a read-only open while the platform is not INIT).
- */
-int sev_pdh_export(struct sev_dev *dev, uint8_t *pdh, size_t pdh_len, uint8_t *chain,
-		   size_t chain_len, struct sev_fault *fault, struct why *why);
 /* SNP_COMMIT: the current firmware becomes the committed (minimum) one. */
 int sev_commit(struct sev_dev *dev, struct sev_fault *fault, struct why *why);
 /* SNP_SET_CONFIG: the reported TCB and the chip id/key masks.  Needs write. */

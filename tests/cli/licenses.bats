@@ -28,7 +28,7 @@ tree_files() {
 # git's own configuration.
 not_source() {
 	grep -vE -e '\.md$' -e '^CHANGELOG$' -e '^COPYING$' -e '^LICENSES/' \
-		-e '^formats/amd-roots/.*\.pem$' -e '^tests/data/' -e '\.json$' -e '^\.gitignore$'
+		-e '^formats/amd-roots/.*\.pem$' -e '^formats/sev-roots/.*\.cert$' -e '^tests/data/' -e '\.json$' -e '^\.gitignore$'
 }
 
 # check_spdx ROOT FILE...: every FILE (relative to ROOT) has an
