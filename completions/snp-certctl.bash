@@ -34,6 +34,8 @@ _snp_certctl_options() {
 	verify)
 		echo '--trust-root --tcb --hwid --platform --product --at --json
 			--hashstick' ;;
+	sev-verify)
+		echo '--report --mnonce --product --trust-root --json' ;;
 	extract)
 		echo '-d --directory --der --json' ;;
 	status)

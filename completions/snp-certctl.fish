@@ -144,6 +144,14 @@ complete -c snp-certctl -n '__snp_certctl_using verify' -l at -x -d 'check valid
 complete -c snp-certctl -n '__snp_certctl_using verify' -l json -d 'one JSON document on stdout'
 complete -c snp-certctl -n '__snp_certctl_using verify' -l hashstick -r -F -d 'check this hashstick instead of a table'
 
+# sev-verify
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l report -r -F -d 'also check this attestation report'
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l mnonce -x -d 'the report must carry this mnonce'
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l product -x -a 'naples rome milan genoa turin' -d 'the generation'
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l trust-root -r -F -d 'also trust this ARK (AMD CA format)'
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l json -d 'one JSON document on stdout'
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -F -a '(__fish_complete_directories)'
+
 # extract
 complete -c snp-certctl -n '__snp_certctl_using extract' -s d -l directory -x -a '(__fish_complete_directories)' -d 'where to write'
 complete -c snp-certctl -n '__snp_certctl_using extract' -l der -d 'write certificates as DER'
