@@ -321,9 +321,23 @@ static enum sev_gen find_gen(const struct sev_chain *c, const struct sev_verify_
 	return SEV_GEN_UNKNOWN;
 }
 
-/* ARK: format, trust, self-signature.  *ark_s is set when it can sign. */
+/* Is the chain's ASK certified by the ARK buf (its certifying id is the ARK's key id)? */
+static bool ask_certified_by(const struct sev_chain *c, const uint8_t *buf, size_t len)
+{
+	struct sev_ca_cert ask, ark;
+
+	return c->ask && sev_ca_parse(c->ask, c->ask_len, true, &ask, NULL, NULL) == 0 &&
+	       sev_ca_parse(buf, len, true, &ark, NULL, NULL) == 0 &&
+	       memcmp(ask.certifying_id, ark.key_id, SEV_CA_KEY_ID_LEN) == 0;
+}
+
+/*
+ * ARK: format, trust, self-signature.  *ark_s is set when it can sign;
+ * *pinned_used when the ARK is the generation's pinned one, given or not.
+ */
 static int check_ark(const struct sev_chain *c, const struct sev_verify_opts *o, enum sev_gen gen,
-		     struct amd_check_list *l, struct signer *ark_s, struct sev_ca_cert *ark)
+		     struct amd_check_list *l, struct signer *ark_s, struct sev_ca_cert *ark,
+		     bool *pinned_used)
 {
 	const uint8_t *buf = c->ark, *pinned = NULL;
 	size_t len = c->ark_len, plen = 0;
@@ -334,9 +348,13 @@ static int check_ark(const struct sev_chain *c, const struct sev_verify_opts *o,
 	if (gen != SEV_GEN_UNKNOWN)
 		pinned = sev_builtin_ca(gen, true, &plen);
 	if (!buf) {
-		buf = o->trust_ark ? o->trust_ark : pinned;
-		len = o->trust_ark ? o->trust_ark_len : plen;
+		/* The --trust-root ARK is trusted too: used when the chain is its (or none is pinned). */
+		bool trust = o->trust_ark && (!pinned || ask_certified_by(c, o->trust_ark, o->trust_ark_len));
+
+		buf = trust ? o->trust_ark : pinned;
+		len = trust ? o->trust_ark_len : plen;
 	}
+	*pinned_used = buf == pinned;
 	if (!buf) {
 		ret = not_checked(l, "ark-format", "no ARK: the generation is not known (no pinned ASK signed the CEK; name it)");
 		return ret < 0 ? ret : not_checked(l, "ark-trusted", "no ARK");
@@ -361,6 +379,7 @@ static int check_ark(const struct sev_chain *c, const struct sev_verify_opts *o,
 	if (same_bytes(buf, len, o->trust_ark, o->trust_ark_len)) {
 		ret = amd_check_add(l, "ark-trusted", true, "the ARK is the --trust-root ARK");
 	} else if (same_bytes(buf, len, pinned, plen)) {
+		*pinned_used = true;
 		ret = amd_check_add(l, "ark-trusted", true, "the ARK is AMD's pinned %s ARK",
 				    sev_gen_title(gen));
 	} else if (!ark->sig && pinned && plen > len && memcmp(buf, pinned, len) == 0) {
@@ -368,6 +387,7 @@ static int check_ark(const struct sev_chain *c, const struct sev_verify_opts *o,
 		ret = sev_ca_parse(pinned, plen, true, ark, NULL, NULL);
 		if (ret < 0)
 			return ret;
+		*pinned_used = true;
 		ret = amd_check_add(l, "ark-trusted", true,
 				    "the ARK is AMD's pinned %s ARK as AMD publishes it (unsigned)",
 				    sev_gen_title(gen));
@@ -390,7 +410,7 @@ static int check_ark(const struct sev_chain *c, const struct sev_verify_opts *o,
 			     ark->modulus_bits == 2048 ? "SHA-256" : "SHA-384");
 }
 
-static int check_ask(const struct sev_chain *c, const struct sev_verify_opts *o, enum sev_gen gen,
+static int check_ask(const struct sev_chain *c, bool ark_pinned, enum sev_gen gen,
 		     struct amd_check_list *l, const struct signer *ark_s,
 		     const struct sev_ca_cert *ark, struct signer *ask_s)
 {
@@ -401,7 +421,8 @@ static int check_ask(const struct sev_chain *c, const struct sev_verify_opts *o,
 	char text[96];
 	int ret;
 
-	if (!buf && !o->trust_ark && gen != SEV_GEN_UNKNOWN)
+	/* The pinned ASK goes with the pinned ARK only. */
+	if (!buf && ark_pinned && gen != SEV_GEN_UNKNOWN)
 		buf = sev_builtin_ca(gen, false, &len);
 	if (!buf)
 		return not_checked(l, "ask-format", "no ASK (give ask.cert with a private root)");
@@ -429,7 +450,7 @@ static int check_ask(const struct sev_chain *c, const struct sev_verify_opts *o,
 	if (ret < 0)
 		return ret;
 	if (l->v[l->n - 1].ok && ca_signer(&ask, ask_s) < 0)
-		return -ENOMEM;
+		return amd_check_add(l, "ask-signature", false, "the ASK's key is not a valid RSA key");
 	return 0;
 }
 
@@ -539,16 +560,17 @@ int sev_chain_verify(const struct sev_chain *c, const struct sev_verify_opts *o,
 {
 	struct signer ark_s = { 0 }, ask_s = { 0 };
 	struct sev_ca_cert ark = { 0 };
+	bool ark_pinned = false;
 	enum sev_gen gen;
 	int ret;
 
 	if (!c || !o || !out || !c->cek || !c->oca || !c->pek)
 		return -EINVAL;
 	gen = find_gen(c, o);
-	ret = check_ark(c, o, gen, out, &ark_s, &ark);
+	ret = check_ark(c, o, gen, out, &ark_s, &ark, &ark_pinned);
 	if (ret < 0)
 		goto out;
-	ret = check_ask(c, o, gen, out, &ark_s, &ark, &ask_s);
+	ret = check_ask(c, ark_pinned, gen, out, &ark_s, &ark, &ask_s);
 	if (ret < 0)
 		goto out;
 	ret = check_platform(c, out, &ask_s);

@@ -224,7 +224,7 @@ static int cmd_sev_verify_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	r = sev_chain_verify(&c, &o, &checks, &gen);
-	if (r == -ENOMEM || r == -EINVAL) {
+	if (r == -ENOMEM) {
 		ret = cmd_oom();
 		goto out;
 	}

@@ -190,6 +190,15 @@ open(sys.argv[1], "wb").write(r)' "$T/report.bin"
 	run certctl -C "$T/c.conf" sev-verify "$T/rome"
 	assert_success
 	assert_line "PASS ark-trusted: the ARK is the --trust-root ARK"
+	# Trusted too: AMD's chains of other generations still verify with it set.
+	install -m 0644 "$SEV_DATA/roots/naples/ark.cert" "$T/naples-root.cert"
+	run certctl sev-verify "$T/naples" --trust-root "$T/rome-ark.cert"
+	assert_failure 1
+	run certctl sev-verify "$T/naples" --trust-root "$T/naples-root.cert"
+	assert_success
+	run certctl sev-verify "$T/rome" --trust-root "$T/naples-root.cert"
+	assert_success
+	assert_line "PASS ark-trusted: the ARK is AMD's pinned Rome ARK"
 	run certctl sev-verify "$T/rome" --trust-root "$SEV_DATA/roots/rome/ask.cert"
 	assert_failure 4
 	assert_output "snp-certctl: trust root '$SEV_DATA/roots/rome/ask.cert' is not an ARK: it holds an ASK"
