@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "certs.h"
+#include "json.h"
 #include "util.h"
 
 void cert_input_clear(struct cert_input *c)
@@ -131,4 +132,17 @@ void checks_print(const struct amd_check_list *l, int verbosity)
 			continue;
 		tprintf("%s %s: %s\n", l->v[i].ok ? "PASS" : "FAIL", l->v[i].name, l->v[i].detail);
 	}
+}
+
+void checks_json(struct json *j, const struct amd_check_list *l)
+{
+	json_array_begin(j, "checks");
+	for (size_t i = 0; i < l->n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "name", l->v[i].name);
+		json_bool(j, "ok", l->v[i].ok);
+		json_string(j, "detail", l->v[i].detail);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }

@@ -127,15 +127,7 @@ static void print_json(const char *dir, bool ok, enum sev_gen gen, const struct 
 	json_string(&j, "dir", dir);
 	json_string(&j, "generation", sev_gen_name(gen));
 	json_bool(&j, "ok", ok);
-	json_array_begin(&j, "checks");
-	for (size_t i = 0; i < l->n; i++) {
-		json_object_begin(&j, NULL);
-		json_string(&j, "name", l->v[i].name);
-		json_bool(&j, "ok", l->v[i].ok);
-		json_string(&j, "detail", l->v[i].detail);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	checks_json(&j, l);
 	if (!ok)
 		json_error(&j, EXIT_VERIFY);
 	json_object_end(&j);

@@ -68,15 +68,7 @@ static void print_json(const char *path, bool ok, const struct amd_check_list *l
 	json_object_begin(&j, NULL);
 	json_table(&j, path);
 	json_bool(&j, "ok", ok);
-	json_array_begin(&j, "checks");
-	for (size_t i = 0; i < l->n; i++) {
-		json_object_begin(&j, NULL);
-		json_string(&j, "name", l->v[i].name);
-		json_bool(&j, "ok", l->v[i].ok);
-		json_string(&j, "detail", l->v[i].detail);
-		json_object_end(&j);
-	}
-	json_array_end(&j);
+	checks_json(&j, l);
 	if (!ok) {
 		failed_verification(path, true);
 		json_error(&j, EXIT_VERIFY);
