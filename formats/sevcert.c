@@ -66,20 +66,6 @@ enum sev_gen sev_gen_parse(const char *name)
 	return SEV_GEN_UNKNOWN;
 }
 
-const char *sev_gen_device_type(enum sev_gen g)
-{
-	switch (g) {
-	case SEV_GEN_NAPLES:
-		return "AmdNaples";
-	case SEV_GEN_ROME:
-		return "AmdRome";
-	case SEV_GEN_MILAN:
-		return "AmdMilan";
-	default:
-		return "Unknown";
-	}
-}
-
 const char *sev_usage_name(uint32_t usage)
 {
 	switch (usage) {
@@ -311,19 +297,6 @@ int sev_cert_parse(const uint8_t *b, size_t len, struct sev_cert *out, struct se
 		return ret;
 	*out = c;
 	return 0;
-}
-
-bool sev_cert_same_key(const struct sev_cert *a, const struct sev_cert *b)
-{
-	return memcmp(a->raw + OFF_USAGE, b->raw + OFF_USAGE, SEV_CERT_SIGNED_LEN - OFF_USAGE) == 0;
-}
-
-bool sev_cert_signed_by(const struct sev_cert *c, uint32_t usage)
-{
-	for (int i = 0; i < 2; i++)
-		if (!c->sig[i].empty && c->sig[i].usage == usage)
-			return true;
-	return false;
 }
 
 int sev_ca_parse(const uint8_t *b, size_t len, bool exact, struct sev_ca_cert *out, size_t *used,

@@ -79,8 +79,6 @@ const char *sev_gen_name(enum sev_gen g);
 const char *sev_gen_title(enum sev_gen g);
 /* The generation named (case-insensitive "naples", "Milan", ...), or SEV_GEN_UNKNOWN. */
 enum sev_gen sev_gen_parse(const char *name);
-/* The librats evidence device_type: "AmdNaples", "AmdRome", "AmdMilan", else "Unknown". */
-const char *sev_gen_device_type(enum sev_gen g);
 
 /* "ARK", "ASK", "OCA", "PEK", "PDH", "CEK", "empty"; NULL for an unknown code. */
 const char *sev_usage_name(uint32_t usage);
@@ -143,12 +141,6 @@ struct sev_cert {
  * with *diag (may be NULL).
  */
 int sev_cert_parse(const uint8_t *buf, size_t len, struct sev_cert *out, struct sev_diag *diag);
-
-/* Both certificates hold the same key: bytes 008-413 are equal (CEKs from KDS and firmware). */
-bool sev_cert_same_key(const struct sev_cert *a, const struct sev_cert *b);
-
-/* Does the certificate carry a signature slot signed by usage (not empty)? */
-bool sev_cert_signed_by(const struct sev_cert *c, uint32_t usage);
 
 /* A parsed AMD CA certificate (ARK or ASK); pointers borrow the buffer. */
 struct sev_ca_cert {
@@ -220,9 +212,10 @@ struct sev_verify_opts {
 	 */
 	enum sev_gen gen;
 	/*
-	 * A private root (an ARK in the AMD CA format; --trust-root): an ARK
-	 * that is byte for byte this one is trusted like a pinned one.  With
-	 * it and no chain->ark, it is the ARK; no chain->ask is then an error.
+	 * A private root (an ARK in the AMD CA format; --trust-root), trusted
+	 * too: an ARK that is byte for byte this one is trusted like a pinned
+	 * one.  With no chain->ark it is the ARK when chain->ask is certified
+	 * by it or no generation was found; the pinned ASK never goes with it.
 	 */
 	const uint8_t *trust_ark; size_t trust_ark_len;
 };

@@ -522,8 +522,15 @@ static int check_platform(const struct sev_chain *c, struct amd_check_list *l,
 	if (c->report) {
 		char why[160];
 
-		ret = amd_check_add(l, "report-format", true, "an attestation report of %u bytes",
-				    SEV_REPORT_LEN);
+		struct sev_report r;
+		bool by_pek;
+
+		sev_report_parse(c->report, SEV_REPORT_LEN, &r, NULL);
+		by_pek = r.sig_usage == SEV_USAGE_PEK && r.sig_algo == SEV_ALGO_ECDSA_SHA256;
+		ret = amd_check_add(l, "report-format", by_pek, by_pek ?
+				    "an attestation report, policy 0x%x, signed by the PEK (ECDSA-SHA256)" :
+				    "an attestation report, policy 0x%x, not signed by a PEK (signature usage 0x%x, algorithm 0x%x)",
+				    r.policy, r.sig_usage, r.sig_algo);
 		if (ret < 0)
 			goto out;
 		if (!pek_ok) {
@@ -590,18 +597,20 @@ int sev_report_verify(const uint8_t *pek_buf, const uint8_t *report, const uint8
 {
 	struct signer s = { 0 };
 	struct sev_report r;
-	struct sev_cert pek = { 0 };
+	struct sev_cert pek;
 	struct sev_diag d;
 	char text[96];
 	int ret = -EBADMSG;
 
 	if (!pek_buf || !report)
 		return -EINVAL;
-	if (sev_cert_parse(pek_buf, SEV_CERT_LEN, &pek, &d) < 0 || pek.usage != SEV_USAGE_PEK) {
-		if (pek.raw && pek.usage != SEV_USAGE_PEK)
-			d = (struct sev_diag){ SEV_ERR_USAGE, 0x008 };
+	if (sev_cert_parse(pek_buf, SEV_CERT_LEN, &pek, &d) < 0) {
 		sev_diag_text(&d, text, sizeof(text));
-		snprintf(why, len, "the PEK is not a PEK certificate: %s", text);
+		snprintf(why, len, "the PEK is not a SEV certificate: %s", text);
+		goto out;
+	}
+	if (pek.usage != SEV_USAGE_PEK) {
+		snprintf(why, len, "the PEK certificate holds a %s key", sev_usage_name(pek.usage));
 		goto out;
 	}
 	sev_report_parse(report, SEV_REPORT_LEN, &r, NULL);

@@ -34,7 +34,7 @@ enum setting {
 	SET_PRODUCT,
 	SET_TRUST_ROOT,
 	SET_KDS_CSP_URL, /* the CSP endpoint: VLEKs and hashsticks (fetch vlek, hashsticks) */
-	SET_SEV_TRUST_ROOT, /* a private SEV ARK (AMD CA format) for the sev-* commands and broker */
+	SET_SEV_TRUST_ROOT, /* a private SEV ARK (AMD CA format): sev-verify */
 	SET_COUNT,
 };
 

@@ -141,11 +141,16 @@ r = bytearray(208); r[0:16] = bytes(range(16)); r[0x34:0x3c] = struct.pack("<II"
 open(sys.argv[1], "wb").write(r)' "$T/report.bin"
 	run certctl sev-verify "$T/rome" --report "$T/report.bin" --mnonce 000102030405060708090a0b0c0d0e0f
 	assert_failure 4
-	assert_line "PASS report-format: an attestation report of 208 bytes"
+	assert_line "PASS report-format: an attestation report, policy 0x0, signed by the PEK (ECDSA-SHA256)"
 	assert_line "FAIL report-signature: the report's signature by the PEK does not verify"
 	assert_line "PASS report-mnonce: the report carries the mnonce asked for"
 	run certctl sev-verify "$T/rome" --report "$T/report.bin" --mnonce ff0102030405060708090a0b0c0d0e0f
 	assert_line "FAIL report-mnonce: the report carries another mnonce than the one asked for"
+	python3 -c 'import sys
+r = bytearray(open(sys.argv[1], "rb").read()); r[0x34] = 4; open(sys.argv[2], "wb").write(r)' "$T/report.bin" "$T/oca.bin"
+	run certctl sev-verify "$T/rome" --report "$T/oca.bin"
+	assert_failure 4
+	assert_line "FAIL report-format: an attestation report, policy 0x0, not signed by a PEK (signature usage 0x1004, algorithm 0x2)"
 	head -c 207 "$T/report.bin" > "$T/short.bin"
 	run certctl sev-verify "$T/rome" --report "$T/short.bin"
 	assert_failure 4
