@@ -129,6 +129,24 @@ struct snpcert_writer;
 #define SNPCERT_WRITER_STRICT_OWNER 0x1u
 
 /*
+ * Since 0.3.0 (older libraries refuse the flags with -EINVAL), for files
+ * that are not tables, kept with the same protocol (snp-certctl's SEV
+ * chain):
+ *   SNPCERT_WRITER_OPAQUE   the file holds any 1..SNPCERT_OPAQUE_MAX bytes:
+ *                           no table rules (snpcert_writer_read and prepare
+ *                           take any bytes), and the commit writes the
+ *                           contents whole, so readers must hold the lock
+ *                           and recognise a torn file themselves;
+ *   SNPCERT_WRITER_DISCARD  a pending journal is dropped, never replayed
+ *                           (the file is one of a set whose update did not
+ *                           reach its commit point; snpcert_recover reports
+ *                           SNPCERT_RECOVER_DISCARDED).
+ */
+#define SNPCERT_WRITER_OPAQUE 0x2u
+#define SNPCERT_WRITER_DISCARD 0x4u
+#define SNPCERT_OPAQUE_MAX (64u * 1024)
+
+/*
  * Open path for an update.  Refuses symlinks (-ELOOP), non-regular files
  * (-EINVAL), files writable by group or others or owned by someone else
  * (-EPERM: the owner must be root or the effective uid; when the

@@ -15,6 +15,10 @@
  *
  * Any crash leaves old, new or a recognisable intermediate table plus a good
  * journal; the next writer (or snpcert_recover) replays it.
+ *
+ * An opaque file (SNPCERT_WRITER_OPAQUE) is committed with one pwrite of the
+ * whole contents and an ftruncate; SNPCERT_WRITER_DISCARD drops a pending
+ * journal instead of replaying it (snpcert.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +34,7 @@ struct snpcert_writer {
 	char *jpath;
 	int fd;		/* the table, O_RDWR */
 	int jfd;	/* the journal, whole-file F_WRLCK held */
+	unsigned int flags; /* SNPCERT_WRITER_OPAQUE, SNPCERT_WRITER_DISCARD */
 	bool jcreated;	/* this writer created the journal file... */
 	bool jused;	/* ...and a commit from it started */
 	bool locked;	/* intent byte + whole table */
@@ -183,6 +188,14 @@ out:
 	return ret;
 }
 
+/* Are buf, len contents this writer may put into its file?  0 or -EBADMSG. */
+static int contents_check(const struct snpcert_writer *w, const uint8_t *buf, size_t len)
+{
+	if (w->flags & SNPCERT_WRITER_OPAQUE)
+		return len > 0 && len <= SNPCERT_OPAQUE_MAX ? 0 : -EBADMSG;
+	return ghcb_validate(buf, len, 0, NULL);
+}
+
 /* Complete or drop an interrupted update found in the journal. */
 static int writer_recover(struct snpcert_writer *w, uint64_t deadline, bool once, int *outcome)
 {
@@ -208,10 +221,10 @@ static int writer_recover(struct snpcert_writer *w, uint64_t deadline, bool once
 		 * holding no valid table (not ours) must not be written into
 		 * this file: drop it, leave the table alone.
 		 */
-		if (!sc_journal_id_match(&jid, &cur))
+		if (!sc_journal_id_match(&jid, &cur) || (w->flags & SNPCERT_WRITER_DISCARD))
 			ret = -EBADMSG;
 		else
-			ret = ghcb_validate(table, len, 0, NULL);
+			ret = contents_check(w, table, len);
 		if (ret < 0 && ret != -EBADMSG)
 			goto out;
 	}
@@ -261,7 +274,8 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 	uint64_t deadline = sc_deadline(timeout_ms);
 	int ret;
 
-	if (!path || !*path || !out || (flags & ~SNPCERT_WRITER_STRICT_OWNER)) {
+	if (!path || !*path || !out ||
+	    (flags & ~(SNPCERT_WRITER_STRICT_OWNER | SNPCERT_WRITER_OPAQUE | SNPCERT_WRITER_DISCARD))) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -270,6 +284,7 @@ static int writer_open(const char *path, unsigned int flags, unsigned int timeou
 		ret = -ENOMEM;
 		goto out;
 	}
+	w->flags = flags & (SNPCERT_WRITER_OPAQUE | SNPCERT_WRITER_DISCARD);
 	w->fd = -1;
 	w->jfd = -1;
 	w->path = strdup(path);
@@ -343,7 +358,7 @@ SNPCERT_EXPORT int snpcert_writer_read(struct snpcert_writer *w, uint8_t **buf, 
 {
 	if (!w || !buf || !len)
 		return -EINVAL;
-	return read_table(w->fd, GHCB_ALLOW_LARGE, buf, len);
+	return read_table(w->fd, (w->flags & SNPCERT_WRITER_OPAQUE) ? ~0u : GHCB_ALLOW_LARGE, buf, len);
 }
 
 SNPCERT_EXPORT int snpcert_writer_prepare(struct snpcert_writer *w, const void *buf, size_t len)
@@ -361,7 +376,7 @@ SNPCERT_EXPORT int snpcert_writer_prepare(struct snpcert_writer *w, const void *
 		ret = -EBUSY;
 		goto out;
 	}
-	ret = ghcb_validate(buf, len, 0, NULL);
+	ret = contents_check(w, buf, len);
 	if (ret < 0)
 		goto out;
 	copy = malloc(len);
@@ -475,6 +490,14 @@ SNPCERT_EXPORT int snpcert_writer_commit(struct snpcert_writer *w)
 	w->touched = true;
 	w->jused = true;
 	w->dirty = false;
+	if (w->flags & SNPCERT_WRITER_OPAQUE) {
+		ret = sc_pwrite_all(w->fd, w->next, w->next_len, 0);
+		if (ret == 0 && ftruncate(w->fd, (off_t)w->next_len) < 0)
+			ret = -errno;
+		if (ret == 0)
+			w->dirty = true;
+		goto out;
+	}
 	/* (1) Stock readers now see an empty table, libsnpcert stray data. */
 	ret = sc_pwrite_all(w->fd, zero, sizeof(zero), 0);
 	if (ret < 0)

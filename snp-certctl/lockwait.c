@@ -277,12 +277,19 @@ int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct 
 int lockwait_writer_open(const char *path, const struct sc_deadline *d,
 			 struct snpcert_writer **out, struct why *why)
 {
+	return lockwait_writer_open_flags(path, 0, d, out, why);
+}
+
+int lockwait_writer_open_flags(const char *path, unsigned int flags, const struct sc_deadline *d,
+			       struct snpcert_writer **out, struct why *why)
+{
 	struct wait_report r;
 	int ret;
 
 	wait_report_start(&r, path, -1, d);
 	do
-		ret = snpcert_writer_open(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d), out);
+		ret = snpcert_writer_open(path, SNPCERT_WRITER_STRICT_OWNER | flags,
+					  sc_deadline_ms(d), out);
 	while (interrupted(ret, path, why) == 1);
 	wait_report_stop(&r);
 	if (ret == -EINTR)
@@ -353,12 +360,18 @@ int lockwait_reader_lock(struct snpcert_file *f, const char *path, const struct 
 int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome,
 		     struct why *why)
 {
+	return lockwait_recover_flags(path, 0, d, outcome, why);
+}
+
+int lockwait_recover_flags(const char *path, unsigned int flags, const struct sc_deadline *d,
+			   int *outcome, struct why *why)
+{
 	struct wait_report r;
 	int ret;
 
 	wait_report_start(&r, path, -1, d);
 	do
-		ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER, sc_deadline_ms(d),
+		ret = snpcert_recover(path, SNPCERT_WRITER_STRICT_OWNER | flags, sc_deadline_ms(d),
 				      outcome);
 	while (interrupted(ret, path, why) == 1);
 	wait_report_stop(&r);

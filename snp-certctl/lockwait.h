@@ -39,6 +39,9 @@ int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct 
 /* Become path's writer (journal lock; recovering an interrupted update first) by the deadline. */
 int lockwait_writer_open(const char *path, const struct sc_deadline *d,
 			 struct snpcert_writer **out, struct why *why);
+/* The same with more writer flags (SNPCERT_WRITER_OPAQUE, SNPCERT_WRITER_DISCARD). */
+int lockwait_writer_open_flags(const char *path, unsigned int flags, const struct sc_deadline *d,
+			       struct snpcert_writer **out, struct why *why);
 /* The writer's exclusive lock by the deadline. */
 int lockwait_writer_lock(struct snpcert_writer *w, const char *path, const struct sc_deadline *d,
 			 struct why *why);
@@ -48,6 +51,8 @@ int lockwait_reader_lock(struct snpcert_file *f, const char *path, const struct 
 /* snpcert_recover() by the deadline; *outcome is SNPCERT_RECOVER_*. */
 int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome,
 		     struct why *why);
+int lockwait_recover_flags(const char *path, unsigned int flags, const struct sc_deadline *d,
+			   int *outcome, struct why *why);
 
 /*
  * The bytes of the table at path as a VMM takes them: opened through

@@ -7,13 +7,35 @@
  *   pek.cert oca.cert cek.cert pdh.cert   SEV certificates, 2084 bytes
  *   ask.cert ark.cert                     AMD CA certificates (or AMD's
  *                                         combined ask_ark.cert)
+ *
+ * sev-export keeps the six as one set, updated in place with the lock
+ * protocol of the tables (lib/writer.c in its opaque mode: one journal
+ * each) and a commit point for the set, the mark ".sev-chain.set":
+ *
+ *   1  the mark's lock (F_WRLCK, whole file): set writers are serialised;
+ *      an interrupted export is completed first (mark not empty: every
+ *      member's good journal replayed) or dropped (mark empty: journals
+ *      discarded; no member was touched before the mark was written);
+ *   2  each changed member's new contents in its journal, durable;
+ *   3  the mark written and made durable: the commit point;
+ *   4  the changed members' exclusive locks, in the order pek, oca, cek,
+ *      pdh, ask, ark; all committed in place; all unlocked;
+ *   5  the members made durable, their journals cleared; the mark emptied.
+ *
+ * A reader (sev_store_read) takes the members' shared locks in the same
+ * order and holds them all while it reads, so it sees the set either
+ * before or after an export, never half; a mark that is not empty while
+ * no writer holds its lock means an export died between 3 and 5, and the
+ * set is refused until recovery.
  */
 #ifndef SNP_CERTCTL_SEV_STORE_H
 #define SNP_CERTCTL_SEV_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base.h"
 #include "cmd.h"
 #include "errors.h"
 #include "sevcert.h"
@@ -53,5 +75,65 @@ int sev_file_read(const char *what, const char *path, size_t max, uint8_t **buf,
  * EXIT_FAIL) after the one-line message.
  */
 int sev_trust_root_load(const struct ctx *ctx, uint8_t **buf, size_t *len);
+
+/* ---- the stored set ---- */
+
+#define SEV_SET_MARK ".sev-chain.set"
+/* The set's members are SEV_FILE_PEK .. SEV_FILE_ARK, in lock order. */
+#define SEV_SET_MEMBERS (SEV_FILE_ARK + 1)
+
+/* A member's new contents (data NULL: leave the member as it is). */
+struct sev_set_file {
+	const uint8_t *data;
+	size_t len;
+};
+
+struct sev_set_result {
+	bool changed[SEV_SET_MEMBERS]; /* written by this export */
+	bool created[SEV_SET_MEMBERS]; /* did not exist before */
+	int recovered;                 /* SNPCERT_RECOVER_* of an interrupted export found first */
+	double hold_s;                 /* how long readers were held off */
+};
+
+/*
+ * Write the set in dir (created 0755 if missing; its parent must exist):
+ * the members whose contents differ, as the header says, by the deadline.
+ * Members are 0644 (guests' chains are public).  0, or a code with why:
+ * -ERR_LOCK (by the deadline, naming the holders), -ERR_REFUSED (a
+ * symbolic link, not a regular file, unsafe owner or mode, a hard link),
+ * -ENOSPC and other -errno; nothing changed unless the message says the
+ * export was interrupted after its commit point (then recovery completes it).
+ */
+int sev_set_write(const char *dir, const struct sev_set_file files[SEV_SET_MEMBERS],
+		  const struct sc_deadline *d, struct sev_set_result *res, struct why *why);
+
+/*
+ * Complete or drop an interrupted export of the set in dir, as step 1:
+ * *outcome is SNPCERT_RECOVER_CLEAN, _REPLAYED or _DISCARDED.  A directory
+ * without the mark is clean.  Codes as sev_set_write().
+ */
+int sev_set_recover(const char *dir, const struct sc_deadline *d, int *outcome, struct why *why);
+
+/* The set as a reader sees it. */
+struct sev_stored {
+	uint8_t pek[SEV_CERT_LEN], oca[SEV_CERT_LEN], cek[SEV_CERT_LEN];
+	bool has_pdh, has_ask, has_ark;
+	uint8_t pdh[SEV_CERT_LEN];
+	uint8_t *ask, *ark; /* malloc'd, or NULL */
+	size_t ask_len, ark_len;
+};
+
+/*
+ * Read the set in dir under the members' shared locks, had within
+ * timeout_ms: pek, oca and cek are required (each exactly SEV_CERT_LEN
+ * bytes), pdh, ask and ark are read when present (an empty member, left by
+ * an export that died before its commit point, is absent).  The contents
+ * are not verified here.  0, or with why: -ENOENT (no chain stored), -ERR_LOCK,
+ * -ERR_REFUSED, -ERR_VERIFY (a member of the wrong size; an interrupted
+ * export: run recover), -errno.
+ */
+int sev_store_read(const char *dir, unsigned int timeout_ms, struct sev_stored *out,
+		   struct why *why);
+void sev_stored_clear(struct sev_stored *s);
 
 #endif

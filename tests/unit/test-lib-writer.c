@@ -510,6 +510,65 @@ static void test_crash_steps(void)
 	free(t[1]);
 }
 
+/* Files that are not tables (SNPCERT_WRITER_OPAQUE), and journals dropped (DISCARD). */
+static void test_opaque(void)
+{
+	static uint8_t big[SNPCERT_OPAQUE_MAX + 1];
+	const unsigned int op = SNPCERT_WRITER_OPAQUE;
+	struct snpcert_writer *w = NULL;
+	struct sc_journal_id id;
+	uint8_t *cur = NULL;
+	size_t lc = 99;
+	int fd, jfd, oc = -1;
+
+	memset(big, 0xa5, sizeof(big));
+	put_file(path, "", 0, 0644);
+	CHECK_EQ(snpcert_writer_open(path, 0x8u, 100, &w), -EINVAL, "unknown flag: -EINVAL");
+	CHECK_EQ(snpcert_writer_open(path, op, 100, &w), 0, "opaque writer_open on an empty file");
+	CHECK(snpcert_writer_read(w, &cur, &lc) == 0 && lc == 0, "writer_read: empty contents");
+	free(cur);
+	CHECK_EQ(snpcert_writer_prepare(w, big, 0), -EBADMSG, "prepare: nothing is refused");
+	CHECK_EQ(snpcert_writer_prepare(w, big, sizeof(big)), -EBADMSG, "prepare: over the maximum");
+	CHECK_EQ(snpcert_writer_prepare(w, "not a table", 11), 0, "prepare: any bytes");
+	CHECK_EQ(snpcert_writer_lock(w, 100), 0, "lock");
+	CHECK_EQ(snpcert_writer_commit(w), 0, "commit");
+	CHECK(file_is(path, (const uint8_t *)"not a table", 11), "the file holds the bytes");
+	CHECK_EQ(snpcert_writer_prepare(w, "short", 5), 0, "second round: shorter");
+	CHECK_EQ(snpcert_writer_commit(w), 0, "commit");
+	CHECK(file_is(path, (const uint8_t *)"short", 5), "truncated to the new length");
+	CHECK_EQ(snpcert_writer_prepare(w, big, SNPCERT_OPAQUE_MAX), 0, "the maximum");
+	CHECK_EQ(snpcert_writer_commit(w), 0, "commit");
+	CHECK_EQ(snpcert_writer_unlock(w), 0, "unlock");
+	CHECK_EQ(snpcert_writer_finish(w), 0, "finish");
+	snpcert_writer_close(w);
+	CHECK(file_is(path, big, SNPCERT_OPAQUE_MAX) && size_of(jpath) == 0,
+	      "the whole maximum, journal empty");
+	w = NULL;
+	put_file(path, "old", 3, 0644);
+	CHECK_EQ(snpcert_writer_open(path, 0, 100, &w), 0, "table writer on the same file");
+	CHECK_EQ(snpcert_writer_prepare(w, "new", 3), -EBADMSG, "still refuses what is no table");
+	snpcert_writer_close(w);
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	jfd = open(jpath, O_RDWR | O_CLOEXEC);
+	sc_journal_id_of(fd, &id);
+	CHECK_EQ(sc_journal_write(jfd, &id, (const uint8_t *)"new", 3), 0, "opaque journal");
+	CHECK_EQ(snpcert_recover(path, op | SNPCERT_WRITER_DISCARD, 100, &oc), 0,
+		 "recover with DISCARD");
+	CHECK(oc == SNPCERT_RECOVER_DISCARDED && file_is(path, (const uint8_t *)"old", 3) &&
+	      size_of(jpath) == 0, "a good journal dropped, the file untouched");
+	sc_journal_write(jfd, &id, (const uint8_t *)"new", 3);
+	CHECK_EQ(snpcert_recover(path, 0, 100, &oc), 0, "recover as a table");
+	CHECK(oc == SNPCERT_RECOVER_DISCARDED && file_is(path, (const uint8_t *)"old", 3),
+	      "bytes that are no table are not replayed into a table");
+	sc_journal_write(jfd, &id, (const uint8_t *)"new", 3);
+	CHECK_EQ(snpcert_recover(path, op, 100, &oc), 0, "recover opaque");
+	CHECK(oc == SNPCERT_RECOVER_REPLAYED && file_is(path, (const uint8_t *)"new", 3) &&
+	      size_of(jpath) == 0, "opaque journal replayed");
+	close(fd);
+	close(jfd);
+}
+
 int main(int argc, char **argv)
 {
 	const char *tmpdir = getenv("TMPDIR");
@@ -530,6 +589,7 @@ int main(int argc, char **argv)
 	test_recover_journal();
 	test_recover_timeout();
 	test_crash_steps();
+	test_opaque();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", dir);
