@@ -218,6 +218,12 @@ struct sev_verify_opts {
 	 * by it or no generation was found; the pinned ASK never goes with it.
 	 */
 	const uint8_t *trust_ark; size_t trust_ark_len;
+	/*
+	 * The ASK that private root certified (AMD's ASK-then-ARK file given
+	 * as the root), or NULL: the ASK of a chain that has none when the
+	 * ARK used is trust_ark.
+	 */
+	const uint8_t *trust_ask; size_t trust_ask_len;
 };
 
 /*

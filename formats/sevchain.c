@@ -410,8 +410,8 @@ static int check_ark(const struct sev_chain *c, const struct sev_verify_opts *o,
 			     ark->modulus_bits == 2048 ? "SHA-256" : "SHA-384");
 }
 
-static int check_ask(const struct sev_chain *c, bool ark_pinned, enum sev_gen gen,
-		     struct amd_check_list *l, const struct signer *ark_s,
+static int check_ask(const struct sev_chain *c, const struct sev_verify_opts *o, bool ark_pinned,
+		     enum sev_gen gen, struct amd_check_list *l, const struct signer *ark_s,
 		     const struct sev_ca_cert *ark, struct signer *ask_s)
 {
 	const uint8_t *buf = c->ask;
@@ -424,8 +424,15 @@ static int check_ask(const struct sev_chain *c, bool ark_pinned, enum sev_gen ge
 	/* The pinned ASK goes with the pinned ARK only. */
 	if (!buf && ark_pinned && gen != SEV_GEN_UNKNOWN)
 		buf = sev_builtin_ca(gen, false, &len);
+	/* The private root's own ASK goes with the private root only. */
+	if (!buf && ark_s->key && o->trust_ask && same_bytes(ark->raw, ark->len, o->trust_ark,
+							    o->trust_ark_len)) {
+		buf = o->trust_ask;
+		len = o->trust_ask_len;
+	}
 	if (!buf)
-		return not_checked(l, "ask-format", "no ASK (give ask.cert with a private root)");
+		return not_checked(l, "ask-format", "no ASK (give ask.cert, or the root as AMD's "
+				   "ASK and ARK file, with a private root)");
 	if (sev_ca_parse(buf, len, true, &ask, NULL, &d) < 0) {
 		sev_diag_text(&d, text, sizeof(text));
 		return amd_check_add(l, "ask-format", false, "the ASK is not an AMD CA certificate: %s",
@@ -577,7 +584,7 @@ int sev_chain_verify(const struct sev_chain *c, const struct sev_verify_opts *o,
 	ret = check_ark(c, o, gen, out, &ark_s, &ark, &ark_pinned);
 	if (ret < 0)
 		goto out;
-	ret = check_ask(c, ark_pinned, gen, out, &ark_s, &ark, &ask_s);
+	ret = check_ask(c, o, ark_pinned, gen, out, &ark_s, &ark, &ask_s);
 	if (ret < 0)
 		goto out;
 	ret = check_platform(c, out, &ask_s);

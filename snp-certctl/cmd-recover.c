@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "lockwait.h"
 #include "json.h"
+#include "sev-store.h"
 #include "snpcert.h"
 #include "store.h"
 #include "table.h"
@@ -25,13 +27,17 @@ static const char usage[] =
 	"every table in the store, in name order; names starting with '.' are not\n"
 	"tables).  Says per table: clean (nothing to do), replayed (the update was\n"
 	"completed from its journal) or discarded (a torn journal was dropped; the\n"
-	"table had not been touched); then that the table is well formed.\n"
+	"table had not been touched); then that the table is well formed.  Without\n"
+	"FILE, the store's SEV chain (sev/, written by sev-export) too: an export\n"
+	"that reached its commit point is completed, one that did not is dropped.\n"
 	"\n"
 	"      --timeout SEC     wait at most SEC seconds for each table's locks\n"
 	"                        (fractions allowed; 0: try once; default: lock_timeout)\n"
 	"      --json            print the result as JSON:\n"
-	"                        {\"tables\":[{\"file\",\"path\",\"result\"}]}, result one\n"
-	"                        of clean, replayed, discarded, malformed, busy, error\n"
+	"                        {\"tables\":[{\"file\",\"path\",\"result\"}],\n"
+	"                        \"sev\":{\"path\",\"result\"}}, result one of clean,\n"
+	"                        replayed, discarded, malformed, busy, error; \"sev\"\n"
+	"                        when the store has a SEV chain\n"
 	"\n"
 	"Exit status: 0, 1 if a table could not be recovered, 4 if one is no table (it\n"
 	"was zeroed or cut short outside the protocol: rebuild it), 3 if a lock was not\n"
@@ -87,6 +93,41 @@ static int well_formed(const char *path, const struct sc_deadline *d, struct why
 	}
 	table_free(&t);
 	free(blob);
+	return r;
+}
+
+/* The store's SEV chain, when there is one: 0 or an exit status after the message. */
+static int recover_sev(const struct ctx *ctx, struct json *j)
+{
+	char *dir = sev_store_dir(ctx, NULL);
+	struct sc_deadline d;
+	struct why why = { 0 };
+	struct stat st;
+	int outcome = SNPCERT_RECOVER_CLEAN, r;
+
+	if (!dir)
+		return cmd_oom();
+	if (lstat(dir, &st) < 0 && errno == ENOENT) {
+		free(dir);
+		return 0;
+	}
+	sc_deadline_init(&d, ctx->lock_timeout);
+	r = sev_set_recover(dir, &d, &outcome, &why);
+	if (r)
+		r = cmd_error(r, &why);
+	if (j) {
+		json_object_begin(j, "sev");
+		json_string(j, "path", dir);
+		json_string(j, "result", r == EXIT_LOCK ? "busy" : r ? "error" : outcome_name(outcome));
+		json_object_end(j);
+	} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
+		tprintf("%s: %s\n", dir, outcome == SNPCERT_RECOVER_REPLAYED ?
+			"replayed: the interrupted SEV chain export was completed" :
+			outcome == SNPCERT_RECOVER_DISCARDED ?
+			"discarded: an export that had not reached its commit point was dropped, "
+			"the chain was not touched" : "clean");
+	}
+	free(dir);
 	return r;
 }
 
@@ -148,9 +189,16 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
+	if (ctx->json)
+		json_array_end(&j);
+	if (optind >= argc) {
+		int r = recover_sev(ctx, ctx->json ? &j : NULL);
+
+		busy |= r == EXIT_LOCK;
+		failed |= r && r != EXIT_LOCK;
+	}
 	ret = failed ? EXIT_FAIL : malformed ? EXIT_VERIFY : busy ? EXIT_LOCK : 0;
 	if (ctx->json) {
-		json_array_end(&j);
 		if (ret)
 			json_error(&j, ret);
 		json_object_end(&j);

@@ -60,16 +60,64 @@ static size_t file_max(enum sev_file i)
 	return i == SEV_FILE_ASK || i == SEV_FILE_ARK ? SEV_CA_MAX_LEN : SEV_CERT_LEN;
 }
 
+/* The members of a set sev-export keeps, read under their shared locks (sev-store.h). */
+static int read_set(const char *dir, unsigned int timeout_ms, struct files *f)
+{
+	struct sev_stored s;
+	struct why why = { 0 };
+	int r = sev_store_read(dir, timeout_ms, &s, &why);
+
+	if (r == -ENOENT || r == -ERR_VERIFY) {
+		err("%s", why.msg);
+		return EXIT_VERIFY;
+	}
+	if (r)
+		return cmd_error(r, &why);
+	for (int i = SEV_FILE_PEK; i <= SEV_FILE_PDH; i++) {
+		const uint8_t *src = i == SEV_FILE_PEK ? s.pek : i == SEV_FILE_OCA ? s.oca :
+				     i == SEV_FILE_CEK ? s.cek : s.has_pdh ? s.pdh : NULL;
+
+		if (!src)
+			continue;
+		f->buf[i] = malloc(SEV_CERT_LEN);
+		if (!f->buf[i]) {
+			sev_stored_clear(&s);
+			return cmd_oom();
+		}
+		memcpy(f->buf[i], src, SEV_CERT_LEN);
+		f->len[i] = SEV_CERT_LEN;
+	}
+	f->buf[SEV_FILE_ASK] = s.ask;
+	f->len[SEV_FILE_ASK] = s.ask_len;
+	f->buf[SEV_FILE_ARK] = s.ark;
+	f->len[SEV_FILE_ARK] = s.ark_len;
+	s.ask = s.ark = NULL;
+	sev_stored_clear(&s);
+	return 0;
+}
+
 /*
  * Read the files of dir; a missing optional file stays NULL (a name that is
- * there but not a regular file, a dangling link included, is refused).  0
- * or an exit status.
+ * there but not a regular file, a dangling link included, is refused).  A
+ * directory sev-export keeps (it has the set's mark) is read under the
+ * members' shared locks, so an export running meanwhile is seen whole or
+ * not at all.  0 or an exit status.
  */
-static int read_chain(const char *dir, struct files *f)
+static int read_chain(const char *dir, unsigned int timeout_ms, struct files *f)
 {
 	static const char *const what[SEV_FILE_COUNT] = { "PEK", "OCA", "CEK", "PDH", "ASK", "ARK",
 							   "ASK and ARK" };
+	char *mark = path_join(dir, SEV_SET_MARK);
+	struct stat mst;
 	int ret = 0;
+	bool set;
+
+	if (!mark)
+		return cmd_oom();
+	set = lstat(mark, &mst) == 0;
+	free(mark);
+	if (set)
+		return read_set(dir, timeout_ms, f);
 
 	for (int i = 0; ret == 0 && i < SEV_FILE_COUNT; i++) {
 		char *path = path_join(dir, sev_file_name(i));
@@ -149,8 +197,9 @@ static int cmd_sev_verify_main(struct ctx *ctx, int argc, char **argv)
 	struct files f = { 0 };
 	struct sev_chain c;
 	const char *report = NULL, *mnonce_arg = NULL;
-	uint8_t *mnonce = NULL, *trust = NULL;
-	size_t mnonce_len = 0, trust_len = 0;
+	uint8_t *mnonce = NULL;
+	size_t mnonce_len = 0;
+	struct sev_root root = { 0 };
 	enum sev_gen gen = SEV_GEN_UNKNOWN;
 	char *dir = NULL, msg[WHY_MAX];
 	int opt, ret, r;
@@ -185,17 +234,16 @@ static int cmd_sev_verify_main(struct ctx *ctx, int argc, char **argv)
 	ret = ctx_load(ctx);
 	if (ret)
 		goto out;
-	ret = sev_trust_root_load(ctx, &trust, &trust_len);
+	ret = sev_trust_root_load(ctx, &root);
 	if (ret)
 		goto out;
-	o.trust_ark = trust;
-	o.trust_ark_len = trust_len;
+	sev_root_opts(&root, &o);
 	dir = sev_store_dir(ctx, optind < argc ? argv[optind] : NULL);
 	if (!dir) {
 		ret = cmd_oom();
 		goto out;
 	}
-	ret = read_chain(dir, &f);
+	ret = read_chain(dir, seconds_to_ms(ctx->lock_timeout), &f);
 	if (ret == 0 && report) {
 		ret = sev_file_read("report", report, SEV_REPORT_LEN, &f.report, &f.report_len);
 		if (ret == 0 && f.report_len != SEV_REPORT_LEN) {
@@ -240,7 +288,7 @@ out:
 	amd_check_list_free(&checks);
 	files_free(&f);
 	free(mnonce);
-	free(trust);
+	sev_root_free(&root);
 	free(dir);
 	return ret;
 }

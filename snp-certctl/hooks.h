@@ -2,7 +2,7 @@
 /*
  * The hooks runner: the executables in hooks_dir (default
  * /etc/snp-certctl/hooks.d) run in name order at each event of refresh,
- * fw-update and vlek-load.
+ * fw-update, vlek-load and sev-export.
  *
  * Which files run.  The entries of hooks_dir sorted by name, bytewise
  * (strcmp, as `LC_ALL=C ls`: use two-digit prefixes, 10-x before 9-x).
@@ -73,7 +73,7 @@ enum hook_event {
 };
 
 struct hook_env {
-	const char *command;     /* "refresh", "fw-update" or "vlek-load" */
+	const char *command;     /* "refresh", "fw-update", "vlek-load" or "sev-export" */
 	char *const *tables;     /* the tables' paths */
 	size_t n_tables;
 	const char *old_tcb;     /* TCB SPEC, or NULL when not known */

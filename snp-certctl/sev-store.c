@@ -52,51 +52,71 @@ int sev_file_read(const char *what, const char *path, size_t max, uint8_t **buf,
 	return 0;
 }
 
-int sev_trust_root_load(const struct ctx *ctx, uint8_t **buf, size_t *len)
+int sev_trust_root_load(const struct ctx *ctx, struct sev_root *r)
 {
 	const char *path = ctx->n_trust_roots ? ctx->trust_roots[0] : ctx_get(ctx, SET_SEV_TRUST_ROOT);
-	struct sev_ca_cert ark = { 0 };
+	struct sev_ca_cert ark = { 0 }, ask = { 0 };
 	struct sev_diag d;
 	char bad[512] = "", text[96];
 	uint8_t *b = NULL;
 	size_t n = 0;
-	int r;
+	int r_;
 
-	*buf = NULL;
-	*len = 0;
+	memset(r, 0, sizeof(*r));
 	if (ctx->n_trust_roots > 1)
 		return usage_error(ctx, "give one --trust-root: a SEV chain has one ARK");
 	if (!path || !*path)
 		return 0;
 	/* Whoever can write a trust root makes any chain under it verify. */
-	r = read_trusted_file(path, SEV_CA_MAX_LEN, &b, &n, bad, sizeof(bad));
-	if (r == -ERR_REFUSED) {
+	r_ = read_trusted_file(path, 2 * SEV_CA_MAX_LEN, &b, &n, bad, sizeof(bad));
+	if (r_ == -ERR_REFUSED) {
 		err("refusing '%s': not a regular file", path);
 		return EXIT_FAIL;
 	}
-	if (r == -EPERM && *bad) {
+	if (r_ == -EPERM && *bad) {
 		err("refusing trust root '%s': %s", path, bad);
 		return EXIT_FAIL;
 	}
-	if (r < 0) {
+	if (r_ < 0) {
 		err("cannot read trust root '%s': %s", path,
-		    r == -EFBIG ? "larger than an AMD CA certificate" : strerror(-r));
+		    r_ == -EFBIG ? "larger than AMD's ASK and ARK" : strerror(-r_));
 		return EXIT_FAIL;
 	}
-	if (sev_ca_parse(b, n, true, &ark, NULL, &d) < 0) {
+	if (sev_ca_parse(b, n, true, &ark, NULL, &d) < 0 &&
+	    sev_ca_split(b, n, &ask, &ark, NULL) < 0) {
 		sev_diag_text(&d, text, sizeof(text));
-		err("trust root '%s' is not an AMD CA certificate: %s", path, text);
+		err("trust root '%s' is neither an AMD CA certificate nor AMD's ASK and ARK: %s",
+		    path, text);
 		free(b);
 		return EXIT_VERIFY;
 	}
-	if (ark.usage != SEV_USAGE_ARK) {
-		err("trust root '%s' is not an ARK: it holds an %s", path, sev_usage_name(ark.usage));
+	if (ark.usage != SEV_USAGE_ARK || (ask.raw && ask.usage != SEV_USAGE_ASK)) {
+		err("trust root '%s' is not an ARK: it holds an %s", path,
+		    sev_usage_name(ark.usage != SEV_USAGE_ARK ? ark.usage : ask.usage));
 		free(b);
 		return EXIT_VERIFY;
 	}
-	*buf = b;
-	*len = n;
+	r->buf = b;
+	r->len = n;
+	r->ark = ark.raw;
+	r->ark_len = ark.len;
+	r->ask = ask.raw;
+	r->ask_len = ask.raw ? ask.len : 0;
 	return 0;
+}
+
+void sev_root_opts(const struct sev_root *r, struct sev_verify_opts *o)
+{
+	o->trust_ark = r->ark;
+	o->trust_ark_len = r->ark_len;
+	o->trust_ask = r->ask;
+	o->trust_ask_len = r->ask_len;
+}
+
+void sev_root_free(struct sev_root *r)
+{
+	free(r->buf);
+	memset(r, 0, sizeof(*r));
 }
 
 /* ---- the stored set ------------------------------------------------------- */
@@ -362,7 +382,8 @@ static int member_same(struct set *s, int i, const struct sev_set_file *f, struc
 }
 
 int sev_set_write(const char *dir, const struct sev_set_file files[SEV_SET_MEMBERS],
-		  const struct sc_deadline *d, struct sev_set_result *res, struct why *why)
+		  const struct sc_deadline *d, sev_set_locked_fn *locked, void *arg,
+		  struct sev_set_result *res, struct why *why)
 {
 	struct set s = { .mark = -1 };
 	bool want[SEV_SET_MEMBERS], any = false, past = false;
@@ -416,6 +437,11 @@ int sev_set_write(const char *dir, const struct sev_set_file files[SEV_SET_MEMBE
 			goto out;
 	}
 	t0 = sc_now_ns();
+	if (locked) {
+		ret = locked(arg, res, why);
+		if (ret < 0)
+			goto out;
+	}
 	for (i = 0; i < SEV_SET_MEMBERS; i++) {
 		if (!res->changed[i])
 			continue;
@@ -449,7 +475,7 @@ int sev_set_write(const char *dir, const struct sev_set_file files[SEV_SET_MEMBE
 	past = false;
 out:
 	/*
-	 * Failed before any member was touched (a lock not had in time):
+	 * Failed before any member was touched (a lock not had in time, the locked step failed):
 	 * the journals go with the writers, so the commit point is taken back.
 	 */
 	if (past) {

@@ -68,13 +68,23 @@ int sev_file_read(const char *what, const char *path, size_t max, uint8_t **buf,
 
 /*
  * The private SEV root: --trust-root FILE (ctx->trust_roots; at most one
- * for the SEV commands) or the setting sev_trust_root: *buf (malloc'd) and
- * *len, or *buf NULL when none is set.  The file decides what is trusted,
- * so it is read as a trusted file (read_trusted_file) and must be an ARK
- * in the AMD CA format.  0, or an exit status (EXIT_USAGE, EXIT_VERIFY,
- * EXIT_FAIL) after the one-line message.
+ * for the SEV commands) or the setting sev_trust_root.  The file decides
+ * what is trusted, so it is read as a trusted file (read_trusted_file) and
+ * must be an ARK in the AMD CA format, or AMD's ASK-then-ARK file (as
+ * ask_ark_<gen>.cert): then the ASK is the one the root certified, used for
+ * chains that carry none (the CEK from KDS is signed by it).
  */
-int sev_trust_root_load(const struct ctx *ctx, uint8_t **buf, size_t *len);
+struct sev_root {
+	uint8_t *buf; /* the file, malloc'd; NULL when no root is set */
+	size_t len;
+	const uint8_t *ark, *ask; /* into buf; ask NULL when the file is the ARK alone */
+	size_t ark_len, ask_len;
+};
+/* 0 (r->buf NULL when none is set), or an exit status (EXIT_USAGE, EXIT_VERIFY, EXIT_FAIL) after the message. */
+int sev_trust_root_load(const struct ctx *ctx, struct sev_root *r);
+/* Trust r in o (the fields trust_ark and trust_ask). */
+void sev_root_opts(const struct sev_root *r, struct sev_verify_opts *o);
+void sev_root_free(struct sev_root *r);
 
 /* ---- the stored set ---- */
 
@@ -104,8 +114,15 @@ struct sev_set_result {
  * -ENOSPC and other -errno; nothing changed unless the message says the
  * export was interrupted after its commit point (then recovery completes it).
  */
+/*
+ * locked, when not NULL, runs once every changed member's lock is held and
+ * before any is written (the hooks' locked event): when it fails (a code
+ * with why) nothing is written and sev_set_write returns its code.
+ */
+typedef int sev_set_locked_fn(void *arg, const struct sev_set_result *res, struct why *why);
 int sev_set_write(const char *dir, const struct sev_set_file files[SEV_SET_MEMBERS],
-		  const struct sc_deadline *d, struct sev_set_result *res, struct why *why);
+		  const struct sc_deadline *d, sev_set_locked_fn *locked, void *arg,
+		  struct sev_set_result *res, struct why *why);
 
 /*
  * Complete or drop an interrupted export of the set in dir, as step 1:

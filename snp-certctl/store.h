@@ -23,7 +23,8 @@ typedef void store_note_fn(void *arg, const char *dir, const char *name, int err
 
 /*
  * The names of the tables in the directory dir, sorted (strcmp), in a
- * malloc'd array of malloc'd strings (free with store_free()).  Prints
+ * malloc'd array of malloc'd strings (free with store_free()); the SEV
+ * chain's directory (sev/, sev-store.h) is not a table and no stray.  Prints
  * nothing; note (may be NULL) hears of the entries left out.  0 or -errno
  * (-ENOENT: dir does not exist).
  */
