@@ -111,35 +111,58 @@ static char *path_in(const char *dir, const char *name)
 	return p;
 }
 
+/* A temporary file's name in dir, this process' own. */
+static char *tmp_in(const char *dir)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), ".sev-gen.tmp.%d", (int)getpid());
+	return path_in(dir, name);
+}
+
 /* The whole of buf into DIR/name, through a temporary file and a rename. */
 static void write_file(const char *dir, const char *name, const void *buf, size_t len)
 {
-	char *path = path_in(dir, name), *tmp = path_in(dir, ".sev-gen.tmp");
+	char *path = path_in(dir, name), *tmp = tmp_in(dir);
 	FILE *f = fopen(tmp, "we");
 
 	if (!f || fwrite(buf, 1, len, f) != len || fflush(f) != 0 || ferror(f)) {
-		if (f)
+		int e = errno;
+
+		if (f) {
 			fclose(f);
-		die("cannot write '%s': %s", path, strerror(errno));
+			unlink(tmp);
+		}
+		die("cannot write '%s': %s", path, strerror(e));
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		die("cannot write '%s': %s", path, strerror(errno));
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+
+		unlink(tmp);
+		die("cannot write '%s': %s", path, strerror(e));
+	}
 	free(tmp);
 	free(path);
 }
 
 static void write_key(const char *dir, const char *name, EVP_PKEY *k)
 {
-	char *path = path_in(dir, name), *tmp = path_in(dir, ".sev-gen.tmp");
+	char *path = path_in(dir, name), *tmp = tmp_in(dir);
 	FILE *f = fopen(tmp, "we");
 
 	if (!f || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) || fflush(f) != 0) {
-		if (f)
+		if (f) {
 			fclose(f);
+			unlink(tmp);
+		}
 		die("cannot write '%s'", path);
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		die("cannot write '%s': %s", path, strerror(errno));
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		int e = errno;
+
+		unlink(tmp);
+		die("cannot write '%s': %s", path, strerror(e));
+	}
 	free(tmp);
 	free(path);
 }
