@@ -350,6 +350,7 @@ static void test_malformed(void)
 		BAD("envelope: field number 0", "\x02\x00"),
 		BAD("envelope: wire type 7", "\x0f"),
 		BAD("envelope: a start group", "\x0b\x0c"),
+		BAD("envelope: an end group", "\x0c"),
 		BAD("envelope: a varint of 11 bytes",
 		    "\x20\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
 		BAD("envelope: a truncated fixed64", "\x29\x01\x02\x03"),
