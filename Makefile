@@ -80,8 +80,9 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -DSNPCERT_VERSION='"$(VERSION)"' -Ilib -Iformats -
 ALL_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 CRYPTO_LIBS := -lcrypto -lssl
-# What formats/ links: OpenSSL, and jansson for KDS's JSON replies.
-FMT_LIBS := $(CRYPTO_LIBS) -ljansson
+# What formats/ links: OpenSSL, jansson for KDS's JSON replies, protobuf-c
+# for the AEB broker's ttrpc messages.
+FMT_LIBS := $(CRYPTO_LIBS) -ljansson -lprotobuf-c
 SYS_LIBS := -luuid -lkmod -lcurl
 # What the program and the test-cli-* unit tests link besides the archives.
 CLI_LIBS := $(FMT_LIBS) $(SYS_LIBS)
@@ -115,7 +116,11 @@ FMT_SRCS := $(sort $(wildcard formats/*.c))
 CLI_SRCS := $(filter-out snp-certctl/main.c,$(sort $(wildcard snp-certctl/*.c)))
 ROOT_PEMS := $(sort $(wildcard formats/amd-roots/*/*.pem))
 SEV_ROOTS := $(sort $(wildcard formats/sev-roots/*/*.cert))
-GEN_SRCS := $(O)/gen/amd-roots.c $(O)/gen/sev-roots.c
+# The protobuf messages (formats/*.proto), compiled by protoc-c into $(O)/gen.
+PROTOS := $(sort $(wildcard formats/*.proto))
+PB_SRCS := $(patsubst formats/%.proto,$(O)/gen/%.pb-c.c,$(PROTOS))
+PB_HDRS := $(PB_SRCS:.c=.h)
+GEN_SRCS := $(O)/gen/amd-roots.c $(O)/gen/sev-roots.c $(PB_SRCS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 HELPER_SRCS := $(sort $(wildcard tests/fakes/*.c tests/torture/*.c tests/bench/*.c tests/tools/*.c))
 
@@ -123,7 +128,8 @@ obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
 LIB_OBJS := $(call obj,$(LIB_SRCS))
 LIBSO_OBJS := $(LIB_OBJS) $(call obj,formats/ghcb.c)
-FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o $(O)/obj/gen/sev-roots.o
+FMT_OBJS := $(call obj,$(FMT_SRCS)) $(O)/obj/gen/amd-roots.o $(O)/obj/gen/sev-roots.o \
+	$(patsubst $(O)/gen/%.c,$(O)/obj/gen/%.o,$(PB_SRCS))
 CLI_OBJS := $(call obj,$(CLI_SRCS) $(BASE_SRCS))
 
 LIBSO := $(O)/lib/libsnpcert.so.$(SOVERSION)
@@ -187,6 +193,14 @@ $(O)/gen/amd-roots.c: formats/gen-amd-roots.sh $(ROOT_PEMS) | $(STAMP)
 $(O)/gen/sev-roots.c: formats/gen-sev-roots.sh $(SEV_ROOTS) | $(STAMP)
 	@mkdir -p $(@D)
 	sh formats/gen-sev-roots.sh $(SEV_ROOTS) > $@.tmp && mv $@.tmp $@
+# One protoc-c run makes both files (a pattern rule's targets are made
+# together).  Whatever includes a generated header waits for all of them
+# (the first build has no dependency files yet).
+PROTOC_C ?= protoc-c
+$(O)/gen/%.pb-c.c $(O)/gen/%.pb-c.h: formats/%.proto | $(STAMP)
+	@mkdir -p $(@D)
+	$(PROTOC_C) --proto_path=formats --c_out=$(@D) $<
+$(call obj,formats/aeb.c tests/unit/test-aeb.c): $(PB_HDRS)
 
 -include $(shell test -d $(O)/obj && find $(O)/obj -name '*.d' 2>/dev/null)
 
@@ -266,7 +280,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 	$(ALL_CPPFLAGS)
 
 # Each harness is compiled with all of formats/ and lib/ (no program code).
-$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(wildcard formats/*.h lib/*.h) | $(STAMP)
+$(O)/fuzz/%: tests/fuzz/%.c $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(PB_HDRS) $(wildcard formats/*.h lib/*.h) | $(STAMP)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FMT_SRCS) $(LIB_SRCS) $(GEN_SRCS) $(FMT_LIBS) -luuid
 
