@@ -92,3 +92,54 @@ int sev_trust_root_load(const struct ctx *ctx, uint8_t **buf, size_t *len)
 	*len = n;
 	return 0;
 }
+
+int sev_trust_chain_load(const struct ctx *ctx, uint8_t **buf, struct sev_verify_opts *o)
+{
+	const char *path = ctx->n_trust_roots ? ctx->trust_roots[0] : ctx_get(ctx, SET_SEV_TRUST_ROOT);
+	struct sev_ca_cert ark = { 0 }, ask = { 0 };
+	struct sev_diag d;
+	char bad[512] = "", text[96];
+	uint8_t *b = NULL;
+	size_t n = 0;
+	int r;
+
+	*buf = NULL;
+	if (ctx->n_trust_roots > 1)
+		return usage_error(ctx, "give one --trust-root: a SEV chain has one ARK");
+	if (!path || !*path)
+		return 0;
+	r = read_trusted_file(path, 2 * SEV_CA_MAX_LEN, &b, &n, bad, sizeof(bad));
+	if (r == -ERR_REFUSED) {
+		err("refusing '%s': not a regular file", path);
+		return EXIT_FAIL;
+	}
+	if (r == -EPERM && *bad) {
+		err("refusing trust root '%s': %s", path, bad);
+		return EXIT_FAIL;
+	}
+	if (r < 0) {
+		err("cannot read trust root '%s': %s", path,
+		    r == -EFBIG ? "larger than an ASK and an ARK" : strerror(-r));
+		return EXIT_FAIL;
+	}
+	if (sev_ca_parse(b, n, true, &ark, NULL, NULL) == 0 && ark.usage == SEV_USAGE_ARK) {
+		o->trust_ark = b;
+		o->trust_ark_len = n;
+	} else if (sev_ca_split(b, n, &ask, &ark, &d) == 0 && ask.usage == SEV_USAGE_ASK &&
+		   ark.usage == SEV_USAGE_ARK) {
+		o->trust_ask = ask.raw;
+		o->trust_ask_len = ask.len;
+		o->trust_ark = ark.raw;
+		o->trust_ark_len = ark.len;
+	} else {
+		if (sev_ca_parse(b, n, false, &ark, NULL, &d) < 0)
+			sev_diag_text(&d, text, sizeof(text));
+		else
+			snprintf(text, sizeof(text), "it is not an ARK, nor an ASK then its ARK");
+		err("trust root '%s' is not an AMD CA certificate: %s", path, text);
+		free(b);
+		return EXIT_VERIFY;
+	}
+	*buf = b;
+	return 0;
+}

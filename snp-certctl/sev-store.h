@@ -54,4 +54,13 @@ int sev_file_read(const char *what, const char *path, size_t max, uint8_t **buf,
  */
 int sev_trust_root_load(const struct ctx *ctx, uint8_t **buf, size_t *len);
 
+/*
+ * The same for a lone CEK (fetch cek), which has no ASK of its own: the
+ * file may also be ASK then ARK (as AMD's ask_ark_<gen>.cert files are),
+ * and only then can a CEK under a private root verify.  *buf (malloc'd)
+ * holds it; o->trust_ark and o->trust_ask (NULL without an ASK) point
+ * into it.  0, or an exit status after the one-line message.
+ */
+int sev_trust_chain_load(const struct ctx *ctx, uint8_t **buf, struct sev_verify_opts *o);
+
 #endif
