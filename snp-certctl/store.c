@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "holders.h"
+#include "sev-store.h" /* SEV_STORE_SUBDIR */
 #include "store.h"
 #include "trustpath.h"
 #include "util.h"
@@ -118,6 +119,9 @@ int store_list(const char *dir, char ***names, size_t *count, store_note_fn *not
 				note(arg, dir, de->d_name, -ret);
 			goto out;
 		}
+		/* <store>/sev/ holds the legacy SEV chain (sev-store.h), not a table. */
+		if (S_ISDIR(st.st_mode) && strcmp(de->d_name, SEV_STORE_SUBDIR) == 0)
+			continue;
 		if (!S_ISREG(st.st_mode)) {
 			if (note)
 				note(arg, dir, de->d_name, 0);
