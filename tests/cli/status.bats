@@ -132,7 +132,8 @@ table_json() {
 	assert_success
 	[ "$(cut -d' ' -f3- "$LOG")" = "open rdonly
 SNP_PLATFORM_STATUS ok
-SEV_GET_ID2 ok" ]
+SEV_GET_ID2 ok
+SEV_PLATFORM_STATUS ok" ]
 	# Nothing was changed.
 	refute grep -q committed_tcb "$STATE"
 }
