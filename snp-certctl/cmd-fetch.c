@@ -666,5 +666,5 @@ out:
 }
 
 const struct cmd cmd_fetch = { "fetch", cmd_fetch_main,
-			       "get a VCEK, CA chain, CRL, VLEK, hashstick or CEK from KDS (verified)",
+			       "get a VCEK, CA chain, CRL, VLEK, hashstick or CEK (verified)",
 			       usage, .json = true };
