@@ -284,9 +284,10 @@ fuzz-smoke: $(FUZZ_BINS)
 # `make tests fixtures`, `bats tests/cli/FILE.bats` runs one file alone.
 fixtures: $(FIXTURES)/.complete
 
-$(FIXTURES)/.complete: tests/fixtures/gen-chains.sh tests/fixtures/make-vcek.sh | $(STAMP)
+$(FIXTURES)/.complete: tests/fixtures/gen-chains.sh tests/fixtures/make-vcek.sh \
+		$(O)/tests/tools/sev-gen | $(STAMP)
 	rm -rf $(FIXTURES)
-	tests/fixtures/gen-chains.sh $(FIXTURES)
+	SEV_GEN=$(O)/tests/tools/sev-gen tests/fixtures/gen-chains.sh $(FIXTURES)
 
 # The same tests built with ASan and UBSan, in $(SAN_O).
 san: | $(STAMP)

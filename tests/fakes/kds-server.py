@@ -8,6 +8,14 @@ Serves, for the test chains made by tests/fixtures/gen-chains.sh:
   GET /vcek/v1/Turin/<16 hex>?fmcSPL=F&blSPL=B&teeSPL=T&snpSPL=S&ucodeSPL=U   DER
   GET /{vcek,vlek}/v1/<Product>/cert_chain    PEM: ASK (ASVK) then ARK
   GET /{vcek,vlek}/v1/<Product>/crl           DER
+  GET /cek/id/<hex of the chip id>             the raw 2084-byte SEV CEK signed
+                                               by the ASK (not DER), with --cek-dir
+
+The legacy SEV CEKs come from --cek-dir DIR: the request's hex is matched
+against the files DIR/<HEX>.cert in either case (KDS's own case rule is not
+known; sevctl asks in uppercase, sev-tool in lowercase), 404 when none
+matches or without --cek-dir.  tests/tools/sev-gen makes such a CEK
+(cek.cert) with its chip id (id.bin).
 
 VCEKs are signed on demand with tests/fixtures/make-vcek.sh for whatever chip
 id and TCB the request names (cached per request in the work directory).
@@ -40,9 +48,11 @@ it between runs), one line "MODE [key=value]...":
                             name (fixtures bad/forged-ask); a cert_chain or
                             CRL of the untrusted Milan chain / another product
 
-A "target=vcek|chain|crl|all" item picks which requests the fault applies
+A "target=vcek|chain|crl|cek|all" item picks which requests the fault applies
 to (default vcek); other requests are served normally.  Counts restart when
-the file's content changes.
+the file's content changes.  For target=cek the modes 404, 429, 500, slow,
+oversized and garbage apply; wrong-tcb, wrong-chip and wrong-signer do not
+(serve another file from --cek-dir to test a wrong CEK).
 
 The endpoint for cloud providers (--csp-port-file, with --tls): a second
 HTTPS listener that, like KDS's on port 444, requires a client certificate
@@ -279,6 +289,17 @@ def make_handler(state, csp=False):
                 return None
             return None if any(v < 0 or v > 255 for v in tcb.values()) else tcb
 
+        def cek(self, hexid):
+            """The bytes of --cek-dir's <hexid>.cert in either case, or None."""
+            if not args.cek_dir:
+                return None
+            want = hexid.lower() + ".cert"
+            for name in sorted(os.listdir(args.cek_dir)):
+                if name.lower() == want:
+                    with open(os.path.join(args.cek_dir, name), "rb") as f:
+                        return f.read()
+            return None
+
         def do_POST(self):
             self.do_GET()
 
@@ -289,13 +310,19 @@ def make_handler(state, csp=False):
             target = re.sub(r"^https?://[^/]*", "", self.path)
             path, _, query = target.partition("?")
             m = re.fullmatch(r"/(vcek|vlek)/v1/(Milan|Genoa|Turin)/([^/]+)", path)
-            if not m:
+            cek = re.fullmatch(r"/cek/id/([0-9A-Fa-f]+)", path)
+            if cek:
+                if csp:
+                    return self.reply(404, b"not found\n", "text/plain")
+                target = "cek"
+            elif not m:
                 return self.reply(404, b"not found\n", "text/plain")
-            family, product, leaf = m.groups()
-            target = "vcek" if leaf not in ("cert_chain", "crl") else (
-                "chain" if leaf == "cert_chain" else "crl")
-            if family == "vlek" and leaf in ("cert", "hash_sticks"):
-                target = "vlek" if leaf == "cert" else "hashsticks"
+            else:
+                family, product, leaf = m.groups()
+                target = "vcek" if leaf not in ("cert_chain", "crl") else (
+                    "chain" if leaf == "cert_chain" else "crl")
+                if family == "vlek" and leaf in ("cert", "hash_sticks"):
+                    target = "vlek" if leaf == "cert" else "hashsticks"
             if (target in ("vlek", "hashsticks")) != csp:
                 return self.reply(404, b"not found\n", "text/plain")
             if self.command != ("POST" if target == "hashsticks" else "GET"):
@@ -339,6 +366,11 @@ def make_handler(state, csp=False):
             if fault == "garbage":
                 junk = os.urandom(1500)
                 return self.reply(200, b"\x04" + junk[1:])
+            if target == "cek":
+                body = self.cek(cek.group(1))
+                if body is None:
+                    return self.reply(404, b"Not Found\n", "text/plain")
+                return self.reply(200, body)
             if target == "vlek":
                 tcb = self.tcb_query(product, query)
                 if tcb is None:
@@ -450,6 +482,7 @@ def main():
     p.add_argument("--fixtures", required=True, help="output of gen-chains.sh")
     p.add_argument("--fixtures-scripts", default=os.path.join(here, "..", "fixtures"))
     p.add_argument("--port-file", required=True)
+    p.add_argument("--cek-dir", help="serve /cek/id/<HEX> from DIR/<HEX>.cert")
     p.add_argument("--log")
     p.add_argument("--mode-file")
     p.add_argument("--tls", action="store_true")

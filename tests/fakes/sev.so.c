@@ -25,8 +25,19 @@
  *   then_<CMD>=KEY=VALUE once CMD succeeded, KEY is set to VALUE (e.g.
  *                        then_SNP_SET_CONFIG=errno_SNP_PLATFORM_STATUS=5:
  *                        the command takes, the status can then not be read)
- * <CMD> is SEV_GET_ID2, SNP_PLATFORM_STATUS, SNP_COMMIT, SNP_SET_CONFIG or
- * SNP_VLEK_LOAD.  The fake behaves like the kernel and firmware:
+ *   sev_state=N          the SEV (pre-SNP) platform state: 0 UNINIT, 1 INIT
+ *                        (default), 2 WORKING
+ *   sev_flags=N          SEV_PLATFORM_STATUS flags (default 0x100: SEV-ES
+ *                        available, not externally owned: 0x1)
+ *   sev_chain=DIR        the SEV platform of DIR (as tests/tools/sev-gen
+ *                        writes it): pdh.cert, pek.cert, oca.cert and
+ *                        cek-fw.cert for SEV_PDH_CERT_EXPORT, id.bin for
+ *                        SEV_GET_ID2 (instead of chip_id)
+ * <CMD> is SEV_PLATFORM_STATUS, SEV_PDH_CERT_EXPORT, SEV_GET_ID2,
+ * SNP_PLATFORM_STATUS, SNP_COMMIT, SNP_SET_CONFIG or SNP_VLEK_LOAD.
+ * SEV_PLATFORM_STATUS answers the 12-byte packed status {api_major,
+ * api_minor, sev_state, sev_flags (u32), build_id, guest_count (u32)}.  The
+ * fake behaves like the kernel and firmware:
  *   - SNP_COMMIT sets committed_tcb = current_tcb;
  *   - SNP_SET_CONFIG and SNP_VLEK_LOAD need a descriptor opened for
  *     writing (EPERM otherwise, as the kernel's sev_ioctl does);
@@ -38,7 +49,15 @@
  *     vlek_sha256=<hex>;
  *   - SEV_GET_ID2 with a buffer shorter than the chip id answers
  *     INVALID_LENGTH with the length it needs; with mask_chip_id set it
- *     returns zeros.
+ *     returns zeros;
+ *   - SEV_PDH_CERT_EXPORT on a read-only descriptor while sev_state is not
+ *     1 (INIT) is EPERM; on a writable one it first moves UNINIT to INIT
+ *     (as the kernel's sev_ioctl_do_pdh_export); a length above 16 KiB is
+ *     EFAULT; a length query (pdh address, pdh length or chain address 0)
+ *     and buffers too small answer INVALID_LENGTH with 2084 and 6252
+ *     written back; else the PDH and PEK || OCA || CEK (cek-fw.cert) are
+ *     copied from sev_chain (no sev_chain, or a file missing or not 2084
+ *     bytes: EIO without a firmware call, said on stderr).
  * Mutating commands rewrite the state file (temporary file + rename) under
  * an flock of STATE.lock.  Every open and command appends one line to
  * FAKE_SEV_LOG (when set):
@@ -66,6 +85,8 @@
 /* The ABI, written out by hand so the program's sev.h is checked, not copied. */
 #define FAKE_SEV_ISSUE_CMD 0xC0105300UL
 #define ISSUE_CMD_SIZE 16
+#define CMD_SEV_PLATFORM_STATUS 1
+#define CMD_PDH_CERT_EXPORT 5
 #define CMD_GET_ID2 8
 #define CMD_PLATFORM_STATUS 9
 #define CMD_COMMIT 10
@@ -75,6 +96,9 @@
 #define FW_INVALID_LENGTH 0x04
 #define FW_INVALID_PARAM 0x16
 #define HASHSTICK_LEN 432
+#define SEV_CERT_LEN 2084
+#define SEV_BLOB_MAX (16 * 1024)
+#define SEV_STATE_INIT 1
 #define MAX_FDS 4096
 #define MAX_KEYS 128
 
@@ -107,6 +131,10 @@ static bool active(void)
 static const char *cmd_name(uint32_t cmd)
 {
 	switch (cmd) {
+	case CMD_SEV_PLATFORM_STATUS:
+		return "SEV_PLATFORM_STATUS";
+	case CMD_PDH_CERT_EXPORT:
+		return "SEV_PDH_CERT_EXPORT";
 	case CMD_GET_ID2:
 		return "SEV_GET_ID2";
 	case CMD_PLATFORM_STATUS:
@@ -383,6 +411,91 @@ static size_t chip_id_len(const struct state *s)
 }
 
 /*
+ * DIR/name of the state's sev_chain into out (at most max bytes): its
+ * length, or -1 after saying why on stderr (no sev_chain, unreadable, too long).
+ */
+static long chain_file(const struct state *s, const char *name, uint8_t *out, size_t max)
+{
+	const char *dir = state_get(s, "sev_chain");
+	char path[4096];
+	ssize_t n;
+	int fd;
+
+	if (!dir || !*dir) {
+		fprintf(stderr, "fake-sev: no sev_chain in the state file\n");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = ((fake_open_fn)fake_next("open"))(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "fake-sev: cannot open '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, out, max);
+	if (n == (ssize_t)max) {
+		uint8_t extra;
+
+		if (read(fd, &extra, 1) != 0)
+			n = -2;
+	}
+	((close_fn)fake_next("close"))(fd);
+	if (n < 0) {
+		fprintf(stderr, "fake-sev: cannot read '%s': %s\n", path,
+			n == -2 ? "too long" : strerror(errno));
+		return -1;
+	}
+	return (long)n;
+}
+
+/* One 2084-byte certificate of sev_chain into out: 0, or -1 (said on stderr). */
+static int chain_cert(const struct state *s, const char *name, uint8_t *out)
+{
+	long n = chain_file(s, name, out, SEV_CERT_LEN);
+
+	if (n >= 0 && n != SEV_CERT_LEN) {
+		fprintf(stderr, "fake-sev: '%s/%s' is %ld bytes, not %d\n",
+			state_get(s, "sev_chain"), name, n, SEV_CERT_LEN);
+		return -1;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static int pdh_cert_export(struct state *s, uint8_t *p, bool writable, uint32_t *fw, bool *dirty)
+{
+	uint64_t pdh = get_u64(p), chain = get_u64(p + 12);
+	uint32_t pdh_len = get_u32(p + 8), chain_len = get_u32(p + 20);
+	uint8_t buf[4 * SEV_CERT_LEN];
+
+	if (state_num(s, "sev_state", SEV_STATE_INIT) != SEV_STATE_INIT) {
+		if (!writable)
+			return -EPERM;
+		state_set_num(s, "sev_state", SEV_STATE_INIT, false);
+		*dirty = true;
+	}
+	if (pdh && pdh_len && chain) {
+		if (pdh_len > SEV_BLOB_MAX || chain_len > SEV_BLOB_MAX)
+			return -EFAULT;
+	}
+	if (!pdh || !pdh_len || !chain || pdh_len < SEV_CERT_LEN || chain_len < 3 * SEV_CERT_LEN) {
+		put_u32(p + 8, SEV_CERT_LEN);
+		put_u32(p + 20, 3 * SEV_CERT_LEN);
+		*fw = FW_INVALID_LENGTH;
+		return -EIO;
+	}
+	if (chain_cert(s, "pdh.cert", buf) < 0 || chain_cert(s, "pek.cert", buf + SEV_CERT_LEN) < 0 ||
+	    chain_cert(s, "oca.cert", buf + 2 * SEV_CERT_LEN) < 0 ||
+	    chain_cert(s, "cek-fw.cert", buf + 3 * SEV_CERT_LEN) < 0) {
+		*fw = 0xffffffffu;
+		return -EIO;
+	}
+	memcpy((void *)(uintptr_t)pdh, buf, SEV_CERT_LEN);
+	memcpy((void *)(uintptr_t)chain, buf + SEV_CERT_LEN, 3 * SEV_CERT_LEN);
+	put_u32(p + 8, SEV_CERT_LEN);
+	put_u32(p + 20, 3 * SEV_CERT_LEN);
+	return 0;
+}
+
+/*
  * Run one command.  Returns 0, or -errno for the kernel's refusals; a
  * firmware refusal is -EIO with *fw set.  *dirty says the state changed.
  */
@@ -427,7 +540,16 @@ static int run(struct state *s, uint32_t cmd, uint64_t data, bool writable, uint
 		uint32_t len = get_u32(p + 8);
 		size_t need = chip_id_len(s);
 		uint8_t id[4096];
+		long got;
 
+		if (state_get(s, "sev_chain")) {
+			got = chain_file(s, "id.bin", id, sizeof(id));
+			if (got < 0) {
+				*fw = 0xffffffffu;
+				return -EIO;
+			}
+			need = (size_t)got;
+		}
 		if (need > sizeof(id))
 			need = sizeof(id);
 		if (!addr || len < need) {
@@ -435,13 +557,25 @@ static int run(struct state *s, uint32_t cmd, uint64_t data, bool writable, uint
 			*fw = FW_INVALID_LENGTH;
 			return -EIO;
 		}
-		chip_id(s, id, need);
+		if (!state_get(s, "sev_chain"))
+			chip_id(s, id, need);
 		if (state_num(s, "mask_chip_id", 0))
 			memset(id, 0, need);
 		memcpy((void *)(uintptr_t)addr, id, need);
 		put_u32(p + 8, (uint32_t)need);
 		return 0;
 	}
+	case CMD_SEV_PLATFORM_STATUS:
+		memset(p, 0, 12);
+		p[0] = (uint8_t)state_num(s, "api_major", 1);
+		p[1] = (uint8_t)state_num(s, "api_minor", 55);
+		p[2] = (uint8_t)state_num(s, "sev_state", SEV_STATE_INIT);
+		put_u32(p + 3, (uint32_t)state_num(s, "sev_flags", 0x100));
+		p[7] = (uint8_t)state_num(s, "build_id", 0);
+		put_u32(p + 8, (uint32_t)state_num(s, "guest_count", 0));
+		return 0;
+	case CMD_PDH_CERT_EXPORT:
+		return pdh_cert_export(s, p, writable, fw, dirty);
 	case CMD_PLATFORM_STATUS:
 		memset(p, 0, 32);
 		p[0] = (uint8_t)state_num(s, "api_major", 1);
