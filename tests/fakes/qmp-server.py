@@ -8,12 +8,14 @@ broker's QMP client.  Python 3 standard library plus python3-cryptography.
 
   qmp-server.py --socket PATH --handle N --pek-key FILE [--digest HEX]
                 [--policy N] [--mode MODE] [--log FILE] [--once]
-                [--pid-file FILE]
+                [--pid-file FILE] [--parent-pid PID]
 
 Creates the socket (replacing a stale one), then prints "ready" on stdout
 (tests wait for that line).  Serves connections one thread each until
 killed (SIGTERM/SIGINT remove the socket), or after the first connection
-ends with --once.  Every connection gets the greeting
+ends with --once, or within a second of process PID's end with
+--parent-pid (so a test that dies leaves no server behind).  Every
+connection gets the greeting
   {"QMP": {"version": {...}, "capabilities": ["oob"]}}
 and replies end in "\\r\\n" as QEMU's do.  Commands are JSON objects,
 with or without newlines between them; an "id" member is echoed back.
@@ -299,6 +301,7 @@ def main():
     p.add_argument("--log")
     p.add_argument("--once", action="store_true")
     p.add_argument("--pid-file")
+    p.add_argument("--parent-pid", type=int)
     args = p.parse_args()
     try:
         args.digest = bytes.fromhex(args.digest)
@@ -344,6 +347,17 @@ def main():
         with open(args.pid_file + ".tmp", "w", encoding="ascii") as f:
             f.write("%d\n" % os.getpid())
         os.replace(args.pid_file + ".tmp", args.pid_file)
+    if args.parent_pid:
+        def watch():
+            while True:
+                time.sleep(1)
+                try:
+                    os.kill(args.parent_pid, 0)
+                except ProcessLookupError:
+                    stop(None, None)
+                except PermissionError:
+                    pass
+        threading.Thread(target=watch, daemon=True).start()
     print("ready", flush=True)
 
     while True:

@@ -16,6 +16,7 @@ scalar wins, groups refused).
       [--ask-ark FILE] [--roots DIR] [--no-verify] [--out FILE] [--json]
       [--timeout S]
   aeb-client.py --connect ADDR --raw-frame HEXFILE [--timeout S]
+  aeb-client.py --evidence FILE [--mnonce HEX] [roots] [--no-verify] [--json]
   aeb-client.py --print-frames [--service S] [--handle N] [--mnonce HEX]
       [--evidence-size N]
 
@@ -49,6 +50,9 @@ Output: "evidence verifies" (or "evidence well-formed" with --no-verify;
 line of JSON on stdout and that last line on stderr instead.  --out FILE
 writes the evidence bytes as received (also when a check fails).
 
+--evidence FILE checks and verifies an evidence JSON file (as --out wrote
+it) the same way, with no connection (--mnonce: the one it must carry).
+
 --print-frames prints the hex of the two request frames (size, evidence),
 one line each, and connects to nothing.  --raw-frame sends the bytes of
 HEXFILE (hex digits, whitespace ignored) on one connection instead of any
@@ -61,7 +65,8 @@ Exit codes: 0 success; 1 bad usage or an unreadable root file; 2 transport
 (connect, timeout, the peer closed, a malformed reply frame, envelope or
 payload); 3 a nonzero error_code ("error_code N"); 4 a ttrpc status other
 than 0 ("status CODE MESSAGE"); 5 a check or a verify link failed
-("aeb-client.py: LINK: reason").
+("aeb-client.py: LINK: reason").  "error_code N" and "status CODE MESSAGE"
+go to stdout, every other message to stderr.
 """
 
 import argparse
@@ -573,6 +578,8 @@ def run(args):
     roots = None
     if not args.size_only and not args.no_verify:
         roots = load_roots(args)
+    if args.evidence:
+        return check_evidence(args, read_file(args.evidence, "evidence"), roots)
 
     sz = rpc(args, size_request(args))
     try:
@@ -601,6 +608,10 @@ def run(args):
     if err:
         raise Fail(3, "error_code %d" % err, plain=True)
     check(size == EVIDENCE_SIZE, "evidence", "evidence_size %d, not %d" % (size, EVIDENCE_SIZE))
+    return check_evidence(args, raw, roots)
+
+
+def check_evidence(args, raw, roots):
     ev = parse_evidence(raw)
     if roots is not None:
         verify(ev, roots[0], roots[1], args.mnonce)
@@ -638,6 +649,7 @@ def main():
     p.add_argument("--out")
     p.add_argument("--json", action="store_true")
     p.add_argument("--raw-frame")
+    p.add_argument("--evidence")
     p.add_argument("--print-frames", action="store_true")
     p.add_argument("--timeout", type=float, default=10.0)
     args = p.parse_args()
@@ -651,7 +663,7 @@ def main():
             args.mnonce = b""
         if len(args.mnonce) != 16:
             p.error("--mnonce: 16 bytes in hex expected")
-    if not args.print_frames:
+    if not args.print_frames and not args.evidence:
         if not args.connect:
             p.error("--connect is required")
         a = args.connect
@@ -662,6 +674,10 @@ def main():
     if args.timeout <= 0:
         p.error("--timeout: a positive number of seconds expected")
     sources = [bool(args.ark or args.ask), bool(args.ask_ark), bool(args.roots)]
+    if sum(bool(x) for x in (args.print_frames, args.raw_frame, args.evidence)) > 1:
+        p.error("--print-frames, --raw-frame and --evidence exclude each other")
+    if args.evidence and (args.connect or args.size_only or args.random_mnonce):
+        p.error("--evidence connects to nothing (no --connect, --size-only, --random-mnonce)")
     if sum(sources) > 1:
         p.error("give the roots once: --ark and --ask, --ask-ark or --roots")
     if args.ark and not args.ask or args.ask and not args.ark:
