@@ -10,7 +10,7 @@ broker's QMP client.  Python 3 standard library plus python3-cryptography.
                 [--policy N] [--mode MODE] [--log FILE] [--once]
                 [--pid-file FILE] [--parent-pid PID]
 
-Creates the socket (replacing a stale one), then prints "ready" on stdout
+Creates the socket (replacing a stale socket, nothing else), then prints "ready" on stdout
 (tests wait for that line).  Serves connections one thread each until
 killed (SIGTERM/SIGINT remove the socket), or after the first connection
 ends with --once, or within a second of process PID's end with
@@ -75,6 +75,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
@@ -326,8 +327,11 @@ def main():
     srv = Server(args, key)
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        if os.path.exists(args.socket) and not os.path.isdir(args.socket):
-            os.unlink(args.socket)
+        try:
+            if stat.S_ISSOCK(os.lstat(args.socket).st_mode):
+                os.unlink(args.socket)
+        except FileNotFoundError:
+            pass
         lsock.bind(args.socket)
         lsock.listen(16)
     except OSError as e:
