@@ -76,13 +76,14 @@ setup_file() {
 		    c.sendall(frame(l(1, b"") + l(2, p))); c.close()
 	EOF
 	# qmp.py SOCKET SEND...: reads the greeting, then sends each SEND (a
-	# JSON text, sent as given) on one connection and waits for its reply;
+	# JSON text, sent as given) on one connection and waits for its reply
+	# ("part:TEXT" sends TEXT, waits 0.2 s and no reply: a command in pieces);
 	# prints every message received, one a line, as compact JSON with sorted
 	# keys ("<not json> TEXT" for a line that is not JSON), events as they
 	# come.  Then shuts its side down and prints "closed" when the peer
 	# closes; "timeout" instead, and stops, after 3 s without a message.
 	cat >"$d/qmp.py" <<-'EOF'
-		import json, socket, sys
+		import json, socket, sys, time
 		s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(3)
 		buf = b""
 		def message():
@@ -106,6 +107,7 @@ setup_file() {
 		try:
 		    reply()
 		    for m in sys.argv[2:]:
+		        if m.startswith("part:"): s.sendall(m[5:].encode()); time.sleep(0.2); continue
 		        s.sendall(m.encode()); reply()
 		    s.shutdown(socket.SHUT_WR)
 		    while message() is not None: pass
@@ -409,6 +411,15 @@ c, _ = s.accept(); time.sleep(30)' "$T/mute.sock" >"$T/mute.out" 3>&- &
 		.oca[0]=2#oca: version 2, not 1
 		.cek[8]=3#cek: usage 0x1003, not 0x1004
 	EOF
+	jq -c '.pek[164]=1' "$T/ev.json" >"$T/bad.json"
+	run "${CLIENT[@]}" --evidence "$T/bad.json" --roots "$P"
+	assert_failure 5
+	assert_output "aeb-client.py: pek: the key's reserved bytes are not zero"
+	run "${CLIENT[@]}" --evidence "$T/ev.json" --roots "$P" --device-type AmdMilan
+	assert_failure 5
+	assert_output "aeb-client.py: evidence: device_type AmdRome, not AmdMilan"
+	run "${CLIENT[@]}" --evidence "$T/ev.json" --roots "$P" --device-type AmdRome
+	assert_success
 	# Unknown keys are ignored, key order is free.
 	jq -c '.extra=1 | .report.more=[1] | {device_type, oca, pek, cek, report, extra}' "$T/ev.json" >"$T/ok.json"
 	run "${CLIENT[@]}" --evidence "$T/ok.json" --roots "$P"
@@ -452,6 +463,17 @@ c, _ = s.accept(); time.sleep(30)' "$T/mute.sock" >"$T/mute.out" 3>&- &
 	grep -qx "query-sev-attestation-report $MNONCE" "$T/qmp.log"
 	grep -qx "unknown quit" "$T/qmp.log"
 	grep -qx "query-sev-attestation-report -" "$T/qmp.log"
+}
+
+@test "qmp-server: a command in pieces waits for the rest; a malformed line is answered, the next served" {
+	qmpsrv
+	run qmp 'part:{"execute":' 'part:  "qmp_capabil' 'ities"}' $'{bad json}\n{"execute":"query-sev"}'
+	assert_success
+	assert_line -n 1 '{"return":{}}'
+	assert_line -n 2 '{"error":{"class":"GenericError","desc":"JSON parse error"}}'
+	assert_line -n 3 --partial '"handle":7,'
+	assert_line -n 4 closed
+	[ "$(tr '\n' ' ' <"$T/qmp.log")" = "connect qmp_capabilities bad-json query-sev " ]
 }
 
 @test "qmp-server: several connections, --once, --digest, stale socket replaced" {

@@ -18,7 +18,8 @@ ends with --once, or within a second of process PID's end with
 connection gets the greeting
   {"QMP": {"version": {...}, "capabilities": ["oob"]}}
 and replies end in "\\r\\n" as QEMU's do.  Commands are JSON objects,
-with or without newlines between them; an "id" member is echoed back.
+with or without newlines between them, in as many pieces as they come (an
+object ends where its brackets balance); an "id" member is echoed back.
 
   qmp_capabilities              {"return": {}}; any other command before it:
                                 {"error": {"class": "CommandNotFound", ...}}
@@ -105,6 +106,39 @@ def make_report(key, mnonce, digest, policy):
            + bytes(4) + r.to_bytes(72, "little") + s.to_bytes(72, "little"))
     assert len(rep) == REPORT_LEN
     return rep
+
+
+def next_message(buf):
+    """(the next whole JSON text or None to wait for more, the rest) of bytes buf.
+
+    As QEMU's JSON streamer: an object or array ends where its brackets
+    balance (outside strings), with or without a newline; anything else runs
+    to the end of its line."""
+    start = len(buf) - len(buf.lstrip(b" \t\r\n"))
+    if start == len(buf):
+        return None, b""
+    if buf[start] not in b"{[":
+        nl = buf.find(b"\n", start)
+        return (None, buf) if nl < 0 else (buf[start:nl], buf[nl + 1:])
+    depth, instr, esc = 0, False, False
+    for j in range(start, len(buf)):
+        c = buf[j]
+        if instr:
+            if esc:
+                esc = False
+            elif c == 0x5c:
+                esc = True
+            elif c == 0x22:
+                instr = False
+        elif c == 0x22:
+            instr = True
+        elif c in b"{[":
+            depth += 1
+        elif c in b"}]":
+            depth -= 1
+            if depth == 0:
+                return buf[start:j + 1], buf[j + 1:]
+    return None, buf
 
 
 class Server:
@@ -241,39 +275,24 @@ class Server:
             if mode == "close":
                 return
             state = {"caps": False, "hung": False}
-            dec = json.JSONDecoder()
-            buf = ""
-            pending = b""
+            buf = b""
             while True:
                 data = conn.recv(65536)
                 if not data:
                     return
                 if state["hung"]:
                     continue
-                pending += data
-                try:
-                    buf += pending.decode("utf-8")
-                    pending = b""
-                except UnicodeDecodeError:
-                    if len(pending) < 4:
-                        continue
-                    buf += pending.decode("utf-8", "replace")
-                    pending = b""
+                buf += data
                 while True:
-                    buf = buf.lstrip(" \t\r\n")
-                    if not buf:
+                    text, buf = next_message(buf)
+                    if text is None:
                         break
                     try:
-                        cmd, end = dec.raw_decode(buf)
-                    except json.JSONDecodeError:
-                        # Incomplete: wait for more, unless a whole line failed.
-                        if "\n" not in buf:
-                            break
-                        line, _, buf = buf.partition("\n")
+                        cmd = json.loads(text.decode("utf-8"))
+                    except ValueError:
                         self.log("bad-json")
                         self.send(conn, self.error("GenericError", "JSON parse error", None))
                         continue
-                    buf = buf[end:]
                     if not isinstance(cmd, dict):
                         self.log("bad-json")
                         self.send(conn, self.error("GenericError", "QMP input must be a"

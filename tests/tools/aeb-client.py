@@ -13,8 +13,8 @@ scalar wins, groups refused).
   aeb-client.py --connect unix:PATH|vsock:CID:PORT [--service aeb.Aeb|aeb.AEB]
       [--handle N] [--mnonce HEX|--random-mnonce] [--size-only]
       [--evidence-size N] [--ark FILE|--trust-root FILE] [--ask FILE]
-      [--ask-ark FILE] [--roots DIR] [--no-verify] [--out FILE] [--json]
-      [--timeout S]
+      [--ask-ark FILE] [--roots DIR] [--no-verify] [--device-type T]
+      [--out FILE] [--json] [--timeout S]
   aeb-client.py --connect ADDR --raw-frame HEXFILE [--timeout S]
   aeb-client.py --evidence FILE [--mnonce HEX] [roots] [--no-verify] [--json]
   aeb-client.py --print-frames [--service S] [--handle N] [--mnonce HEX]
@@ -37,7 +37,8 @@ sig_usage, sig_algo, reserved, sig1[144]}, cek[2084], pek[2084], oca[2084],
 device_type one of AmdRome, AmdNaples, AmdMilan, Unknown; byte arrays of
 integers 0-255, u32 fields integers 0..2^32-1, unknown keys ignored), each
 cert a version-1 SEV cert with its usage (CEK 0x1004, PEK 0x1002, OCA
-0x1001).  Then, unless --no-verify, the links in order, each named on
+0x1001) with zero reserved bytes; --device-type T requires device_type T.
+Then, unless --no-verify, the links in order, each named on
 failure: ark-self, ask-by-ark, cek-by-ask, oca-self, pek-by-oca,
 pek-by-cek, report-by-pek, mnonce (when one was sent).  The ARK and ASK
 (AMD CA format) come from --ark/--trust-root and --ask, or --ask-ark
@@ -240,7 +241,8 @@ def connect(addr, timeout):
         raise Fail(2, "cannot connect to '%s': %s" % (addr, e.strerror or e)) from None
 
 
-def recv_exact(s, n):
+def recv_exact(s, n, first):
+    """n bytes; first: nothing of the reply has come yet."""
     out = bytearray()
     while len(out) < n:
         try:
@@ -251,7 +253,7 @@ def recv_exact(s, n):
             raise Fail(2, "receive: %s" % (e.strerror or e)) from None
         if not b:
             raise Fail(2, "the peer closed the connection%s"
-                       % (" mid-frame" if out or n != 10 else ""))
+                       % ("" if first and not out else " mid-frame"))
         out += b
     return bytes(out)
 
@@ -266,7 +268,7 @@ def rpc(args, req):
             raise Fail(2, "send: timed out") from None
         except OSError as e:
             raise Fail(2, "send: %s" % (e.strerror or e)) from None
-        hdr = recv_exact(s, 10)
+        hdr = recv_exact(s, 10, True)
         length = int.from_bytes(hdr[0:4], "big")
         stream, ftype = int.from_bytes(hdr[4:8], "big"), hdr[8]
         if length > MAX_DATA:
@@ -275,7 +277,7 @@ def rpc(args, req):
             raise Fail(2, "reply frame of type %d, not a response" % ftype)
         if stream != 1:
             raise Fail(2, "reply on stream %d, not 1" % stream)
-        data = recv_exact(s, length)
+        data = recv_exact(s, length, False)
     finally:
         s.close()
     try:
@@ -422,6 +424,7 @@ class SevCert:
         check(self.algo in (ALGO_ECDSA_SHA256, ALGO_ECDSA_SHA384), name,
               "algorithm 0x%x, not ECDSA" % self.algo)
         self.key = ec_key(u32(data, 0x10), data[0x14:0x5c], data[0x5c:0xa4], name)
+        check(not any(data[0xa4:SIGNED_LEN]), name, "the key's reserved bytes are not zero")
         self.body = data[:SIGNED_LEN]
         self.slots = [(u32(data, 0x414), u32(data, 0x418), data[0x41c:0x61c]),
                       (u32(data, 0x61c), u32(data, 0x620), data[0x624:0x824])]
@@ -471,7 +474,7 @@ def u32_field(obj, key, where):
     return v
 
 
-def parse_evidence(raw):
+def parse_evidence(raw, args):
     try:
         ev = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -491,6 +494,8 @@ def parse_evidence(raw):
         out[k] = byte_array(ev, k, CERT_LEN, "")
     check(ev.get("device_type") in DEVICE_TYPES, "evidence",
           "device_type is not one of %s" % ", ".join(DEVICE_TYPES))
+    check(args.device_type is None or ev["device_type"] == args.device_type, "evidence",
+          "device_type %s, not %s" % (ev["device_type"], args.device_type))
     out["device_type"] = ev["device_type"]
     out["report_bytes"] = (r["monce"] + r["launch_digest"] + r["policy"].to_bytes(4, "little")
                            + r["sig_usage"].to_bytes(4, "little")
@@ -612,7 +617,7 @@ def run(args):
 
 
 def check_evidence(args, raw, roots):
-    ev = parse_evidence(raw)
+    ev = parse_evidence(raw, args)
     if roots is not None:
         verify(ev, roots[0], roots[1], args.mnonce)
         last = "evidence verifies"
@@ -646,6 +651,7 @@ def main():
     p.add_argument("--ask-ark")
     p.add_argument("--roots")
     p.add_argument("--no-verify", action="store_true")
+    p.add_argument("--device-type", choices=DEVICE_TYPES)
     p.add_argument("--out")
     p.add_argument("--json", action="store_true")
     p.add_argument("--raw-frame")
@@ -688,8 +694,10 @@ def main():
     try:
         return run(args)
     except Fail as e:
-        print(e.msg if e.plain else "%s: %s" % (PROG, e.msg), file=sys.stderr if e.code != 3 and
-              e.code != 4 else sys.stdout)
+        if e.plain:
+            print(e.msg)
+        else:
+            print("%s: %s" % (PROG, e.msg), file=sys.stderr)
         return e.code
 
 
