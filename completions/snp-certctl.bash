@@ -34,8 +34,11 @@ _snp_certctl_options() {
 	verify)
 		echo '--trust-root --tcb --hwid --platform --product --at --json
 			--hashstick' ;;
+	sev-export)
+		echo '-d --dir --product --trust-root --kds-url --cache --offline
+			--timeout --json' ;;
 	sev-verify)
-		echo '--report --mnonce --product --trust-root --json' ;;
+		echo '--report --mnonce --product --trust-root --timeout --json' ;;
 	extract)
 		echo '-d --directory --der --json' ;;
 	status)

@@ -144,11 +144,22 @@ complete -c snp-certctl -n '__snp_certctl_using verify' -l at -x -d 'check valid
 complete -c snp-certctl -n '__snp_certctl_using verify' -l json -d 'one JSON document on stdout'
 complete -c snp-certctl -n '__snp_certctl_using verify' -l hashstick -r -F -d 'check this hashstick instead of a table'
 
+# sev-export
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -s d -l dir -x -a '(__fish_complete_directories)' -d 'the chain directory'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l product -x -a 'naples rome milan genoa turin' -d 'the generation'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l trust-root -r -F -d 'also trust this ARK (AMD CA format, or ASK and ARK)'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l offline -d 'use the cache only'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l timeout -x -d 'wait at most SEC seconds for the locks'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l json -d 'one JSON document on stdout'
+
 # sev-verify
 complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l report -r -F -d 'also check this attestation report'
 complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l mnonce -x -d 'the report must carry this mnonce'
 complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l product -x -a 'naples rome milan genoa turin' -d 'the generation'
 complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l trust-root -r -F -d 'also trust this ARK (AMD CA format)'
+complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l timeout -x -d 'wait at most SEC seconds for the locks'
 complete -c snp-certctl -n '__snp_certctl_using sev-verify' -l json -d 'one JSON document on stdout'
 complete -c snp-certctl -n '__snp_certctl_using sev-verify' -F -a '(__fish_complete_directories)'
 

@@ -20,14 +20,15 @@ enum { OPT_REPORT = OPT_COMMON_LAST, OPT_MNONCE, OPT_SEV_PRODUCT };
 
 static const char usage[] =
 	"Usage: snp-certctl sev-verify [DIR] [--report FILE [--mnonce HEX]]\n"
-	"                              [--product P] [--trust-root FILE] [--json]\n"
+	"                              [--product P] [--trust-root FILE] [--timeout SEC]\n"
+	"                              [--json]\n"
 	"\n"
 	"Check a SEV or SEV-ES platform chain, AMD's own certificate formats, in DIR\n"
 	"(default: the store's sev/): cek.cert (the CEK as AMD KDS signs it), oca.cert\n"
 	"and pek.cert, pdh.cert when present; ask.cert and ark.cert (or AMD's\n"
 	"ask_ark.cert) when present, else AMD's pinned roots of the generation, found\n"
-	"by trying each unless --product names it.  One line per check; exit 0 when\n"
-	"all pass, 4 otherwise.\n"
+	"by trying each unless --product names it.  A directory sev-export keeps is\n"
+	"read under its locks.  One line per check; exit 0 when all pass, 4 otherwise.\n"
 	"\n"
 	"      --report FILE     also check this 208-byte attestation report against\n"
 	"                        the PEK\n"
@@ -35,6 +36,7 @@ static const char usage[] =
 	"      --product P       the generation: naples, rome, milan, genoa, turin\n"
 	"      --trust-root FILE trust this ARK (AMD CA format) too, for private test\n"
 	"                        chains (setting sev_trust_root)\n"
+	HELP_TIMEOUT
 	"      --json            one JSON document on stdout\n";
 
 /* The files of a chain, as read. */
@@ -187,6 +189,7 @@ static int cmd_sev_verify_main(struct ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		LONGOPT_TRUST_ROOT,
+		LONGOPT_TIMEOUT,
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "mnonce", required_argument, NULL, OPT_MNONCE },
 		{ "product", required_argument, NULL, OPT_SEV_PRODUCT },

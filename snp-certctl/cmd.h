@@ -182,6 +182,7 @@ unsigned int seconds_to_ms(double seconds);
 CMD(build);
 CMD(show);
 CMD(verify);
+CMD(sev_export);
 CMD(sev_verify);
 CMD(extract);
 CMD(status);

@@ -33,6 +33,7 @@ static const struct cmd *const commands[] = {
 	&cmd_build,
 	&cmd_show,
 	&cmd_verify,
+	&cmd_sev_export,
 	&cmd_sev_verify,
 	&cmd_extract,
 	&cmd_status,

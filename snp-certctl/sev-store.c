@@ -545,9 +545,18 @@ int sev_store_read(const char *dir, unsigned int timeout_ms, struct sev_stored *
 	uint8_t *buf[SEV_SET_MEMBERS] = { 0 };
 	size_t len[SEV_SET_MEMBERS] = { 0 };
 	struct sc_deadline d;
+	struct stat dst;
 	int ret = 0, i;
 
 	memset(out, 0, sizeof(*out));
+	if (lstat(dir, &dst) < 0)
+		return errno == ENOENT ?
+		       why_set(why, -ENOENT, "no SEV chain is stored in '%s' (run 'snp-certctl "
+			       "sev-export')", dir) :
+		       why_set(why, -errno, "cannot stat '%s': %s", dir, strerror(errno));
+	if (!S_ISDIR(dst.st_mode))
+		return why_set(why, -ERR_REFUSED, "refusing '%s': %s, not a directory", dir,
+			       file_type_name(dst.st_mode));
 	sc_deadline_init(&d, timeout_ms / 1000.0);
 	/* Every lock first, in the writers' order, then every read. */
 	for (i = 0; i < SEV_SET_MEMBERS && ret == 0; i++) {
