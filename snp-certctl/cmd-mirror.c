@@ -58,7 +58,7 @@ static const char usage[] =
 	"      --json            one JSON document on stdout:\n"
 	"  {\"dir\", \"entries\" (in the index), \"written\", \"unchanged\", \"fetched\",\n"
 	"   \"skipped\" (cached entries that do not verify), \"failed\": [{\"what\",\n"
-	"   \"error\"}], \"index\" (its path)}\n"
+	"   \"error\"}], \"index\" (its path), \"error\" (when a fetch failed)}\n"
 	"\n"
 	"The setting kds_mirror is not used here: the mirror is made from KDS.\n"
 	"Exit status: 0 done, 2 usage (a bad --hosts file: nothing is asked or\n"
@@ -328,7 +328,7 @@ static int fetch_one(struct mirror *m, struct cache *c, size_t i, size_t n, cons
 		info("[%zu/%zu] %s: %s (%zu left)", i, n, what,
 		     asked ? "fetched" : "in the cache", n - i);
 	} else {
-		info("[%zu/%zu] %s: failed: %s (%zu left)", i, n, what, why.msg, n - i);
+		err("[%zu/%zu] %s: failed: %s (%zu left)", i, n, what, why.msg, n - i);
 		r = add_failure(m, what, r, &why);
 	}
 	cache_item_clear(&it);
@@ -452,8 +452,6 @@ static int put_file(const char *dir, const char *rel, const uint8_t *data, size_
 	}
 	free(old);
 	r = write_file_atomic(p, data, len, 0644, WRITE_REPLACE, &why);
-	if (r == 0 && chmod(p, 0644) < 0)
-		r = why_set(&why, -errno, "cannot chmod '%s': %s", p, strerror(errno));
 	free(p);
 	if (r < 0) {
 		err("%s", why.msg);
@@ -783,8 +781,6 @@ static int write_index(struct mirror *m)
 		return -1;
 	}
 	r = write_file_atomic(p, buf, len, 0644, WRITE_REPLACE, &why);
-	if (r == 0 && chmod(p, 0644) < 0)
-		r = why_set(&why, -errno, "cannot chmod '%s': %s", p, strerror(errno));
 	if (r < 0)
 		err("%s", why.msg);
 	free(p);
@@ -816,6 +812,8 @@ static void print_json(const struct mirror *m)
 	}
 	json_array_end(&j);
 	json_string(&j, "index", index);
+	if (m->fail_status)
+		json_error(&j, m->fail_status);
 	json_object_end(&j);
 	json_finish(&j);
 	free(index);

@@ -199,7 +199,8 @@ static int mirror_fetch(struct cache *c, struct cache_item *it, const char *rel,
 	int r;
 
 	snprintf(path, sizeof(path), "/%s", rel);
-	r = one_request(c, &c->mirror, path, NULL, der, what, it, &e);
+	/* Its messages name the path asked for: what comes first in ours. */
+	r = one_request(c, &c->mirror, path, NULL, der, path, it, &e);
 	if (r == -ENOMEM)
 		return why_set(why, -ENOMEM, "out of memory");
 	if (r < 0) {
