@@ -44,8 +44,8 @@ enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE, OPT_FORCE };
 static const char usage[] =
 	"Usage: snp-certctl fw-update [FILE...] [--commit [--force]]\n"
 	"                             [--reported-tcb SPEC|current]\n"
-	"                             [--timeout SEC] [--kds-url URL] [--cache DIR]\n"
-	"                             [--kds-mirror URL] [--offline]\n"
+	"                             [--timeout SEC] [--kds-url URL]\n"
+	"                             [--kds-mirror URL] [--cache DIR] [--offline]\n"
 	"                             [--product P] [--trust-root PEM]... [--json]\n"
 	"                             [-- COMMAND [ARG]...]\n"
 	"\n"
