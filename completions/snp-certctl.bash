@@ -41,7 +41,7 @@ _snp_certctl_options() {
 	status)
 		echo '--product --json' ;;
 	check)
-		echo '--online --product --kds-url --cache --json' ;;
+		echo '--online --product --kds-url --kds-mirror --cache --json' ;;
 	fetch)
 		echo '--product --hwid --tcb --platform --vlek -o --output --kds-url
 			--kds-mirror --cache --offline --trust-root --json --client-cert --client-key

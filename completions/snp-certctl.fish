@@ -165,6 +165,7 @@ complete -c snp-certctl -n '__snp_certctl_using status' -l json -d 'one JSON doc
 complete -c snp-certctl -n '__snp_certctl_using check' -l online -d 'also check the cache and that KDS answers'
 complete -c snp-certctl -n '__snp_certctl_using check' -l product -x -a 'Milan Genoa Turin' -d 'take the product to be this'
 complete -c snp-certctl -n '__snp_certctl_using check' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using check' -l kds-mirror -x -d 'the mirror for kds-mirror'
 complete -c snp-certctl -n '__snp_certctl_using check' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
 complete -c snp-certctl -n '__snp_certctl_using check' -l json -d 'one JSON document on stdout'
 

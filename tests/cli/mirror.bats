@@ -365,3 +365,18 @@ old_table() {
 	assert_equal "$(kds_requests /vcek/v1/Milan/cert_chain)" 1
 	cmp "$T/ca.pem" "$T/cache2/vcek/Milan/cert_chain.pem"
 }
+
+@test "hosts: check --online judges the mirror (kds-mirror), listed only with one" {
+	mirror_of_this_host
+	run --separate-stderr fake check --online --kds-mirror "$MIRROR_URL" --json
+	assert_equal "$(jq -r '.checks[] | select(.name == "kds-mirror") | .result' <<<"$output")" pass
+	assert_equal "$(jq -r '.checks[] | select(.name == "kds-mirror") | .reason' <<<"$output")" \
+		"the mirror '$MIRROR_URL' serves vcek/Milan/cert_chain.pem ($(stat -c %s "$M/vcek/Milan/cert_chain.pem") bytes)"
+	rm "$M/vcek/Milan/cert_chain.pem"
+	run --separate-stderr fake check --online --kds-mirror "$MIRROR_URL" --json
+	assert_equal "$(jq -r '.checks[] | select(.name == "kds-mirror") | .result' <<<"$output")" fail
+	assert_equal "$(jq -r '.checks[] | select(.name == "kds-mirror") | .reason' <<<"$output")" \
+		"the mirror answered 404 for /vcek/Milan/cert_chain.pem"
+	run --separate-stderr fake check --online --json
+	assert_equal "$(jq -r '[.checks[] | select(.name == "kds-mirror")] | length' <<<"$output")" 0
+}
