@@ -483,6 +483,17 @@ static struct entry *new_entry(struct mirror *m, const char *rel, const char *ki
 	return e;
 }
 
+/* Is there a file at rel in the cache (for an entry that could not be had)? */
+static bool cached(const struct cache *c, const char *rel)
+{
+	char *p = path_join(c->dir, rel);
+	struct stat st;
+	bool there = p && lstat(p, &st) == 0;
+
+	free(p);
+	return there;
+}
+
 /*
  * One cache entry at rel, got (verified) by get: into DIR and the index.
  * 0 (mirrored, or skipped after a warning), -ENOMEM, or -1 (DIR cannot be
@@ -502,7 +513,7 @@ static int mirror_entry(struct mirror *m, struct cache *c, const char *rel, cons
 	*out = NULL;
 	if (r == -ENOMEM)
 		return -ENOMEM;
-	if (r == -ENOENT)
+	if (r == -ENOENT && !cached(c, rel))
 		return 0; /* not in the cache */
 	if (r < 0) {
 		warn("not mirroring '%s': %s", rel, why.msg);

@@ -197,6 +197,13 @@ index_valid() {
 	[ -f "$M/vcek/Milan/$HW_MILAN/7308000000000103.der" ]
 	assert_equal "$(jq -c '[.entries, .skipped]' <<<"$output")" '[2,1]'
 	index_matches "$M"
+	# Without the CA chain its VCEK cannot be verified (a private root): said, skipped.
+	rm "$bad" "$T/cache/vcek/Milan/cert_chain.pem"
+	run --separate-stderr certctl mirror "$T/m2" "${ROOTS[@]}" --json
+	assert_success
+	[[ "$stderr" == *"warning: not mirroring 'vcek/Milan/$HW_MILAN/7308000000000103.der': no Milan VCEK CA chain in the cache"* ]]
+	assert_equal "$(jq -c '[.entries, .skipped]' <<<"$output")" '[0,1]'
+	assert_equal "$(jq -c '.entries' "$T/m2/index.json")" '[]'
 }
 
 @test "mirror --hosts: a file at fault is an error naming it and its line (exit 2): no request, nothing written" {
