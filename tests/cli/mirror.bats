@@ -340,10 +340,24 @@ old_table() {
 	run --separate-stderr fake refresh --offline --kds-mirror "$MIRROR_URL"
 	assert_success
 	assert_equal "$(kds_requests)" 0
-	# A bad mirror URL is a usage error.
+	# The environment names it too.
+	: >"$KDS_LOG"
+	rm -rf "$T/cache2"
+	run --separate-stderr env SNP_CERTCTL_KDS_MIRROR="$MIRROR_URL" "$SNP_CERTCTL" fetch vcek \
+		--product Milan --hwid "$HW_MILAN" --tcb "$FX_TCB_MILAN" -o "$T/y.der"
+	assert_success
+	assert_equal "$(kds_requests)" 0
+	cmp "$T/y.der" "$M/vcek/Milan/$HW_MILAN/7308000000000103.der"
+	# A bad mirror URL is a usage error, wherever it comes from.
 	run --separate-stderr certctl fetch vcek --product Milan --hwid "$HW_MILAN" \
 		--tcb "$FX_TCB_MILAN" --kds-mirror 'ftp://x/'
 	assert_failure 2
+	[[ "$stderr" == "snp-certctl: command line: invalid kds_mirror 'ftp://x/': want an http:// or https:// URL without a query"* ]]
+	printf '# a mirror\nkds_mirror = http://m/?x=1\n' >"$T/bad.conf"
+	run --separate-stderr certctl -C "$T/bad.conf" fetch vcek --product Milan \
+		--hwid "$HW_MILAN" --tcb "$FX_TCB_MILAN"
+	assert_failure 2
+	assert_equal "$stderr" "snp-certctl: $T/bad.conf:2: invalid kds_mirror 'http://m/?x=1': want an http:// or https:// URL without a query"
 }
 
 @test "hosts: a tampered VCEK on the mirror is refused, KDS asked, only the good one cached" {
@@ -388,4 +402,21 @@ old_table() {
 		"the mirror answered 404 for /vcek/Milan/cert_chain.pem"
 	run --separate-stderr fake check --online --json
 	assert_equal "$(jq -r '[.checks[] | select(.name == "kds-mirror")] | length' <<<"$output")" 0
+}
+
+@test "hosts: fw-update takes the VCEK for the new reported TCB from the mirror, no KDS request" {
+	new=bl=4,tee=2,snp=9,ucode=116
+	# The fleet's new TCB, mirrored ahead of the rollout (a text line).
+	printf 'Milan %s %s\n' "$HW_MILAN" "$new" >"$T/rollout"
+	certctl mirror "$M" --hosts "$T/rollout" --rate 50 "${ROOTS[@]}" -q
+	serve_mirror "$M"
+	export SNP_CERTCTL_CACHE_DIR="$T/cache2" SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/milan/ark.pem"
+	: >"$KDS_LOG"
+	test_table milan "$T/store/t.certs"
+	set_state current_tcb=0x7409000000000204
+	run --separate-stderr fake fw-update --reported-tcb "$new" --kds-mirror "$MIRROR_URL"
+	assert_success
+	assert_output "updated $T/store/t.certs: installed the VCEK for the reported TCB $new (was bl=3,tee=1,snp=8,ucode=115)"
+	assert_equal "$(kds_requests)" 0
+	assert_equal "$(mirror_requests "/vcek/Milan/$HW_MILAN/7409000000000204.der")" 1
 }
