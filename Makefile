@@ -452,7 +452,8 @@ install-hooks:
 	$(SUBST_BINDIR) hooks/cron/snp-certctl > $(GEN_INST)/cron.d/snp-certctl
 	$(call install_files,0644,$(addprefix $(GEN_INST)/units/,$(notdir $(UNITS))),$(SYSTEMDUNITDIR))
 	$(call install_files,0644,$(GEN_INST)/cron.d/snp-certctl,$(DOCDIR)/examples/cron.d)
-	$(call install_files,0755,$(wildcard hooks/examples/*),$(DOCDIR)/examples/hooks)
+	$(call install_files,0755,$(filter-out %.conf,$(wildcard hooks/examples/*)),$(DOCDIR)/examples/hooks)
+	$(call install_files,0644,hooks/examples/nginx-kds-mirror.conf,$(DOCDIR)/examples)
 	$(call install_files,0644,hooks/ansible/fw-update.yml,$(DOCDIR)/examples/ansible)
 	$(call install_files,0644,$(ROLE)/tasks/main.yml,$(ROLE_INST)/tasks)
 	$(call install_files,0644,$(ROLE)/defaults/main.yml,$(ROLE_INST)/defaults)

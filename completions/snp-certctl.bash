@@ -44,10 +44,10 @@ _snp_certctl_options() {
 	status)
 		echo '--product --json' ;;
 	check)
-		echo '--online --product --kds-url --cache --json' ;;
+		echo '--online --product --kds-url --kds-mirror --cache --json' ;;
 	fetch)
 		echo '--product --hwid --id --tcb --platform --vlek -o --output --kds-url
-			--cache --offline --trust-root --json --client-cert --client-key
+			--kds-mirror --cache --offline --trust-root --json --client-cert --client-key
 			--csp-url' ;;
 	update)
 		echo '--vcek --vlek --ask --asvk --ark --crl --entry --remove
@@ -59,14 +59,16 @@ _snp_certctl_options() {
 	recover)
 		echo '--timeout --json' ;;
 	refresh)
-		echo '--kds-url --cache --offline --dry-run --splay --product
+		echo '--kds-url --kds-mirror --cache --offline --dry-run --splay --product
 			--trust-root --timeout --json' ;;
 	fw-update)
-		echo '--commit --force --reported-tcb --timeout --kds-url --cache --offline
+		echo '--commit --force --reported-tcb --timeout --kds-url --kds-mirror --cache --offline
 			--product --trust-root --json' ;;
 	vlek-load)
 		echo '--hashstick --vlek --asvk --ark --timeout --product --trust-root
 			--json' ;;
+	mirror)
+		echo '--hosts --kds-url --cache --rate --offline --trust-root --json' ;;
 	config)
 		echo '--mask-chip-id --mask-chip-key --force --timeout --product --json' ;;
 	help)
@@ -150,7 +152,7 @@ _snp_certctl() {
 	# Option arguments (global or the command's).
 	case $prev in
 	-C | --config | --vcek | --vlek | --ask | --asvk | --ark | --crl | \
-		--trust-root | --hashstick | -o | --output)
+		--trust-root | --hashstick | -o | --output | --hosts)
 		_filedir
 		return ;;
 	--store | --cache | --from-dir)
@@ -183,7 +185,7 @@ _snp_certctl() {
 			_filedir
 		fi
 		return ;;
-	--tcb | --hwid | --at | --timeout | -w | --splay)
+	--tcb | --hwid | --at | --timeout | -w | --splay | --rate | --kds-mirror)
 		return ;;
 	esac
 	$split && return
@@ -226,6 +228,8 @@ _snp_certctl() {
 		--mask-chip-id | --mask-chip-key)
 			COMPREPLY=($(compgen -W 'on off' -- "$cur")) ;;
 		esac ;;
+	mirror)
+		_filedir -d ;;
 	build | status | check) ;;
 	esac
 } &&

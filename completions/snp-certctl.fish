@@ -176,6 +176,7 @@ complete -c snp-certctl -n '__snp_certctl_using status' -l json -d 'one JSON doc
 complete -c snp-certctl -n '__snp_certctl_using check' -l online -d 'also check the cache and that KDS answers'
 complete -c snp-certctl -n '__snp_certctl_using check' -l product -x -a 'Milan Genoa Turin' -d 'take the product to be this'
 complete -c snp-certctl -n '__snp_certctl_using check' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using check' -l kds-mirror -x -d 'the mirror for kds-mirror'
 complete -c snp-certctl -n '__snp_certctl_using check' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
 complete -c snp-certctl -n '__snp_certctl_using check' -l json -d 'one JSON document on stdout'
 
@@ -190,6 +191,7 @@ complete -c snp-certctl -n '__snp_certctl_using fetch' -l platform -d "the platf
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l vlek -d 'the VLEK chain (ASVK) instead of the VCEK chain'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -s o -l output -r -F -d 'write the result to PATH'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l kds-mirror -x -d 'ask this mirror first, then KDS'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l offline -d 'use the cache only'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l trust-root -r -F -d 'also trust this AMD root'
@@ -226,6 +228,7 @@ complete -c snp-certctl -n '__snp_certctl_using recover' -l json -d 'print the r
 
 # refresh
 complete -c snp-certctl -n '__snp_certctl_using refresh' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using refresh' -l kds-mirror -x -d 'ask this mirror first, then KDS'
 complete -c snp-certctl -n '__snp_certctl_using refresh' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
 complete -c snp-certctl -n '__snp_certctl_using refresh' -l offline -d 'use the cache only'
 complete -c snp-certctl -n '__snp_certctl_using refresh' -l dry-run -d 'say what would be done, change nothing'
@@ -241,6 +244,7 @@ complete -c snp-certctl -n '__snp_certctl_using fw-update' -l force -d '--commit
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l reported-tcb -x -a current -d 'SNP_SET_CONFIG: report this TCB (SPEC or current)'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l timeout -x -d 'wait at most SEC seconds for the locks'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using fw-update' -l kds-mirror -x -d 'ask this mirror first, then KDS'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l offline -d 'use the cache only'
 complete -c snp-certctl -n '__snp_certctl_using fw-update' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
@@ -256,6 +260,16 @@ complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l timeout -x -d 'wai
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l trust-root -r -F -d 'also trust this AMD root'
 complete -c snp-certctl -n '__snp_certctl_using vlek-load' -l json -d 'one JSON document on stdout'
+
+# mirror
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l hosts -r -F -d 'the fleet: status --json documents or lines'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l rate -x -d 'at most N requests per second'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l offline -d 'never ask KDS'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l trust-root -r -F -d 'also trust this AMD root'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -l json -d 'one JSON document on stdout'
+complete -c snp-certctl -n '__snp_certctl_using mirror' -x -a '(__fish_complete_directories)'
 
 # config
 complete -c snp-certctl -n '__snp_certctl_using config' -l mask-chip-id -x -a 'on off' -d 'mask the chip id in reports, or stop'

@@ -48,8 +48,8 @@
 #define EXPIRY_DAYS 30
 
 static const char usage[] =
-	"Usage: snp-certctl check [--online] [--product P] [--kds-url URL] [--cache DIR]\n"
-	"                         [--json]\n"
+	"Usage: snp-certctl check [--online] [--product P] [--kds-url URL]\n"
+	"                         [--kds-mirror URL] [--cache DIR] [--json]\n"
 	"\n"
 	"Check that this host is ready to serve SEV-SNP certificate tables: one line\n"
 	"per check, PASS, FAIL or SKIP, a reason and, when not PASS, what to do.\n"
@@ -60,8 +60,9 @@ static const char usage[] =
 	"kvm-req-certs (the certificate exit, Linux 7.0), store, table:NAME (each\n"
 	"table matches the reported TCB and chip), sev-chain (the stored legacy SEV\n"
 	"chain holds the firmware's PEK; skipped without legacy SEV or a stored\n"
-	"chain), tables-interrupted, cert-expiry\n"
-	"(none within 30 days), and with --online cache and kds-reachable.\n"
+	"chain), tables-interrupted, cert-expiry (none within 30 days), and with\n"
+	"--online cache, kds-reachable and, with a mirror (kds_mirror), kds-mirror\n"
+	"(it serves the product's CA chain).\n"
 	"\n"
 	"Exits 0 when nothing failed (SKIPs allowed), 5 when a platform check failed,\n"
 	"else 4 when a table does not match the platform, else 1 (the store, the\n"
@@ -70,6 +71,7 @@ static const char usage[] =
 	"      --online          also check the cache and that KDS answers\n"
 	HELP_PRODUCT
 	HELP_KDS_URL
+	HELP_KDS_MIRROR
 	HELP_CACHE
 	"      --json            one JSON document on stdout:\n"
 	"  {\"checks\": [{\"name\", \"result\" (\"pass\"|\"fail\"|\"skip\"), \"class\"\n"
@@ -686,6 +688,41 @@ static void check_kds(struct checks *l, const struct ctx *ctx, const struct stat
 	free(url);
 }
 
+/*
+ * With a mirror (setting kds_mirror): does it serve the product's CA chain,
+ * at its cache name, as mirror writes it?  Only its presence is judged here;
+ * what a host takes from it is verified when it is fetched.
+ */
+static void check_mirror(struct checks *l, const struct ctx *ctx, const struct status_platform *p)
+{
+	const char *base = ctx_get(ctx, SET_KDS_MIRROR);
+	struct kds_http_opts o;
+	char name[KDS_PATH_MAX], path[KDS_PATH_MAX + 1];
+	struct why why = { "cannot form the CA chain's name" };
+	uint8_t *body = NULL;
+	size_t len = 0;
+
+	if (!base || !*base || p->product == AMD_PRODUCT_UNKNOWN)
+		return;
+	if (kds_http_opts_init(&o, base, &why) < 0 ||
+	    kds_chain_name(p->product, KDS_FAMILY_VCEK, name, sizeof(name)) < 0) {
+		say(l, "kds-mirror", CLASS_KDS, FAIL, "check the setting kds_mirror", "%s",
+		    why.msg);
+		return;
+	}
+	o.server = "the mirror";
+	snprintf(path, sizeof(path), "/%s", name);
+	if (kds_http_get(&o, path, false, path, &body, &len, &why) < 0) {
+		say(l, "kds-mirror", CLASS_KDS, FAIL,
+		    "run snp-certctl mirror --hosts for this host, publish it, check kds_mirror",
+		    "%s", why.msg);
+		return;
+	}
+	free(body);
+	say(l, "kds-mirror", CLASS_KDS, PASS, NULL, "the mirror '%s' serves %s (%zu bytes)", base,
+	    name, len);
+}
+
 /* ---- output --------------------------------------------------------------- */
 
 static int exit_for(const struct checks *l)
@@ -783,6 +820,7 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 		COMMON_LONGOPTS,
 		LONGOPT_PRODUCT,
 		LONGOPT_KDS_URL,
+		LONGOPT_KDS_MIRROR,
 		LONGOPT_CACHE,
 		{ "online", no_argument, NULL, OPT_ONLINE },
 		{ NULL, 0, NULL, 0 },
@@ -822,6 +860,7 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 	if (online) {
 		check_cache(&l, ctx_get(ctx, SET_CACHE_DIR));
 		check_kds(&l, ctx, &p);
+		check_mirror(&l, ctx, &p);
 	} else {
 		say(&l, "cache", CLASS_STORE, SKIP, "give --online", "not checked without --online");
 		say(&l, "kds-reachable", CLASS_KDS, SKIP, "give --online",

@@ -43,7 +43,7 @@ enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL, WHAT_VLEK, WHAT_HASHSTICKS, WHAT_CEK }
 static const char usage[] =
 	"Usage: snp-certctl fetch [vcek|ca|crl] [--product P] [--hwid HEX] [--tcb SPEC]\n"
 	"                         [--vlek] [--platform] [-o PATH] [--kds-url URL]\n"
-	"                         [--cache DIR] [--offline]\n"
+	"                         [--kds-mirror URL] [--cache DIR] [--offline]\n"
 	"                         [--trust-root PEM]... [--json]\n"
 	"       snp-certctl fetch vlek|hashsticks [--client-cert PEM] [--client-key PEM]\n"
 	"                         [--csp-url URL] [--product P] [--tcb SPEC]\n"
@@ -94,8 +94,10 @@ static const char usage[] =
 	"  -o, --output PATH     write the result to PATH (replaced whole)\n"
 	"      --kds-url URL     KDS or a mirror (default https://kdsintf.amd.com;\n"
 	"                        plain http:// allowed)\n"
+	HELP_KDS_MIRROR
 	HELP_CACHE
-	"      --offline         use the cache only; exit 6 when it lacks the answer\n"
+	"      --offline         never ask KDS: the cache and the mirror only; exit 6\n"
+	"                        when they lack the answer\n"
 	HELP_TRUST_ROOT
 	"      --json            describe the result as JSON on stdout\n"
 	"\n"
@@ -348,6 +350,7 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 		{ "vlek", no_argument, NULL, OPT_VLEK },
 		{ "output", required_argument, NULL, 'o' },
 		LONGOPT_KDS_URL,
+		LONGOPT_KDS_MIRROR,
 		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		LONGOPT_TRUST_ROOT,

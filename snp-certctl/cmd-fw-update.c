@@ -44,8 +44,8 @@ enum { OPT_COMMIT = OPT_COMMON_LAST, OPT_REPORTED_TCB, OPT_OFFLINE, OPT_FORCE };
 static const char usage[] =
 	"Usage: snp-certctl fw-update [FILE...] [--commit [--force]]\n"
 	"                             [--reported-tcb SPEC|current]\n"
-	"                             [--timeout SEC] [--kds-url URL] [--cache DIR]\n"
-	"                             [--offline]\n"
+	"                             [--timeout SEC] [--kds-url URL]\n"
+	"                             [--kds-mirror URL] [--cache DIR] [--offline]\n"
 	"                             [--product P] [--trust-root PEM]... [--json]\n"
 	"                             [-- COMMAND [ARG]...]\n"
 	"\n"
@@ -76,8 +76,9 @@ static const char usage[] =
 	"                        a SPEC above the current TCB is refused (no COMMAND)\n"
 	HELP_TIMEOUT
 	HELP_KDS_URL
+	HELP_KDS_MIRROR
 	HELP_CACHE
-	"      --offline         use the cache only\n"
+	"      --offline         use the cache (and the mirror) only\n"
 	HELP_PRODUCT
 	HELP_TRUST_ROOT
 	"      --json            one JSON document on stdout (COMMAND's stdout goes to\n"
@@ -354,6 +355,7 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a,
 		{ "reported-tcb", required_argument, NULL, OPT_REPORTED_TCB },
 		LONGOPT_TIMEOUT,
 		LONGOPT_KDS_URL,
+		LONGOPT_KDS_MIRROR,
 		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "force", no_argument, NULL, OPT_FORCE },

@@ -28,7 +28,8 @@
 enum { OPT_OFFLINE = OPT_COMMON_LAST, OPT_DRY_RUN, OPT_SPLAY };
 
 static const char usage[] =
-	"Usage: snp-certctl refresh [FILE...] [--kds-url URL] [--cache DIR] [--offline]\n"
+	"Usage: snp-certctl refresh [FILE...] [--kds-url URL] [--kds-mirror URL]\n"
+	"                           [--cache DIR] [--offline]\n"
 	"                           [--dry-run] [--splay SEC] [--product P]\n"
 	"                           [--trust-root PEM]... [--timeout SEC] [--json]\n"
 	"\n"
@@ -44,8 +45,10 @@ static const char usage[] =
 	"Updated and failed tables are logged to syslog when stderr is not a terminal.\n"
 	"\n"
 	HELP_KDS_URL
+	HELP_KDS_MIRROR
 	HELP_CACHE
-	"      --offline         use the cache only; exit 6 when it lacks the VCEK\n"
+	"      --offline         never ask KDS: the cache and the mirror only; exit 6\n"
+	"                        when they lack the VCEK\n"
 	"      --dry-run         say what would be done; no request, no lock, no change\n"
 	"      --splay SEC       first wait a random time below SEC seconds (fleets;\n"
 	"                        not with --dry-run)\n"
@@ -334,6 +337,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
 		LONGOPT_KDS_URL,
+		LONGOPT_KDS_MIRROR,
 		LONGOPT_CACHE,
 		{ "offline", no_argument, NULL, OPT_OFFLINE },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },

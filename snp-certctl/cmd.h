@@ -35,6 +35,7 @@ enum setting {
 	SET_TRUST_ROOT,
 	SET_KDS_CSP_URL, /* the CSP endpoint: VLEKs and hashsticks (fetch vlek, hashsticks) */
 	SET_SEV_TRUST_ROOT, /* a private SEV ARK (AMD CA format): sev-verify */
+	SET_KDS_MIRROR,     /* a KDS mirror asked first (formats/mirror-layout.md); NULL: none */
 	SET_COUNT,
 };
 
@@ -79,6 +80,7 @@ enum {
 	OPT_PRODUCT,    /* --product P: the setting product, checked */
 	OPT_TRUST_ROOT, /* --trust-root PEM: ctx->trust_roots, repeatable */
 	OPT_TIMEOUT,    /* --timeout SEC: the setting lock_timeout, checked */
+	OPT_KDS_MIRROR, /* --kds-mirror URL: the setting kds_mirror */
 	OPT_COMMON_LAST,
 };
 #define COMMON_SHORTOPTS "hqvC:"
@@ -92,6 +94,7 @@ enum {
 #define LONGOPT_PRODUCT { "product", required_argument, NULL, OPT_PRODUCT }
 #define LONGOPT_TRUST_ROOT { "trust-root", required_argument, NULL, OPT_TRUST_ROOT }
 #define LONGOPT_TIMEOUT { "timeout", required_argument, NULL, OPT_TIMEOUT }
+#define LONGOPT_KDS_MIRROR { "kds-mirror", required_argument, NULL, OPT_KDS_MIRROR }
 
 /* The help lines of the shared options, the same in every command's --help. */
 #define HELP_TRUST_ROOT "      --trust-root PEM  also trust this AMD root (repeatable)\n"
@@ -100,6 +103,8 @@ enum {
 	"                        allowed; 0: try once; default: lock_timeout, 10)\n"
 #define HELP_PRODUCT "      --product P       Milan, Genoa or Turin instead of detecting it\n"
 #define HELP_KDS_URL "      --kds-url URL     KDS or a mirror (default " DEFAULT_KDS_URL ")\n"
+#define HELP_KDS_MIRROR                                                                     \
+	"      --kds-mirror URL  ask this mirror first, then KDS (setting kds_mirror)\n"
 #define HELP_CACHE "      --cache DIR       the cache directory (default " DEFAULT_CACHE ")\n"
 
 /*
@@ -196,6 +201,7 @@ CMD(refresh);
 CMD(fw_update);
 CMD(vlek_load);
 CMD(config);
+CMD(mirror);
 #undef CMD
 
 #endif

@@ -21,6 +21,7 @@
 int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *trust,
 	       bool offline, struct why *why)
 {
+	const char *mirror = ctx_get(ctx, SET_KDS_MIRROR);
 	int r;
 
 	*c = (struct cache){ .dir = ctx_get(ctx, SET_CACHE_DIR), .offline = offline,
@@ -28,6 +29,13 @@ int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *t
 	r = kds_http_opts_init(&c->http, ctx_get(ctx, SET_KDS_URL), why);
 	if (r)
 		return r;
+	if (mirror && *mirror) {
+		r = kds_http_opts_init(&c->mirror, mirror, why);
+		if (r)
+			return r;
+		c->mirror.server = "the mirror";
+		c->have_mirror = true;
+	}
 	if (!c->dir || !*c->dir)
 		return why_set(why, -ERR_USAGE,
 			       "no cache directory: set cache_dir or give --cache DIR");
@@ -142,27 +150,109 @@ static int cache_lookup(const struct cache *c, const char *rel, struct cache_ite
 }
 
 /*
- * Drop the cached copy read into it and ask o for req instead (a GET, der:
- * a DER reply; or with post, a POST of that JSON), unless --offline.  0, or
- * kds_http_get()'s codes (-ERR_KDS when --offline) with why.
+ * How a reply is checked before it is used or cached: 0, -EBADMSG with the
+ * reason in reason, or another negative code with why (out of memory, a CA
+ * chain needed to check it could not be had).
  */
-static int cache_fetch(struct cache *c, const struct kds_http_opts *o, struct cache_item *it,
-		       const char *req, const char *post, bool der, const char *what,
-		       struct why *why)
+typedef int (*reply_check)(struct cache *c, const void *arg, struct cache_item *it,
+			   char *reason, size_t rlen, struct why *why);
+
+/* Forget a reply that was not good (it->path, the cache name, stays). */
+static void drop_reply(struct cache_item *it)
 {
 	free(it->data);
 	it->data = NULL;
+	it->len = 0;
 	X509_free(it->cert);
 	X509_free(it->ark);
 	it->cert = it->ark = NULL;
-	if (c->offline)
-		return why_set(why, -ERR_KDS,
-			       "no usable %s in the cache '%s', and --offline forbids asking KDS",
-			       what, c->dir);
+}
+
+static int one_request(struct cache *c, const struct kds_http_opts *o, const char *req,
+		       const char *post, bool der, const char *what, struct cache_item *it,
+		       struct why *why)
+{
+	if (c->before_request)
+		c->before_request(c->before_arg);
+	if (o == &c->mirror)
+		c->mirror_requests++;
+	else
+		c->kds_requests++;
 	if (post)
 		return kds_http_post(o, req, post, "application/json", what, &it->data, &it->len,
 				     why);
 	return kds_http_get(o, req, der, what, &it->data, &it->len, why);
+}
+
+/*
+ * Ask the mirror for rel (the cache name: the mirror's layout is the
+ * cache's) and check its reply.  1 with a good reply in it, 0 when there is
+ * none (a miss, a failure or a reply that does not verify, said on stderr),
+ * or a negative code with why (out of memory, or check could not judge).
+ */
+static int mirror_fetch(struct cache *c, struct cache_item *it, const char *rel, bool der,
+			const char *what, reply_check check, const void *arg, struct why *why)
+{
+	const char *then = c->offline ? "--offline forbids asking KDS" : "asking KDS";
+	char path[KDS_PATH_MAX + 1], reason[256];
+	struct why e = { 0 };
+	int r;
+
+	snprintf(path, sizeof(path), "/%s", rel);
+	/* Its messages name the path asked for: what comes first in ours. */
+	r = one_request(c, &c->mirror, path, NULL, der, path, it, &e);
+	if (r == -ENOMEM)
+		return why_set(why, -ENOMEM, "out of memory");
+	if (r < 0) {
+		warn("mirror: %s: %s; %s", what, e.msg, then);
+		return 0;
+	}
+	r = check(c, arg, it, reason, sizeof(reason), why);
+	if (r == 0) {
+		debug("%s: from the mirror at '%s'", what, c->mirror.base_url);
+		return 1;
+	}
+	drop_reply(it);
+	if (r != -EBADMSG)
+		return r;
+	warn("mirror: %s: it does not verify: %s; %s", what, reason, then);
+	return 0;
+}
+
+/*
+ * The one fetch of the cache: drop the cached copy read into it, then ask
+ * for it anew and check the reply.  A GET (a VCEK, CA chain, CRL or VLEK;
+ * not a POST: hashsticks are never mirrored) goes to the mirror first, when
+ * there is one, at rel; then, or else, unless --offline, to o at req (a GET, der: a DER reply; or with
+ * post, a POST of that JSON).  0 with a reply that passed check in it;
+ * -EBADMSG with reason when KDS's reply does not pass it; or kds_http_get()'s
+ * codes (-ERR_KDS when --offline) or check's with why.
+ */
+static int cache_fetch(struct cache *c, const struct kds_http_opts *o, struct cache_item *it,
+		       const char *rel, const char *req, const char *post, bool der,
+		       const char *what, reply_check check, const void *arg, char *reason,
+		       size_t rlen, struct why *why)
+{
+	bool mirrored = c->have_mirror && !post;
+	int r;
+
+	drop_reply(it);
+	if (mirrored) {
+		r = mirror_fetch(c, it, rel, der, what, check, arg, why);
+		if (r)
+			return r < 0 ? r : 0;
+	}
+	if (c->offline)
+		return why_set(why, -ERR_KDS,
+			       "no usable %s in the cache '%s'%s, and --offline forbids asking KDS",
+			       what, c->dir, mirrored ? " nor the mirror" : "");
+	r = one_request(c, o, req, post, der, what, it, why);
+	if (r)
+		return r;
+	r = check(c, arg, it, reason, rlen, why);
+	if (r)
+		drop_reply(it);
+	return r;
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -366,6 +456,25 @@ static const struct cached_kind crl_kind = {
 	.say_cached = crl_say_cached,
 };
 
+/* A CA chain or CRL to fetch, for kind_check(). */
+struct kind_want {
+	const struct cached_kind *k;
+	enum amd_product p;
+	enum kds_family f;
+};
+
+/* k->check() as a reply_check. */
+static int kind_check(struct cache *c, const void *arg, struct cache_item *it, char *reason,
+		      size_t rlen, struct why *why)
+{
+	const struct kind_want *kw = arg;
+	int r = kw->k->check(c, kw->p, kw->f, it, reason, rlen);
+
+	if (r == -ENOMEM)
+		return why_set(why, -ENOMEM, "out of memory");
+	return r < 0 ? -EBADMSG : 0;
+}
+
 /*
  * The object k for (p, f): the cached copy if it verifies and is fresh,
  * else fetched from KDS and verified, and cached only when store says so.
@@ -388,14 +497,23 @@ static int cached_get(struct cache *c, const struct cached_kind *k, enum amd_pro
 	ret = cache_lookup(c, rel, &it, &mtime, why);
 	if (ret < 0)
 		goto out;
+	if (ret == 0 && c->lookup_only) {
+		ret = why_set(why, -ENOENT, "no %s in the cache", what);
+		goto out;
+	}
 	if (ret > 0) {
 		r = k->check(c, p, f, &it, reason, sizeof(reason));
 		if (r == 0) {
 			it.fresh_until = k->fresh_until(&it, mtime);
-			it.from_cache = c->offline || c->now < it.fresh_until;
-			k->say_cached(c, &it, what);
+			it.from_cache = c->offline || c->lookup_only || c->now < it.fresh_until;
+			if (!c->lookup_only)
+				k->say_cached(c, &it, what);
 		} else if (r == -ENOMEM) {
 			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		} else if (c->lookup_only) {
+			ret = why_set(why, -ERR_VERIFY, "the cached %s '%s' does not verify: %s",
+				      what, it.path, reason);
 			goto out;
 		} else {
 			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
@@ -403,19 +521,15 @@ static int cached_get(struct cache *c, const struct cached_kind *k, enum amd_pro
 		}
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, &c->http, &it, req, NULL, k->der, what, why);
-		if (ret)
-			goto out;
-		r = k->check(c, p, f, &it, reason, sizeof(reason));
-		if (r == -ENOMEM) {
-			ret = why_set(why, -ENOMEM, "out of memory");
-			goto out;
-		}
-		if (r < 0) {
+		const struct kind_want kw = { k, p, f };
+
+		ret = cache_fetch(c, &c->http, &it, rel, req, NULL, k->der, what, kind_check, &kw,
+				  reason, sizeof(reason), why);
+		if (ret == -EBADMSG)
 			ret = why_set(why, -ERR_VERIFY, "%s from KDS does not verify: %s", what,
 				      reason);
+		if (ret)
 			goto out;
-		}
 		if (store)
 			cache_store(it.path, it.data, it.len);
 		it.fresh_until = k->fresh_until(&it, c->now);
@@ -567,6 +681,21 @@ static int check_key(struct cache *c, const struct key_want *k, const uint8_t *d
 	return check_vcek(c, k->id, der, len, out, chain, reason, rlen, why);
 }
 
+/* An endorsement key to check, and where its CA chain goes, for key_reply_check(). */
+struct key_check {
+	const struct key_want *k;
+	struct cache_item *chain;
+};
+
+/* check_key() as a reply_check. */
+static int key_reply_check(struct cache *c, const void *arg, struct cache_item *it,
+			   char *reason, size_t rlen, struct why *why)
+{
+	const struct key_check *kc = arg;
+
+	return check_key(c, kc->k, it->data, it->len, &it->cert, kc->chain, reason, rlen, why);
+}
+
 /*
  * The key k: cached at rel if it verifies, else asked of o at req and
  * verified, then cached (and the CA chain fetched to check it).  As
@@ -585,11 +714,20 @@ static int cached_key(struct cache *c, const struct kds_http_opts *o, const stru
 	ret = cache_lookup(c, rel, &it, &mtime, why);
 	if (ret < 0)
 		goto out;
+	if (ret == 0 && c->lookup_only) {
+		ret = why_set(why, -ENOENT, "no %s in the cache", what);
+		goto out;
+	}
 	if (ret > 0) {
 		ret = check_key(c, k, it.data, it.len, &it.cert, &chain, reason, sizeof(reason),
 				why);
 		if (ret && ret != -EBADMSG)
 			goto out;
+		if (ret && c->lookup_only) {
+			ret = why_set(why, -ERR_VERIFY, "the cached %s '%s' does not verify: %s",
+				      label, it.path, reason);
+			goto out;
+		}
 		it.from_cache = ret == 0;
 		if (it.from_cache)
 			debug("using the cached %s '%s'", what, it.path);
@@ -598,11 +736,10 @@ static int cached_key(struct cache *c, const struct kds_http_opts *o, const stru
 			     it.path, reason);
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, o, &it, req, NULL, true, what, why);
-		if (ret)
-			goto out;
-		ret = check_key(c, k, it.data, it.len, &it.cert, &chain, reason, sizeof(reason),
-				why);
+		const struct key_check kc = { k, &chain };
+
+		ret = cache_fetch(c, o, &it, rel, req, NULL, true, what, key_reply_check, &kc,
+				  reason, sizeof(reason), why);
 		if (ret == -EBADMSG)
 			ret = why_set(why, -ERR_VERIFY, "the %s KDS sent for %s does not verify: %s",
 				      label, what, reason);
@@ -826,6 +963,17 @@ static int hashstick_lookup(const struct cache *c, const char *rel, struct cache
 	return r == 0;
 }
 
+/*
+ * A hash_sticks reply is checked once its hashstick is taken out of it
+ * (below), not as a whole: any reply passes here.
+ */
+static int hashstick_reply(struct cache *c, const void *arg, struct cache_item *it,
+			   char *reason, size_t rlen, struct why *why)
+{
+	(void)c, (void)arg, (void)it, (void)reason, (void)rlen, (void)why;
+	return 0;
+}
+
 int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
 		    const struct amd_tcb *tcb, struct cache_item *out, struct why *why)
 {
@@ -858,7 +1006,8 @@ int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, si
 			     reason);
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, &c->csp, &it, req, body, false, what, why);
+		ret = cache_fetch(c, &c->csp, &it, rel, req, body, false, what, hashstick_reply,
+				  NULL, reason, sizeof(reason), why);
 		if (ret)
 			goto out;
 		reply = it.data;

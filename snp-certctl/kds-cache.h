@@ -38,15 +38,34 @@
 struct cache {
 	const char *dir;               /* the cache directory */
 	bool offline;                  /* never ask KDS: the cache or nothing */
+	/*
+	 * Never ask anyone, and say nothing: the cached entry, verified, or
+	 * -ENOENT (none) or -ERR_VERIFY (it does not verify, why says how),
+	 * whatever its age (mirror: what the cache holds that verifies now).
+	 */
+	bool lookup_only;
 	struct kds_http_opts http;     /* where KDS is and how to ask it */
 	struct kds_http_opts csp;      /* the CSP endpoint (setting kds_csp_url): VLEK, hashsticks */
 	const struct amd_trust *trust; /* the trusted ARKs (borrowed) */
 	time_t now;                    /* validity is checked at this time */
+	/*
+	 * A mirror (setting kds_mirror, formats/mirror-layout.md): asked first
+	 * for every VCEK, CA chain and CRL, at its URL + "/" + the cache name;
+	 * its reply is verified as KDS's is, and on a miss or a reply that does
+	 * not verify (said on stderr) KDS is asked, unless offline.
+	 */
+	bool have_mirror;
+	struct kds_http_opts mirror;
+	/* Called before every request (mirror or KDS), e.g. a rate limit; NULL: none. */
+	void (*before_request)(void *arg);
+	void *before_arg;
+	unsigned long kds_requests, mirror_requests; /* requests made so far */
 };
 
 /*
- * Set c up from the resolved settings cache_dir and kds_url (commands put
- * --cache and --kds-url into ctx->cli before ctx_load()) and the
+ * Set c up from the resolved settings cache_dir, kds_url and kds_mirror
+ * (commands put --cache, --kds-url and --kds-mirror into ctx->cli before
+ * ctx_load()) and the
  * SNP_CERTCTL_KDS_* knobs of kds-http.h.  trust stays owned by the caller.
  * Returns 0, or -ERR_USAGE (a bad URL or knob, no cache directory) or
  * -ENOMEM with why.

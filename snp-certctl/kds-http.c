@@ -636,6 +636,9 @@ static bool retryable(const struct result *r)
 	}
 }
 
+/* Who answers, in messages: KDS, or the mirror (kds_http_opts.server). */
+#define SRV(o) ((o)->server ? (o)->server : "KDS")
+
 /* Say on stderr that the failed attempt r is retried in wait seconds. */
 static void say_retry(const struct kds_http_opts *o, const struct result *r, const char *what,
 		      double wait, unsigned int next, unsigned int limit)
@@ -648,23 +651,23 @@ static void say_retry(const struct kds_http_opts *o, const struct result *r, con
 	switch (r->outcome) {
 	case OUT_STATUS:
 		if (r->status == 429)
-			info("KDS rate-limited the request for %s (429); retrying in %s s%s "
-			     "(attempt %u of %u)", what, w, as, next, limit);
+			info("%s rate-limited the request for %s (429); retrying in %s s%s "
+			     "(attempt %u of %u)", SRV(o), what, w, as, next, limit);
 		else
-			info("KDS answered %ld for %s; retrying in %s s%s (attempt %u of %u)",
-			     r->status, what, w, as, next, limit);
+			info("%s answered %ld for %s; retrying in %s s%s (attempt %u of %u)",
+			     SRV(o), r->status, what, w, as, next, limit);
 		break;
 	case OUT_TIMEOUT:
-		info("KDS at '%s' did not answer within %s s; retrying in %s s (attempt %u of %u)",
-		     o->base_url, t, w, next, limit);
+		info("%s at '%s' did not answer within %s s; retrying in %s s (attempt %u of %u)",
+		     SRV(o), o->base_url, t, w, next, limit);
 		break;
 	case OUT_CONNECT:
-		info("cannot connect to KDS at '%s': %s; retrying in %s s (attempt %u of %u)",
-		     o->base_url, r->why, w, next, limit);
+		info("cannot connect to %s at '%s': %s; retrying in %s s (attempt %u of %u)",
+		     SRV(o), o->base_url, r->why, w, next, limit);
 		break;
 	default:
-		info("KDS at '%s' broke off the reply for %s: %s; retrying in %s s "
-		     "(attempt %u of %u)", o->base_url, what, r->why, w, next, limit);
+		info("%s at '%s' broke off the reply for %s: %s; retrying in %s s "
+		     "(attempt %u of %u)", SRV(o), o->base_url, what, r->why, w, next, limit);
 		break;
 	}
 }
@@ -683,27 +686,27 @@ static int report(const struct kds_http_opts *o, const struct result *r, const c
 	case OUT_STATUS:
 		if (r->status == 429)
 			return why_set(why, -ERR_KDS,
-				       "KDS rate-limited the request for %s (429)%s%s", what,
+				       "%s rate-limited the request for %s (429)%s%s", SRV(o), what,
 				       extra, tail);
-		return why_set(why, -ERR_KDS, "KDS answered %ld for %s%s%s", r->status, what, extra,
+		return why_set(why, -ERR_KDS, "%s answered %ld for %s%s%s", SRV(o), r->status, what, extra,
 			       tail);
 	case OUT_TIMEOUT:
-		return why_set(why, -ERR_KDS, "KDS at '%s' did not answer within %s s%s%s",
-			       o->base_url, t, extra, tail);
+		return why_set(why, -ERR_KDS, "%s at '%s' did not answer within %s s%s%s",
+			       SRV(o), o->base_url, t, extra, tail);
 	case OUT_CONNECT:
-		return why_set(why, -ERR_KDS, "cannot connect to KDS at '%s': %s%s%s", o->base_url,
+		return why_set(why, -ERR_KDS, "cannot connect to %s at '%s': %s%s%s", SRV(o), o->base_url,
 			       r->why, extra, tail);
 	case OUT_TLS:
-		return why_set(why, -ERR_KDS, "cannot talk to KDS at '%s' over TLS: %s",
-			       o->base_url, r->why);
+		return why_set(why, -ERR_KDS, "cannot talk to %s at '%s' over TLS: %s",
+			       SRV(o), o->base_url, r->why);
 	case OUT_IO:
-		return why_set(why, -ERR_KDS, "KDS at '%s' broke off the reply for %s: %s%s%s",
-			       o->base_url, what, r->why, extra, tail);
+		return why_set(why, -ERR_KDS, "%s at '%s' broke off the reply for %s: %s%s%s",
+			       SRV(o), o->base_url, what, r->why, extra, tail);
 	case OUT_BADREPLY:
-		return why_set(why, -ERR_VERIFY, "KDS reply for %s is malformed: %s", what, r->why);
+		return why_set(why, -ERR_VERIFY, "%s reply for %s is malformed: %s", SRV(o), what, r->why);
 	case OUT_TOOBIG:
 		return why_set(why, -ERR_VERIFY,
-			       "KDS reply for %s is larger than %zu KiB: not a certificate", what,
+			       "%s reply for %s is larger than %zu KiB: not a certificate", SRV(o), what,
 			       o->max_len / 1024);
 	case OUT_CAFILE:
 		return why_set(why, -r->sys, "cannot load KDS CA file '%s': %s", o->ca_file,
@@ -711,8 +714,8 @@ static int report(const struct kds_http_opts *o, const struct result *r, const c
 	case OUT_NOMEM:
 		return why_set(why, -ENOMEM, "out of memory");
 	default:
-		return why_set(why, -ERR_KDS, "request to KDS at '%s' for %s failed: %s",
-			       o->base_url, what, r->why);
+		return why_set(why, -ERR_KDS, "request to %s at '%s' for %s failed: %s",
+			       SRV(o), o->base_url, what, r->why);
 	}
 }
 

@@ -33,6 +33,7 @@ struct kds_http_opts {
 	double deadline;      /* seconds for all attempts and waits together, > 0 */
 	size_t max_len;       /* reply size cap */
 	const char *ca_file;  /* CA certificates (PEM) trusted instead of the system's, or NULL */
+	const char *server;   /* who answers, in messages: NULL "KDS", or "the mirror" */
 	/*
 	 * TLS client authentication (the CSP endpoint): the server wants a
 	 * client certificate; PEM files, or NULL (the server will refuse).

@@ -47,6 +47,7 @@ static const struct cmd *const commands[] = {
 	&cmd_fw_update,
 	&cmd_vlek_load,
 	&cmd_config,
+	&cmd_mirror,
 	&cmd_help,
 };
 
@@ -174,6 +175,9 @@ int common_option(struct ctx *ctx, int c, const char *arg, char **argv)
 		return 1;
 	case OPT_CACHE:
 		ctx->cli[SET_CACHE_DIR] = arg;
+		return 1;
+	case OPT_KDS_MIRROR:
+		ctx->cli[SET_KDS_MIRROR] = arg;
 		return 1;
 	case OPT_PRODUCT:
 		if (amd_product_parse(arg) == AMD_PRODUCT_UNKNOWN)

@@ -13,6 +13,7 @@
 #include "amdtcb.h"
 #include "cmd.h"
 #include "confsyntax.h"
+#include "kds-http.h"
 #include "util.h"
 
 static const struct {
@@ -30,6 +31,7 @@ static const struct {
 	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
 	[SET_KDS_CSP_URL] = { "kds_csp_url", "SNP_CERTCTL_KDS_CSP_URL", DEFAULT_KDS_CSP_URL },
 	[SET_SEV_TRUST_ROOT] = { "sev_trust_root", "SNP_CERTCTL_SEV_TRUST_ROOT", NULL },
+	[SET_KDS_MIRROR] = { "kds_mirror", "SNP_CERTCTL_KDS_MIRROR", NULL },
 };
 
 /* Largest configuration file read. */
@@ -52,8 +54,13 @@ static int check_value(enum setting s, const char *value, const char *where)
 		err("%s: invalid product '%s': want Milan, Genoa or Turin", where, value);
 		return EXIT_USAGE;
 	}
+	if (s == SET_KDS_MIRROR && *value && kds_url_check(value) < 0) {
+		err("%s: invalid kds_mirror '%s': want an http:// or https:// URL without a query",
+		    where, value);
+		return EXIT_USAGE;
+	}
 	if (*value == '\0' && s != SET_PRODUCT && s != SET_TRUST_ROOT &&
-	    s != SET_SEV_TRUST_ROOT) {
+	    s != SET_SEV_TRUST_ROOT && s != SET_KDS_MIRROR) {
 		err("%s: empty value for '%s'", where, settings[s].key);
 		return EXIT_USAGE;
 	}
