@@ -35,7 +35,7 @@ _snp_certctl_options() {
 		echo '--trust-root --tcb --hwid --platform --product --at --json
 			--hashstick' ;;
 	sev-export)
-		echo '-d --dir --product --trust-root --kds-url --cache --offline
+		echo '-d --dir --product --trust-root --kds-url --kds-mirror --cache --offline
 			--timeout --json' ;;
 	sev-verify)
 		echo '--report --mnonce --product --trust-root --timeout --json' ;;

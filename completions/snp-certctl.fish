@@ -149,6 +149,7 @@ complete -c snp-certctl -n '__snp_certctl_using sev-export' -s d -l dir -x -a '(
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l product -x -a 'naples rome milan genoa turin' -d 'the generation'
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l trust-root -r -F -d 'also trust this ARK (AMD CA format, or ASK and ARK)'
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l kds-url -x -a 'https://kdsintf.amd.com' -d 'KDS or a mirror'
+complete -c snp-certctl -n '__snp_certctl_using sev-export' -l kds-mirror -x -d 'ask this mirror first, then KDS'
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l cache -x -a '(__fish_complete_directories)' -d 'the cache directory'
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l offline -d 'use the cache only'
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l timeout -x -d 'wait at most SEC seconds for the locks'

@@ -611,7 +611,7 @@ static int fetch_cek(struct ctx *ctx, const struct fetch_args *a)
 	sev_root_opts(&root, &o);
 	ret = cache_init(&cache, ctx, NULL, a->offline, &why);
 	if (ret == 0)
-		ret = cache_cek(&cache, id, id_len, &o, &it, &gen, &why);
+		ret = cache_cek(&cache, id, id_len, &o, NULL, &it, &gen, &why);
 	if (ret) {
 		ret = cmd_error(ret, &why);
 		goto out;

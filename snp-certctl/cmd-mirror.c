@@ -22,6 +22,7 @@
 #include "hostlist.h"
 #include "json.h"
 #include "kds-cache.h"
+#include "sev-store.h"
 #include "util.h"
 
 enum { OPT_HOSTS = OPT_COMMON_LAST, OPT_RATE, OPT_OFFLINE };
@@ -75,8 +76,9 @@ struct failure {
 /* One entry of the index. */
 struct entry {
 	char *path;       /* relative to DIR, the cache name */
-	const char *kind; /* vcek, chain, crl, vlek */
-	enum amd_product product;
+	const char *kind; /* vcek, chain, crl, vlek, cek */
+	enum amd_product product; /* not for a CEK */
+	enum sev_gen gen;         /* a CEK: the generation it verified as */
 	enum kds_family family;
 	bool has_id;      /* a VCEK: hwid and TCB */
 	struct kds_vcek_id id;
@@ -695,8 +697,61 @@ static int mirror_vleks(struct mirror *m, struct cache *c, enum amd_product p, c
 	return ret;
 }
 
+struct cek_arg {
+	uint8_t id[KDS_CEK_ID_MAX];
+	size_t len;
+	const struct sev_verify_opts *o;
+	enum sev_gen gen;
+};
+
+static int get_cek(struct cache *c, const void *arg, struct cache_item *it, struct why *why)
+{
+	struct cek_arg *a = (struct cek_arg *)arg;
+
+	return cache_cek(c, a->id, a->len, a->o, NULL, it, &a->gen, why);
+}
+
+/* The SEV side's CEKs under cache/cek/id/: <HEX>.cert, verified as sev-export takes them. */
+static int mirror_ceks(struct mirror *m, struct cache *c, const struct sev_verify_opts *o)
+{
+	struct dirent **names = NULL;
+	char *cdir = path_join(c->dir, "cek/id");
+	int n = 0, ret;
+
+	if (!cdir)
+		return -ENOMEM;
+	ret = list_dir(cdir, &names, &n);
+	for (int j = 0; j < n && ret == 0; j++) {
+		const char *name = names[j]->d_name;
+		size_t digits = strlen(name) >= 5 ? strlen(name) - 5 : 0;
+		struct cek_arg a = { .o = o, .gen = SEV_GEN_UNKNOWN };
+		char rel[KDS_CEK_PATH_MAX];
+		struct entry *e;
+		bool ok = digits > 0 && digits % 2 == 0 && digits <= 2 * KDS_CEK_ID_MAX &&
+			  strcmp(name + digits, ".cert") == 0;
+
+		for (size_t k = 0; ok && k < digits; k += 2) {
+			unsigned int b;
+
+			ok = strchr("0123456789ABCDEF", name[k]) && strchr("0123456789ABCDEF", name[k + 1]) &&
+			     sscanf(name + k, "%2X", &b) == 1;
+			a.id[k / 2] = (uint8_t)b;
+		}
+		a.len = digits / 2;
+		if (!ok || kds_cek_name(a.id, a.len, rel, sizeof(rel)) < 0)
+			continue;
+		ret = mirror_entry(m, c, rel, "cek", AMD_PRODUCT_UNKNOWN, KDS_FAMILY_VCEK, get_cek,
+				   &a, &e);
+		if (ret == 0 && e)
+			e->gen = a.gen;
+	}
+	free_names(names, n);
+	free(cdir);
+	return ret;
+}
+
 /* Everything of the cache that verifies now, into DIR.  0, -ENOMEM or -1 (said). */
-static int mirror_cache(struct mirror *m, struct cache *c)
+static int mirror_cache(struct mirror *m, struct cache *c, const struct sev_verify_opts *sev)
 {
 	static const enum amd_product products[] = { AMD_PRODUCT_MILAN, AMD_PRODUCT_GENOA,
 						     AMD_PRODUCT_TURIN };
@@ -727,7 +782,7 @@ static int mirror_cache(struct mirror *m, struct cache *c)
 			free(pdir);
 		}
 	}
-	return ret;
+	return ret ? ret : mirror_ceks(m, c, sev);
 }
 
 /* ---- the index ------------------------------------------------------------ */
@@ -742,7 +797,10 @@ static void json_entry(struct json *j, const struct entry *e)
 	json_string(j, "sha256", hex);
 	json_uint(j, "size", e->size);
 	json_string(j, "kind", e->kind);
-	json_string(j, "product", amd_product_name(e->product));
+	if (strcmp(e->kind, "cek") == 0)
+		json_string(j, "generation", sev_gen_name(e->gen));
+	else
+		json_string(j, "product", amd_product_name(e->product));
 	if (strcmp(e->kind, "chain") == 0 || strcmp(e->kind, "crl") == 0)
 		json_string(j, "family", e->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
 	if (e->has_id) {
@@ -868,7 +926,9 @@ static void mirror_free(struct mirror *m)
 static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 {
 	struct mirror m = { .rate = 1.0 };
+	struct sev_verify_opts sev = { .gen = SEV_GEN_UNKNOWN };
 	struct amd_trust *trust = NULL;
+	struct sev_root root = { 0 };
 	struct cache cache = { 0 };
 	struct why why = { 0 };
 	int ret;
@@ -880,8 +940,12 @@ static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 		ret = read_hosts(&m);
 	if (ret == 0)
 		ret = trust_load(ctx, &trust);
+	/* The SEV side's CEKs are checked under the setting sev_trust_root too. */
+	if (ret == 0)
+		ret = sev_trust_root_read(ctx_get(ctx, SET_SEV_TRUST_ROOT), &root);
 	if (ret)
 		goto out;
+	sev_root_opts(&root, &sev);
 	ret = cache_init(&cache, ctx, trust, m.offline, &why);
 	if (ret) {
 		ret = cmd_error(ret, &why);
@@ -898,7 +962,7 @@ static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 	}
 	cache.lookup_only = true;
 	cache.now = time(NULL);
-	ret = mirror_cache(&m, &cache);
+	ret = mirror_cache(&m, &cache, &sev);
 	if (ret == -ENOMEM) {
 		ret = cmd_oom();
 		goto out;
@@ -915,6 +979,7 @@ static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 out:
 	cache_fini(&cache);
 	amd_trust_free(trust);
+	sev_root_free(&root);
 	mirror_free(&m);
 	return ret;
 }

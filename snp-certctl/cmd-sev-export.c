@@ -30,7 +30,8 @@ enum { OPT_OFFLINE = OPT_COMMON_LAST, OPT_SEV_PRODUCT };
 
 static const char usage[] =
 	"Usage: snp-certctl sev-export [-d DIR] [--product P] [--trust-root FILE]\n"
-	"                              [--kds-url URL] [--cache DIR] [--offline]\n"
+	"                              [--kds-url URL] [--kds-mirror URL] [--cache DIR]\n"
+	"                              [--offline]\n"
 	"                              [--timeout SEC] [--json]\n"
 	"\n"
 	"Export the SEV and SEV-ES platform chain into DIR (default: the store's sev/):\n"
@@ -50,8 +51,10 @@ static const char usage[] =
 	"                        file, whose ASK is then the chain's), for private test\n"
 	"                        chains (setting sev_trust_root)\n"
 	HELP_KDS_URL
+	HELP_KDS_MIRROR
 	HELP_CACHE
-	"      --offline         use the cache only; exit 6 when it lacks the CEK\n"
+	"      --offline         use the cache (and the mirror) only; exit 6 when they\n"
+	"                        lack the CEK\n"
 	HELP_TIMEOUT
 	"      --json            one JSON document on stdout:\n"
 	"  {\"dir\", \"generation\", \"chip_id\", \"cek\": {\"path\", \"from_cache\"},\n"
@@ -101,6 +104,7 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct args *a)
 		COMMON_LONGOPTS,
 		LONGOPT_TRUST_ROOT,
 		LONGOPT_KDS_URL,
+		LONGOPT_KDS_MIRROR,
 		LONGOPT_CACHE,
 		LONGOPT_TIMEOUT,
 		{ "dir", required_argument, NULL, 'd' },
@@ -153,16 +157,15 @@ static int from_firmware(struct export *e)
 
 /*
  * The CEK KDS signed for this platform: for each socket's id in turn (the
- * exporting one is usually the first) until one's key is the exported
- * CEK's.  0 or an exit status after the message.
+ * exporting one is usually the first) until one's CEK is of the exported
+ * CEK's key (cache_cek() checks it, wherever the CEK comes from).  0 or an
+ * exit status after the message.
  */
 static int from_kds(struct export *e, struct cache *c, const struct sev_verify_opts *o)
 {
-	const uint8_t *fw_cek = exported(e, SEV_FILE_CEK);
 	size_t n = e->id_len / SEV_CHIP_ID_LEN;
-	char hex[2 * SEV_CHIP_ID_LEN + 1];
 	struct why why = { 0 };
-	int ret;
+	int ret = 0;
 
 	if (n == 0 || e->id_len % SEV_CHIP_ID_LEN) {
 		err("GET_ID2 answered %zu bytes: not a chip id of %u bytes per socket", e->id_len,
@@ -171,21 +174,18 @@ static int from_kds(struct export *e, struct cache *c, const struct sev_verify_o
 	}
 	for (size_t k = 0; k < n; k++) {
 		cache_item_clear(&e->cek);
-		ret = cache_cek(c, e->id + k * SEV_CHIP_ID_LEN, SEV_CHIP_ID_LEN, o, &e->cek,
-				&e->gen, &why);
-		if (ret)
-			return cmd_error(ret, &why);
-		if (same_key(e->cek.data, fw_cek)) {
+		ret = cache_cek(c, e->id + k * SEV_CHIP_ID_LEN, SEV_CHIP_ID_LEN, o,
+				exported(e, SEV_FILE_CEK), &e->cek, &e->gen, &why);
+		if (ret == 0) {
 			e->chip = e->id + k * SEV_CHIP_ID_LEN;
 			debug("the CEK %s '%s'", e->cek.from_cache ? "from the cache" :
 			      "fetched and cached", e->cek.path);
 			return 0;
 		}
+		if (ret != -ERR_VERIFY)
+			break;
 	}
-	format_hex(e->id, SEV_CHIP_ID_LEN, hex);
-	err("the CEK AMD's KDS signed for chip %s%s is not the platform's: its key differs "
-	    "from the CEK the firmware exports", hex, n > 1 ? " (nor for the other sockets)" : "");
-	return EXIT_VERIFY;
+	return cmd_error(ret, &why);
 }
 
 /*

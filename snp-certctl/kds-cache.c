@@ -778,12 +778,43 @@ int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_it
 
 /* ---- the legacy SEV CEK ------------------------------------------------- */
 
+/* What a CEK reply is checked against, and the generation it verified as. */
+struct cek_check {
+	const struct sev_verify_opts *o;
+	const uint8_t *key; /* or NULL */
+	enum sev_gen *gen;
+};
+
+/* sev_cek_verify(), and of kc->key's key when given: 0, -EBADMSG with reason, -ENOMEM. */
+static int cek_check(const struct cek_check *kc, const struct cache_item *it, char *reason,
+		     size_t rlen)
+{
+	int r = sev_cek_verify(it->data, it->len, kc->o, kc->gen, reason, rlen);
+
+	if (r == 0 && kc->key && memcmp(it->data + 8, kc->key + 8, SEV_CERT_SIGNED_LEN - 8) != 0) {
+		snprintf(reason, rlen, "its key differs from the CEK the firmware exports "
+			 "(another chip's CEK)");
+		r = -EBADMSG;
+	}
+	return r;
+}
+
+static int cek_reply_check(struct cache *c, const void *arg, struct cache_item *it, char *reason,
+			   size_t rlen, struct why *why)
+{
+	int r = cek_check(arg, it, reason, rlen);
+
+	(void)c;
+	return r == -ENOMEM ? why_set(why, -ENOMEM, "out of memory") : r < 0 ? -EBADMSG : 0;
+}
+
 int cache_cek(struct cache *c, const uint8_t *id, size_t id_len, const struct sev_verify_opts *o,
-	      struct cache_item *out, enum sev_gen *gen_out, struct why *why)
+	      const uint8_t *key, struct cache_item *out, enum sev_gen *gen_out, struct why *why)
 {
 	char rel[KDS_CEK_PATH_MAX], req[KDS_CEK_PATH_MAX], what[64], reason[256];
 	struct cache_item it = { 0 };
 	enum sev_gen gen = SEV_GEN_UNKNOWN;
+	const struct cek_check kc = { o, key, &gen };
 	time_t mtime = 0;
 	int ret, r;
 
@@ -799,9 +830,14 @@ int cache_cek(struct cache *c, const uint8_t *id, size_t id_len, const struct se
 	if (ret < 0)
 		goto out;
 	if (ret > 0) {
-		r = sev_cek_verify(it.data, it.len, o, &gen, reason, sizeof(reason));
+		r = cek_check(&kc, &it, reason, sizeof(reason));
 		if (r == -ENOMEM) {
 			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if (r < 0 && c->lookup_only) {
+			ret = why_set(why, -ERR_VERIFY, "the cached %s '%s' does not verify: %s",
+				      what, it.path, reason);
 			goto out;
 		}
 		it.from_cache = r == 0;
@@ -810,21 +846,18 @@ int cache_cek(struct cache *c, const uint8_t *id, size_t id_len, const struct se
 		else
 			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
 			     reason);
+	} else if (c->lookup_only) {
+		ret = why_set(why, -ENOENT, "no %s in the cache", what);
+		goto out;
 	}
 	if (!it.from_cache) {
-		ret = cache_fetch(c, &c->http, &it, req, NULL, false, what, why);
-		if (ret)
-			goto out;
-		r = sev_cek_verify(it.data, it.len, o, &gen, reason, sizeof(reason));
-		if (r == -ENOMEM) {
-			ret = why_set(why, -ENOMEM, "out of memory");
-			goto out;
-		}
-		if (r < 0) {
+		ret = cache_fetch(c, &c->http, &it, rel, req, NULL, false, what, cek_reply_check,
+				  &kc, reason, sizeof(reason), why);
+		if (ret == -EBADMSG)
 			ret = why_set(why, -ERR_VERIFY, "the %s from KDS does not verify: %s", what,
 				      reason);
+		if (ret)
 			goto out;
-		}
 		cache_store(it.path, it.data, it.len);
 	}
 	if (gen_out)

@@ -148,11 +148,17 @@ int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, si
  * signed by the ASK of o->gen, or of each pinned generation when o->gen is
  * SEV_GEN_UNKNOWN, ASK <- ARK; o->trust_ask under o->trust_ark trusted
  * too).  out->data is the 2084-byte CEK; *gen_out (may be NULL) the
- * generation whose ASK signed it.  Kept forever: a good cached copy means
- * no request.  Returns as cache_vcek() (-ERR_USAGE: an empty id or one of
- * more than KDS_CEK_ID_MAX bytes).
+ * generation whose ASK signed it.  A CEK names no chip, so nothing binds it
+ * to id but who answered: with key (a 2084-byte SEV certificate, may be
+ * NULL: the CEK the firmware exports) the CEK must also be of that key
+ * (bytes 008-413), from the cache, the mirror or KDS, so a mirror serving
+ * another chip's CEK is not believed and none is cached under the wrong id.
+ * Kept forever: a good cached copy means no request.  Returns as
+ * cache_vcek() (-ERR_USAGE: an empty id or one of more than KDS_CEK_ID_MAX
+ * bytes).
  */
 int cache_cek(struct cache *c, const uint8_t *id, size_t id_len, const struct sev_verify_opts *o,
-	      struct cache_item *out, enum sev_gen *gen_out, struct why *why);
+	      const uint8_t *key, struct cache_item *out, enum sev_gen *gen_out,
+	      struct why *why);
 
 #endif

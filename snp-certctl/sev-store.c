@@ -54,7 +54,15 @@ int sev_file_read(const char *what, const char *path, size_t max, uint8_t **buf,
 
 int sev_trust_root_load(const struct ctx *ctx, struct sev_root *r)
 {
-	const char *path = ctx->n_trust_roots ? ctx->trust_roots[0] : ctx_get(ctx, SET_SEV_TRUST_ROOT);
+	memset(r, 0, sizeof(*r));
+	if (ctx->n_trust_roots > 1)
+		return usage_error(ctx, "give one --trust-root: a SEV chain has one ARK");
+	return sev_trust_root_read(ctx->n_trust_roots ? ctx->trust_roots[0] :
+				   ctx_get(ctx, SET_SEV_TRUST_ROOT), r);
+}
+
+int sev_trust_root_read(const char *path, struct sev_root *r)
+{
 	struct sev_ca_cert ark = { 0 }, ask = { 0 };
 	struct sev_diag d;
 	char bad[512] = "", text[96];
@@ -63,8 +71,6 @@ int sev_trust_root_load(const struct ctx *ctx, struct sev_root *r)
 	int r_;
 
 	memset(r, 0, sizeof(*r));
-	if (ctx->n_trust_roots > 1)
-		return usage_error(ctx, "give one --trust-root: a SEV chain has one ARK");
 	if (!path || !*path)
 		return 0;
 	/* Whoever can write a trust root makes any chain under it verify. */

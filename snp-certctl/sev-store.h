@@ -82,6 +82,8 @@ struct sev_root {
 };
 /* 0 (r->buf NULL when none is set), or an exit status (EXIT_USAGE, EXIT_VERIFY, EXIT_FAIL) after the message. */
 int sev_trust_root_load(const struct ctx *ctx, struct sev_root *r);
+/* The same for the file path (NULL or "": none), whatever the command line says. */
+int sev_trust_root_read(const char *path, struct sev_root *r);
 /* Trust r in o (the fields trust_ark and trust_ask). */
 void sev_root_opts(const struct sev_root *r, struct sev_verify_opts *o);
 void sev_root_free(struct sev_root *r);

@@ -946,7 +946,7 @@ cek_setup() {
 	assert_failure 2
 	run --separate-stderr certctl fetch cek --id "$CEK_ID" --trust-root "$FX/pek.cert" -o "$T/c.cert"
 	assert_failure 4
-	[[ "$stderr" == *"is not an AMD CA certificate"* ]]
+	[[ "$stderr" == *"is neither an AMD CA certificate"* ]]
 	assert_equal "$(requests)" 0
 	[ ! -e "$T/c.cert" ]
 }

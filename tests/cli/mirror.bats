@@ -43,26 +43,6 @@ teardown() {
 	wait 2>/dev/null || true
 }
 
-# A static HTTP server for DIR (the Python standard library's), logging
-# each request to $T/mirror.log; its URL in $MIRROR_URL.
-serve_mirror() {
-	local i port=
-	: >"$T/mirror.log"
-	python3 -u -m http.server --bind 127.0.0.1 --directory "$1" 0 \
-		>"$T/mirror.out" 2>"$T/mirror.log" &
-	for i in $(seq 100); do
-		port=$(sed -n 's/.* port \([0-9]*\) .*/\1/p' "$T/mirror.out")
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	[ -n "$port" ] || { cat "$T/mirror.out" "$T/mirror.log" >&2; return 1; }
-	MIRROR_URL="http://127.0.0.1:$port"
-}
-
-mirror_requests() {
-	grep -c -- "\"GET ${1:-}" "$T/mirror.log" || true
-}
-
 # status --json of the simulated host as PRODUCT's test platform.
 host_status() {
 	fake_test_platform "$1"

@@ -42,6 +42,12 @@ setup() {
 	SEV="$T/store/sev"
 }
 
+teardown() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
 # kds_serves DIR: the stand-in answers DIR's chip id with DIR's cek.cert.
 kds_serves() {
 	local id
@@ -413,6 +419,31 @@ crash_export() {
 	wait "$writer"
 	[ ! -e "$T/errors" ] || { cat "$T/errors"; false; }
 	(( n > 0 ))
+}
+
+@test "sev-export: the CEK goes into the fleet's mirror, and a host exports from it without KDS" {
+	fake sev-export -q
+	run --separate-stderr certctl mirror "$T/mirror" --json
+	assert_success
+	id=$(od -An -v -tx1 "$PLAT/id.bin" | tr -d ' \n' | tr a-f A-F)
+	cmp "$T/mirror/cek/id/$id.cert" "$PLAT/cek.cert"
+	assert_equal "$(jq -r '.entries[] | select(.kind == "cek") | .generation' "$T/mirror/index.json")" null
+	serve_mirror "$T/mirror"
+	rm -rf "$T/cache"/* "$SEV"
+	: >"$KDS_LOG"
+	run --separate-stderr fake sev-export --kds-mirror "$MIRROR_URL"
+	assert_success
+	assert_equal "$(kds_requests)" 0
+	assert_equal "$(mirror_requests "/cek/id/$id.cert")" 1
+	cmp "$SEV/cek.cert" "$PLAT/cek.cert"
+	# A mirror that lies is not believed: KDS is asked, and said so.
+	rm -rf "$T/cache"/* "$SEV"
+	cp "$REPO/tests/data/sev-legacy/platform/rome/cek.cert" "$T/mirror/cek/id/$id.cert"
+	run --separate-stderr fake sev-export --kds-mirror "$MIRROR_URL"
+	assert_success
+	[[ $stderr == *"mirror: "*"does not verify"*"asking KDS"* ]] || { echo "$stderr"; false; }
+	assert_equal "$(kds_requests /cek/id/)" 1
+	cmp "$SEV/cek.cert" "$PLAT/cek.cert"
 }
 
 @test "sev-export: usage errors" {
