@@ -188,6 +188,7 @@ CMD(build);
 CMD(show);
 CMD(verify);
 CMD(sev_export);
+CMD(broker);
 CMD(sev_verify);
 CMD(extract);
 CMD(status);

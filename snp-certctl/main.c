@@ -34,6 +34,7 @@ static const struct cmd *const commands[] = {
 	&cmd_show,
 	&cmd_verify,
 	&cmd_sev_export,
+	&cmd_broker,
 	&cmd_sev_verify,
 	&cmd_extract,
 	&cmd_status,

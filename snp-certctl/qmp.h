@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The broker's QMP client: one conversation with the QEMU of one SEV guest
+ * over its QMP unix socket (sev-legacy.md section 6): the greeting,
+ * qmp_capabilities, query-sev (the guest's handle must be the one the
+ * guest named), then query-sev-attestation-report with the mnonce.  Every
+ * step within one deadline; every reply line bounded (QMP_LINE_MAX) and
+ * parsed with jansson; asynchronous {"event": ...} messages skipped; the
+ * report must decode (strict base64) to exactly SEV_REPORT_LEN bytes.  A
+ * QEMU that hangs, lies or talks nonsense costs this call, nothing else.
+ */
+#ifndef SNP_CERTCTL_QMP_H
+#define SNP_CERTCTL_QMP_H
+
+#include <stdint.h>
+
+#include "errors.h"
+#include "sevcert.h"
+
+#define QMP_LINE_MAX (64 * 1024) /* the longest reply line taken */
+#define QMP_LINES_MAX 64         /* events skipped before a reply at most */
+
+/*
+ * The attestation report of the guest behind the QMP socket path, taken
+ * with mnonce, by deadline_ns (sc_now_ns() clock).  0 with report; -EPERM
+ * when query-sev names another handle than handle (no report is asked
+ * for); -ENOTSUP when query-sev says SEV is not enabled; -ETIMEDOUT; or
+ * -EPROTO (a QMP error, bad JSON, a reply of the wrong shape or size) or
+ * another -errno (connect), each with why.
+ */
+int qmp_attest(const char *path, uint32_t handle, const uint8_t mnonce[SEV_MNONCE_LEN],
+	       uint64_t deadline_ns, uint8_t report[SEV_REPORT_LEN], struct why *why);
+
+#endif
