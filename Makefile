@@ -444,7 +444,7 @@ install: all $(PROG_INST)
 # installed program's path, the hooks directory, and the examples.
 ROLE := hooks/ansible/roles/snp_certctl_fw_update
 SUBST_BINDIR = sed -e 's|/usr/bin/snp-certctl|$(BINDIR)/snp-certctl|g'
-UNITS := $(sort $(wildcard hooks/systemd/*.service hooks/systemd/*.timer))
+UNITS := $(sort $(wildcard hooks/systemd/*.service hooks/systemd/*.socket hooks/systemd/*.timer))
 install-hooks:
 	$(call install_dirs,$(HOOKS_DIRS))
 	@mkdir -p $(GEN_INST)/units $(GEN_INST)/cron.d

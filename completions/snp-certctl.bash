@@ -34,6 +34,9 @@ _snp_certctl_options() {
 	verify)
 		echo '--trust-root --tcb --hwid --platform --product --at --json
 			--hashstick' ;;
+	broker)
+		echo '--listen --qmp --qmp-dir -d --dir --trust-root --max-connections
+			--rate --timeout --syslog' ;;
 	sev-export)
 		echo '-d --dir --product --trust-root --kds-url --kds-mirror --cache --offline
 			--timeout --json' ;;

@@ -144,6 +144,17 @@ complete -c snp-certctl -n '__snp_certctl_using verify' -l at -x -d 'check valid
 complete -c snp-certctl -n '__snp_certctl_using verify' -l json -d 'one JSON document on stdout'
 complete -c snp-certctl -n '__snp_certctl_using verify' -l hashstick -r -F -d 'check this hashstick instead of a table'
 
+# broker
+complete -c snp-certctl -n '__snp_certctl_using broker' -l listen -x -a 'vsock:5577 unix:' -d 'where to listen'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l qmp -r -F -d 'the QMP socket of the VM behind the unix listeners'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l qmp-dir -x -a '(__fish_complete_directories)' -d 'vsock guests QMP sockets'
+complete -c snp-certctl -n '__snp_certctl_using broker' -s d -l dir -x -a '(__fish_complete_directories)' -d 'the chain directory'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l trust-root -r -F -d 'also trust this ARK'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l max-connections -x -d 'at most N connections at once'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l rate -x -d 'evidence requests per minute per guest'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l timeout -x -d 'each connection deadline'
+complete -c snp-certctl -n '__snp_certctl_using broker' -l syslog -d 'log to syslog'
+
 # sev-export
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -s d -l dir -x -a '(__fish_complete_directories)' -d 'the chain directory'
 complete -c snp-certctl -n '__snp_certctl_using sev-export' -l product -x -a 'naples rome milan genoa turin' -d 'the generation'

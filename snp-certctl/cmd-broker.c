@@ -55,7 +55,7 @@ enum { OPT_LISTEN = OPT_COMMON_LAST, OPT_QMP, OPT_QMP_DIR, OPT_MAX_CONN, OPT_RAT
        OPT_SYSLOG };
 
 static const char usage[] =
-	"Usage: snp-certctl broker [--listen vsock:PORT|unix:PATH]... [--qmp SOCKET]\n"
+	"Usage: snp-certctl broker [--listen ADDR]... [--qmp SOCKET]\n"
 	"                          [--qmp-dir DIR] [-d DIR] [--trust-root FILE]\n"
 	"                          [--max-connections N] [--rate N] [--timeout SEC]\n"
 	"                          [--syslog]\n"

@@ -7,7 +7,7 @@
 
 load helpers
 
-UNITS="snp-certctl-refresh.service snp-certctl-refresh.timer snp-certctl-recover.service"
+UNITS="snp-certctl-broker.service snp-certctl-broker.socket snp-certctl-refresh.service snp-certctl-refresh.timer snp-certctl-recover.service"
 
 setup() {
 	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
@@ -22,7 +22,7 @@ setup() {
 
 @test "units: every shipped unit is tested here" {
 	run bash -c "cd '$REPO/hooks/systemd' && ls | sort | tr '\n' ' '"
-	assert_output "snp-certctl-recover.service snp-certctl-refresh.service snp-certctl-refresh.timer "
+	assert_output "snp-certctl-broker.service snp-certctl-broker.socket snp-certctl-recover.service snp-certctl-refresh.service snp-certctl-refresh.timer "
 }
 
 @test "units: systemd-analyze verify passes" {
@@ -72,4 +72,17 @@ setup() {
 	grep -q '^PATH=' "$c"
 	run grep -Ec '^[0-9]+\s+[0-9]+(\s+\*){3}\s+root\s.*snp-certctl refresh --splay 3600 -q$' "$c"
 	assert_output 1
+}
+
+@test "units: the broker listens on vsock 5577 through systemd, sandboxed to unix and vsock sockets" {
+	grep -qx 'ListenStream=vsock::5577' "$REPO/hooks/systemd/snp-certctl-broker.socket"
+	local s="$REPO/hooks/systemd/snp-certctl-broker.service"
+	grep -qx 'RestrictAddressFamilies=AF_UNIX AF_VSOCK' "$s"
+	grep -qx 'CapabilityBoundingSet=' "$s"
+	grep -qx 'ReadOnlyPaths=/var/lib/snp-certctl' "$s"
+	grep -qx 'ExecStart=/usr/bin/snp-certctl broker --syslog' "$s"
+	# The sandbox's view, as systemd computes it.
+	run systemd-analyze security --offline=yes --no-pager "$T/units/snp-certctl-broker.service"
+	[ "$status" -eq 0 ] || [ "$status" -eq 1 ] || skip "systemd-analyze security --offline is not supported"
+	assert_output --regexp 'Overall exposure level for snp-certctl-broker.service: [0-2]\.[0-9]'
 }

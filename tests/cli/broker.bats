@@ -1,0 +1,275 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# broker: the evidence broker for SEV and SEV-ES guests, end to end on a unix
+# listener: the chain from sev-export on the simulated firmware, the report
+# from the QMP stand-in (tests/fakes/qmp-server.py), the guest side the
+# independent test client (tests/tools/aeb-client.py) verifying from ARK to
+# report; every refusal's error_code, each misbehaving QEMU costing one
+# request, malformed frames, time-outs, the connection and rate limits, and
+# vsock where the kernel loops it back.
+
+load helpers
+
+CLIENT="$REPO/tests/tools/aeb-client.py"
+QMP_SERVER="$REPO/tests/fakes/qmp-server.py"
+HANDLE=7
+
+setup_file() {
+	need_fixtures
+	mkdir -p "$BATS_FILE_TMPDIR/cek"
+	start_kds http --cek-dir "$BATS_FILE_TMPDIR/cek"
+	wait_kds http
+}
+
+teardown_file() {
+	stop_kds http
+}
+
+setup() {
+	common_setup
+	fake_sev_setup
+	use_kds http
+	PLAT="$T/plat"
+	cp -r "$SNPCERT_FIXTURES/sev" "$PLAT"
+	set_state "sev_chain=$PLAT"
+	id=$(od -An -v -tx1 "$PLAT/id.bin" | tr -d ' \n' | tr a-f A-F)
+	cp "$PLAT/cek.cert" "$BATS_FILE_TMPDIR/cek/$id.cert"
+	cat "$PLAT/ask.cert" "$PLAT/ark.cert" >"$T/ask_ark.cert"
+	export SNP_CERTCTL_SEV_TRUST_ROOT="$T/ask_ark.cert"
+	fake sev-export -q
+	SOCK="$T/aeb.sock"
+	QMP="$T/qmp.sock"
+}
+
+teardown() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+# qmp [MODE]: (re)start the QMP stand-in for the guest of handle $HANDLE.
+qmp() {
+	if [ -n "${QMP_PID:-}" ]; then kill "$QMP_PID" 2>/dev/null || true; wait "$QMP_PID" 2>/dev/null || true; fi
+	python3 "$QMP_SERVER" --socket "$QMP" --handle "$HANDLE" --pek-key "$PLAT/pek.key" \
+		--mode "${1:-normal}" --log "$T/qmp.log" --parent-pid $$ >"$T/qmp.out" 2>&1 3>&- &
+	QMP_PID=$!
+	for i in $(seq 100); do
+		grep -q ready "$T/qmp.out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	cat "$T/qmp.out" >&2
+	return 1
+}
+
+# broker [ARG]...: the broker on $SOCK for the VM of $QMP, logging to $T/broker.log.
+broker() {
+	"$SNP_CERTCTL" broker --listen "unix:$SOCK" --qmp "$QMP" "$@" 2>"$T/broker.log" 3>&- &
+	BROKER_PID=$!
+	for i in $(seq 100); do
+		[ -S "$SOCK" ] && return 0
+		sleep 0.05
+	done
+	cat "$T/broker.log" >&2
+	return 1
+}
+
+client() {
+	python3 "$CLIENT" --connect "unix:$SOCK" --roots "$PLAT" --timeout 20 "$@"
+}
+
+@test "broker: a guest gets evidence that verifies from ARK to report, both service spellings, with and without mnonce" {
+	qmp
+	broker
+	run client --handle $HANDLE --mnonce 00112233445566778899aabbccddeeff
+	assert_success
+	assert_output "evidence verifies"
+	grep -q "query-sev-attestation-report 00112233445566778899aabbccddeeff" "$T/qmp.log"
+	run client --handle $HANDLE --service aeb.AEB
+	assert_success
+	run client --handle $HANDLE --random-mnonce --device-type Unknown
+	assert_success
+	run client --handle $HANDLE --size-only
+	assert_output "evidence size 6461"
+	grep -q "method=evidence result=ok mnonce=guest" "$T/broker.log"
+	grep -q "method=evidence result=ok mnonce=random" "$T/broker.log"
+	kill "$BROKER_PID"
+	wait "$BROKER_PID"
+	[ ! -e "$SOCK" ]
+}
+
+@test "broker: another guest's handle is refused (error_code 1), no report is taken" {
+	qmp
+	broker
+	run client --handle 8
+	assert_failure 3
+	assert_output "error_code 1"
+	run grep -c "query-sev-attestation-report" "$T/qmp.log"
+	assert_output 0
+	grep -q "handle=8 method=evidence result=refused error_code=1" "$T/broker.log"
+}
+
+# (slow answers each of its four replies a second late: past the 2 s deadline.)
+@test "broker: each misbehaving QEMU costs one request, never the daemon" {
+	broker --timeout 2 --rate 100000
+	for m in hang:2 hang-report:2 bad-json:2 short-report:2 close:2 no-sev:2 wrong-handle:1 \
+		wrong-mnonce:3 bad-signature:3 event-noise:0 slow:2; do
+		qmp "${m%%:*}"
+		run client --handle $HANDLE
+		if [ "${m##*:}" = 0 ]; then
+			assert_success || { echo "mode ${m%%:*}"; false; }
+		else
+			assert_output "error_code ${m##*:}" || { echo "mode ${m%%:*}"; false; }
+		fi
+		qmp normal
+		run client --handle $HANDLE
+		assert_success
+	done
+	kill -0 "$BROKER_PID"
+}
+
+@test "broker: a wrong evidence_size (6), no QEMU (2), no stored chain (4)" {
+	qmp
+	broker
+	run client --handle $HANDLE --evidence-size 100
+	assert_output "error_code 6"
+	kill "$QMP_PID"
+	wait "$QMP_PID" 2>/dev/null || true
+	rm -f "$QMP"
+	run client --handle $HANDLE
+	assert_output "error_code 2"
+	qmp
+	mv "$T/store/sev" "$T/sev-away"
+	run client --handle $HANDLE
+	assert_output "error_code 4"
+	# A chain that does not verify is no chain either.
+	mv "$T/sev-away" "$T/store/sev"
+	cp "$REPO/tests/data/sev-legacy/platform/rome/cek.cert" "$T/store/sev/cek.cert"
+	run client --handle $HANDLE
+	assert_output "error_code 4"
+	grep -q "error_code=4 (the stored SEV chain does not verify" "$T/broker.log"
+}
+
+@test "broker: the per-guest rate limit (5) counts evidence, not size requests" {
+	qmp
+	broker --rate 6
+	run client --handle $HANDLE
+	assert_success
+	run client --handle $HANDLE
+	assert_output "error_code 5"
+	run client --handle $HANDLE --size-only
+	assert_success
+}
+
+# raw HEX: send these bytes on one connection, print what comes back.
+raw() {
+	printf '%s\n' "$1" >"$T/frame.hex"
+	python3 "$CLIENT" --connect "unix:$SOCK" --raw-frame "$T/frame.hex" --timeout 10
+}
+
+@test "broker: malformed frames are dropped, an unknown method is answered with status 12, the daemon serves on" {
+	qmp
+	broker --timeout 2
+	# A length above what a request may be: dropped before it is read.
+	run raw 00100000000000010100
+	assert_line closed
+	refute_line --partial recv
+	# Not a request frame (type 2), and flags set.
+	run raw 0000000000000001020000
+	assert_line closed
+	run raw 0000000200000001010112ff
+	assert_line closed
+	# A request whose envelope is no protobuf.
+	run raw 00000004000000010100ffffffff
+	assert_line closed
+	# A method the service does not have: status 12.
+	req=$(python3 -c 'import sys
+svc=b"aeb.Aeb"; m=b"Frobnicate"
+body=b"\x0a"+bytes([len(svc)])+svc+b"\x12"+bytes([len(m)])+m
+sys.stdout.write((len(body)).to_bytes(4,"big").hex()+"00000001"+"0100"+body.hex())')
+	run raw "$req"
+	assert_line --regexp '^status 12 '
+	# A frame cut short: the connection closes at the deadline.
+	run raw 0000000a0000000101000a07
+	assert_line closed
+	run client --handle $HANDLE
+	assert_success
+	grep -q "dropped" "$T/broker.log"
+}
+
+@test "broker: a client that sends nothing is cut off at its deadline; beyond --max-connections one is closed at once" {
+	qmp
+	broker --timeout 1 --max-connections 1
+	python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(30)
+print("closed" if s.recv(1) == b"" else "data")' "$SOCK" >"$T/idle.out" &
+	idle=$!
+	for i in $(seq 100); do
+		grep -q "refused a connection" "$T/broker.log" && break
+		python3 "$CLIENT" --connect "unix:$SOCK" --roots "$PLAT" --handle $HANDLE --size-only \
+			--timeout 5 >/dev/null 2>&1 || true
+		sleep 0.05
+	done
+	grep -q "refused a connection: 1 at once already" "$T/broker.log"
+	wait "$idle"
+	assert_equal "$(cat "$T/idle.out")" closed
+	run client --handle $HANDLE
+	assert_success
+}
+
+@test "broker: random frames at the daemon never stop it" {
+	qmp
+	broker --timeout 1
+	python3 - "$SOCK" <<-'EOF'
+		import os, random, socket, sys
+		rnd = random.Random(5577)
+		for i in range(300):
+		    s = socket.socket(socket.AF_UNIX)
+		    s.settimeout(3)
+		    s.connect(sys.argv[1])
+		    n = rnd.choice([3, 10, 11, 40, 200])
+		    head = rnd.choice([b"", (rnd.randrange(0, 120)).to_bytes(4, "big") + b"\0\0\0\1\1\0"])
+		    try:
+		        s.sendall(head + os.urandom(n))
+		        s.shutdown(socket.SHUT_WR)
+		        while s.recv(4096):
+		            pass
+		    except OSError:
+		        pass
+		    s.close()
+	EOF
+	kill -0 "$BROKER_PID"
+	run client --handle $HANDLE
+	assert_success
+}
+
+@test "broker: usage errors" {
+	run --separate-stderr certctl broker --listen unix:"$T/x.sock"
+	assert_failure 2
+	[[ $stderr == *"needs --qmp"* ]]
+	run --separate-stderr certctl broker --listen tcp:1
+	assert_failure 2
+	run --separate-stderr certctl broker --rate 0
+	assert_failure 2
+	echo x >"$T/file"
+	run --separate-stderr certctl broker --listen unix:"$T/file" --qmp "$QMP"
+	assert_failure 1
+	[[ $stderr == *"not a socket"* ]]
+	assert_equal "$(cat "$T/file")" x
+}
+
+@test "broker: over vsock where the kernel loops it back (vsock_loopback)" {
+	python3 -c 'import socket
+s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM); s.bind((socket.VMADDR_CID_ANY, 15578)); s.listen()
+c = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM); c.settimeout(2); c.connect((1, 15578))' \
+		2>/dev/null || skip "no vsock loopback here (vsock_loopback not loaded)"
+	mkdir -m 0700 "$T/qmpdir"
+	QMP="$T/qmpdir/1.sock"
+	qmp
+	"$SNP_CERTCTL" broker --listen vsock:15579 --qmp-dir "$T/qmpdir" 2>"$T/broker.log" 3>&- &
+	sleep 0.5
+	run python3 "$CLIENT" --connect vsock:1:15579 --roots "$PLAT" --handle $HANDLE --random-mnonce
+	assert_success
+	chmod 0777 "$T/qmpdir"
+	run python3 "$CLIENT" --connect vsock:1:15579 --roots "$PLAT" --handle $HANDLE
+	assert_output "error_code 7"
+}
