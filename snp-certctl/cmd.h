@@ -35,6 +35,7 @@ enum setting {
 	SET_TRUST_ROOT,
 	SET_KDS_CSP_URL, /* the CSP endpoint: VLEKs and hashsticks (fetch vlek, hashsticks) */
 	SET_SEV_TRUST_ROOT, /* a private SEV ARK (AMD CA format): sev-verify */
+	SET_METRICS_DIR, /* where workflows, status and check write snp-certctl.prom */
 	SET_COUNT,
 };
 
@@ -195,6 +196,7 @@ CMD(refresh);
 CMD(fw_update);
 CMD(vlek_load);
 CMD(config);
+CMD(metrics);
 #undef CMD
 
 #endif

@@ -46,6 +46,7 @@ static const struct cmd *const commands[] = {
 	&cmd_fw_update,
 	&cmd_vlek_load,
 	&cmd_config,
+	&cmd_metrics,
 	&cmd_help,
 };
 

@@ -30,6 +30,7 @@ static const struct {
 	[SET_TRUST_ROOT] = { "trust_root", "SNP_CERTCTL_TRUST_ROOT", NULL },
 	[SET_KDS_CSP_URL] = { "kds_csp_url", "SNP_CERTCTL_KDS_CSP_URL", DEFAULT_KDS_CSP_URL },
 	[SET_SEV_TRUST_ROOT] = { "sev_trust_root", "SNP_CERTCTL_SEV_TRUST_ROOT", NULL },
+	[SET_METRICS_DIR] = { "metrics_dir", "SNP_CERTCTL_METRICS_DIR", NULL },
 };
 
 /* Largest configuration file read. */
@@ -53,7 +54,7 @@ static int check_value(enum setting s, const char *value, const char *where)
 		return EXIT_USAGE;
 	}
 	if (*value == '\0' && s != SET_PRODUCT && s != SET_TRUST_ROOT &&
-	    s != SET_SEV_TRUST_ROOT) {
+	    s != SET_SEV_TRUST_ROOT && s != SET_METRICS_DIR) {
 		err("%s: empty value for '%s'", where, settings[s].key);
 		return EXIT_USAGE;
 	}
