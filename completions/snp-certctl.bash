@@ -66,6 +66,8 @@ _snp_certctl_options() {
 			--json' ;;
 	config)
 		echo '--mask-chip-id --mask-chip-key --force --timeout --product --json' ;;
+	metrics)
+		echo '-o --output --product' ;;
 	help)
 		;;
 	esac
@@ -218,7 +220,7 @@ _snp_certctl() {
 		--mask-chip-id | --mask-chip-key)
 			COMPREPLY=($(compgen -W 'on off' -- "$cur")) ;;
 		esac ;;
-	build | status | check) ;;
+	build | status | check | metrics) ;;
 	esac
 } &&
 	complete -F _snp_certctl snp-certctl
