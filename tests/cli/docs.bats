@@ -743,7 +743,7 @@ same_keys() {
 	install -m 0644 "$REPO/formats/amd-roots/milan/ark.pem" "$T/root.pem"
 	sed -e 's/^#product = .*/product = Milan/' -e "s|^#trust_root = .*|trust_root = $T/root.pem|" \
 		-e "s|^#sev_trust_root = .*|sev_trust_root = $REPO/formats/sev-roots/milan/ark.cert|" \
-		"$ex" > "$T/all.conf"
+		-e "s|^#metrics_dir = .*|metrics_dir = $T|" "$ex" > "$T/all.conf"
 	for key in $(settings_keys); do
 		grep -q "^$key = " "$T/all.conf" || fail "$key not set in $T/all.conf"
 	done
