@@ -43,7 +43,7 @@ _snp_certctl_options() {
 	check)
 		echo '--online --product --kds-url --cache --json' ;;
 	fetch)
-		echo '--product --hwid --tcb --platform --vlek -o --output --kds-url
+		echo '--product --hwid --id --tcb --platform --vlek -o --output --kds-url
 			--cache --offline --trust-root --json --client-cert --client-key
 			--csp-url' ;;
 	update)
@@ -159,7 +159,12 @@ _snp_certctl() {
 		[[ $cmd == extract ]] && _filedir -d
 		return ;;
 	--product)
-		COMPREPLY=($(compgen -W 'Milan Genoa Turin' -- "$cur"))
+		# fetch cek and sev-verify name a SEV generation, the rest a SNP product.
+		if [[ $cmd == sev-verify || ($cmd == fetch && " ${words[*]} " == *" cek "*) ]]; then
+			COMPREPLY=($(compgen -W 'naples rome milan genoa turin' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W 'Milan Genoa Turin' -- "$cur"))
+		fi
 		return ;;
 	--kds-url)
 		COMPREPLY=($(compgen -W 'https://kdsintf.amd.com' -- "$cur"))
@@ -207,11 +212,11 @@ _snp_certctl() {
 		local kind=
 		for ((i = cmd_i + 1; i < cword; i++)); do
 			case ${words[i]} in
-			vcek | ca | crl | vlek | hashsticks) kind=${words[i]} ;;
+			vcek | ca | crl | vlek | hashsticks | cek) kind=${words[i]} ;;
 			esac
 		done
 		[[ -z $kind ]] &&
-			COMPREPLY=($(compgen -W 'vcek ca crl vlek hashsticks' -- "$cur")) ;;
+			COMPREPLY=($(compgen -W 'vcek ca crl vlek hashsticks cek' -- "$cur")) ;;
 	show | verify | extract | update | lock | locks | recover | refresh | \
 		fw-update | vlek-load)
 		_snp_certctl_tables ;;

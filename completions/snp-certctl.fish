@@ -169,8 +169,10 @@ complete -c snp-certctl -n '__snp_certctl_using check' -l cache -x -a '(__fish_c
 complete -c snp-certctl -n '__snp_certctl_using check' -l json -d 'one JSON document on stdout'
 
 # fetch
-complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from vcek ca crl vlek hashsticks' -a 'vcek ca crl vlek hashsticks'
-complete -c snp-certctl -n '__snp_certctl_using fetch' -l product -x -a 'Milan Genoa Turin' -d 'the product'
+complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from vcek ca crl vlek hashsticks cek' -a 'vcek ca crl vlek hashsticks cek'
+complete -c snp-certctl -n '__snp_certctl_using fetch; and not __fish_seen_subcommand_from cek' -l product -x -a 'Milan Genoa Turin' -d 'the product'
+complete -c snp-certctl -n '__snp_certctl_using fetch; and __fish_seen_subcommand_from cek' -l product -x -a 'naples rome milan genoa turin' -d 'the generation'
+complete -c snp-certctl -n '__snp_certctl_using fetch' -l id -x -d 'cek: the chip id, all of GET_ID2'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l hwid -x -d 'the chip id'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l tcb -x -d 'the reported TCB'
 complete -c snp-certctl -n '__snp_certctl_using fetch' -l platform -d "the platform's chip id and reported TCB"

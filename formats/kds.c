@@ -226,6 +226,33 @@ int kds_hashstick_name(enum amd_product p, const uint8_t *hwid, size_t hwid_len,
 	return fmt(buf, len, "vlek/%s/hash_sticks/%s/%s.bin", amd_product_name(p), h, t);
 }
 
+/* The id in uppercase hex after prefix, then suffix. */
+static int cek_format(const uint8_t *id, size_t id_len, const char *prefix, const char *suffix,
+		      char *buf, size_t len)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char h[2 * KDS_CEK_ID_MAX + 1];
+
+	if (!id || id_len == 0 || id_len > KDS_CEK_ID_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < id_len; i++) {
+		h[2 * i] = digits[id[i] >> 4];
+		h[2 * i + 1] = digits[id[i] & 15];
+	}
+	h[2 * id_len] = '\0';
+	return fmt(buf, len, "%s%s%s", prefix, h, suffix);
+}
+
+int kds_cek_path(const uint8_t *id, size_t id_len, char *buf, size_t len)
+{
+	return cek_format(id, id_len, "/cek/id/", "", buf, len);
+}
+
+int kds_cek_name(const uint8_t *id, size_t id_len, char *buf, size_t len)
+{
+	return cek_format(id, id_len, "cek/id/", ".cert", buf, len);
+}
+
 /* ---- the hash_sticks reply, read with jansson --------------------------- */
 
 static bool hex_equal(const char *s, size_t n, const char *want)

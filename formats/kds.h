@@ -120,6 +120,19 @@ int kds_hashstick_name(enum amd_product p, const uint8_t *hwid, size_t hwid_len,
 		       const struct amd_tcb *tcb, char *buf, size_t len);
 
 /*
+ * The legacy SEV (pre-SNP) CEK of a chip: the whole GET_ID2 answer (64
+ * bytes per socket, 1 to KDS_CEK_ID_MAX bytes) in uppercase hex, as sevctl
+ * asks for it; KDS answers the raw 2084-byte CEK signed by the ASK:
+ *   request  /cek/id/<HEX>
+ *   cache    cek/id/<HEX>.cert
+ * KDS_CEK_PATH_MAX always suffices.  0, -EINVAL (no id, too long) or -ENOSPC.
+ */
+#define KDS_CEK_ID_MAX 512
+#define KDS_CEK_PATH_MAX (2 * KDS_CEK_ID_MAX + 16)
+int kds_cek_path(const uint8_t *id, size_t id_len, char *buf, size_t len);
+int kds_cek_name(const uint8_t *id, size_t id_len, char *buf, size_t len);
+
+/*
  * One line naming a VCEK request for messages:
  * "Milan VCEK hwid 3ac3fe21...5d TCB bl=2,tee=0,snp=5,ucode=68".
  */

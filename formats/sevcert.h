@@ -221,7 +221,7 @@ struct sev_verify_opts {
 	/*
 	 * The ASK that private root certified (AMD's ASK-then-ARK file given
 	 * as the root), or NULL: the ASK of a chain that has none when the
-	 * ARK used is trust_ark.
+	 * ARK used is trust_ark, and of a CEK alone (sev_cek_verify()).
 	 */
 	const uint8_t *trust_ask; size_t trust_ask_len;
 };
@@ -241,6 +241,19 @@ struct sev_verify_opts {
  */
 int sev_chain_verify(const struct sev_chain *c, const struct sev_verify_opts *o,
 		     struct amd_check_list *out, enum sev_gen *gen);
+
+/*
+ * One CEK as KDS serves it (signed by the ASK, not yet bound to a PEK):
+ * it parses, holds a CEK key, and one of its slots verifies with a trusted
+ * ASK: the pinned ASK of o->gen, or of each pinned generation in turn when
+ * o->gen is SEV_GEN_UNKNOWN (ASK <- pinned ARK checked too), and if none
+ * fits, o->trust_ask, certified by o->trust_ark (self-signed).  0 with
+ * *gen (may be NULL) the generation whose ASK signed it (o->gen for the
+ * trust root's), -EBADMSG with one phrase in why (len bytes), -ENOMEM,
+ * -EINVAL.
+ */
+int sev_cek_verify(const uint8_t *cek, size_t cek_len, const struct sev_verify_opts *o,
+		   enum sev_gen *gen, char *why, size_t len);
 
 /*
  * Verify a report against a PEK alone (the broker, every report): the PEK

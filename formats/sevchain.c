@@ -644,3 +644,117 @@ out:
 	signer_free(&s);
 	return ret;
 }
+
+/*
+ * Is cek signed by the ASK ask_buf, itself certified by the self-signed
+ * ARK ark_buf?  0 yes; 1 the ASK and ARK are good but the CEK has no slot
+ * by that ASK; 2 it has one that does not verify; 3 the ASK or ARK is bad
+ * (why says how).
+ */
+static int cek_by_ask(const uint8_t *ask_buf, size_t ask_len, const uint8_t *ark_buf,
+		      size_t ark_len, const struct sev_cert *cek, const char *label, char *why,
+		      size_t len)
+{
+	struct signer ark_s = { 0 }, ask_s = { 0 };
+	struct sev_ca_cert ark, ask;
+	int ret = 3;
+
+	if (sev_ca_parse(ark_buf, ark_len, true, &ark, NULL, NULL) < 0 ||
+	    ark.usage != SEV_USAGE_ARK ||
+	    memcmp(ark.key_id, ark.certifying_id, SEV_CA_KEY_ID_LEN) != 0) {
+		snprintf(why, len, "the %s ARK is not a self-certified ARK", label);
+		goto out;
+	}
+	if (ca_signer(&ark, &ark_s) < 0 || !ca_signed_ok(&ark_s, &ark)) {
+		snprintf(why, len, "the %s ARK's self-signature does not verify", label);
+		goto out;
+	}
+	if (sev_ca_parse(ask_buf, ask_len, true, &ask, NULL, NULL) < 0 ||
+	    ask.usage != SEV_USAGE_ASK || !ask.sig) {
+		snprintf(why, len, "the %s ASK is not an ASK in the AMD CA format", label);
+		goto out;
+	}
+	if (memcmp(ask.certifying_id, ark.key_id, SEV_CA_KEY_ID_LEN) != 0 ||
+	    !ca_signed_ok(&ark_s, &ask)) {
+		snprintf(why, len, "the %s ASK is not signed by its ARK", label);
+		goto out;
+	}
+	if (ca_signer(&ask, &ask_s) < 0) {
+		snprintf(why, len, "the %s ASK's key is not a valid RSA key", label);
+		goto out;
+	}
+	ret = slot_check(&ask_s, cek);
+	if (ret == 1)
+		snprintf(why, len, "the CEK has no signature by the %s ASK", label);
+	else if (ret == 2)
+		snprintf(why, len, "the CEK's signature by the %s ASK does not verify", label);
+out:
+	signer_free(&ark_s);
+	signer_free(&ask_s);
+	return ret;
+}
+
+int sev_cek_verify(const uint8_t *buf, size_t buf_len, const struct sev_verify_opts *o,
+		   enum sev_gen *gen, char *why, size_t len)
+{
+	struct sev_cert cek;
+	struct sev_diag d;
+	char text[96], first[160] = "";
+	int tried = 0;
+
+	if (!buf || !o)
+		return -EINVAL;
+	if (sev_cert_parse(buf, buf_len, &cek, &d) < 0) {
+		sev_diag_text(&d, text, sizeof(text));
+		snprintf(why, len, "it is not a SEV certificate: %s", text);
+		return -EBADMSG;
+	}
+	if (cek.usage != SEV_USAGE_CEK) {
+		snprintf(why, len, "it holds a %s key, not a CEK", sev_usage_name(cek.usage));
+		return -EBADMSG;
+	}
+	for (int g = 0; g < SEV_GEN_COUNT; g++) {
+		size_t ask_len = 0, ark_len = 0;
+		const uint8_t *ask, *ark;
+
+		if (o->gen != SEV_GEN_UNKNOWN && g != (int)o->gen)
+			continue;
+		ask = sev_builtin_ca((enum sev_gen)g, false, &ask_len);
+		ark = sev_builtin_ca((enum sev_gen)g, true, &ark_len);
+		if (!ask || !ark)
+			continue;
+		tried++;
+		if (cek_by_ask(ask, ask_len, ark, ark_len, &cek, sev_gen_title((enum sev_gen)g),
+			       text, sizeof(text)) == 0) {
+			if (gen)
+				*gen = (enum sev_gen)g;
+			snprintf(why, len, "the CEK is signed by AMD's pinned %s ASK",
+				 sev_gen_title((enum sev_gen)g));
+			return 0;
+		}
+		if (!*first)
+			snprintf(first, sizeof(first), "%s", text);
+	}
+	if (o->trust_ask && o->trust_ark) {
+		int r = cek_by_ask(o->trust_ask, o->trust_ask_len, o->trust_ark, o->trust_ark_len,
+				   &cek, "--trust-root", text, sizeof(text));
+
+		if (r == 0) {
+			if (gen)
+				*gen = o->gen;
+			snprintf(why, len, "the CEK is signed by the --trust-root ASK");
+			return 0;
+		}
+		snprintf(why, len, "%s%s%s", tried ? (o->gen != SEV_GEN_UNKNOWN ? first :
+			 "the CEK is not signed by any pinned AMD ASK") : "", tried ? ", and " : "",
+			 text);
+		return -EBADMSG;
+	}
+	if (o->gen != SEV_GEN_UNKNOWN)
+		snprintf(why, len, "%s", tried ? first : "no pinned ASK for that generation");
+	else
+		snprintf(why, len, "the CEK is not signed by any pinned AMD ASK (Naples to Turin)%s",
+			 o->trust_ark ? "; a private root needs its ASK too (ASK then ARK in one "
+			 "file, as AMD's ask_ark files are)" : "");
+	return -EBADMSG;
+}

@@ -59,7 +59,9 @@ static const char usage[] =
 	"SYSCFG, from /dev/cpu/0/msr), kvm-amd-loaded, kvm-amd-sev-snp, ccp-loaded,\n"
 	"sev-device, snp-platform-init, snp-rmp-init, firmware-api (at least 1.51),\n"
 	"kvm-req-certs (the certificate exit, Linux 7.0), store, table:NAME (each\n"
-	"table matches the reported TCB and chip), tables-interrupted, cert-expiry\n"
+	"table matches the reported TCB and chip), sev-chain (the stored legacy SEV\n"
+	"chain holds the firmware's PEK; skipped without legacy SEV or a stored\n"
+	"chain), tables-interrupted, cert-expiry\n"
 	"(none within 30 days), and with --online cache and kds-reachable.\n"
 	"\n"
 	"Exits 0 when nothing failed (SKIPs allowed), 5 when a platform check failed,\n"
@@ -527,6 +529,41 @@ static void check_tables(struct checks *l, const struct status_store *s)
 	}
 }
 
+/*
+ * The stored legacy SEV chain (<store>/sev/pek.cert) against the PEK the
+ * firmware exports: fails on another PEK (class table: what guests are
+ * handed does not fit the platform) or a stored file that cannot be used
+ * (class store); skipped without a legacy SEV platform or a stored chain.
+ */
+static void check_sev_chain(struct checks *l, const struct status_platform *p)
+{
+	const char *st = p->sev_chain ? p->sev_chain : "unknown";
+
+	if (!p->opened || !p->have_legacy)
+		say(l, "sev-chain", CLASS_TABLE, SKIP, "none needed without legacy SEV guests",
+		    "no legacy SEV platform to compare "
+		    "with%s%s", p->legacy_error[0] ? ": " : "", p->legacy_error);
+	else if (strcmp(st, "absent") == 0)
+		say(l, "sev-chain", CLASS_TABLE, SKIP,
+		    "export the chain (sev-export) if legacy SEV guests need it", "no stored chain (%s)",
+		    p->sev_chain_path);
+	else if (strcmp(st, "match") == 0)
+		say(l, "sev-chain", CLASS_TABLE, PASS, NULL, "%s: %s", p->sev_chain_path,
+		    p->sev_chain_detail);
+	else if (strcmp(st, "mismatch") == 0)
+		say(l, "sev-chain", CLASS_TABLE, FAIL,
+		    "export the platform's chain again (sev-export) and verify it (sev-verify)",
+		    "%s: %s", p->sev_chain_path, p->sev_chain_detail);
+	else if (strcmp(st, "unknown") == 0)
+		say(l, "sev-chain", CLASS_TABLE, SKIP,
+		    "run check as root while the platform is init to compare it",
+		    "the firmware's PEK could not be read: %s", p->sev_chain_detail);
+	else
+		say(l, "sev-chain", CLASS_STORE, FAIL,
+		    "export the platform's chain again (sev-export)", "%s: %s: %s",
+		    p->sev_chain_path, st, p->sev_chain_detail);
+}
+
 static void check_interrupted(struct checks *l, const struct status_store *s)
 {
 	char list[WHY_MAX] = "";
@@ -780,6 +817,7 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 	check_kvm(&l, &p);
 	check_store(&l, &s);
 	check_tables(&l, &s);
+	check_sev_chain(&l, &p);
 	check_interrupted(&l, &s);
 	check_expiry(&l, &s, time(NULL));
 	if (online) {

@@ -21,6 +21,8 @@
 #include "json.h"
 #include "kds.h"
 #include "platform.h"
+#include "sev-store.h"
+#include "sev.h"
 #include "util.h"
 
 enum {
@@ -32,9 +34,11 @@ enum {
 	OPT_CLIENT_CERT,
 	OPT_CLIENT_KEY,
 	OPT_CSP_URL,
+	OPT_ID,
+	OPT_FETCH_PRODUCT,
 };
 
-enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL, WHAT_VLEK, WHAT_HASHSTICKS };
+enum what { WHAT_VCEK, WHAT_CA, WHAT_CRL, WHAT_VLEK, WHAT_HASHSTICKS, WHAT_CEK };
 
 static const char usage[] =
 	"Usage: snp-certctl fetch [vcek|ca|crl] [--product P] [--hwid HEX] [--tcb SPEC]\n"
@@ -45,6 +49,9 @@ static const char usage[] =
 	"                         [--csp-url URL] [--product P] [--tcb SPEC]\n"
 	"                         [--hwid HEX] [--platform] [-o PATH] [--cache DIR]\n"
 	"                         [--offline] [--trust-root PEM]... [--json]\n"
+	"       snp-certctl fetch cek [--platform | --id HEX] [-o PATH] [--product P]\n"
+	"                         [--trust-root FILE] [--kds-url URL] [--cache DIR]\n"
+	"                         [--offline] [--json]\n"
 	"\n"
 	"Get a VCEK (the default), the CA chain (ASK or ASVK, then ARK) or the CRL of a\n"
 	"product from the AMD KDS, through the cache.  Everything is verified before it\n"
@@ -57,6 +64,11 @@ static const char usage[] =
 	"the product and reported TCB) must chain to a trusted ARK through the ASVK;\n"
 	"a hashstick (the wrapped VLEK for a chip and TCB, written as its 432 binary\n"
 	"bytes; -o needed) is checked as verify --hashstick does.  Both are cached.\n"
+	"\n"
+	"cek is the legacy SEV (pre-SNP) CEK of a chip (/cek/id/<id>): the 2084 bytes\n"
+	"KDS sends, signed by the ASK, verified against AMD's pinned ASK of --product\n"
+	"(naples, rome, milan, genoa, turin; default: each in turn) or a --trust-root\n"
+	"(an ASK then its ARK in AMD's CA format), cached for good; -o needed.\n"
 	"\n"
 	"Output: with -o, a VCEK or CRL is written as DER (PEM when PATH ends in .pem),\n"
 	"a CA chain as PEM; without -o, PEM goes to stdout (with --json, a description\n"
@@ -72,6 +84,8 @@ static const char usage[] =
 	"                        $SNP_CERTCTL_DEVICE),\n"
 	"                        the product detected unless --product says (vlek:\n"
 	"                        the reported TCB; hashsticks: and the chip id)\n"
+	"      --id HEX          cek: the chip id, the whole GET_ID2 answer (128 hex\n"
+	"                        digits per socket); --platform: this platform's\n"
 	"      --vlek            ca, crl: the VLEK chain (ASVK), not the VCEK chain\n"
 	"      --client-cert PEM vlek, hashsticks: the provider's client certificate\n"
 	"      --client-key PEM  its private key (default: in the --client-cert file)\n"
@@ -101,6 +115,8 @@ struct fetch_args {
 	enum kds_family family;
 	const char *hwid, *tcb, *out;
 	const char *client_cert, *client_key;
+	const char *id, *product;
+	enum sev_gen gen;
 	bool offline, platform, vlek;
 };
 
@@ -128,8 +144,8 @@ static int render(enum what w, const struct cache_item *it, bool pem, uint8_t **
 	int r = -ENOMEM;
 
 	*out = NULL;
-	if (w == WHAT_CA || w == WHAT_HASHSTICKS || !pem) {
-		/* The CA chain is PEM as KDS sends it; DER stays as is. */
+	if (w == WHAT_CEK || w == WHAT_CA || w == WHAT_HASHSTICKS || !pem) {
+		/* The CA chain is PEM as KDS sends it; DER and the CEK stay as they are. */
 		*out = malloc(it->len);
 		if (!*out)
 			return -ENOMEM;
@@ -296,12 +312,37 @@ static int platform_id(const struct ctx *ctx, enum what w, struct kds_vcek_id *i
 	return 0;
 }
 
+/* fetch cek's options.  0 or EXIT_USAGE after saying why. */
+static int cek_args(const struct ctx *ctx, struct fetch_args *a)
+{
+	if (a->product) {
+		a->gen = sev_gen_parse(a->product);
+		if (a->gen == SEV_GEN_UNKNOWN)
+			return usage_error(ctx, "invalid product '%s' for a CEK: want naples, rome, "
+					   "milan, genoa or turin", a->product);
+	}
+	if (a->platform == !!a->id)
+		return usage_error(ctx, a->id ? "--platform conflicts with --id: the platform says "
+				   "its chip id" : "fetching a CEK needs --id HEX or --platform");
+	if (a->hwid || a->tcb || a->vlek || a->client_cert || a->client_key ||
+	    ctx->cli[SET_KDS_CSP_URL])
+		return usage_error(ctx, "--%s is not for 'cek'", a->hwid ? "hwid" : a->tcb ? "tcb" :
+				   a->vlek ? "vlek" : a->client_cert ? "client-cert" :
+				   a->client_key ? "client-key" : "csp-url");
+	if (!a->out && !ctx->json)
+		return usage_error(ctx, "a CEK is binary: give -o PATH");
+	if (a->out && !*a->out)
+		return usage_error(ctx, "empty output path");
+	return 0;
+}
+
 /* The options and the object, checked against each other.  0 or EXIT_USAGE after saying why. */
 static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args *a)
 {
 	static const struct option longopts[] = {
 		COMMON_LONGOPTS,
-		LONGOPT_PRODUCT,
+		{ "product", required_argument, NULL, OPT_FETCH_PRODUCT },
+		{ "id", required_argument, NULL, OPT_ID },
 		{ "hwid", required_argument, NULL, OPT_HWID },
 		{ "tcb", required_argument, NULL, OPT_TCB },
 		{ "vlek", no_argument, NULL, OPT_VLEK },
@@ -318,7 +359,7 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 	};
 	static const char *const objects[] = { [WHAT_VCEK] = "vcek", [WHAT_CA] = "ca",
 					       [WHAT_CRL] = "crl", [WHAT_VLEK] = "vlek",
-					       [WHAT_HASHSTICKS] = "hashsticks" };
+					       [WHAT_HASHSTICKS] = "hashsticks", [WHAT_CEK] = "cek" };
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS "o:", longopts, NULL)) != -1) {
@@ -352,6 +393,12 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 		case OPT_CSP_URL:
 			ctx->cli[SET_KDS_CSP_URL] = optarg;
 			break;
+		case OPT_ID:
+			a->id = optarg;
+			break;
+		case OPT_FETCH_PRODUCT:
+			a->product = optarg;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -360,13 +407,24 @@ static int parse_args(struct ctx *ctx, int argc, char **argv, struct fetch_args 
 		while (i < sizeof(objects) / sizeof(objects[0]) && strcmp(argv[optind], objects[i]))
 			i++;
 		if (i == sizeof(objects) / sizeof(objects[0]))
-			return usage_error(ctx, "unknown object '%s': want vcek, ca, crl, vlek or "
-					   "hashsticks", argv[optind]);
+			return usage_error(ctx, "unknown object '%s': want vcek, ca, crl, vlek, "
+					   "hashsticks or cek", argv[optind]);
 		a->what = (enum what)i;
 		optind++;
 	}
 	if (optind < argc)
 		return usage_error(ctx, "unexpected argument '%s'", argv[optind]);
+	a->gen = SEV_GEN_UNKNOWN;
+	if (a->what == WHAT_CEK)
+		return cek_args(ctx, a);
+	if (a->id)
+		return usage_error(ctx, "--id is for 'cek' (a VCEK's chip id: --hwid)");
+	if (a->product) {
+		if (amd_product_parse(a->product) == AMD_PRODUCT_UNKNOWN)
+			return usage_error(ctx, "invalid product '%s': want Milan, Genoa or Turin",
+					   a->product);
+		ctx->cli[SET_PRODUCT] = a->product;
+	}
 	if (a->platform && (a->what == WHAT_CA || a->what == WHAT_CRL))
 		return usage_error(ctx, "--platform is for fetching a VCEK, a VLEK or hashsticks");
 	if (a->platform && (a->hwid || a->tcb))
@@ -427,6 +485,8 @@ static int get(struct cache *cache, const struct fetch_args *a, enum amd_product
 		return cache_vlek(cache, p, &id->tcb, it, why);
 	case WHAT_HASHSTICKS:
 		return cache_hashstick(cache, p, id->hwid, id->hwid_len, &id->tcb, it, why);
+	case WHAT_CEK:
+		break; /* fetch_cek() */
 	}
 	return why_set(why, -EINVAL, "nothing to fetch");
 }
@@ -462,6 +522,109 @@ static int output(const struct ctx *ctx, const struct fetch_args *a, const struc
 	return ret;
 }
 
+/* The chip id for a CEK: --id, or all of GET_ID2 (--platform).  0 or an exit status. */
+static int cek_id(const struct ctx *ctx, const struct fetch_args *a, uint8_t **id, size_t *len)
+{
+	struct sev_dev *dev = NULL;
+	struct why why = { 0 };
+	bool zero = true;
+	int r;
+
+	if (a->id) {
+		if (parse_hex(a->id, id, len) < 0 || *len == 0 || *len % SEV_CHIP_ID_LEN ||
+		    *len > KDS_CEK_ID_MAX) {
+			free(*id);
+			*id = NULL;
+			return usage_error(ctx, "invalid chip id '%s': want %d hex digits per socket "
+					   "(the whole GET_ID2 answer)", a->id, 2 * SEV_CHIP_ID_LEN);
+		}
+		return 0;
+	}
+	r = sev_open(sev_device_path(), false, &dev, NULL, &why);
+	if (r == 0)
+		r = sev_get_id2_all(dev, id, len, NULL, &why);
+	sev_close(dev);
+	if (r) {
+		err("%s", why.msg);
+		return EXIT_PLATFORM;
+	}
+	for (size_t i = 0; i < *len; i++)
+		zero = zero && (*id)[i] == 0;
+	if (zero || *len > KDS_CEK_ID_MAX) {
+		err(zero ? "cannot fetch this platform's CEK: the firmware masks the chip id "
+		    "(mask_chip_id)" : "cannot fetch this platform's CEK: a %zu-byte chip id", *len);
+		free(*id);
+		*id = NULL;
+		return EXIT_PLATFORM;
+	}
+	return 0;
+}
+
+static void print_cek_json(const struct fetch_args *a, const uint8_t *id, size_t id_len,
+			   enum sev_gen gen, const struct cache_item *it, const struct cache *c)
+{
+	unsigned char md[32];
+	char buf[KDS_CEK_PATH_MAX], hex[2 * 32 + 1];
+	struct json j;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	json_string(&j, "kind", "cek");
+	if (kds_cek_path(id, id_len, buf, sizeof(buf)) == 0) {
+		json_string(&j, "id", buf + strlen("/cek/id/"));
+		json_string(&j, "request", buf);
+	}
+	json_string(&j, "generation", sev_gen_name(gen));
+	json_string(&j, "kds_url", c->http.base_url);
+	json_string(&j, "cache", it->path);
+	json_bool(&j, "from_cache", it->from_cache);
+	json_string(&j, "output", a->out);
+	if (EVP_Digest(it->data, it->len, md, NULL, EVP_sha256(), NULL) == 1) {
+		format_hex(md, sizeof(md), hex);
+		json_string(&j, "sha256", hex);
+	}
+	json_object_end(&j);
+	json_finish(&j);
+}
+
+/* fetch cek: the chip id, the trust root, the CEK verified, written. */
+static int fetch_cek(struct ctx *ctx, const struct fetch_args *a)
+{
+	struct sev_verify_opts o = { .gen = a->gen };
+	struct cache_item it = { 0 };
+	struct cache cache = { 0 };
+	struct why why = { 0 };
+	enum sev_gen gen = SEV_GEN_UNKNOWN;
+	struct sev_root root = { 0 };
+	uint8_t *id = NULL;
+	size_t id_len = 0;
+	int ret;
+
+	ret = cek_id(ctx, a, &id, &id_len);
+	if (ret == 0)
+		ret = sev_trust_root_load(ctx, &root);
+	if (ret)
+		goto out;
+	sev_root_opts(&root, &o);
+	ret = cache_init(&cache, ctx, NULL, a->offline, &why);
+	if (ret == 0)
+		ret = cache_cek(&cache, id, id_len, &o, &it, &gen, &why);
+	if (ret) {
+		ret = cmd_error(ret, &why);
+		goto out;
+	}
+	debug("%s '%s'", it.from_cache ? "from the cache" : "fetched and cached", it.path);
+	ret = output(ctx, a, &it);
+	if (ret == 0 && ctx->json)
+		print_cek_json(a, id, id_len, gen, &it, &cache);
+out:
+	cache_item_clear(&it);
+	cache_fini(&cache);
+	sev_root_free(&root);
+	free(id);
+	return ret;
+}
+
 static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 {
 	struct fetch_args a = { .what = WHAT_VCEK, .family = KDS_FAMILY_VCEK };
@@ -476,6 +639,8 @@ static int cmd_fetch_main(struct ctx *ctx, int argc, char **argv)
 	ret = parse_args(ctx, argc, argv, &a);
 	if (ret == 0)
 		ret = ctx_load(ctx);
+	if (ret == 0 && a.what == WHAT_CEK)
+		return fetch_cek(ctx, &a);
 	if (ret == 0)
 		ret = what_to_ask(ctx, &a, &p, &id);
 	if (ret == 0)
@@ -503,5 +668,5 @@ out:
 }
 
 const struct cmd cmd_fetch = { "fetch", cmd_fetch_main,
-			       "get a VCEK, CA chain, CRL, VLEK or hashstick from KDS (verified)",
+			       "get a VCEK, CA chain, CRL, VLEK, hashstick or CEK (verified)",
 			       usage, .json = true };

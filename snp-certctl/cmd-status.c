@@ -41,6 +41,12 @@ static const char usage[] =
 	"  untrusted         others may write the file: writers refuse it (chmod go-w)\n"
 	"  unknown           the platform (or its chip id) could not be read\n"
 	"\n"
+	"The legacy SEV (pre-SNP) platform too: SEV_PLATFORM_STATUS (API version,\n"
+	"state uninit/init/working, owner self or external, SEV-ES available) and\n"
+	"whether the stored chain (<store>/sev/pek.cert) holds the PEK the firmware\n"
+	"exports (compared by key): match, mismatch, absent (no stored chain),\n"
+	"malformed, unreadable, or unknown (the firmware's PEK could not be read).\n"
+	"\n"
 	"Exits 0 whenever it could report, also without an SEV device or when a\n"
 	"firmware command failed (that is reported, and warned about on stderr).\n"
 	"TCBs are decoded in the layout of the product (CPUID, or the product setting).\n"
@@ -51,7 +57,11 @@ static const char usage[] =
 	"           \"build_id\", \"state\" (\"uninit\"|\"init\"|\"unknown\"), \"state_code\",\n"
 	"           \"rmp_initialized\", \"current_tcb\", \"reported_tcb\", \"chip_id\",\n"
 	"           \"chip_id_error\", \"mask_chip_id\", \"mask_chip_key\", \"vlek_loaded\",\n"
-	"           \"guest_count\"},\n"
+	"           \"guest_count\",\n"
+	"           \"legacy\": {\"api_major\", \"api_minor\", \"api_version\", \"build_id\",\n"
+	"             \"state\" (\"uninit\"|\"init\"|\"working\"), \"state_code\", \"owner\"\n"
+	"             (\"self\"|\"external\"), \"es\", \"flags\", \"guest_count\", \"error\",\n"
+	"             \"pek_error\", \"chain\": {\"path\", \"status\", \"detail\"}}},\n"
 	"   \"modules\": {\"kvm_amd\": {\"state\", \"sev_snp\"}, \"ccp\": {\"state\"}},\n"
 	"   \"kvm\": {\"device\", \"req_certs\" (true|false|null: unknown), \"error\"},\n"
 	"   \"product\", \"product_source\" (\"cpuid\"|\"setting\"|\"none\"),\n"
@@ -69,6 +79,59 @@ static const char usage[] =
 /* ---- output ----------------------------------------------------------------- */
 
 #define LABEL "%-16s"
+
+/* The legacy SEV platform and the stored chain against it. */
+static void print_legacy(const struct status_platform *p)
+{
+	const struct sev_status *l = &p->legacy;
+
+	if (!p->opened)
+		return;
+	if (!p->have_legacy) {
+		tprintf(LABEL "not available: %s\n", "SEV (legacy)", p->legacy_error);
+		return;
+	}
+	tprintf(LABEL "API %u.%u, build %u, state %s, owner %s, SEV-ES %s\n", "SEV (legacy)",
+		l->api_major, l->api_minor, l->build, status_sev_state_name(l->state),
+		l->flags & SEV_FLAG_OWNED_EXTERNALLY ? "external" : "self",
+		l->flags & SEV_FLAG_ES ? "available" : "not available");
+	if (strcmp(p->sev_chain, "absent") == 0)
+		tprintf(LABEL "no stored chain (%s)\n", "SEV chain", p->sev_chain_path);
+	else
+		tprintf(LABEL "%s: %s: %s\n", "SEV chain", p->sev_chain_path, p->sev_chain,
+			p->sev_chain_detail);
+}
+
+static void json_legacy(struct json *j, const struct status_platform *p)
+{
+	const struct sev_status *l = &p->legacy;
+	char ver[16];
+
+	json_object_begin(j, "legacy");
+	if (!p->have_legacy) {
+		json_string(j, "error", p->legacy_error);
+	} else {
+		json_uint(j, "api_major", l->api_major);
+		json_uint(j, "api_minor", l->api_minor);
+		snprintf(ver, sizeof(ver), "%u.%u", l->api_major, l->api_minor);
+		json_string(j, "api_version", ver);
+		json_uint(j, "build_id", l->build);
+		json_string(j, "state", status_sev_state_name(l->state));
+		json_uint(j, "state_code", l->state);
+		json_string(j, "owner", l->flags & SEV_FLAG_OWNED_EXTERNALLY ? "external" : "self");
+		json_bool(j, "es", l->flags & SEV_FLAG_ES);
+		json_uint(j, "flags", l->flags);
+		json_uint(j, "guest_count", l->guest_count);
+		if (!p->have_fw_pek)
+			json_string(j, "pek_error", p->fw_pek_error);
+	}
+	json_object_begin(j, "chain");
+	json_string(j, "path", p->sev_chain_path);
+	json_string(j, "status", p->sev_chain);
+	json_string(j, "detail", p->sev_chain_detail);
+	json_object_end(j);
+	json_object_end(j);
+}
 
 static void print_text(const struct status_platform *p, const struct status_store *s)
 {
@@ -136,6 +199,7 @@ static void print_text(const struct status_platform *p, const struct status_stor
 		       st->features & SNP_FEATURE_VLEK_EN ? "loaded" : "not loaded");
 		tprintf(LABEL "%u\n", "guests", st->guest_count);
 	}
+	print_legacy(p);
 	if (store_error) {
 		tprintf(LABEL "%s: %s\n", "store", store, store_error);
 		return;
@@ -194,6 +258,8 @@ static void print_json(const struct status_platform *p, const struct status_stor
 		json_bool(&j, "vlek_loaded", st->features & SNP_FEATURE_VLEK_EN);
 		json_uint(&j, "guest_count", st->guest_count);
 	}
+	if (p->opened)
+		json_legacy(&j, p);
 	json_object_end(&j);
 
 	json_object_begin(&j, "modules");

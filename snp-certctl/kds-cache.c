@@ -639,6 +639,67 @@ int cache_vcek(struct cache *c, const struct kds_vcek_id *id_in, struct cache_it
 	return cached_key(c, &c->http, &k, rel, req, what, out, why);
 }
 
+/* ---- the legacy SEV CEK ------------------------------------------------- */
+
+int cache_cek(struct cache *c, const uint8_t *id, size_t id_len, const struct sev_verify_opts *o,
+	      struct cache_item *out, enum sev_gen *gen_out, struct why *why)
+{
+	char rel[KDS_CEK_PATH_MAX], req[KDS_CEK_PATH_MAX], what[64], reason[256];
+	struct cache_item it = { 0 };
+	enum sev_gen gen = SEV_GEN_UNKNOWN;
+	time_t mtime = 0;
+	int ret, r;
+
+	*out = (struct cache_item){ 0 };
+	if (kds_cek_name(id, id_len, rel, sizeof(rel)) < 0 ||
+	    kds_cek_path(id, id_len, req, sizeof(req)) < 0)
+		return why_set(why, -ERR_USAGE,
+			       "cannot ask KDS for a CEK with a %zu-byte chip id (1 to %d bytes)",
+			       id_len, KDS_CEK_ID_MAX);
+	snprintf(what, sizeof(what), "SEV CEK of chip %02X%02X%02X%02X...", id[0],
+		 id_len > 1 ? id[1] : 0, id_len > 2 ? id[2] : 0, id_len > 3 ? id[3] : 0);
+	ret = cache_lookup(c, rel, &it, &mtime, why);
+	if (ret < 0)
+		goto out;
+	if (ret > 0) {
+		r = sev_cek_verify(it.data, it.len, o, &gen, reason, sizeof(reason));
+		if (r == -ENOMEM) {
+			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		}
+		it.from_cache = r == 0;
+		if (it.from_cache)
+			debug("using the cached %s '%s'", what, it.path);
+		else
+			warn("cached %s '%s' does not verify: %s; fetching it again", what, it.path,
+			     reason);
+	}
+	if (!it.from_cache) {
+		ret = cache_fetch(c, &c->http, &it, req, NULL, false, what, why);
+		if (ret)
+			goto out;
+		r = sev_cek_verify(it.data, it.len, o, &gen, reason, sizeof(reason));
+		if (r == -ENOMEM) {
+			ret = why_set(why, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if (r < 0) {
+			ret = why_set(why, -ERR_VERIFY, "the %s from KDS does not verify: %s", what,
+				      reason);
+			goto out;
+		}
+		cache_store(it.path, it.data, it.len);
+	}
+	if (gen_out)
+		*gen_out = gen;
+	*out = it;
+	it = (struct cache_item){ 0 };
+	ret = 0;
+out:
+	cache_item_clear(&it);
+	return ret;
+}
+
 /* ---- the CSP endpoint: VLEK and hashsticks ----------------------------- */
 
 /* A PEM certificate or key file is far smaller. */

@@ -9,6 +9,7 @@
  *   {vcek,vlek}/<Product>/crl.der                 1 day, at most to nextUpdate
  *   vlek/<Product>/cert/<TCB_VERSION hex>.der     a VLEK, forever
  *   vlek/<Product>/hash_sticks/<hwid>/<TCB>.bin   a hashstick, forever
+ *   cek/id/<chip id HEX>.cert                     a legacy SEV CEK, forever
  *
  * Nothing unverified is ever cached or returned: a reply is verified before
  * it is written, and a cached entry again when it is read (one that no
@@ -29,6 +30,7 @@
 #include "errors.h"
 #include "kds-http.h"
 #include "kds.h"
+#include "sevcert.h"
 
 #define CACHE_CHAIN_MAX_AGE (7 * 24 * 3600)
 #define CACHE_CRL_MAX_AGE (24 * 3600)
@@ -119,5 +121,19 @@ int cache_vlek(struct cache *c, enum amd_product p, const struct amd_tcb *tcb,
  */
 int cache_hashstick(struct cache *c, enum amd_product p, const uint8_t *hwid, size_t hwid_len,
 		    const struct amd_tcb *tcb, struct cache_item *out, struct why *why);
+
+/*
+ * The legacy SEV (pre-SNP) CEK of the chip id (the whole GET_ID2 answer,
+ * id_len bytes) from KDS (/cek/id/<HEX>), verified before it is cached
+ * and again when read (sev_cek_verify(): it parses, holds a CEK key, is
+ * signed by the ASK of o->gen, or of each pinned generation when o->gen is
+ * SEV_GEN_UNKNOWN, ASK <- ARK; o->trust_ask under o->trust_ark trusted
+ * too).  out->data is the 2084-byte CEK; *gen_out (may be NULL) the
+ * generation whose ASK signed it.  Kept forever: a good cached copy means
+ * no request.  Returns as cache_vcek() (-ERR_USAGE: an empty id or one of
+ * more than KDS_CEK_ID_MAX bytes).
+ */
+int cache_cek(struct cache *c, const uint8_t *id, size_t id_len, const struct sev_verify_opts *o,
+	      struct cache_item *out, enum sev_gen *gen_out, struct why *why);
 
 #endif

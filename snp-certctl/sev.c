@@ -26,6 +26,20 @@ _Static_assert(sizeof(struct sev_get_id2) == 12, "sev_get_id2 size");
 _Static_assert(offsetof(struct sev_get_id2, address) == 0, "sev_get_id2.address");
 _Static_assert(offsetof(struct sev_get_id2, length) == 8, "sev_get_id2.length");
 
+_Static_assert(sizeof(struct sev_status) == 12, "sev_status size");
+_Static_assert(offsetof(struct sev_status, api_major) == 0, "sev_status.api_major");
+_Static_assert(offsetof(struct sev_status, api_minor) == 1, "sev_status.api_minor");
+_Static_assert(offsetof(struct sev_status, state) == 2, "sev_status.state");
+_Static_assert(offsetof(struct sev_status, flags) == 3, "sev_status.flags");
+_Static_assert(offsetof(struct sev_status, build) == 7, "sev_status.build");
+_Static_assert(offsetof(struct sev_status, guest_count) == 8, "sev_status.guest_count");
+
+_Static_assert(sizeof(struct sev_pdh_cert_export) == 24, "sev_pdh_cert_export size");
+_Static_assert(offsetof(struct sev_pdh_cert_export, pdh_cert_address) == 0, "pdh address");
+_Static_assert(offsetof(struct sev_pdh_cert_export, pdh_cert_len) == 8, "pdh len");
+_Static_assert(offsetof(struct sev_pdh_cert_export, cert_chain_address) == 12, "chain address");
+_Static_assert(offsetof(struct sev_pdh_cert_export, cert_chain_len) == 20, "chain len");
+
 _Static_assert(sizeof(struct snp_platform_status) == 32, "snp_platform_status size");
 _Static_assert(offsetof(struct snp_platform_status, api_major) == 0, "api_major");
 _Static_assert(offsetof(struct snp_platform_status, api_minor) == 1, "api_minor");
@@ -127,6 +141,10 @@ const char *sev_fw_error_name(uint32_t code)
 const char *sev_cmd_name(uint32_t cmd)
 {
 	switch (cmd) {
+	case SEV_PLATFORM_STATUS:
+		return "SEV_PLATFORM_STATUS";
+	case SEV_PDH_CERT_EXPORT:
+		return "SEV_PDH_CERT_EXPORT";
 	case SEV_GET_ID2:
 		return "SEV_GET_ID2";
 	case SNP_PLATFORM_STATUS:
@@ -304,6 +322,105 @@ out:
 	free(buf);
 	if (ret)
 		return failed(path_of(dev), SEV_GET_ID2, ret, fw, fault, why);
+	return 0;
+}
+
+int sev_status(struct sev_dev *dev, struct sev_status *out, struct sev_fault *fault,
+	       struct why *why)
+{
+	struct sev_status st;
+	uint32_t fw = 0;
+	int ret;
+
+	memset(&st, 0, sizeof(st));
+	ret = sev_issue(dev, SEV_PLATFORM_STATUS, &st, &fw);
+	if (ret)
+		return failed(path_of(dev), SEV_PLATFORM_STATUS, ret, fw, fault, why);
+	*out = st;
+	return 0;
+}
+
+#define FW_INVALID_LENGTH 0x04u
+
+int sev_pdh_export(struct sev_dev *dev, uint8_t pdh[SEV_CERT_LEN], uint8_t chain[3 * SEV_CERT_LEN],
+		   struct sev_fault *fault, struct why *why)
+{
+	struct sev_pdh_cert_export arg;
+	uint32_t fw = 0;
+	int ret;
+
+	/* The length query: everything zero. */
+	memset(&arg, 0, sizeof(arg));
+	ret = sev_issue(dev, SEV_PDH_CERT_EXPORT, &arg, &fw);
+	if (ret == 0 || (ret == -EIO && fw == FW_INVALID_LENGTH)) {
+		if (arg.pdh_cert_len != SEV_CERT_LEN || arg.cert_chain_len != 3 * SEV_CERT_LEN) {
+			if (fault)
+				*fault = (struct sev_fault){ .err = -EBADMSG, .fw = fw };
+			return why_set(why, -ERR_PLATFORM,
+				       "SEV_PDH_CERT_EXPORT failed on '%s': the firmware wants %u "
+				       "bytes for the PDH and %u for the chain, not %u and %u",
+				       path_of(dev), arg.pdh_cert_len, arg.cert_chain_len,
+				       SEV_CERT_LEN, 3 * SEV_CERT_LEN);
+		}
+	} else {
+		return failed(path_of(dev), SEV_PDH_CERT_EXPORT, ret, fw, fault, why);
+	}
+	arg.pdh_cert_address = (uint64_t)(uintptr_t)pdh;
+	arg.pdh_cert_len = SEV_CERT_LEN;
+	arg.cert_chain_address = (uint64_t)(uintptr_t)chain;
+	arg.cert_chain_len = 3 * SEV_CERT_LEN;
+	ret = sev_issue(dev, SEV_PDH_CERT_EXPORT, &arg, &fw);
+	if (ret)
+		return failed(path_of(dev), SEV_PDH_CERT_EXPORT, ret, fw, fault, why);
+	if (arg.pdh_cert_len != SEV_CERT_LEN || arg.cert_chain_len != 3 * SEV_CERT_LEN) {
+		if (fault)
+			*fault = (struct sev_fault){ .err = -EBADMSG };
+		return why_set(why, -ERR_PLATFORM,
+			       "SEV_PDH_CERT_EXPORT failed on '%s': the firmware wrote %u bytes "
+			       "of PDH and %u of chain, not %u and %u", path_of(dev),
+			       arg.pdh_cert_len, arg.cert_chain_len, SEV_CERT_LEN,
+			       3 * SEV_CERT_LEN);
+	}
+	return 0;
+}
+
+int sev_get_id2_all(struct sev_dev *dev, uint8_t **id, size_t *len, struct sev_fault *fault,
+		    struct why *why)
+{
+	struct sev_get_id2 arg = { 0 };
+	uint8_t *buf = NULL;
+	uint32_t fw = 0, want;
+	int ret;
+
+	*id = NULL;
+	*len = 0;
+	/* The length query: no buffer. */
+	ret = sev_issue(dev, SEV_GET_ID2, &arg, &fw);
+	if (ret && !(ret == -EIO && fw == FW_INVALID_LENGTH))
+		return failed(path_of(dev), SEV_GET_ID2, ret, fw, fault, why);
+	want = arg.length;
+	if (want < SEV_CHIP_ID_LEN || want > SEV_CHIP_ID_MAX) {
+		if (fault)
+			*fault = (struct sev_fault){ .err = -EBADMSG, .fw = fw };
+		return why_set(why, -ERR_PLATFORM,
+			       "SEV_GET_ID2 failed on '%s': the firmware wants a %u-byte buffer "
+			       "(a chip id is %u to %u)", path_of(dev), want, SEV_CHIP_ID_LEN,
+			       SEV_CHIP_ID_MAX);
+	}
+	buf = calloc(1, want);
+	if (!buf)
+		return failed(path_of(dev), SEV_GET_ID2, -ENOMEM, 0, fault, why);
+	arg.address = (uint64_t)(uintptr_t)buf;
+	arg.length = want;
+	ret = sev_issue(dev, SEV_GET_ID2, &arg, &fw);
+	if (ret == 0 && (arg.length < SEV_CHIP_ID_LEN || arg.length > want))
+		ret = -EBADMSG;
+	if (ret) {
+		free(buf);
+		return failed(path_of(dev), SEV_GET_ID2, ret, fw, fault, why);
+	}
+	*id = buf;
+	*len = arg.length;
 	return 0;
 }
 

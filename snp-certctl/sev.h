@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 
 #include "errors.h"
+#include "sevcert.h" /* SEV_CERT_LEN */
 
 /* The ioctl argument: everything goes through SEV_ISSUE_CMD. */
 struct sev_issue_cmd {
@@ -36,6 +37,8 @@ struct sev_issue_cmd {
 
 /* Command ids (the kernel's, not the firmware's, numbering). */
 enum {
+	SEV_PLATFORM_STATUS = 1,
+	SEV_PDH_CERT_EXPORT = 5,
 	SEV_GET_ID2 = 8,
 	SNP_PLATFORM_STATUS = 9,
 	SNP_COMMIT = 10,
@@ -51,6 +54,30 @@ struct sev_get_id2 {
 
 #define SEV_CHIP_ID_LEN 64
 #define SEV_CHIP_ID_MAX 4096 /* never allocate more than this for GET_ID2 */
+
+/* SEV_PLATFORM_STATUS: the legacy SEV (pre-SNP) platform. */
+struct sev_status {
+	uint8_t api_major;
+	uint8_t api_minor;
+	uint8_t state;        /* SEV_STATE_* */
+	uint32_t flags;       /* SEV_FLAG_* */
+	uint8_t build;
+	uint32_t guest_count;
+} __attribute__((packed));
+
+#define SEV_STATE_UNINIT 0
+#define SEV_STATE_INIT 1
+#define SEV_STATE_WORKING 2
+#define SEV_FLAG_OWNED_EXTERNALLY 0x1u
+#define SEV_FLAG_ES 0x100u
+
+/* SEV_PDH_CERT_EXPORT: both lengths in/out. */
+struct sev_pdh_cert_export {
+	uint64_t pdh_cert_address;
+	uint32_t pdh_cert_len;
+	uint64_t cert_chain_address;
+	uint32_t cert_chain_len;
+} __attribute__((packed));
 
 /* SNP_PLATFORM_STATUS. */
 struct snp_platform_status {
@@ -144,6 +171,27 @@ int sev_platform_status(struct sev_dev *dev, struct snp_platform_status *out,
  */
 int sev_get_id(struct sev_dev *dev, uint8_t id[SEV_CHIP_ID_LEN], struct sev_fault *fault,
 	       struct why *why);
+/* SEV_PLATFORM_STATUS into *out. */
+int sev_status(struct sev_dev *dev, struct sev_status *out, struct sev_fault *fault,
+	       struct why *why);
+/*
+ * SEV_PDH_CERT_EXPORT: first a length query (all zero: the firmware answers
+ * INVALID_LENGTH with the lengths it has), which must say 2084 and 6252
+ * (else fault->err -EBADMSG and why says what it said), then the real
+ * call: pdh the PDH certificate, chain PEK || OCA || CEK (the CEK as the
+ * firmware has it: unsigned).  The kernel lets a read-only descriptor
+ * export only while the platform is INIT (-EPERM otherwise).
+ */
+int sev_pdh_export(struct sev_dev *dev, uint8_t pdh[SEV_CERT_LEN], uint8_t chain[3 * SEV_CERT_LEN],
+		   struct sev_fault *fault, struct why *why);
+/*
+ * SEV_GET_ID2, all of it: a length query (address and length 0: the
+ * firmware answers INVALID_LENGTH with the length), then the buffer.  *id
+ * is malloc'd, *len bytes (64 per socket; between 64 and SEV_CHIP_ID_MAX,
+ * else fault->err -EBADMSG).
+ */
+int sev_get_id2_all(struct sev_dev *dev, uint8_t **id, size_t *len, struct sev_fault *fault,
+		    struct why *why);
 /* SNP_COMMIT: the current firmware becomes the committed (minimum) one. */
 int sev_commit(struct sev_dev *dev, struct sev_fault *fault, struct why *why);
 /* SNP_SET_CONFIG: the reported TCB and the chip id/key masks.  Needs write. */

@@ -12,6 +12,7 @@
 #include "base.h"
 #include "cmd.h"
 #include "lockwait.h"
+#include "sev-store.h"
 #include "status-read.h"
 #include "store.h"
 #include "table.h"
@@ -39,6 +40,57 @@ const char *status_kvm_req_certs(const struct status_platform *p)
 	    p->kvm_req_certs == -ENOTTY)
 		return "no";
 	return "unknown";
+}
+
+/* The legacy SEV platform on the open device. */
+static void read_legacy(struct status_platform *p, struct sev_dev *dev)
+{
+	struct sev_fault fault = { 0 };
+	struct why why;
+	char text[128];
+
+	if (sev_status(dev, &p->legacy, &fault, &why)) {
+		sev_error_text(fault.err, fault.fw, text, sizeof(text));
+		snprintf(p->legacy_error, sizeof(p->legacy_error), "SEV_PLATFORM_STATUS failed: %s",
+			 text);
+		debug("%s", why.msg);
+		return;
+	}
+	p->have_legacy = true;
+}
+
+/* The PEK the firmware exports (only asked for when there is a stored one to compare). */
+static void read_fw_pek(struct status_platform *p)
+{
+	uint8_t *chain = malloc(3 * SEV_CERT_LEN), pdh[SEV_CERT_LEN];
+	struct sev_fault fault = { 0 };
+	struct sev_dev *dev = NULL;
+	struct why why;
+	char text[128];
+
+	if (!chain) {
+		snprintf(p->fw_pek_error, sizeof(p->fw_pek_error), "out of memory");
+		goto out;
+	}
+	if (sev_open(p->path, false, &dev, &fault, &why) ||
+	    sev_pdh_export(dev, pdh, chain, &fault, &why)) {
+		if (fault.err == -EBADMSG) {
+			snprintf(p->fw_pek_error, sizeof(p->fw_pek_error), "%s", why.msg);
+		} else {
+			sev_error_text(fault.err, fault.fw, text, sizeof(text));
+			snprintf(p->fw_pek_error, sizeof(p->fw_pek_error),
+				 "SEV_PDH_CERT_EXPORT failed: %s%s", text,
+				 fault.err == -EPERM && p->legacy.state != SEV_STATE_INIT ?
+					 " (read-only, it exports only in state init)" : "");
+		}
+		debug("%s", why.msg);
+		goto out;
+	}
+	memcpy(p->fw_pek, chain, SEV_CERT_LEN);
+	p->have_fw_pek = true;
+out:
+	sev_close(dev);
+	free(chain);
 }
 
 void status_read_platform(struct status_platform *p, const char *product_override)
@@ -99,6 +151,7 @@ void status_read_platform(struct status_platform *p, const char *product_overrid
 	}
 	if (p->have_status && (p->st.features & SNP_FEATURE_MASK_CHIP_ID) && !p->have_chip_id)
 		p->chip_id_masked = true;
+	read_legacy(p, dev);
 out:
 	sev_close(dev);
 }
@@ -398,8 +451,97 @@ void status_store_free(struct status_store *s)
 	s->n = 0;
 }
 
+const char *status_sev_state_name(uint8_t state)
+{
+	switch (state) {
+	case SEV_STATE_UNINIT:
+		return "uninit";
+	case SEV_STATE_INIT:
+		return "init";
+	case SEV_STATE_WORKING:
+		return "working";
+	}
+	return "unknown";
+}
+
+/* Bytes 0x008-0x413 of a SEV certificate: usage, algorithm and key. */
+#define SEV_KEY_OFF 0x008u
+
+/* A stored PEK (parsed) against the one the firmware exports, by key. */
+static void judge_pek(struct status_platform *p, const uint8_t *stored)
+{
+	if (p->have_legacy)
+		read_fw_pek(p);
+	if (!p->have_fw_pek) {
+		p->sev_chain = "unknown";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail), "%s",
+			 !p->present ? "no SEV device" : !p->have_legacy ?
+			 (p->legacy_error[0] ? p->legacy_error : "no legacy SEV platform") :
+			 p->fw_pek_error);
+	} else if (memcmp(stored + SEV_KEY_OFF, p->fw_pek + SEV_KEY_OFF,
+			  SEV_CERT_SIGNED_LEN - SEV_KEY_OFF) == 0) {
+		p->sev_chain = "match";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail),
+			 "the stored PEK is the firmware's");
+	} else {
+		p->sev_chain = "mismatch";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail),
+			 "the stored PEK is not the firmware's (a new PEK or OCA?): export the "
+			 "chain again");
+	}
+}
+
+int status_read_sev_chain(struct status_platform *p, const char *dir)
+{
+	struct sev_cert stored;
+	struct sev_diag d;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char text[96];
+	int r;
+
+	snprintf(p->sev_chain_path, sizeof(p->sev_chain_path), "%s/%s", dir,
+		 sev_file_name(SEV_FILE_PEK));
+	r = read_file(p->sev_chain_path, SEV_CERT_LEN, &buf, &len);
+	if (r == -ENOMEM)
+		return -ENOMEM;
+	if (r == -ENOENT) {
+		p->sev_chain = "absent";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail), "no stored chain");
+	} else if (r < 0) {
+		p->sev_chain = "unreadable";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail), "%s",
+			 r == -EFBIG ? "larger than a SEV certificate" :
+			 r == -ERR_REFUSED ? "not a regular file" : strerror(-r));
+	} else if (sev_cert_parse(buf, len, &stored, &d) < 0) {
+		sev_diag_text(&d, text, sizeof(text));
+		p->sev_chain = "malformed";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail),
+			 "the stored PEK is not a SEV certificate: %s", text);
+	} else if (stored.usage != SEV_USAGE_PEK) {
+		p->sev_chain = "malformed";
+		snprintf(p->sev_chain_detail, sizeof(p->sev_chain_detail),
+			 "the stored PEK certificate holds a %s key", sev_usage_name(stored.usage));
+	} else {
+		judge_pek(p, buf);
+	}
+	free(buf);
+	return 0;
+}
+
 int status_read(const struct ctx *ctx, struct status_platform *p, struct status_store *s)
 {
+	char *dir;
+	int r;
+
 	status_read_platform(p, ctx_get(ctx, SET_PRODUCT));
+	dir = sev_store_dir(ctx, NULL);
+	r = dir ? status_read_sev_chain(p, dir) : -ENOMEM;
+	free(dir);
+	if (r < 0) {
+		*s = (struct status_store){ 0 };
+		err("out of memory");
+		return r;
+	}
 	return status_read_store(s, ctx_get(ctx, SET_STORE), p, ctx->lock_timeout);
 }

@@ -39,6 +39,22 @@ struct status_platform {
 	enum platform_source source;
 	struct platform_cpu cpu;
 	bool have_cpu;
+	/* The legacy SEV (pre-SNP) platform: SEV_PLATFORM_STATUS and the PEK it exports. */
+	bool have_legacy;
+	struct sev_status legacy;
+	char legacy_error[192];      /* SEV_PLATFORM_STATUS failed */
+	bool have_fw_pek;
+	uint8_t fw_pek[SEV_CERT_LEN];
+	char fw_pek_error[WHY_MAX];  /* SEV_PDH_CERT_EXPORT failed */
+	/*
+	 * The stored chain (<store>/sev/pek.cert) against the firmware's PEK,
+	 * by key (status_read()): "match", "mismatch", "absent" (no stored
+	 * chain), "malformed" (not a PEK certificate), "unreadable",
+	 * "unknown" (no legacy platform, or its PEK could not be exported).
+	 */
+	const char *sev_chain;
+	char sev_chain_path[4096];
+	char sev_chain_detail[WHY_MAX];
 	/* The certificate exit (Linux 7.0): opening /dev/kvm, then snpcert_kvm_probe(). */
 	int kvm_open_err;            /* -errno, else 0 */
 	int kvm_req_certs;           /* 0: the kernel has it; -errno (-ENXIO: it has not) */
@@ -93,6 +109,14 @@ void status_store_free(struct status_store *s);
  */
 struct ctx;
 int status_read(const struct ctx *ctx, struct status_platform *p, struct status_store *s);
+
+/*
+ * Judge the stored SEV chain (<store>/sev/pek.cert, or dir/pek.cert) against
+ * p's exported PEK into p->sev_chain*.  status_read() does it.  0 or -ENOMEM.
+ */
+int status_read_sev_chain(struct status_platform *p, const char *dir);
+/* The legacy platform state: "uninit", "init", "working", "unknown". */
+const char *status_sev_state_name(uint8_t state);
 
 /* "uninit", "init", "unknown". */
 const char *status_state_name(uint8_t state);

@@ -33,7 +33,7 @@ not_passed() {
 
 ALL_CHECKS="cpu-vendor product cpuid-sev cpuid-sev-es cpuid-snp msr-syscfg-snp kvm-amd-loaded
 kvm-amd-sev-snp ccp-loaded sev-device snp-platform-init snp-rmp-init firmware-api kvm-req-certs
-store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
+store table:a.certs sev-chain tables-interrupted cert-expiry cache kds-reachable"
 
 @test "check --help names every check and the exit codes" {
 	run certctl check --help
@@ -66,6 +66,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	for c in $ALL_CHECKS; do
 		case $c in
 		cache | kds-reachable) assert_line --regexp "^SKIP  $c +not checked without --online$" ;;
+		sev-chain) assert_line "SKIP  sev-chain           no stored chain ($T/store/sev/pek.cert)" ;;
 		*) assert_line --regexp "^PASS  $c " ;;
 		esac
 	done
@@ -73,7 +74,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	assert_line --regexp '^PASS  product +Milan \(family 0x19 model 0x1\)$'
 	assert_line --regexp '^PASS  firmware-api +API 1\.55, build 21 \(at least 1\.51 needed\)$'
 	assert_line --regexp '^PASS  table:a\.certs +match: VCEK for the reported TCB'
-	assert_line "18 passed, 0 failed, 2 skipped: exit 0"
+	assert_line "18 passed, 0 failed, 3 skipped: exit 0"
 	[ -z "$stderr" ]
 	# The program asked the kernel's devices, and KVM for group 1 attribute 2.
 	grep -q ' cpuid pread 0x8000001f ok$' "$HOST_LOG"
@@ -84,7 +85,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	assert_success
 	json_keys_documented check
 	[ "$(jq -r '[.checks[].name] | join(" ")' <<< "$output")" = "$(echo $ALL_CHECKS)" ]
-	[ "$(jq -c '[.passed, .failed, .skipped, .exit]' <<< "$output")" = '[18,0,2,0]' ]
+	[ "$(jq -c '[.passed, .failed, .skipped, .exit]' <<< "$output")" = '[18,0,3,0]' ]
 	[ "$(jq -c '.checks[] | select(.name == "table:a.certs") | [.result, .class, .file, .path]' \
 		<<< "$output")" = "[\"pass\",\"table\",\"$T/store/a.certs\",\"$T/store/a.certs\"]" ]
 	# A PASS has no fix; a SKIP says what to do.
@@ -99,7 +100,7 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	assert_failure 5
 	# The document ends with the error: the first failed check of the deciding class.
 	[ "$(jq -r '.error | "\(.exit) \(.message | split(":")[0])"' <<< "$output")" = "5 cpu-vendor" ]
-	[ "$(not_passed)" = "cpu-vendor=fail product=fail cpuid-sev=skip cpuid-sev-es=skip cpuid-snp=skip cache=skip kds-reachable=skip" ]
+	[ "$(not_passed)" = "cpu-vendor=fail product=fail cpuid-sev=skip cpuid-sev-es=skip cpuid-snp=skip sev-chain=skip cache=skip kds-reachable=skip" ]
 	[ "$(reason cpu-vendor)" = "the CPU is GenuineIntel, not AuthenticAMD (from /dev/cpu/0/cpuid): SEV-SNP is AMD's" ]
 	[ "$(result product)" = fail ]
 	[ "$(fix product)" = "set 'product' (Milan, Genoa or Turin) or give --product" ]
@@ -494,4 +495,48 @@ store table:a.certs tables-interrupted cert-expiry cache kds-reachable"
 	[[ "$(reason table:a.certs)" == "busy: "* ]]
 	[ "$(jq -r '.checks[] | select(.name == "table:a.certs") | .class' <<< "$output")" = store ]
 	[ "$(fix table:a.certs)" = "see who holds it: snp-certctl locks" ]
+}
+
+@test "sev-chain: the stored legacy SEV chain against the firmware's PEK: pass, fail (exit 4), skip" {
+	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || skip "no SEV test platform in $SNPCERT_FIXTURES"
+	local fx="$T/fx" pek="$T/store/sev/pek.cert"
+	# The test platform's chain, on the sample table's chip (GET_ID2 answers id.bin).
+	cp -r "$SNPCERT_FIXTURES/sev" "$fx"
+	xxd -r -p <<<"$SAMPLE_HWID" >"$fx/id.bin"
+	set_state "sev_chain=$fx"
+	mkdir -p "$T/store/sev"
+	cp "$fx/pek.cert" "$pek"
+	run --separate-stderr on_host check --json
+	assert_success
+	[ "$(result sev-chain)" = pass ]
+	[ "$(reason sev-chain)" = "$pek: the stored PEK is the firmware's" ]
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[0x30] ^= 1; open(sys.argv[2], "wb").write(b)' "$fx/pek.cert" "$pek"
+	run --separate-stderr on_host check --json
+	assert_failure 4
+	[ "$(result sev-chain)" = fail ]
+	[ "$(jq -r '.checks[] | select(.name == "sev-chain") | .class' <<<"$output")" = table ]
+	[[ "$(reason sev-chain)" == "$pek: the stored PEK is not the firmware's"* ]]
+	[ "$(fix sev-chain)" = "export the platform's chain again (sev-export) and verify it (sev-verify)" ]
+	run --separate-stderr on_host check
+	assert_failure 4
+	assert_line --regexp "^FAIL  sev-chain +$pek: the stored PEK is not the firmware's"
+	# A stored file that is no PEK: a store failure (exit 1).
+	head -c 100 "$fx/pek.cert" >"$pek"
+	run --separate-stderr on_host check --json
+	assert_failure 1
+	[ "$(result sev-chain)" = fail ]
+	[[ "$(reason sev-chain)" == "$pek: malformed: the stored PEK is not a SEV certificate: "* ]]
+	# No legacy SEV platform: skipped, whatever is stored.
+	set_state errno_SEV_PLATFORM_STATUS=25
+	run --separate-stderr on_host check --json
+	assert_success
+	[ "$(result sev-chain)" = skip ]
+	[ "$(reason sev-chain)" = "no legacy SEV platform to compare with: SEV_PLATFORM_STATUS failed: Inappropriate ioctl for device" ]
+	# No stored chain: skipped.
+	set_state errno_SEV_PLATFORM_STATUS=0
+	rm "$pek"
+	run --separate-stderr on_host check --json
+	assert_success
+	[ "$(result sev-chain)" = skip ]
+	[ "$(reason sev-chain)" = "no stored chain ($pek)" ]
 }

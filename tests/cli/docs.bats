@@ -475,7 +475,7 @@ fake_program() {
 	run -0 bash_complete snp-certctl update --ti
 	assert_output --timeout
 	run -0 bash_complete snp-certctl fetch ''
-	assert_equal "$(sort <<< "$output" | xargs)" "ca crl hashsticks vcek vlek"
+	assert_equal "$(sort <<< "$output" | xargs)" "ca cek crl hashsticks vcek vlek"
 	# Once the kind is given, not again.
 	run -0 bash_complete snp-certctl fetch --product Milan vcek ''
 	assert_output ""
@@ -564,7 +564,7 @@ off"
 	run -0 zsh_complete "snp-certctl update --ti"
 	assert_output --timeout
 	run -0 zsh_complete "snp-certctl fetch "
-	assert_equal "$(sort <<< "$output" | xargs)" "ca crl hashsticks vcek vlek"
+	assert_equal "$(sort <<< "$output" | xargs)" "ca cek crl hashsticks vcek vlek"
 	run -0 zsh_complete "snp-certctl fw-update --reported-tcb "
 	assert_output current
 	run -0 zsh_complete "snp-certctl lock t.certs -- ech"
@@ -583,7 +583,7 @@ off"
 	run -0 fish_complete "snp-certctl update --ti"
 	assert_output --timeout
 	run -0 fish_complete "snp-certctl fetch "
-	assert_equal "$(sort <<< "$output" | xargs)" "ca crl hashsticks vcek vlek"
+	assert_equal "$(sort <<< "$output" | xargs)" "ca cek crl hashsticks vcek vlek"
 	run -0 fish_complete "snp-certctl fw-update --reported-tcb "
 	assert_output current
 	run -0 fish_complete "snp-certctl lock t.certs -- ech"

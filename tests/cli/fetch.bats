@@ -13,7 +13,14 @@ DESC_MILAN="Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=115"
 
 setup_file() {
 	need_fixtures
-	start_kds http
+	# The legacy SEV CEKs the stand-in serves: the test platform's (signed by
+	# its ASK), and under another chip id its unsigned firmware copy.
+	local fx="$SNPCERT_FIXTURES/sev" hex
+	hex=$(xxd -p -c 256 "$fx/id.bin")
+	mkdir -p "$BATS_FILE_TMPDIR/ceks"
+	cp "$fx/cek.cert" "$BATS_FILE_TMPDIR/ceks/${hex^^}.cert"
+	cp "$fx/cek-fw.cert" "$BATS_FILE_TMPDIR/ceks/$(printf 'AB%.0s' $(seq 64)).cert"
+	start_kds http --cek-dir "$BATS_FILE_TMPDIR/ceks"
 	start_kds https --tls --ca-out "$BATS_FILE_TMPDIR/ca.pem" \
 		--csp-port-file "$BATS_FILE_TMPDIR/csp.port" --client-out "$BATS_FILE_TMPDIR/client"
 	start_kds wrongname --tls --cert-name wrong.invalid --ca-out "$BATS_FILE_TMPDIR/ca-wrong.pem"
@@ -816,4 +823,130 @@ assert len(d["sha256"]) == 64 and d["not_after"] == "2049-12-31T23:59:59Z", d
 		--tcb "$TCB_MILAN" "${CLIENT[@]}"
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"--client-cert, --client-key and --csp-url are for 'vlek' and 'hashsticks'"* ]]
+}
+
+# ---- fetch cek: the legacy SEV CEK ------------------------------------------
+
+cek_setup() {
+	FX="$SNPCERT_FIXTURES/sev"
+	CEK_ID=$(xxd -p -c 256 "$FX/id.bin")
+	CEK_ID=${CEK_ID^^}
+	BAD_ID=$(printf 'AB%.0s' $(seq 64))
+	# The test platform's private root: its ASK then its ARK, as AMD's ask_ark files.
+	cat "$FX/ask.cert" "$FX/ark.cert" >"$T/ask_ark.cert"
+	ROOT=(--trust-root "$T/ask_ark.cert")
+}
+
+@test "fetch cek: from KDS, verified by the trust root's ASK, cached, then from the cache" {
+	cek_setup
+	run --separate-stderr certctl fetch cek --id "${CEK_ID,,}" "${ROOT[@]}" -o "$T/cek.cert"
+	assert_success
+	cmp "$T/cek.cert" "$FX/cek.cert"
+	cmp "$T/cache/cek/id/$CEK_ID.cert" "$FX/cek.cert"
+	assert_equal "$(requests "GET /cek/id/$CEK_ID 200")" 1
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" "${ROOT[@]}" --json
+	assert_success
+	assert_equal "$(requests)" 1
+	json_check_wrapper fetch "$output"
+	assert_equal "$(jq -r .kind <<<"$output")" cek
+	assert_equal "$(jq -r .id <<<"$output")" "$CEK_ID"
+	assert_equal "$(jq -r .request <<<"$output")" "/cek/id/$CEK_ID"
+	assert_equal "$(jq -r .from_cache <<<"$output")" true
+	assert_equal "$(jq -r .cache <<<"$output")" "$T/cache/cek/id/$CEK_ID.cert"
+	assert_equal "$(jq -r .sha256 <<<"$output")" "$(sha256sum <"$FX/cek.cert" | cut -d' ' -f1)"
+	# Without the trust root, no pinned AMD ASK signed it: the cached copy is refused too.
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" --offline -o "$T/x.cert"
+	assert_failure 6
+	[[ "$stderr" == *"does not verify: the CEK is not signed by any pinned AMD ASK"* ]] ||
+		{ echo "stderr: $stderr"; return 1; }
+	[ ! -e "$T/x.cert" ]
+}
+
+@test "fetch cek --platform: the id from GET_ID2 of the device" {
+	cek_setup
+	fake_sev_setup
+	set_state "sev_chain=$FX"
+	run --separate-stderr fake fetch cek --platform "${ROOT[@]}" -o "$T/cek.cert" --product rome
+	assert_success
+	cmp "$T/cek.cert" "$FX/cek.cert"
+	grep -q ' SEV_GET_ID2 ok$' "$LOG"
+	assert_equal "$(kds_requests "GET /cek/id/$CEK_ID 200")" 1
+	set_state mask_chip_id=1
+	run --separate-stderr fake fetch cek --platform "${ROOT[@]}" -o "$T/cek2.cert"
+	assert_failure 5
+	assert_equal "$stderr" "snp-certctl: cannot fetch this platform's CEK: the firmware masks the chip id (mask_chip_id)"
+	set_state mask_chip_id=0 errno_SEV_GET_ID2=5
+	run --separate-stderr fake fetch cek --platform "${ROOT[@]}" -o "$T/cek2.cert"
+	assert_failure 5
+	assert_equal "$stderr" "snp-certctl: SEV_GET_ID2 failed on '$T/sev': Input/output error"
+	[ ! -e "$T/cek2.cert" ]
+}
+
+@test "fetch cek: a CEK from KDS that does not verify is refused, not cached, nothing written" {
+	cek_setup
+	echo "previous output" >"$T/out.cert"
+	run --separate-stderr certctl fetch cek --id "$BAD_ID" "${ROOT[@]}" -o "$T/out.cert"
+	assert_failure 4
+	assert_equal "$stderr" "snp-certctl: the SEV CEK of chip ABABABAB... from KDS does not verify: the CEK is not signed by any pinned AMD ASK, and the CEK has no signature by the --trust-root ASK"
+	assert_equal "$(cat "$T/out.cert")" "previous output"
+	[ ! -e "$T/cache/cek" ] || [ -z "$(find "$T/cache/cek" -type f)" ]
+	# Garbage in place of the CEK: the same.
+	mode garbage target=cek
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" "${ROOT[@]}" -o "$T/out.cert"
+	assert_failure 4
+	[[ "$stderr" == *"from KDS does not verify: it is not a SEV certificate"* ]] ||
+		{ echo "stderr: $stderr"; return 1; }
+	assert_equal "$(cat "$T/out.cert")" "previous output"
+	[ -z "$(find "$T/cache" -type f)" ]
+}
+
+@test "fetch cek --offline: a miss exits 6 and asks nothing" {
+	cek_setup
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" "${ROOT[@]}" --offline -o "$T/c.cert"
+	assert_failure 6
+	assert_equal "$stderr" "snp-certctl: no usable SEV CEK of chip ${CEK_ID:0:8}... in the cache '$T/cache', and --offline forbids asking KDS"
+	assert_equal "$(requests)" 0
+	[ ! -e "$T/c.cert" ]
+}
+
+@test "fetch cek: 429 with Retry-After is honoured" {
+	cek_setup
+	mode 429 count=1 retry=1 target=cek
+	start=$(now_ms)
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" "${ROOT[@]}" -o "$T/c.cert"
+	end=$(now_ms)
+	assert_success
+	[ $((end - start)) -ge 1000 ]
+	assert_equal "$(requests " 429")" 1
+	assert_equal "$(requests "GET /cek/id/$CEK_ID 200")" 1
+	[[ "$stderr" =~ "(429); retrying in 1" ]] || { echo "stderr: $stderr"; return 1; }
+	cmp "$T/c.cert" "$FX/cek.cert"
+}
+
+@test "fetch cek: bad options and ids" {
+	cek_setup
+	run --separate-stderr certctl fetch cek -o "$T/c.cert"
+	assert_failure 2
+	[[ "$stderr" == *"fetching a CEK needs --id HEX or --platform"* ]]
+	run --separate-stderr certctl fetch cek --id 00 -o "$T/c.cert"
+	assert_failure 2
+	[[ "$stderr" == *"invalid chip id '00': want 128 hex digits per socket"* ]]
+	run --separate-stderr certctl fetch cek --id "$CEK_ID"
+	assert_failure 2
+	[[ "$stderr" == *"a CEK is binary: give -o PATH"* ]]
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" --product Venice -o "$T/c.cert"
+	assert_failure 2
+	[[ "$stderr" == *"invalid product 'Venice' for a CEK"* ]]
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" --platform -o "$T/c.cert"
+	assert_failure 2
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" --tcb 0x1 -o "$T/c.cert"
+	assert_failure 2
+	[[ "$stderr" == *"--tcb is not for 'cek'"* ]]
+	run --separate-stderr certctl fetch vcek --id "$CEK_ID"
+	assert_failure 2
+	run --separate-stderr certctl fetch cek --id "$CEK_ID" --trust-root "$FX/pek.cert" -o "$T/c.cert"
+	assert_failure 4
+	[[ "$stderr" == *"is not an AMD CA certificate"* ]]
+	assert_equal "$(requests)" 0
+	[ ! -e "$T/c.cert" ]
 }

@@ -132,7 +132,8 @@ table_json() {
 	assert_success
 	[ "$(cut -d' ' -f3- "$LOG")" = "open rdonly
 SNP_PLATFORM_STATUS ok
-SEV_GET_ID2 ok" ]
+SEV_GET_ID2 ok
+SEV_PLATFORM_STATUS ok" ]
 	# Nothing was changed.
 	refute grep -q committed_tcb "$STATE"
 }
@@ -476,4 +477,65 @@ SEV_GET_ID2 ok" ]
 	run on_host status --json --product Milan
 	assert_equal "$(jq -c .kvm <<< "$output")" \
 		'{"device":"/dev/kvm","req_certs":null,"error":"No such file or directory"}'
+}
+
+# ---- the legacy SEV platform --------------------------------------------------
+
+@test "status: the legacy SEV platform (SEV_PLATFORM_STATUS) and the stored chain against the firmware's PEK" {
+	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || skip "no SEV test platform in $SNPCERT_FIXTURES"
+	local fx="$SNPCERT_FIXTURES/sev" pek="$T/store/sev/pek.cert"
+	set_state "sev_chain=$fx" sev_state=1 sev_flags=0x100 build_id=21
+	run --separate-stderr fake status --product Milan
+	assert_success
+	assert_line "SEV (legacy)    API 1.55, build 21, state init, owner self, SEV-ES available"
+	assert_line "SEV chain       no stored chain ($pek)"
+	[ -z "$stderr" ]
+	# No stored chain: the firmware is not even asked for its PEK.
+	! grep -q SEV_PDH_CERT_EXPORT "$LOG"
+	run fake status --json --product Milan
+	json_keys_documented status
+	[ "$(jq -c '.sev.legacy | [.api_version, .build_id, .state, .owner, .es]' <<<"$output")" = '["1.55",21,"init","self",true]' ]
+	[ "$(jq -r .sev.legacy.chain.status <<<"$output")" = absent ]
+
+	mkdir -p "$T/store/sev"
+	cp "$fx/pek.cert" "$pek"
+	run --separate-stderr fake status --product Milan
+	assert_success
+	assert_line "SEV chain       $pek: match: the stored PEK is the firmware's"
+	# The store's sev/ is the chain, not an unmanaged entry.
+	assert_line "store           $T/store: 0 tables"
+	[ -z "$stderr" ]
+	grep -q ' SEV_PDH_CERT_EXPORT ok$' "$LOG"
+
+	# Another key in the stored PEK: a mismatch; the api bytes alone are not the key.
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[5] ^= 1; open(sys.argv[1], "wb").write(b)' "$pek"
+	run fake status --json --product Milan
+	[ "$(jq -r .sev.legacy.chain.status <<<"$output")" = match ]
+	cp "$fx/oca.cert" "$pek"
+	run fake status --json --product Milan
+	[ "$(jq -r .sev.legacy.chain.status <<<"$output")" = malformed ]
+	[ "$(jq -r .sev.legacy.chain.detail <<<"$output")" = "the stored PEK certificate holds a OCA key" ]
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[0x30] ^= 1; open(sys.argv[2], "wb").write(b)' "$fx/pek.cert" "$pek"
+	run fake status --json --product Milan
+	[ "$(jq -r .sev.legacy.chain.status <<<"$output")" = mismatch ]
+
+	# Externally owned, working, no SEV-ES; then the PEK cannot be exported read-only.
+	cp "$fx/pek.cert" "$pek"
+	set_state sev_state=2 sev_flags=0x1
+	run --separate-stderr fake status --product Milan
+	assert_success
+	assert_line "SEV (legacy)    API 1.55, build 21, state working, owner external, SEV-ES not available"
+	assert_line "SEV chain       $pek: unknown: SEV_PDH_CERT_EXPORT failed: Operation not permitted (read-only, it exports only in state init)"
+	run fake status --json --product Milan
+	[ "$(jq -c '.sev.legacy | [.state, .state_code, .owner, .es, .flags]' <<<"$output")" = '["working",2,"external",false,1]' ]
+	[ -n "$(jq -r .sev.legacy.pek_error <<<"$output")" ]
+
+	# A firmware without the legacy commands: said, status still exits 0.
+	set_state errno_SEV_PLATFORM_STATUS=25
+	run --separate-stderr fake status --product Milan
+	assert_success
+	assert_line "SEV (legacy)    not available: SEV_PLATFORM_STATUS failed: Inappropriate ioctl for device"
+	run fake status --json --product Milan
+	[ "$(jq -r .sev.legacy.error <<<"$output")" = "SEV_PLATFORM_STATUS failed: Inappropriate ioctl for device" ]
+	[ "$(jq -r .sev.legacy.chain.status <<<"$output")" = unknown ]
 }

@@ -46,6 +46,19 @@ static void test_layouts(void)
 	CHECK_EQ(SNP_COMMIT, 10, "SNP_COMMIT is 10");
 	CHECK_EQ(SNP_SET_CONFIG, 11, "SNP_SET_CONFIG is 11");
 	CHECK_EQ(SNP_VLEK_LOAD, 12, "SNP_VLEK_LOAD is 12");
+	CHECK_EQ(SEV_PLATFORM_STATUS, 1, "SEV_PLATFORM_STATUS is 1");
+	CHECK_EQ(SEV_PDH_CERT_EXPORT, 5, "SEV_PDH_CERT_EXPORT is 5");
+	CHECK_EQ(sizeof(struct sev_status), 12, "sev_status is 12 bytes");
+	CHECK_EQ(offsetof(struct sev_status, flags), 3, "sev_status.flags at 3");
+	CHECK_EQ(offsetof(struct sev_status, build), 7, "sev_status.build at 7");
+	CHECK_EQ(offsetof(struct sev_status, guest_count), 8, "sev_status.guest_count at 8");
+	CHECK_EQ(sizeof(struct sev_pdh_cert_export), 24, "sev_pdh_cert_export is 24 bytes");
+	CHECK_EQ(offsetof(struct sev_pdh_cert_export, cert_chain_address), 12,
+		 "pdh_cert_export.cert_chain_address at 12");
+	CHECK_EQ(offsetof(struct sev_pdh_cert_export, cert_chain_len), 20,
+		 "pdh_cert_export.cert_chain_len at 20");
+	CHECK_STR(sev_cmd_name(SEV_PDH_CERT_EXPORT), "SEV_PDH_CERT_EXPORT", "PDH export named");
+	CHECK_STR(sev_cmd_name(SEV_PLATFORM_STATUS), "SEV_PLATFORM_STATUS", "SEV status named");
 }
 
 static void test_product_map(void)
@@ -358,6 +371,34 @@ static void test_fake(void)
 		 "fake: GET_ID2 retries with the length asked for");
 	CHECK_EQ(id[0], 0x00, "fake: chip id byte 0");
 	CHECK_EQ(id[63], 0x3f, "fake: chip id byte 63 (first socket)");
+
+	{
+		struct sev_status ss;
+		uint8_t *all = NULL, *pdh = malloc(SEV_CERT_LEN), *chain = malloc(3 * SEV_CERT_LEN);
+		size_t all_len = 0;
+		bool seq = true;
+
+		CHECK_EQ(sev_status(ro, &ss, NULL, NULL), 0, "fake: SEV_PLATFORM_STATUS");
+		CHECK_EQ(ss.api_major, 1, "fake: SEV API major (default 1)");
+		CHECK_EQ(ss.state, SEV_STATE_INIT, "fake: SEV state INIT (default)");
+		CHECK_EQ(ss.flags, SEV_FLAG_ES, "fake: SEV-ES available, owned by itself");
+		CHECK_EQ(sev_get_id2_all(ro, &all, &all_len, NULL, NULL), 0,
+			 "fake: GET_ID2, all of it");
+		CHECK_EQ(all_len, 128, "fake: both sockets' ids (chip_id_len 128)");
+		for (size_t i = 0; all && i < all_len; i++)
+			seq = seq && all[i] == i;
+		CHECK(all && seq, "fake: the whole id as the firmware has it");
+		free(all);
+		/* No sev_chain in the state: the length query works, the export does not. */
+		ret = pdh && chain ? sev_pdh_export(ro, pdh, chain, &fault, &why) : -ENOMEM;
+		CHECK_EQ(ret, -ERR_PLATFORM, "fake: PDH export without a chain fails");
+		CHECK_EQ(fault.err, -EIO, "fake: after the length query (EIO on the real call)");
+		snprintf(want, sizeof(want), "SEV_PDH_CERT_EXPORT failed on '%s': %s",
+			 sev_device_path(), strerror(EIO));
+		CHECK_STR(why.msg, want, "fake: PDH export: why");
+		free(pdh);
+		free(chain);
+	}
 
 	CHECK_EQ(sev_commit(ro, NULL, NULL), 0, "fake: SNP_COMMIT");
 	CHECK_STR(fake_state("committed_tcb"), "0x4405000000000002",

@@ -351,8 +351,39 @@ static void test_csp(void)
 		 "hash_sticks reply: cut short");
 }
 
+/* The legacy SEV CEK: the whole GET_ID2 answer in uppercase hex. */
+static void test_cek(void)
+{
+	uint8_t id[KDS_CEK_ID_MAX + 1];
+	char buf[KDS_CEK_PATH_MAX], want[KDS_CEK_PATH_MAX];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(id); i++)
+		id[i] = (uint8_t)(0xa0 + i);
+	CHECK_EQ(kds_cek_path(id, 2, buf, sizeof(buf)), 0, "CEK path");
+	CHECK_STR(buf, "/cek/id/A0A1", "CEK path: /cek/id/ and uppercase hex");
+	CHECK_EQ(kds_cek_name(id, 2, buf, sizeof(buf)), 0, "CEK cache name");
+	CHECK_STR(buf, "cek/id/A0A1.cert", "CEK cache name: cek/id/<HEX>.cert");
+	CHECK_EQ(kds_cek_path(id, 128, buf, sizeof(buf)), 0, "CEK path of two sockets' ids");
+	CHECK_EQ(strlen(buf), 8 + 256, "CEK path: all 128 bytes in hex");
+	CHECK_EQ(kds_cek_path(id, KDS_CEK_ID_MAX, buf, sizeof(buf)), 0,
+		 "KDS_CEK_PATH_MAX suffices for the longest id");
+	CHECK_EQ(kds_cek_name(id, KDS_CEK_ID_MAX, buf, sizeof(buf)), 0,
+		 "KDS_CEK_PATH_MAX suffices for the longest cache name");
+	n = strlen(buf);
+	CHECK(n == 7 + 2 * KDS_CEK_ID_MAX + 5, "the longest cache name is whole");
+	CHECK_EQ(kds_cek_path(id, KDS_CEK_ID_MAX + 1, buf, sizeof(buf)), -EINVAL,
+		 "CEK path: an id over KDS_CEK_ID_MAX is refused");
+	CHECK_EQ(kds_cek_path(NULL, 0, buf, sizeof(buf)), -EINVAL, "CEK path: no id");
+	CHECK_EQ(kds_cek_name(id, 0, buf, sizeof(buf)), -EINVAL, "CEK name: an empty id");
+	CHECK_EQ(kds_cek_path(id, 64, buf, 20), -ENOSPC, "CEK path: a short buffer");
+	snprintf(want, sizeof(want), "%s", "");
+	CHECK_STR(buf, want, "CEK path: a short buffer is left empty");
+}
+
 int main(void)
 {
+	test_cek();
 	test_paths();
 	test_csp();
 	test_names();

@@ -205,6 +205,68 @@ static void test_real_chains(void)
 	amd_check_list_free(&l);
 }
 
+/* One CEK against the pinned ASKs, or a trust root's ASK and ARK. */
+static void test_cek_verify(void)
+{
+	struct platform n, r;
+	struct sev_verify_opts o = { .gen = SEV_GEN_UNKNOWN };
+	enum sev_gen found = SEV_GEN_UNKNOWN;
+	size_t ask_len = 0, ark_len = 0;
+	char why[256];
+
+	platform_load(&n, "naples");
+	platform_load(&r, "rome");
+	CHECK(sev_cek_verify(n.cek, SEV_CERT_LEN, &o, &found, why, sizeof(why)) == 0 &&
+		      found == SEV_GEN_NAPLES, "cek: AMD's Naples CEK, generation found");
+	CHECK_STR(why, "the CEK is signed by AMD's pinned Naples ASK", "cek: why, when good");
+	CHECK(sev_cek_verify(r.cek, SEV_CERT_LEN, &o, &found, why, sizeof(why)) == 0 &&
+		      found == SEV_GEN_ROME, "cek: AMD's Rome CEK, generation found");
+	o.gen = SEV_GEN_ROME;
+	CHECK_EQ(sev_cek_verify(r.cek, SEV_CERT_LEN, &o, NULL, why, sizeof(why)), 0,
+		 "cek: the Rome CEK as Rome");
+	o.gen = SEV_GEN_NAPLES;
+	CHECK_EQ(sev_cek_verify(r.cek, SEV_CERT_LEN, &o, NULL, why, sizeof(why)), -EBADMSG,
+		 "cek: the Rome CEK is no Naples CEK");
+	CHECK_STR(why, "the CEK has no signature by the Naples ASK", "cek: the wrong generation, why");
+	o.gen = SEV_GEN_UNKNOWN;
+	r.cek[0x30] ^= 1;
+	CHECK_EQ(sev_cek_verify(r.cek, SEV_CERT_LEN, &o, NULL, why, sizeof(why)), -EBADMSG,
+		 "cek: a flipped key byte fails");
+	CHECK_STR(why, "the CEK is not signed by any pinned AMD ASK (Naples to Turin)",
+		  "cek: a flipped key byte, why");
+	r.cek[0x30] ^= 1;
+	CHECK_EQ(sev_cek_verify(r.pek, SEV_CERT_LEN, &o, NULL, why, sizeof(why)), -EBADMSG,
+		 "cek: a PEK is no CEK");
+	CHECK_STR(why, "it holds a PEK key, not a CEK", "cek: a PEK, why");
+	CHECK_EQ(sev_cek_verify(r.cek, SEV_CERT_LEN - 1, &o, NULL, why, sizeof(why)), -EBADMSG,
+		 "cek: a short one fails to parse");
+	/* A trust root's ASK and ARK (Rome's, standing in for a private one). */
+	o.gen = SEV_GEN_NAPLES;
+	o.trust_ask = sev_builtin_ca(SEV_GEN_ROME, false, &ask_len);
+	o.trust_ask_len = ask_len;
+	o.trust_ark = sev_builtin_ca(SEV_GEN_ROME, true, &ark_len);
+	o.trust_ark_len = ark_len;
+	found = SEV_GEN_UNKNOWN;
+	CHECK(sev_cek_verify(r.cek, SEV_CERT_LEN, &o, &found, why, sizeof(why)) == 0 &&
+		      found == SEV_GEN_NAPLES, "cek: no pinned ASK fits, the trust root's does");
+	CHECK_STR(why, "the CEK is signed by the --trust-root ASK", "cek: trust root, why");
+	o.trust_ask = sev_builtin_ca(SEV_GEN_NAPLES, false, &ask_len);
+	o.trust_ask_len = ask_len;
+	CHECK_EQ(sev_cek_verify(r.cek, SEV_CERT_LEN, &o, NULL, why, sizeof(why)), -EBADMSG,
+		 "cek: a trust root ASK its ARK did not sign is refused");
+	CHECK_STR(why, "the CEK has no signature by the Naples ASK, and the --trust-root ASK is "
+		  "not signed by its ARK", "cek: trust root ASK not by its ARK, why");
+	o = (struct sev_verify_opts){ .gen = SEV_GEN_UNKNOWN, .trust_ark = o.trust_ark,
+				      .trust_ark_len = ark_len };
+	n.cek[0x30] ^= 1;
+	CHECK_EQ(sev_cek_verify(n.cek, SEV_CERT_LEN, &o, NULL, why, sizeof(why)), -EBADMSG,
+		 "cek: a trust root ARK without its ASK verifies no CEK");
+	CHECK(strstr(why, "a private root needs its ASK too") != NULL,
+	      "cek: a trust root without its ASK, why");
+	platform_free(&n);
+	platform_free(&r);
+}
+
 static void test_naples_export(void)
 {
 	struct amd_check_list l = { 0 };
@@ -417,6 +479,7 @@ int main(void)
 	test_roots();
 	test_cross_roots();
 	test_real_chains();
+	test_cek_verify();
 	test_naples_export();
 	test_parser();
 	test_report();
