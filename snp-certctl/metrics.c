@@ -232,6 +232,24 @@ static void platform(struct prom *m, const struct status_platform *p)
 	}
 }
 
+/*
+ * The stored legacy SEV chain (<store>/sev/pek.cert) against the PEK the
+ * firmware exports, as check sev-chain judges it: 1 match, 0 mismatch (or
+ * a stored chain that cannot be used); absent without a stored chain or
+ * when it cannot be compared.
+ */
+static void sev_chain(struct prom *m, const struct status_platform *p)
+{
+	const char *c = p->sev_chain;
+
+	family(m, "snp_certctl_sev_chain_matches_platform", "gauge",
+	       "1 when the stored legacy SEV chain's PEK is the firmware's, else 0; absent "
+	       "without a stored chain or a legacy SEV platform");
+	if (!c || strcmp(c, "absent") == 0 || strcmp(c, "unknown") == 0)
+		return;
+	sample(m, strcmp(c, "match") == 0, NULL);
+}
+
 static void store(struct prom *m, const struct status_store *s)
 {
 	family(m, "snp_certctl_store_tables", "gauge", "Tables in the store");
@@ -301,6 +319,7 @@ int metrics_render(const struct status_platform *p, const struct status_store *s
 	struct prom m = { 0 };
 
 	platform(&m, p);
+	sev_chain(&m, p);
 	store(&m, s);
 	if (st)
 		runs(&m, st);

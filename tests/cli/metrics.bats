@@ -149,6 +149,27 @@ valid() {
 	assert_equal "$(value "$T/m.prom" snp_certctl_table_status '.labels.status == "unknown"')" 1
 }
 
+@test "metrics: the stored legacy SEV chain against the firmware's PEK: 1, 0, absent" {
+	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || fail "no SEV test platform in $SNPCERT_FIXTURES: make fixtures"
+	local fx="$SNPCERT_FIXTURES/sev" pek="$T/store/sev/pek.cert"
+	set_state "sev_chain=$fx" sev_state=1 sev_flags=0x100
+	fake metrics -o "$T/m.prom"
+	valid "$T/m.prom"
+	# No stored chain: nothing to judge.
+	assert_equal "$(value "$T/m.prom" snp_certctl_sev_chain_matches_platform)" ''
+	mkdir -p "$T/store/sev"
+	cp "$fx/pek.cert" "$pek"
+	fake metrics -o "$T/m.prom"
+	valid "$T/m.prom"
+	assert_equal "$(value "$T/m.prom" snp_certctl_sev_chain_matches_platform)" 1
+	# sev/ is the chain, not an unmanaged entry.
+	assert_equal "$(value "$T/m.prom" snp_certctl_store_unmanaged_files)" 0
+	python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[0x30] ^= 1; open(sys.argv[2], "wb").write(b)' "$fx/pek.cert" "$pek"
+	fake metrics -o "$T/m.prom"
+	assert_equal "$(value "$T/m.prom" snp_certctl_sev_chain_matches_platform)" 0
+	assert_equal "$(fake status --json | jq -r .sev.legacy.chain.status)" mismatch
+}
+
 @test "metrics: a FIFO in the store is counted unmanaged" {
 	test_table milan "$T/store/a.certs"
 	mkfifo "$T/store/pipe.certs"
