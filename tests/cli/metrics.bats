@@ -92,7 +92,8 @@ valid() {
 	assert_equal "$(value "$T/m.prom" snp_certctl_platform_up)" 1
 	now=$(date +%s)
 	gen=$(value "$T/m.prom" snp_certctl_metrics_generated_timestamp_seconds)
-	[ "$gen" -le "$now" ] && [ "$gen" -ge $((now - 600)) ]
+	[ "$gen" -le "$now" ]
+	[ "$gen" -ge $((now - 600)) ]
 	# No run recorded yet: no run series, and no state file made by reading.
 	assert_equal "$(value "$T/m.prom" snp_certctl_refresh_last_success_timestamp_seconds)" ''
 	assert_equal "$(value "$T/m.prom" snp_certctl_workflow_last_exit_status)" ''
@@ -251,7 +252,8 @@ $(jq -cn --arg n "$name" '$n')"
 	fake metrics -o "$T/m1.prom"
 	valid "$T/m1.prom"
 	last=$(value "$T/m1.prom" snp_certctl_refresh_last_success_timestamp_seconds)
-	[ "$last" -ge "$before" ] && [ "$last" -le "$after" ]
+	[ "$last" -ge "$before" ]
+	[ "$last" -le "$after" ]
 	assert_equal "$(value "$T/m1.prom" snp_certctl_workflow_last_run_timestamp_seconds '.labels.workflow == "refresh" and .labels.result == "success"')" "$last"
 	assert_equal "$(value "$T/m1.prom" snp_certctl_workflow_last_exit_status '.labels.workflow == "refresh"')" 0
 	hold=$(value "$T/m1.prom" snp_certctl_workflow_last_lock_hold_seconds '.labels.workflow == "refresh"')
