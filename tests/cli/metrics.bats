@@ -268,6 +268,29 @@ $(jq -cn --arg n "$name" '$n')"
 	assert_output --partial "1 table"
 }
 
+@test "state: fw-update records its runs (the locks held across its step); a failing step, a failure" {
+	test_table milan "$T/store/t.certs"
+	printf '#!/bin/sh\nsleep 0.2\n' >"$T/ok.sh"
+	printf '#!/bin/sh\nexit 7\n' >"$T/bad.sh"
+	chmod 755 "$T/ok.sh" "$T/bad.sh"
+	fake fw-update -- "$T/ok.sh" >/dev/null
+	fake metrics -o "$T/m.prom"
+	valid "$T/m.prom"
+	assert_equal "$(value "$T/m.prom" snp_certctl_workflow_last_exit_status '.labels.workflow == "fw-update"')" 0
+	hold=$(value "$T/m.prom" snp_certctl_workflow_last_lock_hold_seconds '.labels.workflow == "fw-update"')
+	awk -v h="$hold" 'BEGIN { exit !(h >= 0.2) }'
+	ok=$(value "$T/m.prom" snp_certctl_workflow_last_success_timestamp_seconds '.labels.workflow == "fw-update"')
+	run --separate-stderr fake fw-update -- "$T/bad.sh"
+	assert_failure
+	st=$status
+	fake metrics -o "$T/m.prom"
+	assert_equal "$(value "$T/m.prom" snp_certctl_workflow_last_exit_status '.labels.workflow == "fw-update"')" "$st"
+	assert_equal "$(value "$T/m.prom" snp_certctl_workflow_last_success_timestamp_seconds '.labels.workflow == "fw-update"')" "$ok"
+	assert_equal "$(value "$T/m.prom" snp_certctl_workflow_last_run_timestamp_seconds '.labels.workflow == "fw-update" and .labels.result == "failure"' | wc -l)" 1
+	# fw-update is not refresh.
+	assert_equal "$(value "$T/m.prom" snp_certctl_refresh_last_success_timestamp_seconds)" ''
+}
+
 @test "state: a failed refresh (KDS 500) records the failure and keeps the last success" {
 	old_table "$T/store/t.certs"
 	printf '{"version":1,"workflows":{"refresh":{"exit_status":0,"last_run":1700000000,"last_success":1700000000,"lock_hold_s":0.5,"result":"success"}}}\n' >"$STATEFILE"
