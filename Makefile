@@ -413,7 +413,7 @@ INSTALL_DIRS = $(BINDIR) $(LIBDIR)/pkgconfig $(INCLUDEDIR) \
 	$(DOCDIR)/examples $(DOCDIR)/LICENSES $(DOCDIR)/schema
 ROLE_INST = $(DOCDIR)/examples/ansible/roles/snp_certctl_fw_update
 HOOKS_DIRS = $(SYSTEMDUNITDIR) $(SYSCONFDIR)/snp-certctl/hooks.d \
-	$(DOCDIR)/examples/hooks $(DOCDIR)/examples/cron.d \
+	$(DOCDIR)/examples/hooks $(DOCDIR)/examples/cron.d $(DOCDIR)/examples/prometheus \
 	$(addprefix $(ROLE_INST)/,tasks defaults meta)
 
 install: all $(PROG_INST)
@@ -455,6 +455,7 @@ install-hooks:
 	$(call install_files,0755,$(filter-out %.conf,$(wildcard hooks/examples/*)),$(DOCDIR)/examples/hooks)
 	$(call install_files,0644,hooks/examples/nginx-kds-mirror.conf,$(DOCDIR)/examples)
 	$(call install_files,0644,hooks/ansible/fw-update.yml,$(DOCDIR)/examples/ansible)
+	$(call install_files,0644,hooks/prometheus/snp-certctl.rules.yml,$(DOCDIR)/examples/prometheus)
 	$(call install_files,0644,$(ROLE)/tasks/main.yml,$(ROLE_INST)/tasks)
 	$(call install_files,0644,$(ROLE)/defaults/main.yml,$(ROLE_INST)/defaults)
 	$(call install_files,0644,$(ROLE)/meta/main.yml,$(ROLE_INST)/meta)

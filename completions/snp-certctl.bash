@@ -74,6 +74,8 @@ _snp_certctl_options() {
 		echo '--hosts --kds-url --cache --rate --offline --trust-root --json' ;;
 	config)
 		echo '--mask-chip-id --mask-chip-key --force --timeout --product --json' ;;
+	metrics)
+		echo '-o --output --product' ;;
 	help)
 		;;
 	esac
@@ -233,7 +235,7 @@ _snp_certctl() {
 		esac ;;
 	mirror)
 		_filedir -d ;;
-	build | status | check) ;;
+	build | status | check | metrics) ;;
 	esac
 } &&
 	complete -F _snp_certctl snp-certctl

@@ -291,6 +291,10 @@ complete -c snp-certctl -n '__snp_certctl_using config' -l timeout -x -d 'wait a
 complete -c snp-certctl -n '__snp_certctl_using config' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
 complete -c snp-certctl -n '__snp_certctl_using config' -l json -d 'one JSON document on stdout'
 
+# metrics
+complete -c snp-certctl -n '__snp_certctl_using metrics' -s o -l output -r -F -d 'write this file atomically instead of stdout'
+complete -c snp-certctl -n '__snp_certctl_using metrics' -l product -x -a 'Milan Genoa Turin' -d 'the product instead of detecting it'
+
 # help COMMAND
 complete -c snp-certctl -n '__snp_certctl_using help' -a '(__snp_certctl_commands)'
 

@@ -22,6 +22,7 @@
 #include "json.h"
 #include "kds-http.h"
 #include "kds.h"
+#include "metrics.h"
 #include "status-read.h"
 #include "store.h"
 #include "util.h"
@@ -874,6 +875,7 @@ static int cmd_check_main(struct ctx *ctx, int argc, char **argv)
 			print_json(&l, ret);
 		else
 			print_text(&l, ret);
+		metrics_write_dir(ctx, &p, &s);
 	}
 	checks_free(&l);
 	status_store_free(&s);

@@ -347,6 +347,7 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		LONGOPT_TIMEOUT,
 		{ NULL, 0, NULL, 0 },
 	};
+	struct workflow_ops ops = refresh_ops;
 	struct refresh r = { 0 };
 	int c, ret;
 
@@ -380,7 +381,9 @@ static int cmd_refresh_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	amd_tcb_from_raw(r.plat.product, r.plat.st.reported_tcb, &r.rep);
 	amd_tcb_format(r.plat.product, &r.rep, r.rep_spec, sizeof(r.rep_spec));
-	ret = workflow_run(ctx, &refresh_ops, &r, argv + optind, (size_t)(argc - optind));
+	if (r.a.dry_run)
+		ops.flags |= WF_NO_RECORD;
+	ret = workflow_run(ctx, &ops, &r, argv + optind, (size_t)(argc - optind));
 out:
 	sev_close(r.dev);
 	wf_vcek_clear(&r.src);

@@ -14,6 +14,7 @@
 #include "amdcert.h"
 #include "cmd.h"
 #include "json.h"
+#include "metrics.h"
 #include "status-read.h"
 #include "util.h"
 
@@ -350,6 +351,7 @@ static int cmd_status_main(struct ctx *ctx, int argc, char **argv)
 			print_json(&p, &s);
 		else
 			print_text(&p, &s);
+		metrics_write_dir(ctx, &p, &s);
 	}
 	status_store_free(&s);
 	return ret ? EXIT_FAIL : 0;

@@ -36,6 +36,7 @@ enum setting {
 	SET_KDS_CSP_URL, /* the CSP endpoint: VLEKs and hashsticks (fetch vlek, hashsticks) */
 	SET_SEV_TRUST_ROOT, /* a private SEV ARK (AMD CA format): sev-verify */
 	SET_KDS_MIRROR,     /* a KDS mirror asked first (formats/mirror-layout.md); NULL: none */
+	SET_METRICS_DIR, /* where workflows, status and check write snp-certctl.prom */
 	SET_COUNT,
 };
 
@@ -203,6 +204,7 @@ CMD(fw_update);
 CMD(vlek_load);
 CMD(config);
 CMD(mirror);
+CMD(metrics);
 #undef CMD
 
 #endif

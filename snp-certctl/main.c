@@ -49,6 +49,7 @@ static const struct cmd *const commands[] = {
 	&cmd_vlek_load,
 	&cmd_config,
 	&cmd_mirror,
+	&cmd_metrics,
 	&cmd_help,
 };
 

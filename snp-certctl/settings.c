@@ -32,6 +32,7 @@ static const struct {
 	[SET_KDS_CSP_URL] = { "kds_csp_url", "SNP_CERTCTL_KDS_CSP_URL", DEFAULT_KDS_CSP_URL },
 	[SET_SEV_TRUST_ROOT] = { "sev_trust_root", "SNP_CERTCTL_SEV_TRUST_ROOT", NULL },
 	[SET_KDS_MIRROR] = { "kds_mirror", "SNP_CERTCTL_KDS_MIRROR", NULL },
+	[SET_METRICS_DIR] = { "metrics_dir", "SNP_CERTCTL_METRICS_DIR", NULL },
 };
 
 /* Largest configuration file read. */
@@ -60,7 +61,8 @@ static int check_value(enum setting s, const char *value, const char *where)
 		return EXIT_USAGE;
 	}
 	if (*value == '\0' && s != SET_PRODUCT && s != SET_TRUST_ROOT &&
-	    s != SET_SEV_TRUST_ROOT && s != SET_KDS_MIRROR) {
+	    s != SET_SEV_TRUST_ROOT && s != SET_KDS_MIRROR &&
+	    s != SET_METRICS_DIR) {
 		err("%s: empty value for '%s'", where, settings[s].key);
 		return EXIT_USAGE;
 	}

@@ -191,22 +191,34 @@ void status_tcb_json(struct json *j, const char *key, enum amd_product p, uint64
 	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
-/* The certificate of t that expires first (entries that are no certificate: passed over). */
+/*
+ * The certificate of t that expires first, and the first of each kind
+ * (entries that are no certificate: passed over).
+ */
 static void first_expiry(const struct table *t, struct status_table *ts)
 {
 	for (size_t i = 0; i < t->n; i++) {
 		struct amd_cert_info info;
 		X509 *x = NULL;
+		int ret;
 
 		if (amd_cert_load(t->items[i].data, t->items[i].len, &x) < 0)
 			continue;
-		if (amd_cert_info(x, &info) == 0 &&
-		    (!ts->has_expiry || info.not_after < ts->not_after)) {
+		ret = amd_cert_info(x, &info);
+		X509_free(x);
+		if (ret < 0)
+			continue;
+		if (!ts->has_expiry || info.not_after < ts->not_after) {
 			ts->has_expiry = true;
 			ts->not_after = info.not_after;
 			ts->expiry_kind = info.kind;
 		}
-		X509_free(x);
+		if (info.kind > AMD_CERT_UNKNOWN && info.kind <= AMD_CERT_VLEK &&
+		    (!ts->has_not_after[info.kind] ||
+		     info.not_after < ts->cert_not_after[info.kind])) {
+			ts->has_not_after[info.kind] = true;
+			ts->cert_not_after[info.kind] = info.not_after;
+		}
 	}
 }
 

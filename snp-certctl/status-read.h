@@ -78,6 +78,9 @@ struct status_table {
 	bool has_expiry;
 	enum amd_cert_kind expiry_kind;
 	time_t not_after;
+	/* Each kind's certificate (the first to expire of a kind): its end. */
+	bool has_not_after[AMD_CERT_VLEK + 1];
+	time_t cert_not_after[AMD_CERT_VLEK + 1];
 };
 
 /* The store and its tables, judged. */

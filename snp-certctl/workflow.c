@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lockwait.h"
+#include "metrics.h"
 #include "snpcert.h"
 #include "store.h"
 #include "util.h"
@@ -750,7 +751,7 @@ int workflow_run(struct ctx *ctx, const struct workflow_ops *ops, void *arg, cha
 	struct workflow wf = { .ctx = ctx, .ops = ops, .arg = arg, .store_fd = -1 };
 	struct sigaction old[N_STOP];
 	struct why why = { "" };
-	int rc;
+	int rc, status;
 
 	catch_signals(old);
 	sc_deadline_init(&wf.d, ctx->lock_timeout);
@@ -798,7 +799,11 @@ out:
 	sc_close(wf.store_fd);
 	tables_free(&wf);
 	restore_signals(old);
-	if (wf.cancelled)
-		return 128 + wf.cancelled;
-	return exit_status(rc);
+	status = wf.cancelled ? 128 + wf.cancelled : exit_status(rc);
+	/* Every lock released: how the run ended, for monitoring (never its exit status). */
+	if (!(ops->flags & WF_NO_RECORD) && run_state_recorded(ops->command)) {
+		run_state_record(ctx, ops->command, status, (double)wf.held_us / 1e6);
+		metrics_write_dir(ctx, NULL, NULL);
+	}
+	return status;
 }

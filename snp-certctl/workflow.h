@@ -34,6 +34,9 @@
  *                   failure once pre-update ran (exactly once), never with
  *                   a lock held
  *   report          syslog, then JSON (ops->json adds members) or text
+ *   record          refresh, fw-update, vlek-load: the run's end in the
+ *                   run state, then metrics_dir's file (metrics.h); not
+ *                   for a dry run (WF_NO_RECORD)
  *
  * Every failure path releases every lock.  Only the firmware step and the
  * in-place writes happen under the exclusive locks (lock-protocol.md,
@@ -125,6 +128,8 @@ enum wf_event {
 #define WF_NO_HOOKS 0x4u            /* update, build --force: no hooks */
 /* under_locks() is a firmware step: it runs, with the hooks, even when there is no table. */
 #define WF_FIRMWARE_STEP 0x8u
+/* A dry run: not recorded in the run state, no metrics written (metrics.h). */
+#define WF_NO_RECORD 0x10u
 
 /*
  * What a command supplies.  Each step returns 0 or a negative code

@@ -744,7 +744,7 @@ same_keys() {
 	sed -e 's/^#product = .*/product = Milan/' -e "s|^#trust_root = .*|trust_root = $T/root.pem|" \
 		-e "s|^#sev_trust_root = .*|sev_trust_root = $REPO/formats/sev-roots/milan/ark.cert|" \
 		-e 's|^#kds_mirror = |kds_mirror = |' \
-		"$ex" > "$T/all.conf"
+		-e "s|^#metrics_dir = .*|metrics_dir = $T|" "$ex" > "$T/all.conf"
 	for key in $(settings_keys); do
 		grep -q "^$key = " "$T/all.conf" || fail "$key not set in $T/all.conf"
 	done

@@ -166,7 +166,8 @@ fails_untouched() {
 	assert_output --partial "failed $TABLE: "
 	assert_equal "$(fingerprint "$TABLE")" "$before"
 	assert_equal "$(cache_state)" "$cache_before"
-	[ -z "$(ls -A "$T/store" | grep -v -e '^t.certs$' -e '^.snp-certctl.lock$')" ]
+	[ -z "$(ls -A "$T/store" | grep -v -e '^t.certs$' -e '^.snp-certctl.lock$' \
+		-e '^.snp-certctl-state.json$')" ]
 }
 
 @test "refresh: KDS faults (404, 500, garbage, wrong TCB, wrong signer) leave tables and cache untouched" {
