@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "json.h"
 #include "kds-cache.h"
+#include "metrics.h"
 #include "sev-store.h"
 #include "sev.h"
 #include "snpcert.h"
@@ -463,6 +464,11 @@ static int cmd_sev_export_main(struct ctx *ctx, int argc, char **argv)
 			e.gen == SEV_GEN_UNKNOWN ? "private root" : sev_gen_title(e.gen));
 	}
 out:
+	/* How a run that started ended, for monitoring, as the workflows record theirs. */
+	if (dir) {
+		run_state_record(ctx, "sev-export", ret, res.hold_s);
+		metrics_write_dir(ctx, NULL, NULL);
+	}
 	if (ctx->json && ret != EXIT_USAGE)
 		print_json(dir, &e, &res, changed, ret);
 	amd_check_list_free(&e.checks);

@@ -454,3 +454,18 @@ crash_export() {
 	run --separate-stderr certctl sev-export --trust-root a --trust-root b
 	assert_failure 2
 }
+
+@test "sev-export: its runs are in the metrics (last run, result, lock hold)" {
+	fake sev-export -q
+	"$SEV_GEN" rotate-pek "$PLAT"
+	fake sev-export -q
+	run --separate-stderr certctl metrics
+	assert_success
+	assert_line --regexp '^snp_certctl_workflow_last_lock_hold_seconds\{workflow="sev-export"\} [0-9.e-]+$'
+	assert_line --regexp '^snp_certctl_workflow_last_exit_status\{workflow="sev-export"\} 0$'
+	set_state fail_SEV_PDH_CERT_EXPORT=6
+	run fake sev-export -q
+	assert_failure 5
+	run --separate-stderr certctl metrics
+	assert_line --regexp '^snp_certctl_workflow_last_exit_status\{workflow="sev-export"\} 5$'
+}
