@@ -287,19 +287,34 @@ static int member_create(const char *path, struct why *why)
 	return 1;
 }
 
-/* The set's directory: made 0755 when missing, then checked by the writers. */
-static int set_dir_make(const char *dir, struct why *why)
+/*
+ * The set's directory must be a directory (not a symbolic link to one) that
+ * passes the writers' rule for a table's directory (lib/writer.c): whoever
+ * else may write it can rename files over the members or delete the journals
+ * of an interrupted export.  Checked before the mark or any member is made
+ * in it.  0 or a code with why.
+ */
+static int set_dir_check(const char *dir, struct why *why)
 {
+	char reason[128];
 	struct stat st;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return why_set(why, -errno, "cannot create '%s': %s", dir, strerror(errno));
 	if (lstat(dir, &st) < 0)
 		return why_set(why, -errno, "cannot stat '%s': %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return why_set(why, -ERR_REFUSED, "refusing '%s': %s, not a directory", dir,
 			       file_type_name(st.st_mode));
+	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+		return why_set(why, -ERR_REFUSED, "refusing '%s': %s", dir, reason);
 	return 0;
+}
+
+/* The set's directory: made 0755 when missing, then checked. */
+static int set_dir_make(const char *dir, struct why *why)
+{
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return why_set(why, -errno, "cannot create '%s': %s", dir, strerror(errno));
+	return set_dir_check(dir, why);
 }
 
 struct set {
@@ -334,6 +349,9 @@ static int set_open(struct set *s, const char *dir, const bool want[SEV_SET_MEMB
 
 	*outcome = SNPCERT_RECOVER_CLEAN;
 	s->dir = dir;
+	ret = set_dir_check(dir, why);
+	if (ret < 0)
+		return ret;
 	s->mark = mark_open_locked(dir, d, why);
 	if (s->mark < 0)
 		return s->mark;
