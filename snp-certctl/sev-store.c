@@ -287,18 +287,39 @@ static int member_create(const char *path, struct why *why)
 	return 1;
 }
 
+/* Whoever may write the directory's parent can put another directory in its place. */
+static int set_parent_check(const char *dir, struct why *why)
+{
+	char reason[128], *parent = sc_dir_of(dir);
+	struct stat st;
+	int ret = 0;
+
+	if (!parent)
+		return why_set(why, -ENOMEM, "out of memory");
+	if (stat(parent, &st) < 0)
+		ret = why_set(why, -errno, "cannot stat '%s': %s", parent, strerror(errno));
+	else if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+		ret = why_set(why, -ERR_REFUSED, "refusing '%s': its directory '%s' is %s", dir,
+			      parent, reason);
+	free(parent);
+	return ret;
+}
+
 /*
  * The set's directory must be a directory (not a symbolic link to one) that
  * passes the writers' rule for a table's directory (lib/writer.c): whoever
  * else may write it can rename files over the members or delete the journals
- * of an interrupted export.  Checked before the mark or any member is made
- * in it.  0 or a code with why.
+ * of an interrupted export; its parent too.  Checked before the mark or any
+ * member is made in it.  0 or a code with why.
  */
 static int set_dir_check(const char *dir, struct why *why)
 {
 	char reason[128];
 	struct stat st;
+	int ret = set_parent_check(dir, why);
 
+	if (ret < 0)
+		return ret;
 	if (lstat(dir, &st) < 0)
 		return why_set(why, -errno, "cannot stat '%s': %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
@@ -309,9 +330,13 @@ static int set_dir_check(const char *dir, struct why *why)
 	return 0;
 }
 
-/* The set's directory: made 0755 when missing, then checked. */
+/* The set's directory: made 0755 when missing (its parent checked first), then checked. */
 static int set_dir_make(const char *dir, struct why *why)
 {
+	int ret = set_parent_check(dir, why);
+
+	if (ret < 0)
+		return ret;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return why_set(why, -errno, "cannot create '%s': %s", dir, strerror(errno));
 	return set_dir_check(dir, why);

@@ -12,7 +12,8 @@
  * protocol of the tables (lib/writer.c in its opaque mode: one journal
  * each) and a commit point for the set, the mark ".sev-chain.set":
  *
- *   0  the directory checked: a directory, not a symbolic link, that no one
+ *   0  the directory checked: a directory, not a symbolic link, that (and
+ *      whose parent) no one
  *      but root and the running user may write (sticky ones excepted, as
  *      for the tables), before anything is made in it;
  *   1  the mark's writers' lock (F_WRLCK, byte 0): set writers are serialised;

@@ -46,6 +46,21 @@ setup() {
 		run ls -A "$SEV"
 		assert_output ""
 	done
+	# Its parent (the store) others may write: they could put another
+	# directory in its place.
+	rm -rf "$SEV"
+	chown 65534 "$T/store"
+	run --separate-stderr fake sev-export
+	assert_failure
+	[[ $stderr == *"its directory '$T/store'"* ]] || { echo "$stderr"; false; }
+	run ls -A "$T/store"
+	assert_output ""
+	chown 0 "$T/store"
+	chmod 0777 "$T/store"
+	run --separate-stderr fake sev-export
+	assert_failure
+	chmod 0755 "$T/store"
+	mkdir "$SEV"
 	# recover leaves it alone too.
 	run --separate-stderr certctl recover
 	run ls -A "$SEV"
