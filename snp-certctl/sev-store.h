@@ -12,10 +12,10 @@
  * protocol of the tables (lib/writer.c in its opaque mode: one journal
  * each) and a commit point for the set, the mark ".sev-chain.set":
  *
- *   0  the directory checked: a directory, not a symbolic link, that (and
- *      whose parent) no one
- *      but root and the running user may write (sticky ones excepted, as
- *      for the tables), before anything is made in it;
+ *   0  the directory and its parent checked, before anything is made in
+ *      it: a directory, not a symbolic link, that no one but root and the
+ *      running user may write, nor its parent (sticky ones excepted, as
+ *      for the tables);
  *   1  the mark's writers' lock (F_WRLCK, byte 0): set writers are serialised;
  *      an interrupted export is completed first (mark not empty: every
  *      member's good journal replayed) or dropped (mark empty: journals
