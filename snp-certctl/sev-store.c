@@ -130,10 +130,23 @@ void sev_root_free(struct sev_root *r)
 /* What the mark holds while an export is past its commit point. */
 static const char mark_text[] = "snp-certctl sev-chain set: commit\n";
 
-/* The mark's write lock by the deadline: 0, -ERR_LOCK, or -errno. */
+/*
+ * The mark's two lock bytes.  MARK_WRITER (byte 0) serialises the set's
+ * writers; MARK_COMMIT (byte 1) is held by the writer whose own commit
+ * point the mark records, from before it writes the mark until the mark
+ * is empty again.  A writer that finds the mark written by one that died
+ * holds the first only while it completes that export, so a reader tells
+ * a live export's commit point (the set whole under the members' locks)
+ * from a dead one's (the set half written, whoever holds the mark).
+ */
+#define MARK_WRITER 0
+#define MARK_COMMIT 1
+
+/* The mark's writers' lock by the deadline: 0, -ERR_LOCK, or -errno. */
 static int mark_lock(int fd, const struct sc_deadline *d)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = MARK_WRITER,
+			    .l_len = 1 };
 	unsigned int step = 1000;
 
 	while (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
@@ -226,16 +239,27 @@ static int mark_state(int fd)
 	return st.st_size > 0;
 }
 
-/* Write (commit) or empty (done) the mark durably: 0 or a code with why. */
+/*
+ * Write (commit) or empty (done) the mark durably, holding its commit lock
+ * while it is written: 0 or a code with why.
+ */
 static int mark_set(int fd, const char *dir, bool commit, struct why *why)
 {
+	struct flock fl = { .l_type = commit ? F_WRLCK : F_UNLCK, .l_whence = SEEK_SET,
+			    .l_start = MARK_COMMIT, .l_len = 1 };
 	int ret = 0;
 
-	if (ftruncate(fd, 0) < 0)
+	/* Only the holder of the writers' lock takes it: it is free. */
+	if (commit && fcntl(fd, F_OFD_SETLK, &fl) < 0)
+		ret = -errno;
+	if (ret == 0 && ftruncate(fd, 0) < 0)
 		ret = -errno;
 	if (ret == 0 && commit)
 		ret = sc_pwrite_all(fd, mark_text, sizeof(mark_text) - 1, 0);
 	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
+	/* Empty and durable: no commit point to vouch for. */
+	if (ret == 0 && !commit && fcntl(fd, F_OFD_SETLK, &fl) < 0)
 		ret = -errno;
 	if (ret < 0)
 		return why_set(why, ret, "cannot write '%s/%s': %s", dir, SEV_SET_MARK,
@@ -263,19 +287,59 @@ static int member_create(const char *path, struct why *why)
 	return 1;
 }
 
-/* The set's directory: made 0755 when missing, then checked by the writers. */
-static int set_dir_make(const char *dir, struct why *why)
+/* Whoever may write the directory's parent can put another directory in its place. */
+static int set_parent_check(const char *dir, struct why *why)
 {
+	char reason[128], *parent = sc_dir_of(dir);
 	struct stat st;
+	int ret = 0;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return why_set(why, -errno, "cannot create '%s': %s", dir, strerror(errno));
+	if (!parent)
+		return why_set(why, -ENOMEM, "out of memory");
+	if (stat(parent, &st) < 0)
+		ret = why_set(why, -errno, "cannot stat '%s': %s", parent, strerror(errno));
+	else if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+		ret = why_set(why, -ERR_REFUSED, "refusing '%s': its directory '%s' is %s", dir,
+			      parent, reason);
+	free(parent);
+	return ret;
+}
+
+/*
+ * The set's directory must be a directory (not a symbolic link to one) that
+ * passes the writers' rule for a table's directory (lib/writer.c): whoever
+ * else may write it can rename files over the members or delete the journals
+ * of an interrupted export; its parent too.  Checked before the mark or any
+ * member is made in it.  0 or a code with why.
+ */
+static int set_dir_check(const char *dir, struct why *why)
+{
+	char reason[128];
+	struct stat st;
+	int ret = set_parent_check(dir, why);
+
+	if (ret < 0)
+		return ret;
 	if (lstat(dir, &st) < 0)
 		return why_set(why, -errno, "cannot stat '%s': %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return why_set(why, -ERR_REFUSED, "refusing '%s': %s, not a directory", dir,
 			       file_type_name(st.st_mode));
+	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+		return why_set(why, -ERR_REFUSED, "refusing '%s': %s", dir, reason);
 	return 0;
+}
+
+/* The set's directory: made 0755 when missing (its parent checked first), then checked. */
+static int set_dir_make(const char *dir, struct why *why)
+{
+	int ret = set_parent_check(dir, why);
+
+	if (ret < 0)
+		return ret;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return why_set(why, -errno, "cannot create '%s': %s", dir, strerror(errno));
+	return set_dir_check(dir, why);
 }
 
 struct set {
@@ -310,6 +374,9 @@ static int set_open(struct set *s, const char *dir, const bool want[SEV_SET_MEMB
 
 	*outcome = SNPCERT_RECOVER_CLEAN;
 	s->dir = dir;
+	ret = set_dir_check(dir, why);
+	if (ret < 0)
+		return ret;
 	s->mark = mark_open_locked(dir, d, why);
 	if (s->mark < 0)
 		return s->mark;
@@ -497,14 +564,17 @@ out:
 
 /*
  * A reader's look at the mark, holding the members' locks: 0 when no export
- * is interrupted (no mark, an empty one, or one a live writer holds, which
- * is then before its commit point or done writing: the members' locks keep
- * it out), else -ERR_VERIFY with why.
+ * is interrupted (no mark, an empty one, or one whose writer is alive and
+ * holds its commit lock, which is then before writing any member or done
+ * writing: the members' locks keep it out), else -ERR_VERIFY with why.  A
+ * writer holding only the writers' lock is completing a dead export: the
+ * set is half written until it is done.
  */
 static int mark_check(const char *dir, struct why *why)
 {
 	char *path = path_join(dir, SEV_SET_MARK);
-	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = MARK_COMMIT,
+			    .l_len = 1 };
 	struct stat st;
 	int fd, ret = 0;
 

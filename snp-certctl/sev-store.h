@@ -12,21 +12,28 @@
  * protocol of the tables (lib/writer.c in its opaque mode: one journal
  * each) and a commit point for the set, the mark ".sev-chain.set":
  *
- *   1  the mark's lock (F_WRLCK, whole file): set writers are serialised;
+ *   0  the directory and its parent checked, before anything is made in
+ *      it: a directory, not a symbolic link, that no one but root and the
+ *      running user may write, nor its parent (sticky ones excepted, as
+ *      for the tables);
+ *   1  the mark's writers' lock (F_WRLCK, byte 0): set writers are serialised;
  *      an interrupted export is completed first (mark not empty: every
  *      member's good journal replayed) or dropped (mark empty: journals
  *      discarded; no member was touched before the mark was written);
  *   2  each changed member's new contents in its journal, durable;
- *   3  the mark written and made durable: the commit point;
+ *   3  the mark's commit lock taken (F_WRLCK, byte 1), the mark written and
+ *      made durable: the commit point;
  *   4  the changed members' exclusive locks, in the order pek, oca, cek,
  *      pdh, ask, ark; all committed in place; all unlocked;
- *   5  the members made durable, their journals cleared; the mark emptied.
+ *   5  the members made durable, their journals cleared; the mark emptied,
+ *      then its commit lock released.
  *
  * A reader (sev_store_read) takes the members' shared locks in the same
  * order and holds them all while it reads, so it sees the set either
  * before or after an export, never half; a mark that is not empty while
- * no writer holds its lock means an export died between 3 and 5, and the
- * set is refused until recovery.
+ * no writer holds its commit lock means an export died between 3 and 5,
+ * and the set is refused until recovery completes it (also while the next
+ * writer, which holds the writers' lock only, is completing it).
  */
 #ifndef SNP_CERTCTL_SEV_STORE_H
 #define SNP_CERTCTL_SEV_STORE_H

@@ -237,6 +237,23 @@ static void test_interrupted(void)
 	close(fd);
 	CHECK_EQ(sev_store_read(sev, 100, &s, &why), -ERR_VERIFY, "readers refuse the half set");
 	CHECK(strstr(why.msg, "run 'snp-certctl recover'") != NULL, "saying what to do");
+	{
+		/*
+		 * A live export holds the mark while it completes the dead one (step 1), waiting
+		 * for a member a reader that came first still holds: the set is as half as
+		 * before, and a reader must still refuse it.
+		 */
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0,
+				    .l_len = 1 };
+		int lfd = open(mark, O_RDWR | O_CLOEXEC);
+
+		CHECK(lfd >= 0 && fcntl(lfd, F_OFD_SETLK, &fl) == 0,
+		      "an export completing it holds the mark");
+		CHECK_EQ(sev_store_read(sev, 100, &s, &why), -ERR_VERIFY,
+			 "readers refuse the half set meanwhile");
+		sev_stored_clear(&s);
+		close(lfd);
+	}
 	CHECK_EQ(sev_set_recover(sev, &dl, &oc, &why), 0, "recover");
 	CHECK(oc == SNPCERT_RECOVER_REPLAYED && file_is(member(SEV_FILE_PDH), data[0][SEV_FILE_PDH],
 							 SEV_CERT_LEN) &&

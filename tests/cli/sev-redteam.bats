@@ -1,0 +1,68 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
+# sev-export's set attacked from the places it writes: a chain directory
+# someone else may write is refused before anything is made in it.
+
+load helpers
+
+setup_file() {
+	need_fixtures
+	mkdir -p "$BATS_FILE_TMPDIR/cek"
+	start_kds http --cek-dir "$BATS_FILE_TMPDIR/cek"
+	wait_kds http
+}
+
+teardown_file() {
+	stop_kds http
+}
+
+setup() {
+	common_setup
+	fake_sev_setup
+	use_kds http
+	kds_mode ok
+	rm -f "$BATS_FILE_TMPDIR/cek/"*
+	PLAT="$T/plat"
+	cp -r "$SNPCERT_FIXTURES/sev" "$PLAT"
+	rm -f "$PLAT"/.complete
+	set_state "sev_chain=$PLAT"
+	local id
+	id=$(od -An -v -tx1 "$PLAT/id.bin" | tr -d ' \n' | tr a-f A-F)
+	cp "$PLAT/cek.cert" "$BATS_FILE_TMPDIR/cek/$id.cert"
+	cat "$PLAT/ask.cert" "$PLAT/ark.cert" >"$T/ask_ark.cert"
+	export SNP_CERTCTL_SEV_TRUST_ROOT="$T/ask_ark.cert"
+	SEV="$T/store/sev"
+}
+
+@test "sev-redteam: a chain directory others may write is refused, nothing made in it" {
+	mkdir -p "$SEV"
+	for how in "chmod 0777" "chmod 0775" "chown 65534"; do
+		chmod 0755 "$SEV"
+		chown 0 "$SEV"
+		$how "$SEV"
+		run --separate-stderr fake sev-export
+		assert_failure
+		[[ $stderr == *"$SEV"* ]] || { echo "$how: $stderr"; false; }
+		run ls -A "$SEV"
+		assert_output ""
+	done
+	# Its parent (the store) others may write: they could put another
+	# directory in its place.
+	rm -rf "$SEV"
+	chown 65534 "$T/store"
+	run --separate-stderr fake sev-export
+	assert_failure
+	[[ $stderr == *"its directory '$T/store'"* ]] || { echo "$stderr"; false; }
+	run ls -A "$T/store"
+	assert_output ""
+	chown 0 "$T/store"
+	chmod 0777 "$T/store"
+	run --separate-stderr fake sev-export
+	assert_failure
+	chmod 0755 "$T/store"
+	mkdir "$SEV"
+	# recover leaves it alone too.
+	run --separate-stderr certctl recover
+	run ls -A "$SEV"
+	assert_output ""
+}
