@@ -124,10 +124,11 @@ playbook() {
 }
 
 on_host() {
-	local name=$1
+	local name=$1 vars
 	shift
-	env $(jq -r '.snp_certctl_environment | to_entries[] | "\(.key)=\(.value)"' \
-		"$T/$name.vars.json") "$SNP_CERTCTL" "$@"
+	mapfile -t vars < <(jq -r '.snp_certctl_environment | to_entries[] | "\(.key)=\(.value)"' \
+		"$T/$name.vars.json")
+	env "${vars[@]}" "$SNP_CERTCTL" "$@"
 }
 
 tcb_of() {
