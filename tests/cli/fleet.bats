@@ -176,7 +176,8 @@ tcb_of() {
 
 @test "fleet: the first host's firmware step failing stops the roll before the second" {
 	jq -c '.firmware_step += " fail"' "$T/h1.vars.json" >"$T/host_vars/h1.json"
-	local before
+	local before h1
+	h1=$(fingerprint "$T/h1/store/a.certs"; fingerprint "$T/h1/store/b.certs")
 	before=$(cat "$T/h2/sev.state"; fingerprint "$T/h2/store/a.certs"; fingerprint "$T/h2/store/b.certs")
 	run playbook
 	assert_failure 2
@@ -184,6 +185,9 @@ tcb_of() {
 	[ "$(cat "$T/steps")" = h1 ]
 	# h1: nothing committed, its tables as they were; h2: untouched.
 	[ "$(tcb_of h1)" = "$FX_TCB_MILAN" ]
+	[ "$(fingerprint "$T/h1/store/a.certs"; fingerprint "$T/h1/store/b.certs")" = "$h1" ]
+	run grep -c -e ' SNP_COMMIT ' -e ' SNP_SET_CONFIG ' "$T/h1/sev.log"
+	assert_output 0
 	[ "$(cat "$T/h2/sev.state"; fingerprint "$T/h2/store/a.certs"; fingerprint "$T/h2/store/b.certs")" = "$before" ]
 	run grep -c -e ' SNP_COMMIT ' -e ' SNP_SET_CONFIG ' "$T/h2/sev.log"
 	assert_output 0
