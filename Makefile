@@ -454,7 +454,7 @@ install-hooks:
 	$(call install_files,0644,$(GEN_INST)/cron.d/snp-certctl,$(DOCDIR)/examples/cron.d)
 	$(call install_files,0755,$(filter-out %.conf,$(wildcard hooks/examples/*)),$(DOCDIR)/examples/hooks)
 	$(call install_files,0644,hooks/examples/nginx-kds-mirror.conf,$(DOCDIR)/examples)
-	$(call install_files,0644,hooks/ansible/fw-update.yml,$(DOCDIR)/examples/ansible)
+	$(call install_files,0644,hooks/ansible/fw-update.yml hooks/ansible/fleet.yml,$(DOCDIR)/examples/ansible)
 	$(call install_files,0644,hooks/prometheus/snp-certctl.rules.yml,$(DOCDIR)/examples/prometheus)
 	$(call install_files,0644,$(ROLE)/tasks/main.yml,$(ROLE_INST)/tasks)
 	$(call install_files,0644,$(ROLE)/defaults/main.yml,$(ROLE_INST)/defaults)

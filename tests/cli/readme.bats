@@ -8,7 +8,9 @@
 # REASON must be given.  A block under "<!-- readme-test: simulated host -->"
 # runs on the simulated host: the LD_PRELOAD firmware (tests/fakes/sev.so)
 # as the sample VCEK's platform, and the KDS stand-in, whose test chains'
-# roots it trusts; the settings for that are made for that block alone.
+# roots it trusts, and its network, where http://mirror.example/kds/ is a
+# static HTTP server on loopback for build/examples/www/kds (reached through
+# http_proxy); the settings for that are made for that block alone.
 # Other fences (```c, plain ```) are not commands.
 
 load helpers
@@ -23,7 +25,39 @@ setup() {
 teardown() {
 	stop_kds readme
 	[ -n "${QMP_PID:-}" ] && kill "$QMP_PID" 2>/dev/null
+	[ -z "${MIRROR_PID-}" ] || kill "$MIRROR_PID" 2>/dev/null || true
 	return 0
+}
+
+# mirror.example for the simulated host: a static HTTP server (the Python
+# standard library's) as its HTTP proxy, serving http://mirror.example/kds/NAME
+# from $SNPCERT_O/examples/www/kds/NAME and nothing else (404), each request
+# logged to $T/mirror.log; its port in $MIRROR_PORT.
+mirror_example() {
+	local i
+	: > "$T/mirror.log"
+	python3 -u - "$SNPCERT_O/examples" > "$T/mirror.out" 2> "$T/mirror.log" 3>&- <<-'EOF' &
+		import functools, http.server, sys, urllib.parse
+		class H(http.server.SimpleHTTPRequestHandler):
+		    def translate_path(self, path):
+		        u = urllib.parse.urlsplit(path)
+		        if u.netloc != "mirror.example" or not u.path.startswith("/kds/"):
+		            return "/nonexistent/"
+		        return super().translate_path("/www" + u.path)
+		    def list_directory(self, path):
+		        self.send_error(404)
+		s = http.server.HTTPServer(("127.0.0.1", 0), functools.partial(H, directory=sys.argv[1]))
+		print("port", s.server_address[1], flush=True)
+		s.serve_forever()
+	EOF
+	MIRROR_PID=$!
+	for i in $(seq 100); do
+		MIRROR_PORT=$(sed -n 's/^port //p' "$T/mirror.out")
+		[ -n "$MIRROR_PORT" ] && return 0
+		sleep 0.1
+	done
+	cat "$T/mirror.out" "$T/mirror.log" >&2
+	return 1
 }
 
 # The simulated host, as sim_begin and sim_end (around a simulated-host
@@ -50,6 +84,7 @@ simulated_host() {
 	start_kds readme --cek-dir "$T/cek"
 	wait_kds readme
 	for i in $(seq 100); do grep -q ready "$T/qmp.out" && break; sleep 0.05; done
+	mirror_example
 	cat "$SNPCERT_FIXTURES"/{milan,genoa,turin}/ark.pem > "$T/test-roots.pem"
 	chmod 0644 "$T/test-roots.pem"
 	cat > "$T/sim.sh" <<-EOF
@@ -59,12 +94,14 @@ simulated_host() {
 				SNP_CERTCTL_KDS_URL='http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/readme.port")' \\
 				SNP_CERTCTL_KDS_TIMEOUT=10 SNP_CERTCTL_KDS_DEADLINE=20 \\
 				SNP_CERTCTL_TRUST_ROOT='$T/test-roots.pem' \\
-				SNP_CERTCTL_SEV_TRUST_ROOT='$T/sev-root.cert' QMP='$T/qmp.sock'
+				SNP_CERTCTL_SEV_TRUST_ROOT='$T/sev-root.cert' QMP='$T/qmp.sock' \\
+				http_proxy='http://127.0.0.1:$MIRROR_PORT' no_proxy=127.0.0.1
 		}
 		sim_end() {
 			unset LD_PRELOAD FAKE_SEV_STATE FAKE_SEV_LOG FAKE_SEV_DEVICE SNP_CERTCTL_DEVICE \\
 				SNP_CERTCTL_PRODUCT SNP_CERTCTL_KDS_URL SNP_CERTCTL_KDS_TIMEOUT \\
-				SNP_CERTCTL_KDS_DEADLINE SNP_CERTCTL_TRUST_ROOT SNP_CERTCTL_SEV_TRUST_ROOT QMP
+				SNP_CERTCTL_KDS_DEADLINE SNP_CERTCTL_TRUST_ROOT SNP_CERTCTL_SEV_TRUST_ROOT QMP \\
+				http_proxy no_proxy
 		}
 	EOF
 	# Outside those blocks, none of it.
@@ -165,6 +202,12 @@ readme_top() {
 	assert_line --partial "host.certs: the VCEK is for the reported TCB bl=2,tee=0,snp=5,ucode=68 and this chip"
 	[ -s "$SNPCERT_O/examples/genoa-chain.pem" ]
 	[ -s "$SNPCERT_O/examples/turin.crl" ]
+	# "Running a fleet": the mirror was written, and the new host's VCEK
+	# came from it (mirror.example), not from the KDS stand-in.
+	[ -s "$SNPCERT_O/examples/www/kds/index.json" ]
+	grep -q '"GET http://mirror.example/kds/vcek/Milan/[0-9a-f]*/[0-9a-f]*.der HTTP/1.1" 200' "$T/mirror.log"
+	cmp "$SNPCERT_O/examples/new-host-vcek.der" \
+		"$SNPCERT_O/examples/www/kds/vcek/Milan/$SAMPLE_HWID/${SAMPLE_TCB#0x}.der"
 }
 
 @test "README: which blocks run; a marker needs a reason and an sh block under it" {
@@ -172,7 +215,7 @@ readme_top() {
 	# The runnable blocks are most of them; the ones left out say why.
 	[[ "$stderr" =~ ([0-9]+)\ sh\ blocks,\ ([0-9]+)\ run,\ ([0-9]+)\ on ]]
 	local all=${BASH_REMATCH[1]} ran=${BASH_REMATCH[2]} sim=${BASH_REMATCH[3]}
-	[ "$ran" -ge 5 ] && [ "$sim" = 3 ] && [ $((all - ran)) -le 5 ] || fail "$stderr"
+	[ "$ran" -ge 5 ] && [ "$sim" = 4 ] && [ $((all - ran)) -le 6 ] || fail "$stderr"
 	[ "$(grep -c '^<!-- readme-test: simulated host -->$' "$README")" = "$sim" ]
 	# The simulated host is set up for those blocks alone.
 	[ "$(grep -c '^sim_begin$' <<< "$output")" = "$sim" ]
