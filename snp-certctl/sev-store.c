@@ -496,11 +496,14 @@ int sev_set_write(const char *dir, const struct sev_set_file files[SEV_SET_MEMBE
 	ret = 0;
 	if (!any)
 		goto out;
-	/* Step 3: the commit point. */
+	/*
+	 * Step 3: the commit point.  A write that fails part way may leave
+	 * bytes in the mark: it is taken back like any failure before step 4.
+	 */
+	past = true;
 	ret = mark_set(s.mark, dir, true, why);
 	if (ret < 0)
 		goto out;
-	past = true;
 	/* Step 4: every changed member's lock, then every write. */
 	for (i = 0; i < SEV_SET_MEMBERS; i++) {
 		if (!res->changed[i])
