@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,6 +93,8 @@ void run_state_record(const struct ctx *ctx, const char *command, int status, do
 	struct why w;
 	size_t len = 0;
 	bool have;
+	char bad[160] = "";
+	struct stat st;
 	int fd, ret;
 
 	fd = open(store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -100,6 +103,12 @@ void run_state_record(const struct ctx *ctx, const char *command, int status, do
 			warn("cannot record the %s run in the store '%s': %s", command, store,
 			     strerror(errno));
 		return;
+	}
+	/* A store others may write is no place for what monitoring believes. */
+	if (fstat(fd, &st) < 0 || sc_trust_check_dir(&st, bad, sizeof(bad)) < 0) {
+		warn("not recording the %s run in the store '%s': %s", command, store,
+		     bad[0] ? bad : strerror(errno));
+		goto out;
 	}
 	sc_deadline_init(&d, ctx->lock_timeout);
 	ret = lock_dir(fd, &d);

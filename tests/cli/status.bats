@@ -491,7 +491,8 @@ SEV_PLATFORM_STATUS ok" ]
 	assert_line "SEV chain       no stored chain ($pek)"
 	[ -z "$stderr" ]
 	# No stored chain: the firmware is not even asked for its PEK.
-	! grep -q SEV_PDH_CERT_EXPORT "$LOG"
+	run grep -q SEV_PDH_CERT_EXPORT "$LOG"
+	assert_failure
 	run fake status --json --product Milan
 	json_keys_documented status
 	[ "$(jq -c '.sev.legacy | [.api_version, .build_id, .state, .owner, .es]' <<<"$output")" = '["1.55",21,"init","self",true]' ]
