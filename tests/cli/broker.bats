@@ -15,10 +15,7 @@ QMP_SERVER="$REPO/tests/fakes/qmp-server.py"
 HANDLE=7
 
 setup_file() {
-	need_fixtures
-	mkdir -p "$BATS_FILE_TMPDIR/cek"
-	start_kds http --cek-dir "$BATS_FILE_TMPDIR/cek"
-	wait_kds http
+	sev_kds_start
 }
 
 teardown_file() {
@@ -28,14 +25,7 @@ teardown_file() {
 setup() {
 	common_setup
 	fake_sev_setup
-	use_kds http
-	PLAT="$T/plat"
-	cp -r "$SNPCERT_FIXTURES/sev" "$PLAT"
-	set_state "sev_chain=$PLAT"
-	id=$(od -An -v -tx1 "$PLAT/id.bin" | tr -d ' \n' | tr a-f A-F)
-	cp "$PLAT/cek.cert" "$BATS_FILE_TMPDIR/cek/$id.cert"
-	cat "$PLAT/ask.cert" "$PLAT/ark.cert" >"$T/ask_ark.cert"
-	export SNP_CERTCTL_SEV_TRUST_ROOT="$T/ask_ark.cert"
+	sev_test_platform
 	fake sev-export -q
 	SOCK="$T/aeb.sock"
 	QMP="$T/qmp.sock"

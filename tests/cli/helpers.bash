@@ -303,3 +303,37 @@ serve_mirror() {
 mirror_requests() {
 	grep -c -- "\"GET ${1:-}" "$T/mirror.log" || true
 }
+
+# The SEV (pre-SNP) side of the simulated host, for setup_file: the KDS
+# stand-in "http" serving CEKs from $BATS_FILE_TMPDIR/cek.
+sev_kds_start() {
+	need_fixtures
+	mkdir -p "$BATS_FILE_TMPDIR/cek"
+	start_kds http --cek-dir "$BATS_FILE_TMPDIR/cek"
+	wait_kds http
+}
+
+# kds_serves DIR: the stand-in answers DIR's chip id with DIR's cek.cert.
+kds_serves() {
+	local id
+	id=$(od -An -v -tx1 "$1/id.bin" | tr -d ' \n' | tr a-f A-F)
+	cp "$1/cek.cert" "$BATS_FILE_TMPDIR/cek/$id.cert"
+}
+
+# For setup, after common_setup and fake_sev_setup: a copy of the fixture
+# SEV platform in $PLAT as the simulated firmware's, its CEK at the KDS
+# stand-in, and its root trusted as AMD ships roots (the ASK, then the ARK).
+sev_test_platform() {
+	use_kds http
+	: >"$KDS_LOG"
+	kds_mode ok
+	rm -f "$BATS_FILE_TMPDIR/cek/"*
+	PLAT="$T/plat"
+	cp -r "$SNPCERT_FIXTURES/sev" "$PLAT"
+	rm -f "$PLAT"/.complete
+	set_state "sev_chain=$PLAT"
+	kds_serves "$PLAT"
+	cat "$PLAT/ask.cert" "$PLAT/ark.cert" >"$T/ask_ark.cert"
+	export SNP_CERTCTL_SEV_TRUST_ROOT="$T/ask_ark.cert"
+	SEV="$T/store/sev"
+}

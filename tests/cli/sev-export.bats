@@ -14,10 +14,7 @@ NAPLES="$REPO/tests/data/sev-legacy/platform/naples-export"
 REAL="$REPO/tests/data/sev-legacy/platform"
 
 setup_file() {
-	need_fixtures
-	mkdir -p "$BATS_FILE_TMPDIR/cek"
-	start_kds http --cek-dir "$BATS_FILE_TMPDIR/cek"
-	wait_kds http
+	sev_kds_start
 }
 
 teardown_file() {
@@ -27,32 +24,13 @@ teardown_file() {
 setup() {
 	common_setup
 	fake_sev_setup
-	use_kds http
-	: >"$KDS_LOG"
-	kds_mode ok
-	rm -f "$BATS_FILE_TMPDIR/cek/"*
-	PLAT="$T/plat"
-	cp -r "$SNPCERT_FIXTURES/sev" "$PLAT"
-	rm -f "$PLAT"/.complete
-	set_state "sev_chain=$PLAT"
-	kds_serves "$PLAT"
-	# The private root as AMD ships its roots: the ASK, then the ARK.
-	cat "$PLAT/ask.cert" "$PLAT/ark.cert" >"$T/ask_ark.cert"
-	export SNP_CERTCTL_SEV_TRUST_ROOT="$T/ask_ark.cert"
-	SEV="$T/store/sev"
+	sev_test_platform
 }
 
 teardown() {
 	local p
 	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-}
-
-# kds_serves DIR: the stand-in answers DIR's chip id with DIR's cek.cert.
-kds_serves() {
-	local id
-	id=$(od -An -v -tx1 "$1/id.bin" | tr -d ' \n' | tr a-f A-F)
-	cp "$1/cek.cert" "$BATS_FILE_TMPDIR/cek/$id.cert"
 }
 
 # sha256 and inode of each member, one line each.

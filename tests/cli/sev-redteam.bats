@@ -6,10 +6,7 @@
 load helpers
 
 setup_file() {
-	need_fixtures
-	mkdir -p "$BATS_FILE_TMPDIR/cek"
-	start_kds http --cek-dir "$BATS_FILE_TMPDIR/cek"
-	wait_kds http
+	sev_kds_start
 }
 
 teardown_file() {
@@ -19,19 +16,7 @@ teardown_file() {
 setup() {
 	common_setup
 	fake_sev_setup
-	use_kds http
-	kds_mode ok
-	rm -f "$BATS_FILE_TMPDIR/cek/"*
-	PLAT="$T/plat"
-	cp -r "$SNPCERT_FIXTURES/sev" "$PLAT"
-	rm -f "$PLAT"/.complete
-	set_state "sev_chain=$PLAT"
-	local id
-	id=$(od -An -v -tx1 "$PLAT/id.bin" | tr -d ' \n' | tr a-f A-F)
-	cp "$PLAT/cek.cert" "$BATS_FILE_TMPDIR/cek/$id.cert"
-	cat "$PLAT/ask.cert" "$PLAT/ark.cert" >"$T/ask_ark.cert"
-	export SNP_CERTCTL_SEV_TRUST_ROOT="$T/ask_ark.cert"
-	SEV="$T/store/sev"
+	sev_test_platform
 }
 
 @test "sev-redteam: a chain directory others may write is refused, nothing made in it" {
