@@ -310,17 +310,19 @@ san: | $(STAMP)
 # ---- checks ----------------------------------------------------------------
 # check: the plain build, the sanitizer build, the fixtures, then every
 # suite (tests/run-all).  With T='NAME...', only those tests, on both
-# builds; an unknown name fails before anything is built.
+# builds; an unknown name fails before anything is built.  The builds run
+# as many jobs as there are CPUs, unless make was given -j.
 RUN_ALL = O=$(O) tests/run-all
+CHECK_JOBS = $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 1))
 check:
 ifneq ($(strip $(T)),)
 	@$(RUN_ALL) -n $(addprefix -t ,$(T))
-	$(MAKE) tests fixtures
-	$(MAKE) san
+	$(MAKE) $(CHECK_JOBS) tests fixtures
+	$(MAKE) $(CHECK_JOBS) san
 	$(RUN_ALL) $(addprefix -t ,$(T))
 else
-	$(MAKE) tests fixtures fuzz-build
-	$(MAKE) san
+	$(MAKE) $(CHECK_JOBS) tests fixtures fuzz-build
+	$(MAKE) $(CHECK_JOBS) san
 	$(RUN_ALL)
 endif
 

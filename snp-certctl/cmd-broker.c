@@ -548,8 +548,9 @@ static void *conn_main(void *arg)
 
 	while (serve_one(c) == 0)
 		;
-	close(c->fd);
+	/* The slot is free before the peer can see the close and come back. */
 	atomic_fetch_sub(&c->b->active, 1);
+	close(c->fd);
 	free(c);
 	return NULL;
 }
