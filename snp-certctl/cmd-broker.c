@@ -36,7 +36,6 @@
 #include "util.h"
 
 #define BROKER_DEFAULT_PORT 5577
-#define BROKER_DEFAULT_QMP_DIR "/run/snp-certctl/qmp"
 #define BROKER_MAX_LISTENERS 16
 #define BROKER_GUESTS_MAX 1024 /* rate-limit buckets kept */
 
@@ -73,7 +72,7 @@ static const char usage[] =
 	"                        0660; repeatable)\n"
 	"      --qmp SOCKET      the QMP socket of the VM behind the unix listeners\n"
 	"      --qmp-dir DIR     vsock guests' QMP sockets, <CID>.sock (default\n"
-	"                        " BROKER_DEFAULT_QMP_DIR ")\n"
+	"                        " DEFAULT_BROKER_QMP_DIR "; setting broker_qmp_dir)\n"
 	"  -d, --dir DIR         the SEV chain (default: the store's sev/)\n"
 	"      --trust-root FILE trust this ARK too (AMD CA format, or ASK and ARK;\n"
 	"                        setting sev_trust_root)\n"
@@ -309,24 +308,30 @@ static int guest_qmp(const struct conn *c, char **path, struct why *why)
 	const struct broker *b = c->b;
 	char name[32], reason[160];
 	struct stat st;
+	int e;
 
 	if (!c->vsock) {
 		*path = strdup(b->qmp);
 		return *path ? 0 : why_set(why, AEB_ERR_VM, "out of memory");
 	}
 	/* Whoever can write the directory decides whose QEMU answers for a CID. */
-	if (lstat(b->qmp_dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+	if (lstat(b->qmp_dir, &st) < 0)
+		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s': %s", b->qmp_dir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is not a directory",
+			       b->qmp_dir);
+	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
 		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s", b->qmp_dir,
-			       errno == ENOENT ? "missing" : !S_ISDIR(st.st_mode) ?
-			       "not a directory" : reason);
+			       reason);
 	snprintf(name, sizeof(name), "%u.sock", c->cid);
 	*path = path_join(b->qmp_dir, name);
 	if (!*path)
 		return why_set(why, AEB_ERR_VM, "out of memory");
-	if (lstat(*path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		why_set(why, AEB_ERR_UNKNOWN, "no QMP socket '%s' for CID %u%s", *path, c->cid,
-			errno == 0 || S_ISLNK(st.st_mode) ? " (not a socket)" : "");
+	e = lstat(*path, &st) < 0 ? errno : 0;
+	if (e || !S_ISSOCK(st.st_mode)) {
+		why_set(why, AEB_ERR_UNKNOWN, "no QMP socket '%s' for CID %u: %s", *path, c->cid,
+			e ? strerror(e) : "not a socket");
 		free(*path);
 		*path = NULL;
 		return AEB_ERR_UNKNOWN;
@@ -632,7 +637,7 @@ static int parse_args(struct broker *b, int argc, char **argv, const char **spec
 			b->qmp = optarg;
 			break;
 		case OPT_QMP_DIR:
-			b->qmp_dir = optarg;
+			b->ctx->cli[SET_BROKER_QMP_DIR] = optarg;
 			break;
 		case 'd':
 			b->dir = optarg;
@@ -663,7 +668,7 @@ static int parse_args(struct broker *b, int argc, char **argv, const char **spec
 
 static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 {
-	struct broker b = { .ctx = ctx, .qmp_dir = BROKER_DEFAULT_QMP_DIR, .max_conn = 64,
+	struct broker b = { .ctx = ctx, .max_conn = 64,
 			    .rate = 60, .timeout = 10, .o = { .gen = SEV_GEN_UNKNOWN } };
 	const char *specs[BROKER_MAX_LISTENERS], *dir_opt;
 	struct pollfd p[BROKER_MAX_LISTENERS + 1];
@@ -683,6 +688,7 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	if (ret)
 		goto out;
 	sev_root_opts(&b.root, &b.o);
+	b.qmp_dir = ctx_get(ctx, SET_BROKER_QMP_DIR);
 	b.dir = sev_store_dir(ctx, dir_opt);
 	b.buckets = calloc(BROKER_GUESTS_MAX, sizeof(*b.buckets));
 	if (!b.dir || !b.buckets || pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {

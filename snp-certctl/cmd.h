@@ -22,6 +22,7 @@
 #define DEFAULT_HOOKS "/etc/snp-certctl/hooks.d"
 #define DEFAULT_LOCK_TIMEOUT 10.0
 #define DEFAULT_DEVICE "/dev/sev"
+#define DEFAULT_BROKER_QMP_DIR "/run/snp-certctl/qmp"
 
 /* One setting, remembered from each source so precedence is applied once. */
 enum setting {
@@ -37,6 +38,7 @@ enum setting {
 	SET_SEV_TRUST_ROOT, /* a private SEV ARK (AMD CA format): sev-verify */
 	SET_KDS_MIRROR,     /* a KDS mirror asked first (formats/mirror-layout.md); NULL: none */
 	SET_METRICS_DIR, /* where workflows, status and check write snp-certctl.prom */
+	SET_BROKER_QMP_DIR, /* broker: vsock guests' QMP sockets, <CID>.sock */
 	SET_COUNT,
 };
 

@@ -33,6 +33,7 @@ static const struct {
 	[SET_SEV_TRUST_ROOT] = { "sev_trust_root", "SNP_CERTCTL_SEV_TRUST_ROOT", NULL },
 	[SET_KDS_MIRROR] = { "kds_mirror", "SNP_CERTCTL_KDS_MIRROR", NULL },
 	[SET_METRICS_DIR] = { "metrics_dir", "SNP_CERTCTL_METRICS_DIR", NULL },
+	[SET_BROKER_QMP_DIR] = { "broker_qmp_dir", "SNP_CERTCTL_BROKER_QMP_DIR", DEFAULT_BROKER_QMP_DIR },
 };
 
 /* Largest configuration file read. */

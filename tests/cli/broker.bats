@@ -240,6 +240,10 @@ print("closed" if s.recv(1) == b"" else "data")' "$SOCK" >"$T/idle.out" &
 	assert_failure 2
 	run --separate-stderr certctl broker --rate 0
 	assert_failure 2
+	printf 'broker_qmp_dir =\n' > "$T/empty-dir.conf"
+	run --separate-stderr certctl -C "$T/empty-dir.conf" broker --listen unix:"$T/x.sock" --qmp "$QMP"
+	assert_failure 2
+	assert_equal "$stderr" "snp-certctl: $T/empty-dir.conf:1: empty value for 'broker_qmp_dir'"
 	echo x >"$T/file"
 	run --separate-stderr certctl broker --listen unix:"$T/file" --qmp "$QMP"
 	assert_failure 1
@@ -255,7 +259,9 @@ c = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM); c.settimeout(2); c.conne
 	mkdir -m 0700 "$T/qmpdir"
 	QMP="$T/qmpdir/1.sock"
 	qmp
-	"$SNP_CERTCTL" broker --listen vsock:15579 --qmp-dir "$T/qmpdir" 2>"$T/broker.log" 3>&- &
+	# The directory from the configuration (broker_qmp_dir), as the unit has it.
+	printf 'broker_qmp_dir = %s\n' "$T/qmpdir" > "$T/broker.conf"
+	"$SNP_CERTCTL" -C "$T/broker.conf" broker --listen vsock:15579 2>"$T/broker.log" 3>&- &
 	sleep 0.5
 	run python3 "$CLIENT" --connect vsock:1:15579 --roots "$PLAT" --handle $HANDLE --random-mnonce
 	assert_success
