@@ -97,6 +97,8 @@ setup() {
 	export ANSIBLE_CONFIG="$T/ansible.cfg" ANSIBLE_HOME="$T/ansible" \
 		ANSIBLE_LOCAL_TEMP="$T/ansible/tmp" ANSIBLE_REMOTE_TEMP="$T/ansible/tmp" \
 		ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETER=auto_silent
+	# The controller's own cache, where the gathered documents go by default.
+	export XDG_CACHE_HOME="$T/xdg-cache"
 	jq -n --arg bin "$SNP_CERTCTL" --arg m "$M" --arg url "$MIRROR_URL" \
 		--arg cache "$T/controller-cache" --arg kds "$SNP_CERTCTL_KDS_URL" \
 		--arg mr "$SNPCERT_FIXTURES/milan/ark.pem" --arg gr "$SNPCERT_FIXTURES/genoa/ark.pem" '{
@@ -161,6 +163,12 @@ tcb_of() {
 	assert_equal "$(mirror_requests "/vcek/Milan/$FX_HWID_MILAN/${NEW_MILAN#0x}.der")" 1
 	assert_equal "$(mirror_requests "/vcek/Genoa/$FX_HWID_GENOA/${NEW_GENOA#0x}.der")" 1
 	[ -f "$M/index.json" ]
+	# The gathered documents (every chip id) are the controller's, private,
+	# and nowhere near the web root.
+	[ -z "$(find "$T/www" -name '*.json' ! -path "$M/*")" ]
+	assert_equal "$(stat -c %a "$XDG_CACHE_HOME/snp-certctl/fleet")" 700
+	assert_equal "$(stat -c %a "$XDG_CACHE_HOME/snp-certctl/fleet/status/h1.json")" 600
+	jq -e .sev.chip_id "$XDG_CACHE_HOME/snp-certctl/fleet/status/h2.json"
 	# Every table of both hosts matches the new TCB.
 	[ "$(tcb_of h1)" = "$NEW_MILAN" ]
 	[ "$(tcb_of h2)" = "$NEW_GENOA" ]
