@@ -262,16 +262,22 @@ wait_for_line() {
 }
 
 @test "update: while it waits for a reader, new readers are held off (intent byte)" {
-	# a libsnpcert reader (lock --shared) holds the table; stock readers'
-	# whole-file locks would also cover the intent byte and delay it
-	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- sleep 1.2 3>&- &
-	sleep 0.2
-	certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" --timeout 5 3>&- &
+	# a libsnpcert reader (lock --shared) holds the table until told; stock
+	# readers' whole-file locks would also cover the intent byte and delay it
+	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- \
+		sh -c 'touch "$1/held"; while [ ! -e "$1/release" ]; do sleep 0.05; done' sh "$T" 3>&- &
+	for i in $(seq 200); do [ -e "$T/held" ] && break; sleep 0.05; done
+	[ -e "$T/held" ]
+	certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" --timeout 30 3>&- &
 	writer=$!
-	sleep 0.3
-	run certctl locks --json "$T/t.certs"
-	[ "$(jq -r '.files[0].locks[] | select(.intent) | "\(.command) \(.mode)"' <<< "$output")" = \
-		"snp-certctl WRITE" ]
+	intent=
+	for i in $(seq 200); do
+		intent=$(certctl locks --json "$T/t.certs" |
+			jq -r '.files[0].locks[] | select(.intent) | "\(.command) \(.mode)"')
+		[ -n "$intent" ] && break
+		sleep 0.05
+	done
+	assert_equal "$intent" "snp-certctl WRITE"
 	# a new stock reader gets "busy", as QEMU would; so does a new libsnpcert reader
 	run "$READER" -t 100 -p "$T/t.certs"
 	assert_failure 3
@@ -279,6 +285,7 @@ wait_for_line() {
 	run certctl lock --shared --timeout 0.1 "$T/t.certs" -- true
 	assert_failure 3
 	unchanged
+	touch "$T/release"
 	wait "$writer"
 	run "$READER" -c -p "$T/t.certs"
 	assert_success
