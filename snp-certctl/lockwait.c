@@ -13,6 +13,7 @@
 
 #include "holders.h"
 #include "lockwait.h"
+#include "sev-store.h"
 #include "snpcert.h"
 #include "util.h"
 
@@ -274,10 +275,37 @@ int lockwait_why(const char *path, int ret, const struct sc_deadline *d, struct 
 	}
 }
 
+/*
+ * The files of a SEV chain set (sev-store.h: a directory holding the set's
+ * mark) are kept by its protocol, members and mark together: taken for a
+ * table, a member's pending journal (not a table) would be dropped, and a
+ * lock on the mark would pass for an export at its commit point.  -ERR_REFUSED
+ * with why, or 0.
+ */
+static int not_sev_set(const char *path, struct why *why)
+{
+	const char *base = strrchr(path, '/');
+	char *dir = sc_dir_of(path), *mark = dir ? path_join(dir, SEV_SET_MARK) : NULL;
+	struct stat st;
+	int ret = 0;
+
+	if (!mark)
+		ret = why_set(why, -ENOMEM, "out of memory");
+	else if (strcmp(base ? base + 1 : path, SEV_SET_MARK) == 0 || lstat(mark, &st) == 0)
+		ret = why_set(why, -ERR_REFUSED, "'%s' belongs to the SEV chain that sev-export "
+			      "keeps as one set (%s): not a table; sev-export, recover and "
+			      "sev-verify take it", path, mark);
+	free(mark);
+	free(dir);
+	return ret;
+}
+
 int lockwait_writer_open(const char *path, const struct sc_deadline *d,
 			 struct snpcert_writer **out, struct why *why)
 {
-	return lockwait_writer_open_flags(path, 0, d, out, why);
+	int ret = not_sev_set(path, why);
+
+	return ret ? ret : lockwait_writer_open_flags(path, 0, d, out, why);
 }
 
 int lockwait_writer_open_flags(const char *path, unsigned int flags, const struct sc_deadline *d,
@@ -360,7 +388,9 @@ int lockwait_reader_lock(struct snpcert_file *f, const char *path, const struct 
 int lockwait_recover(const char *path, const struct sc_deadline *d, int *outcome,
 		     struct why *why)
 {
-	return lockwait_recover_flags(path, 0, d, outcome, why);
+	int ret = not_sev_set(path, why);
+
+	return ret ? ret : lockwait_recover_flags(path, 0, d, outcome, why);
 }
 
 int lockwait_recover_flags(const char *path, unsigned int flags, const struct sc_deadline *d,

@@ -311,6 +311,39 @@ crash_export() {
 	done
 }
 
+@test "sev-export: the chain's files are not tables: lock, update and recover FILE refuse them, an interrupted set kept" {
+	fake sev-export -q
+	"$SEV_GEN" rotate-pek "$PLAT"
+	run crash_export truncated
+	assert_failure 99
+	# pek.cert's journal holds the new PEK, which the set's recovery needs;
+	# taken for a table, the journal (not a table) would be dropped.
+	sum() { (cd "$SEV" && sha256sum $(ls -A | sort)); }
+	before=$(sum)
+	for f in pek.cert .sev-chain.set; do
+		run --separate-stderr certctl lock "$SEV/$f" -- true
+		assert_failure 1
+		assert_equal "$stderr" "snp-certctl: '$SEV/$f' belongs to the SEV chain that sev-export keeps as one set ($SEV/.sev-chain.set): not a table; sev-export, recover and sev-verify take it"
+		run --separate-stderr certctl recover "$SEV/$f"
+		assert_failure 1
+		[[ $stderr == *"belongs to the SEV chain"* ]]
+	done
+	run --separate-stderr certctl update "$SEV/oca.cert" --remove 11111111-2222-3333-4444-555555555555
+	assert_failure 1
+	[[ $stderr == *"belongs to the SEV chain"* ]]
+	assert_equal "$(sum)" "$before"
+	# The set is still whole once recovered.
+	run certctl recover
+	assert_success
+	assert_line "$SEV: replayed: the interrupted SEV chain export was completed"
+	cmp "$SEV/pek.cert" "$PLAT/pek.cert"
+	run chain_verifies
+	assert_success
+	# A shared lock is a reader's, as the broker takes it: allowed.
+	run certctl lock --shared "$SEV/pek.cert" -- true
+	assert_success
+}
+
 @test "sev-export: the next export completes an interrupted one first" {
 	fake sev-export -q
 	"$SEV_GEN" rotate-pek "$PLAT"
