@@ -7,19 +7,9 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "hostlist.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A chip id in hex for product p into k.  0, or -EINVAL with why. */
 static int chip_id_parse(const char *hex, size_t n, struct host_key *k, char *why, size_t wlen)
@@ -31,7 +21,7 @@ static int chip_id_parse(const char *hex, size_t n, struct host_key *k, char *wh
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)hex[i]), lo = OPENSSL_hexchar2int((unsigned char)hex[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			snprintf(why, wlen, "the chip id is not hex");

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "base.h"
 #include "cmd.h"
 #include "trustpath.h"
@@ -191,17 +193,6 @@ int parse_time(const char *s, time_t *out)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int parse_hex(const char *s, uint8_t **out, size_t *len)
 {
 	size_t n = s ? strlen(s) : 0;
@@ -213,7 +204,7 @@ int parse_hex(const char *s, uint8_t **out, size_t *len)
 	if (!buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]), lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(buf);
