@@ -147,24 +147,15 @@ static void write_file(const char *dir, const char *name, const void *buf, size_
 
 static void write_key(const char *dir, const char *name, EVP_PKEY *k)
 {
-	char *path = path_in(dir, name), *tmp = tmp_in(dir);
-	FILE *f = fopen(tmp, "we");
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem;
+	long len;
 
-	if (!f || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) || fflush(f) != 0) {
-		if (f) {
-			fclose(f);
-			unlink(tmp);
-		}
-		die("cannot write '%s'", path);
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0) {
-		int e = errno;
-
-		unlink(tmp);
-		die("cannot write '%s': %s", path, strerror(e));
-	}
-	free(tmp);
-	free(path);
+	if (!b || !PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
+		die("cannot write the key '%s/%s'", dir, name);
+	len = BIO_get_mem_data(b, &pem);
+	write_file(dir, name, pem, (size_t)len);
+	BIO_free(b);
 }
 
 static EVP_PKEY *read_key(const char *path)
