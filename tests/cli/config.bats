@@ -170,7 +170,7 @@ lock 3"
 @test "config: the locks not had in time: exit 3, SNP_SET_CONFIG never issued" {
 	"$READER" -H 3000 "$TABLE" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$TABLE"
 	run --separate-stderr fake config --mask-chip-id on --force --timeout 0.2
 	assert_failure 3
 	[[ "$stderr" == *"held by $reader (stock-reader) READ"* ]]

@@ -266,7 +266,7 @@ lock 3"
 @test "fw-update: the locks not had in time: exit 3 naming the holder, COMMAND not run" {
 	"$READER" -H 3000 "$TABLE" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$TABLE"
 	run --separate-stderr fake fw-update --commit --timeout 0.2 -- touch "$T/ran"
 	assert_failure 3
 	[[ "$stderr" == *"cannot lock '$TABLE' within 0.2s: held by $reader (stock-reader) READ"* ]]

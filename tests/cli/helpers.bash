@@ -253,6 +253,22 @@ kds_requests() {
 	grep -c -- "${1:-GET}" "$KDS_LOG" || true
 }
 
+# wait_held FILE: wait (up to 20 s) until a process holds a lock on FILE
+# (/proc/locks; one blocked waiting does not count): for a holder started
+# in the background, instead of sleeping and hoping it got there first.
+wait_held() {
+	local d ino id i
+	d=$(stat -c %d "$1") ino=$(stat -c %i "$1")
+	id=$(printf '%02x:%02x:%d' $(((d >> 8) & 0xfff)) $(((d & 0xff) | ((d >> 12) & 0xfff00))) "$ino")
+	for i in $(seq 400); do
+		awk -v id="$id" '$2 != "->" && $6 == id { found = 1 } END { exit !found }' /proc/locks &&
+			return 0
+		sleep 0.05
+	done
+	echo "wait_held: no lock on '$1' after 20 s" >&2
+	return 1
+}
+
 # The fixtures, made once (about 20 s the first time).
 need_fixtures() {
 	[ -e "$SNPCERT_FIXTURES/.complete" ] || "$REPO/tests/fixtures/gen-chains.sh" "$SNPCERT_FIXTURES"

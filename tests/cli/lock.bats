@@ -74,9 +74,9 @@ teardown() {
 }
 
 @test "lock: --timeout 0 when busy exits 3 and does not run the command" {
-	"$READER" -H 1000 "$T/a.certs" 3>&- &
+	"$READER" -H 3000 "$T/a.certs" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/a.certs"
 	run certctl lock --timeout 0 "$T/a.certs" -- touch "$T/ran"
 	assert_failure 3
 	assert_output --partial "held by $reader (stock-reader) READ"
@@ -97,8 +97,8 @@ teardown() {
 	assert_output --partial busy
 	[ "$(grep -c "^busy$" <<< "$output")" = 2 ]
 	# one busy file: nothing runs, the first lock is released again
-	"$READER" -H 1000 "$T/b.certs" 3>&- &
-	sleep 0.2
+	"$READER" -H 3000 "$T/b.certs" 3>&- &
+	wait_held "$T/b.certs"
 	run certctl lock --timeout 0.3 "$T/a.certs" "$T/b.certs" -- touch "$T/ran"
 	assert_failure 3
 	assert_output --partial "'$T/b.certs'"

@@ -29,7 +29,7 @@ teardown() {
 @test "locks: a stock reader holding READ, in text and JSON" {
 	"$READER" -H 1500 "$T/t.certs" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/t.certs"
 	run certctl locks "$T/t.certs"
 	assert_success
 	assert_line --index 0 "$T/t.certs: 1 lock"
@@ -44,7 +44,7 @@ teardown() {
 @test "locks: lock -- sleep holds WRITE on the table and its journal" {
 	"$SNP_CERTCTL" lock "$T/t.certs" -- sleep 1.5 3>&- &
 	locker=$!
-	sleep 0.3
+	wait_held "$T/t.certs"
 	run certctl locks "$T/t.certs"
 	assert_success
 	assert_line --index 0 "$T/t.certs: 2 locks"
@@ -58,7 +58,7 @@ teardown() {
 @test "locks: a writer waiting behind a reader shows the intent byte" {
 	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- sleep 1.5 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/t.certs"
 	"$SNP_CERTCTL" lock --timeout 5 "$T/t.certs" -- true 3>&- &
 	writer=$!
 	sleep 0.3

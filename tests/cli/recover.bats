@@ -111,8 +111,8 @@ $T/store/c.certs: replayed: the interrupted update was completed"
 }
 
 @test "recover: a table being updated is busy (exit 3); a missing one is exit 1" {
-	"$SNP_CERTCTL" lock "$T/store/a.certs" -- sleep 1 3>&- &
-	sleep 0.3
+	"$SNP_CERTCTL" lock "$T/store/a.certs" -- sleep 3 3>&- &
+	wait_held "$T/store/a.certs"
 	run --separate-stderr certctl recover --timeout 0.2 "$T/store/a.certs"
 	assert_failure 3
 	[[ "$stderr" == *"cannot lock '$T/store/a.certs' within 0.2s: held by "*"(snp-certctl) WRITE"* ]]

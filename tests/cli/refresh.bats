@@ -103,7 +103,7 @@ VCEK_REQ="/vcek/v1/Milan/$(printf '%02x' $(seq 0 63))?blSPL=3&teeSPL=1&snpSPL=8&
 @test "refresh: a matching table takes no exclusive lock (a reader holding it is no obstacle)" {
 	fake refresh -q
 	"$READER" -H 2000 "$TABLE" 3>&- &
-	sleep 0.2
+	wait_held "$TABLE"
 	run --separate-stderr fake refresh --timeout 0
 	assert_success
 	assert_output --partial "unchanged $TABLE"
@@ -373,7 +373,7 @@ post-update 20-log $env"
 	before=$(fingerprint "$TABLE")
 	"$READER" -H 3000 "$TABLE" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$TABLE"
 	run --separate-stderr fake refresh --timeout 0.3
 	assert_failure 3
 	[[ "$stderr" == *"cannot lock '$TABLE' within 0.3s: held by $reader (stock-reader) READ"* ]]
@@ -524,7 +524,7 @@ time.sleep(3)' "$T/store/.snp-certctl.lock" "$T/held" &
 	add_hook 10-log
 	before=$(fingerprint "$TABLE")
 	"$READER" -H 5000 "$TABLE" 3>&- &
-	sleep 0.2
+	wait_held "$TABLE"
 	LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" \
 		"$SNP_CERTCTL" refresh --timeout 10 >"$T/refresh.out" 2>&1 3>&- &
 	pid=$!

@@ -147,7 +147,7 @@ PY
 	wait
 	# With no time to wait, busy is exit 3, never "malformed".
 	certctl lock "$T/t.certs" -- sleep 2 &
-	sleep 0.5
+	wait_held "$T/t.certs"
 	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl show "$T/t.certs"
 	assert_failure 3
 	[[ "$stderr" == *"cannot lock '$T/t.certs': busy"* ]]
@@ -158,7 +158,7 @@ PY
 	cp "$T/t.certs" "$T/store/a.certs"
 	wait
 	certctl lock "$T/store/a.certs" -- sleep 2 &
-	sleep 0.5
+	wait_held "$T/store/a.certs"
 	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl status --json
 	assert_success
 	[ "$(jq -r '.store.tables[0].status' <<<"$output")" = busy ]

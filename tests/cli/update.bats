@@ -105,7 +105,7 @@ wait_for_line() {
 	[ "$(jq -r '.entries' <<< "$output")" = 5 ]
 	# unchanged takes no lock: it succeeds while a stock reader holds the table
 	"$READER" -H 1000 "$T/t.certs" 3>&- &
-	sleep 0.2
+	wait_held "$T/t.certs"
 	run certctl update "$T/t.certs" --vcek "$SNPCERT_FIXTURES/milan/vcek.pem" "${TRUST[@]}" \
 		--timeout 0
 	assert_success
@@ -212,7 +212,7 @@ wait_for_line() {
 @test "update: waits for a stock reader, says who after a second, times out with exit 3" {
 	"$READER" -H 3000 "$T/t.certs" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/t.certs"
 	start=$(date +%s%N)
 	run --separate-stderr certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
 		--timeout 1.5
@@ -230,7 +230,7 @@ wait_for_line() {
 @test "update: a table replaced while the writer waits: says so, names the old file's holder, also while waiting" {
 	"$READER" -H 3000 "$T/t.certs" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/t.certs"
 	cp "$T/t.certs" "$T/new.certs"
 	( sleep 0.5; mv "$T/new.certs" "$T/t.certs" ) &
 	mover=$!
@@ -248,7 +248,7 @@ wait_for_line() {
 @test "update: a short timeout says nothing while waiting; --timeout 0 tries once" {
 	"$READER" -H 2000 "$T/t.certs" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/t.certs"
 	run --separate-stderr certctl update "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
 		--timeout 0.3
 	assert_failure 3
@@ -450,7 +450,7 @@ update_cancelled() {
 	local journal="$T/.t.certs.snpcert-journal" pid status i
 	"$READER" -H 5000 "$T/t.certs" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$T/t.certs"
 	"$SNP_CERTCTL" update --timeout 10 "$T/t.certs" --vcek "$VCEK2" "${TRUST[@]}" \
 		>"$T/update.out" 2>&1 3>&- &
 	pid=$!

@@ -43,7 +43,7 @@ entries() {
 @test "vlek-load: a hashstick that is not 432 bytes is refused before any lock or device access" {
 	head -c 431 /dev/urandom >"$T/short"
 	"$READER" -H 3000 "$TABLE" 3>&- &
-	sleep 0.2
+	wait_held "$TABLE"
 	run --separate-stderr fake vlek-load --hashstick "$T/short" "${CHAIN[@]}" --timeout 0
 	assert_failure 4
 	assert_equal "$stderr" "snp-certctl: hashstick '$T/short': 431 bytes, not the 432 of a wrapped VLEK"
@@ -142,7 +142,7 @@ entries() {
 @test "vlek-load: the locks not had in time: exit 3, nothing loaded" {
 	"$READER" -H 3000 "$TABLE" 3>&- &
 	reader=$!
-	sleep 0.2
+	wait_held "$TABLE"
 	run --separate-stderr fake vlek-load --hashstick "$T/hashstick" "${CHAIN[@]}" --timeout 0.2
 	assert_failure 3
 	[[ "$stderr" == *"held by $reader (stock-reader) READ"* ]]

@@ -115,7 +115,7 @@ req=3 ret=0 exitinfo2=0x0000000000000000 rax=0x10000 rbx=4 table=$(events FIRMWA
 @test "vmm: a writer holding the lock: EAGAIN within the timeout, then the table" {
 	sample_table "$TABLE"
 	"$SNP_CERTCTL" lock --timeout 0 "$TABLE" -- sleep 1.5 &
-	sleep 0.3
+	wait_held "$TABLE"
 	run vmm 1
 	assert_success
 	run events GUEST
