@@ -50,37 +50,54 @@ fresh_clone() {
 	[ -z "$(git -C "$1" status --porcelain --ignored)" ]
 }
 
-@test "make: in a fresh clone, all made is under build/, make clean leaves the clone as it was; T=NAME makes what it needs" {
+@test "make: in a fresh clone all made is under build/, make clean leaves it as it was; dist is the tracked files, reproducibly; distcheck: make, make check T=NAME from scratch, install and uninstall in the tarball" {
+	local version dist n
+	version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
+	dist="snp-certctl-$version"
 	fresh_clone "$T/clone"
 	cd "$T/clone"
-	run clean_make -j2
+	run clean_make -s dist
 	assert_success
-	[ -x build/snp-certctl/snp-certctl ]
-	[ -f build/lib/libsnpcert.so.1 ]
-	run git status --porcelain --ignored
-	assert_output '!! build/'
+	assert_output "made build/$dist.tar.gz"
+	# Exactly the tracked files, below snp-certctl-VERSION/, owned by 0/0.
+	diff <(git ls-files | sed "s|^|$dist/|" | sort) <(tar -tzf "build/$dist.tar.gz" | sort)
+	tar -tvzf "build/$dist.tar.gz" | awk '$2 != "0/0" { print; bad = 1 } END { exit bad }'
+	# Reproducible: the same tree gives the same bytes.
+	cp "build/$dist.tar.gz" "$T/first.tar.gz"
+	clean_make -s dist > /dev/null
+	cmp "$T/first.tar.gz" "build/$dist.tar.gz"
 
-	# make check T=show from there: the tests, the sanitizer build and the
-	# fixtures are made on demand, and only show.bats runs, on both builds.
-	run clean_make -j2 check T=show
+	# distcheck: unpacked in build/distcheck, make (the program and the
+	# library), then make check T=show from there: the tests, the sanitizer
+	# build and the fixtures are made on demand, and only show.bats runs, on
+	# both builds; then install and uninstall.
+	run clean_make distcheck T=show
 	assert_success
-	local n
 	n=$(grep -c '^@test' tests/cli/show.bats)
+	local top="$T/clone/build/distcheck/$dist"
+	assert_line --partial "cc -D_GNU_SOURCE"
 	[ "$(grep -c '^# ==== ' <<< "$output")" = 2 ]
-	assert_line "# ==== cli ($T/clone/build): tests/cli/show.bats"
-	assert_line "# ==== cli ($T/clone/build/san): tests/cli/show.bats"
-	[ "$(grep -c '^ok ' <<< "$output")" = $((2 * n)) ]
+	assert_line "# ==== cli ($top/build): tests/cli/show.bats"
+	assert_line "# ==== cli ($top/build/san): tests/cli/show.bats"
 	assert_line "$((2 * n)) passed, 0 failed"
-	[ -x build/tests/unit/test-ghcb ]
-	[ -f build/tests/fakes/crash.so ]
-	[ -x build/san/snp-certctl/snp-certctl ]
-	[ -e build/fixtures/.complete ]
+	assert_line --regexp "^install -m 0755 build/install/snp-certctl $T/clone/build/distcheck/root/usr/local/bin/snp-certctl\$"
+	assert_line "build/$dist.tar.gz is ready for distribution"
+	[ ! -e build/distcheck ]
 	run git status --porcelain --ignored
 	assert_output '!! build/'
 	run clean_make clean
 	assert_success
 	run git status --porcelain --ignored
 	assert_output ''
+}
+
+@test "make dist: from an unpacked tarball (no git checkout) it refuses" {
+	mkdir "$T/tree"
+	tar -C "$REPO" --exclude=./build --exclude=./.git -cf - . | tar -C "$T/tree" -xf -
+	run clean_make -s -C "$T/tree" O="$T/o" dist
+	assert_failure
+	assert_output --partial "is not a git checkout"
+	[ ! -e "$T/o/snp-certctl-"*.tar.gz ]
 }
 
 @test "make check T=NAME: a unit test alone, with or without test-; several names" {
@@ -130,38 +147,4 @@ build_unit_plan() {
 	done
 	[ -f "$REPO/Makefile" ]
 	[ -f "$REPO/tests/unit/tap.h" ]
-}
-
-@test "make dist: snp-certctl-VERSION.tar.gz of the tracked files; distcheck: in it, make, make check, install, uninstall work" {
-	local version dist
-	version=$(sed -n 's/^VERSION := //p' "$REPO/Makefile")
-	dist="snp-certctl-$version"
-	if in_git; then
-		run clean_make -s -C "$REPO" O="$T/o" dist
-		assert_success
-		assert_output "made $T/o/$dist.tar.gz"
-		# Exactly the tracked files, below snp-certctl-VERSION/, owned by 0/0.
-		diff <(git -C "$REPO" ls-files | sed "s|^|$dist/|" | sort) \
-			<(tar -tzf "$T/o/$dist.tar.gz" | sort)
-		tar -tvzf "$T/o/$dist.tar.gz" | awk '$2 != "0/0" { print; bad = 1 } END { exit bad }'
-		# Reproducible: the same tree gives the same bytes.
-		cp "$T/o/$dist.tar.gz" "$T/first.tar.gz"
-		clean_make -s -C "$REPO" O="$T/o" dist > /dev/null
-		cmp "$T/first.tar.gz" "$T/o/$dist.tar.gz"
-	else
-		# From an unpacked tarball make dist refuses (it packs what git tracks).
-		run clean_make -s -C "$REPO" O="$T/o" dist
-		assert_failure
-		assert_output --partial "is not a git checkout"
-		return
-	fi
-	# make distcheck: unpacked in $T/o/distcheck, make, make check (here only
-	# a quick subset: T; without it, every test), install and uninstall there.
-	run clean_make -C "$REPO" O="$T/o" distcheck T='main ghcb'
-	assert_success
-	assert_line --regexp '^[1-9][0-9]* passed, 0 failed$'
-	assert_line --partial "cc -D_GNU_SOURCE"
-	assert_line --regexp "^install -m 0755 build/install/snp-certctl $T/o/distcheck/root/usr/local/bin/snp-certctl\$"
-	assert_line "$T/o/$dist.tar.gz is ready for distribution"
-	[ ! -e "$T/o/distcheck" ]
 }
