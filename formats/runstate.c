@@ -203,16 +203,12 @@ int runstate_encode(const struct runstate *s, char **out, size_t *len)
 		goto out;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct runstate_entry *e = &s->v[i];
-		/*
-		 * json_stringn, not json_string: the program has a json_string of
-		 * its own (snp-certctl/json.c), which its link prefers to jansson's.
-		 */
 		const char *res = e->exit_status ? "failure" : "success";
 		json_t *o = json_object();
 
 		if (!o || set(workflows, e->workflow, o) < 0 ||
 		    set(o, "last_run", json_integer(e->last_run)) < 0 ||
-		    set(o, "result", json_stringn(res, strlen(res))) < 0 ||
+		    set(o, "result", json_string(res)) < 0 ||
 		    set(o, "exit_status", json_integer(e->exit_status)) < 0 ||
 		    set(o, "lock_hold_s", json_real(e->lock_hold_s)) < 0 ||
 		    (e->has_last_success && set(o, "last_success", json_integer(e->last_success)) < 0))

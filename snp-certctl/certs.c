@@ -134,15 +134,15 @@ void checks_print(const struct amd_check_list *l, int verbosity)
 	}
 }
 
-void checks_json(struct json *j, const struct amd_check_list *l)
+void checks_json(struct jout *j, const struct amd_check_list *l)
 {
-	json_array_begin(j, "checks");
+	jout_array_begin(j, "checks");
 	for (size_t i = 0; i < l->n; i++) {
-		json_object_begin(j, NULL);
-		json_string(j, "name", l->v[i].name);
-		json_bool(j, "ok", l->v[i].ok);
-		json_string(j, "detail", l->v[i].detail);
-		json_object_end(j);
+		jout_object_begin(j, NULL);
+		jout_string(j, "name", l->v[i].name);
+		jout_bool(j, "ok", l->v[i].ok);
+		jout_string(j, "detail", l->v[i].detail);
+		jout_object_end(j);
 	}
-	json_array_end(j);
+	jout_array_end(j);
 }

@@ -39,8 +39,8 @@ int trust_load(const struct ctx *ctx, struct amd_trust **out);
 /* Print check lines (text) to stdout: "PASS name: detail" / "FAIL ...". */
 void checks_print(const struct amd_check_list *l, int verbosity);
 
-struct json;
+struct jout;
 /* The checks as the JSON array "checks" of {"name", "ok", "detail"} objects. */
-void checks_json(struct json *j, const struct amd_check_list *l);
+void checks_json(struct jout *j, const struct amd_check_list *l);
 
 #endif

@@ -764,7 +764,7 @@ static void print_text(const struct checks *l, int status)
  * The error a failing check's document ends with: the first failed check of
  * the class that decided the exit status, and how many others failed.
  */
-static void json_failure(struct json *j, const struct checks *l, int status, size_t failed)
+static void json_failure(struct jout *j, const struct checks *l, int status, size_t failed)
 {
 	const struct check *decisive = NULL;
 	char msg[2 * WHY_MAX]; /* a name and a reason; error_note keeps WHY_MAX of it */
@@ -777,41 +777,41 @@ static void json_failure(struct json *j, const struct checks *l, int status, siz
 			 failed > 1 ? " (and other checks failed)" : "");
 		error_note(msg);
 	}
-	json_error(j, status);
+	jout_error(j, status);
 }
 
 static void print_json(const struct checks *l, int status)
 {
-	struct json j;
+	struct jout j;
 	size_t n[3];
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_array_begin(&j, "checks");
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_array_begin(&j, "checks");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct check *c = &l->v[i];
 
-		json_object_begin(&j, NULL);
-		json_string(&j, "name", c->name);
-		json_string(&j, "result", result_name(c->result));
-		json_string(&j, "class", class_name(c->cls));
-		json_string(&j, "reason", c->reason);
+		jout_object_begin(&j, NULL);
+		jout_string(&j, "name", c->name);
+		jout_string(&j, "result", result_name(c->result));
+		jout_string(&j, "class", class_name(c->cls));
+		jout_string(&j, "reason", c->reason);
 		if (c->result != PASS && c->fix[0])
-			json_string(&j, "fix", c->fix);
+			jout_string(&j, "fix", c->fix);
 		if (c->table)
-			json_table(&j, c->table->path);
-		json_object_end(&j);
+			jout_table(&j, c->table->path);
+		jout_object_end(&j);
 	}
-	json_array_end(&j);
+	jout_array_end(&j);
 	count(l, n);
-	json_uint(&j, "passed", n[PASS]);
-	json_uint(&j, "failed", n[FAIL]);
-	json_uint(&j, "skipped", n[SKIP]);
-	json_uint(&j, "exit", (unsigned int)status);
+	jout_uint(&j, "passed", n[PASS]);
+	jout_uint(&j, "failed", n[FAIL]);
+	jout_uint(&j, "skipped", n[SKIP]);
+	jout_uint(&j, "exit", (unsigned int)status);
 	if (status)
 		json_failure(&j, l, status, n[FAIL]);
-	json_object_end(&j);
-	json_finish(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 static int cmd_check_main(struct ctx *ctx, int argc, char **argv)

@@ -128,7 +128,7 @@ static void print_config(const struct ctx *ctx, const struct config *c)
 	const struct platform_id *p = &c->plat;
 	char tcb[WF_TCB_LEN];
 	struct amd_tcb t;
-	struct json j;
+	struct jout j;
 
 	amd_tcb_from_raw(p->product, p->st.reported_tcb, &t);
 	if (!ctx->json) {
@@ -138,14 +138,14 @@ static void print_config(const struct ctx *ctx, const struct config *c)
 		tprintf("reported_tcb: %s\n", tcb);
 		return;
 	}
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "product", amd_product_name(p->product));
-	json_tcb(&j, "reported_tcb", p->product, &t, p->st.reported_tcb);
-	json_bool(&j, "mask_chip_id", c->was_id);
-	json_bool(&j, "mask_chip_key", c->was_key);
-	json_object_end(&j);
-	json_finish(&j);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "product", amd_product_name(p->product));
+	jout_tcb(&j, "reported_tcb", p->product, &t, p->st.reported_tcb);
+	jout_bool(&j, "mask_chip_id", c->was_id);
+	jout_bool(&j, "mask_chip_key", c->was_key);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 /* The device must open for writing before anything is locked. */
@@ -344,30 +344,30 @@ static int under_locks(struct workflow *wf, void *arg, struct why *why)
  * The configuration as last read (null where it could not be read back
  * after SNP_SET_CONFIG), whether it changed, what it was.
  */
-static void json_extra(struct workflow *wf, void *arg, struct json *j)
+static void json_extra(struct workflow *wf, void *arg, struct jout *j)
 {
 	const struct config *c = arg;
 	const struct platform_id *p = &c->plat;
 	bool id = p->st.features & SNP_FEATURE_MASK_CHIP_ID;
 	bool key = p->st.features & SNP_FEATURE_MASK_CHIP_KEY;
 
-	json_string(j, "product", amd_product_name(p->product));
+	jout_string(j, "product", amd_product_name(p->product));
 	if (c->unknown) {
-		json_string(j, "reported_tcb", NULL);
-		json_string(j, "mask_chip_id", NULL);
-		json_string(j, "mask_chip_key", NULL);
-		json_string(j, "changed", NULL);
+		jout_string(j, "reported_tcb", NULL);
+		jout_string(j, "mask_chip_id", NULL);
+		jout_string(j, "mask_chip_key", NULL);
+		jout_string(j, "changed", NULL);
 	} else {
-		json_tcb_raw(j, "reported_tcb", p->product, p->st.reported_tcb);
-		json_bool(j, "mask_chip_id", id);
-		json_bool(j, "mask_chip_key", key);
-		json_bool(j, "changed", id != c->was_id || key != c->was_key);
+		jout_tcb_raw(j, "reported_tcb", p->product, p->st.reported_tcb);
+		jout_bool(j, "mask_chip_id", id);
+		jout_bool(j, "mask_chip_key", key);
+		jout_bool(j, "changed", id != c->was_id || key != c->was_key);
 	}
-	json_object_begin(j, "was");
-	json_bool(j, "mask_chip_id", c->was_id);
-	json_bool(j, "mask_chip_key", c->was_key);
-	json_object_end(j);
-	json_int(j, "locks_held_us", workflow_held_us(wf));
+	jout_object_begin(j, "was");
+	jout_bool(j, "mask_chip_id", c->was_id);
+	jout_bool(j, "mask_chip_key", c->was_key);
+	jout_object_end(j);
+	jout_int(j, "locks_held_us", workflow_held_us(wf));
 }
 
 static const struct workflow_ops config_ops = {

@@ -172,22 +172,22 @@ static int cmd_extract_main(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (ctx->json) {
-		struct json j;
+		struct jout j;
 
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_table(&j, argv[optind]);
-		json_array_begin(&j, "written");
+		jout_init(&j, stdout);
+		jout_object_begin(&j, NULL);
+		jout_table(&j, argv[optind]);
+		jout_array_begin(&j, "written");
 		for (size_t i = 0; i < n; i++) {
-			json_object_begin(&j, NULL);
-			json_string(&j, "type", files[i].type);
-			json_string(&j, "path", files[i].path);
-			json_uint(&j, "length", files[i].len);
-			json_object_end(&j);
+			jout_object_begin(&j, NULL);
+			jout_string(&j, "type", files[i].type);
+			jout_string(&j, "path", files[i].path);
+			jout_uint(&j, "length", files[i].len);
+			jout_object_end(&j);
 		}
-		json_array_end(&j);
-		json_object_end(&j);
-		json_finish(&j);
+		jout_array_end(&j);
+		jout_object_end(&j);
+		jout_finish(&j);
 	} else if (ctx->verbosity >= 0) {
 		for (size_t i = 0; i < n; i++)
 			tprintf("wrote %s\n", files[i].path);

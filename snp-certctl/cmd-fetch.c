@@ -192,51 +192,51 @@ static void print_json(const struct fetch_args *a, enum amd_product p,
 	unsigned char md[32];
 	char hex[2 * AMD_HWID_MAX + 1], buf[KDS_PATH_MAX], t[32];
 	struct amd_cert_info info;
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "kind", kinds[a->what]);
-	json_string(&j, "product", amd_product_name(p));
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "kind", kinds[a->what]);
+	jout_string(&j, "product", amd_product_name(p));
 	if (a->what == WHAT_VCEK) {
 		format_hex(id->hwid, amd_hwid_len(p), hex);
-		json_string(&j, "hwid", hex);
-		json_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
+		jout_string(&j, "hwid", hex);
+		jout_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
 		if (kds_vcek_path(id, buf, sizeof(buf)) == 0)
-			json_string(&j, "request", buf);
+			jout_string(&j, "request", buf);
 	} else if (csp_object(a->what)) {
 		if (a->what == WHAT_HASHSTICKS) {
 			format_hex(id->hwid, id->hwid_len, hex);
-			json_string(&j, "hwid", hex);
+			jout_string(&j, "hwid", hex);
 		}
-		json_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
+		jout_tcb(&j, "tcb", p, &id->tcb, amd_tcb_to_raw(p, &id->tcb));
 		if ((a->what == WHAT_VLEK ? kds_vlek_path(p, &id->tcb, buf, sizeof(buf))
 					  : kds_hashsticks_path(p, &id->tcb, buf, sizeof(buf))) == 0)
-			json_string(&j, "request", buf);
+			jout_string(&j, "request", buf);
 	} else {
-		json_string(&j, "family", a->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
+		jout_string(&j, "family", a->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
 		if ((a->what == WHAT_CA ? kds_chain_path(p, a->family, buf, sizeof(buf))
 					: kds_crl_path(p, a->family, buf, sizeof(buf))) == 0)
-			json_string(&j, "request", buf);
+			jout_string(&j, "request", buf);
 	}
-	json_string(&j, "kds_url", csp_object(a->what) ? c->csp.base_url : c->http.base_url);
-	json_string(&j, "cache", it->path);
-	json_bool(&j, "from_cache", it->from_cache);
-	json_string(&j, "output", a->out);
+	jout_string(&j, "kds_url", csp_object(a->what) ? c->csp.base_url : c->http.base_url);
+	jout_string(&j, "cache", it->path);
+	jout_bool(&j, "from_cache", it->from_cache);
+	jout_string(&j, "output", a->out);
 	if (EVP_Digest(it->data, it->len, md, NULL, EVP_sha256(), NULL) == 1) {
 		format_hex(md, sizeof(md), hex);
-		json_string(&j, "sha256", hex);
+		jout_string(&j, "sha256", hex);
 	}
 	if (it->cert && amd_cert_info(it->cert, &info) == 0) {
 		format_time(info.not_after, t, sizeof(t));
-		json_string(&j, "not_after", t);
+		jout_string(&j, "not_after", t);
 	}
 	if (it->fresh_until) {
 		format_time(it->fresh_until, t, sizeof(t));
-		json_string(&j, "fresh_until", t);
+		jout_string(&j, "fresh_until", t);
 	}
-	json_object_end(&j);
-	json_finish(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 /*
@@ -568,26 +568,26 @@ static void print_cek_json(const struct fetch_args *a, const uint8_t *id, size_t
 {
 	unsigned char md[32];
 	char buf[KDS_CEK_PATH_MAX], hex[2 * 32 + 1];
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "kind", "cek");
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "kind", "cek");
 	if (kds_cek_path(id, id_len, buf, sizeof(buf)) == 0) {
-		json_string(&j, "id", buf + strlen("/cek/id/"));
-		json_string(&j, "request", buf);
+		jout_string(&j, "id", buf + strlen("/cek/id/"));
+		jout_string(&j, "request", buf);
 	}
-	json_string(&j, "generation", sev_gen_name(gen));
-	json_string(&j, "kds_url", c->http.base_url);
-	json_string(&j, "cache", it->path);
-	json_bool(&j, "from_cache", it->from_cache);
-	json_string(&j, "output", a->out);
+	jout_string(&j, "generation", sev_gen_name(gen));
+	jout_string(&j, "kds_url", c->http.base_url);
+	jout_string(&j, "cache", it->path);
+	jout_bool(&j, "from_cache", it->from_cache);
+	jout_string(&j, "output", a->out);
 	if (EVP_Digest(it->data, it->len, md, NULL, EVP_sha256(), NULL) == 1) {
 		format_hex(md, sizeof(md), hex);
-		json_string(&j, "sha256", hex);
+		jout_string(&j, "sha256", hex);
 	}
-	json_object_end(&j);
-	json_finish(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 /* fetch cek: the chip id, the trust root, the CEK verified, written. */

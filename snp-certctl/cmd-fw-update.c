@@ -322,28 +322,28 @@ struct fw {
 	char old_spec[WF_TCB_LEN], new_spec[WF_TCB_LEN]; /* reported TCBs for the hooks */
 };
 
-static void json_extra(struct workflow *wf, void *arg, struct json *j)
+static void json_extra(struct workflow *wf, void *arg, struct jout *j)
 {
 	const struct fw *f = arg;
 	const struct fw_state *s = &f->s;
 	enum amd_product p = s->old.product;
 
-	json_object_begin(j, "platform");
-	json_string(j, "product", amd_product_name(p));
-	json_tcb_raw(j, "old_reported_tcb", p, s->old.st.reported_tcb);
+	jout_object_begin(j, "platform");
+	jout_string(j, "product", amd_product_name(p));
+	jout_tcb_raw(j, "old_reported_tcb", p, s->old.st.reported_tcb);
 	if (s->have_new)
-		json_tcb_raw(j, "new_reported_tcb", p, s->now.reported_tcb);
+		jout_tcb_raw(j, "new_reported_tcb", p, s->now.reported_tcb);
 	else
-		json_string(j, "new_reported_tcb", NULL);
-	json_tcb_raw(j, "current_tcb", p, s->have_new ? s->now.current_tcb : s->old.st.current_tcb);
-	json_bool(j, "committed", s->committed);
-	json_bool(j, "reported_tcb_set", s->config_set);
-	json_object_end(j);
-	json_string(j, "firmware_step", f->a.cmd ? s->cmdline : NULL);
+		jout_string(j, "new_reported_tcb", NULL);
+	jout_tcb_raw(j, "current_tcb", p, s->have_new ? s->now.current_tcb : s->old.st.current_tcb);
+	jout_bool(j, "committed", s->committed);
+	jout_bool(j, "reported_tcb_set", s->config_set);
+	jout_object_end(j);
+	jout_string(j, "firmware_step", f->a.cmd ? s->cmdline : NULL);
 	if (s->failed)
-		json_string(j, "failed_step", s->failed);
-	json_bool(j, "vcek_fetched_under_locks", s->fetched_locked);
-	json_int(j, "locks_held_us", workflow_held_us(wf));
+		jout_string(j, "failed_step", s->failed);
+	jout_bool(j, "vcek_fetched_under_locks", s->fetched_locked);
+	jout_int(j, "locks_held_us", workflow_held_us(wf));
 }
 
 static int parse_args(struct ctx *ctx, int argc, char **argv, struct fw_args *a, int *first_file,

@@ -160,39 +160,39 @@ static void print_text(const struct file_locks *fl)
 	}
 }
 
-static void print_json(struct json *j, const struct file_locks *fl)
+static void print_json(struct jout *j, const struct file_locks *fl)
 {
-	json_object_begin(j, NULL);
-	json_table(j, fl->path);
-	json_bool(j, "awaiting_recovery", fl->recovery);
-	json_array_begin(j, "locks");
+	jout_object_begin(j, NULL);
+	jout_table(j, fl->path);
+	jout_bool(j, "awaiting_recovery", fl->recovery);
+	jout_array_begin(j, "locks");
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct lock_holder *h = &fl->h[i];
 
-		json_object_begin(j, NULL);
+		jout_object_begin(j, NULL);
 		if (h->pid > 0)
-			json_int(j, "pid", h->pid);
+			jout_int(j, "pid", h->pid);
 		else
-			json_string(j, "pid", NULL);
-		json_string(j, "command", h->pid > 0 ? h->comm : NULL);
-		json_string(j, "mode", h->write ? "WRITE" : "READ");
-		json_string(j, "state", h->waiting ? "waiting" : "held");
-		json_string(j, "kind", kind_name(h));
+			jout_string(j, "pid", NULL);
+		jout_string(j, "command", h->pid > 0 ? h->comm : NULL);
+		jout_string(j, "mode", h->write ? "WRITE" : "READ");
+		jout_string(j, "state", h->waiting ? "waiting" : "held");
+		jout_string(j, "kind", kind_name(h));
 		if (h->fd >= 0)
-			json_int(j, "fd", h->fd);
+			jout_int(j, "fd", h->fd);
 		else
-			json_string(j, "fd", NULL);
-		json_bool(j, "intent", !fl->journal[i] && lock_holder_is_intent(h));
-		json_bool(j, "journal", fl->journal[i]);
-		json_uint(j, "start", h->start);
+			jout_string(j, "fd", NULL);
+		jout_bool(j, "intent", !fl->journal[i] && lock_holder_is_intent(h));
+		jout_bool(j, "journal", fl->journal[i]);
+		jout_uint(j, "start", h->start);
 		if (h->end == ULLONG_MAX)
-			json_string(j, "end", NULL);
+			jout_string(j, "end", NULL);
 		else
-			json_uint(j, "end", h->end);
-		json_object_end(j);
+			jout_uint(j, "end", h->end);
+		jout_object_end(j);
 	}
-	json_array_end(j);
-	json_object_end(j);
+	jout_array_end(j);
+	jout_object_end(j);
 }
 
 static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
@@ -205,7 +205,7 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 	char **names = NULL, **store = NULL;
 	char *const *tables = NULL;
 	size_t n = 0, n_store = 0;
-	struct json j;
+	struct jout j;
 	int c, ret = 0;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
@@ -251,9 +251,9 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (ctx->json) {
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "files");
+		jout_init(&j, stdout);
+		jout_object_begin(&j, NULL);
+		jout_array_begin(&j, "files");
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!fl[i].path)
@@ -264,11 +264,11 @@ static int cmd_locks_main(struct ctx *ctx, int argc, char **argv)
 			print_text(&fl[i]);
 	}
 	if (ctx->json) {
-		json_array_end(&j);
+		jout_array_end(&j);
 		if (ret)
-			json_error(&j, ret);
-		json_object_end(&j);
-		json_finish(&j);
+			jout_error(&j, ret);
+		jout_object_end(&j);
+		jout_finish(&j);
 	}
 out:
 	for (size_t i = 0; fl && i < n; i++) {

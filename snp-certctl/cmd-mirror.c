@@ -787,30 +787,30 @@ static int mirror_cache(struct mirror *m, struct cache *c, const struct sev_veri
 
 /* ---- the index ------------------------------------------------------------ */
 
-static void json_entry(struct json *j, const struct entry *e)
+static void json_entry(struct jout *j, const struct entry *e)
 {
 	char hex[2 * 32 + 1], hw[2 * AMD_HWID_MAX + 1];
 
-	json_object_begin(j, NULL);
-	json_string(j, "path", e->path);
+	jout_object_begin(j, NULL);
+	jout_string(j, "path", e->path);
 	format_hex(e->sha256, sizeof(e->sha256), hex);
-	json_string(j, "sha256", hex);
-	json_uint(j, "size", e->size);
-	json_string(j, "kind", e->kind);
+	jout_string(j, "sha256", hex);
+	jout_uint(j, "size", e->size);
+	jout_string(j, "kind", e->kind);
 	if (strcmp(e->kind, "cek") == 0)
-		json_string(j, "generation", sev_gen_name(e->gen));
+		jout_string(j, "generation", sev_gen_name(e->gen));
 	else
-		json_string(j, "product", amd_product_name(e->product));
+		jout_string(j, "product", amd_product_name(e->product));
 	if (strcmp(e->kind, "chain") == 0 || strcmp(e->kind, "crl") == 0)
-		json_string(j, "family", e->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
+		jout_string(j, "family", e->family == KDS_FAMILY_VLEK ? "vlek" : "vcek");
 	if (e->has_id) {
 		format_hex(e->id.hwid, e->id.hwid_len, hw);
-		json_string(j, "hwid", hw);
-		json_tcb(j, "tcb", e->product, &e->id.tcb, amd_tcb_to_raw(e->product, &e->id.tcb));
+		jout_string(j, "hwid", hw);
+		jout_tcb(j, "tcb", e->product, &e->id.tcb, amd_tcb_to_raw(e->product, &e->id.tcb));
 	}
 	if (e->has_tcb)
-		json_tcb(j, "tcb", e->product, &e->tcb, amd_tcb_to_raw(e->product, &e->tcb));
-	json_object_end(j);
+		jout_tcb(j, "tcb", e->product, &e->tcb, amd_tcb_to_raw(e->product, &e->tcb));
+	jout_object_end(j);
 }
 
 /* DIR/index.json, whole, last.  0 or -1 after saying why. */
@@ -818,7 +818,7 @@ static int write_index(struct mirror *m)
 {
 	char now[32], *buf = NULL, *p;
 	size_t len = 0;
-	struct json j;
+	struct jout j;
 	struct why why;
 	FILE *f = open_memstream(&buf, &len);
 	int r;
@@ -828,16 +828,16 @@ static int write_index(struct mirror *m)
 		return -1;
 	}
 	format_time(time(NULL), now, sizeof(now));
-	json_init(&j, f);
-	json_object_begin(&j, NULL);
-	json_int(&j, "format", 1);
-	json_string(&j, "generated", now);
-	json_array_begin(&j, "entries");
+	jout_init(&j, f);
+	jout_object_begin(&j, NULL);
+	jout_int(&j, "format", 1);
+	jout_string(&j, "generated", now);
+	jout_array_begin(&j, "entries");
 	for (size_t i = 0; i < m->n; i++)
 		json_entry(&j, &m->v[i]);
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+	jout_array_end(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 	if (fclose(f) != 0 || !buf) {
 		free(buf);
 		err("out of memory");
@@ -861,30 +861,30 @@ static int write_index(struct mirror *m)
 
 static void print_json(const struct mirror *m)
 {
-	struct json j;
+	struct jout j;
 	char *index = path_join(m->dir, "index.json");
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "dir", m->dir);
-	json_uint(&j, "entries", m->n);
-	json_uint(&j, "written", m->written);
-	json_uint(&j, "unchanged", m->unchanged);
-	json_uint(&j, "fetched", m->fetched);
-	json_uint(&j, "skipped", m->skipped);
-	json_array_begin(&j, "failed");
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "dir", m->dir);
+	jout_uint(&j, "entries", m->n);
+	jout_uint(&j, "written", m->written);
+	jout_uint(&j, "unchanged", m->unchanged);
+	jout_uint(&j, "fetched", m->fetched);
+	jout_uint(&j, "skipped", m->skipped);
+	jout_array_begin(&j, "failed");
 	for (size_t i = 0; i < m->n_failed; i++) {
-		json_object_begin(&j, NULL);
-		json_string(&j, "what", m->failed[i].what);
-		json_string(&j, "error", m->failed[i].error);
-		json_object_end(&j);
+		jout_object_begin(&j, NULL);
+		jout_string(&j, "what", m->failed[i].what);
+		jout_string(&j, "error", m->failed[i].error);
+		jout_object_end(&j);
 	}
-	json_array_end(&j);
-	json_string(&j, "index", index);
+	jout_array_end(&j);
+	jout_string(&j, "index", index);
 	if (m->fail_status)
-		json_error(&j, m->fail_status);
-	json_object_end(&j);
-	json_finish(&j);
+		jout_error(&j, m->fail_status);
+	jout_object_end(&j);
+	jout_finish(&j);
 	free(index);
 }
 

@@ -97,7 +97,7 @@ static int well_formed(const char *path, const struct sc_deadline *d, struct why
 }
 
 /* The store's SEV chain, when there is one: 0 or an exit status after the message. */
-static int recover_sev(const struct ctx *ctx, struct json *j)
+static int recover_sev(const struct ctx *ctx, struct jout *j)
 {
 	char *dir = sev_store_dir(ctx, NULL);
 	struct sc_deadline d;
@@ -116,10 +116,10 @@ static int recover_sev(const struct ctx *ctx, struct json *j)
 	if (r)
 		r = cmd_error(r, &why);
 	if (j) {
-		json_object_begin(j, "sev");
-		json_string(j, "path", dir);
-		json_string(j, "result", r == EXIT_LOCK ? "busy" : r ? "error" : outcome_name(outcome));
-		json_object_end(j);
+		jout_object_begin(j, "sev");
+		jout_string(j, "path", dir);
+		jout_string(j, "result", r == EXIT_LOCK ? "busy" : r ? "error" : outcome_name(outcome));
+		jout_object_end(j);
 	} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
 		tprintf("%s: %s\n", dir, outcome == SNPCERT_RECOVER_REPLAYED ?
 			"replayed: the interrupted SEV chain export was completed" :
@@ -143,7 +143,7 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	struct why why;
 	size_t n = 0;
 	bool busy = false, failed = false, malformed = false;
-	struct json j;
+	struct jout j;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":" COMMON_SHORTOPTS, longopts, NULL)) != -1)
@@ -158,9 +158,9 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		info("no tables in the store '%s'", ctx_get(ctx, SET_STORE));
 
 	if (ctx->json) {
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_array_begin(&j, "tables");
+		jout_init(&j, stdout);
+		jout_object_begin(&j, NULL);
+		jout_array_begin(&j, "tables");
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct sc_deadline d;
@@ -180,17 +180,17 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 		else if (r)
 			failed = true;
 		if (ctx->json) {
-			json_object_begin(&j, NULL);
-			json_table(&j, paths[i]);
-			json_string(&j, "result", r == EXIT_LOCK ? "busy" : r == EXIT_VERIFY ?
+			jout_object_begin(&j, NULL);
+			jout_table(&j, paths[i]);
+			jout_string(&j, "result", r == EXIT_LOCK ? "busy" : r == EXIT_VERIFY ?
 					"malformed" : r ? "error" : outcome_name(outcome));
-			json_object_end(&j);
+			jout_object_end(&j);
 		} else if (r == 0 && (ctx->verbosity >= 0 || outcome != SNPCERT_RECOVER_CLEAN)) {
 			tprintf("%s: %s\n", paths[i], outcome_text(outcome));
 		}
 	}
 	if (ctx->json)
-		json_array_end(&j);
+		jout_array_end(&j);
 	if (optind >= argc) {
 		int r = recover_sev(ctx, ctx->json ? &j : NULL);
 
@@ -200,9 +200,9 @@ static int cmd_recover_main(struct ctx *ctx, int argc, char **argv)
 	ret = failed ? EXIT_FAIL : malformed ? EXIT_VERIFY : busy ? EXIT_LOCK : 0;
 	if (ctx->json) {
 		if (ret)
-			json_error(&j, ret);
-		json_object_end(&j);
-		json_finish(&j);
+			jout_error(&j, ret);
+		jout_object_end(&j);
+		jout_finish(&j);
 	}
 out:
 	store_free(store, n);

@@ -301,26 +301,26 @@ static int confirm(struct workflow *wf, void *arg, struct why *why)
 		       r->rep_spec);
 }
 
-static void json_extra(struct workflow *wf, void *arg, struct json *j)
+static void json_extra(struct workflow *wf, void *arg, struct jout *j)
 {
 	const struct refresh *r = arg;
 	const struct platform_id *p = &r->plat;
 	char hex[2 * SEV_CHIP_ID_LEN + 1];
 
 	(void)wf;
-	json_object_begin(j, "platform");
-	json_string(j, "product", amd_product_name(p->product));
-	json_tcb(j, "reported_tcb", p->product, &r->rep, amd_tcb_to_raw(p->product, &r->rep));
+	jout_object_begin(j, "platform");
+	jout_string(j, "product", amd_product_name(p->product));
+	jout_tcb(j, "reported_tcb", p->product, &r->rep, amd_tcb_to_raw(p->product, &r->rep));
 	if (p->chip_id_known) {
 		format_hex(p->chip_id, SEV_CHIP_ID_LEN, hex);
-		json_string(j, "chip_id", hex);
+		jout_string(j, "chip_id", hex);
 	} else {
-		json_string(j, "chip_id", NULL);
+		jout_string(j, "chip_id", NULL);
 	}
-	json_bool(j, "vlek_loaded", p->st.features & SNP_FEATURE_VLEK_EN);
-	json_object_end(j);
-	json_bool(j, "dry_run", r->a.dry_run);
-	json_int(j, "locks_held_us", workflow_held_us(wf));
+	jout_bool(j, "vlek_loaded", p->st.features & SNP_FEATURE_VLEK_EN);
+	jout_object_end(j);
+	jout_bool(j, "dry_run", r->a.dry_run);
+	jout_int(j, "locks_held_us", workflow_held_us(wf));
 }
 
 static const struct workflow_ops refresh_ops = {

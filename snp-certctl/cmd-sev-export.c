@@ -303,41 +303,41 @@ static void print_json(const char *dir, const struct export *e, const struct sev
 		       bool changed, int status)
 {
 	char hex[2 * SEV_CHIP_ID_LEN + 1] = "";
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "dir", dir);
-	json_string(&j, "generation", e->files[SEV_FILE_PEK].data ? sev_gen_name(e->gen) : NULL);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "dir", dir);
+	jout_string(&j, "generation", e->files[SEV_FILE_PEK].data ? sev_gen_name(e->gen) : NULL);
 	if (e->chip)
 		format_hex(e->chip, SEV_CHIP_ID_LEN, hex);
-	json_string(&j, "chip_id", e->chip ? hex : NULL);
+	jout_string(&j, "chip_id", e->chip ? hex : NULL);
 	if (e->cek.path) {
-		json_object_begin(&j, "cek");
-		json_string(&j, "path", e->cek.path);
-		json_bool(&j, "from_cache", e->cek.from_cache);
-		json_object_end(&j);
+		jout_object_begin(&j, "cek");
+		jout_string(&j, "path", e->cek.path);
+		jout_bool(&j, "from_cache", e->cek.from_cache);
+		jout_object_end(&j);
 	}
-	json_bool(&j, "changed", changed);
-	json_string(&j, "recovered", recovered_name(res->recovered));
-	json_int(&j, "locks_held_us", (long long)(res->hold_s * 1e6));
-	json_array_begin(&j, "files");
+	jout_bool(&j, "changed", changed);
+	jout_string(&j, "recovered", recovered_name(res->recovered));
+	jout_int(&j, "locks_held_us", (long long)(res->hold_s * 1e6));
+	jout_array_begin(&j, "files");
 	for (int i = 0; e->files[SEV_FILE_PEK].data && i < SEV_SET_MEMBERS; i++) {
 		char *path = path_join(dir, sev_file_name((enum sev_file)i));
 
-		json_object_begin(&j, NULL);
-		json_string(&j, "file", sev_file_name((enum sev_file)i));
-		json_string(&j, "path", path);
-		json_string(&j, "action", action_name(res, i));
-		json_object_end(&j);
+		jout_object_begin(&j, NULL);
+		jout_string(&j, "file", sev_file_name((enum sev_file)i));
+		jout_string(&j, "path", path);
+		jout_string(&j, "action", action_name(res, i));
+		jout_object_end(&j);
 		free(path);
 	}
-	json_array_end(&j);
+	jout_array_end(&j);
 	checks_json(&j, &e->checks);
 	if (status)
-		json_error(&j, status);
-	json_object_end(&j);
-	json_finish(&j);
+		jout_error(&j, status);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 /* Updated chains to syslog when stderr is not a terminal (cron, systemd), as the workflows do. */

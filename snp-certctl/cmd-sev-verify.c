@@ -170,18 +170,18 @@ static int split_ask_ark(const char *dir, struct files *f, struct sev_chain *c)
 
 static void print_json(const char *dir, bool ok, enum sev_gen gen, const struct amd_check_list *l)
 {
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "dir", dir);
-	json_string(&j, "generation", sev_gen_name(gen));
-	json_bool(&j, "ok", ok);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "dir", dir);
+	jout_string(&j, "generation", sev_gen_name(gen));
+	jout_bool(&j, "ok", ok);
 	checks_json(&j, l);
 	if (!ok)
-		json_error(&j, EXIT_VERIFY);
-	json_object_end(&j);
-	json_finish(&j);
+		jout_error(&j, EXIT_VERIFY);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 static int cmd_sev_verify_main(struct ctx *ctx, int argc, char **argv)

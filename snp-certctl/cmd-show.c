@@ -174,62 +174,62 @@ static void print_text(const char *path, size_t size, const struct shown *v, siz
 static void print_json(const char *path, size_t size, const struct shown *v, size_t n)
 {
 	char when[32], hex[2 * AMD_HWID_MAX + 1];
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_table(&j, path);
-	json_uint(&j, "size", size);
-	json_array_begin(&j, "entries");
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_table(&j, path);
+	jout_uint(&j, "size", size);
+	jout_array_begin(&j, "entries");
 	for (size_t i = 0; i < n; i++) {
 		const struct shown *s = &v[i];
 		const struct amd_cert_info *in = &s->info;
 
-		json_object_begin(&j, NULL);
-		json_uint(&j, "index", s->index);
-		json_string(&j, "guid", s->guid);
-		json_string(&j, "type", s->type);
-		json_uint(&j, "offset", s->e.offset);
-		json_uint(&j, "length", s->e.length);
-		json_string(&j, "sha256", s->sha256);
+		jout_object_begin(&j, NULL);
+		jout_uint(&j, "index", s->index);
+		jout_string(&j, "guid", s->guid);
+		jout_string(&j, "type", s->type);
+		jout_uint(&j, "offset", s->e.offset);
+		jout_uint(&j, "length", s->e.length);
+		jout_string(&j, "sha256", s->sha256);
 		if (s->bad)
-			json_string(&j, "error", strcmp(s->type, "crl") == 0 ?
+			jout_string(&j, "error", strcmp(s->type, "crl") == 0 ?
 				    "not a valid DER CRL" : "not a valid certificate");
 		if (s->is_cert) {
-			json_string(&j, "subject", in->subject);
-			json_string(&j, "issuer", in->issuer);
+			jout_string(&j, "subject", in->subject);
+			jout_string(&j, "issuer", in->issuer);
 			format_time(in->not_before, when, sizeof(when));
-			json_string(&j, "not_before", when);
+			jout_string(&j, "not_before", when);
 			format_time(in->not_after, when, sizeof(when));
-			json_string(&j, "not_after", when);
+			jout_string(&j, "not_after", when);
 			if (in->product != AMD_PRODUCT_UNKNOWN)
-				json_string(&j, "product", amd_product_name(in->product));
+				jout_string(&j, "product", amd_product_name(in->product));
 			if (in->has_product_name)
-				json_string(&j, "product_name", in->product_name);
+				jout_string(&j, "product_name", in->product_name);
 			if (in->has_tcb)
-				json_tcb(&j, "tcb", in->product, &in->tcb,
+				jout_tcb(&j, "tcb", in->product, &in->tcb,
 					 amd_tcb_to_raw(in->product, &in->tcb));
 			if (in->has_hwid) {
 				format_hex(in->hwid, in->hwid_len, hex);
-				json_string(&j, "hwid", hex);
+				jout_string(&j, "hwid", hex);
 			}
 			if (in->has_csp_id)
-				json_string(&j, "csp_id", in->csp_id);
+				jout_string(&j, "csp_id", in->csp_id);
 		}
 		if (s->is_crl) {
-			json_string(&j, "issuer", s->crl_issuer);
+			jout_string(&j, "issuer", s->crl_issuer);
 			format_time(s->this_update, when, sizeof(when));
-			json_string(&j, "this_update", when);
+			jout_string(&j, "this_update", when);
 			if (s->has_next_update) {
 				format_time(s->next_update, when, sizeof(when));
-				json_string(&j, "next_update", when);
+				jout_string(&j, "next_update", when);
 			}
 		}
-		json_object_end(&j);
+		jout_object_end(&j);
 	}
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+	jout_array_end(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 static int cmd_show_main(struct ctx *ctx, int argc, char **argv)

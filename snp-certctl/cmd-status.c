@@ -102,35 +102,35 @@ static void print_legacy(const struct status_platform *p)
 			p->sev_chain_detail);
 }
 
-static void json_legacy(struct json *j, const struct status_platform *p)
+static void json_legacy(struct jout *j, const struct status_platform *p)
 {
 	const struct sev_status *l = &p->legacy;
 	char ver[16];
 
-	json_object_begin(j, "legacy");
+	jout_object_begin(j, "legacy");
 	if (!p->have_legacy) {
-		json_string(j, "error", p->legacy_error);
+		jout_string(j, "error", p->legacy_error);
 	} else {
-		json_uint(j, "api_major", l->api_major);
-		json_uint(j, "api_minor", l->api_minor);
+		jout_uint(j, "api_major", l->api_major);
+		jout_uint(j, "api_minor", l->api_minor);
 		snprintf(ver, sizeof(ver), "%u.%u", l->api_major, l->api_minor);
-		json_string(j, "api_version", ver);
-		json_uint(j, "build_id", l->build);
-		json_string(j, "state", status_sev_state_name(l->state));
-		json_uint(j, "state_code", l->state);
-		json_string(j, "owner", l->flags & SEV_FLAG_OWNED_EXTERNALLY ? "external" : "self");
-		json_bool(j, "es", l->flags & SEV_FLAG_ES);
-		json_uint(j, "flags", l->flags);
-		json_uint(j, "guest_count", l->guest_count);
+		jout_string(j, "api_version", ver);
+		jout_uint(j, "build_id", l->build);
+		jout_string(j, "state", status_sev_state_name(l->state));
+		jout_uint(j, "state_code", l->state);
+		jout_string(j, "owner", l->flags & SEV_FLAG_OWNED_EXTERNALLY ? "external" : "self");
+		jout_bool(j, "es", l->flags & SEV_FLAG_ES);
+		jout_uint(j, "flags", l->flags);
+		jout_uint(j, "guest_count", l->guest_count);
 		if (!p->have_fw_pek)
-			json_string(j, "pek_error", p->fw_pek_error);
+			jout_string(j, "pek_error", p->fw_pek_error);
 	}
-	json_object_begin(j, "chain");
-	json_string(j, "path", p->sev_chain_path);
-	json_string(j, "status", p->sev_chain);
-	json_string(j, "detail", p->sev_chain_detail);
-	json_object_end(j);
-	json_object_end(j);
+	jout_object_begin(j, "chain");
+	jout_string(j, "path", p->sev_chain_path);
+	jout_string(j, "status", p->sev_chain);
+	jout_string(j, "detail", p->sev_chain_detail);
+	jout_object_end(j);
+	jout_object_end(j);
 }
 
 static void print_text(const struct status_platform *p, const struct status_store *s)
@@ -220,111 +220,111 @@ static void print_json(const struct status_platform *p, const struct status_stor
 	size_t unmanaged = s->unmanaged, n = s->n;
 	const struct snp_platform_status *st = &p->st;
 	char hex[2 * AMD_HWID_MAX + 1], ver[16];
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
 
-	json_object_begin(&j, "sev");
-	json_string(&j, "device", p->path);
-	json_bool(&j, "present", p->present);
+	jout_object_begin(&j, "sev");
+	jout_string(&j, "device", p->path);
+	jout_bool(&j, "present", p->present);
 	if (p->error[0] && p->present)
-		json_string(&j, "error", p->error);
+		jout_string(&j, "error", p->error);
 	if (p->have_status) {
-		json_uint(&j, "api_major", st->api_major);
-		json_uint(&j, "api_minor", st->api_minor);
+		jout_uint(&j, "api_major", st->api_major);
+		jout_uint(&j, "api_minor", st->api_minor);
 		snprintf(ver, sizeof(ver), "%u.%u", st->api_major, st->api_minor);
-		json_string(&j, "api_version", ver);
-		json_uint(&j, "build_id", st->build_id);
-		json_string(&j, "state", status_state_name(st->state));
-		json_uint(&j, "state_code", st->state);
-		json_bool(&j, "rmp_initialized", st->rmp & SNP_RMP_INITIALIZED);
+		jout_string(&j, "api_version", ver);
+		jout_uint(&j, "build_id", st->build_id);
+		jout_string(&j, "state", status_state_name(st->state));
+		jout_uint(&j, "state_code", st->state);
+		jout_bool(&j, "rmp_initialized", st->rmp & SNP_RMP_INITIALIZED);
 		status_tcb_json(&j, "current_tcb", p->product, st->current_tcb);
 		status_tcb_json(&j, "reported_tcb", p->product, st->reported_tcb);
 	}
 	if (p->present) {
 		if (p->have_chip_id) {
 			format_hex(p->chip_id, sizeof(p->chip_id), hex);
-			json_string(&j, "chip_id", hex);
+			jout_string(&j, "chip_id", hex);
 		} else {
-			json_string(&j, "chip_id", NULL);
+			jout_string(&j, "chip_id", NULL);
 		}
 		if (p->chip_id_error[0])
-			json_string(&j, "chip_id_error", p->chip_id_error);
+			jout_string(&j, "chip_id_error", p->chip_id_error);
 	}
 	if (p->have_status) {
-		json_bool(&j, "mask_chip_id", st->features & SNP_FEATURE_MASK_CHIP_ID);
-		json_bool(&j, "mask_chip_key", st->features & SNP_FEATURE_MASK_CHIP_KEY);
-		json_bool(&j, "vlek_loaded", st->features & SNP_FEATURE_VLEK_EN);
-		json_uint(&j, "guest_count", st->guest_count);
+		jout_bool(&j, "mask_chip_id", st->features & SNP_FEATURE_MASK_CHIP_ID);
+		jout_bool(&j, "mask_chip_key", st->features & SNP_FEATURE_MASK_CHIP_KEY);
+		jout_bool(&j, "vlek_loaded", st->features & SNP_FEATURE_VLEK_EN);
+		jout_uint(&j, "guest_count", st->guest_count);
 	}
 	if (p->opened)
 		json_legacy(&j, p);
-	json_object_end(&j);
+	jout_object_end(&j);
 
-	json_object_begin(&j, "modules");
-	json_object_begin(&j, "kvm_amd");
-	json_string(&j, "state", platform_module_state_name(p->kvm_amd));
+	jout_object_begin(&j, "modules");
+	jout_object_begin(&j, "kvm_amd");
+	jout_string(&j, "state", platform_module_state_name(p->kvm_amd));
 	if (p->sev_snp == TRI_UNKNOWN)
-		json_string(&j, "sev_snp", NULL);
+		jout_string(&j, "sev_snp", NULL);
 	else
-		json_bool(&j, "sev_snp", p->sev_snp == TRI_YES);
-	json_object_end(&j);
-	json_object_begin(&j, "ccp");
-	json_string(&j, "state", platform_module_state_name(p->ccp));
-	json_object_end(&j);
-	json_object_end(&j);
+		jout_bool(&j, "sev_snp", p->sev_snp == TRI_YES);
+	jout_object_end(&j);
+	jout_object_begin(&j, "ccp");
+	jout_string(&j, "state", platform_module_state_name(p->ccp));
+	jout_object_end(&j);
+	jout_object_end(&j);
 
-	json_object_begin(&j, "kvm");
-	json_string(&j, "device", STATUS_KVM_DEVICE);
+	jout_object_begin(&j, "kvm");
+	jout_string(&j, "device", STATUS_KVM_DEVICE);
 	if (strcmp(status_kvm_req_certs(p), "unknown") == 0)
-		json_string(&j, "req_certs", NULL);
+		jout_string(&j, "req_certs", NULL);
 	else
-		json_bool(&j, "req_certs", p->kvm_req_certs == 0);
+		jout_bool(&j, "req_certs", p->kvm_req_certs == 0);
 	if (p->kvm_req_certs && strcmp(status_kvm_req_certs(p), "unknown") == 0)
-		json_string(&j, "error", strerror(-p->kvm_req_certs));
-	json_object_end(&j);
+		jout_string(&j, "error", strerror(-p->kvm_req_certs));
+	jout_object_end(&j);
 
-	json_string(&j, "product", amd_product_name(p->product));
-	json_string(&j, "product_source", platform_source_name(p->source));
+	jout_string(&j, "product", amd_product_name(p->product));
+	jout_string(&j, "product_source", platform_source_name(p->source));
 	if (p->have_cpu) {
-		json_object_begin(&j, "cpu");
-		json_string(&j, "vendor", p->cpu.vendor);
-		json_uint(&j, "family", p->cpu.family);
-		json_uint(&j, "model", p->cpu.model);
-		json_uint(&j, "stepping", p->cpu.stepping);
-		json_object_end(&j);
+		jout_object_begin(&j, "cpu");
+		jout_string(&j, "vendor", p->cpu.vendor);
+		jout_uint(&j, "family", p->cpu.family);
+		jout_uint(&j, "model", p->cpu.model);
+		jout_uint(&j, "stepping", p->cpu.stepping);
+		jout_object_end(&j);
 	}
 
-	json_object_begin(&j, "store");
-	json_string(&j, "path", store);
+	jout_object_begin(&j, "store");
+	jout_string(&j, "path", store);
 	if (store_error)
-		json_string(&j, "error", store_error);
-	json_uint(&j, "unmanaged", unmanaged);
-	json_array_begin(&j, "tables");
+		jout_string(&j, "error", store_error);
+	jout_uint(&j, "unmanaged", unmanaged);
+	jout_array_begin(&j, "tables");
 	for (size_t i = 0; i < n; i++) {
 		const struct amd_cert_info *in = &v[i].info;
 
-		json_object_begin(&j, NULL);
-		json_table(&j, v[i].path);
-		json_string(&j, "status", v[i].status);
-		json_string(&j, "detail", v[i].detail);
+		jout_object_begin(&j, NULL);
+		jout_table(&j, v[i].path);
+		jout_string(&j, "status", v[i].status);
+		jout_string(&j, "detail", v[i].detail);
 		if (v[i].has_key) {
-			json_string(&j, "key", v[i].vlek ? "vlek" : "vcek");
-			json_string(&j, "product", amd_product_name(in->product));
+			jout_string(&j, "key", v[i].vlek ? "vlek" : "vcek");
+			jout_string(&j, "product", amd_product_name(in->product));
 			status_tcb_json(&j, "tcb", in->product, amd_tcb_to_raw(in->product, &in->tcb));
 			if (in->has_hwid) {
 				format_hex(in->hwid, in->hwid_len, hex);
-				json_string(&j, "hwid", hex);
+				jout_string(&j, "hwid", hex);
 			}
 		}
-		json_object_end(&j);
+		jout_object_end(&j);
 	}
-	json_array_end(&j);
-	json_object_end(&j);
+	jout_array_end(&j);
+	jout_object_end(&j);
 
-	json_object_end(&j);
-	json_finish(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 static int cmd_status_main(struct ctx *ctx, int argc, char **argv)

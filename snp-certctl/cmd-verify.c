@@ -62,19 +62,19 @@ static void failed_verification(const char *path, bool json)
 /* The report; one that did not verify carries "error" (exit 4) too. */
 static void print_json(const char *path, bool ok, const struct amd_check_list *l)
 {
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_table(&j, path);
-	json_bool(&j, "ok", ok);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_table(&j, path);
+	jout_bool(&j, "ok", ok);
 	checks_json(&j, l);
 	if (!ok) {
 		failed_verification(path, true);
-		json_error(&j, EXIT_VERIFY);
+		jout_error(&j, EXIT_VERIFY);
 	}
-	json_object_end(&j);
-	json_finish(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 /* verify --hashstick FILE: the checks vlek-load makes of it.  0, or an exit status. */

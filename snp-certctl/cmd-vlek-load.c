@@ -252,30 +252,30 @@ static int under_locks(struct workflow *wf, void *arg, struct why *why)
 	return 0;
 }
 
-static void json_extra(struct workflow *wf, void *arg, struct json *j)
+static void json_extra(struct workflow *wf, void *arg, struct jout *j)
 {
 	const struct vlek *v = arg;
 	const struct vlek_inputs *in = &v->in;
 	unsigned char md[32];
 	char hex[65];
 
-	json_object_begin(j, "platform");
-	json_string(j, "product", amd_product_name(v->plat.product));
-	json_tcb_raw(j, "reported_tcb", v->plat.product, v->plat.st.reported_tcb);
-	json_bool(j, "vlek_loaded", v->loaded || (v->plat.st.features & SNP_FEATURE_VLEK_EN));
-	json_object_end(j);
-	json_object_begin(j, "vlek");
-	json_table(j, v->a.vlek);
-	json_tcb_spec(j, "tcb", v->plat.product, in->tcb);
+	jout_object_begin(j, "platform");
+	jout_string(j, "product", amd_product_name(v->plat.product));
+	jout_tcb_raw(j, "reported_tcb", v->plat.product, v->plat.st.reported_tcb);
+	jout_bool(j, "vlek_loaded", v->loaded || (v->plat.st.features & SNP_FEATURE_VLEK_EN));
+	jout_object_end(j);
+	jout_object_begin(j, "vlek");
+	jout_table(j, v->a.vlek);
+	jout_tcb_spec(j, "tcb", v->plat.product, in->tcb);
 	if (in->vlek.info.has_csp_id)
-		json_string(j, "csp_id", in->vlek.info.csp_id);
+		jout_string(j, "csp_id", in->vlek.info.csp_id);
 	if (EVP_Digest(in->hashstick, in->hashstick_len, md, NULL, EVP_sha256(), NULL) == 1) {
 		format_hex(md, sizeof(md), hex);
-		json_string(j, "hashstick_sha256", hex);
+		jout_string(j, "hashstick_sha256", hex);
 	}
-	json_object_end(j);
-	json_bool(j, "loaded", v->loaded);
-	json_int(j, "locks_held_us", workflow_held_us(wf));
+	jout_object_end(j);
+	jout_bool(j, "loaded", v->loaded);
+	jout_int(j, "locks_held_us", workflow_held_us(wf));
 }
 
 static void set_tcbs(struct workflow *wf, const struct vlek *v)

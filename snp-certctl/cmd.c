@@ -46,7 +46,7 @@ bool cmd_has_json(const struct cmd *cmd)
 int cmd_finish(const struct ctx *ctx, int status)
 {
 	if (status && (ctx->json || ctx->json_errors))
-		json_error_document(status);
+		jout_error_document(status);
 	return status;
 }
 

@@ -9,10 +9,10 @@
 #include "json.h"
 #include "util.h"
 
-/* A document was finished on stdout (json_document_written). */
+/* A document was finished on stdout (jout_document_written). */
 static bool stdout_written;
 
-void json_init(struct json *j, FILE *f)
+void jout_init(struct jout *j, FILE *f)
 {
 	j->f = f;
 	j->depth = 0;
@@ -95,7 +95,7 @@ static void quote(FILE *f, const char *s)
 }
 
 /* Separator, indentation and key for the next value. */
-static void member(struct json *j, const char *key)
+static void member(struct jout *j, const char *key)
 {
 	if (j->depth > 0) {
 		fputs(j->has_items[j->depth] ? ",\n" : "\n", j->f);
@@ -108,16 +108,16 @@ static void member(struct json *j, const char *key)
 	}
 }
 
-static void open_container(struct json *j, const char *key, char c)
+static void open_container(struct jout *j, const char *key, char c)
 {
 	member(j, key);
 	fputc(c, j->f);
-	if (j->depth + 1 < JSON_MAX_DEPTH)
+	if (j->depth + 1 < JOUT_MAX_DEPTH)
 		j->depth++;
 	j->has_items[j->depth] = false;
 }
 
-static void close_container(struct json *j, char c)
+static void close_container(struct jout *j, char c)
 {
 	bool had = j->has_items[j->depth];
 
@@ -128,27 +128,27 @@ static void close_container(struct json *j, char c)
 	fputc(c, j->f);
 }
 
-void json_object_begin(struct json *j, const char *key)
+void jout_object_begin(struct jout *j, const char *key)
 {
 	open_container(j, key, '{');
 }
 
-void json_object_end(struct json *j)
+void jout_object_end(struct jout *j)
 {
 	close_container(j, '}');
 }
 
-void json_array_begin(struct json *j, const char *key)
+void jout_array_begin(struct jout *j, const char *key)
 {
 	open_container(j, key, '[');
 }
 
-void json_array_end(struct json *j)
+void jout_array_end(struct jout *j)
 {
 	close_container(j, ']');
 }
 
-void json_string(struct json *j, const char *key, const char *value)
+void jout_string(struct jout *j, const char *key, const char *value)
 {
 	member(j, key);
 	if (value)
@@ -157,70 +157,70 @@ void json_string(struct json *j, const char *key, const char *value)
 		fputs("null", j->f);
 }
 
-void json_int(struct json *j, const char *key, long long value)
+void jout_int(struct jout *j, const char *key, long long value)
 {
 	member(j, key);
 	fprintf(j->f, "%lld", value);
 }
 
-void json_uint(struct json *j, const char *key, unsigned long long value)
+void jout_uint(struct jout *j, const char *key, unsigned long long value)
 {
 	member(j, key);
 	fprintf(j->f, "%llu", value);
 }
 
-void json_bool(struct json *j, const char *key, bool value)
+void jout_bool(struct jout *j, const char *key, bool value)
 {
 	member(j, key);
 	fputs(value ? "true" : "false", j->f);
 }
 
-void json_finish(struct json *j)
+void jout_finish(struct jout *j)
 {
 	fputc('\n', j->f);
 	if (j->f == stdout)
 		stdout_written = true;
 }
 
-void json_tcb(struct json *j, const char *key, enum amd_product p, const struct amd_tcb *tcb,
+void jout_tcb(struct jout *j, const char *key, enum amd_product p, const struct amd_tcb *tcb,
 	      uint64_t raw)
 {
 	char hex[24];
 
-	json_object_begin(j, key);
+	jout_object_begin(j, key);
 	if (tcb) {
-		json_uint(j, "bl", tcb->bl);
-		json_uint(j, "tee", tcb->tee);
-		json_uint(j, "snp", tcb->snp);
-		json_uint(j, "ucode", tcb->ucode);
+		jout_uint(j, "bl", tcb->bl);
+		jout_uint(j, "tee", tcb->tee);
+		jout_uint(j, "snp", tcb->snp);
+		jout_uint(j, "ucode", tcb->ucode);
 		if (p == AMD_PRODUCT_TURIN)
-			json_uint(j, "fmc", tcb->fmc);
+			jout_uint(j, "fmc", tcb->fmc);
 	}
 	snprintf(hex, sizeof(hex), "0x%016llx", (unsigned long long)raw);
-	json_string(j, "raw", hex);
-	json_object_end(j);
+	jout_string(j, "raw", hex);
+	jout_object_end(j);
 }
 
-void json_tcb_raw(struct json *j, const char *key, enum amd_product p, uint64_t raw)
+void jout_tcb_raw(struct jout *j, const char *key, enum amd_product p, uint64_t raw)
 {
 	struct amd_tcb tcb;
 
 	if (p != AMD_PRODUCT_UNKNOWN)
 		amd_tcb_from_raw(p, raw, &tcb);
-	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
+	jout_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
-void json_tcb_spec(struct json *j, const char *key, enum amd_product p, const char *spec)
+void jout_tcb_spec(struct jout *j, const char *key, enum amd_product p, const char *spec)
 {
 	struct amd_tcb tcb;
 
 	if (!spec || !spec[0] || p == AMD_PRODUCT_UNKNOWN || amd_tcb_parse(spec, p, &tcb) < 0)
-		json_string(j, key, NULL);
+		jout_string(j, key, NULL);
 	else
-		json_tcb(j, key, p, &tcb, amd_tcb_to_raw(p, &tcb));
+		jout_tcb(j, key, p, &tcb, amd_tcb_to_raw(p, &tcb));
 }
 
-/* file made absolute (see json_table), malloc'd, or NULL. */
+/* file made absolute (see jout_table), malloc'd, or NULL. */
 static char *absolute(const char *file)
 {
 	char *real = realpath(file, NULL), *copy, *dir, *ret;
@@ -246,39 +246,39 @@ static char *absolute(const char *file)
 	return ret;
 }
 
-void json_table(struct json *j, const char *file)
+void jout_table(struct jout *j, const char *file)
 {
 	char *abs = absolute(file);
 
-	json_string(j, "file", file);
-	json_string(j, "path", abs ? abs : file);
+	jout_string(j, "file", file);
+	jout_string(j, "path", abs ? abs : file);
 	free(abs);
 }
 
-void json_error(struct json *j, int status)
+void jout_error(struct jout *j, int status)
 {
 	const char *msg = error_noted();
 
-	json_object_begin(j, "error");
-	json_string(j, "message", msg ? msg : exit_name(status));
-	json_int(j, "exit", status);
-	json_object_end(j);
+	jout_object_begin(j, "error");
+	jout_string(j, "message", msg ? msg : exit_name(status));
+	jout_int(j, "exit", status);
+	jout_object_end(j);
 }
 
-bool json_document_written(void)
+bool jout_document_written(void)
 {
 	return stdout_written;
 }
 
-void json_error_document(int status)
+void jout_error_document(int status)
 {
-	struct json j;
+	struct jout j;
 
 	if (stdout_written)
 		return;
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_error(&j, status);
-	json_object_end(&j);
-	json_finish(&j);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_error(&j, status);
+	jout_object_end(&j);
+	jout_finish(&j);
 }

@@ -83,21 +83,21 @@ static void print_json(const struct platform_id *p, const struct url *u)
 {
 	char hex[2 * SEV_CHIP_ID_LEN + 1];
 	struct amd_tcb tcb;
-	struct json j;
+	struct jout j;
 
 	amd_tcb_from_raw(p->product, p->st.reported_tcb, &tcb);
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	json_string(&j, "product", amd_product_name(p->product));
-	json_tcb(&j, "reported_tcb", p->product, &tcb, p->st.reported_tcb);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
+	jout_string(&j, "product", amd_product_name(p->product));
+	jout_tcb(&j, "reported_tcb", p->product, &tcb, p->st.reported_tcb);
 	format_hex(p->chip_id, sizeof(p->chip_id), hex);
-	json_string(&j, "chip_id", p->chip_id_known ? hex : NULL);
-	json_object_begin(&j, "urls");
+	jout_string(&j, "chip_id", p->chip_id_known ? hex : NULL);
+	jout_object_begin(&j, "urls");
 	for (size_t i = 0; i < U_COUNT; i++)
-		json_string(&j, u[i].name, u[i].url);
-	json_object_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
+		jout_string(&j, u[i].name, u[i].url);
+	jout_object_end(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 static void print_text(const struct url *u)

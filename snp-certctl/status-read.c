@@ -183,12 +183,12 @@ void status_tcb_text(enum amd_product p, uint64_t raw, char *buf, size_t len)
 }
 
 /* A TCB as the firmware reports it: decoded when the product is known. */
-void status_tcb_json(struct json *j, const char *key, enum amd_product p, uint64_t raw)
+void status_tcb_json(struct jout *j, const char *key, enum amd_product p, uint64_t raw)
 {
 	struct amd_tcb tcb;
 
 	amd_tcb_from_raw(p, raw, &tcb);
-	json_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
+	jout_tcb(j, key, p, p == AMD_PRODUCT_UNKNOWN ? NULL : &tcb, raw);
 }
 
 /*

@@ -122,7 +122,7 @@ const char *status_sev_state_name(uint8_t state);
 const char *status_state_name(uint8_t state);
 /* A firmware TCB as text, decoded in p's layout when p is known. */
 void status_tcb_text(enum amd_product p, uint64_t raw, char *buf, size_t len);
-/* A firmware TCB as JSON (json_tcb), decoded when p is known. */
-void status_tcb_json(struct json *j, const char *key, enum amd_product p, uint64_t raw);
+/* A firmware TCB as JSON (jout_tcb), decoded when p is known. */
+void status_tcb_json(struct jout *j, const char *key, enum amd_product p, uint64_t raw);
 
 #endif

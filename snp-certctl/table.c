@@ -187,17 +187,17 @@ int table_verify_report(const struct table *t, const struct amd_trust *trust, co
 void table_report(const struct ctx *ctx, const char *path, const char *action, size_t n,
 		  size_t size)
 {
-	struct json j;
+	struct jout j;
 
 	if (ctx->json) {
-		json_init(&j, stdout);
-		json_object_begin(&j, NULL);
-		json_table(&j, path);
-		json_string(&j, "action", action);
-		json_uint(&j, "entries", n);
-		json_uint(&j, "size", size);
-		json_object_end(&j);
-		json_finish(&j);
+		jout_init(&j, stdout);
+		jout_object_begin(&j, NULL);
+		jout_table(&j, path);
+		jout_string(&j, "action", action);
+		jout_uint(&j, "entries", n);
+		jout_uint(&j, "size", size);
+		jout_object_end(&j);
+		jout_finish(&j);
 	} else if (ctx->verbosity >= 0) {
 		tprintf("%s %s: %zu entries, %zu bytes\n", action, path, n, size);
 	}

@@ -626,35 +626,35 @@ static void note_first_failure(const struct workflow *wf)
 /* The report; status: the exit status, and when not 0 the member "error". */
 static void print_json(struct workflow *wf, int status)
 {
-	struct json j;
+	struct jout j;
 
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
+	jout_init(&j, stdout);
+	jout_object_begin(&j, NULL);
 	if (wf->ops->json)
 		wf->ops->json(wf, wf->arg, &j);
-	json_array_begin(&j, "tables");
+	jout_array_begin(&j, "tables");
 	for (size_t i = 0; i < wf->n; i++) {
 		const struct wf_table *t = &wf->v[i];
 
-		json_object_begin(&j, NULL);
-		json_table(&j, t->path);
-		json_string(&j, "action", wf_action_name(t->action));
-		json_string(&j, "reason", t->reason);
+		jout_object_begin(&j, NULL);
+		jout_table(&j, t->path);
+		jout_string(&j, "action", wf_action_name(t->action));
+		jout_string(&j, "reason", t->reason);
 		if (t->action == WF_FAILED)
-			json_int(&j, "exit_status", exit_status(t->rc));
+			jout_int(&j, "exit_status", exit_status(t->rc));
 		if (t->old_tcb[0])
-			json_tcb_spec(&j, "old_tcb", t->key.product, t->old_tcb);
+			jout_tcb_spec(&j, "old_tcb", t->key.product, t->old_tcb);
 		if (t->new_tcb[0])
-			json_tcb_spec(&j, "new_tcb", t->new_tcb_product, t->new_tcb);
-		json_object_end(&j);
+			jout_tcb_spec(&j, "new_tcb", t->new_tcb_product, t->new_tcb);
+		jout_object_end(&j);
 	}
-	json_array_end(&j);
+	jout_array_end(&j);
 	if (status) {
 		note_first_failure(wf);
-		json_error(&j, status);
+		jout_error(&j, status);
 	}
-	json_object_end(&j);
-	json_finish(&j);
+	jout_object_end(&j);
+	jout_finish(&j);
 }
 
 /* Updated and failed tables to syslog when stderr is not a terminal (cron, systemd). */

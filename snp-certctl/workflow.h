@@ -148,7 +148,7 @@ struct workflow_ops {
 	/* After everything (locks released, hooks run), before the report: rc is the result. */
 	void (*finish)(struct workflow *wf, void *arg, int rc);
 	/* The report's members before "tables" (JSON). */
-	void (*json)(struct workflow *wf, void *arg, struct json *j);
+	void (*json)(struct workflow *wf, void *arg, struct jout *j);
 	/*
 	 * The report, text and JSON; NULL: one line per table, "<action> <path>:
 	 * <reason>", or the JSON document of ops->json and "tables".

@@ -15,46 +15,46 @@
 #include "tap.h"
 
 /* What fn wrote into a document of its own, malloc'd. */
-static char *written(void (*fn)(struct json *j, const void *arg), const void *arg)
+static char *written(void (*fn)(struct jout *j, const void *arg), const void *arg)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct json j;
+	struct jout j;
 
 	if (!f)
 		exit(99);
-	json_init(&j, f);
-	json_object_begin(&j, NULL);
+	jout_init(&j, f);
+	jout_object_begin(&j, NULL);
 	fn(&j, arg);
-	json_object_end(&j);
+	jout_object_end(&j);
 	fclose(f);
 	return buf;
 }
 
-static void tcb_milan(struct json *j, const void *arg)
+static void tcb_milan(struct jout *j, const void *arg)
 {
-	json_tcb_spec(j, "tcb", AMD_PRODUCT_MILAN, arg);
+	jout_tcb_spec(j, "tcb", AMD_PRODUCT_MILAN, arg);
 }
 
-static void tcb_turin_raw(struct json *j, const void *arg)
+static void tcb_turin_raw(struct jout *j, const void *arg)
 {
-	json_tcb_raw(j, "tcb", AMD_PRODUCT_TURIN, *(const uint64_t *)arg);
+	jout_tcb_raw(j, "tcb", AMD_PRODUCT_TURIN, *(const uint64_t *)arg);
 }
 
-static void tcb_unknown_raw(struct json *j, const void *arg)
+static void tcb_unknown_raw(struct jout *j, const void *arg)
 {
-	json_tcb_raw(j, "tcb", AMD_PRODUCT_UNKNOWN, *(const uint64_t *)arg);
+	jout_tcb_raw(j, "tcb", AMD_PRODUCT_UNKNOWN, *(const uint64_t *)arg);
 }
 
-static void table(struct json *j, const void *arg)
+static void table(struct jout *j, const void *arg)
 {
-	json_table(j, arg);
+	jout_table(j, arg);
 }
 
-static void error(struct json *j, const void *arg)
+static void error(struct jout *j, const void *arg)
 {
-	json_error(j, *(const int *)arg);
+	jout_error(j, *(const int *)arg);
 }
 
 static void check_tcbs(void)
@@ -122,12 +122,12 @@ static void check_errors(void)
 	CHECK_STR(got, "{\n  \"error\": {\n    \"message\": \"cannot open '/dev/sev': No such file "
 		  "or directory\",\n    \"exit\": 5\n  }\n}", "the first message noted");
 	free(got);
-	CHECK(!json_document_written(), "documents elsewhere are not stdout's");
+	CHECK(!jout_document_written(), "documents elsewhere are not stdout's");
 }
 
-static void file_member(struct json *j, const void *arg)
+static void file_member(struct jout *j, const void *arg)
 {
-	json_string(j, "file", arg);
+	jout_string(j, "file", arg);
 }
 
 /* {"file": s} as the writer prints it, malloc'd. */
