@@ -400,3 +400,52 @@ old_table() {
 	assert_equal "$(kds_requests)" 0
 	assert_equal "$(mirror_requests "/vcek/Milan/$HW_MILAN/7409000000000204.der")" 1
 }
+
+# The cache with this host's VCEK, its chain and the CRL (no mirror yet).
+cache_of_this_host() {
+	certctl fetch vcek --product Milan --hwid "$HW_MILAN" --tcb "$FX_TCB_MILAN" \
+		"${ROOTS[@]}" -q -o /dev/null
+	certctl fetch crl --product Milan "${ROOTS[@]}" -q -o /dev/null
+}
+
+@test "mirror: a directory of DIR swapped for a link while mirror writes: nothing is written outside DIR" {
+	command -v strace >/dev/null || fail "strace is needed to hold mirror between its steps"
+	cache_of_this_host
+	mkdir -p "$T/outside/Milan"
+	# Every mkdir held 0.7 s: while vcek/Milan is being made, vcek becomes a link out
+	# (a web root's owner, www-data, may do that to a mirror run as root).
+	# (LeakSanitizer cannot run under ptrace.)
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -o /dev/null -e trace=mkdir,mkdirat \
+		-e inject=mkdir,mkdirat:delay_exit=700000 "$SNP_CERTCTL" mirror "$M" "${ROOTS[@]}" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 200); do
+		[ -d "$M/vcek/Milan" ] && break
+		sleep 0.02
+	done
+	mv "$M/vcek" "$T/vcek.moved"
+	ln -s "$T/outside" "$M/vcek"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$T/err")" "snp-certctl: refusing to write below '$M/vcek': it is a symbolic link, not a directory"
+	assert_equal "$(find "$T/outside" -type f | wc -l)" 0
+	[ ! -e "$M/index.json" ]
+}
+
+@test "mirror: a link or a hard link at a file's name, even to identical bytes, is replaced by a file of DIR" {
+	cache_of_this_host
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	crl="$M/vcek/Milan/crl.der" chain="$M/vcek/Milan/cert_chain.pem"
+	mv "$crl" "$T/crl-outside.der"
+	ln -s "$T/crl-outside.der" "$crl"
+	cp "$chain" "$T/chain-outside.pem"
+	ln -f "$T/chain-outside.pem" "$chain"
+	run --separate-stderr certctl mirror "$M" "${ROOTS[@]}" --json
+	assert_success
+	assert_equal "$(jq -c '[.written, .unchanged]' <<<"$output")" '[2,1]'
+	[ -f "$crl" ]
+	[ ! -L "$crl" ]
+	assert_equal "$(stat -c %h "$chain")" 1
+	assert_equal "$(stat -c %h "$T/chain-outside.pem")" 1
+	index_matches "$M"
+}
