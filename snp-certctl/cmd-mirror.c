@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,11 +65,14 @@ static const char usage[] =
 	"   \"error\"}], \"index\" (its path), \"error\" (when a fetch failed)}\n"
 	"\n"
 	"The setting kds_mirror is not used here: the mirror is made from KDS.\n"
-	"Links and other non-directories inside DIR are refused,\n"
+	"One run writes DIR at a time (an exclusive flock of DIR, waited for up to the\n"
+	"lock timeout, once the fetches are done); temporary files a killed run left\n"
+	"in DIR are removed.  Links and other non-directories inside DIR are refused,\n"
 	"never followed: nothing is written outside DIR.\n"
 	"Exit status: 0 done, 2 usage (a bad --hosts file: nothing is asked or\n"
 	"written), 6 a fetch failed (the others went on; the index lists what is\n"
-	"there), 4 KDS sent something that does not verify, 1 DIR cannot be written.\n";
+	"there), 4 KDS sent something that does not verify, 3 another run held DIR\n"
+	"past the lock timeout, 1 DIR cannot be written.\n";
 
 #define HOSTS_FILE_MAX (256u * 1024 * 1024)
 #define MIRROR_FILE_MAX (64 * 1024)
@@ -100,7 +104,7 @@ struct bucket {
 
 struct mirror {
 	const char *dir;
-	int dfd; /* DIR, opened once */
+	int dfd; /* DIR, opened once, locked for the run */
 	const char **hosts;
 	size_t n_hosts;
 	double rate;
@@ -937,6 +941,72 @@ static int open_mirror_dir(struct mirror *m)
 	return 0;
 }
 
+/*
+ * One mirror run writes DIR at a time: an exclusive flock(2) of DIR, had
+ * by the lock timeout (another run's writes take moments; its fetches are
+ * done before it locks).  0 or an exit status after saying why.
+ */
+static int lock_mirror_dir(const struct ctx *ctx, struct mirror *m)
+{
+	struct sc_deadline d;
+	unsigned int step = 1000;
+
+	sc_deadline_init(&d, ctx->lock_timeout);
+	while (flock(m->dfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err("cannot lock the mirror directory '%s': %s", m->dir, strerror(errno));
+			return EXIT_FAIL;
+		}
+		if (sc_backoff(d.end_ns, &step, 50000) < 0) {
+			err("cannot lock the mirror directory '%s': another mirror run held it "
+			    "past the lock timeout", m->dir);
+			return EXIT_LOCK;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A run killed between its temporary file and the rename leaves the
+ * temporary file: under the lock no other run is writing one, so every
+ * regular file named .snp-certctl.XXXXXX in DIR's tree (the layout's depth,
+ * links never followed) is such a leftover, and goes.
+ */
+static void sweep_temps(int dfd, const char *shown, int depth)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		size_t n = strlen(de->d_name);
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode) && n == strlen(TEMP_PREFIX) + 6 &&
+		    strncmp(de->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0) {
+			if (unlinkat(dfd, de->d_name, 0) == 0)
+				debug("removed '%s/%s', left by a run that did not finish", shown,
+				      de->d_name);
+		} else if (S_ISDIR(st.st_mode) && depth > 0 && de->d_name[0] != '.') {
+			sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				sweep_temps(sub, shown, depth - 1);
+				close(sub);
+			}
+		}
+	}
+	closedir(d);
+}
+
 static void mirror_free(struct mirror *m)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -950,7 +1020,7 @@ static void mirror_free(struct mirror *m)
 	free(m->keys);
 	free(m->hosts);
 	if (m->dfd >= 0)
-		close(m->dfd);
+		close(m->dfd); /* the flock goes with it */
 }
 
 static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
@@ -990,6 +1060,10 @@ static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_oom();
 		goto out;
 	}
+	ret = lock_mirror_dir(ctx, &m);
+	if (ret)
+		goto out;
+	sweep_temps(m.dfd, m.dir, 4);
 	cache.lookup_only = true;
 	cache.now = time(NULL);
 	ret = mirror_cache(&m, &cache, &sev);

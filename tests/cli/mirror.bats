@@ -449,3 +449,36 @@ cache_of_this_host() {
 	assert_equal "$(stat -c %h "$T/chain-outside.pem")" 1
 	index_matches "$M"
 }
+
+@test "mirror: a run killed before its rename leaves a temporary file; the next run removes it, and only such files" {
+	command -v strace >/dev/null || fail "strace is needed to kill mirror at its rename"
+	cache_of_this_host
+	run strace -o /dev/null -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=SIGKILL:when=2 \
+		"$SNP_CERTCTL" mirror "$M" "${ROOTS[@]}" -q
+	assert_failure 137
+	assert_equal "$(find "$M" -name '.snp-certctl.*' -type f | wc -l)" 1
+	[ ! -e "$M/index.json" ]
+	: >"$M/vcek/.htaccess"
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	assert_equal "$(find "$M" -name '.snp-certctl.*' | wc -l)" 0
+	[ -f "$M/vcek/.htaccess" ]
+	rm "$M/vcek/.htaccess"
+	index_matches "$M"
+}
+
+@test "mirror: one run writes DIR at a time; another waits the lock timeout, then exit 3" {
+	cache_of_this_host
+	mkdir "$M"
+	flock "$M" sleep 3 &
+	holder=$!
+	sleep 0.3
+	SNP_CERTCTL_LOCK_TIMEOUT=0.3 run --separate-stderr certctl mirror "$M" "${ROOTS[@]}"
+	assert_failure 3
+	assert_equal "$stderr" "snp-certctl: cannot lock the mirror directory '$M': another mirror run held it past the lock timeout"
+	[ ! -e "$M/index.json" ]
+	SNP_CERTCTL_LOCK_TIMEOUT=10 run --separate-stderr certctl mirror "$M" "${ROOTS[@]}"
+	assert_success
+	index_matches "$M"
+	kill "$holder" 2>/dev/null || true
+}
