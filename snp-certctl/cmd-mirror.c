@@ -41,7 +41,8 @@ static const char usage[] =
 	"layout.md).  An entry that does not verify is skipped with a warning.  Each\n"
 	"file is written whole (temporary file, fsync, rename; files 0644, directories\n"
 	"0755), a file already identical is left alone, and DIR/index.json, listing\n"
-	"every entry with its sha256, is written last.\n"
+	"every entry with its sha256, is written last (and removed before the first\n"
+	"file already in DIR is replaced, so an index is always true of the files).\n"
 	"\n"
 	"With --hosts, first fetch what the fleet needs and the cache lacks: each\n"
 	"host's VCEK (product, chip id, reported TCB; repeats counted once) and each\n"
@@ -105,6 +106,7 @@ struct bucket {
 struct mirror {
 	const char *dir;
 	int dfd; /* DIR, opened once, locked for the run */
+	bool index_dropped; /* DIR/index.json removed before a file was replaced */
 	const char **hosts;
 	size_t n_hosts;
 	double rate;
@@ -447,9 +449,30 @@ fail:
 	return -1;
 }
 
-/* Write data as DIR/rel unless it is there already.  1 written, 0 unchanged, -1 said. */
-static int put_file(int dfd, const char *dir, const char *rel, const uint8_t *data, size_t len)
+/*
+ * Before the first file of DIR is replaced: the index goes, so that an
+ * index a reader sees is always true of the files (a run killed, or
+ * failing, after a replacement leaves none; the next run writes it).
+ * 0 or -1 after saying why.
+ */
+static int drop_index(struct mirror *m)
 {
+	if (m->index_dropped)
+		return 0;
+	if ((unlinkat(m->dfd, "index.json", 0) < 0 && errno != ENOENT) || fsync(m->dfd) < 0) {
+		err("cannot remove '%s/index.json' before replacing its files: %s", m->dir,
+		    strerror(errno));
+		return -1;
+	}
+	m->index_dropped = true;
+	return 0;
+}
+
+/* Write data as DIR/rel unless it is there already.  1 written, 0 unchanged, -1 said. */
+static int put_file(struct mirror *m, const char *rel, const uint8_t *data, size_t len)
+{
+	int dfd = m->dfd;
+	const char *dir = m->dir;
 	const char *slash = strrchr(rel, '/'), *name = slash ? slash + 1 : rel;
 	uint8_t *old = NULL;
 	size_t old_len = 0;
@@ -474,6 +497,8 @@ static int put_file(int dfd, const char *dir, const char *rel, const uint8_t *da
 		ret = 0;
 		goto out;
 	}
+	if (r != -ENOENT && drop_index(m) < 0)
+		goto out;
 	if (write_file_atomic_at(fd, name, p, data, len, 0644, WRITE_REPLACE, &why) < 0) {
 		err("%s", why.msg);
 		goto out;
@@ -546,7 +571,7 @@ static int mirror_entry(struct mirror *m, struct cache *c, const char *rel, cons
 		m->skipped++;
 		return 0;
 	}
-	r = put_file(m->dfd, m->dir, rel, it.data, it.len);
+	r = put_file(m, rel, it.data, it.len);
 	if (r >= 0) {
 		e = new_entry(m, rel, kind, p, f);
 		if (!e) {

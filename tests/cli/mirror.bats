@@ -482,3 +482,33 @@ cache_of_this_host() {
 	index_matches "$M"
 	kill "$holder" 2>/dev/null || true
 }
+
+@test "mirror: a run that replaces a file and is killed before its index leaves no index with a stale sha256" {
+	command -v strace >/dev/null || fail "strace is needed to kill mirror at its rename"
+	cache_of_this_host
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	# KDS publishes a new CRL (signed by the same ARK), the cache takes it.
+	mkdir "$T/ca"
+	: >"$T/ca/index.txt"
+	echo 02 >"$T/ca/crlnumber"
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\ncrlnumber=%s\n[crl_ext]\nauthorityKeyIdentifier=keyid:always\n' \
+		"$T/ca/index.txt" "$T/ca/crlnumber" >"$T/ca/cnf"
+	openssl ca -batch -config "$T/ca/cnf" -gencrl -cert "$SNPCERT_FIXTURES/milan/ark.pem" \
+		-keyfile "$SNPCERT_FIXTURES/milan/ark.key" -crl_lastupdate 20250101000000Z \
+		-crl_nextupdate 20491231235959Z -crlexts crl_ext -md sha384 \
+		-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 -sigopt rsa_mgf1_md:sha384 \
+		-out "$T/ca/crl.pem" 2>/dev/null
+	openssl crl -in "$T/ca/crl.pem" -outform der -out "$T/cache/vcek/Milan/crl.der"
+	run cmp -s "$T/cache/vcek/Milan/crl.der" "$M/vcek/Milan/crl.der"
+	assert_failure
+	# Killed at its second rename: the new CRL is in place, the index not yet written.
+	run strace -o /dev/null -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=SIGKILL:when=2 \
+		"$SNP_CERTCTL" mirror "$M" "${ROOTS[@]}" -q
+	assert_failure 137
+	cmp "$T/cache/vcek/Milan/crl.der" "$M/vcek/Milan/crl.der"
+	# An index a reader sees is true of the files: here, none.
+	[ ! -e "$M/index.json" ]
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	index_matches "$M"
+}
