@@ -8,11 +8,14 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/sha.h>
 
@@ -38,7 +41,8 @@ static const char usage[] =
 	"layout.md).  An entry that does not verify is skipped with a warning.  Each\n"
 	"file is written whole (temporary file, fsync, rename; files 0644, directories\n"
 	"0755), a file already identical is left alone, and DIR/index.json, listing\n"
-	"every entry with its sha256, is written last.\n"
+	"every entry with its sha256, is written last (and removed before the first\n"
+	"file already in DIR is replaced, so an index is always true of the files).\n"
 	"\n"
 	"With --hosts, first fetch what the fleet needs and the cache lacks: each\n"
 	"host's VCEK (product, chip id, reported TCB; repeats counted once) and each\n"
@@ -62,9 +66,14 @@ static const char usage[] =
 	"   \"error\"}], \"index\" (its path), \"error\" (when a fetch failed)}\n"
 	"\n"
 	"The setting kds_mirror is not used here: the mirror is made from KDS.\n"
+	"One run writes DIR at a time (an exclusive flock of DIR, waited for up to the\n"
+	"lock timeout, once the fetches are done); temporary files a killed run left\n"
+	"in DIR are removed.  Links and other non-directories inside DIR are refused,\n"
+	"never followed: nothing is written outside DIR.\n"
 	"Exit status: 0 done, 2 usage (a bad --hosts file: nothing is asked or\n"
 	"written), 6 a fetch failed (the others went on; the index lists what is\n"
-	"there), 4 KDS sent something that does not verify, 1 DIR cannot be written.\n";
+	"there), 4 KDS sent something that does not verify, 3 another run held DIR\n"
+	"past the lock timeout, 1 DIR cannot be written.\n";
 
 #define HOSTS_FILE_MAX (256u * 1024 * 1024)
 #define MIRROR_FILE_MAX (64 * 1024)
@@ -96,6 +105,8 @@ struct bucket {
 
 struct mirror {
 	const char *dir;
+	int dfd; /* DIR, opened once, locked for the run */
+	bool index_dropped; /* DIR/index.json removed before a file was replaced */
 	const char **hosts;
 	size_t n_hosts;
 	double rate;
@@ -387,79 +398,117 @@ static int fetch_hosts(struct mirror *m, struct cache *c)
 /* ---- writing DIR ------------------------------------------------------------ */
 
 /*
- * mkdir -p of rel's directories under DIR, 0755; a directory inside DIR
- * that is anything but a directory (a symbolic link too) is refused.  0 or
- * -1 after saying why.
+ * mkdir -p of rel's directories below the directory dfd (DIR, shown as
+ * dir), 0755, each opened without following a link: a directory inside
+ * DIR that is anything but a directory (a symbolic link too, also one
+ * swapped in while we write) is refused, so nothing is ever written outside
+ * DIR.  The descriptor of rel's directory, or -1 after saying why.
  */
-static int make_dirs(const char *dir, const char *rel)
+static int open_dirs(int dfd, const char *dir, const char *rel)
 {
-	char *p = path_join(dir, rel);
-	size_t base;
-	int ret = 0;
+	char *r = strdup(rel), *s, *name;
+	int fd = dup(dfd);
 
-	if (!p) {
-		err("out of memory");
+	if (!r || fd < 0) {
+		err(!r ? "out of memory" : "cannot use the mirror directory '%s': %s", dir,
+		    strerror(errno));
+		free(r);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	base = strlen(p) - strlen(rel);
-	for (char *s = p + base; (s = strchr(s, '/')); s++) {
+	for (name = r; (s = strchr(name, '/')); name = s + 1) {
 		struct stat st;
+		int next;
 
 		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			err("cannot create '%s': %s", p, strerror(errno));
-			ret = -1;
-		} else if (lstat(p, &st) < 0) {
-			err("cannot create '%s': %s", p, strerror(errno));
-			ret = -1;
-		} else if (!S_ISDIR(st.st_mode)) {
-			err("refusing to write below '%s': it is %s, not a directory", p,
-			    file_type_name(st.st_mode));
-			ret = -1;
+		if (mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
+			err("cannot create '%s/%.*s': %s", dir, (int)(s - r), r, strerror(errno));
+			goto fail;
 		}
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			int e = errno;
+
+			if ((e == ELOOP || e == ENOTDIR) && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+				err("refusing to write below '%s/%.*s': it is %s, not a directory", dir,
+				    (int)(s - r), r, file_type_name(st.st_mode));
+			else
+				err("cannot create '%s/%.*s': %s", dir, (int)(s - r), r, strerror(e));
+			goto fail;
+		}
+		close(fd);
+		fd = next;
 		*s = '/';
-		if (ret)
-			break;
 	}
-	free(p);
-	return ret;
+	free(r);
+	return fd;
+fail:
+	close(fd);
+	free(r);
+	return -1;
+}
+
+/*
+ * Before the first file of DIR is replaced: the index goes, so that an
+ * index a reader sees is always true of the files (a run killed, or
+ * failing, after a replacement leaves none; the next run writes it).
+ * 0 or -1 after saying why.
+ */
+static int drop_index(struct mirror *m)
+{
+	if (m->index_dropped)
+		return 0;
+	if ((unlinkat(m->dfd, "index.json", 0) < 0 && errno != ENOENT) || fsync(m->dfd) < 0) {
+		err("cannot remove '%s/index.json' before replacing its files: %s", m->dir,
+		    strerror(errno));
+		return -1;
+	}
+	m->index_dropped = true;
+	return 0;
 }
 
 /* Write data as DIR/rel unless it is there already.  1 written, 0 unchanged, -1 said. */
-static int put_file(const char *dir, const char *rel, const uint8_t *data, size_t len)
+static int put_file(struct mirror *m, const char *rel, const uint8_t *data, size_t len)
 {
+	int dfd = m->dfd;
+	const char *dir = m->dir;
+	const char *slash = strrchr(rel, '/'), *name = slash ? slash + 1 : rel;
 	uint8_t *old = NULL;
 	size_t old_len = 0;
+	struct stat st;
 	struct why why;
-	char *p;
-	int r;
+	char *p = NULL;
+	int fd, r, ret = -1;
 
-	if (make_dirs(dir, rel) < 0)
+	fd = open_dirs(dfd, dir, rel);
+	if (fd < 0)
 		return -1;
 	p = path_join(dir, rel);
 	if (!p) {
 		err("out of memory");
-		return -1;
+		goto out;
 	}
-	r = read_file(p, MIRROR_FILE_MAX, &old, &old_len);
-	if (r == 0 && old_len == len && memcmp(old, data, len) == 0) {
-		struct stat st;
-
+	/* A regular file only (never a link followed, nor a FIFO opened). */
+	r = read_file_at(fd, name, O_NOFOLLOW, MIRROR_FILE_MAX, &old, &old_len, &st);
+	if (r == 0 && old_len == len && memcmp(old, data, len) == 0 &&
+	    (st.st_mode & 07777) == 0644 && st.st_nlink == 1) {
 		/* Identical, and served as it should be: left alone. */
-		if (stat(p, &st) == 0 && (st.st_mode & 07777) == 0644) {
-			free(old);
-			free(p);
-			return 0;
-		}
+		ret = 0;
+		goto out;
 	}
-	free(old);
-	r = write_file_atomic(p, data, len, 0644, WRITE_REPLACE, &why);
-	free(p);
-	if (r < 0) {
+	if (r != -ENOENT && drop_index(m) < 0)
+		goto out;
+	if (write_file_atomic_at(fd, name, p, data, len, 0644, WRITE_REPLACE, &why) < 0) {
 		err("%s", why.msg);
-		return -1;
+		goto out;
 	}
-	return 1;
+	ret = 1;
+out:
+	free(old);
+	free(p);
+	close(fd);
+	return ret;
 }
 
 static struct entry *new_entry(struct mirror *m, const char *rel, const char *kind,
@@ -522,7 +571,7 @@ static int mirror_entry(struct mirror *m, struct cache *c, const char *rel, cons
 		m->skipped++;
 		return 0;
 	}
-	r = put_file(m->dir, rel, it.data, it.len);
+	r = put_file(m, rel, it.data, it.len);
 	if (r >= 0) {
 		e = new_entry(m, rel, kind, p, f);
 		if (!e) {
@@ -849,7 +898,7 @@ static int write_index(struct mirror *m)
 		err("out of memory");
 		return -1;
 	}
-	r = write_file_atomic(p, buf, len, 0644, WRITE_REPLACE, &why);
+	r = write_file_atomic_at(m->dfd, "index.json", p, buf, len, 0644, WRITE_REPLACE, &why);
 	if (r < 0)
 		err("%s", why.msg);
 	free(p);
@@ -888,25 +937,99 @@ static void print_json(const struct mirror *m)
 	free(index);
 }
 
-/* DIR itself: a directory (made when missing, 0755).  0 or an exit status after saying why. */
-static int check_dir(const char *dir)
+/*
+ * DIR itself: a directory (made when missing, 0755), opened into m->dfd.
+ * 0 or an exit status after saying why.
+ */
+static int open_mirror_dir(struct mirror *m)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		err("cannot create the mirror directory '%s': %s", dir, strerror(errno));
+	if (mkdir(m->dir, 0755) < 0 && errno != EEXIST) {
+		err("cannot create the mirror directory '%s': %s", m->dir, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (stat(dir, &st) < 0) {
-		err("cannot use the mirror directory '%s': %s", dir, strerror(errno));
+	if (stat(m->dir, &st) < 0) {
+		err("cannot use the mirror directory '%s': %s", m->dir, strerror(errno));
 		return EXIT_FAIL;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		err("the mirror directory '%s' is %s, not a directory", dir,
+		err("the mirror directory '%s' is %s, not a directory", m->dir,
 		    file_type_name(st.st_mode));
 		return EXIT_USAGE;
 	}
+	m->dfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->dfd < 0) {
+		err("cannot use the mirror directory '%s': %s", m->dir, strerror(errno));
+		return EXIT_FAIL;
+	}
 	return 0;
+}
+
+/*
+ * One mirror run writes DIR at a time: an exclusive flock(2) of DIR, had
+ * by the lock timeout (another run's writes take moments; its fetches are
+ * done before it locks).  0 or an exit status after saying why.
+ */
+static int lock_mirror_dir(const struct ctx *ctx, struct mirror *m)
+{
+	struct sc_deadline d;
+	unsigned int step = 1000;
+
+	sc_deadline_init(&d, ctx->lock_timeout);
+	while (flock(m->dfd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err("cannot lock the mirror directory '%s': %s", m->dir, strerror(errno));
+			return EXIT_FAIL;
+		}
+		if (sc_backoff(d.end_ns, &step, 50000) < 0) {
+			err("cannot lock the mirror directory '%s': another mirror run held it "
+			    "past the lock timeout", m->dir);
+			return EXIT_LOCK;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A run killed between its temporary file and the rename leaves the
+ * temporary file: under the lock no other run is writing one, so every
+ * regular file named .snp-certctl.XXXXXX in DIR's tree (the layout's depth,
+ * links never followed) is such a leftover, and goes.
+ */
+static void sweep_temps(int dfd, const char *shown, int depth)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		size_t n = strlen(de->d_name);
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode) && n == strlen(TEMP_PREFIX) + 6 &&
+		    strncmp(de->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0) {
+			if (unlinkat(dfd, de->d_name, 0) == 0)
+				debug("removed '%s/%s', left by a run that did not finish", shown,
+				      de->d_name);
+		} else if (S_ISDIR(st.st_mode) && depth > 0 && de->d_name[0] != '.') {
+			sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				sweep_temps(sub, shown, depth - 1);
+				close(sub);
+			}
+		}
+	}
+	closedir(d);
 }
 
 static void mirror_free(struct mirror *m)
@@ -921,11 +1044,13 @@ static void mirror_free(struct mirror *m)
 	free(m->failed);
 	free(m->keys);
 	free(m->hosts);
+	if (m->dfd >= 0)
+		close(m->dfd); /* the flock goes with it */
 }
 
 static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 {
-	struct mirror m = { .rate = 1.0 };
+	struct mirror m = { .rate = 1.0, .dfd = -1 };
 	struct sev_verify_opts sev = { .gen = SEV_GEN_UNKNOWN };
 	struct amd_trust *trust = NULL;
 	struct sev_root root = { 0 };
@@ -953,13 +1078,17 @@ static int cmd_mirror_main(struct ctx *ctx, int argc, char **argv)
 	}
 	/* The mirror is made from KDS, never from a mirror. */
 	cache.have_mirror = false;
-	ret = check_dir(m.dir);
+	ret = open_mirror_dir(&m);
 	if (ret)
 		goto out;
 	if (m.n_hosts && fetch_hosts(&m, &cache) < 0) {
 		ret = cmd_oom();
 		goto out;
 	}
+	ret = lock_mirror_dir(ctx, &m);
+	if (ret)
+		goto out;
+	sweep_temps(m.dfd, m.dir, 4);
 	cache.lookup_only = true;
 	cache.now = time(NULL);
 	ret = mirror_cache(&m, &cache, &sev);

@@ -241,8 +241,8 @@ void format_time(time_t t, char *out, size_t len)
  * Open path relative to dirfd (AT_FDCWD: as given) with extra flags, and
  * read it as read_file() does, its fstat in *sto.
  */
-static int read_file_at(int dirfd, const char *path, int flags, size_t max, uint8_t **out,
-			size_t *len, struct stat *sto)
+int read_file_at(int dirfd, const char *path, int flags, size_t max, uint8_t **out,
+		 size_t *len, struct stat *sto)
 {
 	uint8_t *buf = NULL;
 	struct stat st;
@@ -425,6 +425,29 @@ out:
 }
 
 /*
+ * What is at name in dirfd now decides (shown: the path for messages): 0 to
+ * go ahead with the temporary file and the rename, or a code with why.
+ */
+static int target_at(int dirfd, const char *name, const char *shown, unsigned int flags,
+		     struct why *why)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return why_set(why, -errno, "cannot write '%s': %s", shown, strerror(errno));
+	}
+	if (!(flags & WRITE_REPLACE) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+		return why_set(why, -EEXIST, "cannot write '%s': %s", shown, strerror(EEXIST));
+	/* A link is replaced by the rename, never written through. */
+	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+		return why_set(why, -ERR_REFUSED, "refusing to write '%s': it is %s", shown,
+			       file_type_name(st.st_mode));
+	return 0;
+}
+
+/*
  * What is at path now decides: 0 to go ahead with the temporary file and
  * the rename, 1 to write into the named device, or a code with why.
  */
@@ -443,72 +466,114 @@ int write_target(const char *path, unsigned int flags, struct why *why)
 		return 1;
 	if ((flags & WRITE_DEVICE) && S_ISCHR(st.st_mode))
 		return 1;
-	if (!(flags & WRITE_REPLACE) && (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
-		return why_set(why, -EEXIST, "cannot write '%s': %s", path, strerror(EEXIST));
-	/* A link is replaced by the rename, never written through. */
-	if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
-		return why_set(why, -ERR_REFUSED, "refusing to write '%s': it is %s", path,
-			       file_type_name(st.st_mode));
-	return 0;
+	return target_at(AT_FDCWD, path, path, flags, why);
+}
+
+/*
+ * A temporary file .snp-certctl.XXXXXX created exclusively in dirfd, never
+ * following a link planted at the name: its descriptor (the name in tmp),
+ * or -errno.
+ */
+static int make_temp_at(int dirfd, char tmp[sizeof(TEMP_PREFIX) + 6])
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+	for (int attempt = 0; attempt < 100; attempt++) {
+		int fd;
+
+		memcpy(tmp, TEMP_PREFIX, sizeof(TEMP_PREFIX) - 1);
+		for (size_t i = 0; i < 6; i++)
+			tmp[sizeof(TEMP_PREFIX) - 1 + i] =
+				chars[(size_t)(sc_random01() * (sizeof(chars) - 1)) % (sizeof(chars) - 1)];
+		tmp[sizeof(TEMP_PREFIX) + 5] = '\0';
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const char *shown, const void *buf,
+			 size_t len, mode_t mode, unsigned int flags, struct why *why)
+{
+	char tmp[sizeof(TEMP_PREFIX) + 6];
+	bool have_tmp = false;
+	int fd = -1, ret;
+
+	ret = target_at(dirfd, name, shown, flags, why);
+	if (ret < 0)
+		return ret;
+	fd = make_temp_at(dirfd, tmp);
+	if (fd < 0) {
+		ret = why_set(why, fd, "cannot write '%s': %s", shown, strerror(-fd));
+		fd = -1;
+		goto out;
+	}
+	have_tmp = true;
+	ret = sc_write_all(fd, buf, len);
+	if (ret == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
+		ret = -errno;
+	if (ret < 0) {
+		why_set(why, ret, "cannot write '%s': %s", shown, strerror(-ret));
+		goto out;
+	}
+	/*
+	 * Both names relative to the one directory opened: rename() replaces
+	 * the final name (a link too) and never follows it, and a directory
+	 * swapped for a link meanwhile moves nothing anywhere else.
+	 */
+	if (flags & WRITE_REPLACE) {
+		if (renameat(dirfd, tmp, dirfd, name) < 0) {
+			ret = why_set(why, -errno, "cannot write '%s': %s", shown, strerror(errno));
+			goto out;
+		}
+	} else if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0) {
+		/* Filesystems without RENAME_NOREPLACE: link() never clobbers. */
+		if (errno != EINVAL || linkat(dirfd, tmp, dirfd, name, 0) < 0) {
+			ret = why_set(why, -errno, "cannot write '%s': %s", shown, strerror(errno));
+			goto out;
+		}
+		unlinkat(dirfd, tmp, 0);
+	}
+	have_tmp = false;
+	if (fsync(dirfd) < 0)
+		ret = why_set(why, -errno, "cannot write '%s': %s", shown, strerror(errno));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (have_tmp)
+		unlinkat(dirfd, tmp, 0);
+	return ret;
 }
 
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		      unsigned int flags, struct why *why)
 {
-	char *dir = NULL, *tmp = NULL;
-	int fd = -1, ret;
+	const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+	char *dir = NULL;
+	int dfd = -1, ret;
 
 	ret = write_target(path, flags, why);
 	if (ret == 1)
 		return write_device(path, buf, len, why);
 	if (ret < 0)
 		return ret;
+	if (!*name)
+		return why_set(why, -EISDIR, "cannot write '%s': %s", path, strerror(EISDIR));
 	dir = sc_dir_of(path);
-	if (!dir || asprintf(&tmp, "%s/.snp-certctl.XXXXXX", dir) < 0) {
-		tmp = NULL;
+	if (!dir) {
 		ret = why_set(why, -ENOMEM, "out of memory");
 		goto out;
 	}
-	/* mkostemp: O_CREAT|O_EXCL, so the temporary name is never followed. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
+	/* The directory opened once: the temporary file and the rename both in it. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
 		ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
-		free(tmp);
-		tmp = NULL;
 		goto out;
 	}
-	ret = sc_write_all(fd, buf, len);
-	if (ret == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
-		ret = -errno;
-	if (ret < 0) {
-		why_set(why, ret, "cannot write '%s': %s", path, strerror(-ret));
-		goto out;
-	}
-	/* rename() replaces the final name (a link too) and never follows it. */
-	if (flags & WRITE_REPLACE) {
-		if (rename(tmp, path) < 0) {
-			ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
-			goto out;
-		}
-	} else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) < 0) {
-		/* Filesystems without RENAME_NOREPLACE: link() never clobbers. */
-		if (errno != EINVAL || link(tmp, path) < 0) {
-			ret = why_set(why, -errno, "cannot write '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		unlink(tmp);
-	}
-	free(tmp);
-	tmp = NULL;
-	ret = sc_fsync_dir(dir);
-	if (ret < 0)
-		why_set(why, ret, "cannot write '%s': %s", path, strerror(-ret));
+	ret = write_file_atomic_at(dfd, name, path, buf, len, mode, flags, why);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
+	sc_close(dfd);
 	free(dir);
 	return ret;
 }

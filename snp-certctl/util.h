@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -80,6 +81,22 @@ int read_trusted_file(const char *path, size_t max, uint8_t **buf, size_t *len, 
  */
 int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode,
 		      unsigned int flags, struct why *why);
+/* The temporary names write_file_atomic() creates (and a sweep may remove). */
+#define TEMP_PREFIX ".snp-certctl."
+/*
+ * write_file_atomic() of name (one component) in the directory dirfd,
+ * shown in messages as shown: the temporary file, the rename and the fsync
+ * all relative to dirfd, so nothing reaches outside that directory (no
+ * WRITE_DEVICE).  0 or a code with why.
+ */
+int write_file_atomic_at(int dirfd, const char *name, const char *shown, const void *buf,
+			 size_t len, mode_t mode, unsigned int flags, struct why *why);
+/*
+ * read_file() of path relative to dirfd, with extra open flags (O_NOFOLLOW)
+ * and the fstat of what was read in *st.
+ */
+int read_file_at(int dirfd, const char *path, int flags, size_t max, uint8_t **buf, size_t *len,
+		 struct stat *st);
 /*
  * What write_file_atomic() would make of path now, for a caller that
  * writes several files and would rather refuse before the first: 0 (a new

@@ -400,3 +400,115 @@ old_table() {
 	assert_equal "$(kds_requests)" 0
 	assert_equal "$(mirror_requests "/vcek/Milan/$HW_MILAN/7409000000000204.der")" 1
 }
+
+# The cache with this host's VCEK, its chain and the CRL (no mirror yet).
+cache_of_this_host() {
+	certctl fetch vcek --product Milan --hwid "$HW_MILAN" --tcb "$FX_TCB_MILAN" \
+		"${ROOTS[@]}" -q -o /dev/null
+	certctl fetch crl --product Milan "${ROOTS[@]}" -q -o /dev/null
+}
+
+@test "mirror: a directory of DIR swapped for a link while mirror writes: nothing is written outside DIR" {
+	command -v strace >/dev/null || fail "strace is needed to hold mirror between its steps"
+	cache_of_this_host
+	mkdir -p "$T/outside/Milan"
+	# Every mkdir held 0.7 s: while vcek/Milan is being made, vcek becomes a link out
+	# (a web root's owner, www-data, may do that to a mirror run as root).
+	# (LeakSanitizer cannot run under ptrace.)
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" strace -o /dev/null -e trace=mkdir,mkdirat \
+		-e inject=mkdir,mkdirat:delay_exit=700000 "$SNP_CERTCTL" mirror "$M" "${ROOTS[@]}" 2>"$T/err" &
+	pid=$!
+	for i in $(seq 200); do
+		[ -d "$M/vcek/Milan" ] && break
+		sleep 0.02
+	done
+	mv "$M/vcek" "$T/vcek.moved"
+	ln -s "$T/outside" "$M/vcek"
+	rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 1
+	assert_equal "$(cat "$T/err")" "snp-certctl: refusing to write below '$M/vcek': it is a symbolic link, not a directory"
+	assert_equal "$(find "$T/outside" -type f | wc -l)" 0
+	[ ! -e "$M/index.json" ]
+}
+
+@test "mirror: a link or a hard link at a file's name, even to identical bytes, is replaced by a file of DIR" {
+	cache_of_this_host
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	crl="$M/vcek/Milan/crl.der" chain="$M/vcek/Milan/cert_chain.pem"
+	mv "$crl" "$T/crl-outside.der"
+	ln -s "$T/crl-outside.der" "$crl"
+	cp "$chain" "$T/chain-outside.pem"
+	ln -f "$T/chain-outside.pem" "$chain"
+	run --separate-stderr certctl mirror "$M" "${ROOTS[@]}" --json
+	assert_success
+	assert_equal "$(jq -c '[.written, .unchanged]' <<<"$output")" '[2,1]'
+	[ -f "$crl" ]
+	[ ! -L "$crl" ]
+	assert_equal "$(stat -c %h "$chain")" 1
+	assert_equal "$(stat -c %h "$T/chain-outside.pem")" 1
+	index_matches "$M"
+}
+
+@test "mirror: a run killed before its rename leaves a temporary file; the next run removes it, and only such files" {
+	command -v strace >/dev/null || fail "strace is needed to kill mirror at its rename"
+	cache_of_this_host
+	run strace -o /dev/null -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=SIGKILL:when=2 \
+		"$SNP_CERTCTL" mirror "$M" "${ROOTS[@]}" -q
+	assert_failure 137
+	assert_equal "$(find "$M" -name '.snp-certctl.*' -type f | wc -l)" 1
+	[ ! -e "$M/index.json" ]
+	: >"$M/vcek/.htaccess"
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	assert_equal "$(find "$M" -name '.snp-certctl.*' | wc -l)" 0
+	[ -f "$M/vcek/.htaccess" ]
+	rm "$M/vcek/.htaccess"
+	index_matches "$M"
+}
+
+@test "mirror: one run writes DIR at a time; another waits the lock timeout, then exit 3" {
+	cache_of_this_host
+	mkdir "$M"
+	flock "$M" sleep 3 &
+	holder=$!
+	sleep 0.3
+	SNP_CERTCTL_LOCK_TIMEOUT=0.3 run --separate-stderr certctl mirror "$M" "${ROOTS[@]}"
+	assert_failure 3
+	assert_equal "$stderr" "snp-certctl: cannot lock the mirror directory '$M': another mirror run held it past the lock timeout"
+	[ ! -e "$M/index.json" ]
+	SNP_CERTCTL_LOCK_TIMEOUT=10 run --separate-stderr certctl mirror "$M" "${ROOTS[@]}"
+	assert_success
+	index_matches "$M"
+	kill "$holder" 2>/dev/null || true
+}
+
+@test "mirror: a run that replaces a file and is killed before its index leaves no index with a stale sha256" {
+	command -v strace >/dev/null || fail "strace is needed to kill mirror at its rename"
+	cache_of_this_host
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	# KDS publishes a new CRL (signed by the same ARK), the cache takes it.
+	mkdir "$T/ca"
+	: >"$T/ca/index.txt"
+	echo 02 >"$T/ca/crlnumber"
+	printf '[ca]\ndefault_ca=c\n[c]\ndatabase=%s\ncrlnumber=%s\n[crl_ext]\nauthorityKeyIdentifier=keyid:always\n' \
+		"$T/ca/index.txt" "$T/ca/crlnumber" >"$T/ca/cnf"
+	openssl ca -batch -config "$T/ca/cnf" -gencrl -cert "$SNPCERT_FIXTURES/milan/ark.pem" \
+		-keyfile "$SNPCERT_FIXTURES/milan/ark.key" -crl_lastupdate 20250101000000Z \
+		-crl_nextupdate 20491231235959Z -crlexts crl_ext -md sha384 \
+		-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 -sigopt rsa_mgf1_md:sha384 \
+		-out "$T/ca/crl.pem" 2>/dev/null
+	openssl crl -in "$T/ca/crl.pem" -outform der -out "$T/cache/vcek/Milan/crl.der"
+	run cmp -s "$T/cache/vcek/Milan/crl.der" "$M/vcek/Milan/crl.der"
+	assert_failure
+	# Killed at its second rename: the new CRL is in place, the index not yet written.
+	run strace -o /dev/null -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=SIGKILL:when=2 \
+		"$SNP_CERTCTL" mirror "$M" "${ROOTS[@]}" -q
+	assert_failure 137
+	cmp "$T/cache/vcek/Milan/crl.der" "$M/vcek/Milan/crl.der"
+	# An index a reader sees is true of the files: here, none.
+	[ ! -e "$M/index.json" ]
+	certctl mirror "$M" "${ROOTS[@]}" -q
+	index_matches "$M"
+}
