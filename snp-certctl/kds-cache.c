@@ -34,6 +34,9 @@ int cache_init(struct cache *c, const struct ctx *ctx, const struct amd_trust *t
 		if (r)
 			return r;
 		c->mirror.server = "the mirror";
+		/* A mirror is asked first and may fail: it must cost little. */
+		if (c->mirror.deadline > c->mirror.timeout)
+			c->mirror.deadline = c->mirror.timeout;
 		c->have_mirror = true;
 	}
 	if (!c->dir || !*c->dir)
@@ -170,7 +173,7 @@ static void drop_reply(struct cache_item *it)
 
 static int one_request(struct cache *c, const struct kds_http_opts *o, const char *req,
 		       const char *post, bool der, const char *what, struct cache_item *it,
-		       struct why *why)
+		       bool *answered, struct why *why)
 {
 	if (c->before_request)
 		c->before_request(c->before_arg);
@@ -181,7 +184,7 @@ static int one_request(struct cache *c, const struct kds_http_opts *o, const cha
 	if (post)
 		return kds_http_post(o, req, post, "application/json", what, &it->data, &it->len,
 				     why);
-	return kds_http_get(o, req, der, what, &it->data, &it->len, why);
+	return kds_http_get_answered(o, req, der, what, &it->data, &it->len, answered, why);
 }
 
 /*
@@ -196,15 +199,22 @@ static int mirror_fetch(struct cache *c, struct cache_item *it, const char *rel,
 	const char *then = c->offline ? "--offline forbids asking KDS" : "asking KDS";
 	char path[KDS_PATH_MAX + 1], reason[256];
 	struct why e = { 0 };
+	bool answered = true;
 	int r;
 
+	if (c->mirror_down) {
+		debug("mirror: %s: not asked, the mirror did not answer before", what);
+		return 0;
+	}
 	snprintf(path, sizeof(path), "/%s", rel);
 	/* Its messages name the path asked for: what comes first in ours. */
-	r = one_request(c, &c->mirror, path, NULL, der, path, it, &e);
+	r = one_request(c, &c->mirror, path, NULL, der, path, it, &answered, &e);
 	if (r == -ENOMEM)
 		return why_set(why, -ENOMEM, "out of memory");
 	if (r < 0) {
-		warn("mirror: %s: %s; %s", what, e.msg, then);
+		c->mirror_down = !answered;
+		warn("mirror: %s: %s; %s%s", what, e.msg, then,
+		     answered ? "" : " (the mirror is not asked again in this run)");
 		return 0;
 	}
 	r = check(c, arg, it, reason, sizeof(reason), why);
@@ -246,7 +256,7 @@ static int cache_fetch(struct cache *c, const struct kds_http_opts *o, struct ca
 		return why_set(why, -ERR_KDS,
 			       "no usable %s in the cache '%s'%s, and --offline forbids asking KDS",
 			       what, c->dir, mirrored ? " nor the mirror" : "");
-	r = one_request(c, o, req, post, der, what, it, why);
+	r = one_request(c, o, req, post, der, what, it, NULL, why);
 	if (r)
 		return r;
 	r = check(c, arg, it, reason, rlen, why);

@@ -52,9 +52,12 @@ struct cache {
 	 * A mirror (setting kds_mirror, formats/mirror-layout.md): asked first
 	 * for every VCEK, CA chain and CRL, at its URL + "/" + the cache name;
 	 * its reply is verified as KDS's is, and on a miss or a reply that does
-	 * not verify (said on stderr) KDS is asked, unless offline.
+	 * not verify (said on stderr) KDS is asked, unless offline.  Each
+	 * request to it has one attempt's time-out for all its attempts, and
+	 * once it has not answered (no connection, none in time) it is not
+	 * asked again in this run (mirror_down).
 	 */
-	bool have_mirror;
+	bool have_mirror, mirror_down;
 	struct kds_http_opts mirror;
 	/* Called before every request (mirror or KDS), e.g. a rate limit; NULL: none. */
 	void (*before_request)(void *arg);

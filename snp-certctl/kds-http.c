@@ -720,7 +720,7 @@ static int report(const struct kds_http_opts *o, const struct result *r, const c
 }
 
 static int request(const struct kds_http_opts *o, const char *path, struct request *rq,
-		   const char *what, uint8_t **body, size_t *len, struct why *why)
+		   const char *what, uint8_t **body, size_t *len, bool *answered, struct why *why)
 {
 	struct result r = { 0 };
 	unsigned int attempts = 0, limit;
@@ -793,6 +793,9 @@ static int request(const struct kds_http_opts *o, const char *path, struct reque
 		sc_sleep_s(wait);
 	}
 out:
+	if (answered)
+		*answered = r.outcome == OUT_OK || r.outcome == OUT_STATUS ||
+			    r.outcome == OUT_BADREPLY || r.outcome == OUT_TOOBIG;
 	free(r.body);
 	free(url);
 	return ret;
@@ -801,9 +804,16 @@ out:
 int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, const char *what,
 		 uint8_t **body, size_t *len, struct why *why)
 {
+	return kds_http_get_answered(o, path, der, what, body, len, NULL, why);
+}
+
+int kds_http_get_answered(const struct kds_http_opts *o, const char *path, bool der,
+			  const char *what, uint8_t **body, size_t *len, bool *answered,
+			  struct why *why)
+{
 	struct request rq = { .der = der };
 
-	return request(o, path, &rq, what, body, len, why);
+	return request(o, path, &rq, what, body, len, answered, why);
 }
 
 int kds_http_post(const struct kds_http_opts *o, const char *path, const char *data,
@@ -814,5 +824,5 @@ int kds_http_post(const struct kds_http_opts *o, const char *path, const char *d
 	struct request rq = { .data = data, .ctype = header };
 
 	snprintf(header, sizeof(header), "Content-Type: %s", ctype);
-	return request(o, path, &rq, what, body, len, why);
+	return request(o, path, &rq, what, body, len, NULL, why);
 }

@@ -84,6 +84,16 @@ int kds_http_get(const struct kds_http_opts *o, const char *path, bool der, cons
 		 uint8_t **body, size_t *len, struct why *why);
 
 /*
+ * kds_http_get, saying in *answered whether the server answered at all
+ * (an HTTP reply of any status, even one that is not a KDS reply), as
+ * opposed to no connection, none in time, a failed TLS handshake or a
+ * reply broken off: a server that did not answer will not soon.
+ */
+int kds_http_get_answered(const struct kds_http_opts *o, const char *path, bool der,
+			  const char *what, uint8_t **body, size_t *len, bool *answered,
+			  struct why *why);
+
+/*
  * The same as a POST of data (NUL-terminated, sent as Content-Type ctype),
  * with the same retries; the reply is text.  A server that asks for a
  * client certificate and gets none, or refuses the one o->client_cert

@@ -340,6 +340,39 @@ old_table() {
 	assert_equal "$stderr" "snp-certctl: $T/bad.conf:2: invalid kds_mirror 'http://m/?x=1': want an http:// or https:// URL without a query"
 }
 
+@test "hosts: a mirror that does not answer is asked once, with one attempt's time-out; KDS for the rest of the run" {
+	# A mirror that takes connections and never answers; it counts them.
+	python3 - "$T/dead.port" "$T/dead.conns" <<-'EOF' 3>&- &
+		import socket, sys
+		s = socket.socket()
+		s.bind(("127.0.0.1", 0))
+		s.listen(16)
+		open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+		held = []
+		while True:
+		    c, _ = s.accept()
+		    held.append(c)
+		    open(sys.argv[2], "a").write("conn\n")
+	EOF
+	for i in $(seq 100); do [ -s "$T/dead.port" ] && break; sleep 0.05; done
+	export SNP_CERTCTL_CACHE_DIR="$T/cache2"
+	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/milan/ark.pem"
+	old_table
+	: >"$KDS_LOG"
+	# Time-outs of 1 s per attempt, 20 s in all: KDS would be retried for
+	# 20 s; the mirror gets 1 s for a request, once.
+	run --separate-stderr env SNP_CERTCTL_KDS_TIMEOUT=1 SNP_CERTCTL_KDS_DEADLINE=20 \
+		LD_PRELOAD="$FAKE_SO" FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" "$SNP_CERTCTL" \
+		refresh --kds-mirror "http://127.0.0.1:$(cat "$T/dead.port")/kds"
+	assert_success
+	assert_output --partial "updated $T/store/t.certs: installed the VCEK for the reported TCB"
+	assert_equal "$(wc -l <"$T/dead.conns")" 1
+	assert_equal "$(grep -c 'warning: mirror: ' <<<"$stderr")" 1
+	[[ "$stderr" == *"did not answer within 1 s; asking KDS (the mirror is not asked again in this run)"* ]]
+	assert_equal "$(kds_requests "/vcek/v1/Milan/$HW_MILAN?")" 1
+	assert_equal "$(kds_requests /vcek/v1/Milan/cert_chain)" 1
+}
+
 @test "hosts: a tampered VCEK on the mirror is refused, KDS asked, only the good one cached" {
 	mirror_of_this_host
 	good="$M/vcek/Milan/$HW_MILAN/7308000000000103.der"
