@@ -238,8 +238,8 @@ setup() {
 	ino=$(stat -c %i "$T/t.certs")
 	before=$(fingerprint "$T/t.certs")
 	# while another process holds the exclusive lock, --force waits and gives up
-	"$SNP_CERTCTL" lock "$T/t.certs" -- sleep 3 3>&- &
-	wait_held "$T/t.certs"
+	"$SNP_CERTCTL" lock "$T/t.certs" -- sh -c ': >"$0"; exec sleep 3' "$T/.held" 3>&- &
+	wait_file "$T/.held"
 	SNP_CERTCTL_LOCK_TIMEOUT=0.2 run test_table milan "$T/t.certs" --force
 	assert_failure 3
 	assert_output --partial "cannot lock '$T/t.certs' within 0.2s: held by $! (snp-certctl) WRITE"

@@ -15,9 +15,7 @@ NEW=bl=4,tee=2,snp=9,ucode=116   # after the firmware update
 NEW_RAW=0x7409000000000204
 
 setup_file() {
-	need_fixtures
-	start_kds http
-	wait_kds http
+	kds_file_setup
 }
 
 teardown_file() {
@@ -26,11 +24,7 @@ teardown_file() {
 
 setup() {
 	common_setup
-	fake_sev_setup
-	fake_test_platform milan
-	use_kds http
-	: >"$KDS_LOG"
-	kds_mode ok
+	simulated_host
 	TABLE="$T/store/t.certs"
 	printf 'opaque-x' >"$T/x.bin"
 	test_table milan "$TABLE" --crl "$SNPCERT_FIXTURES/milan/crl.der" \
@@ -41,9 +35,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 	if [ -n "${SHM_STORE:-}" ]; then rm -rf "$SHM_STORE"; fi
 }
 

@@ -253,9 +253,23 @@ kds_requests() {
 	grep -c -- "${1:-GET}" "$KDS_LOG" || true
 }
 
+# wait_file PATH: wait (up to 20 s) until PATH exists: for a command that
+# `snp-certctl lock` runs in the background, with all its locks held, to
+# say so (lock FILE -- sh -c ': >"$0"; exec sleep 3' "$T/.held" &).
+wait_file() {
+	local i
+	for i in $(seq 400); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "wait_file: no '$1' after 20 s" >&2
+	return 1
+}
+
 # wait_held FILE: wait (up to 20 s) until a process holds a lock on FILE
-# (/proc/locks; one blocked waiting does not count): for a holder started
-# in the background, instead of sleeping and hoping it got there first.
+# (/proc/locks; one blocked waiting does not count): for a holder that
+# takes one lock (a stock reader) started in the background, instead of
+# sleeping and hoping it got there first.
 wait_held() {
 	local d ino id i
 	d=$(stat -c %d "$1") ino=$(stat -c %i "$1")
@@ -267,6 +281,48 @@ wait_held() {
 	done
 	echo "wait_held: no lock on '$1' after 20 s" >&2
 	return 1
+}
+
+# For teardown: stop what the test left running in the background.
+stop_jobs() {
+	local p
+	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+
+# For setup_file: the fixtures, and the KDS stand-in "http" for the whole
+# file (teardown_file: stop_kds http).  old_vcek TCB: meanwhile, the fixture
+# Milan chip's VCEK for an older TCB, in $OLD_VCEK.
+kds_file_setup() {
+	need_fixtures
+	start_kds http "$@"
+	wait_kds http
+}
+
+OLD_VCEK="$BATS_FILE_TMPDIR/old-vcek.der"
+old_vcek() {
+	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \
+		"$(printf '%02x' $(seq 0 63))" "$1" "$OLD_VCEK"
+}
+
+# old_table FILE [ARG]...: a table (made anew) of $OLD_VCEK and the Milan
+# fixture's ASK and ARK, and build's ARGs.
+old_table() {
+	local out=$1
+	shift
+	certctl build -q --force -o "$out" --vcek "$OLD_VCEK" \
+		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem" "$@"
+}
+
+# For setup, after common_setup: a simulated host of PRODUCT (default milan;
+# the fake firmware) asking the file's KDS stand-in, its log emptied, its
+# fault mode ok.
+simulated_host() {
+	fake_sev_setup
+	fake_test_platform "${1:-milan}"
+	use_kds http
+	: >"$KDS_LOG"
+	kds_mode ok
 }
 
 # The fixtures, made once (about 20 s the first time).

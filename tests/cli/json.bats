@@ -174,8 +174,8 @@ Try 'snp-certctl show --help'."
 
 @test "--json: a lock not had in time is the error document (exit 3)" {
 	sample_table "$T/t.certs"
-	"$SNP_CERTCTL" lock "$T/t.certs" -- sleep 3 3>&- &
-	wait_held "$T/t.certs"
+	"$SNP_CERTCTL" lock "$T/t.certs" -- sh -c ': >"$0"; exec sleep 3' "$T/.held" 3>&- &
+	wait_file "$T/.held"
 	run --separate-stderr certctl update --json --timeout 0.2 "$T/t.certs" \
 		--vcek "$SAMPLE_VCEK"
 	wait

@@ -12,9 +12,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 @test "locks: a table nobody holds" {
@@ -42,9 +40,9 @@ teardown() {
 }
 
 @test "locks: lock -- sleep holds WRITE on the table and its journal" {
-	"$SNP_CERTCTL" lock "$T/t.certs" -- sleep 1.5 3>&- &
+	"$SNP_CERTCTL" lock "$T/t.certs" -- sh -c ': >"$0"; exec sleep 1.5' "$T/.held" 3>&- &
 	locker=$!
-	wait_held "$T/t.certs"
+	wait_file "$T/.held"
 	run certctl locks "$T/t.certs"
 	assert_success
 	assert_line --index 0 "$T/t.certs: 2 locks"
@@ -56,13 +54,19 @@ teardown() {
 }
 
 @test "locks: a writer waiting behind a reader shows the intent byte" {
-	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- sleep 1.5 3>&- &
+	# The reader holds on until told: the writer waits behind it meanwhile.
+	"$SNP_CERTCTL" lock --shared "$T/t.certs" -- \
+		sh -c ': >"$0"; while [ ! -e "$0.release" ]; do sleep 0.05; done' "$T/.held" 3>&- &
 	reader=$!
-	wait_held "$T/t.certs"
-	"$SNP_CERTCTL" lock --timeout 5 "$T/t.certs" -- true 3>&- &
+	wait_file "$T/.held"
+	"$SNP_CERTCTL" lock --timeout 30 "$T/t.certs" -- true 3>&- &
 	writer=$!
-	sleep 0.3
-	run certctl locks --json "$T/t.certs"
+	for i in $(seq 200); do
+		run certctl locks --json "$T/t.certs"
+		jq -e ".files[0].locks[] | select(.pid == $writer and .intent)" <<< "$output" >/dev/null &&
+			break
+		sleep 0.05
+	done
 	assert_success
 	# the libsnpcert reader locks [0, 2^40), the writer the byte at 2^40
 	[ "$(jq -r ".files[0].locks[] | select(.pid == $reader) | \"\(.mode) \(.intent) \(.start) \(.end)\"" <<< "$output")" = \
@@ -71,6 +75,7 @@ teardown() {
 		"WRITE true" ]
 	run certctl locks "$T/t.certs"
 	assert_line --regexp "^  $writer +snp-certctl +WRITE +held +OFD +[0-9]+ +intent byte\$"
+	touch "$T/.held.release"
 	wait "$writer"
 }
 

@@ -14,11 +14,8 @@ OLDTCB=bl=3,tee=1,snp=7,ucode=115
 PROM_PYTHON=${PROM_PYTHON:-/usr/bin/python3}
 
 setup_file() {
-	need_fixtures
-	start_kds http
-	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \
-		"$(printf '%02x' $(seq 0 63))" "$OLDTCB" "$BATS_FILE_TMPDIR/old-vcek.der"
-	wait_kds http
+	kds_file_setup
+	old_vcek "$OLDTCB"
 }
 
 teardown_file() {
@@ -30,18 +27,8 @@ setup() {
 	command -v promtool >/dev/null || fail "promtool is missing: make test-deps (Debian: prometheus)"
 	"$PROM_PYTHON" -c 'import prometheus_client' ||
 		fail "prometheus_client is missing: make test-deps (Debian: python3-prometheus-client)"
-	fake_sev_setup
-	fake_test_platform milan
-	use_kds http
-	: >"$KDS_LOG"
-	kds_mode ok
+	simulated_host
 	STATEFILE="$T/store/.snp-certctl-state.json"
-}
-
-# A table with this chip's VCEK for another (older) TCB.
-old_table() {
-	certctl build -q --force -o "$1" --vcek "$BATS_FILE_TMPDIR/old-vcek.der" \
-		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"
 }
 
 # Every sample of the exposition in FILE as a JSON array of {name, labels,

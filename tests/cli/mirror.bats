@@ -14,9 +14,8 @@ HW_MILAN=$(printf '%02x' $(seq 0 63))
 HW_GENOA=$(printf '%02x' $(seq 64 127))
 
 setup_file() {
-	need_fixtures
-	start_kds http
-	wait_kds http
+	kds_file_setup
+	old_vcek bl=3,tee=1,snp=7,ucode=115
 }
 
 teardown_file() {
@@ -25,11 +24,7 @@ teardown_file() {
 
 setup() {
 	common_setup
-	fake_sev_setup
-	fake_test_platform milan
-	use_kds http
-	: >"$KDS_LOG"
-	kds_mode ok
+	simulated_host
 	# Both test roots, for a fleet of Milan and Genoa hosts.
 	unset SNP_CERTCTL_TRUST_ROOT
 	ROOTS=(--trust-root "$SNPCERT_FIXTURES/milan/ark.pem"
@@ -38,9 +33,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 # status --json of the simulated host as PRODUCT's test platform.
@@ -267,17 +260,9 @@ mirror_of_this_host() {
 	: >"$KDS_LOG"
 }
 
-# A table of the fixture chain with a VCEK for an older TCB, for refresh.
-old_table() {
-	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan "$HW_MILAN" \
-		bl=3,tee=1,snp=7,ucode=115 "$T/old-vcek.der"
-	certctl build -q -o "$T/store/t.certs" --vcek "$T/old-vcek.der" \
-		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"
-}
-
 @test "hosts: refresh with kds_mirror set makes no KDS request when the mirror has the keys" {
 	mirror_of_this_host
-	old_table
+	old_table "$T/store/t.certs"
 	printf 'kds_mirror = %s\n' "$MIRROR_URL" >"$T/m.conf"
 	run --separate-stderr env SNP_CERTCTL_CONFIG="$T/m.conf" LD_PRELOAD="$FAKE_SO" \
 		FAKE_SEV_STATE="$STATE" FAKE_SEV_LOG="$LOG" "$SNP_CERTCTL" refresh
@@ -316,7 +301,7 @@ old_table() {
 	assert_equal "$(kds_requests)" 0
 	[ ! -e "$T/x.der" ]
 	# refresh --offline through the mirror.
-	old_table
+	old_table "$T/store/t.certs"
 	run --separate-stderr fake refresh --offline --kds-mirror "$MIRROR_URL"
 	assert_success
 	assert_equal "$(kds_requests)" 0
@@ -357,7 +342,7 @@ old_table() {
 	for i in $(seq 100); do [ -s "$T/dead.port" ] && break; sleep 0.05; done
 	export SNP_CERTCTL_CACHE_DIR="$T/cache2"
 	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/milan/ark.pem"
-	old_table
+	old_table "$T/store/t.certs"
 	: >"$KDS_LOG"
 	# Time-outs of 1 s per attempt, 20 s in all: KDS would be retried for
 	# 20 s; the mirror gets 1 s for a request, once.
@@ -380,7 +365,7 @@ old_table() {
 	# Another TCB's VCEK (signed by the right ASK) served under this TCB's name.
 	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan "$HW_MILAN" \
 		bl=3,tee=1,snp=7,ucode=115 "$good"
-	old_table
+	old_table "$T/store/t.certs"
 	run --separate-stderr fake refresh --kds-mirror "$MIRROR_URL"
 	assert_success
 	[[ "$stderr" == *"warning: mirror: Milan VCEK hwid 00010203...3f TCB bl=3,tee=1,snp=8,ucode=115: it does not verify: "*"; asking KDS"* ]]

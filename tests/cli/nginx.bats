@@ -11,11 +11,8 @@ HW_MILAN=$(printf '%02x' $(seq 0 63))
 OLDTCB=bl=3,tee=1,snp=7,ucode=115
 
 setup_file() {
-	need_fixtures
-	start_kds http
-	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \
-		"$HW_MILAN" "$OLDTCB" "$BATS_FILE_TMPDIR/old-vcek.der"
-	wait_kds http
+	kds_file_setup
+	old_vcek "$OLDTCB"
 }
 
 teardown_file() {
@@ -25,11 +22,7 @@ teardown_file() {
 setup() {
 	common_setup
 	command -v nginx >/dev/null || fail "nginx is missing: make test-deps (Debian: nginx-light)"
-	fake_sev_setup
-	fake_test_platform milan
-	use_kds http
-	: >"$KDS_LOG"
-	kds_mode ok
+	simulated_host
 	W="$T/www"
 	M="$W/kds"
 	mkdir -p "$W"
@@ -37,9 +30,7 @@ setup() {
 
 teardown() {
 	[ -s "$T/nginx/nginx.pid" ] && kill "$(cat "$T/nginx/nginx.pid")" 2>/dev/null
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 # serve_nginx: nginx on a free loopback port with the shipped snippet as it
@@ -129,8 +120,7 @@ make_mirror() {
 	make_mirror
 	serve_nginx
 	# A table of the VCEK for an older TCB; the host's cache of its own, empty.
-	certctl build -q -o "$T/store/t.certs" --vcek "$BATS_FILE_TMPDIR/old-vcek.der" \
-		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem"
+	old_table "$T/store/t.certs"
 	: >"$KDS_LOG"
 	SNP_CERTCTL_CACHE_DIR="$T/host-cache" run --separate-stderr fake refresh \
 		--kds-mirror "$MIRROR_URL"

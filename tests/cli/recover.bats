@@ -16,9 +16,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 # Interrupt an update of $1 at step $2.
@@ -111,8 +109,8 @@ $T/store/c.certs: replayed: the interrupted update was completed"
 }
 
 @test "recover: a table being updated is busy (exit 3); a missing one is exit 1" {
-	"$SNP_CERTCTL" lock "$T/store/a.certs" -- sleep 3 3>&- &
-	wait_held "$T/store/a.certs"
+	"$SNP_CERTCTL" lock "$T/store/a.certs" -- sh -c ': >"$0"; exec sleep 3' "$T/.held" 3>&- &
+	wait_file "$T/.held"
 	run --separate-stderr certctl recover --timeout 0.2 "$T/store/a.certs"
 	assert_failure 3
 	[[ "$stderr" == *"cannot lock '$T/store/a.certs' within 0.2s: held by "*"(snp-certctl) WRITE"* ]]

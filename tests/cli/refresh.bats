@@ -14,12 +14,9 @@ NEW=bl=3,tee=1,snp=8,ucode=115   # the platform's reported TCB (the fixture VCEK
 OLDTCB=bl=3,tee=1,snp=7,ucode=115
 
 setup_file() {
-	need_fixtures
-	start_kds http
+	kds_file_setup
 	# A VCEK of this chip for an older TCB: what the tables hold before.
-	bash "$REPO/tests/fixtures/make-vcek.sh" "$SNPCERT_FIXTURES/milan" milan \
-		"$(printf '%02x' $(seq 0 63))" "$OLDTCB" "$BATS_FILE_TMPDIR/old-vcek.der"
-	wait_kds http
+	old_vcek "$OLDTCB"
 }
 
 teardown_file() {
@@ -28,28 +25,20 @@ teardown_file() {
 
 setup() {
 	common_setup
-	fake_sev_setup
-	fake_test_platform milan
-	use_kds http
-	: >"$KDS_LOG"
-	kds_mode ok
+	simulated_host
 	printf 'opaque-x' >"$T/x.bin"
 	TABLE="$T/store/t.certs"
-	old_table "$TABLE"
+	old_entries_table "$TABLE"
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 	if [ -n "${SHM_STORE:-}" ]; then rm -rf "$SHM_STORE"; fi
 }
 
 # A table with the old VCEK, ASK, ARK, CRL and an opaque entry.
-old_table() {
-	certctl build -q --force -o "$1" --vcek "$BATS_FILE_TMPDIR/old-vcek.der" \
-		--ask "$SNPCERT_FIXTURES/milan/ask.pem" --ark "$SNPCERT_FIXTURES/milan/ark.pem" \
-		--crl "$SNPCERT_FIXTURES/milan/crl.der" --entry "$GUID_X=$T/x.bin"
+old_entries_table() {
+	old_table "$1" --crl "$SNPCERT_FIXTURES/milan/crl.der" --entry "$GUID_X=$T/x.bin"
 }
 
 # "type sha256" per entry, in order.
@@ -190,7 +179,7 @@ fails_untouched() {
 }
 
 @test "refresh: the whole store, in order; an empty table gets VCEK, ASK and ARK" {
-	old_table "$T/store/b.certs"
+	old_entries_table "$T/store/b.certs"
 	test_table milan "$T/store/a.certs"
 	printf '\0%.0s' $(seq 24) >"$T/store/c.certs"
 	printf 'not a table' >"$T/store/.hidden"
@@ -207,7 +196,7 @@ fails_untouched() {
 	assert_success
 	assert_equal "$(cat "$T/store/.hidden")" "not a table"
 	# Only the named files, when named.
-	old_table "$T/store/b.certs"
+	old_entries_table "$T/store/b.certs"
 	run --separate-stderr fake refresh "$T/store/b.certs"
 	assert_success
 	assert_output --partial "updated $T/store/b.certs"
@@ -215,7 +204,7 @@ fails_untouched() {
 }
 
 @test "refresh: the hooks run in order with the tables and TCBs, the locks held at locked" {
-	old_table "$T/store/u.certs"
+	old_entries_table "$T/store/u.certs"
 	add_hook 10-log
 	add_hook 20-log
 	cat >"$T/hooks/15-reader" <<-EOF
@@ -275,7 +264,7 @@ post-update 20-log $env"
 	assert_success
 	assert_equal "$(cat "$T/hooks.log")" "post-update recover 0"
 	# update-failed after a failing hook at locked.
-	old_table "$TABLE"
+	old_entries_table "$TABLE"
 	add_hook 20-fail 1
 	sed -i 's/^exit 1$/[ "$SNP_CERTCTL_EVENT" = locked ] \&\& exit 1; exit 0/' "$T/hooks/20-fail"
 	: >"$T/hooks.log"
@@ -309,7 +298,7 @@ post-update 20-log $env"
 	assert_equal "$(stat -c %i "$TABLE")" "$ino"
 	# One inode is one table: a second name (its own journal) is refused,
 	# through either name, in one command or in two.
-	old_table "$TABLE"
+	old_entries_table "$TABLE"
 	before=$(fingerprint "$TABLE")
 	ln "$TABLE" "$T/store/u.certs"
 	run --separate-stderr fake refresh --timeout 1
@@ -342,7 +331,7 @@ post-update 20-log $env"
 		and .tables[1].new_tcb.raw == "0x7308000000000103"
 		and (has("error") | not)' <<<"$output"
 	kds_mode 404
-	old_table "$TABLE"
+	old_entries_table "$TABLE"
 	rm -r "$T/cache"
 	run --separate-stderr fake refresh --json
 	assert_failure 6

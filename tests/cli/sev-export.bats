@@ -28,9 +28,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 # sha256 and inode of each member, one line each.

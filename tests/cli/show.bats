@@ -146,8 +146,8 @@ PY
 	assert_output "$good"
 	wait
 	# With no time to wait, busy is exit 3, never "malformed".
-	certctl lock "$T/t.certs" -- sleep 2 &
-	wait_held "$T/t.certs"
+	certctl lock "$T/t.certs" -- sh -c ': >"$0"; exec sleep 2' "$T/.held" &
+	wait_file "$T/.held"
 	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl show "$T/t.certs"
 	assert_failure 3
 	[[ "$stderr" == *"cannot lock '$T/t.certs': busy"* ]]
@@ -157,8 +157,8 @@ PY
 	assert_failure 3
 	cp "$T/t.certs" "$T/store/a.certs"
 	wait
-	certctl lock "$T/store/a.certs" -- sleep 2 &
-	wait_held "$T/store/a.certs"
+	certctl lock "$T/store/a.certs" -- sh -c ': >"$0"; exec sleep 2' "$T/.held" &
+	wait_file "$T/.held"
 	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl status --json
 	assert_success
 	[ "$(jq -r '.store.tables[0].status' <<<"$output")" = busy ]

@@ -26,10 +26,7 @@ setup() {
 }
 
 teardown() {
-	# Anything left running in the background by a test.
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 # "type sha256" per entry, in order.

@@ -39,9 +39,7 @@ setup() {
 }
 
 teardown() {
-	local p
-	for p in $(jobs -p); do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_jobs
 }
 
 # vmm GUEST [VAR=VALUE]...: example-vmm on $TABLE with the guest's requests GUEST.
@@ -114,8 +112,8 @@ req=3 ret=0 exitinfo2=0x0000000000000000 rax=0x10000 rbx=4 table=$(events FIRMWA
 
 @test "vmm: a writer holding the lock: EAGAIN within the timeout, then the table" {
 	sample_table "$TABLE"
-	"$SNP_CERTCTL" lock --timeout 0 "$TABLE" -- sleep 1.5 &
-	wait_held "$TABLE"
+	"$SNP_CERTCTL" lock --timeout 0 "$TABLE" -- sh -c ': >"$0"; exec sleep 1.5' "$T/.held" &
+	wait_file "$T/.held"
 	run vmm 1
 	assert_success
 	run events GUEST
