@@ -391,7 +391,8 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 	if (r == 0)
 		r = chain_read(c, &s, &gen, why);
 	if (r == 0) {
-		r = qmp_attest(qmp, req->guest_handle, mnonce, c->deadline_ns, report, why);
+		r = qmp_attest(qmp, req->guest_handle, mnonce, c->deadline_ns, stop_pipe[0],
+			       report, why);
 		if (r < 0)
 			r = r == -EPERM ? AEB_ERR_HANDLE : AEB_ERR_VM; /* why says it */
 	}
@@ -720,8 +721,12 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 				accept_one(&b, &b.l[i]);
 	}
 	logf_(&b, LOG_INFO, "stopping");
-	/* Connections see stopping at their next wait; give them a moment. */
-	for (int i = 0; i < 100 && atomic_load(&b.active) > 0; i++)
+	/*
+	 * Connections see stopping at their next wait (the socket's, QMP's:
+	 * the stop pipe is readable from now on), log their request and end;
+	 * none outlives its deadline.  Only then is what they use freed.
+	 */
+	while (atomic_load(&b.active) > 0)
 		usleep(10000);
 	ret = 0;
 out:
@@ -731,10 +736,8 @@ out:
 			unlink(b.l[i].path);
 		free(b.l[i].path);
 	}
-	if (atomic_load(&b.active) == 0) {
-		free(b.buckets);
-		pthread_mutex_destroy(&b.lock);
-	}
+	free(b.buckets);
+	pthread_mutex_destroy(&b.lock);
 	sev_root_free(&b.root);
 	free(b.dir);
 	return ret;

@@ -117,6 +117,28 @@ client() {
 	kill -0 "$BROKER_PID"
 }
 
+@test "broker: SIGTERM while a QEMU hangs: the request is answered (2) and logged, the daemon exits 0 at once" {
+	qmp hang-report
+	broker --timeout 30
+	client --handle $HANDLE >"$T/client.out" 2>&1 &
+	client_pid=$!
+	for i in $(seq 100); do
+		grep -q query-sev "$T/qmp.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q query-sev "$T/qmp.log"
+	start=$SECONDS
+	kill -TERM "$BROKER_PID"
+	st=0
+	wait "$BROKER_PID" || st=$?
+	assert_equal "$st" 0
+	[ $((SECONDS - start)) -le 5 ]
+	wait "$client_pid" || true
+	assert_equal "$(cat "$T/client.out")" "error_code 2"
+	grep -q "method=evidence result=refused error_code=2 (the broker is stopping)" "$T/broker.log"
+	[ ! -e "$SOCK" ]
+}
+
 @test "broker: a wrong evidence_size (6), no QEMU (2), no stored chain (4)" {
 	qmp
 	broker
