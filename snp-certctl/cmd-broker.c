@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -39,6 +40,9 @@
 #define BROKER_DEFAULT_QMP_DIR "/run/snp-certctl/qmp"
 #define BROKER_MAX_LISTENERS 16
 #define BROKER_GUESTS_MAX 1024 /* rate-limit buckets kept */
+/* A connection's descriptors at most: its socket, QMP's, the set and its mark. */
+#define BROKER_FDS_PER_CONN (2 + SEV_SET_MEMBERS + 1)
+#define BROKER_FDS_RESERVED 64 /* stdio, listeners, the stop pipe, syslog, roots */
 
 /* The error_code values of the evidence reply (also in snp-certctl(1)). */
 enum {
@@ -556,7 +560,8 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
-static void accept_one(struct broker *b, const struct listener *l)
+/* 0, or -errno when accept failed for want of descriptors or memory. */
+static int accept_one(struct broker *b, const struct listener *l)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -566,16 +571,17 @@ static void accept_one(struct broker *b, const struct listener *l)
 	int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
-		return;
+		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM ?
+		       -errno : 0;
 	if (atomic_load(&b->active) >= b->max_conn) {
 		logf_(b, LOG_WARNING, "refused a connection: %u at once already", b->max_conn);
 		close(fd);
-		return;
+		return 0;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		return;
+		return -ENOMEM;
 	}
 	c->b = b;
 	c->fd = fd;
@@ -597,6 +603,30 @@ static void accept_one(struct broker *b, const struct listener *l)
 		free(c);
 	}
 	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+/*
+ * Descriptors for max_conn connections at once: the soft limit raised
+ * towards the hard one if need be (EMFILE at accept() would leave the
+ * listener readable, and the daemon spinning on it).  0, or a usage error.
+ */
+static int fd_budget(struct broker *b)
+{
+	rlim_t need = (rlim_t)b->max_conn * BROKER_FDS_PER_CONN + BROKER_FDS_RESERVED;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) {
+		struct rlimit up = { .rlim_cur = need, .rlim_max = rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return 0;
+	}
+	return usage_error(b->ctx, "--max-connections %u needs %llu file descriptors, the limit "
+			   "is %llu (ulimit -n, LimitNOFILE=)", b->max_conn,
+			   (unsigned long long)need, (unsigned long long)rl.rlim_cur);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -680,6 +710,8 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	if (ret == 0)
 		ret = ctx_load(ctx);
 	if (ret == 0)
+		ret = fd_budget(&b);
+	if (ret == 0)
 		ret = sev_trust_root_load(ctx, &b.root);
 	if (ret)
 		goto out;
@@ -711,14 +743,21 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 		      b.l[i].vsock ? "" : b.l[i].path ? b.l[i].path : "(systemd)");
 	logf_(&b, LOG_INFO, "chain '%s', %s", b.dir, has_unix ? b.qmp : b.qmp_dir);
 	while (!stopping) {
+		int starved = 0;
+
 		for (size_t i = 0; i < b.n; i++)
 			p[i] = (struct pollfd){ .fd = b.l[i].fd, .events = POLLIN };
 		p[b.n] = (struct pollfd){ .fd = stop_pipe[0], .events = POLLIN };
 		if (poll(p, b.n + 1, -1) < 0 && errno != EINTR)
 			break;
-		for (size_t i = 0; i < b.n && !stopping; i++)
+		for (size_t i = 0; i < b.n && !stopping && !starved; i++)
 			if (p[i].revents & POLLIN)
-				accept_one(&b, &b.l[i]);
+				starved = accept_one(&b, &b.l[i]);
+		if (starved) {
+			/* The backlog keeps the connection; try again in a while, not at once. */
+			logf_(&b, LOG_WARNING, "cannot accept a connection: %s", strerror(-starved));
+			poll(&p[b.n], 1, 100);
+		}
 	}
 	logf_(&b, LOG_INFO, "stopping");
 	/*

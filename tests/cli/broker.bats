@@ -228,6 +228,41 @@ print("closed" if s.recv(1) == b"" else "data")' "$SOCK" >"$T/idle.out" &
 	assert_success
 }
 
+# (Before: accept() failed with EMFILE, the listener stayed readable, and the
+# daemon spun on it at 100% of a CPU.)
+@test "broker: --max-connections within the descriptor limit: raised to it, or refused (2); a flood costs no CPU" {
+	qmp
+	run --separate-stderr timeout 5 bash -c 'ulimit -n 100; exec "$@"' - "$SNP_CERTCTL" broker \
+		--listen "unix:$SOCK" --qmp "$QMP" --max-connections 64
+	assert_failure 2
+	[[ $stderr == "snp-certctl: broker: --max-connections 64 needs 640 file descriptors, the limit is 100 (ulimit -n, LimitNOFILE=)"* ]]
+	[ ! -e "$SOCK" ]
+	# A soft limit below the need is raised to it, within the hard limit.
+	bash -c 'ulimit -Hn 2000; ulimit -Sn 60; exec "$@"' - "$SNP_CERTCTL" broker \
+		--listen "unix:$SOCK" --qmp "$QMP" --max-connections 100 --timeout 5 \
+		2>"$T/broker.log" 3>&- &
+	BROKER_PID=$!
+	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	python3 -c 'import socket, sys, time
+ss = []
+for i in range(150):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)
+time.sleep(3)' "$SOCK" 3>&- &
+	flood=$!
+	sleep 0.5
+	a=$(awk '{print $14 + $15}' "/proc/$BROKER_PID/stat")
+	sleep 2
+	b=$(awk '{print $14 + $15}' "/proc/$BROKER_PID/stat")
+	wait "$flood"
+	# Clock ticks (100 a second) in 2 s: spinning would be about 200.
+	[ $((b - a)) -lt 50 ]
+	run grep -c "cannot accept" "$T/broker.log"
+	assert_output 0
+	grep -q "refused a connection: 100 at once already" "$T/broker.log"
+	run client --handle $HANDLE
+	assert_success
+}
+
 @test "broker: random frames at the daemon never stop it" {
 	qmp
 	broker --timeout 1
