@@ -165,7 +165,7 @@ static int listen_unix(struct broker *b, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	int fd, r = -1, e;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		err("the socket path '%s' is too long", path);
@@ -191,9 +191,22 @@ static int listen_unix(struct broker *b, const char *path)
 			close(probe);
 		unlink(path);
 	}
+	/*
+	 * Made 0660 by bind() itself, never by a chmod() of the path: whoever
+	 * may write the directory (a VMM's own hybrid vsock directory) could
+	 * have put a symbolic link there by then (no thread runs yet: umask
+	 * is the process's).
+	 */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
-	    listen(fd, 64) < 0) {
+	if (fd >= 0) {
+		mode_t old = umask(0117);
+
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		umask(old);
+		errno = e;
+	}
+	if (fd < 0 || r < 0 || listen(fd, 64) < 0) {
 		err("cannot listen on 'unix:%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

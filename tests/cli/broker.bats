@@ -289,6 +289,35 @@ time.sleep(3)' "$SOCK" 3>&- &
 	assert_success
 }
 
+# (Before: bind() then chmod(PATH, 0660), which follows a symbolic link put
+# there in between: a root broker made any file group-readable and -writable.)
+@test "broker: the unix socket is made 0660 by bind(), nothing follows a link put at PATH" {
+	qmp
+	mask=$(umask)
+	umask 077
+	broker
+	umask "$mask"
+	assert_equal "$(stat -c %a "$SOCK")" 660
+	kill "$BROKER_PID"
+	wait "$BROKER_PID" || true
+	[ ! -e "$SOCK" ]
+	echo secret >"$T/victim"
+	chmod 0600 "$T/victim"
+	LD_PRELOAD="$SNPCERT_BUILD/tests/fakes/bind-race.so" SNPCERT_BIND_RACE="$T/victim" \
+		"$SNP_CERTCTL" broker --listen "unix:$SOCK" --qmp "$QMP" 2>"$T/broker.log" 3>&- &
+	BROKER_PID=$!
+	for i in $(seq 100); do
+		grep -q "listening on" "$T/broker.log" && break
+		sleep 0.05
+	done
+	grep -q "listening on unix:$SOCK" "$T/broker.log"
+	[ -L "$SOCK" ]
+	assert_equal "$(stat -c %a "$T/victim")" 600
+	kill "$BROKER_PID"
+	wait "$BROKER_PID" || true
+	assert_equal "$(cat "$T/victim")" secret
+}
+
 @test "broker: usage errors" {
 	run --separate-stderr certctl broker --listen unix:"$T/x.sock"
 	assert_failure 2
