@@ -736,7 +736,8 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	ret = listen_systemd(&b) < 0 ? EXIT_FAIL : 0;
-	for (size_t i = 0; ret == 0 && b.n == 0 && i < n_specs; i++)
+	/* systemd's sockets, when there are any, stand for all of --listen. */
+	for (size_t i = 0, systemd = b.n; ret == 0 && !systemd && i < n_specs; i++)
 		ret = listen_spec(&b, specs[i]);
 	if (ret == 0 && b.n == 0)
 		ret = listen_vsock(&b, BROKER_DEFAULT_PORT);

@@ -87,6 +87,21 @@ client() {
 	[ ! -e "$SOCK" ]
 }
 
+# (Before: only the first --listen was listened on, the others ignored.)
+@test "broker: --listen is repeatable: every listener serves, and each is removed at exit" {
+	qmp
+	broker --listen "unix:$T/second.sock" --listen "unix:$T/third.sock"
+	for s in "$SOCK" "$T/second.sock" "$T/third.sock"; do
+		run python3 "$CLIENT" --connect "unix:$s" --roots "$PLAT" --timeout 5 --handle $HANDLE
+		assert_success
+		assert_output "evidence verifies"
+		grep -q "listening on unix:$s\$" "$T/broker.log"
+	done
+	kill "$BROKER_PID"
+	wait "$BROKER_PID"
+	[ ! -e "$SOCK" ] && [ ! -e "$T/second.sock" ] && [ ! -e "$T/third.sock" ]
+}
+
 @test "broker: another guest's handle is refused (error_code 1), no report is taken" {
 	qmp
 	broker
