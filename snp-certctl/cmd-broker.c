@@ -40,6 +40,8 @@
 #define BROKER_DEFAULT_QMP_DIR "/run/snp-certctl/qmp"
 #define BROKER_MAX_LISTENERS 16
 #define BROKER_GUESTS_MAX 1024 /* rate-limit buckets kept */
+#define BROKER_GUEST_SHARE 8     /* one guest holds at most 1/8 of the connections */
+#define BROKER_GUEST_LEN 128     /* "unix:" and a sun_path, or "vsock:" and a CID */
 /* A connection's descriptors at most: its socket, QMP's, the set and its mark. */
 #define BROKER_FDS_PER_CONN (2 + SEV_SET_MEMBERS + 1)
 #define BROKER_FDS_RESERVED 64 /* stdio, listeners, the stop pipe, syslog, roots */
@@ -81,7 +83,7 @@ static const char usage[] =
 	"  -d, --dir DIR         the SEV chain (default: the store's sev/)\n"
 	"      --trust-root FILE trust this ARK too (AMD CA format, or ASK and ARK;\n"
 	"                        setting sev_trust_root)\n"
-	"      --max-connections N  at most N at once (default 64)\n"
+	"      --max-connections N  at most N at once (default 64), N/8 of one guest\n"
 	"      --rate N          evidence requests per minute per guest (default 60)\n"
 	"      --timeout SEC     each connection's time (default 10)\n"
 	"      --syslog          log to syslog (LOG_DAEMON) instead of stderr\n"
@@ -95,7 +97,7 @@ struct listener {
 };
 
 struct bucket {
-	char guest[64];
+	char guest[BROKER_GUEST_LEN];
 	double tokens;
 	uint64_t last_ns;
 };
@@ -108,11 +110,12 @@ struct broker {
 	char *dir;
 	struct sev_root root;
 	struct sev_verify_opts o;
-	unsigned int max_conn;
+	unsigned int max_conn, max_guest; /* at once: in all, of one guest */
 	double rate, timeout;
 	bool use_syslog;
 	atomic_uint active;
-	pthread_mutex_t lock; /* buckets, the log */
+	pthread_mutex_t lock; /* buckets, conns, the log */
+	struct conn *conns;   /* the connections being served */
 	struct bucket *buckets;
 	size_t n_buckets;
 };
@@ -122,8 +125,9 @@ struct conn {
 	int fd;
 	bool vsock;
 	unsigned int cid;
-	char guest[64];
+	char guest[BROKER_GUEST_LEN];
 	uint64_t deadline_ns;
+	struct conn *next, **pprev; /* in b->conns */
 };
 
 static volatile sig_atomic_t stopping;
@@ -560,6 +564,16 @@ send:
 	return r;
 }
 
+/* Out of b->conns. */
+static void conn_unlink(struct conn *c)
+{
+	pthread_mutex_lock(&c->b->lock);
+	if (c->next)
+		c->next->pprev = c->pprev;
+	*c->pprev = c->next;
+	pthread_mutex_unlock(&c->b->lock);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
@@ -567,6 +581,7 @@ static void *conn_main(void *arg)
 	while (serve_one(c) == 0)
 		;
 	/* The slot is free before the peer can see the close and come back. */
+	conn_unlink(c);
 	atomic_fetch_sub(&c->b->active, 1);
 	close(c->fd);
 	free(c);
@@ -581,6 +596,7 @@ static int accept_one(struct broker *b, const struct listener *l)
 	pthread_attr_t attr;
 	pthread_t t;
 	struct conn *c;
+	unsigned int same = 0;
 	int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
@@ -606,11 +622,31 @@ static int accept_one(struct broker *b, const struct listener *l)
 	} else {
 		snprintf(c->guest, sizeof(c->guest), "unix:%s", l->path ? l->path : "systemd");
 	}
+	/* One guest holding every slot (idle until its deadline, again and again) starves the rest. */
+	pthread_mutex_lock(&b->lock);
+	for (const struct conn *o = b->conns; o && same < b->max_guest; o = o->next)
+		same += strcmp(o->guest, c->guest) == 0;
+	if (same < b->max_guest) {
+		c->next = b->conns;
+		c->pprev = &b->conns;
+		if (b->conns)
+			b->conns->pprev = &c->next;
+		b->conns = c;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (same >= b->max_guest) {
+		logf_(b, LOG_WARNING, "guest=%s refused a connection: %u of its own at once already",
+		      c->guest, b->max_guest);
+		close(fd);
+		free(c);
+		return 0;
+	}
 	atomic_fetch_add(&b->active, 1);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 512 * 1024);
 	if (pthread_create(&t, &attr, conn_main, c) != 0) {
+		conn_unlink(c);
 		atomic_fetch_sub(&b->active, 1);
 		close(fd);
 		free(c);
@@ -722,6 +758,7 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	b.dir = NULL;
 	if (ret == 0)
 		ret = ctx_load(ctx);
+	b.max_guest = b.max_conn / BROKER_GUEST_SHARE ? b.max_conn / BROKER_GUEST_SHARE : 1;
 	if (ret == 0)
 		ret = fd_budget(&b);
 	if (ret == 0)

@@ -253,16 +253,19 @@ print("closed" if s.recv(1) == b"" else "data")' "$SOCK" >"$T/idle.out" &
 	[[ $stderr == "snp-certctl: broker: --max-connections 64 needs 640 file descriptors, the limit is 100 (ulimit -n, LimitNOFILE=)"* ]]
 	[ ! -e "$SOCK" ]
 	# A soft limit below the need is raised to it, within the hard limit.
+	# Nine listeners, nine guests of at most 12 connections each: 108 > 100.
+	listen=(--listen "unix:$SOCK")
+	for i in $(seq 8); do listen+=(--listen "unix:$T/l$i.sock"); done
 	bash -c 'ulimit -Hn 2000; ulimit -Sn 60; exec "$@"' - "$SNP_CERTCTL" broker \
-		--listen "unix:$SOCK" --qmp "$QMP" --max-connections 100 --timeout 5 \
+		"${listen[@]}" --qmp "$QMP" --max-connections 100 --timeout 5 \
 		2>"$T/broker.log" 3>&- &
 	BROKER_PID=$!
-	for i in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+	for i in $(seq 100); do [ -S "$T/l8.sock" ] && break; sleep 0.05; done
 	python3 -c 'import socket, sys, time
 ss = []
 for i in range(150):
-    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)
-time.sleep(3)' "$SOCK" 3>&- &
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1 + i % 9]); ss.append(s)
+time.sleep(3)' "$SOCK" "$T"/l?.sock 3>&- &
 	flood=$!
 	sleep 0.5
 	a=$(awk '{print $14 + $15}' "/proc/$BROKER_PID/stat")
@@ -276,6 +279,31 @@ time.sleep(3)' "$SOCK" 3>&- &
 	grep -q "refused a connection: 100 at once already" "$T/broker.log"
 	run client --handle $HANDLE
 	assert_success
+}
+
+# (Before: one guest opening --max-connections idle connections, again at each
+# deadline, had every other guest refused.)  A guest is its CID, or here its
+# unix listener.
+@test "broker: one guest holds at most an eighth of --max-connections; the others are served" {
+	qmp
+	broker --max-connections 16 --timeout 10 --listen "unix:$T/other.sock"
+	python3 -c 'import socket, sys, time
+ss = []
+for i in range(16):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); ss.append(s)
+print("open", flush=True)
+time.sleep(8)' "$SOCK" >"$T/hog.out" 3>&- &
+	hog=$!
+	for i in $(seq 100); do grep -q open "$T/hog.out" && break; sleep 0.05; done
+	for i in $(seq 100); do
+		[ "$(grep -c "of its own at once already" "$T/broker.log")" -ge 14 ] && break
+		sleep 0.05
+	done
+	run python3 "$CLIENT" --connect "unix:$T/other.sock" --roots "$PLAT" --timeout 5 --handle $HANDLE
+	assert_success
+	assert_output "evidence verifies"
+	assert_equal "$(grep -c "guest=unix:$SOCK refused a connection: 2 of its own at once already" "$T/broker.log")" 14
+	kill "$hog"
 }
 
 @test "broker: random frames at the daemon never stop it" {
