@@ -185,8 +185,10 @@ static int listen_unix(struct broker *b, const char *path)
 			    file_type_name(st.st_mode));
 			return EXIT_FAIL;
 		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		/* Not blocking: a listener whose backlog is full is in use, not a wait. */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (probe >= 0 && (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+				   errno == EAGAIN || errno == EINPROGRESS)) {
 			close(probe);
 			err("'%s' is in use: another broker listens there", path);
 			return EXIT_FAIL;

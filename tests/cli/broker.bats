@@ -361,6 +361,30 @@ time.sleep(8)' "$SOCK" >"$T/hog.out" 3>&- &
 	assert_equal "$(cat "$T/victim")" secret
 }
 
+# (Before: the probe for a stale socket was a blocking connect(), which waits
+# for as long as the listener there does not accept: the broker never started.)
+@test "broker: a socket at PATH whose listener accepts nothing is in use (1), at once" {
+	python3 -c 'import socket, sys, time
+l = socket.socket(socket.AF_UNIX); l.bind(sys.argv[1]); l.listen(0)
+cs = []
+for i in range(4):
+    c = socket.socket(socket.AF_UNIX); c.setblocking(False)
+    try:
+        c.connect(sys.argv[1])
+    except BlockingIOError:
+        pass
+    cs.append(c)
+print("full", flush=True)
+time.sleep(30)' "$SOCK" >"$T/busy.out" 3>&- &
+	busy=$!
+	for i in $(seq 100); do grep -q full "$T/busy.out" && break; sleep 0.05; done
+	run --separate-stderr timeout 5 "$SNP_CERTCTL" broker --listen "unix:$SOCK" --qmp "$QMP"
+	assert_failure 1
+	assert_equal "$stderr" "snp-certctl: '$SOCK' is in use: another broker listens there"
+	[ -S "$SOCK" ]
+	kill "$busy"
+}
+
 @test "broker: usage errors" {
 	run --separate-stderr certctl broker --listen unix:"$T/x.sock"
 	assert_failure 2
