@@ -338,23 +338,30 @@ static int guest_qmp(const struct conn *c, char **path, struct why *why)
 		return *path ? 0 : why_set(why, AEB_ERR_VM, "out of memory");
 	}
 	/* Whoever can write the directory decides whose QEMU answers for a CID. */
-	if (lstat(b->qmp_dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
+	if (lstat(b->qmp_dir, &st) < 0)
+		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s': %s", b->qmp_dir,
+			       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s, not a directory",
+			       b->qmp_dir, file_type_name(st.st_mode));
+	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
 		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s", b->qmp_dir,
-			       errno == ENOENT ? "missing" : !S_ISDIR(st.st_mode) ?
-			       "not a directory" : reason);
+			       reason);
 	snprintf(name, sizeof(name), "%u.sock", c->cid);
 	*path = path_join(b->qmp_dir, name);
 	if (!*path)
 		return why_set(why, AEB_ERR_VM, "out of memory");
-	if (lstat(*path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		why_set(why, AEB_ERR_UNKNOWN, "no QMP socket '%s' for CID %u%s", *path, c->cid,
-			errno == 0 || S_ISLNK(st.st_mode) ? " (not a socket)" : "");
-		free(*path);
-		*path = NULL;
-		return AEB_ERR_UNKNOWN;
-	}
-	return 0;
+	if (lstat(*path, &st) < 0)
+		why_set(why, AEB_ERR_UNKNOWN, "no QMP socket '%s' for CID %u: %s", *path, c->cid,
+			strerror(errno));
+	else if (!S_ISSOCK(st.st_mode))
+		why_set(why, AEB_ERR_UNKNOWN, "the QMP socket '%s' for CID %u is %s, not a socket",
+			*path, c->cid, file_type_name(st.st_mode));
+	else
+		return 0;
+	free(*path);
+	*path = NULL;
+	return AEB_ERR_UNKNOWN;
 }
 
 /* The stored chain, verified: 0 with s and gen, or AEB_ERR_CHAIN with why. */

@@ -415,4 +415,25 @@ c = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM); c.settimeout(2); c.conne
 	chmod 0777 "$T/qmpdir"
 	run python3 "$CLIENT" --connect vsock:1:15579 --roots "$PLAT" --handle $HANDLE
 	assert_output "error_code 7"
+	grep -q "error_code=7 (the QMP directory '$T/qmpdir' is writable by group or others)" "$T/broker.log"
+	# Not a socket: a link to one, a regular file, a FIFO; each named for what it is.
+	chmod 0700 "$T/qmpdir"
+	mv "$QMP" "$T/real.sock"
+	for kind in link file fifo; do
+		rm -f "$QMP"
+		case $kind in
+		link) ln -s "$T/real.sock" "$QMP" ;;
+		file) : >"$QMP" ;;
+		fifo) mkfifo "$QMP" ;;
+		esac
+		run python3 "$CLIENT" --connect vsock:1:15579 --roots "$PLAT" --handle $HANDLE
+		assert_output "error_code 7"
+	done
+	grep -q "the QMP socket '$QMP' for CID 1 is a symbolic link, not a socket" "$T/broker.log"
+	grep -q "the QMP socket '$QMP' for CID 1 is a regular file, not a socket" "$T/broker.log"
+	grep -q "the QMP socket '$QMP' for CID 1 is a FIFO, not a socket" "$T/broker.log"
+	rm -f "$QMP"
+	run python3 "$CLIENT" --connect vsock:1:15579 --roots "$PLAT" --handle $HANDLE
+	assert_output "error_code 7"
+	grep -q "no QMP socket '$QMP' for CID 1: No such file or directory" "$T/broker.log"
 }
