@@ -41,6 +41,7 @@
 #define BROKER_MAX_LISTENERS 16
 #define BROKER_GUESTS_MAX 1024 /* rate-limit buckets kept */
 #define BROKER_GUEST_SHARE 8     /* one guest holds at most 1/8 of the connections */
+#define BROKER_LOG_BURST 64      /* log lines of one guest at once */
 #define BROKER_GUEST_LEN 128     /* "unix:" and a sun_path, or "vsock:" and a CID */
 /* A connection's descriptors at most: its socket, QMP's, the set and its mark. */
 #define BROKER_FDS_PER_CONN (2 + SEV_SET_MEMBERS + 1)
@@ -100,6 +101,7 @@ struct bucket {
 	char guest[BROKER_GUEST_LEN];
 	double tokens;
 	uint64_t last_ns;
+	uint64_t dropped; /* log lines not logged */
 };
 
 struct broker {
@@ -116,8 +118,8 @@ struct broker {
 	atomic_uint active;
 	pthread_mutex_t lock; /* buckets, conns, the log */
 	struct conn *conns;   /* the connections being served */
-	struct bucket *buckets;
-	size_t n_buckets;
+	struct bucket *buckets, *log_buckets;
+	size_t n_buckets, n_log_buckets;
 };
 
 struct conn {
@@ -145,6 +147,23 @@ static void on_signal(int sig)
 	errno = e;
 }
 
+/* One line out, under b->lock. */
+static void log_line(struct broker *b, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void log_line(struct broker *b, int prio, const char *fmt, ...)
+{
+	char line[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (b->use_syslog)
+		syslog(prio, "%s", line);
+	else
+		fprintf(stderr, "snp-certctl broker: %s\n", line);
+}
+
 static void logf_(struct broker *b, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void logf_(struct broker *b, int prio, const char *fmt, ...)
@@ -156,10 +175,7 @@ static void logf_(struct broker *b, int prio, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&b->lock);
-	if (b->use_syslog)
-		syslog(prio, "%s", line);
-	else
-		fprintf(stderr, "snp-certctl broker: %s\n", line);
+	log_line(b, prio, "%s", line);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -291,39 +307,86 @@ static int listen_systemd(struct broker *b)
 
 /* ---- one request --------------------------------------------------------- */
 
+/* The guest's bucket in v (n of BROKER_GUESTS_MAX), made full when new. */
+static struct bucket *bucket_get(struct bucket *v, size_t *n, const char *guest, double full,
+				 uint64_t now)
+{
+	struct bucket *k;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i].guest, guest) == 0)
+			return &v[i];
+	i = *n < BROKER_GUESTS_MAX ? (*n)++ : 0;
+	/* Full: the bucket idle longest goes (a refilled bucket loses nothing). */
+	for (size_t j = 0; *n == BROKER_GUESTS_MAX && j < *n; j++)
+		if (v[j].last_ns < v[i].last_ns)
+			i = j;
+	k = &v[i];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->guest, sizeof(k->guest), "%s", guest);
+	k->tokens = full;
+	k->last_ns = now;
+	return k;
+}
+
+/* Refill k at per_minute up to burst; take a token if there is one. */
+static bool bucket_take(struct bucket *k, double per_minute, double burst, uint64_t now)
+{
+	k->tokens += (double)(now - k->last_ns) / 1e9 * per_minute / 60.0;
+	if (k->tokens > burst)
+		k->tokens = burst;
+	k->last_ns = now;
+	if (k->tokens < 1)
+		return false;
+	k->tokens -= 1;
+	return true;
+}
+
 /* Take one of the guest's tokens: rate per minute, a burst of rate / 6 (at least 1). */
 static bool rate_ok(struct broker *b, const char *guest)
 {
 	double burst = b->rate / 6 < 1 ? 1 : b->rate / 6;
 	uint64_t now = sc_now_ns();
-	struct bucket *k = NULL;
 	bool ok;
 
 	pthread_mutex_lock(&b->lock);
-	for (size_t i = 0; i < b->n_buckets && !k; i++)
-		if (strcmp(b->buckets[i].guest, guest) == 0)
-			k = &b->buckets[i];
-	if (!k) {
-		size_t i = b->n_buckets < BROKER_GUESTS_MAX ? b->n_buckets++ : 0;
-
-		/* Full: the bucket idle longest goes (a refilled bucket loses nothing). */
-		for (size_t j = 0; b->n_buckets == BROKER_GUESTS_MAX && j < b->n_buckets; j++)
-			if (b->buckets[j].last_ns < b->buckets[i].last_ns)
-				i = j;
-		k = &b->buckets[i];
-		snprintf(k->guest, sizeof(k->guest), "%s", guest);
-		k->tokens = burst;
-		k->last_ns = now;
-	}
-	k->tokens += (double)(now - k->last_ns) / 1e9 * b->rate / 60.0;
-	if (k->tokens > burst)
-		k->tokens = burst;
-	k->last_ns = now;
-	ok = k->tokens >= 1;
-	if (ok)
-		k->tokens -= 1;
+	ok = bucket_take(bucket_get(b->buckets, &b->n_buckets, guest, burst, now), b->rate, burst,
+			 now);
 	pthread_mutex_unlock(&b->lock);
 	return ok;
+}
+
+/*
+ * A line about guest, within its budget: BROKER_LOG_BURST lines, refilled
+ * at twice the rate plus one a second (a size and an evidence request per
+ * evidence token, and the refusals).  A line over budget is counted, and
+ * the count logged before the guest's next line that is.
+ */
+static void logg_(struct broker *b, const char *guest, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void logg_(struct broker *b, const char *guest, int prio, const char *fmt, ...)
+{
+	uint64_t now = sc_now_ns();
+	struct bucket *k;
+	char line[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&b->lock);
+	k = bucket_get(b->log_buckets, &b->n_log_buckets, guest, BROKER_LOG_BURST, now);
+	if (!bucket_take(k, 2 * b->rate + 60, BROKER_LOG_BURST, now)) {
+		k->dropped++;
+	} else {
+		if (k->dropped)
+			log_line(b, LOG_WARNING, "guest=%s: %llu lines not logged (too many)", guest,
+				 (unsigned long long)k->dropped);
+		k->dropped = 0;
+		log_line(b, prio, "%s", line);
+	}
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* The QMP socket of the guest: 0 with path (malloc'd), or AEB_ERR_UNKNOWN with why. */
@@ -443,6 +506,9 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 	return r;
 }
 
+/* A line about the connection's guest. */
+#define logc(c, prio, ...) logg_((c)->b, (c)->guest, (prio), __VA_ARGS__)
+
 /* ---- a connection --------------------------------------------------------- */
 
 static int io_wait(const struct conn *c, short ev)
@@ -525,27 +591,27 @@ static int serve_one(struct conn *c)
 	t0 = sc_now_ns();
 	ttrpc_header_decode(head, &h);
 	if (ttrpc_header_check(&h, bad, sizeof(bad)) < 0) {
-		logf_(c->b, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
+		logc(c, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
 		return -EPROTO;
 	}
 	r = read_exact(c, data, h.length);
 	if (r) {
-		logf_(c->b, LOG_WARNING, "guest=%s dropped: the frame was cut short", c->guest);
+		logc(c, LOG_WARNING, "guest=%s dropped: the frame was cut short", c->guest);
 		return -EPROTO;
 	}
 	r = aeb_request_parse(data, h.length, &req, bad, sizeof(bad));
 	if (r == -ENOENT) {
-		logf_(c->b, LOG_WARNING, "guest=%s unimplemented: %s", c->guest, bad);
+		logc(c, LOG_WARNING, "guest=%s unimplemented: %s", c->guest, bad);
 		r = ttrpc_status_response(h.stream_id, TTRPC_CODE_UNIMPLEMENTED, bad, &frame, &flen);
 		goto send;
 	}
 	if (r < 0) {
-		logf_(c->b, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
+		logc(c, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
 		return -EPROTO;
 	}
 	if (req.method == AEB_METHOD_SIZE) {
 		r = aeb_size_response(h.stream_id, 0, AEB_EVIDENCE_SIZE, &frame, &flen);
-		logf_(c->b, LOG_INFO, "guest=%s handle=%u method=size result=ok ms=%.0f", c->guest,
+		logc(c, LOG_INFO, "guest=%s handle=%u method=size result=ok ms=%.0f", c->guest,
 		      req.guest_handle, sc_since_s(t0) * 1e3);
 		goto send;
 	}
@@ -558,11 +624,11 @@ static int serve_one(struct conn *c)
 	r = aeb_evidence_response(h.stream_id, (uint32_t)code, code ? NULL : json, code ? 0 : jlen,
 				  &frame, &flen);
 	if (code)
-		logf_(c->b, LOG_WARNING, "guest=%s handle=%u method=evidence result=refused "
-		      "error_code=%d (%s) mnonce=%s ms=%.0f", c->guest, req.guest_handle, code, why.msg,
-		      req.has_mnonce ? "guest" : "random", sc_since_s(t0) * 1e3);
+		logc(c, LOG_WARNING, "guest=%s handle=%u method=evidence result=refused "
+		     "error_code=%d (%s) mnonce=%s ms=%.0f", c->guest, req.guest_handle, code,
+		     why.msg, req.has_mnonce ? "guest" : "random", sc_since_s(t0) * 1e3);
 	else
-		logf_(c->b, LOG_INFO, "guest=%s handle=%u method=evidence result=ok mnonce=%s "
+		logc(c, LOG_INFO, "guest=%s handle=%u method=evidence result=ok mnonce=%s "
 		      "ms=%.0f", c->guest, req.guest_handle, req.has_mnonce ? "guest" : "random",
 		      sc_since_s(t0) * 1e3);
 send:
@@ -611,11 +677,6 @@ static int accept_one(struct broker *b, const struct listener *l)
 	if (fd < 0)
 		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM ?
 		       -errno : 0;
-	if (atomic_load(&b->active) >= b->max_conn) {
-		logf_(b, LOG_WARNING, "refused a connection: %u at once already", b->max_conn);
-		close(fd);
-		return 0;
-	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -631,7 +692,14 @@ static int accept_one(struct broker *b, const struct listener *l)
 	} else {
 		snprintf(c->guest, sizeof(c->guest), "unix:%s", l->path ? l->path : "systemd");
 	}
-	/* One guest holding every slot (idle until its deadline, again and again) starves the rest. */
+	if (atomic_load(&b->active) >= b->max_conn) {
+		logg_(b, c->guest, LOG_WARNING, "guest=%s refused a connection: %u at once already",
+		      c->guest, b->max_conn);
+		close(fd);
+		free(c);
+		return 0;
+	}
+	/* One guest holding every slot (idle till its deadline, again and again) starves all. */
 	pthread_mutex_lock(&b->lock);
 	for (const struct conn *o = b->conns; o && same < b->max_guest; o = o->next)
 		same += strcmp(o->guest, c->guest) == 0;
@@ -644,8 +712,9 @@ static int accept_one(struct broker *b, const struct listener *l)
 	}
 	pthread_mutex_unlock(&b->lock);
 	if (same >= b->max_guest) {
-		logf_(b, LOG_WARNING, "guest=%s refused a connection: %u of its own at once already",
-		      c->guest, b->max_guest);
+		logg_(b, c->guest, LOG_WARNING,
+		      "guest=%s refused a connection: %u of its own at once already", c->guest,
+		      b->max_guest);
 		close(fd);
 		free(c);
 		return 0;
@@ -777,7 +846,8 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	sev_root_opts(&b.root, &b.o);
 	b.dir = sev_store_dir(ctx, dir_opt);
 	b.buckets = calloc(BROKER_GUESTS_MAX, sizeof(*b.buckets));
-	if (!b.dir || !b.buckets || pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	b.log_buckets = calloc(BROKER_GUESTS_MAX, sizeof(*b.log_buckets));
+	if (!b.dir || !b.buckets || !b.log_buckets || pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		ret = cmd_oom();
 		goto out;
 	}
@@ -836,6 +906,7 @@ out:
 		free(b.l[i].path);
 	}
 	free(b.buckets);
+	free(b.log_buckets);
 	pthread_mutex_destroy(&b.lock);
 	sev_root_free(&b.root);
 	free(b.dir);

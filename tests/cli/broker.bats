@@ -306,6 +306,38 @@ time.sleep(8)' "$SOCK" >"$T/hog.out" 3>&- &
 	kill "$hog"
 }
 
+# (Before: a line for every request and every refused connection, with no
+# bound: one guest pipelining size requests wrote 45000 lines a second.)
+@test "broker: one guest's log lines are bounded, counted when not logged; another guest's are logged" {
+	qmp
+	broker --timeout 3 --listen "unix:$T/other.sock"
+	python3 -c 'import socket, sys, time
+svc = b"aeb.Aeb"; m = b"RetrieveAttestationEvidenceSize"
+body = b"\x0a" + bytes([len(svc)]) + svc + b"\x12" + bytes([len(m)]) + m + b"\x1a\x02\x08\x07"
+frame = len(body).to_bytes(4, "big") + b"\0\0\0\1\1\0" + body
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(5)
+s.sendall(frame * 2000)
+got = 0
+while got < 2000 * 17:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += len(d)
+print(got // 17)' "$SOCK" >"$T/flood.out" 3>&-
+	# Every request is still answered.
+	assert_equal "$(cat "$T/flood.out")" 2000
+	run python3 "$CLIENT" --connect "unix:$T/other.sock" --roots "$PLAT" --timeout 5 --handle $HANDLE
+	assert_success
+	n=$(grep -c "guest=unix:$SOCK handle=7 method=size result=ok" "$T/broker.log")
+	[ "$n" -ge 64 ] && [ "$n" -le 70 ]
+	grep -q "guest=unix:$T/other.sock handle=7 method=evidence result=ok" "$T/broker.log"
+	# The count comes with the guest's next line.
+	sleep 1.1
+	run client --handle $HANDLE --size-only
+	assert_success
+	grep -Eq "guest=unix:$SOCK: 19[0-9][0-9] lines not logged \(too many\)" "$T/broker.log"
+}
+
 @test "broker: random frames at the daemon never stop it" {
 	qmp
 	broker --timeout 1
