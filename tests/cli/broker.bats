@@ -99,7 +99,9 @@ client() {
 	done
 	kill "$BROKER_PID"
 	wait "$BROKER_PID"
-	[ ! -e "$SOCK" ] && [ ! -e "$T/second.sock" ] && [ ! -e "$T/third.sock" ]
+	[ ! -e "$SOCK" ]
+	[ ! -e "$T/second.sock" ]
+	[ ! -e "$T/third.sock" ]
 }
 
 @test "broker: another guest's handle is refused (error_code 1), no report is taken" {
@@ -329,7 +331,8 @@ print(got // 17)' "$SOCK" >"$T/flood.out" 3>&-
 	run python3 "$CLIENT" --connect "unix:$T/other.sock" --roots "$PLAT" --timeout 5 --handle $HANDLE
 	assert_success
 	n=$(grep -c "guest=unix:$SOCK handle=7 method=size result=ok" "$T/broker.log")
-	[ "$n" -ge 64 ] && [ "$n" -le 70 ]
+	[ "$n" -ge 64 ]
+	[ "$n" -le 70 ]
 	grep -q "guest=unix:$T/other.sock handle=7 method=evidence result=ok" "$T/broker.log"
 	# The count comes with the guest's next line.
 	sleep 1.1
