@@ -84,7 +84,8 @@ static const char usage[] =
 	"  -d, --dir DIR         the SEV chain (default: the store's sev/)\n"
 	"      --trust-root FILE trust this ARK too (AMD CA format, or ASK and ARK;\n"
 	"                        setting sev_trust_root)\n"
-	"      --max-connections N  at most N at once (default 64), N/8 of one guest\n"
+	"      --max-connections N  at most N at once (default 64), N/8 (at least 2)\n"
+	"                        of one guest\n"
 	"      --rate N          evidence requests per minute per guest (default 60)\n"
 	"      --timeout SEC     each connection's time (default 10)\n"
 	"      --syslog          log to syslog (LOG_DAEMON) instead of stderr\n"
@@ -836,7 +837,14 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	b.dir = NULL;
 	if (ret == 0)
 		ret = ctx_load(ctx);
-	b.max_guest = b.max_conn / BROKER_GUEST_SHARE ? b.max_conn / BROKER_GUEST_SHARE : 1;
+	/*
+	 * At least 2: a librats guest asks the size, closes, and connects at
+	 * once for the evidence, maybe before its first connection's end is
+	 * seen here.
+	 */
+	b.max_guest = b.max_conn / BROKER_GUEST_SHARE > 2 ? b.max_conn / BROKER_GUEST_SHARE : 2;
+	if (b.max_guest > b.max_conn)
+		b.max_guest = b.max_conn;
 	if (ret == 0)
 		ret = fd_budget(&b);
 	if (ret == 0)
