@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,6 +39,12 @@
 #define BROKER_DEFAULT_PORT 5577
 #define BROKER_MAX_LISTENERS 16
 #define BROKER_GUESTS_MAX 1024 /* rate-limit buckets kept */
+#define BROKER_GUEST_SHARE 8     /* one guest holds at most 1/8 of the connections */
+#define BROKER_LOG_BURST 64      /* log lines of one guest at once */
+#define BROKER_GUEST_LEN 128     /* "unix:" and a sun_path, or "vsock:" and a CID */
+/* A connection's descriptors at most: its socket, QMP's, the set and its mark. */
+#define BROKER_FDS_PER_CONN (2 + SEV_SET_MEMBERS + 1)
+#define BROKER_FDS_RESERVED 64 /* stdio, listeners, the stop pipe, syslog, roots */
 
 /* The error_code values of the evidence reply (also in snp-certctl(1)). */
 enum {
@@ -76,7 +83,8 @@ static const char usage[] =
 	"  -d, --dir DIR         the SEV chain (default: the store's sev/)\n"
 	"      --trust-root FILE trust this ARK too (AMD CA format, or ASK and ARK;\n"
 	"                        setting sev_trust_root)\n"
-	"      --max-connections N  at most N at once (default 64)\n"
+	"      --max-connections N  at most N at once (default 64), N/8 (at least 2)\n"
+	"                        of one guest\n"
 	"      --rate N          evidence requests per minute per guest (default 60)\n"
 	"      --timeout SEC     each connection's time (default 10)\n"
 	"      --syslog          log to syslog (LOG_DAEMON) instead of stderr\n"
@@ -90,9 +98,10 @@ struct listener {
 };
 
 struct bucket {
-	char guest[64];
+	char guest[BROKER_GUEST_LEN];
 	double tokens;
 	uint64_t last_ns;
+	uint64_t dropped; /* log lines not logged */
 };
 
 struct broker {
@@ -103,13 +112,14 @@ struct broker {
 	char *dir;
 	struct sev_root root;
 	struct sev_verify_opts o;
-	unsigned int max_conn;
+	unsigned int max_conn, max_guest; /* at once: in all, of one guest */
 	double rate, timeout;
 	bool use_syslog;
 	atomic_uint active;
-	pthread_mutex_t lock; /* buckets, the log */
-	struct bucket *buckets;
-	size_t n_buckets;
+	pthread_mutex_t lock; /* buckets, conns, the log */
+	struct conn *conns;   /* the connections being served */
+	struct bucket *buckets, *log_buckets;
+	size_t n_buckets, n_log_buckets;
 };
 
 struct conn {
@@ -117,8 +127,9 @@ struct conn {
 	int fd;
 	bool vsock;
 	unsigned int cid;
-	char guest[64];
+	char guest[BROKER_GUEST_LEN];
 	uint64_t deadline_ns;
+	struct conn *next, **pprev; /* in b->conns */
 };
 
 static volatile sig_atomic_t stopping;
@@ -136,6 +147,23 @@ static void on_signal(int sig)
 	errno = e;
 }
 
+/* One line out, under b->lock. */
+static void log_line(struct broker *b, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void log_line(struct broker *b, int prio, const char *fmt, ...)
+{
+	char line[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (b->use_syslog)
+		syslog(prio, "%s", line);
+	else
+		fprintf(stderr, "snp-certctl broker: %s\n", line);
+}
+
 static void logf_(struct broker *b, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void logf_(struct broker *b, int prio, const char *fmt, ...)
@@ -147,10 +175,7 @@ static void logf_(struct broker *b, int prio, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&b->lock);
-	if (b->use_syslog)
-		syslog(prio, "%s", line);
-	else
-		fprintf(stderr, "snp-certctl broker: %s\n", line);
+	log_line(b, prio, "%s", line);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -160,7 +185,7 @@ static int listen_unix(struct broker *b, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
-	int fd;
+	int fd, r = -1, e;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		err("the socket path '%s' is too long", path);
@@ -176,8 +201,10 @@ static int listen_unix(struct broker *b, const char *path)
 			    file_type_name(st.st_mode));
 			return EXIT_FAIL;
 		}
-		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		/* Not blocking: a listener whose backlog is full is in use, not a wait. */
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (probe >= 0 && (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+				   errno == EAGAIN || errno == EINPROGRESS)) {
 			close(probe);
 			err("'%s' is in use: another broker listens there", path);
 			return EXIT_FAIL;
@@ -186,9 +213,22 @@ static int listen_unix(struct broker *b, const char *path)
 			close(probe);
 		unlink(path);
 	}
+	/*
+	 * Made 0660 by bind() itself, never by a chmod() of the path: whoever
+	 * may write the directory (a VMM's own hybrid vsock directory) could
+	 * have put a symbolic link there by then (no thread runs yet: umask
+	 * is the process's).
+	 */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
-	    listen(fd, 64) < 0) {
+	if (fd >= 0) {
+		mode_t old = umask(0117);
+
+		r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		e = errno;
+		umask(old);
+		errno = e;
+	}
+	if (fd < 0 || r < 0 || listen(fd, 64) < 0) {
 		err("cannot listen on 'unix:%s': %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -267,39 +307,86 @@ static int listen_systemd(struct broker *b)
 
 /* ---- one request --------------------------------------------------------- */
 
+/* The guest's bucket in v (n of BROKER_GUESTS_MAX), made full when new. */
+static struct bucket *bucket_get(struct bucket *v, size_t *n, const char *guest, double full,
+				 uint64_t now)
+{
+	struct bucket *k;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp(v[i].guest, guest) == 0)
+			return &v[i];
+	i = *n < BROKER_GUESTS_MAX ? (*n)++ : 0;
+	/* Full: the bucket idle longest goes (a refilled bucket loses nothing). */
+	for (size_t j = 0; *n == BROKER_GUESTS_MAX && j < *n; j++)
+		if (v[j].last_ns < v[i].last_ns)
+			i = j;
+	k = &v[i];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->guest, sizeof(k->guest), "%s", guest);
+	k->tokens = full;
+	k->last_ns = now;
+	return k;
+}
+
+/* Refill k at per_minute up to burst; take a token if there is one. */
+static bool bucket_take(struct bucket *k, double per_minute, double burst, uint64_t now)
+{
+	k->tokens += (double)(now - k->last_ns) / 1e9 * per_minute / 60.0;
+	if (k->tokens > burst)
+		k->tokens = burst;
+	k->last_ns = now;
+	if (k->tokens < 1)
+		return false;
+	k->tokens -= 1;
+	return true;
+}
+
 /* Take one of the guest's tokens: rate per minute, a burst of rate / 6 (at least 1). */
 static bool rate_ok(struct broker *b, const char *guest)
 {
 	double burst = b->rate / 6 < 1 ? 1 : b->rate / 6;
 	uint64_t now = sc_now_ns();
-	struct bucket *k = NULL;
 	bool ok;
 
 	pthread_mutex_lock(&b->lock);
-	for (size_t i = 0; i < b->n_buckets && !k; i++)
-		if (strcmp(b->buckets[i].guest, guest) == 0)
-			k = &b->buckets[i];
-	if (!k) {
-		size_t i = b->n_buckets < BROKER_GUESTS_MAX ? b->n_buckets++ : 0;
-
-		/* Full: the bucket idle longest goes (a refilled bucket loses nothing). */
-		for (size_t j = 0; b->n_buckets == BROKER_GUESTS_MAX && j < b->n_buckets; j++)
-			if (b->buckets[j].last_ns < b->buckets[i].last_ns)
-				i = j;
-		k = &b->buckets[i];
-		snprintf(k->guest, sizeof(k->guest), "%s", guest);
-		k->tokens = burst;
-		k->last_ns = now;
-	}
-	k->tokens += (double)(now - k->last_ns) / 1e9 * b->rate / 60.0;
-	if (k->tokens > burst)
-		k->tokens = burst;
-	k->last_ns = now;
-	ok = k->tokens >= 1;
-	if (ok)
-		k->tokens -= 1;
+	ok = bucket_take(bucket_get(b->buckets, &b->n_buckets, guest, burst, now), b->rate, burst,
+			 now);
 	pthread_mutex_unlock(&b->lock);
 	return ok;
+}
+
+/*
+ * A line about guest, within its budget: BROKER_LOG_BURST lines, refilled
+ * at twice the rate plus one a second (a size and an evidence request per
+ * evidence token, and the refusals).  A line over budget is counted, and
+ * the count logged before the guest's next line that is.
+ */
+static void logg_(struct broker *b, const char *guest, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void logg_(struct broker *b, const char *guest, int prio, const char *fmt, ...)
+{
+	uint64_t now = sc_now_ns();
+	struct bucket *k;
+	char line[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&b->lock);
+	k = bucket_get(b->log_buckets, &b->n_log_buckets, guest, BROKER_LOG_BURST, now);
+	if (!bucket_take(k, 2 * b->rate + 60, BROKER_LOG_BURST, now)) {
+		k->dropped++;
+	} else {
+		if (k->dropped)
+			log_line(b, LOG_WARNING, "guest=%s: %llu lines not logged (too many)", guest,
+				 (unsigned long long)k->dropped);
+		k->dropped = 0;
+		log_line(b, prio, "%s", line);
+	}
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* The QMP socket of the guest: 0 with path (malloc'd), or AEB_ERR_UNKNOWN with why. */
@@ -308,7 +395,6 @@ static int guest_qmp(const struct conn *c, char **path, struct why *why)
 	const struct broker *b = c->b;
 	char name[32], reason[160];
 	struct stat st;
-	int e;
 
 	if (!c->vsock) {
 		*path = strdup(b->qmp);
@@ -319,8 +405,8 @@ static int guest_qmp(const struct conn *c, char **path, struct why *why)
 		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s': %s", b->qmp_dir,
 			       strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is not a directory",
-			       b->qmp_dir);
+		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s, not a directory",
+			       b->qmp_dir, file_type_name(st.st_mode));
 	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
 		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s", b->qmp_dir,
 			       reason);
@@ -328,15 +414,17 @@ static int guest_qmp(const struct conn *c, char **path, struct why *why)
 	*path = path_join(b->qmp_dir, name);
 	if (!*path)
 		return why_set(why, AEB_ERR_VM, "out of memory");
-	e = lstat(*path, &st) < 0 ? errno : 0;
-	if (e || !S_ISSOCK(st.st_mode)) {
+	if (lstat(*path, &st) < 0)
 		why_set(why, AEB_ERR_UNKNOWN, "no QMP socket '%s' for CID %u: %s", *path, c->cid,
-			e ? strerror(e) : "not a socket");
-		free(*path);
-		*path = NULL;
-		return AEB_ERR_UNKNOWN;
-	}
-	return 0;
+			strerror(errno));
+	else if (!S_ISSOCK(st.st_mode))
+		why_set(why, AEB_ERR_UNKNOWN, "the QMP socket '%s' for CID %u is %s, not a socket",
+			*path, c->cid, file_type_name(st.st_mode));
+	else
+		return 0;
+	free(*path);
+	*path = NULL;
+	return AEB_ERR_UNKNOWN;
 }
 
 /* The stored chain, verified: 0 with s and gen, or AEB_ERR_CHAIN with why. */
@@ -396,7 +484,8 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 	if (r == 0)
 		r = chain_read(c, &s, &gen, why);
 	if (r == 0) {
-		r = qmp_attest(qmp, req->guest_handle, mnonce, c->deadline_ns, report, why);
+		r = qmp_attest(qmp, req->guest_handle, mnonce, c->deadline_ns, stop_pipe[0],
+			       report, why);
 		if (r < 0)
 			r = r == -EPERM ? AEB_ERR_HANDLE : AEB_ERR_VM; /* why says it */
 	}
@@ -416,6 +505,9 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 	free(qmp);
 	return r;
 }
+
+/* A line about the connection's guest. */
+#define logc(c, prio, ...) logg_((c)->b, (c)->guest, (prio), __VA_ARGS__)
 
 /* ---- a connection --------------------------------------------------------- */
 
@@ -499,27 +591,27 @@ static int serve_one(struct conn *c)
 	t0 = sc_now_ns();
 	ttrpc_header_decode(head, &h);
 	if (ttrpc_header_check(&h, bad, sizeof(bad)) < 0) {
-		logf_(c->b, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
+		logc(c, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
 		return -EPROTO;
 	}
 	r = read_exact(c, data, h.length);
 	if (r) {
-		logf_(c->b, LOG_WARNING, "guest=%s dropped: the frame was cut short", c->guest);
+		logc(c, LOG_WARNING, "guest=%s dropped: the frame was cut short", c->guest);
 		return -EPROTO;
 	}
 	r = aeb_request_parse(data, h.length, &req, bad, sizeof(bad));
 	if (r == -ENOENT) {
-		logf_(c->b, LOG_WARNING, "guest=%s unimplemented: %s", c->guest, bad);
+		logc(c, LOG_WARNING, "guest=%s unimplemented: %s", c->guest, bad);
 		r = ttrpc_status_response(h.stream_id, TTRPC_CODE_UNIMPLEMENTED, bad, &frame, &flen);
 		goto send;
 	}
 	if (r < 0) {
-		logf_(c->b, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
+		logc(c, LOG_WARNING, "guest=%s dropped: %s", c->guest, bad);
 		return -EPROTO;
 	}
 	if (req.method == AEB_METHOD_SIZE) {
 		r = aeb_size_response(h.stream_id, 0, AEB_EVIDENCE_SIZE, &frame, &flen);
-		logf_(c->b, LOG_INFO, "guest=%s handle=%u method=size result=ok ms=%.0f", c->guest,
+		logc(c, LOG_INFO, "guest=%s handle=%u method=size result=ok ms=%.0f", c->guest,
 		      req.guest_handle, sc_since_s(t0) * 1e3);
 		goto send;
 	}
@@ -532,11 +624,11 @@ static int serve_one(struct conn *c)
 	r = aeb_evidence_response(h.stream_id, (uint32_t)code, code ? NULL : json, code ? 0 : jlen,
 				  &frame, &flen);
 	if (code)
-		logf_(c->b, LOG_WARNING, "guest=%s handle=%u method=evidence result=refused "
-		      "error_code=%d (%s) mnonce=%s ms=%.0f", c->guest, req.guest_handle, code, why.msg,
-		      req.has_mnonce ? "guest" : "random", sc_since_s(t0) * 1e3);
+		logc(c, LOG_WARNING, "guest=%s handle=%u method=evidence result=refused "
+		     "error_code=%d (%s) mnonce=%s ms=%.0f", c->guest, req.guest_handle, code,
+		     why.msg, req.has_mnonce ? "guest" : "random", sc_since_s(t0) * 1e3);
 	else
-		logf_(c->b, LOG_INFO, "guest=%s handle=%u method=evidence result=ok mnonce=%s "
+		logc(c, LOG_INFO, "guest=%s handle=%u method=evidence result=ok mnonce=%s "
 		      "ms=%.0f", c->guest, req.guest_handle, req.has_mnonce ? "guest" : "random",
 		      sc_since_s(t0) * 1e3);
 send:
@@ -547,6 +639,16 @@ send:
 	return r;
 }
 
+/* Out of b->conns. */
+static void conn_unlink(struct conn *c)
+{
+	pthread_mutex_lock(&c->b->lock);
+	if (c->next)
+		c->next->pprev = c->pprev;
+	*c->pprev = c->next;
+	pthread_mutex_unlock(&c->b->lock);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
@@ -554,32 +656,31 @@ static void *conn_main(void *arg)
 	while (serve_one(c) == 0)
 		;
 	/* The slot is free before the peer can see the close and come back. */
+	conn_unlink(c);
 	atomic_fetch_sub(&c->b->active, 1);
 	close(c->fd);
 	free(c);
 	return NULL;
 }
 
-static void accept_one(struct broker *b, const struct listener *l)
+/* 0, or -errno when accept failed for want of descriptors or memory. */
+static int accept_one(struct broker *b, const struct listener *l)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	pthread_attr_t attr;
 	pthread_t t;
 	struct conn *c;
+	unsigned int same = 0;
 	int fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
-		return;
-	if (atomic_load(&b->active) >= b->max_conn) {
-		logf_(b, LOG_WARNING, "refused a connection: %u at once already", b->max_conn);
-		close(fd);
-		return;
-	}
+		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM ?
+		       -errno : 0;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		return;
+		return -ENOMEM;
 	}
 	c->b = b;
 	c->fd = fd;
@@ -591,16 +692,68 @@ static void accept_one(struct broker *b, const struct listener *l)
 	} else {
 		snprintf(c->guest, sizeof(c->guest), "unix:%s", l->path ? l->path : "systemd");
 	}
+	if (atomic_load(&b->active) >= b->max_conn) {
+		logg_(b, c->guest, LOG_WARNING, "guest=%s refused a connection: %u at once already",
+		      c->guest, b->max_conn);
+		close(fd);
+		free(c);
+		return 0;
+	}
+	/* One guest holding every slot (idle till its deadline, again and again) starves all. */
+	pthread_mutex_lock(&b->lock);
+	for (const struct conn *o = b->conns; o && same < b->max_guest; o = o->next)
+		same += strcmp(o->guest, c->guest) == 0;
+	if (same < b->max_guest) {
+		c->next = b->conns;
+		c->pprev = &b->conns;
+		if (b->conns)
+			b->conns->pprev = &c->next;
+		b->conns = c;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (same >= b->max_guest) {
+		logg_(b, c->guest, LOG_WARNING,
+		      "guest=%s refused a connection: %u of its own at once already", c->guest,
+		      b->max_guest);
+		close(fd);
+		free(c);
+		return 0;
+	}
 	atomic_fetch_add(&b->active, 1);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 512 * 1024);
 	if (pthread_create(&t, &attr, conn_main, c) != 0) {
+		conn_unlink(c);
 		atomic_fetch_sub(&b->active, 1);
 		close(fd);
 		free(c);
 	}
 	pthread_attr_destroy(&attr);
+	return 0;
+}
+
+/*
+ * Descriptors for max_conn connections at once: the soft limit raised
+ * towards the hard one if need be (EMFILE at accept() would leave the
+ * listener readable, and the daemon spinning on it).  0, or a usage error.
+ */
+static int fd_budget(struct broker *b)
+{
+	rlim_t need = (rlim_t)b->max_conn * BROKER_FDS_PER_CONN + BROKER_FDS_RESERVED;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need) {
+		struct rlimit up = { .rlim_cur = need, .rlim_max = rl.rlim_max };
+
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return 0;
+	}
+	return usage_error(b->ctx, "--max-connections %u needs %llu file descriptors, the limit "
+			   "is %llu (ulimit -n, LimitNOFILE=)", b->max_conn,
+			   (unsigned long long)need, (unsigned long long)rl.rlim_cur);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -683,6 +836,16 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	b.dir = NULL;
 	if (ret == 0)
 		ret = ctx_load(ctx);
+	/*
+	 * At least 2: a librats guest asks the size, closes, and connects at
+	 * once for the evidence, maybe before its first connection's end is
+	 * seen here.
+	 */
+	b.max_guest = b.max_conn / BROKER_GUEST_SHARE > 2 ? b.max_conn / BROKER_GUEST_SHARE : 2;
+	if (b.max_guest > b.max_conn)
+		b.max_guest = b.max_conn;
+	if (ret == 0)
+		ret = fd_budget(&b);
 	if (ret == 0)
 		ret = sev_trust_root_load(ctx, &b.root);
 	if (ret)
@@ -691,12 +854,14 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 	b.qmp_dir = ctx_get(ctx, SET_BROKER_QMP_DIR);
 	b.dir = sev_store_dir(ctx, dir_opt);
 	b.buckets = calloc(BROKER_GUESTS_MAX, sizeof(*b.buckets));
-	if (!b.dir || !b.buckets || pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	b.log_buckets = calloc(BROKER_GUESTS_MAX, sizeof(*b.log_buckets));
+	if (!b.dir || !b.buckets || !b.log_buckets || pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		ret = cmd_oom();
 		goto out;
 	}
 	ret = listen_systemd(&b) < 0 ? EXIT_FAIL : 0;
-	for (size_t i = 0; ret == 0 && b.n == 0 && i < n_specs; i++)
+	/* systemd's sockets, when there are any, stand for all of --listen. */
+	for (size_t i = 0, systemd = b.n; ret == 0 && !systemd && i < n_specs; i++)
 		ret = listen_spec(&b, specs[i]);
 	if (ret == 0 && b.n == 0)
 		ret = listen_vsock(&b, BROKER_DEFAULT_PORT);
@@ -716,18 +881,29 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 		      b.l[i].vsock ? "" : b.l[i].path ? b.l[i].path : "(systemd)");
 	logf_(&b, LOG_INFO, "chain '%s', %s", b.dir, has_unix ? b.qmp : b.qmp_dir);
 	while (!stopping) {
+		int starved = 0;
+
 		for (size_t i = 0; i < b.n; i++)
 			p[i] = (struct pollfd){ .fd = b.l[i].fd, .events = POLLIN };
 		p[b.n] = (struct pollfd){ .fd = stop_pipe[0], .events = POLLIN };
 		if (poll(p, b.n + 1, -1) < 0 && errno != EINTR)
 			break;
-		for (size_t i = 0; i < b.n && !stopping; i++)
+		for (size_t i = 0; i < b.n && !stopping && !starved; i++)
 			if (p[i].revents & POLLIN)
-				accept_one(&b, &b.l[i]);
+				starved = accept_one(&b, &b.l[i]);
+		if (starved) {
+			/* The backlog keeps the connection; try again in a while, not at once. */
+			logf_(&b, LOG_WARNING, "cannot accept a connection: %s", strerror(-starved));
+			poll(&p[b.n], 1, 100);
+		}
 	}
 	logf_(&b, LOG_INFO, "stopping");
-	/* Connections see stopping at their next wait; give them a moment. */
-	for (int i = 0; i < 100 && atomic_load(&b.active) > 0; i++)
+	/*
+	 * Connections see stopping at their next wait (the socket's, QMP's:
+	 * the stop pipe is readable from now on), log their request and end;
+	 * none outlives its deadline.  Only then is what they use freed.
+	 */
+	while (atomic_load(&b.active) > 0)
 		usleep(10000);
 	ret = 0;
 out:
@@ -737,10 +913,9 @@ out:
 			unlink(b.l[i].path);
 		free(b.l[i].path);
 	}
-	if (atomic_load(&b.active) == 0) {
-		free(b.buckets);
-		pthread_mutex_destroy(&b.lock);
-	}
+	free(b.buckets);
+	free(b.log_buckets);
+	pthread_mutex_destroy(&b.lock);
 	sev_root_free(&b.root);
 	free(b.dir);
 	return ret;

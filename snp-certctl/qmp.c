@@ -21,6 +21,7 @@
 struct conn {
 	int fd;
 	uint64_t deadline_ns;
+	int cancel_fd;
 	char buf[QMP_LINE_MAX + 1];
 	size_t len;
 	char line[QMP_LINE_MAX + 1];
@@ -38,14 +39,17 @@ static int left_ms(const struct conn *c)
 
 static int wait_for(struct conn *c, short events, struct why *why)
 {
-	struct pollfd p = { .fd = c->fd, .events = events };
+	struct pollfd p[2] = { { .fd = c->fd, .events = events },
+			       { .fd = c->cancel_fd, .events = POLLIN } };
 	int r, ms;
 
 	for (;;) {
 		ms = left_ms(c);
 		if (ms == 0)
 			return why_set(why, -ETIMEDOUT, "QEMU did not answer in time");
-		r = poll(&p, 1, ms);
+		r = poll(p, c->cancel_fd >= 0 ? 2 : 1, ms);
+		if (r > 0 && p[1].revents)
+			return why_set(why, -ECANCELED, "the broker is stopping");
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -56,6 +60,7 @@ static int wait_for(struct conn *c, short events, struct why *why)
 static int send_all(struct conn *c, const char *s, struct why *why)
 {
 	size_t n = strlen(s), off = 0;
+	int r;
 
 	while (off < n) {
 		ssize_t w = send(c->fd, s + off, n - off, MSG_NOSIGNAL);
@@ -66,8 +71,8 @@ static int send_all(struct conn *c, const char *s, struct why *why)
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return why_set(why, -errno, "cannot write to QMP: %s", strerror(errno));
-		if (wait_for(c, POLLOUT, why) < 0)
-			return -ETIMEDOUT;
+		if ((r = wait_for(c, POLLOUT, why)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -102,8 +107,8 @@ static int read_line(struct conn *c, char *line, struct why *why)
 			return why_set(why, -EPROTO, "QEMU closed the QMP connection");
 		if (errno != EAGAIN && errno != EINTR)
 			return why_set(why, -errno, "cannot read from QMP: %s", strerror(errno));
-		if (wait_for(c, POLLIN, why) < 0)
-			return -ETIMEDOUT;
+		if ((r = wait_for(c, POLLIN, why)) < 0)
+			return (int)r;
 	}
 }
 
@@ -247,7 +252,8 @@ out:
 }
 
 int qmp_attest(const char *path, uint32_t handle, const uint8_t mnonce[SEV_MNONCE_LEN],
-	       uint64_t deadline_ns, uint8_t report[SEV_REPORT_LEN], struct why *why)
+	       uint64_t deadline_ns, int cancel_fd, uint8_t report[SEV_REPORT_LEN],
+	       struct why *why)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct conn *c;
@@ -261,6 +267,7 @@ int qmp_attest(const char *path, uint32_t handle, const uint8_t mnonce[SEV_MNONC
 		return why_set(why, -ENOMEM, "out of memory");
 	c->len = 0;
 	c->deadline_ns = deadline_ns;
+	c->cancel_fd = cancel_fd;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->fd < 0) {
 		r = why_set(why, -errno, "socket: %s", strerror(errno));

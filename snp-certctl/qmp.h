@@ -26,9 +26,11 @@
  * when query-sev names another handle than handle (no report is asked
  * for); -ENOTSUP when query-sev says SEV is not enabled; -ETIMEDOUT; or
  * -EPROTO (a QMP error, bad JSON, a reply of the wrong shape or size) or
- * another -errno (connect), each with why.
+ * another -errno (connect), each with why.  cancel_fd (or -1): once it is
+ * readable, every wait ends at once with -ECANCELED (the broker stopping).
  */
 int qmp_attest(const char *path, uint32_t handle, const uint8_t mnonce[SEV_MNONCE_LEN],
-	       uint64_t deadline_ns, uint8_t report[SEV_REPORT_LEN], struct why *why);
+	       uint64_t deadline_ns, int cancel_fd, uint8_t report[SEV_REPORT_LEN],
+	       struct why *why);
 
 #endif
