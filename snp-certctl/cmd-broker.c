@@ -38,12 +38,13 @@
 
 #define BROKER_DEFAULT_PORT 5577
 #define BROKER_MAX_LISTENERS 16
+#define BROKER_TIMEOUT_MAX 3600 /* seconds: a connection's deadline at most */
 #define BROKER_GUESTS_MAX 1024 /* rate-limit buckets kept */
 #define BROKER_GUEST_SHARE 8     /* one guest holds at most 1/8 of the connections */
 #define BROKER_LOG_BURST 64      /* log lines of one guest at once */
 #define BROKER_GUEST_LEN 128     /* "unix:" and a sun_path, or "vsock:" and a CID */
-/* A connection's descriptors at most: its socket, QMP's, the set and its mark. */
-#define BROKER_FDS_PER_CONN (2 + SEV_SET_MEMBERS + 1)
+/* A connection's descriptors at most: its socket, QMP's and its directory, the set and its mark. */
+#define BROKER_FDS_PER_CONN (3 + SEV_SET_MEMBERS + 1)
 #define BROKER_FDS_RESERVED 64 /* stdio, listeners, the stop pipe, syslog, roots */
 
 /* The error_code values of the evidence reply (also in snp-certctl(1)). */
@@ -86,7 +87,7 @@ static const char usage[] =
 	"      --max-connections N  at most N at once (default 64), N/8 (at least 2)\n"
 	"                        of one guest\n"
 	"      --rate N          evidence requests per minute per guest (default 60)\n"
-	"      --timeout SEC     each connection's time (default 10)\n"
+	"      --timeout SEC     each connection's time (default 10, at most 3600)\n"
 	"      --syslog          log to syslog (LOG_DAEMON) instead of stderr\n"
 	"\n"
 	"Exit status: 0 after SIGTERM or SIGINT, 2 usage, 1 when it cannot listen.\n";
@@ -389,42 +390,30 @@ static void logg_(struct broker *b, const char *guest, int prio, const char *fmt
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* The QMP socket of the guest: 0 with path (malloc'd), or AEB_ERR_UNKNOWN with why. */
-static int guest_qmp(const struct conn *c, char **path, struct why *why)
+/*
+ * The QMP socket of the guest: 0 with path (malloc'd) and *dirfd (vsock:
+ * the QMP directory, open while path is used, see qmp_dir_socket(); -1
+ * else), or AEB_ERR_UNKNOWN with why.
+ */
+static int guest_qmp(const struct conn *c, char **path, int *dirfd, struct why *why)
 {
 	const struct broker *b = c->b;
-	char name[32], reason[160];
-	struct stat st;
+	char buf[QMP_DIR_PATH_MAX];
 
+	*dirfd = -1;
 	if (!c->vsock) {
 		*path = strdup(b->qmp);
 		return *path ? 0 : why_set(why, AEB_ERR_VM, "out of memory");
 	}
-	/* Whoever can write the directory decides whose QEMU answers for a CID. */
-	if (lstat(b->qmp_dir, &st) < 0)
-		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s': %s", b->qmp_dir,
-			       strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s, not a directory",
-			       b->qmp_dir, file_type_name(st.st_mode));
-	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0)
-		return why_set(why, AEB_ERR_UNKNOWN, "the QMP directory '%s' is %s", b->qmp_dir,
-			       reason);
-	snprintf(name, sizeof(name), "%u.sock", c->cid);
-	*path = path_join(b->qmp_dir, name);
-	if (!*path)
+	if (qmp_dir_socket(b->qmp_dir, c->cid, dirfd, buf, why) < 0)
+		return AEB_ERR_UNKNOWN;
+	*path = strdup(buf);
+	if (!*path) {
+		close(*dirfd);
+		*dirfd = -1;
 		return why_set(why, AEB_ERR_VM, "out of memory");
-	if (lstat(*path, &st) < 0)
-		why_set(why, AEB_ERR_UNKNOWN, "no QMP socket '%s' for CID %u: %s", *path, c->cid,
-			strerror(errno));
-	else if (!S_ISSOCK(st.st_mode))
-		why_set(why, AEB_ERR_UNKNOWN, "the QMP socket '%s' for CID %u is %s, not a socket",
-			*path, c->cid, file_type_name(st.st_mode));
-	else
-		return 0;
-	free(*path);
-	*path = NULL;
-	return AEB_ERR_UNKNOWN;
+	}
+	return 0;
 }
 
 /* The stored chain, verified: 0 with s and gen, or AEB_ERR_CHAIN with why. */
@@ -473,6 +462,7 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 	struct sev_stored s = { 0 };
 	enum sev_gen gen = SEV_GEN_UNKNOWN;
 	char *qmp = NULL, bad[160];
+	int qmp_dirfd = -1;
 	int r;
 
 	if (req->evidence_size != AEB_EVIDENCE_SIZE)
@@ -480,7 +470,7 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 			       AEB_EVIDENCE_SIZE);
 	if (!rate_ok(c->b, c->guest))
 		return why_set(why, AEB_ERR_RATE, "rate limited (%g per minute)", c->b->rate);
-	r = guest_qmp(c, &qmp, why);
+	r = guest_qmp(c, &qmp, &qmp_dirfd, why);
 	if (r == 0)
 		r = chain_read(c, &s, &gen, why);
 	if (r == 0) {
@@ -503,6 +493,8 @@ static int evidence(struct conn *c, const struct aeb_request *req, const uint8_t
 		r = why_set(why, AEB_ERR_VM, "out of memory");
 	sev_stored_clear(&s);
 	free(qmp);
+	if (qmp_dirfd >= 0)
+		close(qmp_dirfd);
 	return r;
 }
 
@@ -806,8 +798,10 @@ static int parse_args(struct broker *b, int argc, char **argv, const char **spec
 						   "minute, above 0", optarg);
 			break;
 		case OPT_BTIMEOUT:
-			if (parse_seconds(optarg, &b->timeout) < 0 || b->timeout <= 0)
-				return usage_error(b->ctx, "invalid --timeout '%s'", optarg);
+			if (parse_seconds(optarg, &b->timeout) < 0 || b->timeout <= 0 ||
+			    b->timeout > BROKER_TIMEOUT_MAX)
+				return usage_error(b->ctx, "invalid --timeout '%s': want seconds, "
+						   "above 0 and at most %d", optarg, BROKER_TIMEOUT_MAX);
 			break;
 		case OPT_SYSLOG:
 			b->use_syslog = true;
@@ -859,6 +853,9 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 		ret = cmd_oom();
 		goto out;
 	}
+	signal(SIGPIPE, SIG_IGN);
+	/* Nothing to reload: the chain and the QMP sockets are found anew per request. */
+	signal(SIGHUP, SIG_IGN);
 	ret = listen_systemd(&b) < 0 ? EXIT_FAIL : 0;
 	/* systemd's sockets, when there are any, stand for all of --listen. */
 	for (size_t i = 0, systemd = b.n; ret == 0 && !systemd && i < n_specs; i++)
@@ -873,7 +870,6 @@ static int cmd_broker_main(struct ctx *ctx, int argc, char **argv)
 		goto out;
 	if (b.use_syslog)
 		openlog("snp-certctl-broker", LOG_PID, LOG_DAEMON);
-	signal(SIGPIPE, SIG_IGN);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	for (size_t i = 0; i < b.n; i++)

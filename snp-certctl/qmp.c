@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,6 +18,8 @@
 
 #include "base.h"
 #include "qmp.h"
+#include "trustpath.h"
+#include "util.h"
 
 struct conn {
 	int fd;
@@ -283,4 +286,55 @@ out:
 		close(c->fd);
 	free(c);
 	return r;
+}
+
+int qmp_dir_socket(const char *dir, uint32_t cid, int *dirfd, char path[QMP_DIR_PATH_MAX],
+		   struct why *why)
+{
+	char last[NAME_MAX + 1], bad[PATH_MAX + 64], reason[160], name[32];
+	struct stat st;
+	int up, fd;
+
+	*dirfd = -1;
+	up = trust_path_walk(dir, false, last, bad, sizeof(bad));
+	if (up < 0)
+		return why_set(why, -1, "the QMP directory '%s': %s", dir,
+			       up == -EPERM ? bad : strerror(-up));
+	fd = openat(up, last, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		if (fstatat(up, last, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+			why_set(why, -1, "the QMP directory '%s' is %s, not a directory", dir,
+				file_type_name(st.st_mode));
+		else
+			why_set(why, -1, "the QMP directory '%s': %s", dir, strerror(e));
+		close(up);
+		return -1;
+	}
+	close(up);
+	if (fstat(fd, &st) < 0) {
+		why_set(why, -1, "the QMP directory '%s': %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (sc_trust_check_dir(&st, reason, sizeof(reason)) < 0) {
+		why_set(why, -1, "the QMP directory '%s' is %s", dir, reason);
+		close(fd);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%u.sock", cid);
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		why_set(why, -1, "no QMP socket '%s/%s' for CID %u: %s", dir, name, cid,
+			strerror(errno));
+	else if (!S_ISSOCK(st.st_mode))
+		why_set(why, -1, "the QMP socket '%s/%s' for CID %u is %s, not a socket", dir, name,
+			cid, file_type_name(st.st_mode));
+	else {
+		snprintf(path, QMP_DIR_PATH_MAX, "/proc/self/fd/%d/%s", fd, name);
+		*dirfd = fd;
+		return 0;
+	}
+	close(fd);
+	return -1;
 }

@@ -33,4 +33,18 @@ int qmp_attest(const char *path, uint32_t handle, const uint8_t mnonce[SEV_MNONC
 	       uint64_t deadline_ns, int cancel_fd, uint8_t report[SEV_REPORT_LEN],
 	       struct why *why);
 
+/*
+ * The QMP socket of vsock guest cid in dir: DIR/CID.sock.  Whoever can
+ * write dir, or a directory above it, decides whose QEMU answers for a
+ * CID, so dir is walked from "/" without following a link at its end, each
+ * directory on the way held to the ownership rule (trustpath.h) and dir
+ * itself to sc_trust_check_dir; the entry must be a socket.  What was
+ * checked is what is connected to: path (QMP_DIR_PATH_MAX) names the entry
+ * through the open directory, /proc/self/fd/N/CID.sock, valid while *dirfd
+ * is open (the caller closes it).  0, or -1 with why.
+ */
+#define QMP_DIR_PATH_MAX 64
+int qmp_dir_socket(const char *dir, uint32_t cid, int *dirfd, char path[QMP_DIR_PATH_MAX],
+		   struct why *why);
+
 #endif

@@ -154,6 +154,15 @@ client() {
 	[ ! -e "$SOCK" ]
 }
 
+@test "broker: SIGHUP is ignored (nothing to reload), the daemon serves on" {
+	qmp
+	broker
+	kill -HUP "$BROKER_PID"
+	run client --handle $HANDLE
+	assert_success
+	kill -0 "$BROKER_PID"
+}
+
 @test "broker: a wrong evidence_size (6), no QEMU (2), no stored chain (4)" {
 	qmp
 	broker
@@ -259,7 +268,7 @@ print("data" if d else "closed at its deadline" if time.monotonic() - t > 0.9 el
 	run --separate-stderr timeout 5 bash -c 'ulimit -n 100; exec "$@"' - "$SNP_CERTCTL" broker \
 		--listen "unix:$SOCK" --qmp "$QMP" --max-connections 64
 	assert_failure 2
-	[[ $stderr == "snp-certctl: broker: --max-connections 64 needs 640 file descriptors, the limit is 100 (ulimit -n, LimitNOFILE=)"* ]]
+	[[ $stderr == "snp-certctl: broker: --max-connections 64 needs 704 file descriptors, the limit is 100 (ulimit -n, LimitNOFILE=)"* ]]
 	[ ! -e "$SOCK" ]
 	# A soft limit below the need is raised to it, within the hard limit.
 	# Nine listeners, nine guests of at most 12 connections each: 108 > 100.
@@ -435,6 +444,10 @@ time.sleep(30)' "$SOCK" >"$T/busy.out" 3>&- &
 	assert_failure 2
 	run --separate-stderr certctl broker --rate 0
 	assert_failure 2
+	run --separate-stderr certctl broker --timeout 3601 --listen unix:"$T/x.sock" --qmp "$QMP"
+	assert_failure 2
+	assert_equal "$stderr" "snp-certctl: broker: invalid --timeout '3601': want seconds, above 0 and at most 3600
+Try 'snp-certctl broker --help'."
 	printf 'broker_qmp_dir =\n' > "$T/empty-dir.conf"
 	run --separate-stderr certctl -C "$T/empty-dir.conf" broker --listen unix:"$T/x.sock" --qmp "$QMP"
 	assert_failure 2
