@@ -149,35 +149,42 @@ static void on_signal(int sig)
 }
 
 /* One line out, under b->lock. */
-static void log_line(struct broker *b, int prio, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void log_line(struct broker *b, int prio, const char *fmt, ...)
+static void vlog_line(struct broker *b, int prio, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vlog_line(struct broker *b, int prio, const char *fmt, va_list ap)
 {
 	char line[768];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (b->use_syslog)
 		syslog(prio, "%s", line);
 	else
 		fprintf(stderr, "snp-certctl broker: %s\n", line);
 }
 
+static void log_line(struct broker *b, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void log_line(struct broker *b, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog_line(b, prio, fmt, ap);
+	va_end(ap);
+}
+
+/* One line out, taking b->lock. */
 static void logf_(struct broker *b, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void logf_(struct broker *b, int prio, const char *fmt, ...)
 {
-	char line[768];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&b->lock);
-	log_line(b, prio, "%s", line);
+	vlog_line(b, prio, fmt, ap);
 	pthread_mutex_unlock(&b->lock);
+	va_end(ap);
 }
 
 /* ---- listening ----------------------------------------------------------- */

@@ -124,7 +124,7 @@ setup() {
 	CLIENT=(python3 "$REPO/tests/tools/aeb-client.py")
 	QMP_SERVER="$REPO/tests/fakes/qmp-server.py"
 	SEV_GEN="$SNPCERT_BUILD/tests/tools/sev-gen"
-	[ -x "$SEV_GEN" ] || skip "no $SEV_GEN: make tests"
+	[ -x "$SEV_GEN" ] || fail "no $SEV_GEN: make tests"
 	D=$BATS_FILE_TMPDIR
 	P="$SNPCERT_FIXTURES/sev"
 	MNONCE=00112233445566778899aabbccddeeff

@@ -15,35 +15,22 @@ NEW_TCB=0x7408000000000103 # ucode=116
 
 setup_file() {
 	command -v ansible-playbook >/dev/null || return 0
-	[ -e "$SNPCERT_FIXTURES/.complete" ] || "$REPO/tests/fixtures/gen-chains.sh" "$SNPCERT_FIXTURES"
-	python3 "$REPO/tests/fakes/kds-server.py" --fixtures "$SNPCERT_FIXTURES" \
-		--port-file "$BATS_FILE_TMPDIR/kds.port" --log "$BATS_FILE_TMPDIR/kds.log" \
-		--idle 300 --parent-pid $$ >"$BATS_FILE_TMPDIR/kds.out" 2>&1 3>&- &
-	echo $! >"$BATS_FILE_TMPDIR/kds.pid"
-	local i
-	for i in $(seq 100); do
-		[ -s "$BATS_FILE_TMPDIR/kds.port" ] && return 0
-		sleep 0.1
-	done
-	cat "$BATS_FILE_TMPDIR/kds.out" >&2
-	return 1
+	kds_file_setup
 }
 
 teardown_file() {
-	[ -s "$BATS_FILE_TMPDIR/kds.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/kds.pid")" 2>/dev/null
-	return 0
+	stop_kds http
 }
 
 setup() {
-	command -v ansible-playbook >/dev/null || skip "ansible-playbook is not installed"
+	command -v ansible-playbook >/dev/null || fail "ansible-playbook is missing: make test-deps (Debian: ansible-core)"
 	common_setup
 	fake_sev_setup
-	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY
-	export SNP_CERTCTL_KDS_URL="http://127.0.0.1:$(cat "$BATS_FILE_TMPDIR/kds.port")"
+	use_kds http
 	export SNP_CERTCTL_TRUST_ROOT="$SNPCERT_FIXTURES/milan/ark.pem"
 	export SNP_CERTCTL_PRODUCT=Milan
-	KDS_LOG="$BATS_FILE_TMPDIR/kds.log"
 	: >"$KDS_LOG"
+	kds_mode ok
 	cat > "$STATE" <<-EOF
 		api_major=1
 		api_minor=55

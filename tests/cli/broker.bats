@@ -53,12 +53,7 @@ qmp() {
 broker() {
 	"$SNP_CERTCTL" broker --listen "unix:$SOCK" --qmp "$QMP" "$@" 2>"$T/broker.log" 3>&- &
 	BROKER_PID=$!
-	for i in $(seq 100); do
-		[ -S "$SOCK" ] && return 0
-		sleep 0.05
-	done
-	cat "$T/broker.log" >&2
-	return 1
+	wait_for test -S "$SOCK" || { cat "$T/broker.log" >&2; return 1; }
 }
 
 client() {

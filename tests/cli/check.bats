@@ -498,7 +498,7 @@ store table:a.certs sev-chain tables-interrupted cert-expiry cache kds-reachable
 }
 
 @test "sev-chain: the stored legacy SEV chain against the firmware's PEK: pass, fail (exit 4), skip" {
-	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || skip "no SEV test platform in $SNPCERT_FIXTURES"
+	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || fail "no SEV test platform in $SNPCERT_FIXTURES: make fixtures"
 	local fx="$T/fx" pek="$T/store/sev/pek.cert"
 	# The test platform's chain, on the sample table's chip (GET_ID2 answers id.bin).
 	cp -r "$SNPCERT_FIXTURES/sev" "$fx"

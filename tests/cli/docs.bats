@@ -443,7 +443,7 @@ fake_program() {
 }
 
 @test "completion (zsh): every command's options are exactly those of its --help" {
-	command -v zsh > /dev/null || skip "zsh is not installed"
+	command -v zsh > /dev/null || fail "zsh is missing: make test-deps"
 	local cmd bad=0
 	for cmd in $(commands); do
 		# Also in the file, in the command's "(cmd)" branch.
@@ -459,7 +459,7 @@ fake_program() {
 }
 
 @test "completion (fish): every command's options are exactly those of its --help" {
-	command -v fish > /dev/null || skip "fish is not installed"
+	command -v fish > /dev/null || fail "fish is missing: make test-deps"
 	local cmd bad=0
 	for cmd in $(commands); do
 		fish_complete "snp-certctl $cmd -" | check_offered "$cmd" fish || bad=1
@@ -553,7 +553,7 @@ off"
 # ---- zsh and fish at work --------------------------------------------------
 
 @test "completion (zsh): the file parses; commands, an option, fetch's kinds, after '--'" {
-	command -v zsh > /dev/null || skip "zsh is not installed"
+	command -v zsh > /dev/null || fail "zsh is missing: make test-deps"
 	run -0 zsh -n "$ZSH_COMP"
 	run -0 zsh_complete "snp-certctl "
 	[ "$(wc -l <<< "$output")" -ge 10 ] || fail "only '$output' offered"
@@ -572,7 +572,7 @@ off"
 }
 
 @test "completion (fish): the file parses; commands, an option, fetch's kinds, after '--'" {
-	command -v fish > /dev/null || skip "fish is not installed"
+	command -v fish > /dev/null || fail "fish is missing: make test-deps"
 	run -0 fish --no-execute "$FISH_COMP"
 	run -0 fish_complete "snp-certctl "
 	[ "$(wc -l <<< "$output")" -ge 10 ] || fail "only '$output' offered"

@@ -70,10 +70,10 @@ host() {
 }
 
 setup() {
-	command -v ansible-playbook >/dev/null || skip "ansible-playbook is not installed"
+	command -v ansible-playbook >/dev/null || fail "ansible-playbook is missing: make test-deps (Debian: ansible-core)"
 	common_setup
 	FAKE_SO="$SNPCERT_BUILD/tests/fakes/sev.so"
-	[ -f "$FAKE_SO" ] || skip "no $FAKE_SO: make tests"
+	[ -f "$FAKE_SO" ] || fail "no $FAKE_SO: make tests"
 	: >"$KDS_LOG"
 	kds_mode ok
 	use_kds http

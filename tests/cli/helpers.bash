@@ -227,13 +227,7 @@ start_kds() {
 }
 
 wait_kds() {
-	local i
-	for i in $(seq 100); do
-		[ -s "$BATS_FILE_TMPDIR/$1.port" ] && return 0
-		sleep 0.1
-	done
-	cat "$BATS_FILE_TMPDIR/$1.out" >&2
-	return 1
+	wait_for test -s "$BATS_FILE_TMPDIR/$1.port" || { cat "$BATS_FILE_TMPDIR/$1.out" >&2; return 1; }
 }
 
 stop_kds() {
@@ -253,17 +247,23 @@ kds_requests() {
 	grep -c -- "${1:-GET}" "$KDS_LOG" || true
 }
 
-# wait_file PATH: wait (up to 20 s) until PATH exists: for a command that
-# `snp-certctl lock` runs in the background, with all its locks held, to
-# say so (lock FILE -- sh -c ': >"$0"; exec sleep 3' "$T/.held" &).
-wait_file() {
+# wait_for COMMAND [ARG]...: run it every 0.05 s until it succeeds, 20 s at
+# most (then say so and fail): for what a background process is to do.
+wait_for() {
 	local i
 	for i in $(seq 400); do
-		[ -e "$1" ] && return 0
+		"$@" && return 0
 		sleep 0.05
 	done
-	echo "wait_file: no '$1' after 20 s" >&2
+	echo "wait_for: '$*' did not come true in 20 s" >&2
 	return 1
+}
+
+# wait_file PATH: wait until PATH exists: for a command that `snp-certctl
+# lock` runs in the background, with all its locks held, to say so
+# (lock FILE -- sh -c ': >"$0"; exec sleep 3' "$T/.held" &).
+wait_file() {
+	wait_for test -e "$1"
 }
 
 # wait_held FILE: wait (up to 20 s) until a process holds a lock on FILE
@@ -271,16 +271,10 @@ wait_file() {
 # takes one lock (a stock reader) started in the background, instead of
 # sleeping and hoping it got there first.
 wait_held() {
-	local d ino id i
+	local d ino id
 	d=$(stat -c %d "$1") ino=$(stat -c %i "$1")
 	id=$(printf '%02x:%02x:%d' $(((d >> 8) & 0xfff)) $(((d & 0xff) | ((d >> 12) & 0xfff00))) "$ino")
-	for i in $(seq 400); do
-		awk -v id="$id" '$2 != "->" && $6 == id { found = 1 } END { exit !found }' /proc/locks &&
-			return 0
-		sleep 0.05
-	done
-	echo "wait_held: no lock on '$1' after 20 s" >&2
-	return 1
+	wait_for awk -v id="$id" '$2 != "->" && $6 == id { found = 1 } END { exit !found }' /proc/locks
 }
 
 # For teardown: stop what the test left running in the background.

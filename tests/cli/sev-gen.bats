@@ -14,7 +14,7 @@ setup_file() {
 setup() {
 	common_setup
 	SEV_GEN="$SNPCERT_BUILD/tests/tools/sev-gen"
-	[ -x "$SEV_GEN" ] || skip "no $SEV_GEN: make tests"
+	[ -x "$SEV_GEN" ] || fail "no $SEV_GEN: make tests"
 	SEV_FW=(python3 "$REPO/tests/tools/sev-fw.py")
 	FX="$SNPCERT_FIXTURES/sev"
 	mkdir -p "$T/p"

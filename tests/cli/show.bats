@@ -157,8 +157,8 @@ PY
 	assert_failure 3
 	cp "$T/t.certs" "$T/store/a.certs"
 	wait
-	certctl lock "$T/store/a.certs" -- sh -c ': >"$0"; exec sleep 2' "$T/.held" &
-	wait_file "$T/.held"
+	certctl lock "$T/store/a.certs" -- sh -c ': >"$0"; exec sleep 2' "$T/.held-a" &
+	wait_file "$T/.held-a"
 	SNP_CERTCTL_LOCK_TIMEOUT=0 run --separate-stderr certctl status --json
 	assert_success
 	[ "$(jq -r '.store.tables[0].status' <<<"$output")" = busy ]

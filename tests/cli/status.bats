@@ -16,7 +16,7 @@ setup() {
 }
 
 need_fixtures() {
-	[ -f "$SNPCERT_FIXTURES/.complete" ] || skip "no generated chains in $SNPCERT_FIXTURES"
+	[ -f "$SNPCERT_FIXTURES/.complete" ] || fail "no generated chains in $SNPCERT_FIXTURES: make fixtures"
 }
 
 # table_status NAME [STORE]: the status of the store's table NAME ("file" is the store's path).
@@ -416,7 +416,7 @@ SEV_PLATFORM_STATUS ok" ]
 
 @test "the fake firmware: SNP_COMMIT, SNP_SET_CONFIG, SNP_VLEK_LOAD through sev.c" {
 	local unit="$SNPCERT_BUILD/tests/unit/test-cli-platform"
-	[ -x "$unit" ] || skip "no $unit"
+	[ -x "$unit" ] || fail "no $unit: make tests"
 	cat > "$STATE" <<-EOF
 		current_tcb=0x4405000000000002
 		reported_tcb=0x4403000000000002
@@ -482,7 +482,7 @@ SEV_PLATFORM_STATUS ok" ]
 # ---- the legacy SEV platform --------------------------------------------------
 
 @test "status: the legacy SEV platform (SEV_PLATFORM_STATUS) and the stored chain against the firmware's PEK" {
-	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || skip "no SEV test platform in $SNPCERT_FIXTURES"
+	[ -f "$SNPCERT_FIXTURES/sev/pek.cert" ] || fail "no SEV test platform in $SNPCERT_FIXTURES: make fixtures"
 	local fx="$SNPCERT_FIXTURES/sev" pek="$T/store/sev/pek.cert"
 	set_state "sev_chain=$fx" sev_state=1 sev_flags=0x100 build_id=21
 	run --separate-stderr fake status --product Milan

@@ -10,7 +10,7 @@ load helpers
 UNITS="snp-certctl-broker.service snp-certctl-broker.socket snp-certctl-refresh.service snp-certctl-refresh.timer snp-certctl-recover.service"
 
 setup() {
-	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	command -v systemd-analyze >/dev/null || fail "systemd-analyze is missing: make test-deps (Debian: systemd)"
 	common_setup
 	[ -x "$SNP_CERTCTL" ] || fail "no $SNP_CERTCTL: build first"
 	mkdir "$T/units"
