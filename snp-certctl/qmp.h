@@ -38,7 +38,8 @@ int qmp_attest(const char *path, uint32_t handle, const uint8_t mnonce[SEV_MNONC
  * write dir, or a directory above it, decides whose QEMU answers for a
  * CID, so dir is walked from "/" without following a link at its end, each
  * directory on the way held to the ownership rule (trustpath.h) and dir
- * itself to sc_trust_check_dir; the entry must be a socket.  What was
+ * itself to sc_trust_check (no sticky exception: anyone could add a socket
+ * for a CID that has none yet); the entry must be a socket.  What was
  * checked is what is connected to: path (QMP_DIR_PATH_MAX) names the entry
  * through the open directory, /proc/self/fd/N/CID.sock, valid while *dirfd
  * is open (the caller closes it).  0, or -1 with why.

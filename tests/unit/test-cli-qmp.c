@@ -121,6 +121,9 @@ int main(void)
 
 	chmod(dir, 0777);
 	refused(dir, 7, "writable by group or others", "a directory others may write");
+	/* Sticky too: others cannot replace 7.sock, but could add 12.sock. */
+	chmod(dir, 01777);
+	refused(dir, 12, "writable by group or others", "a sticky directory others may write");
 	chmod(dir, 0750);
 
 	snprintf(p, sizeof(p), "%s/link", top);
