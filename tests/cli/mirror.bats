@@ -131,7 +131,9 @@ index_valid() {
 	certctl fetch vcek --product Milan --hwid "$HW_MILAN" --tcb "$FX_TCB_MILAN" \
 		"${ROOTS[@]}" -q -o /dev/null
 	certctl fetch crl --product Milan "${ROOTS[@]}" -q -o /dev/null
-	mkdir "$M"
+	# The directories there already: a watch on a directory made meanwhile
+	# comes too late for what is renamed into it at once.
+	mkdir -p "$M/vcek/Milan/$HW_MILAN"
 	inotifywait -m -r -e create,moved_to --format '%e %f' "$M" \
 		>"$T/events" 2>"$T/inotify.err" &
 	watcher=$!
