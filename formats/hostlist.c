@@ -21,7 +21,8 @@ static int chip_id_parse(const char *hex, size_t n, struct host_key *k, char *wh
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i += 2) {
-		int hi = OPENSSL_hexchar2int((unsigned char)hex[i]), lo = OPENSSL_hexchar2int((unsigned char)hex[i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)hex[i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)hex[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			snprintf(why, wlen, "the chip id is not hex");

@@ -949,16 +949,13 @@ static int open_mirror_dir(struct mirror *m)
 		err("cannot create the mirror directory '%s': %s", m->dir, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (stat(m->dir, &st) < 0) {
-		err("cannot use the mirror directory '%s': %s", m->dir, strerror(errno));
-		return EXIT_FAIL;
-	}
-	if (!S_ISDIR(st.st_mode)) {
+	/* Opened, then checked: what is checked is what is written into. */
+	m->dfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (m->dfd < 0 && errno == ENOTDIR && stat(m->dir, &st) == 0) {
 		err("the mirror directory '%s' is %s, not a directory", m->dir,
 		    file_type_name(st.st_mode));
 		return EXIT_USAGE;
 	}
-	m->dfd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->dfd < 0) {
 		err("cannot use the mirror directory '%s': %s", m->dir, strerror(errno));
 		return EXIT_FAIL;

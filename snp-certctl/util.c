@@ -204,7 +204,8 @@ int parse_hex(const char *s, uint8_t **out, size_t *len)
 	if (!buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]), lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
+		int hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]);
+		int lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(buf);
@@ -553,11 +554,14 @@ int write_file_atomic(const char *path, const void *buf, size_t len, mode_t mode
 	char *dir = NULL;
 	int dfd = -1, ret;
 
-	ret = write_target(path, flags, why);
-	if (ret == 1)
-		return write_device(path, buf, len, why);
-	if (ret < 0)
-		return ret;
+	/* A device by its path; everything else is judged in the directory opened. */
+	if (flags & WRITE_DEVICE) {
+		ret = write_target(path, flags, why);
+		if (ret == 1)
+			return write_device(path, buf, len, why);
+		if (ret < 0)
+			return ret;
+	}
 	if (!*name)
 		return why_set(why, -EISDIR, "cannot write '%s': %s", path, strerror(EISDIR));
 	dir = sc_dir_of(path);
